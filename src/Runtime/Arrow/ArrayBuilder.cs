@@ -1,0 +1,441 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Bulwark.Arrow;
+
+/// <summary>
+/// Appends values column-wise. <see cref="Build"/> hands the buffers to the returned array and leaves the builder empty
+/// and ready for the next batch; disposing that array returns its memory to the pool for the builder to reuse.
+/// </summary>
+public abstract class ArrayBuilder : IDisposable
+{
+    private protected readonly ValidityBuffer Validity = new();
+
+    private protected ArrayBuilder(ArrowType type, string? name)
+    {
+        Type = type;
+        Name = name ?? type.ToString();
+    }
+
+    public ArrowType Type { get; }
+
+    /// <summary>The column or path this builder fills, used in error messages.</summary>
+    public string Name { get; }
+
+    public int Length => Validity.Length;
+
+    public int NullCount => Validity.NullCount;
+
+    public abstract void AppendNull();
+
+    /// <summary>Detaches the appended values as array data; the builder is empty afterwards.</summary>
+    public abstract ArrayData BuildData();
+
+    public ArrowArray Build() => ArrowArray.CreateUnchecked(BuildData());
+
+    /// <summary>Discards the appended values, keeping the memory for reuse.</summary>
+    public abstract void Clear();
+
+    public void Dispose()
+    {
+        Release();
+        GC.SuppressFinalize(this);
+    }
+
+    private protected abstract void Release();
+}
+
+public sealed class PrimitiveBuilder<T> : ArrayBuilder
+    where T : unmanaged
+{
+    private readonly PooledBuffer _values = new();
+
+    public PrimitiveBuilder(ArrowType type, string? name = null)
+        : base(type, name)
+    {
+        if (type.BitWidth != Unsafe.SizeOf<T>() * 8 || type is BooleanType or Decimal128Type or FixedSizeBinaryType)
+        {
+            throw new ArgumentException($"{typeof(T).Name} values cannot be stored in a {type} column.", nameof(type));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Append(T value)
+    {
+        _values.Write(value);
+        Validity.AppendValid();
+    }
+
+    public void Append(T? value)
+    {
+        if (value.HasValue)
+        {
+            Append(value.GetValueOrDefault());
+        }
+        else
+        {
+            AppendNull();
+        }
+    }
+
+    public override void AppendNull()
+    {
+        _values.Write(default(T));
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        var length = Length;
+        var nulls = NullCount;
+        return new ArrayData(Type, length, nulls, [Validity.Detach(), _values.Detach()]);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        _values.Clear();
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        _values.Release();
+    }
+}
+
+public sealed class BooleanBuilder : ArrayBuilder
+{
+    private readonly PooledBuffer _bits = new();
+
+    public BooleanBuilder(string? name = null)
+        : base(BooleanType.Default, name)
+    {
+    }
+
+    public void Append(bool value)
+    {
+        var index = Length;
+        if ((index & 7) == 0)
+        {
+            _bits.Write((byte)0);
+        }
+
+        if (value)
+        {
+            BitUtil.SetBit(_bits.Written, index);
+        }
+
+        Validity.AppendValid();
+    }
+
+    public void Append(bool? value)
+    {
+        if (value.HasValue)
+        {
+            Append(value.GetValueOrDefault());
+        }
+        else
+        {
+            AppendNull();
+        }
+    }
+
+    public override void AppendNull()
+    {
+        if ((Length & 7) == 0)
+        {
+            _bits.Write((byte)0);
+        }
+
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        var length = Length;
+        var nulls = NullCount;
+        var validity = Validity.Detach();
+        var bits = _bits.Detach();
+        return new ArrayData(Type, length, nulls, [validity, bits]);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        _bits.Clear();
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        _bits.Release();
+    }
+}
+
+/// <summary>Variable-length binary (and, through <see cref="Utf8Builder"/>, strings): int32 offsets + data.</summary>
+public class BinaryBuilder : ArrayBuilder
+{
+    private protected readonly PooledBuffer Offsets = new();
+    private protected readonly PooledBuffer Bytes = new();
+
+    public BinaryBuilder(string? name = null)
+        : this(BinaryType.Default, name)
+    {
+    }
+
+    private protected BinaryBuilder(ArrowType type, string? name)
+        : base(type, name)
+    {
+    }
+
+    public void Append(ReadOnlySpan<byte> value)
+    {
+        Bytes.Write(value);
+        EndValue();
+    }
+
+    public void Append(byte[]? value)
+    {
+        if (value is null)
+        {
+            AppendNull();
+        }
+        else
+        {
+            Append(value.AsSpan());
+        }
+    }
+
+    public override void AppendNull()
+    {
+        WriteOffset();
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        if (Offsets.Length == 0)
+        {
+            Offsets.Write(0);
+        }
+
+        var length = Length;
+        var nulls = NullCount;
+        var validity = Validity.Detach();
+        var offsets = Offsets.Detach();
+        var bytes = Bytes.Detach();
+        return new ArrayData(Type, length, nulls, [validity, offsets, bytes]);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        Offsets.Clear();
+        Bytes.Clear();
+    }
+
+    private protected void EndValue()
+    {
+        WriteOffset();
+        Validity.AppendValid();
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        Offsets.Release();
+        Bytes.Release();
+    }
+
+    private void WriteOffset()
+    {
+        if (Offsets.Length == 0)
+        {
+            Offsets.Write(0);
+        }
+
+        if (Bytes.Length > int.MaxValue - 1)
+        {
+            throw new InvalidOperationException($"Column '{Name}' holds more than 2 GiB of bytes in one batch; build smaller batches.");
+        }
+
+        Offsets.Write(Bytes.Length);
+    }
+}
+
+public sealed class Utf8Builder : BinaryBuilder
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public Utf8Builder(string? name = null)
+        : base(Utf8Type.Default, name)
+    {
+    }
+
+    /// <exception cref="ArgumentException">The string holds an unpaired surrogate, which UTF-8 cannot represent.</exception>
+    public void Append(string? value)
+    {
+        if (value is null)
+        {
+            AppendNull();
+            return;
+        }
+
+        var span = Bytes.GetSpan(StrictUtf8.GetMaxByteCount(value.Length));
+        int written;
+        try
+        {
+            written = StrictUtf8.GetBytes(value, span);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new ArgumentException($"Column '{Name}': the string at row {Length} holds an unpaired surrogate and cannot be stored as UTF-8.", nameof(value), ex);
+        }
+
+        Bytes.Advance(written);
+        EndValue();
+    }
+}
+
+public sealed class FixedSizeBinaryBuilder : ArrayBuilder
+{
+    private readonly PooledBuffer _values = new();
+    private readonly int _width;
+
+    public FixedSizeBinaryBuilder(FixedSizeBinaryType type, string? name = null)
+        : base(type, name)
+    {
+        _width = type.ByteWidth;
+    }
+
+    public void Append(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != _width)
+        {
+            throw new ArgumentException($"Column '{Name}' holds {_width}-byte values; got {value.Length} bytes.", nameof(value));
+        }
+
+        _values.Write(value);
+        Validity.AppendValid();
+    }
+
+    /// <summary>Appends a UUID in RFC 4122 (big-endian) byte order, as the arrow.uuid extension defines it.</summary>
+    public void Append(Guid value)
+    {
+        if (_width != 16)
+        {
+            throw new InvalidOperationException($"Column '{Name}' is fixed_size_binary({_width}); a UUID needs 16 bytes.");
+        }
+
+        value.TryWriteBytes(_values.GetSpan(16), bigEndian: true, out _);
+        _values.Advance(16);
+        Validity.AppendValid();
+    }
+
+    public void Append(Guid? value)
+    {
+        if (value.HasValue)
+        {
+            Append(value.GetValueOrDefault());
+        }
+        else
+        {
+            AppendNull();
+        }
+    }
+
+    public override void AppendNull()
+    {
+        _values.GetSpan(_width)[.._width].Clear();
+        _values.Advance(_width);
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        var length = Length;
+        var nulls = NullCount;
+        return new ArrayData(Type, length, nulls, [Validity.Detach(), _values.Detach()]);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        _values.Clear();
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        _values.Release();
+    }
+}
+
+public sealed class Decimal128Builder : ArrayBuilder
+{
+    private readonly PooledBuffer _values = new();
+    private readonly int _precision;
+    private readonly int _scale;
+
+    public Decimal128Builder(Decimal128Type type, string? name = null)
+        : base(type, name)
+    {
+        _precision = type.Precision;
+        _scale = type.Scale;
+    }
+
+    /// <exception cref="ArgumentOutOfRangeException">The value needs more digits or fractional digits than the column allows.</exception>
+    public void Append(decimal value)
+    {
+        Int128 unscaled;
+        try
+        {
+            unscaled = DecimalConvert.ToUnscaled(value, _precision, _scale);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ArgumentOutOfRangeException($"Column '{Name}', row {Length}: {ex.Message}", ex);
+        }
+
+        _values.Write(unscaled);
+        Validity.AppendValid();
+    }
+
+    public void Append(decimal? value)
+    {
+        if (value.HasValue)
+        {
+            Append(value.GetValueOrDefault());
+        }
+        else
+        {
+            AppendNull();
+        }
+    }
+
+    public override void AppendNull()
+    {
+        _values.Write(Int128.Zero);
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        var length = Length;
+        var nulls = NullCount;
+        return new ArrayData(Type, length, nulls, [Validity.Detach(), _values.Detach()]);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        _values.Clear();
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        _values.Release();
+    }
+}

@@ -1,0 +1,211 @@
+namespace Bulwark.Arrow;
+
+/// <summary>
+/// Lists: append the elements of one slot to <see cref="Values"/>, then call <see cref="EndList"/>;
+/// or call <see cref="AppendNull"/> for a null list.
+/// </summary>
+public sealed class ListBuilder<TValues> : ArrayBuilder
+    where TValues : ArrayBuilder
+{
+    private readonly PooledBuffer _offsets = new();
+
+    public ListBuilder(TValues values, bool valuesNullable, string? name = null, string itemName = "item")
+        : base(new ListType(new Field(itemName, values.Type, valuesNullable)), name)
+    {
+        Values = values;
+    }
+
+    public TValues Values { get; }
+
+    /// <summary>Closes the list made of the values appended since the previous slot ended.</summary>
+    public void EndList()
+    {
+        WriteOffset();
+        Validity.AppendValid();
+    }
+
+    public override void AppendNull()
+    {
+        WriteOffset();
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        if (_offsets.Length == 0)
+        {
+            _offsets.Write(0);
+        }
+
+        var length = Length;
+        var nulls = NullCount;
+        var validity = Validity.Detach();
+        var offsets = _offsets.Detach();
+        return new ArrayData(Type, length, nulls, [validity, offsets], [Values.BuildData()]);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        _offsets.Clear();
+        Values.Clear();
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        _offsets.Release();
+        Values.Dispose();
+    }
+
+    private void WriteOffset()
+    {
+        if (_offsets.Length == 0)
+        {
+            _offsets.Write(0);
+        }
+
+        _offsets.Write(Values.Length);
+    }
+}
+
+/// <summary>
+/// Structs: append one value to every child, then call <see cref="Append"/>; <see cref="AppendNull"/> appends a null
+/// to every child itself (non-nullable children may hold nulls where the struct is null).
+/// </summary>
+public sealed class StructBuilder : ArrayBuilder
+{
+    public StructBuilder(StructType type, IReadOnlyList<ArrayBuilder> children, string? name = null)
+        : base(type, name)
+    {
+        if (children.Count != type.Fields.Count)
+        {
+            throw new ArgumentException($"Struct '{Name}' has {type.Fields.Count} fields but {children.Count} child builders.", nameof(children));
+        }
+
+        Children = children;
+    }
+
+    public IReadOnlyList<ArrayBuilder> Children { get; }
+
+    /// <summary>Marks the current slot valid; every child must already hold its value for this slot.</summary>
+    public void Append() => Validity.AppendValid();
+
+    public override void AppendNull()
+    {
+        foreach (var child in Children)
+        {
+            child.AppendNull();
+        }
+
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        var length = Length;
+        var nulls = NullCount;
+        var validity = Validity.Detach();
+        var children = new ArrayData[Children.Count];
+        for (var i = 0; i < children.Length; i++)
+        {
+            children[i] = Children[i].BuildData();
+        }
+
+        return new ArrayData(Type, length, nulls, [validity], children);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        foreach (var child in Children)
+        {
+            child.Clear();
+        }
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        foreach (var child in Children)
+        {
+            child.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// Int32 indices into a dictionary fixed up front (enum member names): every batch carries the same dictionary,
+/// which is what the IPC file format requires of a non-delta dictionary.
+/// </summary>
+public sealed class FixedDictionaryBuilder : ArrayBuilder
+{
+    private readonly PooledBuffer _indices = new();
+    private readonly ArrayData _dictionary;
+
+    public FixedDictionaryBuilder(ArrayData dictionary, string? name = null)
+        : base(IntType.Int32, name)
+    {
+        _dictionary = dictionary;
+    }
+
+    /// <summary>A Utf8 dictionary of <paramref name="values"/>, shared by every batch of a column.</summary>
+    public static ArrayData CreateUtf8Dictionary(IReadOnlyList<string> values)
+    {
+        using var builder = new Utf8Builder();
+        foreach (var value in values)
+        {
+            builder.Append(value);
+        }
+
+        var built = builder.BuildData();
+
+        // Copy out of pooled memory: the dictionary outlives every batch that references it.
+        var buffers = new ArrowBuffer[built.Buffers.Length];
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            buffers[i] = ArrowBuffer.Wrap(built.Buffers[i].Memory.ToArray());
+        }
+
+        built.Dispose();
+        return new ArrayData(built.Type, built.Length, built.NullCount, buffers);
+    }
+
+    public int DictionaryLength => _dictionary.Length;
+
+    public void AppendIndex(int index)
+    {
+        if ((uint)index >= (uint)_dictionary.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"Column '{Name}': index is outside the dictionary of {_dictionary.Length} values.");
+        }
+
+        _indices.Write(index);
+        Validity.AppendValid();
+    }
+
+    public override void AppendNull()
+    {
+        _indices.Write(0);
+        Validity.AppendNull();
+    }
+
+    public override ArrayData BuildData()
+    {
+        var length = Length;
+        var nulls = NullCount;
+        return new ArrayData(Type, length, nulls, [Validity.Detach(), _indices.Detach()], dictionary: _dictionary);
+    }
+
+    public override void Clear()
+    {
+        Validity.Clear();
+        _indices.Clear();
+    }
+
+    private protected override void Release()
+    {
+        Validity.Release();
+        _indices.Release();
+    }
+}

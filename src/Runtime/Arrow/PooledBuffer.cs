@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Bulwark.Arrow;
+
+/// <summary>
+/// A growable byte buffer rented from the shared pool. <see cref="Detach"/> hands the bytes to an <see cref="ArrowBuffer"/>
+/// (which returns them to the pool when the batch is disposed), so a builder's next batch reuses the same memory.
+/// </summary>
+internal sealed class PooledBuffer
+{
+    private byte[] _array = Array.Empty<byte>();
+
+    public int Length { get; private set; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write<T>(T value)
+        where T : unmanaged
+    {
+        var size = Unsafe.SizeOf<T>();
+        if (_array.Length - Length < size)
+        {
+            Grow(size);
+        }
+
+        MemoryMarshal.Write(_array.AsSpan(Length), in value);
+        Length += size;
+    }
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        if (_array.Length - Length < bytes.Length)
+        {
+            Grow(bytes.Length);
+        }
+
+        bytes.CopyTo(_array.AsSpan(Length));
+        Length += bytes.Length;
+    }
+
+    /// <summary>A writable span of at least <paramref name="size"/> bytes at the end; call <see cref="Advance"/> after writing.</summary>
+    public Span<byte> GetSpan(int size)
+    {
+        if (_array.Length - Length < size)
+        {
+            Grow(size);
+        }
+
+        return _array.AsSpan(Length);
+    }
+
+    public void Advance(int count) => Length += count;
+
+    /// <summary>The written bytes, for in-place edits such as setting bits.</summary>
+    public Span<byte> Written => _array.AsSpan(0, Length);
+
+    public void Clear() => Length = 0;
+
+    public ArrowBuffer Detach()
+    {
+        if (Length == 0)
+        {
+            return ArrowBuffer.Empty;
+        }
+
+        var buffer = ArrowBuffer.FromRented(_array, Length);
+        _array = Array.Empty<byte>();
+        Length = 0;
+        return buffer;
+    }
+
+    public void Release()
+    {
+        if (_array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+        }
+
+        _array = Array.Empty<byte>();
+        Length = 0;
+    }
+
+    private void Grow(int extra)
+    {
+        var needed = (long)Length + extra;
+        if (needed > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"An Arrow buffer cannot exceed {Array.MaxLength} bytes; build smaller batches.");
+        }
+
+        var size = (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(256L, _array.Length * 2L)));
+        var next = ArrayPool<byte>.Shared.Rent(size);
+        _array.AsSpan(0, Length).CopyTo(next);
+        if (_array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+        }
+
+        _array = next;
+    }
+}
+
+/// <summary>
+/// Validity bits, materialized only once the first null arrives: columns without nulls never touch a bitmap.
+/// </summary>
+internal sealed class ValidityBuffer
+{
+    private readonly PooledBuffer _bits = new();
+
+    public int Length { get; private set; }
+
+    public int NullCount { get; private set; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void AppendValid()
+    {
+        if (NullCount != 0)
+        {
+            AppendBit(true);
+        }
+
+        Length++;
+    }
+
+    public void AppendNull()
+    {
+        if (NullCount == 0)
+        {
+            Materialize();
+        }
+
+        AppendBit(false);
+        Length++;
+        NullCount++;
+    }
+
+    public ArrowBuffer Detach()
+    {
+        var result = NullCount == 0 ? ArrowBuffer.Empty : _bits.Detach();
+        _bits.Clear();
+        Length = 0;
+        NullCount = 0;
+        return result;
+    }
+
+    public void Clear()
+    {
+        _bits.Clear();
+        Length = 0;
+        NullCount = 0;
+    }
+
+    public void Release()
+    {
+        _bits.Release();
+        Length = 0;
+        NullCount = 0;
+    }
+
+    private void Materialize()
+    {
+        _bits.Clear();
+        var bytes = BitUtil.BytesForBits(Length);
+        var span = _bits.GetSpan(bytes);
+        span[..bytes].Fill(0xFF);
+        _bits.Advance(bytes);
+        var rest = Length & 7;
+        if (rest != 0)
+        {
+            _bits.Written[bytes - 1] = (byte)((1 << rest) - 1);
+        }
+    }
+
+    private void AppendBit(bool valid)
+    {
+        var index = Length;
+        if ((index & 7) == 0)
+        {
+            _bits.Write((byte)0);
+        }
+
+        if (valid)
+        {
+            BitUtil.SetBit(_bits.Written, index);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using Bulwark.Arrow;
+
+namespace Bulwark.Records;
+
+/// <summary>
+/// Implemented by the generator for every <c>[ArrowRecord]</c> type. Static abstract members let generic runtime code
+/// (<c>ArrowFile</c>, <c>ParquetFile</c>, ingest tables) build and read batches of <typeparamref name="T"/> without reflection.
+/// </summary>
+public interface IArrowRecord<T>
+    where T : IArrowRecord<T>
+{
+    /// <summary>The table name: the <c>[ArrowRecord(name)]</c> argument, or the snake_case type name.</summary>
+    static abstract string TableName { get; }
+
+    /// <summary>The Arrow schema: one field per column, in declaration order.</summary>
+    static abstract Schema ArrowSchema { get; }
+
+    /// <summary>A new columnar builder. Builders are reusable: <see cref="IArrowBatchBuilder{T}.Build"/> leaves them empty.</summary>
+    static abstract IArrowBatchBuilder<T> CreateBatchBuilder();
+
+    /// <summary>
+    /// Reads every row of <paramref name="batch"/>. Columns are matched by name (order and extra columns do not matter);
+    /// a missing column, a column of another type, or a null in a member that cannot hold one raises
+    /// <see cref="ArrowSchemaMismatchException"/> naming the type, column and row.
+    /// </summary>
+    static abstract T[] ReadBatch(RecordBatch batch);
+}
+
+/// <summary>Appends records column-wise and cuts them into record batches.</summary>
+public interface IArrowBatchBuilder<T> : IDisposable
+{
+    /// <summary>Rows appended since the last <see cref="Build"/> or <see cref="Clear"/>.</summary>
+    int Count { get; }
+
+    void Append(in T record);
+
+    /// <summary>The appended rows as a batch; the builder is empty afterwards and reuses the memory once the batch is disposed.</summary>
+    RecordBatch Build();
+
+    /// <summary>Discards the appended rows.</summary>
+    void Clear();
+}
