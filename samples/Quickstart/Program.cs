@@ -1,0 +1,73 @@
+using Bulwark.Arrow;
+using Quickstart;
+
+// A tiny deterministic "crawl": three sites, a few pages each, some failures and some links.
+var dataDirectory = Path.GetFullPath(args.Length > 0 ? args[0] : "bulwark-data");
+Directory.CreateDirectory(dataDirectory);
+
+var start = new DateTimeOffset(2026, 11, 21, 9, 0, 0, TimeSpan.Zero);
+var random = new Random(42);
+var hosts = new[] { "example.org", "docs.example.com", "bücher.example" };
+var requests = new List<HttpRequest>();
+var links = new List<PageLink>();
+for (var visit = 1L; visit <= 120; visit++)
+{
+    var host = hosts[visit % hosts.Length];
+    var url = $"https://{host}/page/{visit}";
+    var status = random.Next(100) switch { < 85 => 200, < 92 => 404, < 97 => 301, _ => 503 };
+    var kind = (ContentKind)(visit % 4);
+    requests.Add(new HttpRequest(
+        visit,
+        url,
+        visit == 1 ? null : $"https://{hosts[(visit - 1) % hosts.Length]}/page/{visit - 1}",
+        start.AddMilliseconds(visit * 1537),
+        status,
+        kind,
+        TimeSpan.FromMilliseconds(random.Next(5, 900)),
+        status == 200 ? random.Next(512, 200_000) : null));
+    if (status == 200 && kind == ContentKind.Html)
+    {
+        for (var l = 0; l < 3; l++)
+        {
+            var target = hosts[(visit + l) % hosts.Length];
+            links.Add(new PageLink(visit, url, $"https://{target}/page/{visit + l + 1}", l == 2 ? null : $"Read part {l + 1}", l == 1, l == 1 ? ["nofollow", "external"] : []));
+        }
+    }
+}
+
+var requestsPath = Path.Combine(dataDirectory, HttpRequest.TableName + ".arrow");
+var linksPath = Path.Combine(dataDirectory, PageLink.TableName + ".arrow");
+await ArrowFile.WriteAsync(requestsPath, requests);
+await ArrowFile.WriteAsync(linksPath, links);
+
+// Read everything back from disk and check it is exactly what was written.
+var readRequests = await ArrowFile.ReadAsync<HttpRequest>(requestsPath);
+var readLinks = new List<PageLink>();
+await foreach (var link in ArrowFile.StreamAsync<PageLink>(linksPath))
+{
+    readLinks.Add(link);
+}
+
+var requestsMatch = readRequests.SequenceEqual(requests);
+var linksMatch = readLinks.Count == links.Count && readLinks.Zip(links).All(p => p.First with { Rel = p.Second.Rel } == p.Second && p.First.Rel.SequenceEqual(p.Second.Rel));
+
+Console.WriteLine($"Bulwark quickstart — data in {dataDirectory}");
+Console.WriteLine();
+Console.WriteLine($"{HttpRequest.TableName}: {readRequests.Count} rows, {new FileInfo(requestsPath).Length:N0} bytes, schema:");
+foreach (var field in HttpRequest.ArrowSchema.Fields)
+{
+    Console.WriteLine($"  {field}");
+}
+
+Console.WriteLine($"{PageLink.TableName}: {readLinks.Count} rows, {new FileInfo(linksPath).Length:N0} bytes");
+Console.WriteLine();
+Console.WriteLine("requests per host (status 200 / all, bytes fetched):");
+foreach (var group in readRequests.GroupBy(r => new Uri(r.Url).Host).OrderBy(g => g.Key, StringComparer.Ordinal))
+{
+    Console.WriteLine($"  {group.Key,-20} {group.Count(r => r.Status == 200),3} / {group.Count(),3}  {group.Sum(r => r.Bytes ?? 0),10:N0} B");
+}
+
+Console.WriteLine($"nofollow links: {readLinks.Count(l => l.NoFollow)} of {readLinks.Count}");
+Console.WriteLine();
+Console.WriteLine(requestsMatch && linksMatch ? "round trip: every row read back equals the row written" : "round trip: MISMATCH");
+return requestsMatch && linksMatch ? 0 : 1;
