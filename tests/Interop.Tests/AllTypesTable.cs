@@ -1,0 +1,260 @@
+using System.Text.Json.Nodes;
+using Bulwark.Arrow;
+
+namespace Bulwark.Interop.Tests;
+
+/// <summary>
+/// A table with a column of every type Bulwark maps (DESIGN.md section 2), nulls in every nullable column, empty
+/// strings and lists, and the extremes of each type. Expected JSON is spelled out from the source values, never read
+/// back from the arrays, so a builder or writer that stored something else shows up as a difference.
+/// </summary>
+internal static class AllTypesTable
+{
+    /// <summary>Uneven batch sizes, one of a single row: validity bitmaps end mid-byte and cycles fall differently per batch.</summary>
+    public static readonly int[] BatchSizes = [7, 1, 13, 8];
+
+    public const string UuidExtension = "arrow.uuid";
+
+    public static readonly string[] Colors = ["red", "green", "blue", string.Empty, "🟥 astral"];
+
+    public static TestTable Create()
+    {
+        var columns = new List<IColumnSpec>
+        {
+            new ColumnSpec<PrimitiveBuilder<long>, long>(
+                new Field("id", IntType.Int64, nullable: false),
+                row => (long)row,
+                () => new PrimitiveBuilder<long>(IntType.Int64),
+                (b, v) => b.Append(v),
+                v => ArrowJson.Invariant(v)),
+            new ColumnSpec<Utf8Builder, string>(
+                new Field("name", Utf8Type.Default, nullable: false),
+                row => "row " + ArrowJson.Invariant(row),
+                () => new Utf8Builder(),
+                (b, v) => b.Append(v),
+                v => v),
+            new ColumnSpec<BooleanBuilder, bool?>(
+                new Field("flag", BooleanType.Default, nullable: true),
+                [true, false, null, false, true, true, null, true, false, false, true],
+                () => new BooleanBuilder(),
+                (b, v) => b.Append(v!.Value),
+                v => v!.Value),
+            Primitive<sbyte>("i8", IntType.Int8, [sbyte.MinValue, sbyte.MaxValue, 0, null, -1, 42], v => v),
+            Primitive<short>("i16", IntType.Int16, [short.MinValue, short.MaxValue, null, 0, -1, 1234], v => v),
+            Primitive<int>("i32", IntType.Int32, [int.MinValue, int.MaxValue, 0, -1, null, 123456], v => v),
+            Primitive<long>("i64", IntType.Int64, [long.MinValue, long.MaxValue, 0, null, -1, 9007199254740993], v => ArrowJson.Invariant(v)),
+            Primitive<byte>("u8", IntType.UInt8, [byte.MinValue, byte.MaxValue, null, 1, 128], v => v),
+            Primitive<ushort>("u16", IntType.UInt16, [ushort.MinValue, ushort.MaxValue, 1, null, 32768], v => v),
+            Primitive<uint>("u32", IntType.UInt32, [uint.MinValue, uint.MaxValue, null, 1, 2147483648], v => v),
+            Primitive<ulong>("u64", IntType.UInt64, [ulong.MinValue, ulong.MaxValue, null, 1, 9223372036854775808], v => ArrowJson.Invariant(v)),
+            Primitive<float>("f32", FloatingPointType.Float32,
+                [0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, null, 1.5f, float.MaxValue, float.Epsilon, 1.1f, float.MinValue],
+                v => ArrowJson.Float(v)),
+            Primitive<double>("f64", FloatingPointType.Float64,
+                [0d, -0d, double.NaN, double.PositiveInfinity, double.NegativeInfinity, null, double.MaxValue, double.Epsilon, 0.1, -123.456, double.MinValue],
+                v => ArrowJson.Float(v)),
+            Decimal("dec", new Decimal128Type(38, 9),
+            [
+                (0m, "0"),
+                (1.5m, "1500000000"),
+                (-0.000000001m, "-1"),
+                (decimal.MaxValue, "79228162514264337593543950335000000000"),
+                null,
+                (decimal.MinValue, "-79228162514264337593543950335000000000"),
+                (123456789.123456789m, "123456789123456789"),
+            ]),
+            Decimal("price", new Decimal128Type(9, 2),
+            [
+                (0m, "0"),
+                (9999999.99m, "999999999"),
+                (-0.01m, "-1"),
+                null,
+                (12.5m, "1250"),
+            ]),
+            new ColumnSpec<Utf8Builder, string?>(
+                new Field("text", Utf8Type.Default, nullable: true, metadata: [new("comment", "free text, ünïcödé")]),
+                [string.Empty, "ascii", null, "é ü ß", "😀 astral 𝄞", "中文", "nul\0inside", "line\nbreak \"quoted\" \\", "\u2028 separator", new string('x', 1000) + "end"],
+                () => new Utf8Builder(),
+                (b, v) => b.Append(v),
+                v => v),
+            new ColumnSpec<BinaryBuilder, byte[]?>(
+                new Field("bytes", BinaryType.Default, nullable: true),
+                [[], [0, 1, 2, 255], null, [0xde, 0xad, 0xbe, 0xef], Enumerable.Range(0, 256).Select(i => (byte)i).ToArray()],
+                () => new BinaryBuilder(),
+                (b, v) => b.Append(v),
+                v => ArrowJson.Hex(v)),
+            new ColumnSpec<FixedSizeBinaryBuilder, Guid?>(
+                new Field("uuid", new FixedSizeBinaryType(16), nullable: true, metadata: [new(Field.ExtensionNameKey, UuidExtension)]),
+                [Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), null, Guid.Parse("ffffffff-ffff-ffff-ffff-ffffffffffff"), Guid.Empty, Guid.Parse("12345678-9abc-4def-8123-456789abcdef")],
+                () => new FixedSizeBinaryBuilder(new FixedSizeBinaryType(16)),
+                (b, v) => b.Append(v!.Value),
+                // "N" prints the RFC 4122 byte order, which is what arrow.uuid stores.
+                v => v!.Value.ToString("N")),
+            Primitive<int>("day", DateType.Date32,
+                [0, -1, 19000, null, ArrowConvert.ToDays(DateOnly.MinValue), ArrowConvert.ToDays(DateOnly.MaxValue), int.MinValue, int.MaxValue],
+                v => v),
+            Primitive<long>("time", TimeType.Time64Microsecond,
+                [0, ArrowConvert.ToMicroseconds(TimeOnly.MaxValue), null, 43200000000, 1],
+                v => ArrowJson.Invariant(v)),
+            Primitive<long>("ts", TimestampType.MicrosecondUtc,
+                [
+                    0, -1, ArrowConvert.ToUnixMicroseconds(new DateTimeOffset(2023, 11, 14, 22, 13, 20, TimeSpan.Zero).AddTicks(1234560)), null,
+                    ArrowConvert.ToUnixMicroseconds(DateTime.MinValue), ArrowConvert.ToUnixMicroseconds(DateTime.MaxValue), long.MinValue, long.MaxValue,
+                ],
+                v => ArrowJson.Invariant(v)),
+            Primitive<long>("dur", DurationType.Microsecond,
+                [0, -1, null, long.MaxValue, long.MinValue, 86400000000, ArrowConvert.ToMicroseconds(TimeSpan.FromDays(-3.5))],
+                v => ArrowJson.Invariant(v)),
+            Dictionary("color", [0, 1, 2, null, 3, 4, 0, 2]),
+            new ColumnSpec<ListBuilder<PrimitiveBuilder<int>>, int?[]?>(
+                new Field("ints", new ListType(new Field("item", IntType.Int32, nullable: true)), nullable: true),
+                [[], [1, 2, 3], null, [null, -1], [int.MaxValue, int.MinValue]],
+                () => new ListBuilder<PrimitiveBuilder<int>>(new PrimitiveBuilder<int>(IntType.Int32), valuesNullable: true),
+                (b, v) =>
+                {
+                    foreach (var item in v!)
+                    {
+                        b.Values.Append(item);
+                    }
+
+                    b.EndList();
+                },
+                v => new JsonArray(v!.Select(i => i is null ? null : (JsonNode)i.Value).ToArray())),
+            new ColumnSpec<ListBuilder<Utf8Builder>, string?[]?>(
+                new Field("words", new ListType(new Field("item", Utf8Type.Default, nullable: true)), nullable: true),
+                [["a", string.Empty, null], null, [], ["😀"], ["x", "y", "z", "w"]],
+                () => new ListBuilder<Utf8Builder>(new Utf8Builder(), valuesNullable: true),
+                (b, v) =>
+                {
+                    foreach (var item in v!)
+                    {
+                        b.Values.Append(item);
+                    }
+
+                    b.EndList();
+                },
+                v => new JsonArray(v!.Select(s => (JsonNode?)s).ToArray())),
+            PointColumn(),
+            PairColumn(),
+        };
+
+        return new TestTable(columns, [new("created_by", "bulwark interop test"), new("note", "schema metadata ünïcödé 😀")]);
+    }
+
+    /// <summary>The schema every reader must report for <see cref="Create"/>'s table, written out by hand.</summary>
+    public static JsonNode ExpectedSchema() => JsonNode.Parse(
+        """
+        {
+          "metadata": { "created_by": "bulwark interop test", "note": "schema metadata ünïcödé 😀" },
+          "fields": [
+            { "name": "id", "type": "int64", "nullable": false, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "name", "type": "utf8", "nullable": false, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "flag", "type": "bool", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "i8", "type": "int8", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "i16", "type": "int16", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "i32", "type": "int32", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "i64", "type": "int64", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "u8", "type": "uint8", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "u16", "type": "uint16", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "u32", "type": "uint32", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "u64", "type": "uint64", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "f32", "type": "float32", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "f64", "type": "float64", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "dec", "type": "decimal128(38, 9)", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "price", "type": "decimal128(9, 2)", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "text", "type": "utf8", "nullable": true, "metadata": { "comment": "free text, ünïcödé" }, "dictionary": null, "children": [] },
+            { "name": "bytes", "type": "binary", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "uuid", "type": "fixed_size_binary(16)", "nullable": true, "metadata": { "ARROW:extension:name": "arrow.uuid" }, "dictionary": null, "children": [] },
+            { "name": "day", "type": "date32[day]", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "time", "type": "time64[us]", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "ts", "type": "timestamp[us, UTC]", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "dur", "type": "duration[us]", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+            { "name": "color", "type": "utf8", "nullable": true, "metadata": {}, "dictionary": { "id": 0, "indexType": "int32", "ordered": false }, "children": [] },
+            { "name": "ints", "type": "list", "nullable": true, "metadata": {}, "dictionary": null, "children": [
+              { "name": "item", "type": "int32", "nullable": true, "metadata": {}, "dictionary": null, "children": [] } ] },
+            { "name": "words", "type": "list", "nullable": true, "metadata": {}, "dictionary": null, "children": [
+              { "name": "item", "type": "utf8", "nullable": true, "metadata": {}, "dictionary": null, "children": [] } ] },
+            { "name": "point", "type": "struct", "nullable": true, "metadata": {}, "dictionary": null, "children": [
+              { "name": "x", "type": "int32", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+              { "name": "label", "type": "utf8", "nullable": true, "metadata": {}, "dictionary": null, "children": [] } ] },
+            { "name": "pair", "type": "struct", "nullable": false, "metadata": {}, "dictionary": null, "children": [
+              { "name": "key", "type": "int64", "nullable": false, "metadata": {}, "dictionary": null, "children": [] },
+              { "name": "value", "type": "utf8", "nullable": true, "metadata": {}, "dictionary": null, "children": [] } ] }
+          ]
+        }
+        """)!;
+
+    public static ColumnSpec<PrimitiveBuilder<T>, T?> Primitive<T>(string name, ArrowType type, T?[] cycle, Func<T, JsonNode> encode)
+        where T : unmanaged =>
+        new(
+            new Field(name, type, nullable: true),
+            cycle,
+            () => new PrimitiveBuilder<T>(type),
+            (b, v) => b.Append(v!.Value),
+            v => encode(v!.Value));
+
+    /// <summary>A dictionary&lt;int32, utf8&gt; column over <see cref="Colors"/>; one dictionary serves every batch.</summary>
+    public static ColumnSpec<FixedDictionaryBuilder, int?> Dictionary(string name, int?[] cycle, long id = 0) =>
+        Dictionary(name, row => cycle[row % cycle.Length], id);
+
+    /// <summary>A dictionary&lt;int32, utf8&gt; column over <see cref="Colors"/> whose row r holds index <paramref name="index"/>(r).</summary>
+    public static ColumnSpec<FixedDictionaryBuilder, int?> Dictionary(string name, Func<int, int?> index, long id = 0)
+    {
+        var dictionary = FixedDictionaryBuilder.CreateUtf8Dictionary(Colors);
+        return new ColumnSpec<FixedDictionaryBuilder, int?>(
+            new Field(name, Utf8Type.Default, nullable: true, dictionary: new DictionaryEncoding(id, IntType.Int32)),
+            index,
+            () => new FixedDictionaryBuilder(dictionary),
+            (b, v) => b.AppendIndex(v!.Value),
+            v => Colors[v!.Value],
+            Colors);
+    }
+
+    // Each value comes with its unscaled integer written out, so the expectation does not reuse the builder's scaling.
+    private static ColumnSpec<Decimal128Builder, (decimal Value, string Unscaled)?> Decimal(string name, Decimal128Type type, (decimal Value, string Unscaled)?[] cycle) =>
+        new(
+            new Field(name, type, nullable: true),
+            cycle,
+            () => new Decimal128Builder(type),
+            (b, v) => b.Append(v!.Value.Value),
+            v => v!.Value.Unscaled);
+
+    private sealed record Point(int? X, string? Label);
+
+    private sealed record Pair(long Key, string? Value);
+
+    // A null struct slot puts a null in every child (StructBuilder.AppendNull), so a struct with null slots has
+    // nullable members here; the non-nullable member is covered by "pair", a struct column without null slots.
+    private static IColumnSpec PointColumn()
+    {
+        var type = new StructType([new Field("x", IntType.Int32, nullable: true), new Field("label", Utf8Type.Default, nullable: true)]);
+        Point?[] cycle = [new(1, "a"), null, new(null, null), new(0, string.Empty), new(int.MaxValue, "😀")];
+        return new ColumnSpec<StructBuilder, Point?>(
+            new Field("point", type, nullable: true),
+            cycle,
+            () => new StructBuilder(type, [new PrimitiveBuilder<int>(IntType.Int32), new Utf8Builder()]),
+            (b, v) =>
+            {
+                ((PrimitiveBuilder<int>)b.Children[0]).Append(v!.X);
+                ((Utf8Builder)b.Children[1]).Append(v.Label);
+                b.Append();
+            },
+            v => new JsonObject { ["x"] = v!.X, ["label"] = v.Label });
+    }
+
+    private static IColumnSpec PairColumn()
+    {
+        var type = new StructType([new Field("key", IntType.Int64, nullable: false), new Field("value", Utf8Type.Default, nullable: true)]);
+        return new ColumnSpec<StructBuilder, Pair>(
+            new Field("pair", type, nullable: false),
+            row => new Pair(-row * 1000L, row % 3 == 0 ? null : "v" + ArrowJson.Invariant(row)),
+            () => new StructBuilder(type, [new PrimitiveBuilder<long>(IntType.Int64), new Utf8Builder()]),
+            (b, v) =>
+            {
+                ((PrimitiveBuilder<long>)b.Children[0]).Append(v.Key);
+                ((Utf8Builder)b.Children[1]).Append(v.Value);
+                b.Append();
+            },
+            v => new JsonObject { ["key"] = ArrowJson.Invariant(v.Key), ["value"] = v.Value });
+    }
+}

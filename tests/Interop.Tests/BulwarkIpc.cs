@@ -1,0 +1,39 @@
+using Bulwark.Arrow;
+using Bulwark.Arrow.Ipc;
+
+namespace Bulwark.Interop.Tests;
+
+/// <summary>Writes and reads whole IPC files and streams with Bulwark's codec.</summary>
+internal static class BulwarkIpc
+{
+    public static async Task WriteFileAsync(string path, Schema schema, IEnumerable<RecordBatch> batches)
+    {
+        await using var stream = File.Create(path);
+        await using var writer = new ArrowFileWriter(stream, schema);
+        foreach (var batch in batches)
+        {
+            await writer.WriteBatchAsync(batch, CancellationToken.None);
+        }
+
+        await writer.FinishAsync(CancellationToken.None);
+    }
+
+    public static async Task WriteStreamAsync(string path, Schema schema, IEnumerable<RecordBatch> batches)
+    {
+        await using var stream = File.Create(path);
+        await using var writer = new ArrowStreamWriter(stream, schema);
+        foreach (var batch in batches)
+        {
+            await writer.WriteBatchAsync(batch, CancellationToken.None);
+        }
+
+        await writer.FinishAsync(CancellationToken.None);
+    }
+
+    public static Task WriteAsync(string format, string path, Schema schema, IEnumerable<RecordBatch> batches) => format switch
+    {
+        "file" => WriteFileAsync(path, schema, batches),
+        "stream" => WriteStreamAsync(path, schema, batches),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "file or stream"),
+    };
+}
