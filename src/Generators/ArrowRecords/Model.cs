@@ -1,0 +1,105 @@
+using Bulwark.Generators.Common;
+
+namespace Bulwark.Generators.ArrowRecords;
+
+/// <summary>How a value is stored; one Arrow type and one builder/array pair per kind.</summary>
+internal enum ValueKind
+{
+    Boolean,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    UInt8,
+    UInt16,
+    UInt32,
+    UInt64,
+    Float32,
+    Float64,
+    Decimal,
+    String,
+    Binary,
+    DateTime,
+    DateTimeOffset,
+    DateOnly,
+    TimeOnly,
+    TimeSpan,
+    Guid,
+    Enum,
+    Record,
+}
+
+/// <summary>The collection shape of a list column; it decides what the reader constructs.</summary>
+internal enum CollectionKind
+{
+    None,
+    Array,
+    List,
+    ReadOnlyList,
+    IList,
+}
+
+/// <param name="TypeName">The fully qualified type without a nullable annotation, e.g. <c>global::System.Guid</c>.</param>
+/// <param name="IsValueType">Whether <paramref name="TypeName"/> is a value type (so its nullable form is <c>Nullable&lt;T&gt;</c>).</param>
+/// <param name="EnumMembers">For enums, the member names in declaration order: the dictionary the column stores.</param>
+internal sealed record ValueModel(
+    ValueKind Kind,
+    bool IsNullable,
+    string TypeName,
+    bool IsValueType,
+    int Precision,
+    int Scale,
+    EquatableArray<EnumMemberModel> EnumMembers)
+{
+    /// <summary>The type as declared, with <c>?</c> when nullable.</summary>
+    public string DeclaredTypeName => IsNullable ? TypeName + "?" : TypeName;
+}
+
+/// <param name="IsAlias">True when an earlier member has the same value: writing maps the value to the earlier name.</param>
+internal sealed record EnumMemberModel(string Name, bool IsAlias);
+
+/// <param name="MemberName">The member's name as in metadata (no <c>@</c>).</param>
+/// <param name="IsNullable">Whether the member itself may be null (for lists: the list, not its items).</param>
+/// <param name="Value">The value, or for lists the item.</param>
+internal sealed record ColumnModel(
+    string MemberName,
+    string ColumnName,
+    bool IsNullable,
+    CollectionKind Collection,
+    ValueModel Value);
+
+/// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
+internal sealed record ContainingTypeModel(string Keyword, string Name);
+
+/// <param name="ConstructorArguments">Indices into <paramref name="Columns"/>, in constructor parameter order.</param>
+/// <param name="InitializedColumns">Indices of columns set by the object initializer.</param>
+internal sealed record RecordModel(
+    string? Namespace,
+    EquatableArray<ContainingTypeModel> ContainingTypes,
+    string Keyword,
+    string Name,
+    string FullyQualifiedName,
+    string DisplayName,
+    string HintName,
+    string TableName,
+    EquatableArray<ColumnModel> Columns,
+    EquatableArray<int> ConstructorArguments,
+    EquatableArray<int> InitializedColumns,
+    EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    public bool CanEmit
+    {
+        get
+        {
+            foreach (var diagnostic in Diagnostics)
+            {
+                if (diagnostic.IsError)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}

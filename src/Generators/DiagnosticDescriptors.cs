@@ -1,0 +1,98 @@
+using Microsoft.CodeAnalysis;
+
+namespace Bulwark.Generators;
+
+/// <summary>
+/// Every diagnostic the generators report. Ids are part of the public surface (users suppress them and the README
+/// documents them): never renumber or reuse one.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Bulwark.Generator";
+
+    public static readonly DiagnosticDescriptor TypeNotPartial = Error(
+        "BWK0001",
+        "Arrow record type must be partial",
+        "'{0}' is marked [ArrowRecord] but is not partial; declare it 'partial' so the generator can add its Arrow schema, builder and reader");
+
+    public static readonly DiagnosticDescriptor UnsupportedMemberType = Error(
+        "BWK0002",
+        "Member type has no Arrow mapping",
+        "Member '{0}' of '{1}' has type '{2}', which cannot be stored in an Arrow column{3}; change its type or mark it [Ignore]");
+
+    public static readonly DiagnosticDescriptor DuplicateColumnName = Error(
+        "BWK0003",
+        "Duplicate column name",
+        "Member '{0}' of '{1}' maps to column '{2}', which member '{3}' already uses; give one of them another [Column] name");
+
+    public static readonly DiagnosticDescriptor NestedTypeNotArrowRecord = Error(
+        "BWK0004",
+        "Nested type is not an Arrow record",
+        "Member '{0}' of '{1}' has type '{2}', which is not marked [ArrowRecord]; mark '{2}' [ArrowRecord] to store it as a struct column, or mark the member [Ignore]");
+
+    public static readonly DiagnosticDescriptor DecimalWithoutPrecision = Error(
+        "BWK0005",
+        "Decimal member needs [Decimal(precision, scale)]",
+        "Member '{0}' of '{1}' is a decimal without [Decimal(precision, scale)]; a Decimal128 column fixes both up front");
+
+    public static readonly DiagnosticDescriptor InvalidDecimalPrecision = Error(
+        "BWK0006",
+        "Invalid decimal precision or scale",
+        "[Decimal({0}, {1})] on member '{2}' of '{3}' is invalid: the precision must be between 1 and 28 (System.Decimal holds at most 28 significant digits) and the scale between 0 and the precision");
+
+    public static readonly DiagnosticDescriptor DecimalOnNonDecimal = Error(
+        "BWK0007",
+        "[Decimal] on a member that is not decimal",
+        "[Decimal] on member '{0}' of '{1}' does not apply: its type '{2}' is not decimal");
+
+    public static readonly DiagnosticDescriptor InvalidColumnName = Error(
+        "BWK0008",
+        "Invalid column name",
+        "Column name \"{0}\" of member '{1}' of '{2}' is invalid: a column name must not be empty, start or end with white space, or contain control characters");
+
+    public static readonly DiagnosticDescriptor InvalidTableName = Error(
+        "BWK0009",
+        "Invalid table name",
+        "Table name \"{0}\" of '{1}' is invalid: a table name must not be empty, start or end with white space, or contain control characters, '/' or '\\'");
+
+    public static readonly DiagnosticDescriptor FlagsEnum = Error(
+        "BWK0010",
+        "[Flags] enums are not supported",
+        "Member '{0}' of '{1}' has the [Flags] enum type '{2}'; a combination of flags has no single member name to store, so store the underlying integer instead");
+
+    public static readonly DiagnosticDescriptor NoUsableConstructor = Error(
+        "BWK0011",
+        "No constructor can restore the record",
+        "'{0}' cannot be constructed when reading: {1}");
+
+    public static readonly DiagnosticDescriptor MemberNotRestorable = Error(
+        "BWK0012",
+        "Member cannot be restored when reading",
+        "Member '{0}' of '{1}' {2}; mark it [Ignore] if it is computed, or make it settable or a constructor parameter");
+
+    public static readonly DiagnosticDescriptor GenericType = Error(
+        "BWK0013",
+        "Generic Arrow record types are not supported",
+        "'{0}' is generic or nested in a generic type; an Arrow record needs one closed type for its static schema");
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(
+        "BWK0014",
+        "Containing type must be partial",
+        "'{0}' is nested in '{1}', which is not partial; declare '{1}' partial so the generator can extend '{0}'");
+
+    public static readonly DiagnosticDescriptor RecursiveRecord = Error(
+        "BWK0015",
+        "Recursive nested record",
+        "Member '{0}' of '{1}' makes '{1}' contain itself ({2}); an Arrow schema is finite, so break the cycle or mark the member [Ignore]");
+
+    public static readonly DiagnosticDescriptor NoColumns = new(
+        "BWK0016",
+        "Arrow record has no columns",
+        "'{0}' has no public instance properties or fields to store; its batches hold a row count and nothing else",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

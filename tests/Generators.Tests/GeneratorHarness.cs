@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using Bulwark.Generators.ArrowRecords;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Bulwark.Generators.Tests;
+
+/// <summary>What one generator run produced.</summary>
+/// <param name="Sources">Generated files by hint name.</param>
+/// <param name="GeneratorDiagnostics">Diagnostics the generator reported.</param>
+/// <param name="CompilationDiagnostics">Warnings and errors of the compilation that includes the generated files.</param>
+public sealed record GeneratorRun(
+    IReadOnlyDictionary<string, string> Sources,
+    ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<Diagnostic> CompilationDiagnostics,
+    GeneratorDriver Driver,
+    CSharpCompilation InputCompilation);
+
+/// <summary>
+/// Runs <see cref="ArrowRecordGenerator"/> in memory over source text, the way the compiler does during a build, with the
+/// runtime assembly and the framework's trusted platform assemblies as references.
+/// </summary>
+public static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
+
+    public static GeneratorRun Run(params string[] sources) =>
+        Run(CreateCompilation(sources));
+
+    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+        CSharpCompilation.Create(
+            "GeneratorInput",
+            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver() =>
+        CSharpGeneratorDriver.Create(
+            [new ArrowRecordGenerator().AsSourceGenerator()],
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public static GeneratorRun Run(CSharpCompilation compilation, GeneratorDriver? driver = null)
+    {
+        driver = (driver ?? CreateDriver()).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        var result = driver.GetRunResult();
+        var sources = result.GeneratedTrees.ToDictionary(t => Path.GetFileName(t.FilePath), t => t.GetText().ToString());
+        var compilationDiagnostics = output.GetDiagnostics()
+            .Where(d => d.Severity >= DiagnosticSeverity.Warning)
+            .ToImmutableArray();
+        return new GeneratorRun(sources, generatorDiagnostics, compilationDiagnostics, driver, compilation);
+    }
+
+    private static ImmutableArray<MetadataReference> LoadReferences()
+    {
+        var platform = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        return platform
+            .Where(path => !Path.GetFileName(path).StartsWith("Bulwark.", StringComparison.Ordinal))
+            .Append(typeof(ArrowRecordAttribute).Assembly.Location)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
+    }
+}
