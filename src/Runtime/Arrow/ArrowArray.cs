@@ -29,6 +29,12 @@ public abstract class ArrowArray : IDisposable
             throw new ArgumentOutOfRangeException(nameof(index), index, $"Index is outside the array of length {Data.Length}.");
         }
 
+        // A null-type array has no bitmap yet every slot is null; an all-null count settles any array without one.
+        if (Data.NullCount == Data.Length)
+        {
+            return false;
+        }
+
         return Data.NullCount == 0 || _validity.Length == 0 || BitUtil.GetBit(_validity.Span, index);
     }
 

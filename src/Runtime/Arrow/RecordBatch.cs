@@ -62,9 +62,11 @@ public sealed class RecordBatch : IDisposable
 public static class FieldMatcher
 {
     /// <exception cref="ArrowFormatException">The data does not have the field's type, nullability or dictionary encoding.</exception>
-    public static void Check(Field field, ArrayData data, string path)
+    public static void Check(Field field, ArrayData data, string path) => Check(field, data, path, null);
+
+    private static void Check(Field field, ArrayData data, string path, ArrayData? parentStruct)
     {
-        if (!field.IsNullable && data.NullCount != 0)
+        if (!field.IsNullable && data.NullCount != 0 && !NullsUnderNullParent(data, parentStruct))
         {
             throw new ArrowFormatException($"Column '{path}' is declared non-nullable but holds {data.NullCount} nulls.");
         }
@@ -98,7 +100,7 @@ public static class FieldMatcher
             case StructType st when data.Type is StructType && data.Children.Length == st.Fields.Count:
                 for (var i = 0; i < st.Fields.Count; i++)
                 {
-                    Check(st.Fields[i], data.Children[i], path + "." + st.Fields[i].Name);
+                    Check(st.Fields[i], data.Children[i], path + "." + st.Fields[i].Name, data);
                 }
 
                 return;
@@ -112,6 +114,35 @@ public static class FieldMatcher
 
                 return;
         }
+    }
+
+    /// <summary>
+    /// A struct slot that is null still has a slot in every child, and StructBuilder fills it with a null even in a
+    /// non-nullable child; such nulls are allowed as long as each one sits under a null struct slot.
+    /// </summary>
+    private static bool NullsUnderNullParent(ArrayData child, ArrayData? parent)
+    {
+        if (parent is null || parent.NullCount == 0 || parent.Buffers.Length == 0 || child.Buffers.Length == 0)
+        {
+            return false;
+        }
+
+        var parentBits = parent.Buffers[0].Span;
+        var childBits = child.Buffers[0].Span;
+        if (child.Length > parent.Length || parentBits.Length < BitUtil.BytesForBits(parent.Length) || childBits.Length < BitUtil.BytesForBits(child.Length))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < child.Length; i++)
+        {
+            if (!BitUtil.GetBit(childBits, i) && BitUtil.GetBit(parentBits, i))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string Describe(ArrayData data) =>

@@ -1,0 +1,320 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Bulwark.Arrow.Ipc;
+using Bulwark.Records;
+
+namespace Bulwark.Arrow;
+
+/// <summary>The two Arrow IPC encodings: the seekable file format (with a footer) and the streaming format.</summary>
+public enum ArrowIpcFormat
+{
+    File,
+    Stream,
+}
+
+public sealed record ArrowWriteOptions
+{
+    public static ArrowWriteOptions Default { get; } = new();
+
+    /// <summary>Rows per record batch. Default 65 536.</summary>
+    public int BatchSize { get; init; } = 64 * 1024;
+
+    /// <summary>IPC file (default) or stream format.</summary>
+    public ArrowIpcFormat Format { get; init; } = ArrowIpcFormat.File;
+
+    internal void Validate()
+    {
+        if (BatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "A batch must hold at least one row.");
+        }
+
+        if (!Enum.IsDefined(Format))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Format), Format, "Unknown Arrow IPC format.");
+        }
+    }
+}
+
+/// <summary>Reads and writes collections of generated <see cref="IArrowRecord{T}"/> types as Arrow IPC files.</summary>
+public static class ArrowFile
+{
+    /// <summary>
+    /// Writes <paramref name="records"/> to <paramref name="path"/>. The data goes to a temporary sibling that is flushed
+    /// to disk and then renamed over the path, so a crash never leaves a partial file under the final name.
+    /// </summary>
+    public static async Task WriteAsync<T>(string path, IEnumerable<T> records, ArrowWriteOptions? options = null, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T>
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var writer = CreateWriter<T>(path, options);
+        await using (writer.ConfigureAwait(false))
+        {
+            await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A writer that appends records to <paramref name="path"/> in batches of <see cref="ArrowWriteOptions.BatchSize"/> rows.
+    /// Nothing appears under <paramref name="path"/> until <see cref="ArrowRecordWriter{T}.CompleteAsync"/> succeeds;
+    /// disposing without completing deletes the temporary file.
+    /// </summary>
+    public static ArrowRecordWriter<T> CreateWriter<T>(string path, ArrowWriteOptions? options = null)
+        where T : IArrowRecord<T>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= ArrowWriteOptions.Default;
+        options.Validate();
+        var fullPath = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no parent directory.", nameof(path));
+        var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+        try
+        {
+            return new ArrowRecordWriter<T>(stream, options, leaveOpen: false, fullPath, temp);
+        }
+        catch
+        {
+            stream.Dispose();
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>A writer that appends records to <paramref name="stream"/>; <see cref="ArrowRecordWriter{T}.CompleteAsync"/> ends the format.</summary>
+    public static ArrowRecordWriter<T> CreateWriter<T>(Stream stream, ArrowWriteOptions? options = null, bool leaveOpen = false)
+        where T : IArrowRecord<T>
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        options ??= ArrowWriteOptions.Default;
+        options.Validate();
+        return new ArrowRecordWriter<T>(stream, options, leaveOpen, null, null);
+    }
+
+    /// <summary>Reads every record of an Arrow IPC file or stream (the format is detected from its first bytes).</summary>
+    /// <exception cref="ArrowFormatException">The file is not valid Arrow IPC.</exception>
+    /// <exception cref="ArrowSchemaMismatchException">The file's columns do not fit <typeparamref name="T"/>.</exception>
+    public static async Task<IReadOnlyList<T>> ReadAsync<T>(string path, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T>
+    {
+        var result = new List<T>();
+        await foreach (var batch in ReadBatchesAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            using (batch)
+            {
+                result.AddRange(T.ReadBatch(batch));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Streams the records of an Arrow IPC file or stream one batch at a time.</summary>
+    public static async IAsyncEnumerable<T> StreamAsync<T>(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T>
+    {
+        await foreach (var batch in ReadBatchesAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            T[] rows;
+            using (batch)
+            {
+                rows = T.ReadBatch(batch);
+            }
+
+            foreach (var row in rows)
+            {
+                yield return row;
+            }
+        }
+    }
+
+    /// <summary>The record batches of an Arrow IPC file or stream; the caller disposes each batch.</summary>
+    public static async IAsyncEnumerable<RecordBatch> ReadBatchesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (stream.ConfigureAwait(false))
+        {
+            var magic = new byte[6];
+            var got = await stream.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            stream.Seek(0, SeekOrigin.Begin);
+            if (got == magic.Length && magic.AsSpan().SequenceEqual("ARROW1"u8))
+            {
+                var reader = await ArrowFileReader.OpenAsync(stream, path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    for (var i = 0; i < reader.BatchCount; i++)
+                    {
+                        yield return await reader.ReadBatchAsync(i, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            else
+            {
+                var reader = new ArrowStreamReader(stream, path, leaveOpen: true);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadNextBatchAsync(cancellationToken).ConfigureAwait(false) is { } batch)
+                    {
+                        yield return batch;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Makes a rename durable: the directory entry itself must reach the disk, not only the file's data.</summary>
+    internal static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // Windows has no directory handle fsync; NTFS journals the rename metadata itself.
+            return;
+        }
+
+        var fd = PosixOpen(directory, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open directory '{directory}' to flush the rename: errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        try
+        {
+            if (PosixFsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{directory}' failed: errno {Marshal.GetLastPInvokeError()}.");
+            }
+        }
+        finally
+        {
+            _ = PosixClose(fd);
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int PosixOpen(string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static extern int PosixFsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int PosixClose(int fd);
+}
+
+/// <summary>
+/// Appends records of <typeparamref name="T"/> and writes a record batch every <see cref="ArrowWriteOptions.BatchSize"/>
+/// rows. <see cref="CompleteAsync"/> writes the last batch and ends the format (and, for a path, flushes the file to
+/// disk and renames it into place). Disposing without completing abandons the output.
+/// </summary>
+public sealed class ArrowRecordWriter<T> : IAsyncDisposable
+    where T : IArrowRecord<T>
+{
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly string? _finalPath;
+    private readonly string? _tempPath;
+    private readonly int _batchSize;
+    private readonly IArrowBatchBuilder<T> _builder;
+    private readonly IpcWriterCore _writer;
+    private bool _completed;
+    private bool _disposed;
+
+    internal ArrowRecordWriter(Stream stream, ArrowWriteOptions options, bool leaveOpen, string? finalPath, string? tempPath)
+    {
+        _stream = stream;
+        _leaveOpen = leaveOpen;
+        _finalPath = finalPath;
+        _tempPath = tempPath;
+        _batchSize = options.BatchSize;
+        _writer = new IpcWriterCore(stream, T.ArrowSchema, leaveOpen: true, fileFormat: options.Format == ArrowIpcFormat.File);
+        _builder = T.CreateBatchBuilder();
+    }
+
+    /// <summary>Rows appended so far, including those not yet written as a batch.</summary>
+    public long Count { get; private set; }
+
+    public async ValueTask AppendAsync(T record, CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnusable();
+        _builder.Append(in record);
+        Count++;
+        if (_builder.Count >= _batchSize)
+        {
+            await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask AppendRangeAsync(IEnumerable<T> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var record in records)
+        {
+            await AppendAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the pending rows and ends the output; for a path, the file appears under its final name only now.</summary>
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfUnusable();
+        if (_builder.Count > 0)
+        {
+            await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _writer.FinishAsync(cancellationToken).ConfigureAwait(false);
+        if (_finalPath is not null && _tempPath is not null)
+        {
+            var file = (FileStream)_stream;
+            file.Flush(flushToDisk: true);
+            await file.DisposeAsync().ConfigureAwait(false);
+            File.Move(_tempPath, _finalPath, overwrite: true);
+            ArrowFile.SyncDirectory(Path.GetDirectoryName(_finalPath)!);
+        }
+
+        _completed = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _builder.Dispose();
+        if (!_completed)
+        {
+            _writer.Abandon();
+        }
+
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        if (!_leaveOpen)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (!_completed && _tempPath is not null)
+        {
+            File.Delete(_tempPath);
+        }
+    }
+
+    private async ValueTask WriteBatchAsync(CancellationToken cancellationToken)
+    {
+        // The batch views the builder's pooled buffers; disposing it hands them back for the next batch.
+        using var batch = _builder.Build();
+        await _writer.WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed)
+        {
+            throw new InvalidOperationException("The writer is complete; no more records can be appended.");
+        }
+    }
+}

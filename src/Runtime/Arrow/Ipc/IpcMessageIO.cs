@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Bulwark.Arrow.Ipc;
+
+/// <summary>A framed message read from a source: its decoded envelope, the metadata flatbuffer and the body bytes.</summary>
+internal sealed class RawMessage
+{
+    public required long Offset { get; init; }
+
+    public required FlatBufferReader Metadata { get; init; }
+
+    public required IpcMessage Message { get; init; }
+
+    public required long BodyOffset { get; init; }
+
+    public required byte[] Body { get; init; }
+}
+
+/// <summary>
+/// Reads encapsulated messages (<c>FF FF FF FF</c>, int32 metadata size, Message flatbuffer, body). Every declared size
+/// is checked against the configured limits and, for seekable sources, against the bytes that remain before anything is
+/// allocated; unseekable sources are read in growing chunks so memory follows the bytes that actually arrive.
+/// </summary>
+internal sealed class MessageReader
+{
+    private const int ChunkSize = 4096;
+
+    private readonly Stream _stream;
+    private readonly IpcContext _context;
+    private readonly ArrowReadOptions _options;
+    private readonly byte[] _prefix = new byte[8];
+
+    public MessageReader(Stream stream, IpcContext context, ArrowReadOptions options, long position)
+    {
+        _stream = stream;
+        _context = context;
+        _options = options;
+        Position = position;
+    }
+
+    /// <summary>The absolute offset of the next byte to be read.</summary>
+    public long Position { get; private set; }
+
+    public void Seek(long position)
+    {
+        _stream.Seek(position, SeekOrigin.Begin);
+        Position = position;
+    }
+
+    private long? Remaining => _stream.CanSeek ? Math.Max(0, _stream.Length - Position) : null;
+
+    /// <summary>
+    /// Reads the next message, or returns null at an end-of-stream marker or a clean end of the source. With
+    /// <paramref name="block"/> the message must fit the file footer's description of it.
+    /// </summary>
+    public async ValueTask<RawMessage?> ReadAsync(string what, FileBlock? block, CancellationToken cancellationToken)
+    {
+        var start = Position;
+        var got = await ReadUpToAsync(_prefix.AsMemory(0, 4), cancellationToken).ConfigureAwait(false);
+        if (got == 0 && block is null)
+        {
+            return null;
+        }
+
+        if (got < 4)
+        {
+            throw _context.Error(what, start, $"truncated: the message prefix needs 4 bytes, {got} remain");
+        }
+
+        var prefixLength = 4;
+        var metadataLength = BinaryPrimitives.ReadInt32LittleEndian(_prefix);
+        if (metadataLength == -1)
+        {
+            got = await ReadUpToAsync(_prefix.AsMemory(4, 4), cancellationToken).ConfigureAwait(false);
+            if (got < 4)
+            {
+                throw _context.Error(what, start, $"truncated: the message length needs 4 bytes after the continuation marker, {got} remain");
+            }
+
+            prefixLength = 8;
+            metadataLength = BinaryPrimitives.ReadInt32LittleEndian(_prefix.AsSpan(4));
+        }
+
+        if (metadataLength == 0)
+        {
+            if (block is not null)
+            {
+                throw _context.Error(what, start, "the footer points at an end-of-stream marker, not a message");
+            }
+
+            return null;
+        }
+
+        if (metadataLength < 0)
+        {
+            throw _context.Error(what, start, $"metadata length {metadataLength} is negative");
+        }
+
+        if (metadataLength > _options.MaxMetadataBytes)
+        {
+            throw _context.Error(what, start, $"metadata length {metadataLength} exceeds the {_options.MaxMetadataBytes}-byte limit (ArrowReadOptions.MaxMetadataBytes)");
+        }
+
+        if (block is { } b && prefixLength + (long)metadataLength > b.MetadataLength)
+        {
+            throw _context.Error(what, start, $"the message metadata ({prefixLength} + {metadataLength} bytes) is longer than the footer's metaDataLength {b.MetadataLength}");
+        }
+
+        var metadataOffset = Position;
+        var metadata = await ReadExactlyAsync(metadataLength, what + " metadata", cancellationToken).ConfigureAwait(false);
+        var reader = new FlatBufferReader(metadata, _context, metadataOffset);
+        var message = IpcMetadata.ReadMessage(reader);
+        if (block is { } fileBlock)
+        {
+            if (message.BodyLength != fileBlock.BodyLength)
+            {
+                throw _context.Error(what, start, $"the message body length {message.BodyLength} disagrees with the footer's {fileBlock.BodyLength}");
+            }
+
+            // The footer's metaDataLength includes padding after the flatbuffer; the body starts after it.
+            var bodyStart = fileBlock.Offset + fileBlock.MetadataLength;
+            if (bodyStart != Position)
+            {
+                Seek(bodyStart);
+            }
+        }
+
+        if (message.BodyLength > _options.MaxBodyBytes)
+        {
+            throw _context.Error(what, Position, $"body length {message.BodyLength} exceeds the {_options.MaxBodyBytes}-byte limit (ArrowReadOptions.MaxBodyBytes)");
+        }
+
+        var bodyOffset = Position;
+        var body = await ReadExactlyAsync(message.BodyLength, what + " body", cancellationToken).ConfigureAwait(false);
+        return new RawMessage { Offset = start, Metadata = reader, Message = message, BodyOffset = bodyOffset, Body = body };
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes, failing before allocation when the source cannot hold them.</summary>
+    public async ValueTask<byte[]> ReadExactlyAsync(long count, string what, CancellationToken cancellationToken)
+    {
+        var start = Position;
+        if (count == 0)
+        {
+            return Array.Empty<byte>();
+        }
+
+        if (count > Array.MaxLength)
+        {
+            throw _context.Error(what, start, $"{count} bytes declared, more than one buffer can hold");
+        }
+
+        if (Remaining is { } remaining && count > remaining)
+        {
+            throw _context.Error(what, start, $"truncated: {count} bytes declared but only {remaining} remain");
+        }
+
+        var size = (int)count;
+        var buffer = new byte[_stream.CanSeek ? size : Math.Min(size, ChunkSize)];
+        var filled = 0;
+        while (filled < size)
+        {
+            if (filled == buffer.Length)
+            {
+                // Unknown remaining length: grow geometrically so a lying length costs at most twice what arrived.
+                var next = new byte[(int)Math.Min(size, (long)buffer.Length * 2)];
+                buffer.AsSpan(0, filled).CopyTo(next);
+                buffer = next;
+            }
+
+            var read = await _stream.ReadAsync(buffer.AsMemory(filled, buffer.Length - filled), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw _context.Error(what, start, $"truncated: {count} bytes declared but only {filled} remain");
+            }
+
+            filled += read;
+            Position += read;
+        }
+
+        return buffer;
+    }
+
+    private async ValueTask<int> ReadUpToAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < destination.Length)
+        {
+            var read = await _stream.ReadAsync(destination[filled..], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+            Position += read;
+        }
+
+        return filled;
+    }
+}
+
+/// <summary>Writes encapsulated messages and counts the bytes written, so blocks can be recorded on unseekable streams.</summary>
+internal sealed class MessageWriter
+{
+    private static readonly byte[] Zeros = new byte[BodyLayout.BufferAlignment];
+
+    private readonly Stream _stream;
+
+    public MessageWriter(Stream stream, long position)
+    {
+        _stream = stream;
+        Position = position;
+    }
+
+    public long Position { get; private set; }
+
+    public async ValueTask WriteRawAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        Position += bytes.Length;
+    }
+
+    /// <summary>Writes the prefix, the finished flatbuffer padded to 8 bytes, and the body; returns the file block.</summary>
+    public async ValueTask<FileBlock> WriteMessageAsync(FlatBufferBuilder builder, BodyLayout? body, CancellationToken cancellationToken)
+    {
+        var start = Position;
+        var flatbuffer = builder.WrittenMemory;
+        var padded = (flatbuffer.Length + 7) & ~7;
+        var framedLength = 8 + padded;
+        var frame = ArrayPool<byte>.Shared.Rent(framedLength);
+        try
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(frame, -1);
+            BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(4), padded);
+            flatbuffer.Span.CopyTo(frame.AsSpan(8));
+            frame.AsSpan(8 + flatbuffer.Length, padded - flatbuffer.Length).Clear();
+            await WriteRawAsync(frame.AsMemory(0, framedLength), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+
+        long bodyLength = 0;
+        if (body is not null)
+        {
+            var bodyStart = Position;
+            foreach (var buffer in body.Buffers)
+            {
+                await PadAsync(bodyStart + buffer.Offset - Position, cancellationToken).ConfigureAwait(false);
+                await WriteRawAsync(buffer.Memory, cancellationToken).ConfigureAwait(false);
+            }
+
+            await PadAsync(bodyStart + body.BodyLength - Position, cancellationToken).ConfigureAwait(false);
+            bodyLength = body.BodyLength;
+        }
+
+        return new FileBlock(start, framedLength, bodyLength);
+    }
+
+    private async ValueTask PadAsync(long count, CancellationToken cancellationToken)
+    {
+        while (count > 0)
+        {
+            var chunk = (int)Math.Min(count, Zeros.Length);
+            await WriteRawAsync(Zeros.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
+            count -= chunk;
+        }
+    }
+}

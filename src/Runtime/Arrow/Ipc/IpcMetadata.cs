@@ -1,0 +1,603 @@
+namespace Bulwark.Arrow.Ipc;
+
+/// <summary>Message.fbs <c>MessageHeader</c> union tags.</summary>
+internal enum MessageHeaderType : byte
+{
+    None = 0,
+    Schema = 1,
+    DictionaryBatch = 2,
+    RecordBatch = 3,
+    Tensor = 4,
+    SparseTensor = 5,
+}
+
+/// <summary>Schema.fbs <c>Type</c> union tags (only the ones Bulwark maps are named; the rest are reported by number).</summary>
+internal enum TypeTag : byte
+{
+    None = 0,
+    Null = 1,
+    Int = 2,
+    FloatingPoint = 3,
+    Binary = 4,
+    Utf8 = 5,
+    Bool = 6,
+    Decimal = 7,
+    Date = 8,
+    Time = 9,
+    Timestamp = 10,
+    Interval = 11,
+    List = 12,
+    Struct = 13,
+    Union = 14,
+    FixedSizeBinary = 15,
+    FixedSizeList = 16,
+    Map = 17,
+    Duration = 18,
+    LargeBinary = 19,
+    LargeUtf8 = 20,
+    LargeList = 21,
+    RunEndEncoded = 22,
+    BinaryView = 23,
+    Utf8View = 24,
+    ListView = 25,
+    LargeListView = 26,
+}
+
+/// <summary>One <c>Block</c> of a file footer: where a message starts, its framed metadata size and its body size.</summary>
+internal readonly record struct FileBlock(long Offset, int MetadataLength, long BodyLength);
+
+/// <summary>A decoded message envelope; <see cref="Header"/> is the union member table.</summary>
+internal readonly record struct IpcMessage(MessageHeaderType Type, FbTable Header, long BodyLength, short Version);
+
+/// <summary>A decoded RecordBatch header: row count plus the flattened field nodes and buffers vectors.</summary>
+internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers);
+
+/// <summary>Encodes and decodes Schema.fbs / Message.fbs / File.fbs tables. Field ids come from the .fbs declaration order.</summary>
+internal static class IpcMetadata
+{
+    /// <summary>MetadataVersion V5; the flatbuffer default is V1, so it is always written explicitly.</summary>
+    public const short MetadataVersionV5 = 4;
+
+    public const short MetadataVersionV4 = 3;
+
+    // Field ids (a union occupies two ids: its type tag, then its value).
+    private const int SchemaEndianness = 0, SchemaFields = 1, SchemaCustomMetadata = 2;
+    private const int FieldName = 0, FieldNullable = 1, FieldTypeType = 2, FieldType = 3, FieldDictionary = 4, FieldChildren = 5, FieldCustomMetadata = 6;
+    private const int MessageVersion = 0, MessageHeaderTypeId = 1, MessageHeader = 2, MessageBodyLength = 3;
+    private const int RecordBatchLength = 0, RecordBatchNodes = 1, RecordBatchBuffers = 2, RecordBatchCompression = 3;
+    private const int DictionaryBatchId = 0, DictionaryBatchData = 1, DictionaryBatchIsDelta = 2;
+    private const int FooterVersion = 0, FooterSchema = 1, FooterDictionaries = 2, FooterRecordBatches = 3;
+
+    // ---------------------------------------------------------------- writing
+
+    public static int WriteSchema(FlatBufferBuilder b, Schema schema)
+    {
+        var fields = new int[schema.Fields.Count];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            fields[i] = WriteField(b, schema.Fields[i]);
+        }
+
+        var fieldsVector = b.CreateOffsetVector(fields);
+        var metadata = WriteKeyValues(b, schema.Metadata);
+        b.StartTable(4);
+        b.AddFieldShort(SchemaEndianness, 0);
+        b.AddFieldOffset(SchemaFields, fieldsVector);
+        if (metadata != 0)
+        {
+            b.AddFieldOffset(SchemaCustomMetadata, metadata);
+        }
+
+        return b.EndTable();
+    }
+
+    public static int WriteMessage(FlatBufferBuilder b, MessageHeaderType type, int header, long bodyLength)
+    {
+        b.StartTable(5);
+        b.AddFieldLong(MessageBodyLength, bodyLength);
+        b.AddFieldOffset(MessageHeader, header);
+        b.AddFieldShort(MessageVersion, MetadataVersionV5);
+        b.AddFieldByte(MessageHeaderTypeId, (byte)type);
+        return b.EndTable();
+    }
+
+    /// <summary>Writes a RecordBatch table from the layout's field nodes and buffers (8-byte structs, 8-byte aligned).</summary>
+    public static int WriteRecordBatch(FlatBufferBuilder b, BodyLayout layout)
+    {
+        var nodes = layout.Nodes;
+        b.StartVector(16, nodes.Count, 8);
+        for (var i = nodes.Count - 1; i >= 0; i--)
+        {
+            b.Prep(8, 16);
+            b.PutLong(nodes[i].NullCount);
+            b.PutLong(nodes[i].Length);
+        }
+
+        var nodesVector = b.EndVector(nodes.Count);
+        var buffers = layout.Buffers;
+        b.StartVector(16, buffers.Count, 8);
+        for (var i = buffers.Count - 1; i >= 0; i--)
+        {
+            b.Prep(8, 16);
+            b.PutLong(buffers[i].Memory.Length);
+            b.PutLong(buffers[i].Offset);
+        }
+
+        var buffersVector = b.EndVector(buffers.Count);
+        b.StartTable(4);
+        b.AddFieldLong(RecordBatchLength, layout.Length);
+        b.AddFieldOffset(RecordBatchNodes, nodesVector);
+        b.AddFieldOffset(RecordBatchBuffers, buffersVector);
+        return b.EndTable();
+    }
+
+    public static int WriteDictionaryBatch(FlatBufferBuilder b, long id, int recordBatch, bool isDelta)
+    {
+        b.StartTable(3);
+        b.AddFieldLong(DictionaryBatchId, id);
+        b.AddFieldOffset(DictionaryBatchData, recordBatch);
+        b.AddFieldBool(DictionaryBatchIsDelta, isDelta);
+        return b.EndTable();
+    }
+
+    public static int WriteFooter(FlatBufferBuilder b, Schema schema, IReadOnlyList<FileBlock> dictionaries, IReadOnlyList<FileBlock> batches)
+    {
+        var schemaOffset = WriteSchema(b, schema);
+        var dictionariesVector = WriteBlocks(b, dictionaries);
+        var batchesVector = WriteBlocks(b, batches);
+        b.StartTable(4);
+        b.AddFieldOffset(FooterSchema, schemaOffset);
+        b.AddFieldOffset(FooterDictionaries, dictionariesVector);
+        b.AddFieldOffset(FooterRecordBatches, batchesVector);
+        b.AddFieldShort(FooterVersion, MetadataVersionV5);
+        return b.EndTable();
+    }
+
+    private static int WriteBlocks(FlatBufferBuilder b, IReadOnlyList<FileBlock> blocks)
+    {
+        b.StartVector(24, blocks.Count, 8);
+        for (var i = blocks.Count - 1; i >= 0; i--)
+        {
+            // Block is { offset: long, metaDataLength: int, 4 bytes padding, bodyLength: long }, written back to front.
+            b.Prep(8, 24);
+            b.PutLong(blocks[i].BodyLength);
+            b.Pad(4);
+            b.PutInt(blocks[i].MetadataLength);
+            b.PutLong(blocks[i].Offset);
+        }
+
+        return b.EndVector(blocks.Count);
+    }
+
+    private static int WriteField(FlatBufferBuilder b, Field field)
+    {
+        var name = b.CreateString(field.Name);
+        var (tag, typeTable) = WriteType(b, field.Type);
+        var dictionary = 0;
+        if (field.Dictionary is { } encoding)
+        {
+            var indexType = WriteInt(b, encoding.IndexType);
+            b.StartTable(4);
+            b.AddFieldLong(0, encoding.Id);
+            b.AddFieldOffset(1, indexType);
+            b.AddFieldBool(2, encoding.IsOrdered);
+            b.AddFieldShort(3, 0);
+            dictionary = b.EndTable();
+        }
+
+        var childFields = field.Type switch
+        {
+            ListType list => new[] { list.ValueField },
+            StructType st => st.Fields.ToArray(),
+            _ => Array.Empty<Field>(),
+        };
+        var children = new int[childFields.Length];
+        for (var i = 0; i < children.Length; i++)
+        {
+            children[i] = WriteField(b, childFields[i]);
+        }
+
+        // Arrow C++ rejects a Field without a children vector, so it is written even when empty.
+        var childrenVector = b.CreateOffsetVector(children);
+        var metadata = WriteKeyValues(b, field.Metadata);
+        b.StartTable(7);
+        b.AddFieldOffset(FieldName, name);
+        b.AddFieldOffset(FieldType, typeTable);
+        if (dictionary != 0)
+        {
+            b.AddFieldOffset(FieldDictionary, dictionary);
+        }
+
+        b.AddFieldOffset(FieldChildren, childrenVector);
+        if (metadata != 0)
+        {
+            b.AddFieldOffset(FieldCustomMetadata, metadata);
+        }
+
+        b.AddFieldBool(FieldNullable, field.IsNullable);
+        b.AddFieldByte(FieldTypeType, (byte)tag);
+        return b.EndTable();
+    }
+
+    private static int WriteInt(FlatBufferBuilder b, IntType type)
+    {
+        b.StartTable(2);
+        b.AddFieldInt(0, type.Width);
+        b.AddFieldBool(1, type.IsSigned);
+        return b.EndTable();
+    }
+
+    /// <summary>Every scalar is written even when it equals the default: defaults differ per field and readers disagree on them.</summary>
+    private static (TypeTag Tag, int Table) WriteType(FlatBufferBuilder b, ArrowType type)
+    {
+        switch (type)
+        {
+            case NullType:
+                return (TypeTag.Null, EmptyTable(b));
+            case BooleanType:
+                return (TypeTag.Bool, EmptyTable(b));
+            case IntType it:
+                return (TypeTag.Int, WriteInt(b, it));
+            case FloatingPointType fp:
+                b.StartTable(1);
+                b.AddFieldShort(0, (short)fp.Precision);
+                return (TypeTag.FloatingPoint, b.EndTable());
+            case Decimal128Type dec:
+                b.StartTable(3);
+                b.AddFieldInt(0, dec.Precision);
+                b.AddFieldInt(1, dec.Scale);
+                b.AddFieldInt(2, 128);
+                return (TypeTag.Decimal, b.EndTable());
+            case Utf8Type:
+                return (TypeTag.Utf8, EmptyTable(b));
+            case BinaryType:
+                return (TypeTag.Binary, EmptyTable(b));
+            case FixedSizeBinaryType fsb:
+                b.StartTable(1);
+                b.AddFieldInt(0, fsb.ByteWidth);
+                return (TypeTag.FixedSizeBinary, b.EndTable());
+            case DateType date:
+                b.StartTable(1);
+                b.AddFieldShort(0, (short)date.Unit);
+                return (TypeTag.Date, b.EndTable());
+            case TimeType time:
+                b.StartTable(2);
+                b.AddFieldInt(1, time.BitWidth);
+                b.AddFieldShort(0, (short)time.Unit);
+                return (TypeTag.Time, b.EndTable());
+            case TimestampType ts:
+                var timezone = ts.Timezone is null ? 0 : b.CreateString(ts.Timezone);
+                b.StartTable(2);
+                if (timezone != 0)
+                {
+                    b.AddFieldOffset(1, timezone);
+                }
+
+                b.AddFieldShort(0, (short)ts.Unit);
+                return (TypeTag.Timestamp, b.EndTable());
+            case DurationType duration:
+                b.StartTable(1);
+                b.AddFieldShort(0, (short)duration.Unit);
+                return (TypeTag.Duration, b.EndTable());
+            case ListType:
+                return (TypeTag.List, EmptyTable(b));
+            case StructType:
+                return (TypeTag.Struct, EmptyTable(b));
+            default:
+                throw new ArgumentException($"Arrow type {type} cannot be written to IPC.", nameof(type));
+        }
+    }
+
+    private static int EmptyTable(FlatBufferBuilder b)
+    {
+        b.StartTable(0);
+        return b.EndTable();
+    }
+
+    private static int WriteKeyValues(FlatBufferBuilder b, IReadOnlyList<KeyValuePair<string, string>> pairs)
+    {
+        if (pairs.Count == 0)
+        {
+            return 0;
+        }
+
+        var tables = new int[pairs.Count];
+        for (var i = 0; i < tables.Length; i++)
+        {
+            var key = b.CreateString(pairs[i].Key);
+            var value = b.CreateString(pairs[i].Value);
+            b.StartTable(2);
+            b.AddFieldOffset(0, key);
+            b.AddFieldOffset(1, value);
+            tables[i] = b.EndTable();
+        }
+
+        return b.CreateOffsetVector(tables);
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    public static IpcMessage ReadMessage(FlatBufferReader reader)
+    {
+        var message = reader.Root("message");
+        var version = message.GetInt16(MessageVersion, "version");
+        if (version < MetadataVersionV4 || version > MetadataVersionV5)
+        {
+            throw reader.Error("message.version", message.Position, $"metadata version {version} is not supported (V4 and V5 are; V1-V3 predate Arrow 0.8)");
+        }
+
+        var type = message.GetByte(MessageHeaderTypeId, "header_type");
+        if (type is < (byte)MessageHeaderType.Schema or > (byte)MessageHeaderType.SparseTensor)
+        {
+            throw reader.Error("message.header_type", message.Position, $"unknown message header type {type}");
+        }
+
+        var header = message.GetTable(MessageHeader, "header");
+        if (!header.IsPresent)
+        {
+            throw reader.Error("message.header", message.Position, "the message has no header");
+        }
+
+        var bodyLength = message.GetInt64(MessageBodyLength, "bodyLength");
+        if (bodyLength < 0)
+        {
+            throw reader.Error("message.bodyLength", message.Position, $"body length {bodyLength} is negative");
+        }
+
+        return new IpcMessage((MessageHeaderType)type, header, bodyLength, version);
+    }
+
+    public static RecordBatchHeader ReadRecordBatchHeader(FbTable table, string what)
+    {
+        var reader = table.Reader;
+        if (table.GetTable(RecordBatchCompression, "compression").IsPresent)
+        {
+            var compression = table.GetTable(RecordBatchCompression, "compression");
+            var codec = compression.GetByte(0, "codec") switch
+            {
+                0 => "LZ4_FRAME",
+                1 => "ZSTD",
+                var other => $"codec {other}",
+            };
+            throw reader.Error(what, table.Position, $"unsupported compression {codec}: Bulwark reads and writes uncompressed bodies only");
+        }
+
+        var length = table.GetInt64(RecordBatchLength, "length");
+        if (length < 0 || length > int.MaxValue)
+        {
+            throw reader.Error(what + ".length", table.Position, $"row count {length} is outside 0..{int.MaxValue}");
+        }
+
+        var nodes = table.GetVector(RecordBatchNodes, "nodes", 16);
+        var buffers = table.GetVector(RecordBatchBuffers, "buffers", 16);
+        return new RecordBatchHeader(length, nodes, buffers);
+    }
+
+    public static (long Id, FbTable Data, bool IsDelta) ReadDictionaryBatch(FbTable table)
+    {
+        var id = table.GetInt64(DictionaryBatchId, "id");
+        var data = table.GetTable(DictionaryBatchData, "data");
+        if (!data.IsPresent)
+        {
+            throw table.Reader.Error("dictionary batch", table.Position, $"dictionary {id} has no data");
+        }
+
+        return (id, data, table.GetBool(DictionaryBatchIsDelta, "isDelta"));
+    }
+
+    public static (Schema Schema, FbVector Dictionaries, FbVector RecordBatches) ReadFooter(FlatBufferReader reader, ArrowReadOptions options)
+    {
+        var footer = reader.Root("footer");
+        var version = footer.GetInt16(FooterVersion, "version");
+        if (version < MetadataVersionV4 || version > MetadataVersionV5)
+        {
+            throw reader.Error("footer.version", footer.Position, $"metadata version {version} is not supported (V4 and V5 are)");
+        }
+
+        var schemaTable = footer.GetTable(FooterSchema, "schema");
+        if (!schemaTable.IsPresent)
+        {
+            throw reader.Error("footer", footer.Position, "the footer has no schema");
+        }
+
+        var schema = ReadSchema(schemaTable, options);
+        return (schema, footer.GetVector(FooterDictionaries, "dictionaries", 24), footer.GetVector(FooterRecordBatches, "recordBatches", 24));
+    }
+
+    public static FileBlock ReadBlock(FbVector blocks, int index) =>
+        new(blocks.GetStructInt64(index, 0), blocks.GetStructInt32(index, 8), blocks.GetStructInt64(index, 16));
+
+    public static Schema ReadSchema(FbTable table, ArrowReadOptions options)
+    {
+        var reader = table.Reader;
+        var endianness = table.GetInt16(SchemaEndianness, "endianness");
+        if (endianness != 0)
+        {
+            throw reader.Error("schema.endianness", table.Position, "big-endian data is not supported");
+        }
+
+        var fieldsVector = table.GetVector(SchemaFields, "fields", 4);
+        var budget = new FieldBudget(options.MaxFields);
+        var fields = new Field[fieldsVector.IsPresent ? fieldsVector.Count : 0];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            fields[i] = ReadField(fieldsVector.GetTable(i), 1, options, budget, $"schema field {i}");
+        }
+
+        var metadata = ReadKeyValues(table.GetVector(SchemaCustomMetadata, "custom_metadata", 4));
+        return new Schema(fields, metadata);
+    }
+
+    private sealed class FieldBudget(int remaining)
+    {
+        public int Remaining { get; set; } = remaining;
+    }
+
+    private static Field ReadField(FbTable table, int depth, ArrowReadOptions options, FieldBudget budget, string path)
+    {
+        var reader = table.Reader;
+        if (depth > options.MaxDepth)
+        {
+            throw reader.Error(path, table.Position, $"fields are nested more than {options.MaxDepth} levels deep");
+        }
+
+        if (--budget.Remaining < 0)
+        {
+            throw reader.Error(path, table.Position, $"the schema declares more than {options.MaxFields} fields");
+        }
+
+        var name = table.GetString(FieldName, "name") ?? string.Empty;
+        var what = $"field '{name}' ({path})";
+        var nullable = table.GetBool(FieldNullable, "nullable");
+        var tag = (TypeTag)table.GetByte(FieldTypeType, "type_type");
+        var typeTable = table.GetTable(FieldType, "type");
+        var childrenVector = table.GetVector(FieldChildren, "children", 4);
+        var children = new Field[childrenVector.IsPresent ? childrenVector.Count : 0];
+        for (var i = 0; i < children.Length; i++)
+        {
+            children[i] = ReadField(childrenVector.GetTable(i), depth + 1, options, budget, $"{path}.child {i}");
+        }
+
+        var type = ReadType(tag, typeTable, children, reader, what, table.Position);
+        DictionaryEncoding? dictionary = null;
+        var dictionaryTable = table.GetTable(FieldDictionary, "dictionary");
+        if (dictionaryTable.IsPresent)
+        {
+            var id = dictionaryTable.GetInt64(0, "id");
+            var indexTable = dictionaryTable.GetTable(1, "indexType");
+            var indexType = indexTable.IsPresent ? ReadIntType(indexTable, reader, what + " dictionary index type") : IntType.Int32;
+            dictionary = new DictionaryEncoding(id, indexType, dictionaryTable.GetBool(2, "isOrdered"));
+        }
+
+        var metadata = ReadKeyValues(table.GetVector(FieldCustomMetadata, "custom_metadata", 4));
+        return new Field(name, type, nullable, metadata, dictionary);
+    }
+
+    private static IntType ReadIntType(FbTable table, FlatBufferReader reader, string what)
+    {
+        var width = table.GetInt32(0, "bitWidth");
+        var signed = table.GetBool(1, "is_signed");
+        if (width is not (8 or 16 or 32 or 64))
+        {
+            throw reader.Error(what, table.Position, $"integer bit width {width} is not 8, 16, 32 or 64");
+        }
+
+        return new IntType(width, signed);
+    }
+
+    private static ArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string what, int position)
+    {
+        var expectChildren = tag switch
+        {
+            TypeTag.List => 1,
+            TypeTag.Struct => -1,
+            _ => 0,
+        };
+        if (expectChildren >= 0 && children.Length != expectChildren)
+        {
+            throw reader.Error(what, position, $"type {tag} needs {expectChildren} child fields, found {children.Length}");
+        }
+
+        switch (tag)
+        {
+            case TypeTag.Null:
+                return NullType.Default;
+            case TypeTag.Bool:
+                return BooleanType.Default;
+            case TypeTag.Int:
+                return ReadIntType(t, reader, what);
+            case TypeTag.FloatingPoint:
+                var precision = t.GetInt16(0, "precision");
+                if (precision is < 0 or > 2)
+                {
+                    throw reader.Error(what, position, $"floating point precision {precision} is unknown");
+                }
+
+                return precision switch
+                {
+                    1 => FloatingPointType.Float32,
+                    2 => FloatingPointType.Float64,
+                    _ => new FloatingPointType(FloatingPointPrecision.Half),
+                };
+            case TypeTag.Decimal:
+                var decimalPrecision = t.GetInt32(0, "precision");
+                var scale = t.GetInt32(1, "scale");
+                var bitWidth = t.GetInt32(2, "bitWidth", 128);
+                if (bitWidth != 128)
+                {
+                    throw reader.Error(what, position, $"decimal{bitWidth} is not supported (only decimal128 is)");
+                }
+
+                if (decimalPrecision is < 1 or > Decimal128Type.MaxPrecision || scale < 0 || scale > decimalPrecision)
+                {
+                    throw reader.Error(what, position, $"decimal128({decimalPrecision}, {scale}) is not supported (precision 1..38, scale 0..precision)");
+                }
+
+                return new Decimal128Type(decimalPrecision, scale);
+            case TypeTag.Utf8:
+                return Utf8Type.Default;
+            case TypeTag.Binary:
+                return BinaryType.Default;
+            case TypeTag.FixedSizeBinary:
+                var byteWidth = t.GetInt32(0, "byteWidth");
+                if (byteWidth < 1 || byteWidth > int.MaxValue / 8)
+                {
+                    throw reader.Error(what, position, $"fixed size binary width {byteWidth} is invalid");
+                }
+
+                return new FixedSizeBinaryType(byteWidth);
+            case TypeTag.Date:
+                return t.GetInt16(0, "unit", (short)DateUnit.Millisecond) switch
+                {
+                    0 => DateType.Date32,
+                    1 => DateType.Date64,
+                    var unit => throw reader.Error(what, position, $"date unit {unit} is unknown"),
+                };
+            case TypeTag.Time:
+                var timeUnit = ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, what, position);
+                var timeWidth = t.GetInt32(1, "bitWidth", 32);
+                var time = new TimeType(timeUnit);
+                if (time.BitWidth != timeWidth)
+                {
+                    throw reader.Error(what, position, $"time with unit {timeUnit} must be {time.BitWidth} bits wide, not {timeWidth}");
+                }
+
+                return time;
+            case TypeTag.Timestamp:
+                var tsUnit = ReadTimeUnit(t.GetInt16(0, "unit"), reader, what, position);
+                var timezone = t.GetString(1, "timezone");
+                return new TimestampType(tsUnit, string.IsNullOrEmpty(timezone) ? null : timezone);
+            case TypeTag.Duration:
+                return new DurationType(ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, what, position));
+            case TypeTag.List:
+                return new ListType(children[0]);
+            case TypeTag.Struct:
+                return new StructType(children);
+            case TypeTag.None:
+                throw reader.Error(what, position, "the field has no type");
+            default:
+                var name = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
+                throw reader.Error(what, position, $"Arrow type {name} is not supported");
+        }
+    }
+
+    private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, string what, int position) =>
+        value is >= 0 and <= 3 ? (TimeUnit)value : throw reader.Error(what, position, $"time unit {value} is unknown");
+
+    private static KeyValuePair<string, string>[]? ReadKeyValues(FbVector vector)
+    {
+        if (!vector.IsPresent || vector.Count == 0)
+        {
+            return null;
+        }
+
+        var pairs = new KeyValuePair<string, string>[vector.Count];
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            var kv = vector.GetTable(i);
+            pairs[i] = new(kv.GetString(0, "key") ?? string.Empty, kv.GetString(1, "value") ?? string.Empty);
+        }
+
+        return pairs;
+    }
+}

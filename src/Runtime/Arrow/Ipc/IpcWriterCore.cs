@@ -1,0 +1,387 @@
+using System.Buffers.Binary;
+
+namespace Bulwark.Arrow.Ipc;
+
+/// <summary>
+/// What the file and stream writers share: the schema message, dictionary batches before the record batches that use
+/// them, record batch framing, and the end-of-stream marker. Only the handling of a changed dictionary and the footer
+/// differ between the formats.
+/// </summary>
+internal sealed class IpcWriterCore
+{
+    internal static readonly byte[] Magic = "ARROW1"u8.ToArray();
+
+    private readonly Stream _stream;
+    private readonly bool _leaveOpen;
+    private readonly bool _fileFormat;
+    private readonly FlatBufferBuilder _builder = new();
+    private readonly BodyLayout _layout = new();
+    private readonly MessageWriter _writer;
+    private readonly Dictionary<long, Field> _dictionaryFields = new();
+    private readonly Dictionary<long, DictionarySnapshot> _written = new();
+    private readonly List<FileBlock> _dictionaryBlocks = new();
+    private readonly List<FileBlock> _recordBatchBlocks = new();
+    private bool _started;
+    private bool _finished;
+    private bool _faulted;
+    private bool _disposed;
+
+    public IpcWriterCore(Stream stream, Schema schema, bool leaveOpen, bool fileFormat)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(schema);
+        if (!stream.CanWrite)
+        {
+            throw new ArgumentException("The stream must be writable.", nameof(stream));
+        }
+
+        _stream = stream;
+        Schema = schema;
+        _leaveOpen = leaveOpen;
+        _fileFormat = fileFormat;
+        _writer = new MessageWriter(stream, 0);
+        foreach (var field in schema.Fields)
+        {
+            CollectDictionaryFields(field, field.Name);
+        }
+
+        // Encoding the schema up front surfaces unwritable types and names here rather than at the first batch.
+        _builder.Clear();
+        IpcMetadata.WriteSchema(_builder, schema);
+        _builder.Clear();
+    }
+
+    public Schema Schema { get; }
+
+    public int BatchCount => _recordBatchBlocks.Count;
+
+    public async ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ThrowIfUnusable();
+        if (!batch.Schema.Fields.Equals(Schema.Fields))
+        {
+            throw new ArgumentException($"The batch's schema {batch.Schema} differs from the writer's schema {Schema}.", nameof(batch));
+        }
+
+        var pending = PlanDictionaries(batch);
+        try
+        {
+            await StartAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var (id, data) in pending)
+            {
+                await WriteDictionaryAsync(id, data, cancellationToken).ConfigureAwait(false);
+            }
+
+            _layout.Reset(batch.Length);
+            for (var i = 0; i < Schema.Fields.Count; i++)
+            {
+                _layout.AddColumn(Schema.Fields[i], batch.Column(i).Data, Schema.Fields[i].Name);
+            }
+
+            _builder.Clear();
+            var header = IpcMetadata.WriteRecordBatch(_builder, _layout);
+            _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.RecordBatch, header, _layout.BodyLength));
+            _recordBatchBlocks.Add(await _writer.WriteMessageAsync(_builder, _layout, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            // Part of a message may be on the stream: finishing now would produce a file that lies about its content.
+            _faulted = true;
+            throw;
+        }
+    }
+
+    public async ValueTask FinishAsync(CancellationToken cancellationToken)
+    {
+        if (_finished)
+        {
+            return;
+        }
+
+        ThrowIfUnusable();
+        try
+        {
+            await StartAsync(cancellationToken).ConfigureAwait(false);
+            var eos = new byte[8];
+            BinaryPrimitives.WriteInt32LittleEndian(eos, -1);
+            await _writer.WriteRawAsync(eos, cancellationToken).ConfigureAwait(false);
+            if (_fileFormat)
+            {
+                _builder.Clear();
+                _builder.Finish(IpcMetadata.WriteFooter(_builder, Schema, _dictionaryBlocks, _recordBatchBlocks));
+                var footer = _builder.WrittenMemory;
+                await _writer.WriteRawAsync(footer, cancellationToken).ConfigureAwait(false);
+                var trailer = new byte[4 + Magic.Length];
+                BinaryPrimitives.WriteInt32LittleEndian(trailer, footer.Length);
+                Magic.CopyTo(trailer, 4);
+                await _writer.WriteRawAsync(trailer, cancellationToken).ConfigureAwait(false);
+            }
+
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _finished = true;
+        }
+        catch
+        {
+            _faulted = true;
+            throw;
+        }
+    }
+
+    /// <summary>Makes <see cref="DisposeAsync"/> close without finishing: the output is being thrown away.</summary>
+    public void Abandon() => _faulted = true;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_finished && !_faulted)
+            {
+                await FinishAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _disposed = true;
+            if (!_leaveOpen)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void ThrowIfUnusable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_finished)
+        {
+            throw new InvalidOperationException("The writer is finished; no more batches can be written.");
+        }
+
+        if (_faulted)
+        {
+            throw new InvalidOperationException("An earlier write failed part-way; the output is incomplete and the writer cannot continue.");
+        }
+    }
+
+    private async ValueTask StartAsync(CancellationToken cancellationToken)
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        _started = true;
+        if (_fileFormat)
+        {
+            // "ARROW1" plus two bytes of padding so the first message starts 8-byte aligned.
+            await _writer.WriteRawAsync(new byte[] { 0x41, 0x52, 0x52, 0x4F, 0x57, 0x31, 0, 0 }, cancellationToken).ConfigureAwait(false);
+        }
+
+        _builder.Clear();
+        var schema = IpcMetadata.WriteSchema(_builder, Schema);
+        _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.Schema, schema, 0));
+        await _writer.WriteMessageAsync(_builder, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask WriteDictionaryAsync(long id, ArrayData data, CancellationToken cancellationToken)
+    {
+        var field = _dictionaryFields[id];
+        _layout.Reset(data.Length);
+        _layout.AddColumn(field, data, field.Name);
+        _builder.Clear();
+        var recordBatch = IpcMetadata.WriteRecordBatch(_builder, _layout);
+        var header = IpcMetadata.WriteDictionaryBatch(_builder, id, recordBatch, isDelta: false);
+        _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.DictionaryBatch, header, _layout.BodyLength));
+        _dictionaryBlocks.Add(await _writer.WriteMessageAsync(_builder, _layout, cancellationToken).ConfigureAwait(false));
+        _written[id] = DictionarySnapshot.Take(_layout);
+    }
+
+    /// <summary>
+    /// Decides, before anything is written, which dictionaries this batch must send: new ids, and (stream format only)
+    /// ids whose dictionary changed. Nested dictionaries come first so a reader always knows every id a dictionary uses.
+    /// </summary>
+    private List<(long Id, ArrayData Data)> PlanDictionaries(RecordBatch batch)
+    {
+        var found = new List<(long Id, ArrayData Data, string Path)>();
+        for (var i = 0; i < Schema.Fields.Count; i++)
+        {
+            CollectDictionaries(Schema.Fields[i], batch.Column(i).Data, Schema.Fields[i].Name, found);
+        }
+
+        var pending = new List<(long, ArrayData)>();
+        var seen = new Dictionary<long, ArrayData>();
+        var compare = new BodyLayout();
+        foreach (var (id, data, path) in found)
+        {
+            if (seen.TryGetValue(id, out var sameBatch))
+            {
+                if (!ReferenceEquals(sameBatch, data) && !SameContent(id, sameBatch, data, compare))
+                {
+                    throw new InvalidOperationException($"Column '{path}' carries a different dictionary for id {id} than another column of the same batch.");
+                }
+
+                continue;
+            }
+
+            seen.Add(id, data);
+            if (_written.TryGetValue(id, out var previous))
+            {
+                if (previous.Matches(Layout(id, data, compare)))
+                {
+                    continue;
+                }
+
+                if (_fileFormat)
+                {
+                    throw new InvalidOperationException(
+                        $"Column '{path}' carries a different dictionary (id {id}) than an earlier batch; the Arrow IPC file format allows one dictionary per id. Keep the dictionary fixed or write the stream format, which replaces dictionaries.");
+                }
+            }
+
+            pending.Add((id, data));
+        }
+
+        return pending;
+    }
+
+    private BodyLayout Layout(long id, ArrayData data, BodyLayout layout)
+    {
+        var field = _dictionaryFields[id];
+        layout.Reset(data.Length);
+        layout.AddColumn(field, data, field.Name);
+        return layout;
+    }
+
+    private bool SameContent(long id, ArrayData a, ArrayData b, BodyLayout scratch)
+    {
+        var first = DictionarySnapshot.Take(Layout(id, a, scratch));
+        return first.Matches(Layout(id, b, scratch));
+    }
+
+    private void CollectDictionaries(Field field, ArrayData data, string path, List<(long, ArrayData, string)> found)
+    {
+        if (field.Dictionary is { } encoding)
+        {
+            if (data.Dictionary is null)
+            {
+                throw new ArgumentException($"Column '{path}' is dictionary-encoded but its data carries no dictionary.");
+            }
+
+            var valueField = _dictionaryFields[encoding.Id];
+            CollectChildren(valueField.Type, data.Dictionary, path, found);
+            found.Add((encoding.Id, data.Dictionary, path));
+            return;
+        }
+
+        CollectChildren(field.Type, data, path, found);
+    }
+
+    private void CollectChildren(ArrowType type, ArrayData data, string path, List<(long, ArrayData, string)> found)
+    {
+        switch (type)
+        {
+            case ListType list when data.Children.Length == 1:
+                CollectDictionaries(list.ValueField, data.Children[0], path + "." + list.ValueField.Name, found);
+                break;
+            case StructType st when data.Children.Length == st.Fields.Count:
+                for (var i = 0; i < st.Fields.Count; i++)
+                {
+                    CollectDictionaries(st.Fields[i], data.Children[i], path + "." + st.Fields[i].Name, found);
+                }
+
+                break;
+        }
+    }
+
+    private void CollectDictionaryFields(Field field, string path)
+    {
+        if (field.Dictionary is { } encoding)
+        {
+            var valueField = new Field(field.Name, field.Type, nullable: true);
+            if (_dictionaryFields.TryGetValue(encoding.Id, out var existing))
+            {
+                if (existing.Type != valueField.Type)
+                {
+                    throw new ArgumentException($"Column '{path}' uses dictionary id {encoding.Id} with value type {field.Type}, but another column uses that id for {existing.Type}.");
+                }
+            }
+            else
+            {
+                _dictionaryFields.Add(encoding.Id, valueField);
+            }
+        }
+
+        switch (field.Type)
+        {
+            case ListType list:
+                CollectDictionaryFields(list.ValueField, path + "." + list.ValueField.Name);
+                break;
+            case StructType st:
+                foreach (var child in st.Fields)
+                {
+                    CollectDictionaryFields(child, path + "." + child.Name);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A private copy of a written dictionary's layout: the caller's batch (and its pooled memory) may be disposed and
+    /// reused before the next batch arrives, so a reference alone could not tell whether the dictionary changed.
+    /// </summary>
+    private sealed class DictionarySnapshot
+    {
+        private readonly FieldNodeInfo[] _nodes;
+        private readonly byte[][] _buffers;
+
+        private DictionarySnapshot(FieldNodeInfo[] nodes, byte[][] buffers)
+        {
+            _nodes = nodes;
+            _buffers = buffers;
+        }
+
+        public static DictionarySnapshot Take(BodyLayout layout)
+        {
+            var buffers = new byte[layout.Buffers.Count][];
+            for (var i = 0; i < buffers.Length; i++)
+            {
+                buffers[i] = layout.Buffers[i].Memory.ToArray();
+            }
+
+            return new DictionarySnapshot(layout.Nodes.ToArray(), buffers);
+        }
+
+        public bool Matches(BodyLayout layout)
+        {
+            if (layout.Nodes.Count != _nodes.Length || layout.Buffers.Count != _buffers.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < _nodes.Length; i++)
+            {
+                if (layout.Nodes[i] != _nodes[i])
+                {
+                    return false;
+                }
+            }
+
+            for (var i = 0; i < _buffers.Length; i++)
+            {
+                if (!layout.Buffers[i].Memory.Span.SequenceEqual(_buffers[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}
