@@ -55,6 +55,35 @@ public sealed class BulwarkIpcReadByArrowJsTests : IDisposable
         ArrowJson.AssertEqual(expected, actual.Json, $"dictionary {format} read by apache-arrow", actual.Diagnostics);
     }
 
+    /// <summary>Zero-row batches around a non-empty one keep their place: every buffer of them is empty or just an offset 0.</summary>
+    [NodeTheory]
+    [InlineData("file")]
+    [InlineData("stream")]
+    public async Task Zero_row_batches_of_all_types_read_back_exactly(string format)
+    {
+        var table = AllTypesTable.Create();
+        int[] sizes = [0, 3, 0];
+        var expected = ExpectedTable(format, AllTypesTable.ExpectedSchema(), table, sizes);
+
+        var actual = await WriteAndReadAsync(format, table, sizes);
+
+        ArrowJson.AssertEqual(expected, actual.Json, $"zero-row batches in a {format} read by apache-arrow", actual.Diagnostics);
+    }
+
+    /// <summary>A file or stream with a schema and no batch at all (arrow-js shows it as one empty batch or none).</summary>
+    [NodeTheory]
+    [InlineData("file")]
+    [InlineData("stream")]
+    public async Task Schema_without_batches_reads_back_exactly(string format)
+    {
+        var actual = await WriteAndReadAsync(format, AllTypesTable.Create(), []);
+
+        ArrowJson.AssertEqual(AllTypesTable.ExpectedSchema(), actual.Json["schema"], $"schema of an empty {format} read by apache-arrow", actual.Diagnostics);
+        Assert.Equal(format, actual.Json["format"]!.GetValue<string>());
+        Assert.Equal(0, actual.Json["numRows"]!.GetValue<int>());
+        Assert.All(actual.Json["batches"]!.AsArray(), b => Assert.Equal(0, b!["numRows"]!.GetValue<int>()));
+    }
+
     private async Task AllTypesRoundTripAsync(string format)
     {
         var table = AllTypesTable.Create();
