@@ -175,7 +175,7 @@ internal static class AllTypesTable
             { "name": "words", "type": "list", "nullable": true, "metadata": {}, "dictionary": null, "children": [
               { "name": "item", "type": "utf8", "nullable": true, "metadata": {}, "dictionary": null, "children": [] } ] },
             { "name": "point", "type": "struct", "nullable": true, "metadata": {}, "dictionary": null, "children": [
-              { "name": "x", "type": "int32", "nullable": true, "metadata": {}, "dictionary": null, "children": [] },
+              { "name": "x", "type": "int32", "nullable": false, "metadata": {}, "dictionary": null, "children": [] },
               { "name": "label", "type": "utf8", "nullable": true, "metadata": {}, "dictionary": null, "children": [] } ] },
             { "name": "pair", "type": "struct", "nullable": false, "metadata": {}, "dictionary": null, "children": [
               { "name": "key", "type": "int64", "nullable": false, "metadata": {}, "dictionary": null, "children": [] },
@@ -219,16 +219,16 @@ internal static class AllTypesTable
             (b, v) => b.Append(v!.Value.Value),
             v => v!.Value.Unscaled);
 
-    private sealed record Point(int? X, string? Label);
+    private sealed record Point(int X, string? Label);
 
     private sealed record Pair(long Key, string? Value);
 
-    // A null struct slot puts a null in every child (StructBuilder.AppendNull), so a struct with null slots has
-    // nullable members here; the non-nullable member is covered by "pair", a struct column without null slots.
+    // A null struct slot puts a null in every child (StructBuilder.AppendNull), even in the non-nullable "x": the
+    // format allows that under a null parent slot, and the readers must accept it (arrow-rs checks it).
     private static IColumnSpec PointColumn()
     {
-        var type = new StructType([new Field("x", IntType.Int32, nullable: true), new Field("label", Utf8Type.Default, nullable: true)]);
-        Point?[] cycle = [new(1, "a"), null, new(null, null), new(0, string.Empty), new(int.MaxValue, "😀")];
+        var type = new StructType([new Field("x", IntType.Int32, nullable: false), new Field("label", Utf8Type.Default, nullable: true)]);
+        Point?[] cycle = [new(1, "a"), null, new(-1, null), new(0, string.Empty), new(int.MaxValue, "😀")];
         return new ColumnSpec<StructBuilder, Point?>(
             new Field("point", type, nullable: true),
             cycle,
@@ -242,6 +242,7 @@ internal static class AllTypesTable
             v => new JsonObject { ["x"] = v!.X, ["label"] = v.Label });
     }
 
+    // A non-nullable struct column, so a struct field's own non-nullable flag is checked too.
     private static IColumnSpec PairColumn()
     {
         var type = new StructType([new Field("key", IntType.Int64, nullable: false), new Field("value", Utf8Type.Default, nullable: true)]);
