@@ -117,3 +117,36 @@ public static partial class Outer
     [ArrowRecord("inner_rows")]
     public partial record InnerRow(int A, string B);
 }
+
+// Pairs of records that share column names but not types or nullability, for reading one's batches as the other.
+public enum ColorV2
+{
+    Red,
+    Green,
+    Blue,
+    Purple,
+}
+
+[ArrowRecord]
+public partial record OptionalText(int Id, string? Text);
+
+[ArrowRecord]
+public partial record RequiredText(int Id, string Text);
+
+[ArrowRecord]
+public partial record TextAsNumber(int Id, long Text);
+
+[ArrowRecord]
+public partial record WithExtraColumns(int Id, string? Text, int? Missing, List<int>? MissingList, Address? MissingAddress);
+
+[ArrowRecord]
+public partial record RequiresMissing(int Id, int Missing);
+
+[ArrowRecord]
+public partial record Paint(int Id, Color Color);
+
+[ArrowRecord]
+public partial record PaintV2(int Id, ColorV2 Color);
+
+[ArrowRecord]
+public partial record Invoice(long Id, [property: Decimal(5, 2)] decimal Total, string Note);

@@ -1,0 +1,271 @@
+using Bulwark.Arrow;
+using Bulwark.Generators.Tests.RoundTrip;
+using Bulwark.Records;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Bulwark.Generators.Tests;
+
+/// <summary>Records declared in this project, generated at build time, appended to batches and read back.</summary>
+public sealed class RoundTripTests
+{
+    [Fact]
+    public void AllScalarsRoundTrip() => CheckRoundTrip(Generators.AllScalars);
+
+    [Fact]
+    public void NullableScalarsRoundTrip() => CheckRoundTrip(Generators.NullableScalars);
+
+    [Fact]
+    public void ClassWithInitPropertiesAndFieldsRoundTrips() => CheckRoundTrip(Generators.InitProperties);
+
+    [Fact]
+    public void ListsRoundTrip() => CheckRoundTrip(Generators.Lists);
+
+    [Fact]
+    public void NestedRecordsRoundTrip() => CheckRoundTrip(Generators.Shipment);
+
+    [Fact]
+    public void StructRecordsRoundTrip() => CheckRoundTrip(Generators.Reading);
+
+    [Fact]
+    public void RecordNestedInAClassRoundTrips()
+    {
+        var rows = new[] { new Outer.InnerRow(1, "a"), new Outer.InnerRow(int.MinValue, "\U0001F600") };
+        Structural.Equal(rows, ReadBack(rows));
+        Assert.Equal("inner_rows", Outer.InnerRow.TableName);
+    }
+
+    [Fact]
+    public void BuilderIsReusableAcrossManyBatches()
+    {
+        using var builder = Shipment.CreateBatchBuilder();
+        var random = new Random(1234);
+        for (var batchIndex = 0; batchIndex < 60; batchIndex++)
+        {
+            var rows = Generators.Shipment.Sample(random.Next(0, 40), random.Next(0, 20)).ToArray();
+            foreach (var row in rows)
+            {
+                builder.Append(row);
+            }
+
+            Assert.Equal(rows.Length, builder.Count);
+            using var batch = builder.Build();
+            Assert.Equal(0, builder.Count);
+            Assert.Equal(rows.Length, batch.Length);
+            Structural.Equal(rows, Shipment.ReadBatch(batch));
+        }
+    }
+
+    [Fact]
+    public void EmptyBatchReadsAsNoRows()
+    {
+        using var builder = AllScalars.CreateBatchBuilder();
+        using var batch = builder.Build();
+        Assert.Equal(0, batch.Length);
+        Assert.Empty(AllScalars.ReadBatch(batch));
+    }
+
+    [Fact]
+    public void SchemaFollowsTheTypeMapping()
+    {
+        var fields = AllScalars.ArrowSchema.Fields;
+        Assert.Equal("all_scalars", AllScalars.TableName);
+        Assert.Equal(21, fields.Count);
+        Assert.All(fields, f => Assert.False(f.IsNullable));
+        Assert.Equal(new Decimal128Type(28, 10), fields[AllScalars.ArrowSchema.IndexOf("Amount")].Type);
+        Assert.Equal(TimestampType.MicrosecondUtc, fields[AllScalars.ArrowSchema.IndexOf("When")].Type);
+        Assert.Equal(TimestampType.MicrosecondUtc, fields[AllScalars.ArrowSchema.IndexOf("WhenOffset")].Type);
+        Assert.Equal(DateType.Date32, fields[AllScalars.ArrowSchema.IndexOf("Day")].Type);
+        Assert.Equal(TimeType.Time64Microsecond, fields[AllScalars.ArrowSchema.IndexOf("Time")].Type);
+        Assert.Equal(DurationType.Microsecond, fields[AllScalars.ArrowSchema.IndexOf("Span")].Type);
+
+        var id = fields[AllScalars.ArrowSchema.IndexOf("Id")];
+        Assert.Equal(new FixedSizeBinaryType(16), id.Type);
+        Assert.Equal("arrow.uuid", id.ExtensionName);
+        Assert.Contains(new KeyValuePair<string, string>(Field.ExtensionMetadataKey, string.Empty), id.Metadata);
+
+        var color = fields[AllScalars.ArrowSchema.IndexOf("Color")];
+        Assert.Equal(Utf8Type.Default, color.Type);
+        Assert.Equal(new DictionaryEncoding(0, IntType.Int32), color.Dictionary);
+
+        Assert.All(NullableScalars.ArrowSchema.Fields, f => Assert.True(f.IsNullable));
+
+        var init = InitProperties.ArrowSchema;
+        Assert.Equal(["visit_id", "Url", "Referrer", "Status"], init.Fields.Select(f => f.Name));
+        Assert.False(init.Fields[1].IsNullable);
+        Assert.True(init.Fields[2].IsNullable);
+    }
+
+    [Fact]
+    public void DictionaryIdsAreNumberedDepthFirstAcrossTheSchema()
+    {
+        var fields = Shipment.ArrowSchema.Fields;
+        long? LevelId(ArrowType type) => ((StructType)type).Fields.Single(f => f.Name == "Level").Dictionary?.Id;
+        Assert.Equal(0, LevelId(fields[1].Type));
+        Assert.Equal(1, LevelId(fields[2].Type));
+        Assert.Equal(2, LevelId(((ListType)fields[5].Type).ValueField.Type));
+
+        var lists = Lists.ArrowSchema.Fields;
+        Assert.Equal("item", ((ListType)lists[0].Type).ValueField.Name);
+        Assert.Equal(0, ((ListType)lists[4].Type).ValueField.Dictionary!.Id);
+        Assert.True(((ListType)lists[3].Type).ValueField.IsNullable);
+        Assert.False(((ListType)lists[1].Type).ValueField.IsNullable);
+    }
+
+    [Fact]
+    public void NullStructKeepsNonNullableChildrenFreeOfNulls()
+    {
+        var rows = new[] { new Shipment(1, new Address("x", null, 1, Level.Low), null, new Point(1, 2), null, [], null) };
+        using var builder = Shipment.CreateBatchBuilder();
+        builder.Append(rows[0]);
+        using var batch = builder.Build();
+        var work = (StructArray)batch.Column("Work");
+        Assert.True(work.IsNull(0));
+        Assert.Equal(0, work.Fields[0].NullCount);
+        Assert.Equal(1, work.Fields[1].NullCount);
+        Structural.Equal(rows, Shipment.ReadBatch(batch));
+    }
+
+    [Fact]
+    public void AppendingNullIntoNonNullableStringThrowsAndLeavesTheBuilderUsable()
+    {
+        using var builder = RequiredText.CreateBatchBuilder();
+        builder.Append(new RequiredText(1, "a"));
+        var error = Assert.Throws<ArgumentNullException>(() => builder.Append(new RequiredText(2, null!)));
+        Assert.Equal("Text", error.ParamName);
+        Assert.Contains("RequiredText.Text", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, builder.Count);
+
+        builder.Append(new RequiredText(3, "c"));
+        using var batch = builder.Build();
+        Structural.Equal(new[] { new RequiredText(1, "a"), new RequiredText(3, "c") }, RequiredText.ReadBatch(batch));
+    }
+
+    [Fact]
+    public void AppendingNullListOrNestedRecordIntoNonNullableMemberThrows()
+    {
+        using var lists = Lists.CreateBatchBuilder();
+        var row = Generators.Lists.Sample(5, 3).First();
+        Assert.Equal("Names", Assert.Throws<ArgumentNullException>(() => lists.Append(row with { Names = null! })).ParamName);
+        using var shipments = Shipment.CreateBatchBuilder();
+        var shipment = Generators.Shipment.Sample(5, 3).First();
+        Assert.Equal("Home", Assert.Throws<ArgumentNullException>(() => shipments.Append(shipment with { Home = null! })).ParamName);
+    }
+
+    [Fact]
+    public void AppendingAnUndefinedEnumValueThrowsNamingTheColumn()
+    {
+        using var builder = Paint.CreateBatchBuilder();
+        var error = Assert.Throws<ArgumentException>(() => builder.Append(new Paint(1, (Color)42)));
+        Assert.Contains("'Color'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("42", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, builder.Count);
+    }
+
+    [Fact]
+    public void EnumAliasesWriteTheFirstName()
+    {
+        var rows = new[] { new NullableScalars(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, Level.Critical) };
+        var read = ReadBack(rows);
+        Assert.Equal(Level.High, read[0].Level);
+    }
+
+    [Fact]
+    public void AFailurePartWayThroughAppendFaultsTheBuilderUntilCleared()
+    {
+        using var builder = Invoice.CreateBatchBuilder();
+        builder.Append(new Invoice(1, 1.5m, "ok"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => builder.Append(new Invoice(2, 1000m, "too big for decimal(5, 2)")));
+        Assert.Throws<InvalidOperationException>(() => builder.Append(new Invoice(3, 1m, "x")));
+        Assert.Throws<InvalidOperationException>(() => builder.Build());
+
+        builder.Clear();
+        builder.Append(new Invoice(4, -999.99m, "after clear"));
+        using var batch = builder.Build();
+        Structural.Equal(new[] { new Invoice(4, -999.99m, "after clear") }, Invoice.ReadBatch(batch));
+    }
+
+    [Fact]
+    public void ReadingAColumnOfAnotherTypeNamesTypeColumnAndTypes()
+    {
+        using var batch = Build(new OptionalText(1, "a"));
+        var error = Assert.Throws<ArrowSchemaMismatchException>(() => TextAsNumber.ReadBatch(batch));
+        Assert.Contains("TextAsNumber", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Text'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("utf8", error.Message, StringComparison.Ordinal);
+        Assert.Contains("int64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadingANullIntoANonNullableMemberNamesColumnAndRow()
+    {
+        using var batch = Build(new OptionalText(1, "a"), new OptionalText(2, null));
+        var error = Assert.Throws<ArrowSchemaMismatchException>(() => RequiredText.ReadBatch(batch));
+        Assert.Contains("RequiredText", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Text'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingColumnsFillNullableMembersAndRejectNonNullableOnes()
+    {
+        using var batch = Build(new OptionalText(1, "a"), new OptionalText(2, null));
+        Structural.Equal(
+            new[] { new WithExtraColumns(1, "a", null, null, null), new WithExtraColumns(2, null, null, null, null) },
+            WithExtraColumns.ReadBatch(batch));
+
+        var error = Assert.Throws<ArrowSchemaMismatchException>(() => RequiresMissing.ReadBatch(batch));
+        Assert.Contains("RequiresMissing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Missing'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NamesOutsideTheEnumAreASchemaMismatch()
+    {
+        using var batch = Build(new PaintV2(1, ColorV2.Red), new PaintV2(2, ColorV2.Purple));
+        var error = Assert.Throws<ArrowSchemaMismatchException>(() => Paint.ReadBatch(batch));
+        Assert.Contains("'Color'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Purple", error.Message, StringComparison.Ordinal);
+        Assert.Contains("row 1", error.Message, StringComparison.Ordinal);
+
+        // Matching is by name, so a dictionary in another order still reads correctly.
+        using var known = Build(new PaintV2(1, ColorV2.Blue), new PaintV2(2, ColorV2.Red));
+        Structural.Equal(new[] { new Paint(1, Color.Blue), new Paint(2, Color.Red) }, Paint.ReadBatch(known));
+    }
+
+    [Fact]
+    public void ColumnOrderAndExtraColumnsDoNotMatter()
+    {
+        using var batch = Build(new WithExtraColumns(7, "t", 3, [1, 2], new Address("c", null, 9, Level.High)));
+        Structural.Equal(new[] { new OptionalText(7, "t") }, OptionalText.ReadBatch(batch));
+    }
+
+    private static void CheckRoundTrip<T>(Gen<T> gen)
+        where T : IArrowRecord<T>
+    {
+        Prop.ForAll(Gen.ArrayOf(gen).ToArbitrary(), (T[] rows) =>
+        {
+            Structural.Equal(rows, ReadBack(rows));
+            return true;
+        }).QuickCheckThrowOnFailure();
+    }
+
+    private static T[] ReadBack<T>(T[] rows)
+        where T : IArrowRecord<T>
+    {
+        using var batch = Build(rows);
+        return T.ReadBatch(batch);
+    }
+
+    private static RecordBatch Build<T>(params T[] rows)
+        where T : IArrowRecord<T>
+    {
+        using var builder = T.CreateBatchBuilder();
+        foreach (var row in rows)
+        {
+            builder.Append(row);
+        }
+
+        return builder.Build();
+    }
+}
