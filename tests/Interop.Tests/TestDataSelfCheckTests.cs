@@ -32,7 +32,7 @@ public sealed class TestDataSelfCheckTests
     [Fact]
     public void Comparison_reports_value_type_and_length_differences()
     {
-        var difference = Assert.ThrowsAny<Exception>(() => ArrowJson.AssertEqual(
+        var difference = Assert.Throws<Xunit.Sdk.XunitException>(() => ArrowJson.AssertEqual(
             System.Text.Json.Nodes.JsonNode.Parse("""{"a":[1,"2",null,"-0"],"b":{"c":true}}"""),
             System.Text.Json.Nodes.JsonNode.Parse("""{"a":[1,2,0,"0"],"b":{"c":false},"d":1}"""),
             "sample"));
