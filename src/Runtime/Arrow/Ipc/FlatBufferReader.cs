@@ -85,7 +85,7 @@ internal sealed class FlatBufferReader
             throw Error(what, pos, $"table size {inlineLength} runs past the end of the flatbuffer");
         }
 
-        Charge(8, what, pos);
+        Charge(16, what, pos);
         return new FbTable(this, pos, vt, vtableLength, inlineLength, what);
     }
 
@@ -243,8 +243,7 @@ internal readonly struct FbTable
             return default;
         }
 
-        var what = $"{What}.{field}";
-        return _reader!.TableAt(_reader.ReadUOffsetTarget(pos, what), what);
+        return _reader!.TableAt(_reader.ReadUOffsetTarget(pos, field), field);
     }
 
     public FbVector GetVector(int id, string field, int elementSize)
@@ -255,8 +254,7 @@ internal readonly struct FbTable
             return default;
         }
 
-        var what = $"{What}.{field}";
-        return _reader!.VectorAt(_reader.ReadUOffsetTarget(pos, what), elementSize, what);
+        return _reader!.VectorAt(_reader.ReadUOffsetTarget(pos, field), elementSize, field);
     }
 
     public string? GetString(int id, string field)
@@ -267,8 +265,7 @@ internal readonly struct FbTable
             return null;
         }
 
-        var what = $"{What}.{field}";
-        return _reader!.StringAt(_reader.ReadUOffsetTarget(pos, what), what);
+        return _reader!.StringAt(_reader.ReadUOffsetTarget(pos, field), field);
     }
 }
 
@@ -289,6 +286,8 @@ internal readonly struct FbVector
 
     public bool IsPresent => _reader is not null;
 
+    public FlatBufferReader Reader => _reader ?? throw new InvalidOperationException("The vector is absent.");
+
     public int Start { get; }
 
     public int Count { get; }
@@ -308,15 +307,13 @@ internal readonly struct FbVector
     public FbTable GetTable(int index)
     {
         var pos = ElementPosition(index);
-        var what = $"{What}[{index}]";
-        return _reader!.TableAt(_reader.ReadUOffsetTarget(pos, what), what);
+        return _reader!.TableAt(_reader.ReadUOffsetTarget(pos, What), What);
     }
 
     public string GetString(int index)
     {
         var pos = ElementPosition(index);
-        var what = $"{What}[{index}]";
-        return _reader!.StringAt(_reader.ReadUOffsetTarget(pos, what), what);
+        return _reader!.StringAt(_reader.ReadUOffsetTarget(pos, What), What);
     }
 
     /// <summary>Reads a little-endian int64 at <paramref name="byteOffset"/> within struct element <paramref name="index"/>.</summary>

@@ -419,9 +419,10 @@ internal static class IpcMetadata
         var fieldsVector = table.GetVector(SchemaFields, "fields", 4);
         var budget = new FieldBudget(options.MaxFields);
         var fields = new Field[fieldsVector.IsPresent ? fieldsVector.Count : 0];
+        reader.Charge(16L * fields.Length, "schema fields", table.Position);
         for (var i = 0; i < fields.Length; i++)
         {
-            fields[i] = ReadField(fieldsVector.GetTable(i), 1, options, budget, $"schema field {i}");
+            fields[i] = ReadField(fieldsVector.GetTable(i), 1, options, budget, new FieldPath(null, i));
         }
 
         var metadata = ReadKeyValues(table.GetVector(SchemaCustomMetadata, "custom_metadata", 4));
@@ -433,39 +434,47 @@ internal static class IpcMetadata
         public int Remaining { get; set; } = remaining;
     }
 
-    private static Field ReadField(FbTable table, int depth, ArrowReadOptions options, FieldBudget budget, string path)
+    /// <summary>Where a field sits in the schema; formatted only when an error needs it.</summary>
+    private sealed class FieldPath(FieldPath? parent, int index)
+    {
+        public override string ToString() => parent is null ? $"schema field {index}" : $"{parent} child {index}";
+    }
+
+    private static Field ReadField(FbTable table, int depth, ArrowReadOptions options, FieldBudget budget, FieldPath path)
     {
         var reader = table.Reader;
         if (depth > options.MaxDepth)
         {
-            throw reader.Error(path, table.Position, $"fields are nested more than {options.MaxDepth} levels deep");
+            throw reader.Error(path.ToString(), table.Position, $"fields are nested more than {options.MaxDepth} levels deep");
         }
 
         if (--budget.Remaining < 0)
         {
-            throw reader.Error(path, table.Position, $"the schema declares more than {options.MaxFields} fields");
+            throw reader.Error(path.ToString(), table.Position, $"the schema declares more than {options.MaxFields} fields");
         }
 
         var name = table.GetString(FieldName, "name") ?? string.Empty;
-        var what = $"field '{name}' ({path})";
         var nullable = table.GetBool(FieldNullable, "nullable");
         var tag = (TypeTag)table.GetByte(FieldTypeType, "type_type");
         var typeTable = table.GetTable(FieldType, "type");
         var childrenVector = table.GetVector(FieldChildren, "children", 4);
         var children = new Field[childrenVector.IsPresent ? childrenVector.Count : 0];
+
+        // The children end up copied into the type as well; charge both before the recursion allocates them.
+        reader.Charge(16L * children.Length, "children", table.Position);
         for (var i = 0; i < children.Length; i++)
         {
-            children[i] = ReadField(childrenVector.GetTable(i), depth + 1, options, budget, $"{path}.child {i}");
+            children[i] = ReadField(childrenVector.GetTable(i), depth + 1, options, budget, new FieldPath(path, i));
         }
 
-        var type = ReadType(tag, typeTable, children, reader, what, table.Position);
+        var type = ReadType(tag, typeTable, children, reader, name, path, table.Position);
         DictionaryEncoding? dictionary = null;
         var dictionaryTable = table.GetTable(FieldDictionary, "dictionary");
         if (dictionaryTable.IsPresent)
         {
             var id = dictionaryTable.GetInt64(0, "id");
             var indexTable = dictionaryTable.GetTable(1, "indexType");
-            var indexType = indexTable.IsPresent ? ReadIntType(indexTable, reader, what + " dictionary index type") : IntType.Int32;
+            var indexType = indexTable.IsPresent ? ReadIntType(indexTable, reader, () => $"field '{name}' ({path}) dictionary index type") : IntType.Int32;
             dictionary = new DictionaryEncoding(id, indexType, dictionaryTable.GetBool(2, "isOrdered"));
         }
 
@@ -473,20 +482,22 @@ internal static class IpcMetadata
         return new Field(name, type, nullable, metadata, dictionary);
     }
 
-    private static IntType ReadIntType(FbTable table, FlatBufferReader reader, string what)
+    private static IntType ReadIntType(FbTable table, FlatBufferReader reader, Func<string> what)
     {
         var width = table.GetInt32(0, "bitWidth");
         var signed = table.GetBool(1, "is_signed");
         if (width is not (8 or 16 or 32 or 64))
         {
-            throw reader.Error(what, table.Position, $"integer bit width {width} is not 8, 16, 32 or 64");
+            throw reader.Error(what(), table.Position, $"integer bit width {width} is not 8, 16, 32 or 64");
         }
 
         return new IntType(width, signed);
     }
 
-    private static ArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string what, int position)
+    private static ArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string name, FieldPath path, int position)
     {
+        string What() => $"field '{name}' ({path})";
+
         var expectChildren = tag switch
         {
             TypeTag.List => 1,
@@ -495,7 +506,7 @@ internal static class IpcMetadata
         };
         if (expectChildren >= 0 && children.Length != expectChildren)
         {
-            throw reader.Error(what, position, $"type {tag} needs {expectChildren} child fields, found {children.Length}");
+            throw reader.Error(What(), position, $"type {tag} needs {expectChildren} child fields, found {children.Length}");
         }
 
         switch (tag)
@@ -505,12 +516,12 @@ internal static class IpcMetadata
             case TypeTag.Bool:
                 return BooleanType.Default;
             case TypeTag.Int:
-                return ReadIntType(t, reader, what);
+                return ReadIntType(t, reader, What);
             case TypeTag.FloatingPoint:
                 var precision = t.GetInt16(0, "precision");
                 if (precision is < 0 or > 2)
                 {
-                    throw reader.Error(what, position, $"floating point precision {precision} is unknown");
+                    throw reader.Error(What(), position, $"floating point precision {precision} is unknown");
                 }
 
                 return precision switch
@@ -525,12 +536,12 @@ internal static class IpcMetadata
                 var bitWidth = t.GetInt32(2, "bitWidth", 128);
                 if (bitWidth != 128)
                 {
-                    throw reader.Error(what, position, $"decimal{bitWidth} is not supported (only decimal128 is)");
+                    throw reader.Error(What(), position, $"decimal{bitWidth} is not supported (only decimal128 is)");
                 }
 
                 if (decimalPrecision is < 1 or > Decimal128Type.MaxPrecision || scale < 0 || scale > decimalPrecision)
                 {
-                    throw reader.Error(what, position, $"decimal128({decimalPrecision}, {scale}) is not supported (precision 1..38, scale 0..precision)");
+                    throw reader.Error(What(), position, $"decimal128({decimalPrecision}, {scale}) is not supported (precision 1..38, scale 0..precision)");
                 }
 
                 return new Decimal128Type(decimalPrecision, scale);
@@ -542,7 +553,7 @@ internal static class IpcMetadata
                 var byteWidth = t.GetInt32(0, "byteWidth");
                 if (byteWidth < 1 || byteWidth > int.MaxValue / 8)
                 {
-                    throw reader.Error(what, position, $"fixed size binary width {byteWidth} is invalid");
+                    throw reader.Error(What(), position, $"fixed size binary width {byteWidth} is invalid");
                 }
 
                 return new FixedSizeBinaryType(byteWidth);
@@ -551,38 +562,38 @@ internal static class IpcMetadata
                 {
                     0 => DateType.Date32,
                     1 => DateType.Date64,
-                    var unit => throw reader.Error(what, position, $"date unit {unit} is unknown"),
+                    var unit => throw reader.Error(What(), position, $"date unit {unit} is unknown"),
                 };
             case TypeTag.Time:
-                var timeUnit = ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, what, position);
+                var timeUnit = ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, What, position);
                 var timeWidth = t.GetInt32(1, "bitWidth", 32);
                 var time = new TimeType(timeUnit);
                 if (time.BitWidth != timeWidth)
                 {
-                    throw reader.Error(what, position, $"time with unit {timeUnit} must be {time.BitWidth} bits wide, not {timeWidth}");
+                    throw reader.Error(What(), position, $"time with unit {timeUnit} must be {time.BitWidth} bits wide, not {timeWidth}");
                 }
 
                 return time;
             case TypeTag.Timestamp:
-                var tsUnit = ReadTimeUnit(t.GetInt16(0, "unit"), reader, what, position);
+                var tsUnit = ReadTimeUnit(t.GetInt16(0, "unit"), reader, What, position);
                 var timezone = t.GetString(1, "timezone");
                 return new TimestampType(tsUnit, string.IsNullOrEmpty(timezone) ? null : timezone);
             case TypeTag.Duration:
-                return new DurationType(ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, what, position));
+                return new DurationType(ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, What, position));
             case TypeTag.List:
                 return new ListType(children[0]);
             case TypeTag.Struct:
                 return new StructType(children);
             case TypeTag.None:
-                throw reader.Error(what, position, "the field has no type");
+                throw reader.Error(What(), position, "the field has no type");
             default:
-                var name = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
-                throw reader.Error(what, position, $"Arrow type {name} is not supported");
+                var tagName = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
+                throw reader.Error(What(), position, $"Arrow type {tagName} is not supported");
         }
     }
 
-    private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, string what, int position) =>
-        value is >= 0 and <= 3 ? (TimeUnit)value : throw reader.Error(what, position, $"time unit {value} is unknown");
+    private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, Func<string> what, int position) =>
+        value is >= 0 and <= 3 ? (TimeUnit)value : throw reader.Error(what(), position, $"time unit {value} is unknown");
 
     private static KeyValuePair<string, string>[]? ReadKeyValues(FbVector vector)
     {
@@ -592,6 +603,7 @@ internal static class IpcMetadata
         }
 
         var pairs = new KeyValuePair<string, string>[vector.Count];
+        vector.Reader.Charge(16L * pairs.Length, "custom_metadata", vector.Start);
         for (var i = 0; i < pairs.Length; i++)
         {
             var kv = vector.GetTable(i);
