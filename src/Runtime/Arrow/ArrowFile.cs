@@ -250,6 +250,7 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(records);
         foreach (var record in records)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             await AppendAsync(record, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -258,6 +259,7 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
     public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfUnusable();
+        cancellationToken.ThrowIfCancellationRequested();
         if (_builder.Count > 0)
         {
             await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
