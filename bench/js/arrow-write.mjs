@@ -2,7 +2,7 @@
 // bench/Bulwark.Benchmarks/BenchRow.cs from plain JS arrays and writes it as an Arrow IPC file.
 // Timed: building the Arrow vectors from the arrays + tableToIPC('file') + writing the bytes to disk.
 // Not timed: producing the plain JS arrays (the .NET side likewise starts from materialized records).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Table, makeData, makeVector, vectorFromArray, Utf8, TimestampMicrosecond, Int64, Float64, Int32, tableToIPC } from 'apache-arrow';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a, i, all) => a.startsWith('--') ? [a.slice(2), all[i + 1]] : null).filter(Boolean));
@@ -49,4 +49,4 @@ for (let k = 0; k < iterations; k++) {
   samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
 samples.sort((a, b) => a - b);
-console.log(JSON.stringify({ peer: 'apache-arrow', version: (await import('apache-arrow/package.json', { with: { type: 'json' } })).default.version, rows, iterations, medianMs: samples[Math.floor(samples.length / 2)], samplesMs: samples, bytes, out }));
+console.log(JSON.stringify({ peer: 'apache-arrow', version: JSON.parse(readFileSync(new URL('./node_modules/apache-arrow/package.json', import.meta.url))).version, rows, iterations, medianMs: samples[Math.floor(samples.length / 2)], samplesMs: samples, bytes, out }));
