@@ -68,6 +68,11 @@ internal sealed class MessageReader
             throw _context.Error(what, start, $"truncated: the message prefix needs 4 bytes, {got} remain");
         }
 
+        if (block is null && _prefix.AsSpan(0, 4).SequenceEqual("ARRO"u8))
+        {
+            throw _context.Error(what, start, "the data starts with the Arrow file magic \"ARROW1\"; read it with ArrowFileReader, not as a stream");
+        }
+
         var prefixLength = 4;
         var metadataLength = BinaryPrimitives.ReadInt32LittleEndian(_prefix);
         if (metadataLength == -1)

@@ -77,14 +77,15 @@ internal sealed class IpcReaderCore
             throw Context.Error(what, message.Offset, $"no field of the schema uses dictionary id {id}");
         }
 
-        if (isDelta)
+        _dictionaries.TryGetValue(id, out var existing);
+        if (isDelta && existing is null)
         {
-            throw Context.Error(what, message.Offset, "delta dictionary batches are not supported");
+            throw Context.Error(what, message.Offset, $"a delta dictionary batch for id {id} arrived before any dictionary for it");
         }
 
-        if (!allowReplacement && _dictionaries.ContainsKey(id))
+        if (!isDelta && !allowReplacement && existing is not null)
         {
-            throw Context.Error(what, message.Offset, $"a second dictionary for id {id}; the IPC file format allows one per id");
+            throw Context.Error(what, message.Offset, $"a second dictionary for id {id}; the IPC file format allows deltas but not replacements");
         }
 
         var header = IpcMetadata.ReadRecordBatchHeader(data, what);
@@ -92,6 +93,20 @@ internal sealed class IpcReaderCore
         var values = decoder.ReadField(field, field.Name);
         decoder.ExpectFullyConsumed();
         Validate(values, field.Name, what, message.BodyOffset);
+        if (isDelta)
+        {
+            try
+            {
+                values = DictionaryDelta.Append(field, existing!, values, field.Name);
+            }
+            catch (ArrowFormatException ex)
+            {
+                throw Context.Error(what, message.Offset, ex.Message, ex);
+            }
+
+            Validate(values, field.Name, what, message.BodyOffset);
+        }
+
         _dictionaries[id] = values;
     }
 
