@@ -63,14 +63,14 @@ internal static class ProcessRunner
 
     public static string FindRepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var root = typeof(ProcessRunner).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        if (root is null || !File.Exists(Path.Combine(root, "Bulwark.sln")))
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Bulwark.sln")))
-            {
-                return dir.FullName;
-            }
+            throw new InvalidOperationException($"The test assembly does not record the repository root (found '{root}').");
         }
 
-        throw new InvalidOperationException($"No Bulwark.sln above {AppContext.BaseDirectory}.");
+        return root;
     }
 }
