@@ -645,7 +645,8 @@ internal static class Emitter
             w.Line();
         }
 
-        var arguments = string.Join(", ", model.ConstructorArguments.Select(i => model.Columns[i].MemberName + "Value"));
+        var arguments = string.Join(", ", model.ConstructorArguments.Select(a =>
+            Identifier(a.Parameter) + ": " + (a.Column < 0 ? "default" : model.Columns[a.Column].MemberName + "Value")));
         if (model.InitializedColumns.Count == 0)
         {
             w.Line($"return new {t}({arguments});");

@@ -71,7 +71,7 @@ internal sealed record ColumnModel(
 /// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
 internal sealed record ContainingTypeModel(string Keyword, string Name);
 
-/// <param name="ConstructorArguments">Indices into <paramref name="Columns"/>, in constructor parameter order.</param>
+/// <param name="ConstructorArguments">The constructor's arguments, passed by name.</param>
 /// <param name="InitializedColumns">Indices of columns set by the object initializer.</param>
 internal sealed record RecordModel(
     string? Namespace,
@@ -83,7 +83,7 @@ internal sealed record RecordModel(
     string HintName,
     string TableName,
     EquatableArray<ColumnModel> Columns,
-    EquatableArray<int> ConstructorArguments,
+    EquatableArray<ConstructorArgument> ConstructorArguments,
     EquatableArray<int> InitializedColumns,
     EquatableArray<DiagnosticInfo> Diagnostics)
 {
@@ -103,3 +103,6 @@ internal sealed record RecordModel(
         }
     }
 }
+
+/// <param name="Column">Index of the column passed, or -1 to pass <c>default</c> (a parameter of an ignored member).</param>
+internal sealed record ConstructorArgument(string Parameter, int Column);

@@ -104,7 +104,7 @@ internal static class Parser
             columnLocations.Add(location);
         }
 
-        var constructorArguments = ImmutableArray<int>.Empty;
+        var constructorArguments = ImmutableArray<ConstructorArgument>.Empty;
         var initialized = ImmutableArray<int>.Empty;
         if (!diagnostics.Any(d => d.IsError))
         {
@@ -127,7 +127,7 @@ internal static class Parser
             HintName(type),
             tableName,
             columns.ToEquatableArray(),
-            new EquatableArray<int>(constructorArguments),
+            new EquatableArray<ConstructorArgument>(constructorArguments),
             new EquatableArray<int>(initialized),
             diagnostics.ToEquatableArray());
     }
@@ -417,20 +417,22 @@ internal static class Parser
     }
 
     /// <summary>
-    /// Picks the constructor with the most parameters whose parameters all match columns (by name, case-insensitively,
-    /// and by type), then sets the remaining columns through the object initializer.
+    /// Picks the constructor that takes the most columns, matching parameters to columns by name (case-insensitively)
+    /// and type; a parameter without a column must be optional or able to take <c>default</c> (an ignored member's).
+    /// The remaining columns are set through the object initializer.
     /// </summary>
-    private static (ImmutableArray<int> Arguments, ImmutableArray<int> Initialized) PlanConstruction(
+    private static (ImmutableArray<ConstructorArgument> Arguments, ImmutableArray<int> Initialized) PlanConstruction(
         INamedTypeSymbol type, List<ColumnModel> columns, List<ISymbol> members, Compilation compilation, string displayName, LocationInfo? typeLocation, List<DiagnosticInfo> diagnostics)
     {
         if (type.IsAbstract || type.IsStatic)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoUsableConstructor, typeLocation, displayName, "the type is abstract or static"));
-            return (ImmutableArray<int>.Empty, ImmutableArray<int>.Empty);
+            return (ImmutableArray<ConstructorArgument>.Empty, ImmutableArray<int>.Empty);
         }
 
         IMethodSymbol? best = null;
-        int[]? bestArguments = null;
+        List<ConstructorArgument>? bestArguments = null;
+        var bestMatched = -1;
         foreach (var constructor in type.InstanceConstructors)
         {
             if (IsCopyConstructor(type, constructor) || !compilation.IsSymbolAccessibleWithin(constructor, type))
@@ -438,23 +440,46 @@ internal static class Parser
                 continue;
             }
 
-            var arguments = new int[constructor.Parameters.Length];
+            var arguments = new List<ConstructorArgument>();
+            var matched = 0;
             var usable = true;
-            for (var i = 0; i < arguments.Length && usable; i++)
+            foreach (var parameter in constructor.Parameters)
             {
-                var parameter = constructor.Parameters[i];
-                arguments[i] = members.FindIndex(m => string.Equals(m.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
-                usable = arguments[i] >= 0
-                    && arguments.Take(i).All(a => a != arguments[i])
-                    && parameter.RefKind == RefKind.None
-                    && SymbolEqualityComparer.Default.Equals(parameter.Type, MemberType(members[arguments[i]]))
-                    && !(columns[arguments[i]].IsNullable && parameter.Type.IsReferenceType && parameter.Type.NullableAnnotation == NullableAnnotation.NotAnnotated);
+                var column = members.FindIndex(m => string.Equals(m.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
+                if (column >= 0)
+                {
+                    usable = parameter.RefKind == RefKind.None
+                        && !arguments.Any(a => a.Column == column)
+                        && SymbolEqualityComparer.Default.Equals(parameter.Type, MemberType(members[column]))
+                        && !(columns[column].IsNullable && parameter.Type.IsReferenceType && parameter.Type.NullableAnnotation == NullableAnnotation.NotAnnotated);
+                    arguments.Add(new ConstructorArgument(parameter.Name, column));
+                    matched++;
+                }
+                else if (parameter.HasExplicitDefaultValue)
+                {
+                    // Left out, so the declared default applies rather than default(T).
+                }
+                else if (parameter.RefKind == RefKind.None && (parameter.Type.IsValueType || IsNullable(parameter.Type)))
+                {
+                    // An ignored member's parameter: the value was never stored, so it reads back as default.
+                    arguments.Add(new ConstructorArgument(parameter.Name, -1));
+                }
+                else
+                {
+                    usable = false;
+                }
+
+                if (!usable)
+                {
+                    break;
+                }
             }
 
-            if (usable && (best is null || arguments.Length > bestArguments!.Length))
+            if (usable && matched > bestMatched)
             {
                 best = constructor;
                 bestArguments = arguments;
+                bestMatched = matched;
             }
         }
 
@@ -465,14 +490,14 @@ internal static class Parser
                 typeLocation,
                 displayName,
                 "no accessible constructor has parameters that all match columns by name and type; add one, or a parameterless constructor with settable members"));
-            return (ImmutableArray<int>.Empty, ImmutableArray<int>.Empty);
+            return (ImmutableArray<ConstructorArgument>.Empty, ImmutableArray<int>.Empty);
         }
 
         var setsRequired = best.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute");
         var initialized = new List<int>();
         for (var i = 0; i < members.Count; i++)
         {
-            if (Array.IndexOf(bestArguments, i) >= 0)
+            if (bestArguments.Any(a => a.Column == i))
             {
                 continue;
             }

@@ -218,7 +218,7 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
             global::Shop.Priority PriorityValue = _PriorityColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Priority", row) : _PriorityColumn.GetValue(row);
             global::Shop.Priority? EscalationValue = _EscalationColumn is null || _EscalationColumn.IsNull(row) ? null : _EscalationColumn.GetValue(row);
 
-            return new global::Shop.Ticket(IdValue, PriorityValue, EscalationValue);
+            return new global::Shop.Ticket(Id: IdValue, Priority: PriorityValue, Escalation: EscalationValue);
         }
     }
 }

@@ -296,7 +296,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             var TimesValue = ReadTimes(row);
             var BlobsValue = ReadBlobs(row);
 
-            return new global::Shop.Lists(NumbersValue, NamesValue, MaybeNamesValue, MaybeLongsValue, TagsValue, TimesValue, BlobsValue);
+            return new global::Shop.Lists(Numbers: NumbersValue, Names: NamesValue, MaybeNames: MaybeNamesValue, MaybeLongs: MaybeLongsValue, Tags: TagsValue, Times: TimesValue, Blobs: BlobsValue);
         }
 
         private int[] ReadNumbers(int row)

@@ -188,7 +188,7 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
             string CityValue = _CityColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "City", row) : _CityColumn.GetString(row)!;
             global::Shop.Kind KindValue = _KindColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Kind", row) : _KindColumn.GetValue(row);
 
-            return new global::Shop.Address(CityValue, KindValue);
+            return new global::Shop.Address(City: CityValue, Kind: KindValue);
         }
     }
 }

@@ -210,7 +210,7 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
             global::Shop.Address? WorkValue = _WorkColumn is null || _WorkColumn.IsNull(row) ? null : _WorkColumn.GetValue(row);
             var PreviousValue = ReadPrevious(row);
 
-            return new global::Shop.Customer(IdValue, HomeValue, WorkValue, PreviousValue);
+            return new global::Shop.Customer(Id: IdValue, Home: HomeValue, Work: WorkValue, Previous: PreviousValue);
         }
 
         private global::System.Collections.Generic.List<global::Shop.Address> ReadPrevious(int row)

@@ -319,7 +319,7 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
             global::System.Guid? IdValue = _IdColumn is null || _IdColumn.IsNull(row) ? null : _IdColumn.GetGuid(row);
             global::Shop.Level? LevelValue = _LevelColumn is null || _LevelColumn.IsNull(row) ? null : _LevelColumn.GetValue(row);
 
-            return new global::Shop.Optional(FlagValue, CountValue, RatioValue, PriceValue, NameValue, DataValue, WhenValue, DayValue, TimeValue, SpanValue, IdValue, LevelValue);
+            return new global::Shop.Optional(Flag: FlagValue, Count: CountValue, Ratio: RatioValue, Price: PriceValue, Name: NameValue, Data: DataValue, When: WhenValue, Day: DayValue, Time: TimeValue, Span: SpanValue, Id: IdValue, Level: LevelValue);
         }
     }
 }

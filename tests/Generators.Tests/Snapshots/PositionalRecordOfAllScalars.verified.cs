@@ -360,7 +360,7 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
             global::System.Guid IdValue = _IdColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Id", row) : _IdColumn.GetGuid(row);
             global::Shop.Color ColorValue = _ColorColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Color", row) : _ColorColumn.GetValue(row);
 
-            return new global::Shop.AllScalars(FlagValue, I8Value, I16Value, I32Value, I64Value, U8Value, U16Value, U32Value, U64Value, F32Value, F64Value, AmountValue, TextValue, BytesValue, WhenValue, WhenOffsetValue, DayValue, TimeValue, SpanValue, IdValue, ColorValue);
+            return new global::Shop.AllScalars(Flag: FlagValue, I8: I8Value, I16: I16Value, I32: I32Value, I64: I64Value, U8: U8Value, U16: U16Value, U32: U32Value, U64: U64Value, F32: F32Value, F64: F64Value, Amount: AmountValue, Text: TextValue, Bytes: BytesValue, When: WhenValue, WhenOffset: WhenOffsetValue, Day: DayValue, Time: TimeValue, Span: SpanValue, Id: IdValue, Color: ColorValue);
         }
     }
 }

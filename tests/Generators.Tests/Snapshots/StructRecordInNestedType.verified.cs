@@ -177,7 +177,7 @@ partial class Shapes
                 double XValue = _XColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "X", row) : _XColumn.GetValue(row);
                 double YValue = _YColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Y", row) : _YColumn.GetValue(row);
 
-                return new global::Geo.Shapes.Point(XValue, YValue);
+                return new global::Geo.Shapes.Point(X: XValue, Y: YValue);
             }
         }
     }
