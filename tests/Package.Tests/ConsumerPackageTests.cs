@@ -114,5 +114,15 @@ public sealed class ConsumerPackageTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Describe("the consumer"));
         var lines = run.StandardOutput.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["table=visit", "columns=Id,Url,Referrer,Kind,ts,Tags", "rows=2", "equal=True"], lines);
+
+        // The generator's diagnostics come through the same package: a non-partial record fails the build with BWK0001.
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Broken.cs"), """
+            [Bulwark.ArrowRecord]
+            public record NotPartial(int X);
+            """);
+        var broken = await ProcessRunner.RunAsync("dotnet", ["build", "-c", "Release", "--nologo", "--no-restore"], consumer, env, StepTimeout);
+        Assert.True(broken.ExitCode != 0, broken.Describe("dotnet build of the consumer with a non-partial record"));
+        Assert.Contains("error BWK0001", broken.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("'NotPartial' is marked [ArrowRecord] but is not partial", broken.StandardOutput, StringComparison.Ordinal);
     }
 }
