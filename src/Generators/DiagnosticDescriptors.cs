@@ -70,10 +70,10 @@ internal static class DiagnosticDescriptors
         "Member cannot be restored when reading",
         "Member '{0}' of '{1}' {2}; mark it [Ignore] if it is computed, or make it settable or a constructor parameter");
 
-    public static readonly DiagnosticDescriptor GenericType = Error(
+    public static readonly DiagnosticDescriptor UnsupportedTypeKind = Error(
         "BWK0013",
-        "Generic Arrow record types are not supported",
-        "'{0}' is generic or nested in a generic type; an Arrow record needs one closed type for its static schema");
+        "Generic, ref struct and file-local Arrow record types are not supported",
+        "'{0}' is {1}; an Arrow record must be a non-generic class or struct that generated code in another file can extend and use as a type argument");
 
     public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(
         "BWK0014",

@@ -191,6 +191,23 @@ public sealed class DiagnosticTests
             """, "Inner");
 
     [Fact]
+    public void BWK0013_RefStruct() =>
+        Expect("BWK0013", DiagnosticSeverity.Error, "Span", """
+            [ArrowRecord]
+            public ref partial struct Span
+            {
+                public int Id;
+            }
+            """, "Span", "ref struct");
+
+    [Fact]
+    public void BWK0013_FileLocalType() =>
+        Expect("BWK0013", DiagnosticSeverity.Error, "Local", """
+            [ArrowRecord]
+            file partial record Local(int Id);
+            """, "Local", "file-local");
+
+    [Fact]
     public void BWK0014_ContainingTypeNotPartial() =>
         Expect("BWK0014", DiagnosticSeverity.Error, "Inner", """
             public static class Outer
@@ -312,6 +329,16 @@ public sealed class DiagnosticTests
     [InlineData("IgnoredPositionalMembersWithDefaults", """
         [ArrowRecord]
         public partial record Row(int Value, [property: Ignore] string Secret = "hidden", [property: Ignore] int Count = 3, [property: Ignore] DateTime When = default);
+        """)]
+    [InlineData("DerivedRecordOfARecord", """
+        [ArrowRecord]
+        public partial record Animal(string Name);
+
+        [ArrowRecord("dogs")]
+        public partial record Dog(string Name, int Barks) : Animal(Name);
+
+        [ArrowRecord]
+        public sealed partial record Puppy(string Name, int Barks, [property: Column("age_days")] int Age) : Dog(Name, Barks);
         """)]
     [InlineData("NestedRecordsWithoutCycle", """
         [ArrowRecord]

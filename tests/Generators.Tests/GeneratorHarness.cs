@@ -14,7 +14,7 @@ public sealed record GeneratorRun(
     ImmutableArray<Diagnostic> GeneratorDiagnostics,
     ImmutableArray<Diagnostic> CompilationDiagnostics,
     GeneratorDriver Driver,
-    CSharpCompilation InputCompilation);
+    Compilation OutputCompilation);
 
 /// <summary>
 /// Runs <see cref="ArrowRecordGenerator"/> in memory over source text, the way the compiler does during a build, with the
@@ -30,11 +30,27 @@ public static class GeneratorHarness
         Run(CreateCompilation(sources));
 
     public static CSharpCompilation CreateCompilation(params string[] sources) =>
+        CreateCompilation("GeneratorInput", [], sources);
+
+    public static CSharpCompilation CreateCompilation(string assemblyName, IEnumerable<MetadataReference> extraReferences, params string[] sources) =>
         CSharpCompilation.Create(
-            "GeneratorInput",
+            assemblyName,
             sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
-            References.Value,
+            References.Value.AddRange(extraReferences),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>The assembly image of a compilation, failing the test with the compiler's errors if it does not emit.</summary>
+    public static byte[] Emit(Compilation compilation)
+    {
+        using var stream = new MemoryStream();
+        var result = compilation.Emit(stream);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException("Emit failed:\n" + string.Join("\n", result.Diagnostics));
+        }
+
+        return stream.ToArray();
+    }
 
     public static GeneratorDriver CreateDriver() =>
         CSharpGeneratorDriver.Create(
@@ -50,7 +66,7 @@ public static class GeneratorHarness
         var compilationDiagnostics = output.GetDiagnostics()
             .Where(d => d.Severity >= DiagnosticSeverity.Warning)
             .ToImmutableArray();
-        return new GeneratorRun(sources, generatorDiagnostics, compilationDiagnostics, driver, compilation);
+        return new GeneratorRun(sources, generatorDiagnostics, compilationDiagnostics, driver, output);
     }
 
     private static ImmutableArray<MetadataReference> LoadReferences()

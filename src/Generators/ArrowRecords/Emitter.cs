@@ -58,17 +58,18 @@ internal static class Emitter
     private static void EmitRecordMembers(SourceWriter w, RecordModel model)
     {
         var t = model.FullyQualifiedName;
+        var @new = model.HidesInheritedMembers ? "new " : string.Empty;
         w.Line("/// <inheritdoc/>");
-        w.Line($"public static string TableName => {Literal(model.TableName)};");
+        w.Line($"public {@new}static string TableName => {Literal(model.TableName)};");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public static {Arrow}Schema ArrowSchema {{ get; }} = {Records}ArrowStruct.CreateSchema<{t}>();");
+        w.Line($"public {@new}static {Arrow}Schema ArrowSchema {{ get; }} = {Records}ArrowStruct.CreateSchema<{t}>();");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public static {Records}IArrowBatchBuilder<{t}> CreateBatchBuilder() => new BatchBuilder();");
+        w.Line($"public {@new}static {Records}IArrowBatchBuilder<{t}> CreateBatchBuilder() => new BatchBuilder();");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Open($"public static {t}[] ReadBatch({Arrow}RecordBatch batch)");
+        w.Open($"public {@new}static {t}[] ReadBatch({Arrow}RecordBatch batch)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(batch);");
         w.Line("var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);");
         w.Line($"var records = new {t}[batch.Length];");
@@ -166,7 +167,7 @@ internal static class Emitter
     {
         var t = model.FullyQualifiedName;
         w.Line($"/// <summary>Appends <see cref=\"{Cref(model)}\"/> values column by column and cuts them into record batches.</summary>");
-        w.Open($"public sealed class BatchBuilder : {Records}IArrowBatchBuilder<{t}>, {Records}IArrowStructWriter<{t}>");
+        w.Open($"public {(model.HidesInheritedMembers ? "new " : string.Empty)}sealed class BatchBuilder : {Records}IArrowBatchBuilder<{t}>, {Records}IArrowStructWriter<{t}>");
         w.Line($"private const string RecordType = {Literal(model.DisplayName)};");
         w.Line();
         var hasStatics = false;

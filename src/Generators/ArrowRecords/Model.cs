@@ -71,6 +71,7 @@ internal sealed record ColumnModel(
 /// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
 internal sealed record ContainingTypeModel(string Keyword, string Name);
 
+/// <param name="HidesInheritedMembers">A base type is an Arrow record too, so the generated static members hide its own.</param>
 /// <param name="ConstructorArguments">The constructor's arguments, passed by name.</param>
 /// <param name="InitializedColumns">Indices of columns set by the object initializer.</param>
 internal sealed record RecordModel(
@@ -82,6 +83,7 @@ internal sealed record RecordModel(
     string DisplayName,
     string HintName,
     string TableName,
+    bool HidesInheritedMembers,
     EquatableArray<ColumnModel> Columns,
     EquatableArray<ConstructorArgument> ConstructorArguments,
     EquatableArray<int> InitializedColumns,

@@ -57,9 +57,13 @@ internal static class Parser
             containingTypes.Insert(0, new ContainingTypeModel(Keyword(parent), parent.Identifier.Text));
         }
 
-        if (isGeneric)
+        var unsupportedKind = isGeneric ? "generic or nested in a generic type"
+            : type.IsRefLikeType ? "a ref struct"
+            : type.IsFileLocal ? "file-local"
+            : null;
+        if (unsupportedKind is not null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericType, typeLocation, displayName));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, typeLocation, displayName, unsupportedKind));
         }
 
         var tableName = ParseTableName(type, context.Attributes, displayName, diagnostics);
@@ -116,6 +120,12 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoColumns, typeLocation, displayName));
         }
 
+        var hidesInherited = false;
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            hidesInherited |= IsArrowRecord(baseType);
+        }
+
         var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         return new RecordModel(
             ns,
@@ -126,6 +136,7 @@ internal static class Parser
             displayName,
             HintName(type),
             tableName,
+            hidesInherited,
             columns.ToEquatableArray(),
             new EquatableArray<ConstructorArgument>(constructorArguments),
             new EquatableArray<int>(initialized),
