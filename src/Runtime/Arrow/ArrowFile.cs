@@ -218,6 +218,7 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
     private readonly IArrowBatchBuilder<T> _builder;
     private readonly IpcWriterCore _writer;
     private bool _completed;
+    private bool _faulted;
     private bool _disposed;
 
     internal ArrowRecordWriter(Stream stream, ArrowWriteOptions options, bool leaveOpen, string? finalPath, string? tempPath)
@@ -237,11 +238,20 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
     public async ValueTask AppendAsync(T record, CancellationToken cancellationToken = default)
     {
         ThrowIfUnusable();
-        _builder.Append(in record);
-        Count++;
-        if (_builder.Count >= _batchSize)
+        try
         {
-            await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
+            _builder.Append(in record);
+            Count++;
+            if (_builder.Count >= _batchSize)
+            {
+                await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            // A record that failed half-way leaves the builder's columns at different lengths.
+            _faulted = true;
+            throw;
         }
     }
 
@@ -260,6 +270,7 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
     {
         ThrowIfUnusable();
         cancellationToken.ThrowIfCancellationRequested();
+        _faulted = true;
         if (_builder.Count > 0)
         {
             await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
@@ -275,6 +286,7 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
             ArrowFile.SyncDirectory(Path.GetDirectoryName(_finalPath)!);
         }
 
+        _faulted = false;
         _completed = true;
     }
 
@@ -317,6 +329,11 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
         if (_completed)
         {
             throw new InvalidOperationException("The writer is complete; no more records can be appended.");
+        }
+
+        if (_faulted)
+        {
+            throw new InvalidOperationException("An earlier append or completion failed; the output is abandoned and the writer cannot continue.");
         }
     }
 }

@@ -100,6 +100,21 @@ public sealed class ArrowFileTests : IDisposable
     }
 
     [Fact]
+    public async Task AFailedAppendMakesTheWriterUnusable()
+    {
+        var path = PathOf("failed.arrow");
+        await using (var writer = ArrowFile.CreateWriter<Visit>(path))
+        {
+            await writer.AppendAsync(Visits(1)[0]);
+            await Assert.ThrowsAsync<ArgumentException>(() => writer.AppendAsync(new Visit(1, "bad \udc00", 0, DateOnly.MinValue)).AsTask());
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writer.AppendAsync(Visits(1)[0]).AsTask());
+            await Assert.ThrowsAsync<InvalidOperationException>(() => writer.CompleteAsync().AsTask());
+        }
+
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Fact]
     public async Task StreamWriterAppendsManyBatchesToAStream()
     {
         using var memory = new MemoryStream();

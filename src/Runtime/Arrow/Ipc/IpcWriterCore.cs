@@ -11,11 +11,14 @@ internal sealed class IpcWriterCore
 {
     internal static readonly byte[] Magic = "ARROW1"u8.ToArray();
 
+    private static readonly List<(long Id, ArrayData Data)> NoDictionaries = new();
+
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly bool _fileFormat;
     private readonly FlatBufferBuilder _builder = new();
     private readonly BodyLayout _layout = new();
+    private readonly BodyLayout _scratch = new();
     private readonly MessageWriter _writer;
     private readonly Dictionary<long, Field> _dictionaryFields = new();
     private readonly Dictionary<long, DictionarySnapshot> _written = new();
@@ -208,6 +211,11 @@ internal sealed class IpcWriterCore
     /// </summary>
     private List<(long Id, ArrayData Data)> PlanDictionaries(RecordBatch batch)
     {
+        if (_dictionaryFields.Count == 0)
+        {
+            return NoDictionaries;
+        }
+
         var found = new List<(long Id, ArrayData Data, string Path)>();
         for (var i = 0; i < Schema.Fields.Count; i++)
         {
@@ -216,7 +224,7 @@ internal sealed class IpcWriterCore
 
         var pending = new List<(long, ArrayData)>();
         var seen = new Dictionary<long, ArrayData>();
-        var compare = new BodyLayout();
+        var compare = _scratch;
         foreach (var (id, data, path) in found)
         {
             if (seen.TryGetValue(id, out var sameBatch))
