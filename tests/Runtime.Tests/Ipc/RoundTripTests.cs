@@ -264,6 +264,23 @@ public sealed class RoundTripTests
         Assert.Equal(3, read[0].Column(0).NullCount);
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task AnIndexOutsideTheDictionaryIsAFormatError(Format format)
+    {
+        var schema = new Schema([new Field("status", Utf8Type.Default, true, dictionary: new DictionaryEncoding(0, IntType.Int32))]);
+        var bytes = await Ipc.WriteAsync(format, schema, [DictionaryBatch(schema, ["a", "b"], [1, 0, 1])]);
+
+        // The indices are the last 12 bytes of the record batch body's only non-empty buffer: find "01 00 00 00 00 00 00 00 01".
+        var pattern = new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0 };
+        var at = bytes.AsSpan().LastIndexOf(pattern);
+        Assert.True(at > 0);
+        bytes[at + 4] = 2;
+        var error = await Assert.ThrowsAsync<ArrowFormatException>(() => Ipc.ReadAsync(format, bytes));
+        Assert.Contains("outside the dictionary", error.Message);
+        Assert.Contains("'status'", error.Message);
+    }
+
     internal static RecordBatch DictionaryBatch(Schema schema, string[] values, int?[] indices)
     {
         var dictionary = FixedDictionaryBuilder.CreateUtf8Dictionary(values);

@@ -48,7 +48,8 @@ internal sealed class IpcReaderCore
         {
             var field = schema.Fields[i];
             var data = decoder.ReadField(field, field.Name);
-            columns[i] = Validate(data, field.Name, what, message.BodyOffset);
+            Validate(WithoutDictionaryValues(data), field.Name, what, message.BodyOffset);
+            columns[i] = ArrowArray.CreateUnchecked(data);
         }
 
         decoder.ExpectFullyConsumed();
@@ -108,6 +109,46 @@ internal sealed class IpcReaderCore
         }
 
         _dictionaries[id] = values;
+    }
+
+    /// <summary>
+    /// The same tree with every dictionary replaced by a null array of the same length. Dictionaries were validated
+    /// when their dictionary batch arrived; validating them again for every record batch would let a large dictionary
+    /// and many small batches cost time quadratic in the input. Indices are still checked against the length.
+    /// </summary>
+    private static ArrayData WithoutDictionaryValues(ArrayData data)
+    {
+        if (!HasDictionary(data))
+        {
+            return data;
+        }
+
+        var children = new ArrayData[data.Children.Length];
+        for (var i = 0; i < children.Length; i++)
+        {
+            children[i] = WithoutDictionaryValues(data.Children[i]);
+        }
+
+        var dictionary = data.Dictionary is { } values ? new ArrayData(NullType.Default, values.Length, values.Length, []) : null;
+        return new ArrayData(data.Type, data.Length, data.NullCount, data.Buffers, children, dictionary);
+    }
+
+    private static bool HasDictionary(ArrayData data)
+    {
+        if (data.Dictionary is not null)
+        {
+            return true;
+        }
+
+        foreach (var child in data.Children)
+        {
+            if (HasDictionary(child))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private ArrowArray Validate(ArrayData data, string path, string what, long offset)
