@@ -304,7 +304,13 @@ internal static class Emitter
         w.Line();
         if (model.Columns.Count > 0)
         {
-            w.Line("// Member-level checks come first: a value rejected here leaves every column as it was.");
+            var hasChecks = model.Columns.Any(c => c.Value.Kind == ValueKind.Enum || (!c.IsNullable && (c.Collection != CollectionKind.None || !c.Value.IsValueType)));
+            var canThrow = model.Columns.Any(CanThrowWhileAppending);
+            if (hasChecks)
+            {
+                w.Line("// Member-level checks come first: a value rejected here leaves every column as it was.");
+            }
+
             foreach (var column in model.Columns)
             {
                 var access = "record." + Identifier(column.MemberName);
@@ -327,7 +333,11 @@ internal static class Emitter
             }
 
             w.Line();
-            w.Open("try");
+            if (canThrow)
+            {
+                w.Open("try");
+            }
+
             var previousWasBlock = false;
             foreach (var column in model.Columns)
             {
@@ -394,13 +404,17 @@ internal static class Emitter
                 }
             }
 
-            w.Close();
-            w.Line("catch");
-            w.Open();
-            w.Line("// Some columns took this row's value and others did not: refuse further use until Clear().");
-            w.Line("_faulted = true;");
-            w.Line("throw;");
-            w.Close();
+            if (canThrow)
+            {
+                w.Close();
+                w.Line("catch");
+                w.Open();
+                w.Line("// Some columns took this row's value and others did not: refuse further use until Clear().");
+                w.Line("_faulted = true;");
+                w.Line("throw;");
+                w.Close();
+            }
+
             w.Line();
         }
 
@@ -462,6 +476,14 @@ internal static class Emitter
 
         w.Line($"{builder}.Append({(conversion is null ? value : conversion + "(" + value + ")")});");
     }
+
+    /// <summary>
+    /// Whether appending can fail after earlier columns took the row: strings with unpaired surrogates, decimals that do
+    /// not fit, oversized binary data, list items and nested records. Fixed-width values and checked enums cannot.
+    /// </summary>
+    private static bool CanThrowWhileAppending(ColumnModel column) =>
+        column.Collection != CollectionKind.None
+        || column.Value.Kind is ValueKind.String or ValueKind.Binary or ValueKind.Decimal or ValueKind.Record;
 
     /// <summary>Whether appending a nullable value takes an if/else rather than a nullable overload of the builder.</summary>
     private static bool NeedsNullBranch(ValueModel value) =>

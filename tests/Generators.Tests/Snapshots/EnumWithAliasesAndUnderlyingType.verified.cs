@@ -98,25 +98,16 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
             var PriorityIndex = ToIndexPriority(record.Priority);
             var EscalationIndex = record.Escalation is { } EscalationValue ? ToIndexEscalation(EscalationValue) : -1;
 
-            try
-            {
-                _IdBuilder.Append(IdValue);
-                _PriorityBuilder.AppendIndex(PriorityIndex);
+            _IdBuilder.Append(IdValue);
+            _PriorityBuilder.AppendIndex(PriorityIndex);
 
-                if (EscalationIndex < 0)
-                {
-                    _EscalationBuilder.AppendNull();
-                }
-                else
-                {
-                    _EscalationBuilder.AppendIndex(EscalationIndex);
-                }
-            }
-            catch
+            if (EscalationIndex < 0)
             {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
+                _EscalationBuilder.AppendNull();
+            }
+            else
+            {
+                _EscalationBuilder.AppendIndex(EscalationIndex);
             }
 
             _count++;

@@ -89,21 +89,11 @@ partial class Shapes
                     throw global::Bulwark.Records.ArrowRecordColumns.Faulted(RecordType);
                 }
 
-                // Member-level checks come first: a value rejected here leaves every column as it was.
                 var XValue = record.X;
                 var YValue = record.Y;
 
-                try
-                {
-                    _XBuilder.Append(XValue);
-                    _YBuilder.Append(YValue);
-                }
-                catch
-                {
-                    // Some columns took this row's value and others did not: refuse further use until Clear().
-                    _faulted = true;
-                    throw;
-                }
+                _XBuilder.Append(XValue);
+                _YBuilder.Append(YValue);
 
                 _count++;
             }
