@@ -200,6 +200,23 @@ public static class Generators
         from note in OrNull(Strings)
         select new Reading(sensor, value, at, note);
 
+    public static Gen<MoreLists> MoreLists =>
+        from blobs in Gen.ListOf(OrNull(Bytes)).Select(l => l.ToList())
+        from dates in OrNull(Gen.ListOf(Nullable(Dates)).Select(l => (IList<DateOnly?>)l.ToList()))
+        from colors in Gen.ListOf(Nullable(Enum<Color>())).Select(l => l.ToList())
+        from levels in OrNull(Gen.ArrayOf(Nullable(Enum<Level>())))
+        from addresses in Gen.ListOf(OrNull(Address)).Select(l => l.ToList())
+        from points in Gen.ArrayOf(Point)
+        from flags in Gen.ArrayOf(Bool)
+        from spans in Gen.ListOf(Durations).Select(l => l.ToList())
+        from big in Gen.ArrayOf(Nullable(Decimal(28, 0)))
+        select new MoreLists(blobs, dates, colors, levels, addresses, points, flags, spans, big);
+
+    public static Gen<Dog> Dogs =>
+        from name in Strings
+        from barks in Int32
+        select new Dog(name, barks);
+
     private static decimal Pow10(int exponent)
     {
         var result = 1m;

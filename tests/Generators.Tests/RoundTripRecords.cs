@@ -150,3 +150,21 @@ public partial record PaintV2(int Id, ColorV2 Color);
 
 [ArrowRecord]
 public partial record Invoice(long Id, [property: Decimal(5, 2)] decimal Total, string Note);
+
+[ArrowRecord]
+public partial record MoreLists(
+    List<byte[]?> MaybeBlobs,
+    IList<DateOnly?>? MaybeDates,
+    List<Color?> MaybeColors,
+    Level?[]? Levels,
+    List<Address?> MaybeAddresses,
+    IReadOnlyList<Point> Points,
+    bool[] Flags,
+    List<TimeSpan> Spans,
+    [property: Decimal(28, 0)] decimal?[] Big);
+
+[ArrowRecord]
+public partial record Animal(string Name);
+
+[ArrowRecord("dogs")]
+public partial record Dog(string Name, int Barks) : Animal(Name);

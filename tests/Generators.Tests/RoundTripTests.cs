@@ -28,6 +28,18 @@ public sealed class RoundTripTests
     public void StructRecordsRoundTrip() => CheckRoundTrip(Generators.Reading);
 
     [Fact]
+    public void ListsOfNullableItemsAndNestedRecordsRoundTrip() => CheckRoundTrip(Generators.MoreLists);
+
+    [Fact]
+    public void DerivedRecordsRoundTripWithBaseMembersFirst()
+    {
+        CheckRoundTrip(Generators.Dogs);
+        Assert.Equal("dogs", Dog.TableName);
+        Assert.Equal("animal", Animal.TableName);
+        Assert.Equal(["Name", "Barks"], Dog.ArrowSchema.Fields.Select(f => f.Name));
+    }
+
+    [Fact]
     public void RecordNestedInAClassRoundTrips()
     {
         var rows = new[] { new Outer.InnerRow(1, "a"), new Outer.InnerRow(int.MinValue, "\U0001F600") };

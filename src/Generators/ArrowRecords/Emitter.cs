@@ -726,8 +726,11 @@ internal static class Emitter
         w.Line();
         w.Line($"var (start, end) = {field}.GetRange(row);");
         w.Line($"var values = {field}.Items;");
+        // A reference-type item is created without its '?' (which array creation cannot express inside jagged
+        // arrays such as byte[]?[]) and stored into a variable that carries it.
+        var created = column.Value.IsValueType ? item : column.Value.TypeName;
         w.Line(isArray
-            ? $"var items = new {ArrayCreation(item)};"
+            ? $"{item}[] items = new {ArrayCreation(created)};"
             : $"var items = new global::System.Collections.Generic.List<{item}>(end - start);");
         w.Open("for (var i = start; i < end; i++)");
         var get = Get("values", "i", column.Value);

@@ -308,7 +308,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
 
             var (start, end) = _NumbersColumn.GetRange(row);
             var values = _NumbersColumn.Items;
-            var items = new int[end - start];
+            int[] items = new int[end - start];
             for (var i = start; i < end; i++)
             {
                 items[i - start] = values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Numbers", row, i - start) : values.GetValue(i);
@@ -362,7 +362,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
 
             var (start, end) = _MaybeLongsColumn.GetRange(row);
             var values = _MaybeLongsColumn.Items;
-            var items = new long?[end - start];
+            long?[] items = new long?[end - start];
             for (var i = start; i < end; i++)
             {
                 items[i - start] = values.IsNull(i) ? null : values.GetValue(i);
@@ -380,7 +380,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
 
             var (start, end) = _TagsColumn.GetRange(row);
             var values = _TagsColumn.Items;
-            var items = new global::Shop.Tag[end - start];
+            global::Shop.Tag[] items = new global::Shop.Tag[end - start];
             for (var i = start; i < end; i++)
             {
                 items[i - start] = values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Tags", row, i - start) : values.GetValue(i);
@@ -416,7 +416,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
 
             var (start, end) = _BlobsColumn.GetRange(row);
             var values = _BlobsColumn.Items;
-            var items = new byte[end - start][];
+            byte[][] items = new byte[end - start][];
             for (var i = start; i < end; i++)
             {
                 items[i - start] = values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Blobs", row, i - start) : values.GetByteArray(i)!;
