@@ -70,7 +70,6 @@ internal static class Parser
 
         var columns = new List<ColumnModel>();
         var columnMembers = new List<ISymbol>();
-        var columnLocations = new List<LocationInfo?>();
         var primaryParameters = PrimaryConstructorParameters(type);
         foreach (var member in DataMembers(type))
         {
@@ -105,7 +104,6 @@ internal static class Parser
 
             columns.Add(column);
             columnMembers.Add(member);
-            columnLocations.Add(location);
         }
 
         var constructorArguments = ImmutableArray<ConstructorArgument>.Empty;
