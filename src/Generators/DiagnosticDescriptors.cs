@@ -93,6 +93,11 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor GeneratedMemberConflict = Error(
+        "BWK0017",
+        "Member name is reserved for generated code",
+        "'{0}' has a member named '{1}' (in '{2}'), which the generator adds to implement IArrowRecord; rename the member");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -252,6 +252,37 @@ public sealed class DiagnosticTests
             }
             """, "Marker");
 
+    [Theory]
+    [InlineData("public static string TableName => \"t\";", "TableName")]
+    [InlineData("public int ArrowSchema { get; set; }", "ArrowSchema")]
+    [InlineData("public sealed class BatchBuilder { }", "BatchBuilder")]
+    [InlineData("public static void ReadBatch() { }", "ReadBatch")]
+    public void BWK0017_MemberNamedLikeAGeneratedOne(string member, string name) =>
+        Expect("BWK0017", DiagnosticSeverity.Error, name, $$"""
+            [ArrowRecord]
+            public partial class Row
+            {
+                public int Id { get; set; }
+
+                {{member}}
+            }
+            """, "Row", name);
+
+    [Fact]
+    public void BWK0017_InheritedFromAPlainBaseClass() =>
+        Expect("BWK0017", DiagnosticSeverity.Error, "Row", """
+            public class Base
+            {
+                public static string TableName => "base";
+            }
+
+            [ArrowRecord]
+            public partial class Row : Base
+            {
+                public int Id { get; set; }
+            }
+            """, "Row", "TableName", "Base");
+
     [Fact]
     public void EveryDescriptorHasATest()
     {
@@ -259,7 +290,7 @@ public sealed class DiagnosticTests
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
             .ToList();
         var tested = typeof(DiagnosticTests).GetMethods().Select(m => m.Name.Split('_')[0]).Where(n => n.StartsWith("BWK", StringComparison.Ordinal)).ToHashSet();
-        Assert.Equal(16, ids.Count);
+        Assert.Equal(17, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.All(ids, id => Assert.Contains(id, tested));
     }

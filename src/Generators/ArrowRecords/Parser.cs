@@ -124,6 +124,8 @@ internal static class Parser
             hidesInherited |= IsArrowRecord(baseType);
         }
 
+        ReportReservedNames(type, hidesInherited, displayName, typeLocation, diagnostics);
+
         var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         return new RecordModel(
             ns,
@@ -139,6 +141,31 @@ internal static class Parser
             new EquatableArray<ConstructorArgument>(constructorArguments),
             new EquatableArray<int>(initialized),
             diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>The names the emitter adds to the record type.</summary>
+    private static readonly string[] ReservedNames = ["TableName", "ArrowSchema", "CreateBatchBuilder", "ReadBatch", "BatchBuilder", "ArrowReader"];
+
+    /// <summary>
+    /// A member named like a generated one would not compile, and an inherited one would be hidden with a warning.
+    /// Bases that are Arrow records themselves are fine: the generated members are declared <c>new</c>.
+    /// </summary>
+    private static void ReportReservedNames(INamedTypeSymbol type, bool hidesInherited, string displayName, LocationInfo? typeLocation, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var name in ReservedNames)
+        {
+            for (var current = type; current is not null; current = hidesInherited ? null : current.BaseType)
+            {
+                var member = current.GetMembers(name).FirstOrDefault(m =>
+                    !m.IsImplicitlyDeclared && (SymbolEqualityComparer.Default.Equals(current, type) || m.DeclaredAccessibility != Accessibility.Private));
+                if (member is not null)
+                {
+                    var location = SymbolEqualityComparer.Default.Equals(current, type) ? MemberLocation(member) : typeLocation;
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberConflict, location, displayName, name, current.ToDisplayString(Display)));
+                    break;
+                }
+            }
+        }
     }
 
     private static string ParseTableName(INamedTypeSymbol type, ImmutableArray<AttributeData> attributes, string displayName, List<DiagnosticInfo> diagnostics)
