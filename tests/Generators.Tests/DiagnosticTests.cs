@@ -412,6 +412,27 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void ARecordStoringABrokenNestedRecordIsNotGeneratedEither()
+    {
+        // Only the root cause is reported: no compiler errors from code that would call the nested record's members.
+        var (run, text) = Run("""
+            [ArrowRecord]
+            public partial record Item(int Id, decimal Price);
+
+            [ArrowRecord]
+            public partial record Basket(int Id, List<Item> Items);
+
+            [ArrowRecord]
+            public partial record Customer(int Id, Basket? Basket);
+            """);
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("BWK0005", diagnostic.Id);
+        Assert.Equal("Price", SpanText(text, diagnostic));
+        Assert.Empty(run.Sources);
+        Assert.True(run.CompilationDiagnostics.IsEmpty, string.Join("\n", run.CompilationDiagnostics));
+    }
+
+    [Fact]
     public void RecordsWithErrorsAreNotEmitted()
     {
         var (run, _) = Run("""

@@ -72,6 +72,7 @@ internal sealed record ColumnModel(
 internal sealed record ContainingTypeModel(string Keyword, string Name);
 
 /// <param name="HidesInheritedMembers">A base type is an Arrow record too, so the generated static members hide its own.</param>
+/// <param name="BlockedBy">A nested record this one stores that cannot be generated (it has errors of its own), so this one is not generated either.</param>
 /// <param name="ConstructorArguments">The constructor's arguments, passed by name.</param>
 /// <param name="InitializedColumns">Indices of columns set by the object initializer.</param>
 internal sealed record RecordModel(
@@ -84,6 +85,7 @@ internal sealed record RecordModel(
     string HintName,
     string TableName,
     bool HidesInheritedMembers,
+    string? BlockedBy,
     EquatableArray<ColumnModel> Columns,
     EquatableArray<ConstructorArgument> ConstructorArguments,
     EquatableArray<int> InitializedColumns,
@@ -93,6 +95,11 @@ internal sealed record RecordModel(
     {
         get
         {
+            if (BlockedBy is not null)
+            {
+                return false;
+            }
+
             foreach (var diagnostic in Diagnostics)
             {
                 if (diagnostic.IsError)

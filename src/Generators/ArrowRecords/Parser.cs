@@ -30,11 +30,25 @@ internal static class Parser
 
     private static readonly SymbolDisplayFormat Display = SymbolDisplayFormat.CSharpErrorMessageFormat;
 
-    public static RecordModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static RecordModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        Parse(
+            (INamedTypeSymbol)context.TargetSymbol,
+            (TypeDeclarationSyntax)context.TargetNode,
+            context.Attributes,
+            context.SemanticModel.Compilation,
+            new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default),
+            cancellationToken);
+
+    /// <param name="visiting">Records being parsed up the stack, so that checking nested records ends at cycles.</param>
+    private static RecordModel Parse(
+        INamedTypeSymbol type,
+        TypeDeclarationSyntax declaration,
+        ImmutableArray<AttributeData> recordAttributes,
+        Compilation compilation,
+        HashSet<INamedTypeSymbol> visiting,
+        CancellationToken cancellationToken)
     {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var declaration = (TypeDeclarationSyntax)context.TargetNode;
-        var compilation = context.SemanticModel.Compilation;
+        visiting.Add(type);
         var diagnostics = new List<DiagnosticInfo>();
         var displayName = type.ToDisplayString(Display);
         var typeLocation = LocationInfo.From(declaration.Identifier.GetLocation());
@@ -66,11 +80,12 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, typeLocation, displayName, unsupportedKind));
         }
 
-        var tableName = ParseTableName(type, context.Attributes, displayName, diagnostics);
+        var tableName = ParseTableName(type, recordAttributes, displayName, diagnostics);
 
         var columns = new List<ColumnModel>();
         var columnMembers = new List<ISymbol>();
         var primaryParameters = PrimaryConstructorParameters(type);
+        string? blockedBy = null;
         foreach (var member in DataMembers(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -100,6 +115,11 @@ internal static class Parser
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecursiveRecord, MemberLocation(member), member.Name, displayName, cycle));
                 continue;
+            }
+
+            if (blockedBy is null && NestedRecord(MemberType(member)) is { } nested && !visiting.Contains(nested) && IsBroken(nested, compilation, visiting, cancellationToken))
+            {
+                blockedBy = nested.ToDisplayString(Display);
             }
 
             columns.Add(column);
@@ -137,10 +157,28 @@ internal static class Parser
             HintName(type),
             tableName,
             hidesInherited,
+            blockedBy,
             columns.ToEquatableArray(),
             new EquatableArray<ConstructorArgument>(constructorArguments),
             new EquatableArray<int>(initialized),
             diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Whether a nested record declared in this compilation has errors that keep its own code from being generated:
+    /// code that stores it would then not compile, burying the nested record's diagnostic under compiler errors.
+    /// </summary>
+    private static bool IsBroken(INamedTypeSymbol nested, Compilation compilation, HashSet<INamedTypeSymbol> visiting, CancellationToken cancellationToken)
+    {
+        var attribute = nested.GetAttributes().FirstOrDefault(a => Is(a, ArrowRecordAttributeName));
+        if (attribute?.ApplicationSyntaxReference is not { } reference || !nested.Locations.Any(l => l.IsInSource))
+        {
+            return false;
+        }
+
+        var declaration = reference.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>();
+        return declaration is not null
+            && !Parse(nested, declaration, ImmutableArray.Create(attribute), compilation, visiting, cancellationToken).CanEmit;
     }
 
     /// <summary>The names the emitter adds to the record type.</summary>
