@@ -371,6 +371,27 @@ public sealed class DiagnosticTests
         [ArrowRecord]
         public sealed partial record Puppy(string Name, int Barks, [property: Column("age_days")] int Age) : Dog(Name, Barks);
         """)]
+    [InlineData("RecordDeclaredInsideTheRecordThatStoresIt", """
+        [ArrowRecord]
+        public partial record Outer(int A, Outer.Inner In, List<Outer.Inner>? More)
+        {
+            [ArrowRecord]
+            public partial record Inner(int B, string? C);
+        }
+        """)]
+    [InlineData("PrivateNestedRecords", """
+        public partial class Service
+        {
+            [ArrowRecord]
+            private partial record struct Entry(int Key, Payload Value);
+
+            [ArrowRecord]
+            private sealed partial class Payload
+            {
+                public string Text { get; init; } = "";
+            }
+        }
+        """)]
     [InlineData("NestedRecordsWithoutCycle", """
         [ArrowRecord]
         public partial record Leaf(int Id);
