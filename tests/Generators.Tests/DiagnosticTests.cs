@@ -392,6 +392,16 @@ public sealed class DiagnosticTests
             }
         }
         """)]
+    [InlineData("ObsoleteMembersAreStillColumns", """
+        [ArrowRecord]
+        public partial class Row
+        {
+            public int Id { get; set; }
+
+            [Obsolete("use Id")]
+            public int LegacyId { get; set; }
+        }
+        """)]
     [InlineData("NestedRecordsWithoutCycle", """
         [ArrowRecord]
         public partial record Leaf(int Id);

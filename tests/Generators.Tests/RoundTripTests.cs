@@ -69,6 +69,26 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void LocalTimesAreStoredAsTheirUtcInstantAndUnspecifiedAsUtc()
+    {
+        var local = new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Local);
+        var unspecified = new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Unspecified);
+        var rows = new[] { new Reading(Guid.Empty, 1, local, null), new Reading(Guid.Empty, 2, unspecified, null) };
+        var read = ReadBack(rows);
+        Assert.Equal(local.ToUniversalTime(), read[0].At);
+        Assert.Equal(DateTimeKind.Utc, read[0].At.Kind);
+        Assert.Equal(unspecified.Ticks, read[1].At.Ticks);
+    }
+
+    [Fact]
+    public void SubMicrosecondTicksAreTruncated()
+    {
+        var at = new DateTime(638_500_000_000_000_007, DateTimeKind.Utc);
+        var read = ReadBack([new Reading(Guid.Empty, 1, at, null)]);
+        Assert.Equal(638_500_000_000_000_000, read[0].At.Ticks);
+    }
+
+    [Fact]
     public void EmptyBatchReadsAsNoRows()
     {
         using var builder = AllScalars.CreateBatchBuilder();
