@@ -464,6 +464,21 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void AttributeOnTwoPartialDeclarationsDoesNotCrashTheGenerator()
+    {
+        var (run, _) = Run("""
+            [ArrowRecord]
+            public partial record Twice(int Id);
+
+            [ArrowRecord]
+            public partial record Twice;
+            """);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.Sources);
+        Assert.Contains(run.CompilationDiagnostics, d => d.Id == "CS0579");
+    }
+
+    [Fact]
     public void RecordsWithErrorsAreNotEmitted()
     {
         var (run, _) = Run("""

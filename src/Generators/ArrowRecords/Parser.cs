@@ -85,7 +85,9 @@ internal static class Parser
         var columns = new List<ColumnModel>();
         var columnMembers = new List<ISymbol>();
         var primaryParameters = PrimaryConstructorParameters(type);
-        string? blockedBy = null;
+
+        // The attribute on two partial declarations is already compiler error CS0579; each would emit the same file.
+        string? blockedBy = type.GetAttributes().Count(a => Is(a, ArrowRecordAttributeName)) > 1 ? displayName : null;
         foreach (var member in DataMembers(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
