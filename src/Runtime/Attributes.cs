@@ -42,3 +42,60 @@ public sealed class DecimalAttribute : Attribute
 public sealed class IgnoreAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Marks a partial class, struct or record as checkpointed operator state: the generator emits a versioned,
+/// checksummed serializer and a validating restore (see <c>Bulwark.Serialization</c>). Members to persist carry <see cref="IdAttribute"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, Inherited = false)]
+public sealed class CheckpointStateAttribute : Attribute
+{
+}
+
+/// <summary>
+/// The stable wire id of a checkpointed member. Ids are positive and unique within a type, an id never changes type,
+/// and the id of a removed member stays reserved (the committed lock file enforces all three at compile time).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field | AttributeTargets.Parameter, Inherited = false)]
+public sealed class IdAttribute : Attribute
+{
+    public IdAttribute(int id) => Id = id;
+
+    public int Id { get; }
+}
+
+/// <summary>
+/// A value of this type must be committed (a <c>CommitAsync</c>-style call) on every path; dropping or disposing it
+/// uncommitted loses the write. The durability analyzers flag paths that do (BWK1002).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Interface, Inherited = true)]
+public sealed class MustCommitAttribute : Attribute
+{
+}
+
+/// <summary>The result of this method decides correctness (compare-and-set, compare-and-append); ignoring it is BWK1006.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = true)]
+public sealed class MustCheckResultAttribute : Attribute
+{
+}
+
+/// <summary>
+/// This API reinterprets stored bytes without validating them; calling it on data read from storage is BWK1001.
+/// The replacement names the validated API to use instead, if there is one.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor, Inherited = true)]
+public sealed class UncheckedDeserializationAttribute : Attribute
+{
+    public UncheckedDeserializationAttribute(string? replacement = null) => Replacement = replacement;
+
+    public string? Replacement { get; }
+}
+
+/// <summary>
+/// This API renames or replaces a directory entry; the change is durable only after the directory is synced
+/// (BWK1003 flags a call with no later directory sync).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = true)]
+public sealed class RequiresDirectorySyncAttribute : Attribute
+{
+}

@@ -1,0 +1,82 @@
+namespace Bulwark.Storage;
+
+/// <summary>
+/// The one gate every backend path goes through. A normalized path is relative, '/'-separated, has no empty,
+/// "." or ".." segments, no NUL or other control characters, no drive or UNC prefix and no trailing separator;
+/// "" is the root itself.
+/// </summary>
+public static class StoragePath
+{
+    /// <summary>The longest path accepted, in characters.</summary>
+    public const int MaxLength = 1024;
+
+    /// <exception cref="StoragePathException">The path is absolute, escapes the root or holds forbidden characters.</exception>
+    public static string Normalize(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length > MaxLength)
+        {
+            throw new StoragePathException(path[..64] + "...", $"it is longer than {MaxLength} characters");
+        }
+
+        if (path.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var unified = path.Replace('\\', '/');
+        if (unified[0] == '/')
+        {
+            throw new StoragePathException(path, "it is absolute; backend paths are relative to the storage root");
+        }
+
+        if (unified.Length >= 2 && unified[1] == ':')
+        {
+            throw new StoragePathException(path, "it names a drive; backend paths are relative to the storage root");
+        }
+
+        foreach (var c in unified)
+        {
+            if (char.IsControl(c))
+            {
+                throw new StoragePathException(path, "it contains a control character (NUL or another)");
+            }
+        }
+
+        var segments = unified.Split('/');
+        var kept = new List<string>(segments.Length);
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            if (segment.Length == 0 && i == segments.Length - 1 && i > 0)
+            {
+                continue; // a trailing separator names the same directory
+            }
+
+            if (segment.Length == 0)
+            {
+                throw new StoragePathException(path, "it contains an empty segment");
+            }
+
+            if (segment is "." or "..")
+            {
+                throw new StoragePathException(path, $"it contains a '{segment}' segment, which could leave the storage root");
+            }
+
+            kept.Add(segment);
+        }
+
+        return string.Join('/', kept);
+    }
+
+    /// <summary>Joins normalized segments and normalizes the result.</summary>
+    public static string Combine(string directory, string name) =>
+        Normalize(directory.Length == 0 ? name : directory + "/" + name);
+
+    /// <summary>The parent directory of a normalized path ("" for a top-level entry).</summary>
+    public static string GetDirectory(string normalizedPath)
+    {
+        var slash = normalizedPath.LastIndexOf('/');
+        return slash < 0 ? string.Empty : normalizedPath[..slash];
+    }
+}
