@@ -20,11 +20,17 @@ public class ArrowFormatException : Exception
 /// <summary>
 /// A record batch does not fit the record type it is read into: a column is missing, has another type,
 /// or holds a null where the member cannot hold one. The message names the record type, the column and the reason.
+/// Not sealed: <c>Bulwark.Records.ArrowValueException</c> refines it for a value that cannot be converted to its member.
 /// </summary>
-public sealed class ArrowSchemaMismatchException : Exception
+public class ArrowSchemaMismatchException : Exception
 {
     public ArrowSchemaMismatchException(string message)
         : base(message)
+    {
+    }
+
+    public ArrowSchemaMismatchException(string message, Exception? innerException)
+        : base(message, innerException)
     {
     }
 }
