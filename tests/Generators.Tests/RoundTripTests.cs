@@ -255,7 +255,7 @@ public sealed class RoundTripTests
     public void NamesOutsideTheEnumAreASchemaMismatch()
     {
         using var batch = Build(new PaintV2(1, ColorV2.Red), new PaintV2(2, ColorV2.Purple));
-        var error = Assert.Throws<ArrowSchemaMismatchException>(() => Paint.ReadBatch(batch));
+        var error = Assert.Throws<ArrowValueException>(() => Paint.ReadBatch(batch));
         Assert.Contains("'Color'", error.Message, StringComparison.Ordinal);
         Assert.Contains("Purple", error.Message, StringComparison.Ordinal);
         Assert.Contains("row 1", error.Message, StringComparison.Ordinal);

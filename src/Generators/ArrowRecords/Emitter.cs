@@ -756,20 +756,18 @@ internal static class Emitter
         var bang = value.IsNullable ? string.Empty : "!";
         return value.Kind switch
         {
-            ValueKind.Decimal => $"{column}.GetDecimal({index})",
-            ValueKind.String => $"{column}.GetString({index}){bang}",
-            ValueKind.Binary => $"{column}.GetByteArray({index}){bang}",
-            ValueKind.DateTime => $"{Convert}.ToDateTime({column}.GetValue({index}))",
-            ValueKind.DateTimeOffset => $"{Convert}.ToDateTimeOffset({column}.GetValue({index}))",
-            ValueKind.DateOnly => $"{Convert}.ToDateOnly({column}.GetValue({index}))",
-            ValueKind.TimeOnly => $"{Convert}.ToTimeOnly({column}.GetValue({index}))",
-            ValueKind.TimeSpan => $"{Convert}.ToTimeSpan({column}.GetValue({index}))",
+            ValueKind.String or ValueKind.Binary => $"{column}.GetValue({index}){bang}",
+            ValueKind.DateTime => $"{column}.GetDateTime({index})",
+            ValueKind.DateTimeOffset => $"{column}.GetDateTimeOffset({index})",
             ValueKind.Guid => $"{column}.GetGuid({index})",
             _ => $"{column}.GetValue({index})",
         };
     }
 
-    /// <summary>The bound array type Bind checks for.</summary>
+    /// <summary>
+    /// The bound array type Bind checks for. Kinds read through an adapter bind any array: Bind has checked the type, and
+    /// the adapter decides how to decode the encoding it finds, once per batch.
+    /// </summary>
     private static string ArrayType(ValueModel value, CollectionKind collection)
     {
         if (collection != CollectionKind.None)
@@ -777,18 +775,32 @@ internal static class Emitter
             return Arrow + "ListArray";
         }
 
+        if (value.Kind == ValueKind.Enum || AdapterType(value.Kind) is not null)
+        {
+            return Arrow + "ArrowArray";
+        }
+
         return value.Kind switch
         {
             ValueKind.Boolean => Arrow + "BooleanArray",
-            ValueKind.Decimal => Arrow + "Decimal128Array",
-            ValueKind.String => Arrow + "StringArray",
-            ValueKind.Binary => Arrow + "BinaryArray",
             ValueKind.Guid => Arrow + "FixedSizeBinaryArray",
-            ValueKind.Enum => Arrow + "DictionaryArray",
             ValueKind.Record => Arrow + "StructArray",
             _ => $"{Arrow}PrimitiveArray<{StorageType(value.Kind)}>",
         };
     }
+
+    /// <summary>The runtime adapter that normalizes a kind's accepted encodings, or null when the kind reads one exact array type.</summary>
+    private static string? AdapterType(ValueKind kind) => kind switch
+    {
+        ValueKind.String => Records + "StringColumn",
+        ValueKind.Binary => Records + "BinaryColumn",
+        ValueKind.Decimal => Records + "DecimalColumn",
+        ValueKind.DateTime or ValueKind.DateTimeOffset => Records + "TimestampColumn",
+        ValueKind.DateOnly => Records + "DateColumn",
+        ValueKind.TimeOnly => Records + "TimeColumn",
+        ValueKind.TimeSpan => Records + "DurationColumn",
+        _ => null,
+    };
 
     /// <summary>The type of the reader's field for a column: the array, or a wrapper that reads it as the member type.</summary>
     private static string ColumnType(ValueModel value, CollectionKind collection)
@@ -802,25 +814,28 @@ internal static class Emitter
         {
             ValueKind.Enum => $"{Records}EnumColumn<{value.TypeName}>",
             ValueKind.Record => $"{Records}StructColumn<{value.TypeName}>",
-            _ => ArrayType(value, CollectionKind.None),
+            _ => AdapterType(value.Kind) ?? ArrayType(value, CollectionKind.None),
         };
     }
 
     /// <summary>The expression wrapping a bound array in <see cref="ColumnType"/>, or null when the array is used as is.</summary>
-    private static string? Wrap(string array, string member, ValueModel value, CollectionKind collection, string path)
+    /// <param name="list">For list items, the expression of the list array, which adapters use to name the row in errors.</param>
+    private static string? Wrap(string array, string member, ValueModel value, CollectionKind collection, string path, string? list = null)
     {
         if (collection != CollectionKind.None)
         {
             var itemsType = ArrayType(value, CollectionKind.None);
             var items = $"{Columns}.ListValues<{itemsType}>(RecordType, {array}, {path})";
-            var wrappedItems = Wrap(items, member, value, CollectionKind.None, path + " + \".item\"") ?? items;
+            var wrappedItems = Wrap(items, member, value, CollectionKind.None, path + " + \".item\"", array) ?? items;
             return $"new {ColumnType(value, collection)}({array}, {wrappedItems})";
         }
 
+        var location = list is null ? $"RecordType, {path}" : $"RecordType, {path}, {list}";
         return value.Kind switch
         {
-            ValueKind.Enum => $"new {ColumnType(value, collection)}({array}, s_{member}Names, s_{member}Members, RecordType, {path})",
+            ValueKind.Enum => $"new {ColumnType(value, collection)}({array}, s_{member}Names, s_{member}Members, {location})",
             ValueKind.Record => $"new {ColumnType(value, collection)}({array}, {path})",
+            _ when AdapterType(value.Kind) is { } adapter => $"new {adapter}({array}, {location})",
             _ => null,
         };
     }

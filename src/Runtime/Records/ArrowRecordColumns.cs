@@ -31,7 +31,7 @@ public static class ArrowRecordColumns
             if (!IsReadableAs(field, expected) || columns[i] is not TArray array)
             {
                 throw new ArrowSchemaMismatchException(
-                    $"Cannot read '{recordType}': column '{path}' has type {Describe(field)}, but the member expects {Describe(expected)}.");
+                    $"Cannot read '{recordType}': column '{path}' has type {Describe(field)}, but the member expects {DescribeAccepted(expected)}.");
             }
 
             return array;
@@ -81,17 +81,26 @@ public static class ArrowRecordColumns
         new($"A previous Append of '{recordType}' failed part-way, so the columns no longer line up. Call Clear() before appending again.");
 
     /// <summary>
-    /// Whether a column of <paramref name="actual"/>'s type can fill a member described by <paramref name="expected"/>.
-    /// Nullability is checked per row and dictionary ids are file-specific, so neither is compared; struct children are
-    /// bound by name by the nested record's reader.
+    /// Whether a column of <paramref name="actual"/>'s type can fill a member described by <paramref name="expected"/>
+    /// (the field Bulwark itself writes for the member). Besides that exact type, the encodings other writers use for the
+    /// same values are accepted: utf8 and binary with or without a dictionary (of any integer index type), enum names as
+    /// plain utf8, timestamps, times and durations in any unit (timestamps with any time zone or none), date32 or date64,
+    /// Decimal128 of any precision and scale, fixed_size_binary(16) with or without the <c>arrow.uuid</c> extension.
+    /// Integers and floats must have the exact width. Nullability is checked per row and dictionary ids are file-specific,
+    /// so neither is compared; struct children are bound by name by the nested record's reader.
     /// </summary>
     public static bool IsReadableAs(Field actual, Field expected)
     {
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(expected);
-        if (expected.Dictionary is not null)
+        if (expected.Dictionary is not null || expected.Type is Utf8Type)
         {
-            return actual.Dictionary is not null && actual.Type is Utf8Type;
+            return actual.Type is Utf8Type;
+        }
+
+        if (expected.Type is BinaryType)
+        {
+            return actual.Type is BinaryType;
         }
 
         if (actual.Dictionary is not null)
@@ -103,74 +112,38 @@ public static class ArrowRecordColumns
         {
             ListType expectedList => actual.Type is ListType actualList && IsReadableAs(actualList.ValueField, expectedList.ValueField),
             StructType => actual.Type is StructType,
+            TimestampType => actual.Type is TimestampType,
+            DateType => actual.Type is DateType,
+            TimeType => actual.Type is TimeType,
+            DurationType => actual.Type is DurationType,
+            Decimal128Type => actual.Type is Decimal128Type,
             _ => actual.Type == expected.Type,
         };
     }
 
     private static string Describe(Field field) =>
         field.Dictionary is null ? field.Type.ToString() : $"dictionary<{field.Dictionary.IndexType}, {field.Type}>";
-}
 
-/// <summary>A dictionary-encoded column of enum member names, mapped to <typeparamref name="TEnum"/> values once per batch.</summary>
-public sealed class EnumColumn<TEnum>
-    where TEnum : struct, Enum
-{
-    private readonly DictionaryArray _array;
-    private readonly int[] _map;
-    private readonly TEnum[] _values;
-    private readonly string _recordType;
-    private readonly string _path;
-
-    /// <summary>Maps the names in the dictionary of <paramref name="array"/> to members of <typeparamref name="TEnum"/>.</summary>
-    /// <param name="array">The bound column.</param>
-    /// <param name="names">The member names, as the generated schema lists them in the dictionary.</param>
-    /// <param name="values">The member values, in the order of <paramref name="names"/>.</param>
-    /// <param name="recordType">The record type, for error messages.</param>
-    /// <param name="path">The column path, for error messages.</param>
-    public EnumColumn(DictionaryArray array, IReadOnlyList<string> names, TEnum[] values, string recordType, string path)
+    /// <summary>What <see cref="IsReadableAs"/> accepts for <paramref name="expected"/>, for refusal messages.</summary>
+    private static string DescribeAccepted(Field expected)
     {
-        ArgumentNullException.ThrowIfNull(array);
-        ArgumentNullException.ThrowIfNull(names);
-        ArgumentNullException.ThrowIfNull(values);
-        _array = array;
-        _values = values;
-        _recordType = recordType;
-        _path = path;
-
-        // Map by name rather than by index: another writer may order the dictionary differently.
-        var dictionary = array.Dictionary as StringArray
-            ?? throw new ArrowSchemaMismatchException($"Cannot read '{recordType}': the dictionary of column '{path}' holds {array.Dictionary.Type}, not utf8.");
-        _map = new int[dictionary.Length];
-        for (var i = 0; i < _map.Length; i++)
+        if (expected.Dictionary is not null)
         {
-            _map[i] = -1;
-            var name = dictionary.GetString(i);
-            for (var j = 0; j < names.Count; j++)
-            {
-                if (string.Equals(names[j], name, StringComparison.Ordinal))
-                {
-                    _map[i] = j;
-                    break;
-                }
-            }
-        }
-    }
-
-    public bool IsNull(int row) => _array.IsNull(row);
-
-    /// <exception cref="ArrowSchemaMismatchException">The row holds a name that is not a member of <typeparamref name="TEnum"/>.</exception>
-    public TEnum GetValue(int row)
-    {
-        var index = _array.GetIndex(row);
-        var member = _map[index];
-        if (member < 0)
-        {
-            var name = ((StringArray)_array.Dictionary).GetString(index);
-            throw new ArrowSchemaMismatchException(
-                $"Cannot read '{_recordType}': column '{_path}' holds '{name}' at row {row}, which is not a member of {typeof(TEnum).FullName}.");
+            return $"dictionary<{expected.Dictionary.IndexType}, utf8> (or any integer index, or plain utf8) of enum member names";
         }
 
-        return _values[member];
+        return expected.Type switch
+        {
+            Utf8Type => "utf8 (or dictionary<any integer, utf8>)",
+            BinaryType => "binary (or dictionary<any integer, binary>)",
+            TimestampType => $"{expected.Type} (or timestamp in s, ms, us or ns, with any time zone or none)",
+            DateType => $"{expected.Type} (or date64 holding whole days)",
+            TimeType => $"{expected.Type} (or time32[s], time32[ms], time64[ns])",
+            DurationType => $"{expected.Type} (or duration in s, ms or ns)",
+            Decimal128Type => $"{expected.Type} (or decimal128 of any precision and scale whose values fit System.Decimal)",
+            ListType list => $"list<{DescribeAccepted(list.ValueField)}>",
+            _ => expected.Type.ToString(),
+        };
     }
 }
 

@@ -171,8 +171,8 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
         private const string RecordType = "Web.HttpRequest";
 
         private readonly global::Bulwark.Arrow.PrimitiveArray<long> _VisitIdColumn;
-        private readonly global::Bulwark.Arrow.StringArray _UrlColumn;
-        private readonly global::Bulwark.Arrow.StringArray? _ReferrerColumn;
+        private readonly global::Bulwark.Records.StringColumn _UrlColumn;
+        private readonly global::Bulwark.Records.StringColumn? _ReferrerColumn;
         private readonly global::Bulwark.Arrow.PrimitiveArray<int> _StatusColumn;
         private readonly string _path;
 
@@ -181,16 +181,18 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
             _path = path;
             var expected = ArrowSchema.Fields;
             _VisitIdColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<long>>(RecordType, fields, columns, expected[0], path + "visit_id", required: true)!;
-            _UrlColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.StringArray>(RecordType, fields, columns, expected[1], path + "Url", required: true)!;
-            _ReferrerColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.StringArray>(RecordType, fields, columns, expected[2], path + "Referrer", required: false);
+            var UrlArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[1], path + "Url", required: true)!;
+            _UrlColumn = new global::Bulwark.Records.StringColumn(UrlArray, RecordType, path + "Url");
+            var ReferrerArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[2], path + "Referrer", required: false);
+            _ReferrerColumn = ReferrerArray is null ? null : new global::Bulwark.Records.StringColumn(ReferrerArray, RecordType, path + "Referrer");
             _StatusColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, fields, columns, expected[3], path + "Status", required: true)!;
         }
 
         public global::Web.HttpRequest Read(int row)
         {
             long VisitIdValue = _VisitIdColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "visit_id", row) : _VisitIdColumn.GetValue(row);
-            string UrlValue = _UrlColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Url", row) : _UrlColumn.GetString(row)!;
-            string? ReferrerValue = _ReferrerColumn is null || _ReferrerColumn.IsNull(row) ? null : _ReferrerColumn.GetString(row);
+            string UrlValue = _UrlColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Url", row) : _UrlColumn.GetValue(row)!;
+            string? ReferrerValue = _ReferrerColumn is null || _ReferrerColumn.IsNull(row) ? null : _ReferrerColumn.GetValue(row);
             int StatusValue = _StatusColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Status", row) : _StatusColumn.GetValue(row);
 
             return new global::Web.HttpRequest()

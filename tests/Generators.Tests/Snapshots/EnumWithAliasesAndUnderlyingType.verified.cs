@@ -197,9 +197,9 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
             _path = path;
             var expected = ArrowSchema.Fields;
             _IdColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, fields, columns, expected[0], path + "Id", required: true)!;
-            var PriorityArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.DictionaryArray>(RecordType, fields, columns, expected[1], path + "Priority", required: true)!;
+            var PriorityArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[1], path + "Priority", required: true)!;
             _PriorityColumn = new global::Bulwark.Records.EnumColumn<global::Shop.Priority>(PriorityArray, s_PriorityNames, s_PriorityMembers, RecordType, path + "Priority");
-            var EscalationArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.DictionaryArray>(RecordType, fields, columns, expected[2], path + "Escalation", required: false);
+            var EscalationArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[2], path + "Escalation", required: false);
             _EscalationColumn = EscalationArray is null ? null : new global::Bulwark.Records.EnumColumn<global::Shop.Priority>(EscalationArray, s_EscalationNames, s_EscalationMembers, RecordType, path + "Escalation");
         }
 

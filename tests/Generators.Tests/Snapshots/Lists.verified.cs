@@ -258,12 +258,12 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
         private static readonly global::Shop.Tag[] s_TagsMembers = { global::Shop.Tag.A, global::Shop.Tag.B };
 
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<int>> _NumbersColumn;
-        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.StringArray> _NamesColumn;
-        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.StringArray>? _MaybeNamesColumn;
+        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn> _NamesColumn;
+        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>? _MaybeNamesColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<long>> _MaybeLongsColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.EnumColumn<global::Shop.Tag>> _TagsColumn;
-        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<long>>? _TimesColumn;
-        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.BinaryArray> _BlobsColumn;
+        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.TimestampColumn>? _TimesColumn;
+        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.BinaryColumn> _BlobsColumn;
         private readonly string _path;
 
         public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
@@ -273,17 +273,17 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             var NumbersArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[0], path + "Numbers", required: true)!;
             _NumbersColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<int>>(NumbersArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, NumbersArray, path + "Numbers"));
             var NamesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[1], path + "Names", required: true)!;
-            _NamesColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.StringArray>(NamesArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.StringArray>(RecordType, NamesArray, path + "Names"));
+            _NamesColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>(NamesArray, new global::Bulwark.Records.StringColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, NamesArray, path + "Names"), RecordType, path + "Names" + ".item", NamesArray));
             var MaybeNamesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[2], path + "MaybeNames", required: false);
-            _MaybeNamesColumn = MaybeNamesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.StringArray>(MaybeNamesArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.StringArray>(RecordType, MaybeNamesArray, path + "MaybeNames"));
+            _MaybeNamesColumn = MaybeNamesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>(MaybeNamesArray, new global::Bulwark.Records.StringColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, MaybeNamesArray, path + "MaybeNames"), RecordType, path + "MaybeNames" + ".item", MaybeNamesArray));
             var MaybeLongsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[3], path + "MaybeLongs", required: true)!;
             _MaybeLongsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<long>>(MaybeLongsArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.PrimitiveArray<long>>(RecordType, MaybeLongsArray, path + "MaybeLongs"));
             var TagsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[4], path + "Tags", required: true)!;
-            _TagsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.EnumColumn<global::Shop.Tag>>(TagsArray, new global::Bulwark.Records.EnumColumn<global::Shop.Tag>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.DictionaryArray>(RecordType, TagsArray, path + "Tags"), s_TagsNames, s_TagsMembers, RecordType, path + "Tags" + ".item"));
+            _TagsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.EnumColumn<global::Shop.Tag>>(TagsArray, new global::Bulwark.Records.EnumColumn<global::Shop.Tag>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, TagsArray, path + "Tags"), s_TagsNames, s_TagsMembers, RecordType, path + "Tags" + ".item", TagsArray));
             var TimesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[5], path + "Times", required: false);
-            _TimesColumn = TimesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<long>>(TimesArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.PrimitiveArray<long>>(RecordType, TimesArray, path + "Times"));
+            _TimesColumn = TimesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Records.TimestampColumn>(TimesArray, new global::Bulwark.Records.TimestampColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, TimesArray, path + "Times"), RecordType, path + "Times" + ".item", TimesArray));
             var BlobsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[6], path + "Blobs", required: true)!;
-            _BlobsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.BinaryArray>(BlobsArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.BinaryArray>(RecordType, BlobsArray, path + "Blobs"));
+            _BlobsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.BinaryColumn>(BlobsArray, new global::Bulwark.Records.BinaryColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, BlobsArray, path + "Blobs"), RecordType, path + "Blobs" + ".item", BlobsArray));
         }
 
         public global::Shop.Lists Read(int row)
@@ -329,7 +329,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             var items = new global::System.Collections.Generic.List<string>(end - start);
             for (var i = start; i < end; i++)
             {
-                items.Add(values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Names", row, i - start) : values.GetString(i)!);
+                items.Add(values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Names", row, i - start) : values.GetValue(i)!);
             }
 
             return items;
@@ -347,7 +347,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             var items = new global::System.Collections.Generic.List<string?>(end - start);
             for (var i = start; i < end; i++)
             {
-                items.Add(values.IsNull(i) ? null : values.GetString(i));
+                items.Add(values.IsNull(i) ? null : values.GetValue(i));
             }
 
             return items;
@@ -401,7 +401,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             var items = new global::System.Collections.Generic.List<global::System.DateTime>(end - start);
             for (var i = start; i < end; i++)
             {
-                items.Add(values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Times", row, i - start) : global::Bulwark.Arrow.ArrowConvert.ToDateTime(values.GetValue(i)));
+                items.Add(values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Times", row, i - start) : values.GetDateTime(i));
             }
 
             return items;
@@ -419,7 +419,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             byte[][] items = new byte[end - start][];
             for (var i = start; i < end; i++)
             {
-                items[i - start] = values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Blobs", row, i - start) : values.GetByteArray(i)!;
+                items[i - start] = values.IsNull(i) ? throw global::Bulwark.Records.ArrowRecordColumns.NullItem(RecordType, _path + "Blobs", row, i - start) : values.GetValue(i)!;
             }
 
             return items;

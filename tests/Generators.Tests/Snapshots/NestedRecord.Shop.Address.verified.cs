@@ -170,7 +170,7 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
         private static readonly string[] s_KindNames = { "Home", "Work" };
         private static readonly global::Shop.Kind[] s_KindMembers = { global::Shop.Kind.Home, global::Shop.Kind.Work };
 
-        private readonly global::Bulwark.Arrow.StringArray _CityColumn;
+        private readonly global::Bulwark.Records.StringColumn _CityColumn;
         private readonly global::Bulwark.Records.EnumColumn<global::Shop.Kind> _KindColumn;
         private readonly string _path;
 
@@ -178,14 +178,15 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
         {
             _path = path;
             var expected = ArrowSchema.Fields;
-            _CityColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.StringArray>(RecordType, fields, columns, expected[0], path + "City", required: true)!;
-            var KindArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.DictionaryArray>(RecordType, fields, columns, expected[1], path + "Kind", required: true)!;
+            var CityArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[0], path + "City", required: true)!;
+            _CityColumn = new global::Bulwark.Records.StringColumn(CityArray, RecordType, path + "City");
+            var KindArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[1], path + "Kind", required: true)!;
             _KindColumn = new global::Bulwark.Records.EnumColumn<global::Shop.Kind>(KindArray, s_KindNames, s_KindMembers, RecordType, path + "Kind");
         }
 
         public global::Shop.Address Read(int row)
         {
-            string CityValue = _CityColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "City", row) : _CityColumn.GetString(row)!;
+            string CityValue = _CityColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "City", row) : _CityColumn.GetValue(row)!;
             global::Shop.Kind KindValue = _KindColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Kind", row) : _KindColumn.GetValue(row);
 
             return new global::Shop.Address(City: CityValue, Kind: KindValue);
