@@ -1,0 +1,117 @@
+namespace Bulwark.Checkpoints;
+
+/// <summary>The base of every error the checkpointer raises on purpose; the message names the files involved.</summary>
+public class CheckpointException : Exception
+{
+    public CheckpointException(string message)
+        : base(message)
+    {
+    }
+
+    public CheckpointException(string message, Exception? innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>The step of a durable change (commit or garbage collection) that failed.</summary>
+public enum CheckpointCommitStep
+{
+    CreateCheckpointDirectory,
+    WriteStateFile,
+    WriteSharedFile,
+    WriteManifest,
+    SyncCheckpointDirectory,
+    SyncRootBeforeCatalog,
+    WriteCatalog,
+    SyncRootCommitPoint,
+    ReadManifest,
+    DeleteSharedFile,
+    DeleteCheckpointDirectory,
+    SyncRootAfterDeletion,
+}
+
+/// <summary>
+/// A commit or garbage collection failed at <see cref="Step"/>. The in-memory checkpoint list is exactly what the
+/// durable catalog holds: unchanged if the commit point was not reached.
+/// </summary>
+public sealed class CheckpointCommitException : CheckpointException
+{
+    public CheckpointCommitException(CheckpointCommitStep step, string path, Exception innerException)
+        : base($"Checkpoint {Describe(step)} failed at '{path}': {innerException.Message}", innerException)
+    {
+        Step = step;
+        Path = path;
+    }
+
+    public CheckpointCommitStep Step { get; }
+
+    /// <summary>The storage path the failing step worked on ("" is the root).</summary>
+    public string Path { get; }
+
+    private static string Describe(CheckpointCommitStep step) => step switch
+    {
+        CheckpointCommitStep.DeleteSharedFile or CheckpointCommitStep.DeleteCheckpointDirectory or CheckpointCommitStep.SyncRootAfterDeletion
+            => $"garbage collection ({step})",
+        _ => $"commit step {step}",
+    };
+}
+
+/// <summary>A stored file the checkpointer relies on is missing, malformed or does not match what the manifest recorded.</summary>
+public sealed class CheckpointCorruptException : CheckpointException
+{
+    public CheckpointCorruptException(Guid? checkpointId, IReadOnlyList<CheckpointProblem> problems, Exception? innerException = null)
+        : base(Format(checkpointId, problems), innerException)
+    {
+        CheckpointId = checkpointId;
+        Problems = problems;
+    }
+
+    /// <summary>The checkpoint concerned, or null for the catalog.</summary>
+    public Guid? CheckpointId { get; }
+
+    /// <summary>Every problem found, one per file.</summary>
+    public IReadOnlyList<CheckpointProblem> Problems { get; }
+
+    /// <summary>The paths of listed files that are not there.</summary>
+    public IReadOnlyList<string> MissingFiles => Problems.Where(p => p.Kind == CheckpointProblemKind.Missing).Select(p => p.Path).ToArray();
+
+    private static string Format(Guid? id, IReadOnlyList<CheckpointProblem> problems)
+    {
+        var subject = id is { } g ? $"Checkpoint {g:D} is corrupt" : "The checkpoint catalog is corrupt";
+        return $"{subject}: " + string.Join("; ", problems.Select(p => p.ToString()));
+    }
+}
+
+/// <summary>What is wrong with one file.</summary>
+public enum CheckpointProblemKind
+{
+    Missing,
+    WrongSize,
+    WrongChecksum,
+    Malformed,
+    RefusedPath,
+    TooLarge,
+}
+
+/// <summary>One file and what is wrong with it.</summary>
+public sealed record CheckpointProblem(string Path, CheckpointProblemKind Kind, string Reason)
+{
+    public override string ToString() => $"'{Path}': {Reason}";
+}
+
+/// <summary>
+/// The store cannot be used as it is — for example the catalog is gone while checkpoint directories survive — or the
+/// storage failed while reading it. Nothing was deleted.
+/// </summary>
+public sealed class CheckpointStoreException : CheckpointException
+{
+    public CheckpointStoreException(string message, IReadOnlyList<string> paths, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Paths = paths;
+    }
+
+    /// <summary>The paths the message is about.</summary>
+    public IReadOnlyList<string> Paths { get; }
+}

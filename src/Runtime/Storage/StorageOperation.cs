@@ -1,0 +1,115 @@
+namespace Bulwark.Storage;
+
+/// <summary>The kinds of backend operation that the fault-injecting and crash-simulating backends trace and can fail.</summary>
+public enum StorageOperationKind
+{
+    /// <summary><see cref="IStorageBackend.CreateAsync"/>: a pending file is started.</summary>
+    Create,
+
+    /// <summary>A write to a pending file's stream.</summary>
+    Write,
+
+    /// <summary>The flush (fsync) step of <see cref="PendingFile.CommitAsync"/>.</summary>
+    Flush,
+
+    /// <summary>The rename step of <see cref="PendingFile.CommitAsync"/>: the file is published under its final path.</summary>
+    Rename,
+
+    /// <summary><see cref="IStorageBackend.SyncDirectoryAsync"/>.</summary>
+    SyncDirectory,
+
+    /// <summary>A directory entry is created (<see cref="IStorageBackend.CreateDirectoryAsync"/> or a missing parent of a created file).</summary>
+    CreateDirectory,
+
+    /// <summary><see cref="IStorageBackend.DeleteAsync"/>.</summary>
+    Delete,
+
+    /// <summary><see cref="IStorageBackend.DeleteDirectoryAsync"/>.</summary>
+    DeleteDirectory,
+
+    /// <summary><see cref="IStorageBackend.ListAsync"/>.</summary>
+    List,
+
+    /// <summary><see cref="IStorageBackend.OpenReadAsync"/> or <see cref="IStorageBackend.ReadAllBytesAsync"/>.</summary>
+    Read,
+
+    /// <summary><see cref="IStorageBackend.GetEntryAsync"/>.</summary>
+    GetEntry,
+}
+
+/// <summary>One traced backend operation.</summary>
+/// <param name="Sequence">The zero-based position in the trace.</param>
+/// <param name="Kind">What was done.</param>
+/// <param name="Path">The normalized path it was done to ("" is the root).</param>
+public sealed record StorageOperation(int Sequence, StorageOperationKind Kind, string Path)
+{
+    /// <summary>
+    /// For <see cref="StorageOperationKind.Write"/> the bytes written; for <see cref="StorageOperationKind.Flush"/> and
+    /// <see cref="StorageOperationKind.Rename"/> the whole file content. Empty for other kinds.
+    /// </summary>
+    public ReadOnlyMemory<byte> Data { get; init; }
+
+    /// <summary>True for operations that change what is stored (the ones a crash can lose).</summary>
+    public bool IsMutation => Kind is StorageOperationKind.Create or StorageOperationKind.Write or StorageOperationKind.Flush
+        or StorageOperationKind.Rename or StorageOperationKind.SyncDirectory or StorageOperationKind.CreateDirectory
+        or StorageOperationKind.Delete or StorageOperationKind.DeleteDirectory;
+
+    public override string ToString() => Data.IsEmpty ? $"#{Sequence} {Kind} '{Path}'" : $"#{Sequence} {Kind} '{Path}' ({Data.Length} bytes)";
+}
+
+/// <summary>A stream over a pending file that reports every write before passing it on, so a backend can trace or fail it.</summary>
+internal sealed class ObservedWriteStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly Action<ReadOnlyMemory<byte>> _beforeWrite;
+
+    public ObservedWriteStream(Stream inner, Action<ReadOnlyMemory<byte>> beforeWrite)
+    {
+        _inner = inner;
+        _beforeWrite = beforeWrite;
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => _inner.CanSeek;
+
+    public override bool CanWrite => _inner.CanWrite;
+
+    public override long Length => _inner.Length;
+
+    public override long Position
+    {
+        get => _inner.Position;
+        set => _inner.Position = value;
+    }
+
+    public override void Flush() => _inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("A pending file is write-only.");
+
+    public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
+
+    public override void SetLength(long value) => _inner.SetLength(value);
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        _beforeWrite(buffer.ToArray());
+        _inner.Write(buffer);
+    }
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _beforeWrite(buffer);
+        return _inner.WriteAsync(buffer, cancellationToken);
+    }
+}
