@@ -19,9 +19,10 @@ public interface IArrowRecord<T>
     static abstract IArrowBatchBuilder<T> CreateBatchBuilder();
 
     /// <summary>
-    /// Reads every row of <paramref name="batch"/>. Columns are matched by name (order and extra columns do not matter);
-    /// a missing column, a column of another type, or a null in a member that cannot hold one raises
-    /// <see cref="ArrowSchemaMismatchException"/> naming the type, column and row.
+    /// Reads every row of <paramref name="batch"/>. Columns are matched by name (order and extra columns do not matter)
+    /// and may use any encoding <see cref="ArrowRecordColumns.IsReadableAs"/> accepts for the member; a missing column, a
+    /// column of another type, or a null in a member that cannot hold one raises <see cref="ArrowSchemaMismatchException"/>
+    /// naming the type, column and row, and a value that cannot become its member raises <see cref="ArrowValueException"/>.
     /// </summary>
     static abstract T[] ReadBatch(RecordBatch batch);
 }
