@@ -98,6 +98,67 @@ internal static class DiagnosticDescriptors
         "Member name is reserved for generated code",
         "'{0}' has a member named '{1}' (in '{2}'), which the generator adds to implement IArrowRecord; rename the member");
 
+    // Checkpoint state ([CheckpointState] / [Id]) diagnostics: BWK0101 upward.
+    public static readonly DiagnosticDescriptor StateTypeNotPartial = Error(
+        "BWK0101",
+        "Checkpoint state type must be partial",
+        "'{0}' is marked [CheckpointState] but is not partial; declare it 'partial' so the generator can add its serializer");
+
+    public static readonly DiagnosticDescriptor StateMemberTypeUnsupported = Error(
+        "BWK0102",
+        "Checkpoint member type is not supported",
+        "Member '{0}' of '{1}' has type '{2}', which cannot be checkpointed{3}; use a primitive, string, byte[], Guid, a date/time type, an enum, an array, List, HashSet or Dictionary of those, or a [CheckpointState] type");
+
+    public static readonly DiagnosticDescriptor DuplicateStateId = Error(
+        "BWK0103",
+        "Duplicate checkpoint id",
+        "Member '{0}' of '{1}' has [Id({2})], which member '{3}' already uses; every member needs its own id");
+
+    public static readonly DiagnosticDescriptor InvalidStateId = Error(
+        "BWK0104",
+        "Checkpoint id must be positive",
+        "Member '{0}' of '{1}' has [Id({2})]; ids must be 1 or greater");
+
+    public static readonly DiagnosticDescriptor StateMemberNotRestorable = Error(
+        "BWK0105",
+        "Checkpoint member cannot be restored",
+        "Member '{0}' of '{1}' {2}, so a restore could not set it; make it settable (a private setter is enough) or a constructor parameter");
+
+    public static readonly DiagnosticDescriptor NestedTypeNotCheckpointState = Error(
+        "BWK0106",
+        "Nested type is not a checkpoint state",
+        "Member '{0}' of '{1}' has type '{2}', which is not marked [CheckpointState]; mark '{2}' [CheckpointState] and give its members [Id]s");
+
+    public static readonly DiagnosticDescriptor StateNotConstructible = Error(
+        "BWK0107",
+        "No constructor can restore the checkpoint state",
+        "'{0}' cannot be constructed by a restore: {1}");
+
+    public static readonly DiagnosticDescriptor StateTypeKindUnsupported = Error(
+        "BWK0108",
+        "Checkpoint state type shape is not supported",
+        "'{0}' is {1}; a checkpoint state must be a non-generic class or struct that generated code in another file can extend");
+
+    public static readonly DiagnosticDescriptor LockedIdTypeChanged = Error(
+        "BWK0109",
+        "Checkpoint id changed type",
+        "Member '{0}' of '{1}' has [Id({2})] of type '{3}', but bulwark.lock.json records id {2} as '{4}' ('{5}'); checkpoints already written hold the old type, so give the member a new id and leave {2} unused");
+
+    public static readonly DiagnosticDescriptor ReservedIdReused = Error(
+        "BWK0110",
+        "Checkpoint id of a removed member reused",
+        "Member '{0}' of '{1}' has [Id({2})], which bulwark.lock.json reserves for a removed member; checkpoints already written may hold the old value under that id, so pick an unused id");
+
+    public static readonly DiagnosticDescriptor LockedIdRemoved = Error(
+        "BWK0111",
+        "Removed checkpoint id is not reserved",
+        "'{0}' no longer has a member with [Id({1})] ('{2}': '{3}' in bulwark.lock.json); removing it is fine, but its id must stay reserved: run 'dotnet build -p:BulwarkUpdateLockFile=true' to move it to the reserved list and commit bulwark.lock.json");
+
+    public static readonly DiagnosticDescriptor LockFileInvalid = Error(
+        "BWK0112",
+        "bulwark.lock.json cannot be read",
+        "bulwark.lock.json is invalid: {0}; fix it, or delete it and run 'dotnet build -p:BulwarkUpdateLockFile=true' to write it anew");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }
