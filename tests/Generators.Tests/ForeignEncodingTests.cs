@@ -32,12 +32,15 @@ public sealed class ForeignEncodingTests
         Assert.Same(rows[1].Value, rows[2].Value);
     }
 
-    [Fact]
-    public void NullableStringsFromDictionaryWithNullIndicesAndNullEntries()
+    [Theory]
+    [InlineData(32, true)]
+    [InlineData(8, false)]
+    public void NullableStringsFromDictionaryWithNullIndicesAndNullEntries(int width, bool signed)
     {
+        var indexType = new IntType(width, signed);
         using var batch = Batch(
-            DictionaryField(Utf8Type.Default, IntType.Int32),
-            Dictionary(IntType.Int32, Utf8(["a", null]), 0, null, 1));
+            DictionaryField(Utf8Type.Default, indexType),
+            Dictionary(indexType, Utf8(["a", null]), 0, null, 1));
         Assert.Equal(["a", null, null], MaybeTextRow.ReadBatch(batch).Select(r => r.Value));
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using Bulwark.Arrow;
 
@@ -48,10 +49,40 @@ internal sealed class ColumnLocation(string recordType, string path, ListArray? 
         Fail(index, $"{what} {value} is outside the range {range}.", new ArgumentOutOfRangeException("value", value, $"{what} is outside the range {range}."));
 }
 
+/// <summary>
+/// The indices of a dictionary-encoded column as int. Int32 indices (what apache-arrow and Bulwark write) are read in
+/// place; any other index type is widened once, so reading a row never switches on the index type.
+/// </summary>
+internal sealed class DictionaryIndices
+{
+    private readonly DictionaryArray _array;
+    private readonly int[]? _widened;
+
+    public DictionaryIndices(DictionaryArray array)
+    {
+        _array = array;
+        if (array.IndexType is not { Width: 32, IsSigned: true })
+        {
+            // Creating the array checked every valid index against the dictionary, so each fits an int; null slots may
+            // hold anything and are never looked up.
+            _widened = new int[array.Length];
+            for (var i = 0; i < _widened.Length; i++)
+            {
+                _widened[i] = array.IsNull(i) ? 0 : array.GetIndex(i);
+            }
+        }
+    }
+
+    public bool IsNull(int index) => _array.IsNull(index);
+
+    public int this[int index] =>
+        _widened is null ? BinaryPrimitives.ReadInt32LittleEndian(_array.Data.Buffers[1].Span.Slice(index * 4, 4)) : _widened[index];
+}
+
 /// <summary>Shared unit arithmetic of the temporal adapters.</summary>
 internal static class TemporalUnits
 {
-    public const long TicksPerNanosecondDivisor = 100;
+    public const long NanosecondsPerTick = 100;
 
     public static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
 
@@ -95,7 +126,7 @@ internal static class TemporalUnits
 public sealed class StringColumn
 {
     private readonly StringArray _values;
-    private readonly DictionaryArray? _indices;
+    private readonly DictionaryIndices? _indices;
     private readonly string?[]? _decoded;
     private readonly bool _dictionaryHasNulls;
     private readonly ColumnLocation _location;
@@ -115,7 +146,7 @@ public sealed class StringColumn
                 break;
             case DictionaryArray { Dictionary: StringArray dictionary } indices:
                 _values = dictionary;
-                _indices = indices;
+                _indices = new DictionaryIndices(indices);
                 _decoded = new string?[dictionary.Length];
                 _dictionaryHasNulls = dictionary.NullCount > 0;
                 break;
@@ -127,7 +158,7 @@ public sealed class StringColumn
     public bool IsNull(int index) =>
         _indices is null
             ? _values.IsNull(index)
-            : _indices.IsNull(index) || (_dictionaryHasNulls && _values.IsNull(_indices.GetIndex(index)));
+            : _indices.IsNull(index) || (_dictionaryHasNulls && _values.IsNull(_indices[index]));
 
     /// <exception cref="ArrowValueException">The bytes are not valid UTF-8.</exception>
     public string? GetValue(int index)
@@ -137,7 +168,7 @@ public sealed class StringColumn
             return Decode(index, index);
         }
 
-        var entry = _indices.GetIndex(index);
+        var entry = _indices[index];
         return _decoded![entry] ??= Decode(entry, index);
     }
 
@@ -158,7 +189,7 @@ public sealed class StringColumn
 public sealed class BinaryColumn
 {
     private readonly BinaryArray _values;
-    private readonly DictionaryArray? _indices;
+    private readonly DictionaryIndices? _indices;
     private readonly bool _dictionaryHasNulls;
 
     /// <param name="array">The bound column (or list items).</param>
@@ -175,7 +206,7 @@ public sealed class BinaryColumn
                 break;
             case DictionaryArray { Dictionary: BinaryArray dictionary } indices when dictionary is not StringArray:
                 _values = dictionary;
-                _indices = indices;
+                _indices = new DictionaryIndices(indices);
                 _dictionaryHasNulls = dictionary.NullCount > 0;
                 break;
             default:
@@ -186,9 +217,9 @@ public sealed class BinaryColumn
     public bool IsNull(int index) =>
         _indices is null
             ? _values.IsNull(index)
-            : _indices.IsNull(index) || (_dictionaryHasNulls && _values.IsNull(_indices.GetIndex(index)));
+            : _indices.IsNull(index) || (_dictionaryHasNulls && _values.IsNull(_indices[index]));
 
-    public byte[]? GetValue(int index) => _values.GetByteArray(_indices is null ? index : _indices.GetIndex(index));
+    public byte[]? GetValue(int index) => _values.GetByteArray(_indices is null ? index : _indices[index]);
 }
 
 /// <summary>A decimal member's column: Decimal128 of any precision and scale, converted exactly.</summary>
@@ -280,7 +311,7 @@ public sealed class TimestampColumn
         }
 
         // Nanoseconds are the only unit finer than a tick, and every int64 of them lies within DateTime's range.
-        return TemporalUnits.UnixEpochTicks + (_ticksPerUnit == 0 ? TemporalUnits.FloorDiv(value, TemporalUnits.TicksPerNanosecondDivisor) : value * _ticksPerUnit);
+        return TemporalUnits.UnixEpochTicks + (_ticksPerUnit == 0 ? TemporalUnits.FloorDiv(value, TemporalUnits.NanosecondsPerTick) : value * _ticksPerUnit);
     }
 }
 
@@ -386,7 +417,7 @@ public sealed class TimeColumn
 
         _unit = type.Unit;
         _ticksPerUnit = TemporalUnits.TicksPer(type.Unit);
-        _unitsPerDay = _ticksPerUnit == 0 ? TimeSpan.TicksPerDay * TemporalUnits.TicksPerNanosecondDivisor : TimeSpan.TicksPerDay / _ticksPerUnit;
+        _unitsPerDay = _ticksPerUnit == 0 ? TimeSpan.TicksPerDay * TemporalUnits.NanosecondsPerTick : TimeSpan.TicksPerDay / _ticksPerUnit;
     }
 
     public bool IsNull(int index) => _array.IsNull(index);
@@ -400,7 +431,7 @@ public sealed class TimeColumn
             throw _location.OutOfRange(index, value, "time of day in " + TemporalUnits.Name(_unit), "[00:00, 24:00)");
         }
 
-        return new TimeOnly(_ticksPerUnit == 0 ? value / TemporalUnits.TicksPerNanosecondDivisor : value * _ticksPerUnit);
+        return new TimeOnly(_ticksPerUnit == 0 ? value / TemporalUnits.NanosecondsPerTick : value * _ticksPerUnit);
     }
 }
 
@@ -444,7 +475,7 @@ public sealed class DurationColumn
             throw _location.OutOfRange(index, value, "duration in " + TemporalUnits.Name(_unit), "TimeSpan can represent");
         }
 
-        return new TimeSpan(_ticksPerUnit == 0 ? TemporalUnits.FloorDiv(value, TemporalUnits.TicksPerNanosecondDivisor) : value * _ticksPerUnit);
+        return new TimeSpan(_ticksPerUnit == 0 ? TemporalUnits.FloorDiv(value, TemporalUnits.NanosecondsPerTick) : value * _ticksPerUnit);
     }
 }
 
@@ -456,7 +487,7 @@ public sealed class EnumColumn<TEnum>
     where TEnum : struct, Enum
 {
     private readonly StringArray _names;
-    private readonly DictionaryArray? _indices;
+    private readonly DictionaryIndices? _indices;
     private readonly int[]? _map;
     private readonly byte[][] _memberNames;
     private readonly TEnum[] _values;
@@ -491,7 +522,7 @@ public sealed class EnumColumn<TEnum>
                 // Map by name rather than by index: another writer may order the dictionary differently. Bytes are
                 // compared, so an entry no row uses cannot fail the batch for being invalid UTF-8.
                 _names = dictionary;
-                _indices = indices;
+                _indices = new DictionaryIndices(indices);
                 _dictionaryHasNulls = dictionary.NullCount > 0;
                 _map = new int[dictionary.Length];
                 for (var i = 0; i < _map.Length; i++)
@@ -508,7 +539,7 @@ public sealed class EnumColumn<TEnum>
     public bool IsNull(int index) =>
         _indices is null
             ? _names.IsNull(index)
-            : _indices.IsNull(index) || (_dictionaryHasNulls && _names.IsNull(_indices.GetIndex(index)));
+            : _indices.IsNull(index) || (_dictionaryHasNulls && _names.IsNull(_indices[index]));
 
     /// <exception cref="ArrowValueException">The row holds a name that is not a member of <typeparamref name="TEnum"/>.</exception>
     public TEnum GetValue(int index)
@@ -521,7 +552,7 @@ public sealed class EnumColumn<TEnum>
         }
         else
         {
-            position = _indices.GetIndex(index);
+            position = _indices[index];
             member = _map![position];
         }
 
