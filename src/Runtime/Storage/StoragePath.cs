@@ -35,11 +35,23 @@ public static class StoragePath
             throw new StoragePathException(path, "it names a drive; backend paths are relative to the storage root");
         }
 
-        foreach (var c in unified)
+        for (var i = 0; i < unified.Length; i++)
         {
+            var c = unified[i];
             if (char.IsControl(c))
             {
                 throw new StoragePathException(path, "it contains a control character (NUL or another)");
+            }
+
+            // A lone surrogate has no UTF-8 form: the file system would store U+FFFD instead, so two different paths
+            // would name one file and a listed name would not match the name it was created under.
+            if (char.IsHighSurrogate(c) && i + 1 < unified.Length && char.IsLowSurrogate(unified[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new StoragePathException(path, "it contains an unpaired UTF-16 surrogate, which no file name can hold");
             }
         }
 
