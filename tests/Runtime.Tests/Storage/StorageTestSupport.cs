@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Bulwark.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Bulwark.Runtime.Tests.Storage;
+
+/// <summary>A fresh directory under the temp folder, removed on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory()
+    {
+        Path = System.IO.Path.Join(System.IO.Path.GetTempPath(), "bulwark-storage-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string Join(params string[] parts) => System.IO.Path.Join([Path, .. parts]);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder must not fail the test that produced it.
+        }
+    }
+}
+
+/// <summary>Hands out private meters, so a test observes only the backend it created even while other tests run.</summary>
+internal sealed class TestMeterFactory : IMeterFactory
+{
+    private readonly ConcurrentBag<Meter> meters = [];
+
+    public Meter Create(MeterOptions options)
+    {
+        var meter = new Meter(options.Name, options.Version, options.Tags, this);
+        meters.Add(meter);
+        return meter;
+    }
+
+    public void Dispose()
+    {
+        foreach (var meter in meters)
+        {
+            meter.Dispose();
+        }
+    }
+}
+
+/// <summary>Sums the storage counters published by the meters of one <see cref="TestMeterFactory"/>.</summary>
+internal sealed class StorageCounters : IDisposable
+{
+    private readonly MeterListener listener = new();
+    private readonly ConcurrentDictionary<string, long> totals = new();
+
+    public StorageCounters(TestMeterFactory factory)
+    {
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == factory && instrument.Meter.Name == StorageMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var key = instrument.Name;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == StorageMetrics.KindTag)
+                {
+                    key += "/" + tag.Value;
+                }
+            }
+
+            totals.AddOrUpdate(key, value, (_, total) => total + value);
+        });
+        listener.Start();
+    }
+
+    public long FileFsyncs => Get(StorageMetrics.Fsyncs + "/file");
+
+    public long DirectoryFsyncs => Get(StorageMetrics.Fsyncs + "/directory");
+
+    public long Commits => Get(StorageMetrics.Commits);
+
+    public long BytesWritten => Get(StorageMetrics.BytesWritten);
+
+    public void Dispose() => listener.Dispose();
+
+    private long Get(string key) => totals.GetValueOrDefault(key);
+}
+
+/// <summary>Records the directories the backend reports syncing, in order.</summary>
+internal sealed class RecordingLogger : ILogger
+{
+    private readonly ConcurrentQueue<(EventId Id, IReadOnlyList<KeyValuePair<string, object?>> State)> events = new();
+
+    public IReadOnlyList<string> SyncedDirectories =>
+        events.Where(e => e.Id.Name == "DirectorySynced").Select(e => (string)e.State.First(p => p.Key == "Directory").Value!).ToArray();
+
+    public void Clear() => events.Clear();
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        events.Enqueue((eventId, state as IReadOnlyList<KeyValuePair<string, object?>> ?? []));
+}
