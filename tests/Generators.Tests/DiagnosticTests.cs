@@ -286,8 +286,10 @@ public sealed class DiagnosticTests
     [Fact]
     public void EveryDescriptorHasATest()
     {
+        // BWK00xx belong to [ArrowRecord] and are tested here; other generators' ranges (BWK01xx: [CheckpointState]) have tests of their own.
         var ids = typeof(DiagnosticDescriptors).GetFields(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public)
             .Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id)
+            .Where(id => id.StartsWith("BWK00", StringComparison.Ordinal))
             .ToList();
         var tested = typeof(DiagnosticTests).GetMethods().Select(m => m.Name.Split('_')[0]).Where(n => n.StartsWith("BWK", StringComparison.Ordinal)).ToHashSet();
         Assert.Equal(17, ids.Count);
