@@ -135,6 +135,13 @@ public ref struct CheckpointWriter
         _length += StrictUtf8.GetBytes(value, Reserve(byteCount));
     }
 
+    /// <summary>A byte array; null is refused rather than written as empty, since it would not come back as null.</summary>
+    public void WriteBytes(byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        WriteBytes(value.AsSpan());
+    }
+
     public void WriteBytes(scoped ReadOnlySpan<byte> value)
     {
         WriteVarint((uint)value.Length);
@@ -220,7 +227,6 @@ public ref struct CheckpointWriter
         WriteVarint((uint)list.Count);
         foreach (var value in list)
         {
-            CheckNotNull(value);
             item(ref this, value);
         }
 
@@ -235,7 +241,6 @@ public ref struct CheckpointWriter
         WriteVarint((uint)array.Length);
         foreach (var value in array)
         {
-            CheckNotNull(value);
             item(ref this, value);
         }
 
@@ -250,7 +255,6 @@ public ref struct CheckpointWriter
         WriteVarint((uint)set.Count);
         foreach (var value in set)
         {
-            CheckNotNull(value);
             item(ref this, value);
         }
 
@@ -267,7 +271,6 @@ public ref struct CheckpointWriter
         foreach (var pair in dictionary)
         {
             key(ref this, pair.Key);
-            CheckNotNull(pair.Value);
             value(ref this, pair.Value);
         }
 
@@ -287,18 +290,6 @@ public ref struct CheckpointWriter
     }
 
     internal readonly Span<byte> WrittenForPatching => _buffer.AsSpan(0, _length);
-
-    /// <summary>
-    /// Items of non-nullable element types are written without a presence byte; a null one (smuggled past the
-    /// annotations with <c>!</c>) could not be restored, so it fails at checkpoint time instead of at restore time.
-    /// </summary>
-    private static void CheckNotNull<T>(T value)
-    {
-        if (value is null)
-        {
-            throw new InvalidOperationException($"A collection of non-nullable {typeof(T).Name} holds null; declare the item type nullable to checkpoint nulls.");
-        }
-    }
 
     /// <summary>
     /// One byte is reserved for the length; when the content turns out to need a longer varint it is moved up,

@@ -1,0 +1,275 @@
+using Bulwark.Serialization;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Bulwark.Generators.Tests.CheckpointStates;
+
+/// <summary>
+/// Issue 3, point 7: state bytes are never trusted. Random bytes, every truncation and random byte flips give a
+/// <see cref="CheckpointFormatException"/> naming file, field path and offset, never another exception, and the reader
+/// never allocates more than a small multiple of its input, even for a hostile collection count.
+/// </summary>
+public sealed class CheckpointCorruptionTests
+{
+    private const string FileName = "ops/counter-7/state.bin";
+
+    private static readonly Arbitrary<int> Seeds = Gen.Choose(0, int.MaxValue).ToArbitrary();
+
+    private static readonly byte[] Valid = CheckpointSerializer.Serialize(ValidState());
+
+    private static Everything ValidState()
+    {
+        var state = new StateRandom(1234).Everything();
+        state.Text = "a text";
+        state.Series = new() { [1] = [1.5, null], [-7] = [] };
+        state.Leaves = new() { ["k"] = new Leaf { Name = "leaf", Child = new Leaf { Name = "child" } }, ["none"] = null };
+        return state;
+    }
+
+    /// <summary>
+    /// Every collection item costs at least one input byte and at most a few dozen bytes of objects (a dictionary
+    /// entry, a list slot, a string); the constant covers the exception and its message.
+    /// </summary>
+    private static long AllocationBound(int inputLength) => (64L * inputLength) + (64 * 1024);
+
+    [Fact]
+    public void Forty_eight_random_bytes_give_a_typed_error()
+    {
+        Prop.ForAll(Seeds, seed =>
+        {
+            var bytes = new byte[48];
+            new Random(seed).NextBytes(bytes);
+            AssertRejectedOrRead<HostCounter>(bytes);
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(2000));
+    }
+
+    [Fact]
+    public void Forty_eight_random_bytes_after_a_valid_header_give_a_typed_error()
+    {
+        // Past the magic and the checksum: random structure reaches the field reader itself.
+        Prop.ForAll(Seeds, seed =>
+        {
+            var payload = new byte[48];
+            new Random(seed).NextBytes(payload);
+            AssertRejectedOrRead<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, payload));
+            AssertRejectedOrRead<HostCounter>(CheckpointFiles.Build(HostCounter.StateTypeName, 0, payload));
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+    }
+
+    [Fact]
+    public void Every_truncation_of_a_valid_file_gives_a_typed_error()
+    {
+        for (var length = 0; length < Valid.Length; length++)
+        {
+            var error = AssertRejected<Everything>(Valid.AsSpan(0, length).ToArray());
+            Assert.StartsWith(length < 30 ? "header" : "header.", error.FieldPath, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Every_truncation_of_the_payload_under_a_valid_header_gives_a_typed_error_inside_the_state()
+    {
+        var payload = CheckpointFiles.Payload(Valid);
+        var paths = new HashSet<string>();
+        for (var length = 0; length < payload.Length; length++)
+        {
+            var bytes = CheckpointFiles.Build(Everything.StateTypeName, 0, payload.AsSpan(0, length));
+            try
+            {
+                CheckpointSerializer.Deserialize<Everything>(bytes, FileName);
+            }
+            catch (CheckpointFormatException error)
+            {
+                AssertNamesEverything(error, bytes);
+                Assert.StartsWith("Everything", error.FieldPath, StringComparison.Ordinal);
+                paths.Add(error.FieldPath);
+            }
+        }
+
+        // The failures are located in the member being read (a cut collection fails on its own length), not reported as one generic error.
+        Assert.Contains("Everything.Text", paths);
+        Assert.Contains("Everything.Series", paths);
+        Assert.True(paths.Count > 30, string.Join(", ", paths));
+    }
+
+    [Fact]
+    public void Random_byte_flips_give_a_typed_error_or_a_valid_state()
+    {
+        Prop.ForAll(Seeds, seed =>
+        {
+            var random = new Random(seed);
+            var bytes = (byte[])Valid.Clone();
+            var flips = random.Next(1, 4);
+            for (var i = 0; i < flips; i++)
+            {
+                bytes[random.Next(bytes.Length)] ^= (byte)random.Next(1, 256);
+            }
+
+            AssertRejected<Everything>(bytes);
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
+    }
+
+    [Fact]
+    public void Random_byte_flips_in_the_payload_with_a_recomputed_checksum_give_a_typed_error_or_a_valid_state()
+    {
+        var payload = CheckpointFiles.Payload(Valid);
+        var paths = new HashSet<string>();
+        Prop.ForAll(Seeds, seed =>
+        {
+            var random = new Random(seed);
+            var corrupt = (byte[])payload.Clone();
+            var flips = random.Next(1, 4);
+            for (var i = 0; i < flips; i++)
+            {
+                corrupt[random.Next(corrupt.Length)] = (byte)random.Next(256);
+            }
+
+            if (Read<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, corrupt)) is { } error)
+            {
+                paths.Add(error.FieldPath);
+            }
+
+            return true;
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(5000));
+
+        // Failures deep inside collections and nested states are located there.
+        Assert.Contains(paths, p => p.StartsWith("Everything.Leaves[\"k\"].value.", StringComparison.Ordinal) || p.StartsWith("Everything.Series[1].value", StringComparison.Ordinal));
+        Assert.Contains(paths, p => p.StartsWith("Everything.Root.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_hostile_list_count_fails_before_allocating()
+    {
+        // Everything.Numbers (id 29, an int[]): a count of 2^31-1 items followed by 10 bytes.
+        var content = CheckpointFiles.Concat(CheckpointFiles.Varint(int.MaxValue), new byte[10]);
+        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(29, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)content.Length), content);
+        var bytes = CheckpointFiles.Build(Everything.StateTypeName, 0, payload);
+
+        var error = AssertRejected<Everything>(bytes);
+        Assert.Equal("Everything.Numbers", error.FieldPath);
+        Assert.Contains("count of 2147483647", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hostile_lengths_and_counts_in_nested_collections_fail_before_allocating()
+    {
+        // Series (id 32): one entry whose value list claims 2^31-1 items; Keys (id 31): a set of Guids, 17 bytes each at least.
+        var list = CheckpointFiles.Concat(CheckpointFiles.Varint(int.MaxValue), [1, 1, 1]);
+        var entry = CheckpointFiles.Concat(CheckpointFiles.Varint(1), CheckpointFiles.Varint(6), CheckpointFiles.Varint((ulong)list.Length), list);
+        var series = CheckpointFiles.Concat(CheckpointFiles.Tag(32, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)entry.Length), entry);
+        var error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, series));
+        Assert.Equal("Everything.Series[3].value", error.FieldPath);
+
+        var guids = CheckpointFiles.Concat(CheckpointFiles.Varint(2), new byte[32]);
+        var keys = CheckpointFiles.Concat(CheckpointFiles.Tag(31, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)guids.Length), guids);
+        error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, keys));
+        Assert.Equal("Everything.Keys", error.FieldPath);
+        Assert.Contains("each item takes at least 17", error.Reason, StringComparison.Ordinal);
+
+        var text = CheckpointFiles.Concat(CheckpointFiles.Tag(14, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint(int.MaxValue), [65]);
+        error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, text));
+        Assert.Equal("Everything.Text", error.FieldPath);
+    }
+
+    [Fact]
+    public void The_field_path_names_the_dictionary_key()
+    {
+        // HostCounter._countsByHost = { "a.example": <a varint cut short> }
+        var entry = CheckpointFiles.Concat(CheckpointFiles.Varint(1), CheckpointFiles.Varint(9), "a.example"u8.ToArray(), [0xFF]);
+        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)entry.Length), entry);
+        var bytes = CheckpointFiles.Build(HostCounter.StateTypeName, 0, payload);
+
+        var error = AssertRejected<HostCounter>(bytes);
+        Assert.Equal("HostCounter._countsByHost[\"a.example\"].value", error.FieldPath);
+        Assert.Equal(CheckpointFiles.PayloadStart(bytes) + payload.Length - 1, error.Offset);
+        Assert.Contains(FileName, error.Message, StringComparison.Ordinal);
+        Assert.Contains("HostCounter._countsByHost[\"a.example\"].value", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"offset {error.Offset}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_the_limit_is_refused()
+    {
+        // Leaf.Child (id 3) nested 100 times.
+        byte[] inner = [];
+        for (var i = 0; i < 100; i++)
+        {
+            inner = CheckpointFiles.Concat(CheckpointFiles.Tag(3, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)inner.Length), inner);
+        }
+
+        var error = AssertRejected<Leaf>(CheckpointFiles.Build(Leaf.StateTypeName, 0, inner));
+        Assert.Contains("deeper than 64", error.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("Leaf.Child.Child.Child", error.FieldPath, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, "header.magic")]
+    [InlineData(4, "header.formatVersion")]
+    [InlineData(16, "header.stateTypeName")]
+    public void Header_fields_are_validated_before_the_checksum(int offset, string path)
+    {
+        var bytes = (byte[])Valid.Clone();
+        bytes[offset] ^= 0x5A;
+        var error = AssertRejected<Everything>(bytes);
+        Assert.Equal(path, error.FieldPath);
+    }
+
+    [Fact]
+    public void A_flipped_payload_byte_is_caught_by_the_checksum()
+    {
+        var bytes = (byte[])Valid.Clone();
+        bytes[CheckpointFiles.PayloadStart(bytes) + 3] ^= 1;
+        var error = AssertRejected<Everything>(bytes);
+        Assert.Equal("trailer.crc32c", error.FieldPath);
+        Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.ReadHeader(bytes, FileName));
+    }
+
+    private static CheckpointFormatException AssertRejected<T>(byte[] bytes)
+        where T : ICheckpointState<T>
+    {
+        var error = Read<T>(bytes);
+        Assert.NotNull(error);
+        return error;
+    }
+
+    private static void AssertRejectedOrRead<T>(byte[] bytes)
+        where T : ICheckpointState<T> => Read<T>(bytes);
+
+    /// <summary>Reads, measuring this thread's allocations; any exception other than the typed one fails the test.</summary>
+    private static CheckpointFormatException? Read<T>(byte[] bytes)
+        where T : ICheckpointState<T>
+    {
+        CheckpointFormatException? error = null;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            CheckpointSerializer.Deserialize<T>(bytes, FileName);
+        }
+        catch (CheckpointFormatException e)
+        {
+            error = e;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated <= AllocationBound(bytes.Length), $"reading {bytes.Length} bytes allocated {allocated} bytes");
+        if (error is not null)
+        {
+            AssertNamesEverything(error, bytes);
+        }
+
+        return error;
+    }
+
+    private static void AssertNamesEverything(CheckpointFormatException error, byte[] bytes)
+    {
+        Assert.Equal(FileName, error.FileName);
+        Assert.False(string.IsNullOrEmpty(error.FieldPath));
+        Assert.InRange(error.Offset, 0, bytes.Length);
+        Assert.Contains(FileName, error.Message, StringComparison.Ordinal);
+        Assert.Contains(error.FieldPath, error.Message, StringComparison.Ordinal);
+        Assert.Contains("offset " + error.Offset, error.Message, StringComparison.Ordinal);
+    }
+}

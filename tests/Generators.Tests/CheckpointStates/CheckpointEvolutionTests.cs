@@ -1,0 +1,105 @@
+using Bulwark.Serialization;
+
+namespace Bulwark.Generators.Tests.CheckpointStates;
+
+/// <summary>
+/// Bytes written by one version of a state read by another: added fields take their defaults, removed and unknown
+/// fields are skipped, and an incompatible change is a <see cref="CheckpointFormatException"/> naming the field.
+/// </summary>
+public sealed class CheckpointEvolutionTests
+{
+    private static byte[] WrittenAs<TOld, TNew>(TOld old)
+        where TOld : ICheckpointState<TOld>
+        where TNew : ICheckpointState<TNew> =>
+        CheckpointFiles.Rename(CheckpointSerializer.Serialize(old), TNew.StateTypeName);
+
+    [Fact]
+    public void Newer_version_reads_older_bytes_added_fields_keep_defaults_removed_fields_are_skipped()
+    {
+        var bytes = WrittenAs<CounterV1, CounterV2>(new CounterV1 { Total = 5, Host = "a.example", Dropped = [1, 2, 3] });
+
+        var header = CheckpointSerializer.ReadHeader(bytes, "old.state");
+        Assert.Equal(CounterV1.SchemaFingerprint, header.SchemaFingerprint);
+        Assert.NotEqual(CounterV2.SchemaFingerprint, header.SchemaFingerprint);
+
+        var state = CheckpointSerializer.Deserialize<CounterV2>(bytes, "old.state");
+        Assert.Equal((5L, "a.example", 42, (Leaf?)null), (state.Total, state.Host, state.Added, state.NewLeaf));
+    }
+
+    [Fact]
+    public void Older_version_skips_fields_it_does_not_know()
+    {
+        var bytes = WrittenAs<CounterV2, CounterV1>(new CounterV2 { Total = 9, Host = "h", Added = 7, NewLeaf = new Leaf { Name = "x", Child = new Leaf() } });
+
+        var state = CheckpointSerializer.Deserialize<CounterV1>(bytes, "new.state");
+        Assert.Equal((9L, "h"), (state.Total, state.Host));
+        Assert.Empty(state.Dropped);
+    }
+
+    [Fact]
+    public void Unknown_ids_of_every_wire_kind_are_skipped()
+    {
+        var payload = CheckpointFiles.Concat(
+            CheckpointFiles.Tag(100, CheckpointWireKind.Varint), CheckpointFiles.Varint(ulong.MaxValue),
+            CheckpointFiles.Tag(101, CheckpointWireKind.Fixed32), [1, 2, 3, 4],
+            CheckpointFiles.Tag(102, CheckpointWireKind.Fixed64), [1, 2, 3, 4, 5, 6, 7, 8],
+            CheckpointFiles.Tag(103, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint(3), [9, 9, 9],
+            CheckpointFiles.Tag(104, CheckpointWireKind.Null),
+            CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(22));
+        var bytes = CheckpointFiles.Build(CounterV1.StateTypeName, 0, payload);
+
+        var state = CheckpointSerializer.Deserialize<CounterV1>(bytes, "future.state");
+        Assert.Equal(11, state.Total);
+    }
+
+    [Fact]
+    public void A_field_whose_wire_kind_changed_is_an_error_naming_the_field()
+    {
+        var bytes = WrittenAs<CounterV1, CounterV3>(new CounterV1 { Total = 1, Host = "a" });
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CounterV3>(bytes, "v1.state"));
+        Assert.Equal("CounterV3.Host", error.FieldPath);
+        Assert.Equal("v1.state", error.FileName);
+        Assert.Contains("wire kind is LengthDelimited", error.Message, StringComparison.Ordinal);
+        Assert.Contains("written as Varint", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_positional_record_reads_missing_parameters_as_defaults()
+    {
+        var bytes = WrittenAs<PairV1, PairV2>(new PairV1(3));
+
+        var state = CheckpointSerializer.Deserialize<PairV2>(bytes, "pair.state");
+        Assert.Equal((3, "", 0), (state.Left, state.Right, state.More.Count));
+        Assert.Equal(("", 0, (Leaf?)null), (state.Extra.Name, state.Extra.Weight, state.Extra.Child));
+    }
+
+    [Fact]
+    public void A_file_of_another_state_type_is_refused()
+    {
+        var bytes = CheckpointSerializer.Serialize(new CounterV1());
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<HostCounter>(bytes, "c.state"));
+        Assert.Equal("header.stateTypeName", error.FieldPath);
+        Assert.Contains("CounterV1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_null_stored_for_a_member_that_cannot_hold_one_is_an_error()
+    {
+        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(2, CheckpointWireKind.Null));
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CounterV1>(CheckpointFiles.Build(CounterV1.StateTypeName, 0, payload), "n.state"));
+        Assert.Equal("CounterV1.Host", error.FieldPath);
+        Assert.Contains("not nullable", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_field_that_appears_twice_is_an_error()
+    {
+        var field = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(2));
+        var bytes = CheckpointFiles.Build(CounterV1.StateTypeName, 0, CheckpointFiles.Concat(field, field));
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CounterV1>(bytes, "twice.state"));
+        Assert.Equal("CounterV1.Total", error.FieldPath);
+        Assert.Contains("twice", error.Reason, StringComparison.Ordinal);
+    }
+}
