@@ -1,4 +1,6 @@
 using Bulwark.Arrow;
+using Bulwark.Checkpoints;
+using Bulwark.Storage;
 using Quickstart;
 
 // A tiny deterministic "crawl": three sites, a few pages each, some failures and some links.
@@ -70,4 +72,53 @@ foreach (var group in readRequests.GroupBy(r => new Uri(r.Url).Host).OrderBy(g =
 Console.WriteLine($"nofollow links: {readLinks.Count(l => l.NoFollow)} of {readLinks.Count}");
 Console.WriteLine();
 Console.WriteLine(requestsMatch && linksMatch ? "round trip: every row read back equals the row written" : "round trip: MISMATCH");
-return requestsMatch && linksMatch ? 0 : 1;
+Console.WriteLine();
+
+// A checkpointed operator: restore the host counts of earlier runs, count this run, commit a checkpoint that also
+// keeps this run's Arrow file as a shared batch file, then "restart" and check the state survived.
+const string OperatorId = "host-counter";
+var checkpointRoot = Path.Combine(dataDirectory, "checkpoints");
+HostCounter counter;
+await using (var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystemBackend(checkpointRoot)))
+{
+    var previous = await checkpointer.RestoreLatestAsync();
+    counter = previous is not null && previous.TryGetState<HostCounter>(OperatorId, out var restored) ? restored : new HostCounter();
+    Console.WriteLine(previous is null
+        ? "checkpoints: none yet, starting from an empty counter"
+        : $"checkpoints: restored {previous.Id} — {counter.Total} requests counted over {counter.Runs} earlier run(s)");
+
+    foreach (var request in readRequests)
+    {
+        counter.Count(new Uri(request.Url).Host);
+    }
+
+    counter.EndRun();
+    var draft = checkpointer.CreateDraft()
+        .SetState(OperatorId, counter)
+        .AddSharedFile($"http_requests-{counter.Runs:D4}.arrow", await File.ReadAllBytesAsync(requestsPath));
+    foreach (var earlier in previous?.SharedFiles ?? [])
+    {
+        draft.ReferenceSharedFile(earlier.Path);
+    }
+
+    var committed = await checkpointer.CommitAsync(draft);
+    var collected = await checkpointer.CollectGarbageAsync(retain: 2);
+    Console.WriteLine($"checkpoints: committed {committed.Id} ({committed.Files.Count} files); GC removed {collected.RemovedCheckpoints.Count} old checkpoint(s)");
+}
+
+// A new checkpointer over the same directory is what a restarted process sees.
+bool stateSurvived;
+await using (var restarted = await Checkpointer.OpenAsync(new LocalFileSystemBackend(checkpointRoot)))
+{
+    var latest = await restarted.RestoreLatestAsync();
+    stateSurvived = latest is not null && latest.TryGetState<HostCounter>(OperatorId, out var again) && again.SameAs(counter);
+    Console.WriteLine($"after restart: {restarted.Checkpoints.Count} checkpoint(s) in the catalog; host counts restored:");
+    foreach (var (host, count) in counter.CountsByHost.OrderBy(p => p.Key, StringComparer.Ordinal))
+    {
+        Console.WriteLine($"  {host,-20} {count,5}");
+    }
+
+    Console.WriteLine(stateSurvived ? "checkpoint: the restored state equals the state committed before the restart" : "checkpoint: MISMATCH after restart");
+}
+
+return requestsMatch && linksMatch && stateSurvived ? 0 : 1;
