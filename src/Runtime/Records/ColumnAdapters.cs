@@ -12,10 +12,6 @@ namespace Bulwark.Records;
 /// <summary>Where an adapter's values live, for error messages: the record type, the column and, for list items, the list.</summary>
 internal sealed class ColumnLocation(string recordType, string path, ListArray? list)
 {
-    public string RecordType => recordType;
-
-    public string Path => path;
-
     public ArrowSchemaMismatchException Unexpected(ArrowArray array) =>
         new($"Cannot read '{recordType}': column '{path}' has type {array.Type}{(array is DictionaryArray d ? $" (dictionary of {d.Dictionary.Type})" : string.Empty)}, which the member cannot be read from.");
 
