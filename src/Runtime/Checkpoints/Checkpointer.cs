@@ -561,7 +561,12 @@ public sealed class Checkpointer : IAsyncDisposable
         var manifest = loaded;
         try
         {
-            manifest = await ReadManifestAsync(id, cancellationToken).ConfigureAwait(false);
+            // A commit that failed early has no manifest: that is expected here, so it is checked, not thrown.
+            var path = CheckpointFiles.ManifestPath(id);
+            if (await Io(path, () => _backend.GetEntryAsync(path, cancellationToken)).ConfigureAwait(false) is { IsDirectory: false })
+            {
+                manifest = await ReadManifestAsync(id, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (CheckpointException e)
         {

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -272,7 +271,7 @@ public sealed class CrashSimulatingBackend : IStorageBackend
         var writing = new Dictionary<string, List<byte>>(StringComparer.Ordinal);
         string? lastCreated = null;
 
-        foreach (var state in StatesAt(0))
+        foreach (var state in StatesAt(0, namespaceChanged: true))
         {
             yield return state;
         }
@@ -284,6 +283,9 @@ public sealed class CrashSimulatingBackend : IStorageBackend
                 continue;
             }
 
+            // Creating and writing a pending file changes only its hidden temporary: the namespace states of the
+            // previous prefix would repeat, so only the torn-write states are new there.
+            var namespaceChanged = op.Kind is not (StorageOperationKind.Create or StorageOperationKind.Write or StorageOperationKind.Flush);
             switch (op.Kind)
             {
                 case StorageOperationKind.Create:
@@ -322,22 +324,24 @@ public sealed class CrashSimulatingBackend : IStorageBackend
                     break;
             }
 
-            foreach (var state in StatesAt(op.Sequence + 1))
+            foreach (var state in StatesAt(op.Sequence + 1, namespaceChanged))
             {
                 yield return state;
             }
         }
 
-        IEnumerable<CrashState> StatesAt(int prefix)
+        IEnumerable<CrashState> StatesAt(int prefix, bool namespaceChanged)
         {
             var pending = model.Pending;
-            var candidates = new List<(string Label, ulong Mask)>
+            var candidates = new List<(string Label, ulong Mask)>();
+            if (namespaceChanged)
             {
-                ("unsynced dropped", 0UL),
-            };
+                candidates.Add(("unsynced dropped", 0UL));
+            }
+
             var count = Math.Min(pending.Count, 63);
             var all = count == 64 ? ulong.MaxValue : (1UL << count) - 1;
-            if (count > 0)
+            if (count > 0 && namespaceChanged)
             {
                 candidates.Add(("everything persisted", all));
                 for (var i = 0; i < count; i++)
@@ -355,8 +359,14 @@ public sealed class CrashSimulatingBackend : IStorageBackend
                 }
             }
 
+            var masks = new HashSet<ulong>();
             foreach (var (label, mask) in candidates)
             {
+                if (!masks.Add(mask))
+                {
+                    continue;
+                }
+
                 var state = model.StateWith(mask, $"prefix {prefix}: {label}", prefix, temporary: null);
                 if (seen.Add(state.Key))
                 {
@@ -574,7 +584,27 @@ public sealed class CrashState
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    private static string Checksum(byte[] content) => Convert.ToHexString(SHA256.HashData(content), 0, 12);
+    private static string Checksum(byte[] content)
+    {
+        // Contents are immutable and shared between the many states built from one trace: hash each array once.
+        lock (ChecksumCache)
+        {
+            if (ChecksumCache.TryGetValue(content, out var cached))
+            {
+                return cached;
+            }
+        }
+
+        var checksum = Convert.ToHexString(SHA256.HashData(content), 0, 12);
+        lock (ChecksumCache)
+        {
+            ChecksumCache.AddOrUpdate(content, checksum);
+        }
+
+        return checksum;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<byte[], string> ChecksumCache = new();
 }
 
 /// <summary>The file-system model behind <see cref="CrashSimulatingBackend"/>: a visible namespace, a durable one, and the changes in between.</summary>
@@ -665,6 +695,11 @@ internal sealed class CrashModel
                 i++;
             }
         }
+
+        // Changes inside a directory whose removal is durable can never reappear: keeping them would only multiply
+        // the crash states by combinations that all look the same.
+        var pendingDirectories = Pending.Where(p => p.Kind == ChangeKind.MakeDirectory).Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+        Pending.RemoveAll(c => c.Parent.Length > 0 && !_durable.ContainsKey(c.Parent) && !Visible.ContainsKey(c.Parent) && !pendingDirectories.Contains(c.Parent));
     }
 
     public CrashState DurableState(string description, int prefix) => StateWith(0, description, prefix, null);
