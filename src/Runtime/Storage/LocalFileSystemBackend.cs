@@ -285,6 +285,61 @@ public sealed class LocalFileSystemBackend : IStorageBackend
         return ValueTask.FromResult(true);
     }
 
+    /// <summary>
+    /// Deletes the temporaries a process that died left in <paramref name="directory"/>: pending files never committed
+    /// and directories renamed away by <see cref="DeleteDirectoryAsync"/> but not yet removed. They are invisible to
+    /// every other operation, so without this they would hold disk space forever. Durable after the directory is synced.
+    /// </summary>
+    /// <remarks>
+    /// Call it only while no pending file of this store is open (at startup, before any writer exists): a temporary
+    /// being written looks exactly like an abandoned one.
+    /// </remarks>
+    /// <returns>How many temporaries were deleted.</returns>
+    public ValueTask<int> DeleteAbandonedTemporariesAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var normalized = StorageNames.Normalize(directory);
+        var full = Resolve(normalized, directory);
+        RequireDirectory(normalized, full);
+        var deleted = 0;
+        try
+        {
+            foreach (var info in new DirectoryInfo(full).EnumerateFileSystemInfos())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!StorageNames.IsTemporary(info.Name))
+                {
+                    continue;
+                }
+
+                // A link is removed itself, never followed: Directory.Delete on a link to a directory only unlinks it.
+                if (info is DirectoryInfo && info.LinkTarget is null)
+                {
+                    Directory.Delete(info.FullName, recursive: true);
+                }
+                else
+                {
+                    info.Delete();
+                }
+
+                deleted++;
+            }
+        }
+        catch (Exception exception) when (IsIoFailure(exception))
+        {
+            throw Failed("delete abandoned temporaries in", normalized, exception);
+        }
+        finally
+        {
+            if (deleted > 0)
+            {
+                MarkDirty(normalized);
+            }
+        }
+
+        return ValueTask.FromResult(deleted);
+    }
+
     public override string ToString() => Description;
 
     /// <summary>The absolute path <paramref name="path"/> resolves to, after both checks.</summary>

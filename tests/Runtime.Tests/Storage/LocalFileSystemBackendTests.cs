@@ -182,6 +182,29 @@ public sealed class LocalFileSystemBackendTests : IDisposable
     }
 
     [Fact]
+    public async Task AbandonedTemporariesAreDeletedAndNothingElse()
+    {
+        // What a process killed mid-write leaves: an uncommitted temporary and a renamed-away directory.
+        var abandoned = await backend.CreateAsync("d/state");
+        abandoned.Write([1, 2, 3]);
+        await WriteAsync("d/trash-me/inner", [1]);
+        await backend.SyncDirectoryAsync("d/trash-me");
+        var trash = temp.Join("root", "d", ".trash-me.0123456789abcdef.tmp");
+        Directory.Move(temp.Join("root", "d", "trash-me"), trash);
+        await WriteAsync("d/keep.tmp", [1]);
+        await WriteAsync("d/.keep", [1]);
+        await backend.SyncDirectoryAsync("d");
+
+        Assert.Equal(2, await backend.DeleteAbandonedTemporariesAsync("d"));
+
+        Assert.Equal([".keep", "keep.tmp"], Directory.EnumerateFileSystemEntries(temp.Join("root", "d")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["d"], backend.DirtyDirectories);
+        Assert.Equal(0, await backend.DeleteAbandonedTemporariesAsync("d"));
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(async () => await backend.DeleteAbandonedTemporariesAsync("none"));
+        await abandoned.DisposeAsync();
+    }
+
+    [Fact]
     public async Task CommitAndSyncFsyncTheFileAndTheDirectory()
     {
         await backend.CreateDirectoryAsync("dir");
