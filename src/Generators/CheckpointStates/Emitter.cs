@@ -136,7 +136,7 @@ internal static class Emitter
         w.Line();
 
         var inits = model.Members.Where(m => m.Assign == AssignKind.Init).ToList();
-        var useTemplate = !model.UsesConstructor && inits.Count > 0;
+        var useTemplate = !model.UsesConstructor && !model.HasRequiredMembers && inits.Count > 0;
         if (useTemplate)
         {
             w.Line("// Init-only members can only be set in the initializer; a missing field keeps the value a new instance has.");

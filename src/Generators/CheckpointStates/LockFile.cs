@@ -156,7 +156,7 @@ internal static class LockFile
 
         foreach (var previous in locked.Fields)
         {
-            if (!state.Fields.Any(f => f.Id == previous.Id))
+            if (!state.Fields.Any(f => f.Id == previous.Id) && !locked.Reserved.Contains(previous.Id))
             {
                 yield return DiagnosticInfo.Create(DiagnosticDescriptors.LockedIdRemoved, state.TypeLocation, state.DisplayName, previous.Id.ToString(CultureInfo.InvariantCulture), previous.Name, previous.Type);
             }

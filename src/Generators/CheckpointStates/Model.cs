@@ -78,6 +78,7 @@ internal sealed record StateContainingType(string Keyword, string Name);
 /// <param name="Fingerprint">The hash of the (id, name, type) table.</param>
 /// <param name="UsesConstructor">Restore calls a constructor with arguments (a positional record) rather than the parameterless one.</param>
 /// <param name="ConstructorArguments">The parameters in order, each with the index of the member passed, or -1 to leave it to its declared default.</param>
+/// <param name="HasRequiredMembers">The type has <c>required</c> members, so a bare <c>new T()</c> (a template for init defaults) would not compile.</param>
 internal sealed record StateModel(
     string? Namespace,
     EquatableArray<StateContainingType> ContainingTypes,
@@ -91,6 +92,7 @@ internal sealed record StateModel(
     EquatableArray<StateMemberModel> Members,
     bool UsesConstructor,
     EquatableArray<ConstructorArgumentModel> ConstructorArguments,
+    bool HasRequiredMembers,
     bool CanEmit);
 
 internal sealed record ConstructorArgumentModel(string Parameter, int Member);

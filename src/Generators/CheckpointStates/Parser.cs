@@ -150,6 +150,7 @@ internal static class Parser
             memberModels.OrderBy(m => m.Id).ToEquatableArray(),
             usesConstructor,
             new EquatableArray<ConstructorArgumentModel>(arguments),
+            type.GetMembers().Any(IsRequired),
             canEmit);
         var check = new StateCheckModel(stateTypeName, displayName, typeLocation, lockFields, diagnostics.ToEquatableArray());
         return new StateParseResult(model2, check);
@@ -459,6 +460,23 @@ internal static class Parser
                     member.Name,
                     displayName,
                     member is IFieldSymbol ? "is readonly" : "is get-only"));
+            }
+        }
+
+        var setsRequired = best?.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute") == true;
+        if (!setsRequired)
+        {
+            foreach (var required in type.GetMembers().Where(IsRequired))
+            {
+                if (!members.Any(m => SymbolEqualityComparer.Default.Equals(m, required)))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(
+                        DiagnosticDescriptors.StateMemberNotRestorable,
+                        MemberLocation(required),
+                        required.Name,
+                        displayName,
+                        "is required but has no [Id]"));
+                }
             }
         }
 
