@@ -1,13 +1,20 @@
 using BenchmarkDotNet.Running;
 using Bulwark.Benchmarks;
 
-// `compare-arrow-write` runs the side-by-side comparison with apache-arrow (JS); anything else goes to BenchmarkDotNet.
+// `compare-arrow-write` and `compare-checkpoint` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "compare-arrow-write")
 {
     var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
     var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
     var script = args.Length > 3 ? args[3] : Path.Combine("bench", "js", "arrow-write.mjs");
     return await ArrowWriteComparison.RunAsync(rows, iterations, script);
+}
+
+if (args.Length > 0 && args[0] == "compare-checkpoint")
+{
+    var iterations = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
+    var directory = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "bulwark-bench-checkpoints");
+    return await CheckpointComparison.RunAsync(iterations, directory);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ArrowWriteBenchmarks).Assembly).Run(args);
