@@ -32,6 +32,7 @@ public sealed class Checkpointer : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CheckpointInfo[] _committed = [];
     private bool _disposed;
+    private volatile bool _catalogInDoubt;
 
     private Checkpointer(IStorageBackend backend, CheckpointerOptions options, ILogger logger, TimeProvider time)
     {
@@ -49,6 +50,13 @@ public sealed class Checkpointer : IAsyncDisposable
 
     /// <summary>The newest committed checkpoint, or null if there is none.</summary>
     public CheckpointInfo? Latest => Volatile.Read(ref _committed) is { Length: > 0 } list ? list[^1] : null;
+
+    /// <summary>
+    /// True after a commit or collection failed once the catalog rename had been attempted and putting the previous
+    /// catalog back failed too: the disk may hold either list. <see cref="Checkpoints"/> still lists what was last
+    /// known durable; the next commit or collection first rewrites the catalog from it (and fails if it cannot).
+    /// </summary>
+    public bool IsCatalogInDoubt => _catalogInDoubt;
 
     private ProtocolDeviation Deviations => _options.Deviations;
 
@@ -102,6 +110,7 @@ public sealed class Checkpointer : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            await ResolveCatalogDoubtAsync(cancellationToken).ConfigureAwait(false);
             return await CommitLockedAsync(draft, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -158,6 +167,7 @@ public sealed class Checkpointer : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            await ResolveCatalogDoubtAsync(cancellationToken).ConfigureAwait(false);
             return await CollectLockedAsync(retain, except ?? [], cancellationToken).ConfigureAwait(false);
         }
         catch (CheckpointException)
@@ -673,7 +683,23 @@ public sealed class Checkpointer : IAsyncDisposable
         CheckpointMetrics.Fsyncs.Add(1);
     }
 
-    /// <summary>Rewrites the catalog from <paramref name="list"/> and syncs the root; false (logged) if that fails too.</summary>
+    /// <summary>
+    /// A catalog in doubt is rewritten from the in-memory list before anything else changes the store, so that what a
+    /// restart finds is again exactly what this process believes.
+    /// </summary>
+    private async ValueTask ResolveCatalogDoubtAsync(CancellationToken cancellationToken)
+    {
+        if (!_catalogInDoubt)
+        {
+            return;
+        }
+
+        await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, CheckpointFiles.EncodeCatalog(_committed.Select(c => c.Id)), cancellationToken).ConfigureAwait(false);
+        await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
+        _catalogInDoubt = false;
+    }
+
+    /// <summary>Rewrites the catalog from <paramref name="list"/> and syncs the root; false (logged, catalog in doubt) if that fails too.</summary>
     private async ValueTask<bool> TryWriteCatalogAsync(CheckpointInfo[] list)
     {
         try
@@ -685,6 +711,7 @@ public sealed class Checkpointer : IAsyncDisposable
         }
         catch (Exception e) when (e is CheckpointException or IOException)
         {
+            _catalogInDoubt = true;
             CheckpointerLog.CatalogRollbackFailed(_logger, e, _backend.Description);
             return false;
         }
