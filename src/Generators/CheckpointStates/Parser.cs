@@ -53,6 +53,16 @@ internal static class Parser
             containingTypes.Insert(0, new StateContainingType(Keyword(parent), parent.Identifier.Text));
         }
 
+        for (var baseType = type.BaseType; baseType is { SpecialType: SpecialType.None } && unsupportedKind is null; baseType = baseType.BaseType)
+        {
+            // Generated code cannot reach a base type's private members, and silently dropping them would lose state.
+            if (baseType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == CheckpointStateAttributeName)
+                || baseType.GetMembers().Any(m => m.GetAttributes().Any(IsIdAttribute)))
+            {
+                unsupportedKind = $"derived from '{baseType.ToDisplayString(Display)}', which has [Id] members of its own (hold it as a member instead)";
+            }
+        }
+
         unsupportedKind = isGeneric ? "generic or nested in a generic type"
             : type.IsRefLikeType ? "a ref struct"
             : type.IsFileLocal ? "file-local"

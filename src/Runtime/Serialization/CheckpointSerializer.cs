@@ -37,7 +37,11 @@ public static class CheckpointSerializer
     public static byte[] Serialize<T>(T state)
         where T : ICheckpointState<T>
     {
-        ArgumentNullException.ThrowIfNull(state);
+        if (state is null)
+        {
+            throw new ArgumentNullException(nameof(state));
+        }
+
         var name = Encoding.UTF8.GetBytes(T.StateTypeName);
         if (name.Length is 0 or > MaxStateTypeNameLength)
         {

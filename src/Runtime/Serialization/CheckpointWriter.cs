@@ -183,7 +183,12 @@ public ref struct CheckpointWriter
     public void WriteNested<T>(T value)
         where T : ICheckpointState<T>
     {
-        ArgumentNullException.ThrowIfNull(value);
+        // Not ArgumentNullException.ThrowIfNull: that takes object and would box every struct state.
+        if (value is null)
+        {
+            throw new ArgumentNullException(nameof(value));
+        }
+
         var mark = BeginLengthDelimited();
         value.WriteState(ref this);
         EndLengthDelimited(mark);

@@ -140,17 +140,25 @@ public sealed class CheckpointCorruptionTests
         Assert.Contains(paths, p => p.StartsWith("Everything.Root.", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void A_hostile_list_count_fails_before_allocating()
+    [Theory]
+    [InlineData(29, "Everything.Numbers")]
+    [InlineData(30, "Everything.Names")]
+    [InlineData(36, "Everything.LeafList")]
+    [InlineData(37, "Everything.Jagged")]
+    public void A_hostile_list_count_fails_before_allocating(int id, string path)
     {
-        // Everything.Numbers (id 29, an int[]): a count of 2^31-1 items followed by 10 bytes.
+        // A count of 2^31-1 items followed by 10 bytes: the array or list must never be created.
         var content = CheckpointFiles.Concat(CheckpointFiles.Varint(int.MaxValue), new byte[10]);
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(29, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)content.Length), content);
+        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(id, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)content.Length), content);
         var bytes = CheckpointFiles.Build(Everything.StateTypeName, 0, payload);
+        Read<Everything>(bytes);
 
-        var error = AssertRejected<Everything>(bytes);
-        Assert.Equal("Everything.Numbers", error.FieldPath);
+        var error = AssertRejected<Everything>(bytes, out var allocated);
+        Assert.Equal(path, error.FieldPath);
         Assert.Contains("count of 2147483647", error.Reason, StringComparison.Ordinal);
+
+        // The state object, the reader's path stack and the exception: nothing sized by the count.
+        Assert.True(allocated < 16 * 1024, $"allocated {allocated} bytes");
     }
 
     [Fact]
@@ -228,9 +236,12 @@ public sealed class CheckpointCorruptionTests
     }
 
     private static CheckpointFormatException AssertRejected<T>(byte[] bytes)
+        where T : ICheckpointState<T> => AssertRejected<T>(bytes, out _);
+
+    private static CheckpointFormatException AssertRejected<T>(byte[] bytes, out long allocated)
         where T : ICheckpointState<T>
     {
-        var error = Read<T>(bytes);
+        var error = Read<T>(bytes, out allocated);
         Assert.NotNull(error);
         return error;
     }
@@ -240,6 +251,9 @@ public sealed class CheckpointCorruptionTests
 
     /// <summary>Reads, measuring this thread's allocations; any exception other than the typed one fails the test.</summary>
     private static CheckpointFormatException? Read<T>(byte[] bytes)
+        where T : ICheckpointState<T> => Read<T>(bytes, out _);
+
+    private static CheckpointFormatException? Read<T>(byte[] bytes, out long allocated)
         where T : ICheckpointState<T>
     {
         CheckpointFormatException? error = null;
@@ -253,7 +267,7 @@ public sealed class CheckpointCorruptionTests
             error = e;
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated <= AllocationBound(bytes.Length), $"reading {bytes.Length} bytes allocated {allocated} bytes");
         if (error is not null)
         {

@@ -149,6 +149,15 @@ public sealed class CheckpointDiagnosticTests
         Expect("BWK0108", span, "[CheckpointState]\n" + declaration, $"'{span}", detail);
 
     [Fact]
+    public void BWK0108_DerivedFromAStateWithIds() =>
+        Expect("BWK0108", "Derived", """
+            public class Base { [Id(1)] public int Inherited; }
+
+            [CheckpointState]
+            public partial class Derived : Base { [Id(2)] public int Own; }
+            """, "'Derived'", "derived from 'Base'");
+
+    [Fact]
     public void BWK0108_ContainingTypeNotPartial() =>
         Expect("BWK0108", "Inner", """
             public class Outer
@@ -239,6 +248,12 @@ public sealed class CheckpointDiagnosticTests
     [InlineData("""
         [CheckpointState]
         public partial class Empty { }
+        """)]
+    [InlineData("""
+        public class PlainBase { public int NotStored; }
+
+        [CheckpointState]
+        public sealed partial class FromPlainBase : PlainBase { [Id(1)] public int Own; }
         """)]
     public void Look_alikes_are_silent_and_compile(string source)
     {
