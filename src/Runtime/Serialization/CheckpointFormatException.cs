@@ -7,7 +7,12 @@ namespace Bulwark.Serialization;
 public sealed class CheckpointFormatException : Exception
 {
     public CheckpointFormatException(string fileName, string fieldPath, long offset, string reason)
-        : base($"{fileName}: invalid checkpoint at byte offset {offset}, field {fieldPath}: {reason}")
+        : this(fileName, fieldPath, offset, reason, null)
+    {
+    }
+
+    public CheckpointFormatException(string fileName, string fieldPath, long offset, string reason, Exception? innerException)
+        : base($"{fileName}: invalid checkpoint at byte offset {offset}, field {fieldPath}: {reason}", innerException)
     {
         FileName = fileName;
         FieldPath = fieldPath;

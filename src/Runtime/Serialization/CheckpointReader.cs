@@ -555,6 +555,10 @@ public ref struct CheckpointReader
     public readonly CheckpointFormatException Fail(int offset, string reason) =>
         new(_fileName, FormatPath(), offset, reason);
 
+    /// <inheritdoc cref="Fail(int, string)"/>
+    public readonly CheckpointFormatException Fail(int offset, string reason, Exception? innerException) =>
+        new(_fileName, FormatPath(), offset, reason, innerException);
+
     private readonly string FormatPath()
     {
         var builder = new StringBuilder();

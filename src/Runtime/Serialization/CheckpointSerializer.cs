@@ -96,7 +96,16 @@ public static class CheckpointSerializer
         }
 
         var reader = new CheckpointReader(bytes, payloadStart, payloadStart + (int)header.PayloadLength, fileName, ShortName(T.StateTypeName));
-        return T.ReadState(ref reader);
+        try
+        {
+            return T.ReadState(ref reader);
+        }
+        catch (Exception e) when (e is not CheckpointFormatException and not OutOfMemoryException)
+        {
+            // A constructor or setter of the state type that validates its input rejected a restored value: the bytes
+            // are still what is wrong, so the caller gets the one exception type that this method promises.
+            throw reader.Fail(reader.Position, $"the state type rejected a restored value: {e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     /// <summary>Validates magic, format version, payload length and the trailer CRC32C without knowing the state type.</summary>

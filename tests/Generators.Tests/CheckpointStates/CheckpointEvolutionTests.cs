@@ -94,6 +94,16 @@ public sealed class CheckpointEvolutionTests
     }
 
     [Fact]
+    public void A_value_the_state_type_itself_rejects_is_a_format_error_too()
+    {
+        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(400));
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<Validated>(CheckpointFiles.Build(Validated.StateTypeName, 0, payload), "v.state"));
+        Assert.Equal("Validated", error.FieldPath);
+        Assert.IsType<ArgumentOutOfRangeException>(error.InnerException);
+        Assert.Contains("rejected a restored value", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_field_that_appears_twice_is_an_error()
     {
         var field = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(2));

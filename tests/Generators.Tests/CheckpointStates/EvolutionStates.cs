@@ -35,3 +35,17 @@ public sealed partial record PairV1([property: Id(1)] int Left);
 
 [CheckpointState]
 public sealed partial record PairV2([property: Id(1)] int Left, [property: Id(2)] string Right, [property: Id(3)] Leaf Extra, [property: Id(4)] List<int> More);
+
+/// <summary>A state whose setter validates: a restored value it rejects is still a format error of the file.</summary>
+[CheckpointState]
+public sealed partial class Validated
+{
+    private int _percent;
+
+    [Id(1)]
+    public int Percent
+    {
+        get => _percent;
+        set => _percent = value is >= 0 and <= 100 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a percentage");
+    }
+}
