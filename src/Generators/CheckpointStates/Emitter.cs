@@ -175,7 +175,8 @@ internal static class Emitter
             {
                 var id = member.Id.ToString(CultureInfo.InvariantCulture);
                 var fallback = useTemplate ? "defaults." + Identifier(member.Name) : MissingValue(member.Value);
-                w.Line($"{Identifier(member.Name)} = seen{id} ? value{id} : {fallback},");
+                var restored = useTemplate ? KeepComparer(member, "value" + id, fallback) : "value" + id;
+                w.Line($"{Identifier(member.Name)} = seen{id} ? {restored} : {fallback},");
             }
 
             w.Close(";");
@@ -186,7 +187,7 @@ internal static class Emitter
             var id = member.Id.ToString(CultureInfo.InvariantCulture);
             w.Line();
             w.Open($"if (seen{id})");
-            w.Line($"state.{Identifier(member.Name)} = value{id};");
+            w.Line($"state.{Identifier(member.Name)} = {KeepComparer(member, "value" + id, "state." + Identifier(member.Name))};");
             w.Close();
         }
 
@@ -194,6 +195,15 @@ internal static class Emitter
         w.Line("return state;");
         w.Close();
     }
+
+    /// <summary>
+    /// A restored dictionary or set takes the comparer of the one the constructor created (e.g. a case-insensitive
+    /// one from a field initializer): restoring must not change how keys compare.
+    /// </summary>
+    private static string KeepComparer(StateMemberModel member, string restored, string initial) =>
+        member.Value.Kind is StateValueKind.Dictionary or StateValueKind.HashSet
+            ? $"reader.WithComparerOf({restored}, {initial}, {Literal(member.Name)})"
+            : restored;
 
     /// <summary>What a constructor argument or init member gets when an older checkpoint lacks its field.</summary>
     private static string MissingValue(StateValueModel value)

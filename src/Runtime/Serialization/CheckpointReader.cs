@@ -401,6 +401,55 @@ public ref struct CheckpointReader
         return dictionary;
     }
 
+    /// <summary>
+    /// <paramref name="restored"/> with the comparer of <paramref name="initial"/>, the dictionary the state's
+    /// constructor created; keys that the comparer finds equal are an error (they cannot both be kept).
+    /// </summary>
+    [return: NotNullIfNotNull(nameof(restored))]
+    public Dictionary<TKey, TValue>? WithComparerOf<TKey, TValue>(Dictionary<TKey, TValue>? restored, Dictionary<TKey, TValue>? initial, string member)
+        where TKey : notnull
+    {
+        if (restored is null || initial is null || Equals(restored.Comparer, initial.Comparer))
+        {
+            return restored;
+        }
+
+        var result = new Dictionary<TKey, TValue>(restored.Count, initial.Comparer);
+        foreach (var pair in restored)
+        {
+            if (!result.TryAdd(pair.Key, pair.Value))
+            {
+                Push(new PathSegment(SegmentKind.Field, member, 0));
+                Push(ValueSegment(pair.Key, result.Count));
+                throw Fail(_position, "two keys are equal under the dictionary's comparer");
+            }
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc cref="WithComparerOf{TKey, TValue}(Dictionary{TKey, TValue}, Dictionary{TKey, TValue}, string)"/>
+    [return: NotNullIfNotNull(nameof(restored))]
+    public HashSet<T>? WithComparerOf<T>(HashSet<T>? restored, HashSet<T>? initial, string member)
+    {
+        if (restored is null || initial is null || Equals(restored.Comparer, initial.Comparer))
+        {
+            return restored;
+        }
+
+        var result = new HashSet<T>(restored.Count, initial.Comparer);
+        foreach (var item in restored)
+        {
+            if (!result.Add(item))
+            {
+                Push(new PathSegment(SegmentKind.Field, member, 0));
+                throw Fail(_position, "two elements are equal under the set's comparer");
+            }
+        }
+
+        return result;
+    }
+
     private static PathSegment ValueSegment<TKey>(TKey key, int index)
     {
         if (key is string text)

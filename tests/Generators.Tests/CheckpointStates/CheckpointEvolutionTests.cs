@@ -104,6 +104,22 @@ public sealed class CheckpointEvolutionTests
     }
 
     [Fact]
+    public void Restored_collections_keep_the_comparer_the_constructor_chose()
+    {
+        var state = new CaseInsensitive { ByHost = { ["A.example"] = 1 }, Seen = { "X" } };
+        var back = CheckpointSerializer.Deserialize<CaseInsensitive>(CheckpointSerializer.Serialize(state), "c.state");
+        Assert.Equal(1, back.ByHost["a.EXAMPLE"]);
+        Assert.Contains("x", back.Seen);
+        Assert.Same(StringComparer.OrdinalIgnoreCase, back.Maybe!.Comparer);
+
+        // Keys distinct byte-wise but equal under the comparer cannot both be restored.
+        var twoKeys = CheckpointFiles.Concat(CheckpointFiles.Varint(2), CheckpointFiles.Varint(1), "a"u8.ToArray(), CheckpointFiles.Varint(2), CheckpointFiles.Varint(1), "A"u8.ToArray(), CheckpointFiles.Varint(4));
+        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)twoKeys.Length), twoKeys);
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CaseInsensitive>(CheckpointFiles.Build(CaseInsensitive.StateTypeName, 0, payload), "c.state"));
+        Assert.Equal("CaseInsensitive.ByHost[\"A\"].value", error.FieldPath);
+    }
+
+    [Fact]
     public void A_field_that_appears_twice_is_an_error()
     {
         var field = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(2));

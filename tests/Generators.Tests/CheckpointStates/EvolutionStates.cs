@@ -49,3 +49,12 @@ public sealed partial class Validated
         set => _percent = value is >= 0 and <= 100 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a percentage");
     }
 }
+
+/// <summary>Collections whose constructor chose a comparer: the restore keeps it.</summary>
+[CheckpointState]
+public sealed partial class CaseInsensitive
+{
+    [Id(1)] public Dictionary<string, int> ByHost { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    [Id(2)] public HashSet<string> Seen { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+    [Id(3)] public Dictionary<string, int>? Maybe { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}

@@ -106,12 +106,12 @@ partial class Window : global::Bulwark.Serialization.ICheckpointState<global::Sa
 
         if (seen3)
         {
-            state.Seen = value3;
+            state.Seen = reader.WithComparerOf(value3, state.Seen, "Seen");
         }
 
         if (seen4)
         {
-            state.ByKey = value4;
+            state.ByKey = reader.WithComparerOf(value4, state.ByKey, "ByKey");
         }
 
         if (seen5)

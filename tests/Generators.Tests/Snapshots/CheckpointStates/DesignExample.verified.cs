@@ -54,7 +54,7 @@ partial class HostCounter : global::Bulwark.Serialization.ICheckpointState<globa
 
         if (seen1)
         {
-            state._countsByHost = value1;
+            state._countsByHost = reader.WithComparerOf(value1, state._countsByHost, "_countsByHost");
         }
 
         if (seen2)
