@@ -10,7 +10,8 @@ namespace Bulwark.Checkpoints;
 /// directory named by its UUIDv7 id holding each operator's state file and a <c>manifest.json</c> that lists every file
 /// the checkpoint needs; <c>checkpoints.json</c> at the root (the catalog) lists the committed ids in order. The
 /// in-memory list is only ever changed after the catalog that holds it is durable, so a failed commit or collection
-/// leaves it exactly as before.
+/// leaves it exactly as before. One checkpointer owns a store at a time: directories no catalog names are taken
+/// for the remains of its own unfinished commits and removed.
 /// </summary>
 public sealed class Checkpointer : IAsyncDisposable
 {
@@ -228,7 +229,8 @@ public sealed class Checkpointer : IAsyncDisposable
             known.TryAdd(file.Path, file);
         }
 
-        var id = Guid.CreateVersion7(_time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
         var directory = CheckpointFiles.DirectoryOf(id);
         var files = new List<CheckpointFileInfo>();
         foreach (var name in draft.ReferencedSharedFiles.Order(StringComparer.Ordinal))
@@ -263,7 +265,7 @@ public sealed class Checkpointer : IAsyncDisposable
             states.Add((file, bytes));
         }
 
-        var info = new CheckpointInfo(id, _time.GetUtcNow(), files);
+        var info = new CheckpointInfo(id, now, files);
         CheckpointInfo[] after = [.. before, info];
         var catalogAttempted = false;
         long written = 0;
@@ -406,7 +408,9 @@ public sealed class Checkpointer : IAsyncDisposable
                 continue;
             }
 
+            // The copy validated when the checkpoint was loaded protects too, should the disk copy have lost a line.
             referenced.UnionWith(manifest.Files.Select(f => f.Path));
+            referenced.UnionWith(checkpoint.Files.Select(f => f.Path));
         }
 
         var rootEntries = await Io(Root, () => _backend.ListAsync(Root, cancellationToken)).ConfigureAwait(false);
