@@ -671,10 +671,7 @@ public sealed class Checkpointer : IAsyncDisposable
             await using (file.ConfigureAwait(false))
             {
                 await file.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-                if (!(Deviations.HasFlag(ProtocolDeviation.DropManifestCommit) && step == CheckpointCommitStep.WriteManifest))
-                {
-                    await file.CommitAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await file.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }).ConfigureAwait(false);
         CheckpointMetrics.Fsyncs.Add(1);

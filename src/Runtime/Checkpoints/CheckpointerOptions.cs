@@ -46,9 +46,6 @@ internal enum ProtocolDeviation
     /// <summary>Issue point 8: the checkpoint directory is never synced, so its renames are not durable.</summary>
     SkipCheckpointDirectorySync = 1 << 6,
 
-    /// <summary>Issue point 9: the manifest's pending file is dropped instead of committed.</summary>
-    DropManifestCommit = 1 << 7,
-
     /// <summary>GC deletes before the shrunken catalog is durable.</summary>
     DeleteBeforeCatalogDurable = 1 << 8,
 }
