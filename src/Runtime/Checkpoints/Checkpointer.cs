@@ -582,6 +582,12 @@ public sealed class Checkpointer : IAsyncDisposable
                 manifest = await ReadManifestAsync(id, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (CheckpointStoreException) when (loaded is null)
+        {
+            // Storage failed, not the manifest: it is the only record of which shared files the directory brought,
+            // so the directory stays until it can be read.
+            throw;
+        }
         catch (CheckpointException e)
         {
             if (loaded is not null)

@@ -31,7 +31,7 @@ public sealed class IoErrorLoopTests
     public async Task EveryInjectedErrorLeavesMemoryEqualToDiskAndTheNextCommitSucceeds(Phase phase)
     {
         var (baseState, expected) = await BuildStoreAsync();
-        var operations = await CountOperationsAsync(phase, baseState);
+        var operations = await CountOperationsAsync(phase, baseState, expected);
         Assert.True(operations > 5, $"the {phase} phase issued only {operations} operations");
 
         var runs = 0;
@@ -64,7 +64,7 @@ public sealed class IoErrorLoopTests
         var faults = new FaultInjectingBackend(crash);
         Checkpointer? checkpointer = null;
         var failed = false;
-        var attempt = Draft("in-loop", 7);
+        var attempt = LoopDraft("in-loop", 7, expectedBase);
         try
         {
             if (phase == Phase.Recovery)
@@ -150,7 +150,14 @@ public sealed class IoErrorLoopTests
         return (state, expected);
     }
 
-    private static async Task<int> CountOperationsAsync(Phase phase, CrashState baseState)
+    /// <summary>The commit under test: two operators, a new batch file and a reference to an existing one.</summary>
+    private static (CheckpointDraft Draft, ExpectedCheckpoint Expected) LoopDraft(string tag, int seed, Dictionary<Guid, ExpectedCheckpoint> expected)
+    {
+        var b3 = expected.Values.First(e => e.Shared.ContainsKey("b3.arrow")).Shared["b3.arrow"];
+        return Draft(tag, seed, newShared: ["loop.arrow"], referenced: [("b3.arrow", b3)]);
+    }
+
+    private static async Task<int> CountOperationsAsync(Phase phase, CrashState baseState, Dictionary<Guid, ExpectedCheckpoint> expected)
     {
         var faults = new FaultInjectingBackend(CrashSimulatingBackend.FromState(baseState));
         var start = 0;
@@ -163,7 +170,7 @@ public sealed class IoErrorLoopTests
         start = faults.OperationCount;
         if (phase == Phase.Commit)
         {
-            await checkpointer.CommitAsync(Draft("count", 5).Draft);
+            await checkpointer.CommitAsync(LoopDraft("count", 5, expected).Draft);
         }
         else
         {
