@@ -1,0 +1,1 @@
+return await Bulwark.Cli.BulwarkCommand.RunAsync(args, Console.Out, Console.Error);
