@@ -1,0 +1,33 @@
+namespace Bulwark.Analyzers;
+
+/// <summary>The types the analyzers recognise, by metadata name (see <see cref="TypeName"/>).</summary>
+internal static class KnownTypes
+{
+    public static readonly TypeName MustCommitAttribute = new("Bulwark.MustCommitAttribute");
+    public static readonly TypeName MustCheckResultAttribute = new("Bulwark.MustCheckResultAttribute");
+    public static readonly TypeName UncheckedDeserializationAttribute = new("Bulwark.UncheckedDeserializationAttribute");
+    public static readonly TypeName RequiresDirectorySyncAttribute = new("Bulwark.RequiresDirectorySyncAttribute");
+
+    public static readonly TypeName PendingFile = new("Bulwark.Storage.PendingFile");
+    public static readonly TypeName StorageBackend = new("Bulwark.Storage.IStorageBackend");
+
+    public static readonly TypeName Stream = new("System.IO.Stream");
+    public static readonly TypeName File = new("System.IO.File");
+    public static readonly TypeName Directory = new("System.IO.Directory");
+    public static readonly TypeName BinaryReader = new("System.IO.BinaryReader");
+    public static readonly TypeName RandomAccess = new("System.IO.RandomAccess");
+    public static readonly TypeName PipeReader = new("System.IO.Pipelines.PipeReader");
+    public static readonly TypeName ReadResult = new("System.IO.Pipelines.ReadResult");
+    public static readonly TypeName MemoryMappedViewAccessor = new("System.IO.MemoryMappedFiles.MemoryMappedViewAccessor");
+
+    public static readonly TypeName MemoryMarshal = new("System.Runtime.InteropServices.MemoryMarshal");
+    public static readonly TypeName Unsafe = new("System.Runtime.CompilerServices.Unsafe");
+    public static readonly TypeName BinaryPrimitives = new("System.Buffers.Binary.BinaryPrimitives");
+
+    public static readonly TypeName Task = new("System.Threading.Tasks.Task");
+    public static readonly TypeName TaskOfT = new("System.Threading.Tasks.Task`1");
+    public static readonly TypeName ValueTask = new("System.Threading.Tasks.ValueTask");
+    public static readonly TypeName ValueTaskOfT = new("System.Threading.Tasks.ValueTask`1");
+    public static readonly TypeName CancellationToken = new("System.Threading.CancellationToken");
+    public static readonly TypeName OperationCanceledException = new("System.OperationCanceledException");
+}
