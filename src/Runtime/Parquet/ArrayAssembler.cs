@@ -1,0 +1,358 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Bulwark.Arrow;
+
+namespace Bulwark.Parquet;
+
+/// <summary>
+/// Rebuilds Arrow arrays from the levels and physical values of a row group's leaves (the inverse of
+/// <see cref="Shredder"/>). A node's slots are the level entries of its first leaf whose repetition level is at most the
+/// node's and whose definition level reaches the node; every count is cross-checked so that inconsistent levels fail
+/// with an error instead of producing misaligned arrays.
+/// </summary>
+internal static class ArrayAssembler
+{
+    public static ArrayData Build(ColumnNode node, LeafBuffers[] leaves, ParquetLocation location)
+    {
+        var first = leaves[node.FirstLeaf];
+        var def = first.Def.Written;
+        var rep = first.Rep.Written;
+        var n = first.LevelCount;
+        var hasDef = def.Length == n && n > 0;
+        var hasRep = rep.Length == n && n > 0;
+
+        // Slot positions of this node.
+        var slots = 0;
+        var nulls = 0;
+        for (var p = 0; p < n; p++)
+        {
+            var d = hasDef ? def[p] : 0;
+            if ((!hasRep || rep[p] <= node.RepSlot) && d >= node.DefSlot)
+            {
+                slots++;
+                if (d < node.DefPresent)
+                {
+                    nulls++;
+                }
+            }
+        }
+
+        var validity = ArrowBuffer.Empty;
+        if (nulls > 0)
+        {
+            var bytes = BitUtil.BytesForBits(slots);
+            var rented = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
+            var bits = rented.AsSpan(0, bytes);
+            bits.Clear();
+            var k = 0;
+            for (var p = 0; p < n; p++)
+            {
+                var d = hasDef ? def[p] : 0;
+                if ((!hasRep || rep[p] <= node.RepSlot) && d >= node.DefSlot)
+                {
+                    if (d >= node.DefPresent)
+                    {
+                        BitUtil.SetBit(bits, k);
+                    }
+
+                    k++;
+                }
+            }
+
+            validity = ArrowBuffer.FromRented(rented, bytes);
+        }
+
+        switch (node.Kind)
+        {
+            case NodeKind.Leaf:
+                return BuildLeaf(node, first, slots, nulls, validity, location);
+            case NodeKind.Struct:
+            {
+                var children = new ArrayData[node.Children.Length];
+                for (var c = 0; c < children.Length; c++)
+                {
+                    children[c] = Build(node.Children[c], leaves, location);
+                    if (children[c].Length != slots)
+                    {
+                        throw location.Error($"struct '{node.Path}' has {slots} slots but its field '{node.Children[c].Path}' has {children[c].Length}: the columns' levels disagree");
+                    }
+                }
+
+                return new ArrayData(node.Field.Type, slots, nulls, [validity], children);
+            }
+
+            default:
+            {
+                var element = node.Element!;
+                var offsetBytes = (slots + 1) * 4;
+                var rented = ArrayPool<byte>.Shared.Rent(offsetBytes);
+                var offsets = MemoryMarshal.Cast<byte, int>(rented.AsSpan(0, offsetBytes));
+                var slot = -1;
+                var elements = 0;
+                for (var p = 0; p < n; p++)
+                {
+                    var d = hasDef ? def[p] : 0;
+                    var r = hasRep ? rep[p] : 0;
+                    if (r <= node.RepSlot && d >= node.DefSlot)
+                    {
+                        slot++;
+                        offsets[slot] = elements;
+                    }
+
+                    if (r <= element.RepSlot && d >= element.DefSlot)
+                    {
+                        if (slot < 0)
+                        {
+                            throw location.Error($"list '{node.Path}' has an element before its first list");
+                        }
+
+                        elements++;
+                    }
+                }
+
+                offsets[slots] = elements;
+                var child = Build(element, leaves, location);
+                if (child.Length != elements)
+                {
+                    throw location.Error($"list '{node.Path}' has {elements} elements by its levels but its items have {child.Length}");
+                }
+
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, offsetBytes)], [child]);
+            }
+        }
+    }
+
+    private static ArrayData BuildLeaf(ColumnNode node, LeafBuffers data, int slots, int nulls, ArrowBuffer validity, ParquetLocation location)
+    {
+        var leaf = node.Leaf!;
+        if (slots - nulls != data.ValueCount)
+        {
+            throw location.Error($"the levels define {slots - nulls} values but the pages hold {data.ValueCount}");
+        }
+
+        var bits = validity.Span;
+        var values = data.Values.Written;
+        switch (leaf.Kind)
+        {
+            case LeafKind.Boolean:
+            {
+                var bytes = BitUtil.BytesForBits(slots);
+                var rented = Rent(bytes, out var span);
+                var v = 0;
+                for (var i = 0; i < slots; i++)
+                {
+                    if ((nulls == 0 || BitUtil.GetBit(bits, i)) && values[v++] != 0)
+                    {
+                        BitUtil.SetBit(span, i);
+                    }
+                }
+
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, bytes)]);
+            }
+
+            case LeafKind.Int8:
+            case LeafKind.UInt8:
+            case LeafKind.Int16:
+            case LeafKind.UInt16:
+            {
+                var width = leaf.Kind is LeafKind.Int8 or LeafKind.UInt8 ? 1 : 2;
+                var rented = Rent(slots * width, out var span);
+                var source = MemoryMarshal.Cast<byte, int>(values);
+                var v = 0;
+                for (var i = 0; i < slots; i++)
+                {
+                    if (nulls == 0 || BitUtil.GetBit(bits, i))
+                    {
+                        var value = source[v++];
+                        if (width == 1)
+                        {
+                            span[i] = (byte)value;
+                        }
+                        else
+                        {
+                            BinaryPrimitives.WriteInt16LittleEndian(span[(i * 2)..], (short)value);
+                        }
+                    }
+                }
+
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * width)]);
+            }
+
+            case LeafKind.Copy4:
+            case LeafKind.Copy8:
+            case LeafKind.FixedBinary:
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, Scatter(values, leaf.FixedWidth, slots, nulls, bits)]);
+            case LeafKind.DecimalInt32:
+            case LeafKind.DecimalInt64:
+            case LeafKind.DecimalFixed:
+            case LeafKind.DecimalBinary:
+            {
+                var rented = Rent(slots * 16, out var span);
+                var offsets = data.OffsetSpan;
+                var width = leaf.FixedWidth;
+                var v = 0;
+                for (var i = 0; i < slots; i++)
+                {
+                    if (nulls != 0 && !BitUtil.GetBit(bits, i))
+                    {
+                        continue;
+                    }
+
+                    Int128 unscaled = leaf.Kind switch
+                    {
+                        LeafKind.DecimalInt32 => BinaryPrimitives.ReadInt32LittleEndian(values[(v * 4)..]),
+                        LeafKind.DecimalInt64 => BinaryPrimitives.ReadInt64LittleEndian(values[(v * 8)..]),
+                        LeafKind.DecimalFixed => FromBigEndian(values.Slice(v * width, width), node, location),
+                        _ => FromBigEndian(values[offsets[v]..offsets[v + 1]], node, location),
+                    };
+                    v++;
+                    BinaryPrimitives.WriteInt128LittleEndian(span[(i * 16)..], unscaled);
+                }
+
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * 16)]);
+            }
+
+            case LeafKind.Binary:
+            {
+                var (offsetBuffer, dataBuffer) = BinaryBuffers(data, slots, nulls, bits);
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, offsetBuffer, dataBuffer]);
+            }
+
+            default:
+                return BuildDictionary(node, data, slots, nulls, validity, location);
+        }
+    }
+
+    private static (ArrowBuffer Offsets, ArrowBuffer Data) BinaryBuffers(LeafBuffers data, int slots, int nulls, ReadOnlySpan<byte> bits)
+    {
+        var source = data.OffsetSpan;
+        var offsetBytes = (slots + 1) * 4;
+        var rented = Rent(offsetBytes, out var span);
+        var offsets = MemoryMarshal.Cast<byte, int>(span);
+        var v = 0;
+        offsets[0] = 0;
+        for (var i = 0; i < slots; i++)
+        {
+            if (nulls == 0 || BitUtil.GetBit(bits, i))
+            {
+                v++;
+            }
+
+            offsets[i + 1] = v == 0 ? 0 : source[v];
+        }
+
+        var dataLength = data.Values.Length;
+        var dataRented = Rent(dataLength, out var dataSpan);
+        data.Values.Written.CopyTo(dataSpan);
+        return (ArrowBuffer.FromRented(rented, offsetBytes), ArrowBuffer.FromRented(dataRented, dataLength));
+    }
+
+    private static ArrayData BuildDictionary(ColumnNode node, LeafBuffers data, int slots, int nulls, ArrowBuffer validity, ParquetLocation location)
+    {
+        var indexType = node.Field.Dictionary!.IndexType;
+        using var dictionary = new ValueDictionary();
+        var offsets = data.OffsetSpan;
+        var values = data.Values.Written;
+        var bits = validity.Span;
+        var width = indexType.Width / 8;
+        var rented = Rent(slots * width, out var span);
+        var v = 0;
+        for (var i = 0; i < slots; i++)
+        {
+            if (nulls != 0 && !BitUtil.GetBit(bits, i))
+            {
+                continue;
+            }
+
+            long index = dictionary.Add(values[offsets[v]..offsets[v + 1]]);
+            v++;
+            var limit = indexType.IsSigned ? (1L << (indexType.Width - 1)) - 1 : indexType.Width == 64 ? long.MaxValue : (1L << indexType.Width) - 1;
+            if (index > limit)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+                throw location.Error($"the column has more distinct values than its {indexType} dictionary index can address");
+            }
+
+            switch (width)
+            {
+                case 1:
+                    span[i] = (byte)index;
+                    break;
+                case 2:
+                    BinaryPrimitives.WriteInt16LittleEndian(span[(i * 2)..], (short)index);
+                    break;
+                case 4:
+                    BinaryPrimitives.WriteInt32LittleEndian(span[(i * 4)..], (int)index);
+                    break;
+                default:
+                    BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], index);
+                    break;
+            }
+        }
+
+        // The dictionary outlives pooled scratch, so its buffers are plain arrays.
+        var count = dictionary.Count;
+        var dictOffsets = new byte[(count + 1) * 4];
+        var entries = dictionary.Bytes.Written;
+        var position = 0;
+        for (var i = 0; i < count; i++)
+        {
+            position += dictionary.Entry(i).Length;
+            BinaryPrimitives.WriteInt32LittleEndian(dictOffsets.AsSpan((i + 1) * 4), position);
+        }
+
+        var dictionaryData = new ArrayData(node.Field.Type, count, 0, [ArrowBuffer.Empty, ArrowBuffer.Wrap(dictOffsets), ArrowBuffer.Wrap(entries.ToArray())]);
+        return new ArrayData(indexType, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * width)], dictionary: dictionaryData);
+    }
+
+    private static ArrowBuffer Scatter(ReadOnlySpan<byte> values, int width, int slots, int nulls, ReadOnlySpan<byte> bits)
+    {
+        var length = slots * width;
+        var rented = Rent(length, out var span);
+        if (nulls == 0)
+        {
+            values[..length].CopyTo(span);
+        }
+        else
+        {
+            var v = 0;
+            for (var i = 0; i < slots; i++)
+            {
+                if (BitUtil.GetBit(bits, i))
+                {
+                    values.Slice(v * width, width).CopyTo(span[(i * width)..]);
+                    v++;
+                }
+            }
+        }
+
+        return ArrowBuffer.FromRented(rented, length);
+    }
+
+    private static byte[] Rent(int length, out Span<byte> span)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        span = rented.AsSpan(0, length);
+        span.Clear();
+        return rented;
+    }
+
+    private static Int128 FromBigEndian(ReadOnlySpan<byte> bytes, ColumnNode node, ParquetLocation location)
+    {
+        if (bytes.Length > 16)
+        {
+            throw location.Error($"a DECIMAL value of '{node.Path}' has {bytes.Length} bytes; at most 16 fit Decimal128");
+        }
+
+        if (bytes.IsEmpty)
+        {
+            return Int128.Zero;
+        }
+
+        Span<byte> wide = stackalloc byte[16];
+        wide.Fill((bytes[0] & 0x80) != 0 ? (byte)0xFF : (byte)0);
+        bytes.CopyTo(wide[(16 - bytes.Length)..]);
+        return BinaryPrimitives.ReadInt128BigEndian(wide);
+    }
+}

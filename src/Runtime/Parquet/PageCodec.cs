@@ -1,0 +1,188 @@
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+using Bulwark.Arrow;
+
+namespace Bulwark.Parquet;
+
+/// <summary>Page compression. Decompression writes into a buffer of exactly the declared size and fails on any other size.</summary>
+internal static class PageCodec
+{
+    public static int ToThrift(ParquetCompression compression) => compression switch
+    {
+        ParquetCompression.None => Codec.Uncompressed,
+        ParquetCompression.Snappy => Codec.Snappy,
+        ParquetCompression.Gzip => Codec.Gzip,
+        _ => Codec.Brotli,
+    };
+
+    public static bool IsSupported(int codec) => codec is Codec.Uncompressed or Codec.Snappy or Codec.Gzip or Codec.Brotli;
+
+    /// <summary>Appends the compressed form of <paramref name="input"/> to <paramref name="output"/>.</summary>
+    public static void Compress(int codec, ReadOnlySpan<byte> input, PooledBuffer output)
+    {
+        switch (codec)
+        {
+            case Codec.Uncompressed:
+                output.Write(input);
+                return;
+            case Codec.Snappy:
+                output.Write(IronSnappy.Snappy.Encode(input));
+                return;
+            case Codec.Gzip:
+            {
+                using var sink = new PooledBufferStream(output);
+                using (var gzip = new GZipStream(sink, CompressionLevel.Optimal, leaveOpen: true))
+                {
+                    gzip.Write(input);
+                }
+
+                return;
+            }
+
+            case Codec.Brotli:
+            {
+                var max = BrotliEncoder.GetMaxCompressedLength(input.Length);
+                var span = output.GetSpan(max);
+                if (!BrotliEncoder.TryCompress(input, span, out var written, quality: 5, window: 22))
+                {
+                    throw new InvalidOperationException("Brotli compression failed to fit its own bound.");
+                }
+
+                output.Advance(written);
+                return;
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(codec), codec, "Bulwark writes UNCOMPRESSED, SNAPPY, GZIP and BROTLI pages only.");
+        }
+    }
+
+    /// <summary>
+    /// Decompresses <paramref name="input"/> into <paramref name="output"/>, whose length is the size the page header
+    /// declares; a page that decompresses to any other size is an error, so a bomb can never write past the buffer.
+    /// </summary>
+    public static void Decompress(int codec, ReadOnlyMemory<byte> input, Span<byte> output, ParquetLocation location)
+    {
+        switch (codec)
+        {
+            case Codec.Uncompressed:
+                if (input.Length != output.Length)
+                {
+                    throw location.Error($"an uncompressed page holds {input.Length} bytes but declares {output.Length}");
+                }
+
+                input.Span.CopyTo(output);
+                return;
+            case Codec.Snappy:
+                DecompressSnappy(input.Span, output, location);
+                return;
+            case Codec.Gzip:
+                DecompressGzip(input, output, location);
+                return;
+            case Codec.Brotli:
+                if (!BrotliDecoder.TryDecompress(input.Span, output, out var written) || written != output.Length)
+                {
+                    throw location.Error($"the BROTLI page is corrupt or does not decompress to the declared {output.Length} bytes");
+                }
+
+                return;
+            default:
+                throw location.Error($"unsupported codec {Codec.Name(codec)}: Bulwark reads UNCOMPRESSED, SNAPPY, GZIP and BROTLI");
+        }
+    }
+
+    private static void DecompressSnappy(ReadOnlySpan<byte> input, Span<byte> output, ParquetLocation location)
+    {
+        // The raw block starts with the uncompressed length; checking it first keeps the decoder's allocation exact.
+        var position = 0;
+        if (!RleHybrid.TryReadVarint(input, ref position, out var declared) || declared != (ulong)output.Length)
+        {
+            throw location.Error($"the SNAPPY block does not declare the page's {output.Length} uncompressed bytes");
+        }
+
+        byte[] decoded;
+        try
+        {
+            decoded = IronSnappy.Snappy.Decode(input);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw location.Error($"the SNAPPY block is corrupt ({ex.Message})", ex);
+        }
+
+        if (decoded.Length != output.Length)
+        {
+            throw location.Error($"the SNAPPY block decompresses to {decoded.Length} bytes, not the declared {output.Length}");
+        }
+
+        decoded.CopyTo(output);
+    }
+
+    private static void DecompressGzip(ReadOnlyMemory<byte> input, Span<byte> output, ParquetLocation location)
+    {
+        var source = MemoryMarshal.TryGetArray(input, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(input.ToArray(), writable: false);
+        try
+        {
+            using var gzip = new GZipStream(source, CompressionMode.Decompress);
+            var filled = 0;
+            while (filled < output.Length)
+            {
+                var read = gzip.Read(output[filled..]);
+                if (read == 0)
+                {
+                    throw location.Error($"the GZIP page decompresses to {filled} bytes, fewer than the declared {output.Length}");
+                }
+
+                filled += read;
+            }
+
+            Span<byte> probe = stackalloc byte[1];
+            if (gzip.Read(probe) != 0)
+            {
+                throw location.Error($"the GZIP page decompresses to more than the declared {output.Length} bytes");
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw location.Error($"the GZIP page is corrupt ({ex.Message})", ex);
+        }
+        finally
+        {
+            source.Dispose();
+        }
+    }
+
+    /// <summary>A write-only stream appending to a pooled buffer, so GZipStream needs no intermediate array.</summary>
+    private sealed class PooledBufferStream(PooledBuffer buffer) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> span) => buffer.Write(span);
+    }
+}

@@ -1,0 +1,110 @@
+namespace Bulwark.Parquet;
+
+/// <summary>Data page layout: v1 compresses levels with the values; v2 keeps levels uncompressed in front of them.</summary>
+public enum ParquetDataPageVersion
+{
+    V1 = 1,
+    V2 = 2,
+}
+
+/// <summary>The page codecs Bulwark writes (and reads).</summary>
+public enum ParquetCompression
+{
+    None,
+    Snappy,
+    Gzip,
+    Brotli,
+}
+
+public sealed record ParquetWriteOptions
+{
+    public static ParquetWriteOptions Default { get; } = new();
+
+    /// <summary>Rows per row group; a larger batch is cut into several. Default 1 048 576.</summary>
+    public int RowGroupSize { get; init; } = 1024 * 1024;
+
+    /// <summary>Target size in bytes of one data page before compression. Default 1 MiB.</summary>
+    public int PageSize { get; init; } = 1024 * 1024;
+
+    public ParquetDataPageVersion DataPageVersion { get; init; } = ParquetDataPageVersion.V1;
+
+    public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
+
+    /// <summary>Dictionary-encode column chunks whose distinct values fit <see cref="DictionaryPageSizeLimit"/>. Default true.</summary>
+    public bool DictionaryEnabled { get; init; } = true;
+
+    /// <summary>The largest PLAIN-encoded dictionary page; a chunk whose dictionary grows past it is written PLAIN. Default 1 MiB.</summary>
+    public int DictionaryPageSizeLimit { get; init; } = 1024 * 1024;
+
+    internal void Validate()
+    {
+        if (RowGroupSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RowGroupSize), RowGroupSize, "A row group must hold at least one row.");
+        }
+
+        if (PageSize < 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PageSize), PageSize, "Pages must be allowed at least 64 bytes.");
+        }
+
+        if (!Enum.IsDefined(DataPageVersion))
+        {
+            throw new ArgumentOutOfRangeException(nameof(DataPageVersion), DataPageVersion, "Unknown data page version.");
+        }
+
+        if (!Enum.IsDefined(Compression))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Compression), Compression, "Unknown compression.");
+        }
+
+        if (DictionaryPageSizeLimit < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DictionaryPageSizeLimit), DictionaryPageSizeLimit, "The dictionary limit cannot be negative.");
+        }
+    }
+}
+
+/// <summary>
+/// Limits a reader enforces before it allocates, so that a hostile file fails with a <see cref="ParquetFormatException"/>
+/// instead of exhausting memory or the stack.
+/// </summary>
+public sealed record ParquetReadOptions
+{
+    public static ParquetReadOptions Default { get; } = new();
+
+    /// <summary>The largest footer (FileMetaData) accepted, in bytes. Default 64 MiB.</summary>
+    public int MaxMetadataBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>The largest page accepted, compressed or decompressed, in bytes. Default 256 MiB.</summary>
+    public int MaxPageBytes { get; init; } = 256 * 1024 * 1024;
+
+    /// <summary>The most rows (and level entries per column) one row group may hold. Default 64 Mi.</summary>
+    public long MaxRowGroupRows { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>The deepest nesting of schema groups and Thrift structs accepted. Default 64.</summary>
+    public int MaxDepth { get; init; } = 64;
+
+    internal void Validate()
+    {
+        if (MaxMetadataBytes < 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxMetadataBytes), MaxMetadataBytes, "At least 16 bytes of metadata must be allowed.");
+        }
+
+        if (MaxPageBytes < 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPageBytes), MaxPageBytes, "At least 16 bytes per page must be allowed.");
+        }
+
+        if (MaxRowGroupRows < 1 || MaxRowGroupRows > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxRowGroupRows), MaxRowGroupRows, $"The row limit must be between 1 and {Array.MaxLength}.");
+        }
+
+        if (MaxDepth < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, "The depth limit must be at least 2.");
+        }
+    }
+}

@@ -1,0 +1,804 @@
+using Bulwark.Arrow;
+
+namespace Bulwark.Parquet;
+
+/// <summary>How values move between an Arrow leaf array and a Parquet physical column.</summary>
+internal enum LeafKind
+{
+    Boolean,
+    Int8,
+    Int16,
+    UInt8,
+    UInt16,
+    Copy4,
+    Copy8,
+    DecimalInt32,
+    DecimalInt64,
+    DecimalFixed,
+    DecimalBinary,
+    Binary,
+    FixedBinary,
+    DictionaryBinary,
+}
+
+/// <summary>The order statistics use for a column (its ColumnOrder TYPE_ORDER for the logical type).</summary>
+internal enum StatsOrder
+{
+    None,
+    Boolean,
+    Signed32,
+    Unsigned32,
+    Signed64,
+    Unsigned64,
+    Float,
+    Double,
+    UnsignedBytes,
+    SignedBigEndian,
+}
+
+internal enum NodeKind
+{
+    Leaf,
+    Struct,
+    List,
+}
+
+/// <summary>
+/// One Arrow field mapped onto the Parquet schema, with the level thresholds that shredding and assembly need: the
+/// node has a slot at a level entry whose repetition level is at most <see cref="RepSlot"/> and whose definition level
+/// is at least <see cref="DefSlot"/>; the slot is non-null when the definition level reaches <see cref="DefPresent"/>.
+/// </summary>
+internal sealed class ColumnNode
+{
+    public required Field Field { get; set; }
+
+    public required NodeKind Kind { get; init; }
+
+    public required string Path { get; init; }
+
+    public int DefSlot { get; set; }
+
+    public int DefPresent { get; set; }
+
+    public int RepSlot { get; set; }
+
+    public ColumnNode? Element { get; set; }
+
+    public ColumnNode[] Children { get; set; } = [];
+
+    public LeafColumn? Leaf { get; set; }
+
+    /// <summary>The index of the first leaf column under this node, whose levels describe the node's slots.</summary>
+    public int FirstLeaf { get; set; }
+
+    public bool Nullable => DefPresent > DefSlot;
+}
+
+internal sealed class LeafColumn
+{
+    public required int Index { get; init; }
+
+    public required string[] PathInSchema { get; init; }
+
+    public required string DottedPath { get; init; }
+
+    public required int PhysicalType { get; init; }
+
+    public required int TypeLength { get; init; }
+
+    public required int MaxDef { get; init; }
+
+    public required int MaxRep { get; init; }
+
+    public required LeafKind Kind { get; set; }
+
+    public required StatsOrder Order { get; init; }
+
+    public required ColumnNode Node { get; init; }
+
+    /// <summary>Bytes per value of a fixed-width physical type in PLAIN encoding; 0 for BOOLEAN and BYTE_ARRAY.</summary>
+    public int FixedWidth => PhysicalType switch
+    {
+        Parquet.PhysicalType.Int32 or Parquet.PhysicalType.Float => 4,
+        Parquet.PhysicalType.Int64 or Parquet.PhysicalType.Double => 8,
+        Parquet.PhysicalType.Int96 => 12,
+        Parquet.PhysicalType.FixedLenByteArray => TypeLength,
+        _ => 0,
+    };
+}
+
+/// <summary>Maps Arrow schemas to Parquet schemas (writing) and back (reading).</summary>
+internal static class ParquetSchema
+{
+    public const string ArrowSchemaKey = "ARROW:schema";
+    private const int MaxLevel = 250;
+
+    // ---------------------------------------------------------------- Arrow -> Parquet
+
+    public static (List<SchemaElement> Elements, ColumnNode[] Roots, List<LeafColumn> Leaves) FromArrow(Schema schema)
+    {
+        var elements = new List<SchemaElement> { new() { Name = "schema", NumChildren = schema.Fields.Count } };
+        var leaves = new List<LeafColumn>();
+        var roots = new ColumnNode[schema.Fields.Count];
+        for (var i = 0; i < roots.Length; i++)
+        {
+            roots[i] = FromArrowField(schema.Fields[i], [], 0, 0, elements, leaves);
+        }
+
+        return (elements, roots, leaves);
+    }
+
+    private static ColumnNode FromArrowField(Field field, string[] parentPath, int defSlot, int repSlot, List<SchemaElement> elements, List<LeafColumn> leaves)
+    {
+        string[] path = [.. parentPath, field.Name];
+        var dotted = string.Join('.', path);
+        var repetition = field.IsNullable ? Repetition.Optional : Repetition.Required;
+        var defPresent = defSlot + (field.IsNullable ? 1 : 0);
+        if (defPresent + 1 > MaxLevel)
+        {
+            throw new ArgumentException($"Column '{dotted}' nests too deeply for Parquet levels.");
+        }
+
+        var firstLeaf = leaves.Count;
+        switch (field.Dictionary is null ? field.Type : null)
+        {
+            case StructType st:
+            {
+                if (st.Fields.Count == 0)
+                {
+                    throw new ArgumentException($"Column '{dotted}' is a struct without fields, which Parquet cannot store.");
+                }
+
+                elements.Add(new SchemaElement { Name = field.Name, RepetitionType = repetition, NumChildren = st.Fields.Count });
+                var node = new ColumnNode { Field = field, Kind = NodeKind.Struct, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, FirstLeaf = firstLeaf };
+                node.Children = new ColumnNode[st.Fields.Count];
+                for (var i = 0; i < st.Fields.Count; i++)
+                {
+                    node.Children[i] = FromArrowField(st.Fields[i], path, defPresent, repSlot, elements, leaves);
+                }
+
+                return node;
+            }
+
+            case ListType list:
+            {
+                elements.Add(new SchemaElement
+                {
+                    Name = field.Name,
+                    RepetitionType = repetition,
+                    NumChildren = 1,
+                    ConvertedType = ConvertedType.List,
+                    LogicalType = new LogicalTypeInfo(LogicalKind.List),
+                });
+                elements.Add(new SchemaElement { Name = "list", RepetitionType = Repetition.Repeated, NumChildren = 1 });
+                var node = new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, FirstLeaf = firstLeaf };
+                var elementField = new Field("element", list.ValueField.Type, list.ValueField.IsNullable, list.ValueField.Metadata, list.ValueField.Dictionary);
+                node.Element = FromArrowField(elementField, [.. path, "list"], defPresent + 1, repSlot + 1, elements, leaves);
+                node.Element.Field = list.ValueField;
+                return node;
+            }
+
+            default:
+            {
+                var element = LeafElement(field, dotted, out var kind, out var order);
+                element.Name = field.Name;
+                element.RepetitionType = repetition;
+                elements.Add(element);
+                var node = new ColumnNode { Field = field, Kind = NodeKind.Leaf, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, FirstLeaf = firstLeaf };
+                node.Leaf = new LeafColumn
+                {
+                    Index = leaves.Count,
+                    PathInSchema = path,
+                    DottedPath = dotted,
+                    PhysicalType = element.Type!.Value,
+                    TypeLength = element.TypeLength ?? 0,
+                    MaxDef = defPresent,
+                    MaxRep = repSlot,
+                    Kind = kind,
+                    Order = order,
+                    Node = node,
+                };
+                leaves.Add(node.Leaf);
+                return node;
+            }
+        }
+    }
+
+    private static SchemaElement LeafElement(Field field, string path, out LeafKind kind, out StatsOrder order)
+    {
+        if (field.Dictionary is not null)
+        {
+            if (field.Type is not (Utf8Type or BinaryType))
+            {
+                throw new ArgumentException($"Column '{path}': only dictionaries of utf8 or binary values can be written to Parquet, not {field.Type}.");
+            }
+
+            kind = LeafKind.DictionaryBinary;
+            order = StatsOrder.UnsignedBytes;
+            return field.Type is Utf8Type
+                ? new SchemaElement { Type = PhysicalType.ByteArray, ConvertedType = ConvertedType.Enum, LogicalType = new LogicalTypeInfo(LogicalKind.Enum) }
+                : new SchemaElement { Type = PhysicalType.ByteArray };
+        }
+
+        switch (field.Type)
+        {
+            case BooleanType:
+                kind = LeafKind.Boolean;
+                order = StatsOrder.Boolean;
+                return new SchemaElement { Type = PhysicalType.Boolean };
+            case IntType it:
+            {
+                kind = (it.Width, it.IsSigned) switch
+                {
+                    (8, true) => LeafKind.Int8,
+                    (16, true) => LeafKind.Int16,
+                    (8, false) => LeafKind.UInt8,
+                    (16, false) => LeafKind.UInt16,
+                    (32, _) => LeafKind.Copy4,
+                    _ => LeafKind.Copy8,
+                };
+                var wide = it.Width == 64;
+                order = wide ? (it.IsSigned ? StatsOrder.Signed64 : StatsOrder.Unsigned64) : (it.IsSigned ? StatsOrder.Signed32 : StatsOrder.Unsigned32);
+                var element = new SchemaElement { Type = wide ? PhysicalType.Int64 : PhysicalType.Int32 };
+                if (!it.IsSigned || it.Width < 32)
+                {
+                    element.LogicalType = new LogicalTypeInfo(LogicalKind.Integer) { BitWidth = it.Width, IsSigned = it.IsSigned };
+                    element.ConvertedType = (it.Width, it.IsSigned) switch
+                    {
+                        (8, true) => ConvertedType.Int8,
+                        (16, true) => ConvertedType.Int16,
+                        (8, false) => ConvertedType.UInt8,
+                        (16, false) => ConvertedType.UInt16,
+                        (32, false) => ConvertedType.UInt32,
+                        _ => ConvertedType.UInt64,
+                    };
+                }
+
+                return element;
+            }
+
+            case FloatingPointType { Precision: FloatingPointPrecision.Single }:
+                kind = LeafKind.Copy4;
+                order = StatsOrder.Float;
+                return new SchemaElement { Type = PhysicalType.Float };
+            case FloatingPointType { Precision: FloatingPointPrecision.Double }:
+                kind = LeafKind.Copy8;
+                order = StatsOrder.Double;
+                return new SchemaElement { Type = PhysicalType.Double };
+            case Decimal128Type dec:
+            {
+                var logical = new LogicalTypeInfo(LogicalKind.Decimal) { Precision = dec.Precision, Scale = dec.Scale };
+                var element = new SchemaElement { ConvertedType = ConvertedType.Decimal, Precision = dec.Precision, Scale = dec.Scale, LogicalType = logical };
+                if (dec.Precision <= 9)
+                {
+                    kind = LeafKind.DecimalInt32;
+                    order = StatsOrder.Signed32;
+                    element.Type = PhysicalType.Int32;
+                }
+                else if (dec.Precision <= 18)
+                {
+                    kind = LeafKind.DecimalInt64;
+                    order = StatsOrder.Signed64;
+                    element.Type = PhysicalType.Int64;
+                }
+                else
+                {
+                    kind = LeafKind.DecimalFixed;
+                    order = StatsOrder.SignedBigEndian;
+                    element.Type = PhysicalType.FixedLenByteArray;
+                    element.TypeLength = DecimalBytes(dec.Precision);
+                }
+
+                return element;
+            }
+
+            case Utf8Type:
+                kind = LeafKind.Binary;
+                order = StatsOrder.UnsignedBytes;
+                return new SchemaElement { Type = PhysicalType.ByteArray, ConvertedType = ConvertedType.Utf8, LogicalType = new LogicalTypeInfo(LogicalKind.String) };
+            case BinaryType:
+                kind = LeafKind.Binary;
+                order = StatsOrder.UnsignedBytes;
+                return new SchemaElement { Type = PhysicalType.ByteArray };
+            case FixedSizeBinaryType fsb:
+                kind = LeafKind.FixedBinary;
+                order = StatsOrder.UnsignedBytes;
+                return fsb.ByteWidth == 16 && field.ExtensionName == "arrow.uuid"
+                    ? new SchemaElement { Type = PhysicalType.FixedLenByteArray, TypeLength = 16, LogicalType = new LogicalTypeInfo(LogicalKind.Uuid) }
+                    : new SchemaElement { Type = PhysicalType.FixedLenByteArray, TypeLength = fsb.ByteWidth };
+            case DateType { Unit: DateUnit.Day }:
+                kind = LeafKind.Copy4;
+                order = StatsOrder.Signed32;
+                return new SchemaElement { Type = PhysicalType.Int32, ConvertedType = ConvertedType.Date, LogicalType = new LogicalTypeInfo(LogicalKind.Date) };
+            case TimeType { Unit: not TimeUnit.Second } time:
+            {
+                var unit = UnitId(time.Unit);
+                kind = time.Unit == TimeUnit.Millisecond ? LeafKind.Copy4 : LeafKind.Copy8;
+                order = time.Unit == TimeUnit.Millisecond ? StatsOrder.Signed32 : StatsOrder.Signed64;
+                return new SchemaElement
+                {
+                    Type = time.Unit == TimeUnit.Millisecond ? PhysicalType.Int32 : PhysicalType.Int64,
+                    ConvertedType = time.Unit switch
+                    {
+                        TimeUnit.Millisecond => ConvertedType.TimeMillis,
+                        TimeUnit.Microsecond => ConvertedType.TimeMicros,
+                        _ => null,
+                    },
+                    LogicalType = new LogicalTypeInfo(LogicalKind.Time) { IsAdjustedToUtc = false, Unit = unit },
+                };
+            }
+
+            case TimestampType { Unit: not TimeUnit.Second } ts:
+            {
+                kind = LeafKind.Copy8;
+                order = StatsOrder.Signed64;
+                var utc = ts.Timezone is not null;
+                return new SchemaElement
+                {
+                    Type = PhysicalType.Int64,
+                    ConvertedType = (ts.Unit, utc) switch
+                    {
+                        (TimeUnit.Millisecond, true) => ConvertedType.TimestampMillis,
+                        (TimeUnit.Microsecond, true) => ConvertedType.TimestampMicros,
+                        _ => null,
+                    },
+                    LogicalType = new LogicalTypeInfo(LogicalKind.Timestamp) { IsAdjustedToUtc = utc, Unit = UnitId(ts.Unit) },
+                };
+            }
+
+            case DurationType:
+                kind = LeafKind.Copy8;
+                order = StatsOrder.Signed64;
+                return new SchemaElement { Type = PhysicalType.Int64 };
+            default:
+                throw new ArgumentException($"Column '{path}' has Arrow type {field.Type}, which Bulwark does not write to Parquet.");
+        }
+    }
+
+    /// <summary>The fewest bytes whose two's complement range holds every unscaled value of this precision.</summary>
+    public static int DecimalBytes(int precision)
+    {
+        var max = System.Numerics.BigInteger.Pow(10, precision) - 1;
+        var bytes = 1;
+        while (System.Numerics.BigInteger.Pow(2, (8 * bytes) - 1) <= max)
+        {
+            bytes++;
+        }
+
+        return bytes;
+    }
+
+    private static int UnitId(TimeUnit unit) => unit switch
+    {
+        TimeUnit.Millisecond => 1,
+        TimeUnit.Microsecond => 2,
+        _ => 3,
+    };
+
+    // ---------------------------------------------------------------- Parquet -> Arrow
+
+    /// <summary>
+    /// Builds the Arrow view of a file's schema. <paramref name="hint"/> (the decoded <c>ARROW:schema</c>) restores exact
+    /// Arrow types where it agrees with the Parquet columns; a hint that disagrees anywhere is ignored as a whole.
+    /// </summary>
+    public static (Schema Schema, ColumnNode[] Roots, List<LeafColumn> Leaves) FromParquet(List<SchemaElement> elements, Schema? hint, ParquetLocation location, ParquetReadOptions options)
+    {
+        if (elements.Count == 0)
+        {
+            throw location.Error("the schema is empty");
+        }
+
+        var position = 1;
+        var rootChildren = elements[0].NumChildren ?? 0;
+        if (rootChildren < 0 || rootChildren > elements.Count - 1)
+        {
+            throw location.Error($"the schema root declares {rootChildren} children but only {elements.Count - 1} elements follow");
+        }
+
+        var leaves = new List<LeafColumn>();
+        var roots = new ColumnNode[rootChildren];
+        for (var i = 0; i < rootChildren; i++)
+        {
+            roots[i] = ReadNode(elements, ref position, [], 0, 0, 1, leaves, location, options);
+        }
+
+        if (position != elements.Count)
+        {
+            throw location.Error($"the schema has {elements.Count - position} elements that belong to no column");
+        }
+
+        if (leaves.Count == 0)
+        {
+            throw location.Error("the schema has no columns");
+        }
+
+        var fields = roots.Select(r => r.Field).ToArray();
+        if (hint is not null && hint.Fields.Count == roots.Length && roots.Select((r, i) => HintMatches(hint.Fields[i], r)).All(m => m))
+        {
+            for (var i = 0; i < roots.Length; i++)
+            {
+                ApplyHint(hint.Fields[i], roots[i]);
+            }
+
+            fields = roots.Select(r => r.Field).ToArray();
+            return (new Schema(fields, hint.Metadata), roots, leaves);
+        }
+
+        return (new Schema(fields), roots, leaves);
+    }
+
+    private static ColumnNode ReadNode(List<SchemaElement> elements, ref int position, string[] parentPath, int defSlot, int repSlot, int depth, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
+    {
+        if (depth > options.MaxDepth)
+        {
+            throw location.Error($"the schema nests deeper than the limit of {options.MaxDepth}");
+        }
+
+        if (position >= elements.Count)
+        {
+            throw location.Error("the schema ends before all declared children");
+        }
+
+        var e = elements[position++];
+        string[] path = [.. parentPath, e.Name];
+        var dotted = string.Join('.', path);
+        var repetition = e.RepetitionType ?? Repetition.Required;
+        if (repetition is < 0 or > 2)
+        {
+            throw location.Error($"schema element '{dotted}' has unknown repetition {repetition}");
+        }
+
+        if (repetition == Repetition.Repeated)
+        {
+            // A repeated field outside a LIST group is a required list of required elements.
+            var elementNode = ReadRepeatedAsElement(e, elements, ref position, path, defSlot + 1, repSlot + 1, depth, leaves, location, options);
+            var listField = new Field(e.Name, new ListType(elementNode.Field), nullable: false);
+            return CheckLevels(new ColumnNode { Field = listField, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defSlot, RepSlot = repSlot, Element = elementNode, FirstLeaf = elementNode.FirstLeaf }, location);
+        }
+
+        var nullable = repetition == Repetition.Optional;
+        var defPresent = defSlot + (nullable ? 1 : 0);
+        var children = e.NumChildren ?? 0;
+        if (e.Type is null && children == 0 && e.NumChildren is not null)
+        {
+            throw location.Error($"group '{dotted}' has no children");
+        }
+
+        if (e.NumChildren is null || e.Type is not null && children == 0)
+        {
+            return ReadLeaf(e, path, dotted, defSlot, defPresent, repSlot, nullable, leaves, location);
+        }
+
+        if (children < 0 || children > elements.Count - position)
+        {
+            throw location.Error($"group '{dotted}' declares {children} children but only {elements.Count - position} elements follow");
+        }
+
+        var isList = e.LogicalType?.Kind == LogicalKind.List || (e.LogicalType is null && e.ConvertedType == ConvertedType.List);
+        var isMap = e.LogicalType?.Kind == LogicalKind.Map || (e.LogicalType is null && e.ConvertedType is ConvertedType.Map or ConvertedType.MapKeyValue);
+        if (isMap)
+        {
+            throw location.Error($"column '{dotted}' is a MAP, which Bulwark does not read");
+        }
+
+        if (isList)
+        {
+            if (children != 1)
+            {
+                throw location.Error($"LIST group '{dotted}' has {children} children; it must have one repeated child");
+            }
+
+            var repeated = elements[position];
+            if (repeated.RepetitionType != Repetition.Repeated)
+            {
+                throw location.Error($"the child of LIST group '{dotted}' is not repeated");
+            }
+
+            position++;
+            var repeatedPath = (string[])[.. path, repeated.Name];
+            ColumnNode elementNode;
+            var threeLevel = repeated.Type is null && repeated.NumChildren == 1 && repeated.Name != "array" && repeated.Name != e.Name + "_tuple";
+            if (threeLevel)
+            {
+                elementNode = ReadNode(elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 2, leaves, location, options);
+            }
+            else
+            {
+                elementNode = ReadRepeatedAsElement(repeated, elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 1, leaves, location, options);
+            }
+
+            var field = new Field(e.Name, new ListType(elementNode.Field), nullable);
+            return CheckLevels(new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Element = elementNode, FirstLeaf = elementNode.FirstLeaf }, location);
+        }
+
+        var firstLeaf = leaves.Count;
+        var nodes = new ColumnNode[children];
+        for (var i = 0; i < children; i++)
+        {
+            nodes[i] = ReadNode(elements, ref position, path, defPresent, repSlot, depth + 1, leaves, location, options);
+        }
+
+        var structField = new Field(e.Name, new StructType(nodes.Select(n => n.Field).ToArray()), nullable);
+        return CheckLevels(new ColumnNode { Field = structField, Kind = NodeKind.Struct, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Children = nodes, FirstLeaf = firstLeaf }, location);
+    }
+
+    /// <summary>The repeated element of a two-level list: it exists at <paramref name="defSlot"/> and is itself required.</summary>
+    private static ColumnNode ReadRepeatedAsElement(SchemaElement e, List<SchemaElement> elements, ref int position, string[] path, int defSlot, int repSlot, int depth, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
+    {
+        var dotted = string.Join('.', path);
+        if (e.NumChildren is null || e.Type is not null && (e.NumChildren ?? 0) == 0)
+        {
+            return ReadLeaf(e, path, dotted, defSlot, defSlot, repSlot, false, leaves, location);
+        }
+
+        var children = e.NumChildren ?? 0;
+        if (children <= 0 || children > elements.Count - position)
+        {
+            throw location.Error($"group '{dotted}' declares {children} children but {elements.Count - position} elements follow");
+        }
+
+        var firstLeaf = leaves.Count;
+        var nodes = new ColumnNode[children];
+        for (var i = 0; i < children; i++)
+        {
+            nodes[i] = ReadNode(elements, ref position, path, defSlot, repSlot, depth + 1, leaves, location, options);
+        }
+
+        var field = new Field(e.Name, new StructType(nodes.Select(n => n.Field).ToArray()), false);
+        return CheckLevels(new ColumnNode { Field = field, Kind = NodeKind.Struct, Path = dotted, DefSlot = defSlot, DefPresent = defSlot, RepSlot = repSlot, Children = nodes, FirstLeaf = firstLeaf }, location);
+    }
+
+    private static ColumnNode CheckLevels(ColumnNode node, ParquetLocation location) =>
+        node.DefPresent + 1 > MaxLevel || node.RepSlot + 1 > MaxLevel ? throw location.Error($"column '{node.Path}' nests too deeply") : node;
+
+    private static ColumnNode ReadLeaf(SchemaElement e, string[] path, string dotted, int defSlot, int defPresent, int repSlot, bool nullable, List<LeafColumn> leaves, ParquetLocation location)
+    {
+        if (e.Type is not { } physical || physical is < 0 or > 7)
+        {
+            throw location.Error($"leaf '{dotted}' has no known physical type");
+        }
+
+        var typeLength = e.TypeLength ?? 0;
+        if (physical == PhysicalType.FixedLenByteArray && typeLength is < 1 or > 1024 * 1024)
+        {
+            throw location.Error($"FIXED_LEN_BYTE_ARRAY leaf '{dotted}' has type_length {typeLength}");
+        }
+
+        var (type, metadata, order) = NaturalType(e, physical, typeLength, dotted, location);
+        var field = new Field(e.Name, type, nullable, metadata);
+        var kind = LeafKindFor(field, physical, typeLength)
+            ?? throw location.Error($"leaf '{dotted}' of {PhysicalType.Name(physical)} cannot be read as {type}");
+        var node = new ColumnNode { Field = field, Kind = NodeKind.Leaf, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, FirstLeaf = leaves.Count };
+        node.Leaf = new LeafColumn
+        {
+            Index = leaves.Count,
+            PathInSchema = path,
+            DottedPath = dotted,
+            PhysicalType = physical,
+            TypeLength = typeLength,
+            MaxDef = defPresent,
+            MaxRep = repSlot,
+            Kind = kind,
+            Order = order,
+            Node = node,
+        };
+        leaves.Add(node.Leaf);
+        return CheckLevels(node, location);
+    }
+
+    private static (ArrowType Type, KeyValuePair<string, string>[]? Metadata, StatsOrder Order) NaturalType(SchemaElement e, int physical, int typeLength, string path, ParquetLocation location)
+    {
+        var logical = e.LogicalType;
+        var converted = logical is null ? e.ConvertedType : null;
+        if (logical?.Kind == LogicalKind.Decimal || converted == ConvertedType.Decimal)
+        {
+            var precision = logical?.Precision ?? e.Precision ?? 0;
+            var scale = logical?.Scale ?? e.Scale ?? 0;
+            if (precision is < 1 or > Decimal128Type.MaxPrecision || scale < 0 || scale > precision)
+            {
+                throw location.Error($"DECIMAL leaf '{path}' has precision {precision} and scale {scale}; Bulwark reads precision 1..38");
+            }
+
+            var ok = physical switch
+            {
+                PhysicalType.Int32 => precision <= 9,
+                PhysicalType.Int64 => precision <= 18,
+                PhysicalType.FixedLenByteArray => typeLength <= 16,
+                PhysicalType.ByteArray => true,
+                _ => false,
+            };
+            if (!ok)
+            {
+                throw location.Error($"DECIMAL({precision}, {scale}) cannot be stored in {PhysicalType.Name(physical)}");
+            }
+
+            var order = physical switch
+            {
+                PhysicalType.Int32 => StatsOrder.Signed32,
+                PhysicalType.Int64 => StatsOrder.Signed64,
+                _ => StatsOrder.SignedBigEndian,
+            };
+            return (new Decimal128Type(precision, scale), null, order);
+        }
+
+        switch (physical)
+        {
+            case PhysicalType.Boolean:
+                return (BooleanType.Default, null, StatsOrder.Boolean);
+            case PhysicalType.Int32:
+                if (logical?.Kind == LogicalKind.Integer)
+                {
+                    return logical.BitWidth <= 32
+                        ? (new IntType(logical.BitWidth, logical.IsSigned), null, logical.IsSigned ? StatsOrder.Signed32 : StatsOrder.Unsigned32)
+                        : throw location.Error($"INT32 leaf '{path}' is annotated INTEGER({logical.BitWidth})");
+                }
+
+                if (logical?.Kind == LogicalKind.Date || converted == ConvertedType.Date)
+                {
+                    return (DateType.Date32, null, StatsOrder.Signed32);
+                }
+
+                if ((logical?.Kind == LogicalKind.Time && logical.Unit == 1) || converted == ConvertedType.TimeMillis)
+                {
+                    return (new TimeType(TimeUnit.Millisecond), null, StatsOrder.Signed32);
+                }
+
+                return converted switch
+                {
+                    ConvertedType.Int8 => (IntType.Int8, null, StatsOrder.Signed32),
+                    ConvertedType.Int16 => (IntType.Int16, null, StatsOrder.Signed32),
+                    ConvertedType.UInt8 => (IntType.UInt8, null, StatsOrder.Unsigned32),
+                    ConvertedType.UInt16 => (IntType.UInt16, null, StatsOrder.Unsigned32),
+                    ConvertedType.UInt32 => (IntType.UInt32, null, StatsOrder.Unsigned32),
+                    _ => (IntType.Int32, null, StatsOrder.Signed32),
+                };
+            case PhysicalType.Int64:
+                if (logical?.Kind == LogicalKind.Integer)
+                {
+                    return (new IntType(logical.BitWidth, logical.IsSigned), null, logical.IsSigned ? StatsOrder.Signed64 : StatsOrder.Unsigned64);
+                }
+
+                if (logical?.Kind == LogicalKind.Timestamp)
+                {
+                    return (new TimestampType(ToUnit(logical.Unit), logical.IsAdjustedToUtc ? "UTC" : null), null, StatsOrder.Signed64);
+                }
+
+                if (logical?.Kind == LogicalKind.Time && logical.Unit != 1)
+                {
+                    return (new TimeType(ToUnit(logical.Unit)), null, StatsOrder.Signed64);
+                }
+
+                return converted switch
+                {
+                    ConvertedType.TimestampMillis => (new TimestampType(TimeUnit.Millisecond, "UTC"), null, StatsOrder.Signed64),
+                    ConvertedType.TimestampMicros => (TimestampType.MicrosecondUtc, null, StatsOrder.Signed64),
+                    ConvertedType.TimeMicros => (TimeType.Time64Microsecond, null, StatsOrder.Signed64),
+                    ConvertedType.UInt64 => (IntType.UInt64, null, StatsOrder.Unsigned64),
+                    _ => (IntType.Int64, null, StatsOrder.Signed64),
+                };
+            case PhysicalType.Float:
+                return (FloatingPointType.Float32, null, StatsOrder.Float);
+            case PhysicalType.Double:
+                return (FloatingPointType.Float64, null, StatsOrder.Double);
+            case PhysicalType.ByteArray:
+            {
+                var text = logical?.Kind is LogicalKind.String or LogicalKind.Enum or LogicalKind.Json
+                    || converted is ConvertedType.Utf8 or ConvertedType.Enum or ConvertedType.Json;
+                return (text ? Utf8Type.Default : BinaryType.Default, null, StatsOrder.UnsignedBytes);
+            }
+
+            case PhysicalType.FixedLenByteArray:
+                return logical?.Kind == LogicalKind.Uuid && typeLength == 16
+                    ? (new FixedSizeBinaryType(16), [new KeyValuePair<string, string>(Field.ExtensionNameKey, "arrow.uuid")], StatsOrder.UnsignedBytes)
+                    : (new FixedSizeBinaryType(typeLength), null, StatsOrder.UnsignedBytes);
+            default:
+                throw location.Error($"leaf '{path}' is INT96, which Bulwark does not read");
+        }
+    }
+
+    private static TimeUnit ToUnit(int unit) => unit switch
+    {
+        1 => TimeUnit.Millisecond,
+        2 => TimeUnit.Microsecond,
+        _ => TimeUnit.Nanosecond,
+    };
+
+    /// <summary>How an Arrow field of this type is read from or written to a physical column, or null when it cannot be.</summary>
+    public static LeafKind? LeafKindFor(Field field, int physical, int typeLength)
+    {
+        if (field.Dictionary is not null)
+        {
+            return field.Type is Utf8Type or BinaryType && physical == PhysicalType.ByteArray ? LeafKind.DictionaryBinary : null;
+        }
+
+        return (field.Type, physical) switch
+        {
+            (BooleanType, PhysicalType.Boolean) => LeafKind.Boolean,
+            (IntType { Width: 8, IsSigned: true }, PhysicalType.Int32) => LeafKind.Int8,
+            (IntType { Width: 16, IsSigned: true }, PhysicalType.Int32) => LeafKind.Int16,
+            (IntType { Width: 8 }, PhysicalType.Int32) => LeafKind.UInt8,
+            (IntType { Width: 16 }, PhysicalType.Int32) => LeafKind.UInt16,
+            (IntType { Width: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
+            (IntType { Width: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
+            (FloatingPointType { Precision: FloatingPointPrecision.Single }, PhysicalType.Float) => LeafKind.Copy4,
+            (FloatingPointType { Precision: FloatingPointPrecision.Double }, PhysicalType.Double) => LeafKind.Copy8,
+            (Decimal128Type, PhysicalType.Int32) => LeafKind.DecimalInt32,
+            (Decimal128Type, PhysicalType.Int64) => LeafKind.DecimalInt64,
+            (Decimal128Type, PhysicalType.FixedLenByteArray) when typeLength <= 16 => LeafKind.DecimalFixed,
+            (Decimal128Type, PhysicalType.ByteArray) => LeafKind.DecimalBinary,
+            (Utf8Type or BinaryType, PhysicalType.ByteArray) => LeafKind.Binary,
+            (FixedSizeBinaryType fsb, PhysicalType.FixedLenByteArray) when fsb.ByteWidth == typeLength => LeafKind.FixedBinary,
+            (DateType { Unit: DateUnit.Day }, PhysicalType.Int32) => LeafKind.Copy4,
+            (TimeType { BitWidth: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
+            (TimeType { BitWidth: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
+            (TimestampType, PhysicalType.Int64) => LeafKind.Copy8,
+            (DurationType, PhysicalType.Int64) => LeafKind.Copy8,
+            _ => null,
+        };
+    }
+
+    private static bool HintMatches(Field hint, ColumnNode node)
+    {
+        var natural = node.Field;
+        if (hint.Name != natural.Name || hint.IsNullable != natural.IsNullable)
+        {
+            return false;
+        }
+
+        switch (node.Kind)
+        {
+            case NodeKind.List:
+                return hint.Dictionary is null && hint.Type is ListType list && HintMatches(list.ValueField, node.Element!, ignoreName: true);
+            case NodeKind.Struct:
+                return hint.Dictionary is null && hint.Type is StructType st && st.Fields.Count == node.Children.Length
+                    && st.Fields.Select((f, i) => HintMatches(f, node.Children[i])).All(m => m);
+            default:
+            {
+                var leaf = node.Leaf!;
+                if (LeafKindFor(hint, leaf.PhysicalType, leaf.TypeLength) is null)
+                {
+                    return false;
+                }
+
+                if (hint.Dictionary is not null)
+                {
+                    return natural.Type is Utf8Type or BinaryType && hint.Type == natural.Type;
+                }
+
+                return (hint.Type, natural.Type) switch
+                {
+                    (DurationType, IntType { Width: 64, IsSigned: true }) => true,
+                    (TimestampType h, TimestampType n) => h.Unit == n.Unit,
+                    (Utf8Type, BinaryType) => true,
+                    var (h, n) => h == n,
+                };
+            }
+        }
+    }
+
+    private static bool HintMatches(Field hint, ColumnNode node, bool ignoreName) =>
+        ignoreName ? HintMatches(new Field(node.Field.Name, hint.Type, hint.IsNullable, hint.Metadata, hint.Dictionary), node) : HintMatches(hint, node);
+
+    private static void ApplyHint(Field hint, ColumnNode node)
+    {
+        switch (node.Kind)
+        {
+            case NodeKind.List:
+                ApplyHint(((ListType)hint.Type).ValueField, node.Element!);
+                break;
+            case NodeKind.Struct:
+                var st = (StructType)hint.Type;
+                for (var i = 0; i < node.Children.Length; i++)
+                {
+                    ApplyHint(st.Fields[i], node.Children[i]);
+                }
+
+                break;
+            default:
+                node.Leaf!.Kind = LeafKindFor(hint, node.Leaf.PhysicalType, node.Leaf.TypeLength)!.Value;
+                break;
+        }
+
+        node.Field = hint;
+    }
+}
