@@ -28,7 +28,7 @@ internal static class ArrayAssembler
         for (var p = 0; p < n; p++)
         {
             var d = hasDef ? def[p] : 0;
-            if ((!hasRep || rep[p] <= node.RepSlot) && d >= node.DefSlot)
+            if ((!hasRep || rep[p] <= node.RepSlot) && d >= node.SlotDef)
             {
                 slots++;
                 if (d < node.DefPresent)
@@ -49,7 +49,7 @@ internal static class ArrayAssembler
             for (var p = 0; p < n; p++)
             {
                 var d = hasDef ? def[p] : 0;
-                if ((!hasRep || rep[p] <= node.RepSlot) && d >= node.DefSlot)
+                if ((!hasRep || rep[p] <= node.RepSlot) && d >= node.SlotDef)
                 {
                     if (d >= node.DefPresent)
                     {
@@ -94,7 +94,7 @@ internal static class ArrayAssembler
                 {
                     var d = hasDef ? def[p] : 0;
                     var r = hasRep ? rep[p] : 0;
-                    if (r <= node.RepSlot && d >= node.DefSlot)
+                    if (r <= node.RepSlot && d >= node.SlotDef)
                     {
                         slot++;
                         offsets[slot] = elements;

@@ -62,6 +62,12 @@ internal sealed class ColumnNode
 
     public int RepSlot { get; set; }
 
+    /// <summary>
+    /// The definition level from which the node has an Arrow slot. A struct's children have a slot wherever the struct
+    /// has one (null under a null struct), so it is inherited from the struct; a list element's is where it exists.
+    /// </summary>
+    public int SlotDef { get; set; }
+
     public ColumnNode? Element { get; set; }
 
     public ColumnNode[] Children { get; set; } = [];
@@ -72,6 +78,17 @@ internal sealed class ColumnNode
     public int FirstLeaf { get; set; }
 
     public bool Nullable => DefPresent > DefSlot;
+
+    public void AssignSlots(int slotDef)
+    {
+        SlotDef = slotDef;
+        foreach (var child in Children)
+        {
+            child.AssignSlots(slotDef);
+        }
+
+        Element?.AssignSlots(Element.DefSlot);
+    }
 }
 
 internal sealed class LeafColumn
@@ -123,6 +140,7 @@ internal static class ParquetSchema
         for (var i = 0; i < roots.Length; i++)
         {
             roots[i] = FromArrowField(schema.Fields[i], [], 0, 0, elements, leaves);
+            roots[i].AssignSlots(0);
         }
 
         return (elements, roots, leaves);
@@ -400,6 +418,7 @@ internal static class ParquetSchema
         for (var i = 0; i < rootChildren; i++)
         {
             roots[i] = ReadNode(elements, ref position, [], 0, 0, 1, leaves, location, options);
+            roots[i].AssignSlots(0);
         }
 
         if (position != elements.Count)

@@ -281,6 +281,9 @@ internal static class Shredder
         return true;
     }
 
+    private static ArgumentOutOfRangeException DecimalOutOfRange(LeafColumn leaf, Int128 unscaled) =>
+        new("data", unscaled, $"Column '{leaf.DottedPath}': the unscaled decimal {unscaled} does not fit the column's precision.");
+
     private static void AppendValue(LeafColumn leaf, ArrayData data, int index, LeafBuffers buffers)
     {
         var values = buffers.Values;
@@ -311,15 +314,31 @@ internal static class Shredder
                 values.Write(data.Buffers[1].Span.Slice(index * leaf.TypeLength, leaf.TypeLength));
                 break;
             case LeafKind.DecimalInt32:
-                values.Write((int)BinaryPrimitives.ReadInt128LittleEndian(data.Buffers[1].Span[(index * 16)..]));
+            {
+                var unscaled = BinaryPrimitives.ReadInt128LittleEndian(data.Buffers[1].Span[(index * 16)..]);
+                values.Write(unscaled >= int.MinValue && unscaled <= int.MaxValue ? (int)unscaled : throw DecimalOutOfRange(leaf, unscaled));
                 break;
+            }
+
             case LeafKind.DecimalInt64:
-                values.Write((long)BinaryPrimitives.ReadInt128LittleEndian(data.Buffers[1].Span[(index * 16)..]));
+            {
+                var unscaled = BinaryPrimitives.ReadInt128LittleEndian(data.Buffers[1].Span[(index * 16)..]);
+                values.Write(unscaled >= long.MinValue && unscaled <= long.MaxValue ? (long)unscaled : throw DecimalOutOfRange(leaf, unscaled));
                 break;
+            }
+
             case LeafKind.DecimalFixed:
             {
                 Span<byte> big = stackalloc byte[16];
-                BinaryPrimitives.WriteInt128BigEndian(big, BinaryPrimitives.ReadInt128LittleEndian(data.Buffers[1].Span[(index * 16)..]));
+                var unscaled = BinaryPrimitives.ReadInt128LittleEndian(data.Buffers[1].Span[(index * 16)..]);
+                BinaryPrimitives.WriteInt128BigEndian(big, unscaled);
+                var dropped = big[..(16 - leaf.TypeLength)];
+                var sign = unscaled < 0 ? (byte)0xFF : (byte)0;
+                if (dropped.IndexOfAnyExcept(sign) >= 0 || (leaf.TypeLength < 16 && (big[16 - leaf.TypeLength] & 0x80) != (sign & 0x80)))
+                {
+                    throw DecimalOutOfRange(leaf, unscaled);
+                }
+
                 values.Write(big[(16 - leaf.TypeLength)..]);
                 break;
             }

@@ -1,0 +1,99 @@
+using Bulwark.Arrow;
+using Bulwark.Parquet;
+using Xunit;
+
+namespace Bulwark.Runtime.Tests.Parquet;
+
+public sealed class RoundTripTests
+{
+    public static TheoryData<bool, ParquetDataPageVersion, ParquetCompression, bool> Matrix()
+    {
+        var data = new TheoryData<bool, ParquetDataPageVersion, ParquetCompression, bool>();
+        foreach (var nullable in new[] { false, true })
+        {
+            foreach (var version in new[] { ParquetDataPageVersion.V1, ParquetDataPageVersion.V2 })
+            {
+                foreach (var codec in Enum.GetValues<ParquetCompression>())
+                {
+                    foreach (var dictionary in new[] { false, true })
+                    {
+                        data.Add(nullable, version, codec, dictionary);
+                    }
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task EveryTypeRoundTrips(bool nullable, ParquetDataPageVersion version, ParquetCompression codec, bool dictionary)
+    {
+        using var batch = AllTypes.Batch(500, nullable, seed: 7);
+        var options = new ParquetWriteOptions { DataPageVersion = version, Compression = codec, DictionaryEnabled = dictionary, PageSize = 512, RowGroupSize = 200 };
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], options);
+        var (schema, read) = await Pq.ReadAsync(bytes);
+        Assert.Equal(batch.Schema, schema);
+        Assert.Equal(3, read.Count);
+        Pq.AssertSameRows([batch], read);
+        foreach (var b in read)
+        {
+            b.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task EmptyFileAndEmptyBatchesRoundTrip()
+    {
+        using var batch = AllTypes.Batch(0, true, seed: 1);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var (schema, read) = await Pq.ReadAsync(bytes);
+        Assert.Equal(batch.Schema, schema);
+        Assert.Empty(read);
+    }
+
+    [Fact]
+    public async Task UniqueValuesFallBackToPlainAndRepeatedOnesUseTheDictionary()
+    {
+        using var unique = AllTypes.Batch(3000, false, seed: 3, repetitive: false);
+        var bytes = await Pq.WriteAsync(unique.Schema, [unique], new ParquetWriteOptions { DictionaryPageSizeLimit = 1024 });
+        var (_, read) = await Pq.ReadAsync(bytes);
+        Pq.AssertSameRows([unique], read);
+        var encodings = await ParquetInspect.EncodingsAsync(bytes);
+        Assert.DoesNotContain(8, encodings["str"]);
+        Assert.Contains(8, encodings["enum"]);
+
+        using var repeated = AllTypes.Batch(3000, false, seed: 3, repetitive: true);
+        bytes = await Pq.WriteAsync(repeated.Schema, [repeated]);
+        encodings = await ParquetInspect.EncodingsAsync(bytes);
+        Assert.Contains(8, encodings["str"]);
+        Assert.Contains(8, encodings["i32"]);
+        Assert.DoesNotContain(8, encodings["bool"]);
+    }
+
+    [Fact]
+    public async Task WithoutTheArrowSchemaTheParquetTypesAreDerived()
+    {
+        using var batch = AllTypes.Batch(50, true, seed: 5);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var stripped = ParquetInspect.WithoutArrowSchema(bytes);
+        var (schema, read) = await Pq.ReadAsync(stripped);
+        Assert.Equal(IntType.Int64, schema.Fields[schema.IndexOf("dur")].Type);
+        Assert.Equal(Utf8Type.Default, schema.Fields[schema.IndexOf("enum")].Type);
+        Assert.Null(schema.Fields[schema.IndexOf("enum")].Dictionary);
+        Assert.Equal("arrow.uuid", schema.Fields[schema.IndexOf("uuid")].ExtensionName);
+        Assert.Equal(TimestampType.MicrosecondUtc, schema.Fields[schema.IndexOf("ts")].Type);
+        Assert.Equal(new Decimal128Type(38, 10), schema.Fields[schema.IndexOf("d38")].Type);
+        Assert.Equal(IntType.UInt16, schema.Fields[schema.IndexOf("u16")].Type);
+        var items = Assert.IsType<ListType>(schema.Fields[schema.IndexOf("ints")].Type);
+        Assert.Equal("element", items.ValueField.Name);
+        Assert.Equal(batch.Length, read.Single().Length);
+        var enumColumn = Assert.IsType<StringArray>(read[0].Column("enum"));
+        var source = Assert.IsType<DictionaryArray>(batch.Column("enum"));
+        for (var i = 0; i < batch.Length; i++)
+        {
+            Assert.Equal(source.IsNull(i) ? null : ((StringArray)source.Dictionary).GetString(source.GetIndex(i)), enumColumn.GetString(i));
+        }
+    }
+}
