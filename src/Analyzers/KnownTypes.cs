@@ -24,6 +24,13 @@ internal static class KnownTypes
     public static readonly TypeName Unsafe = new("System.Runtime.CompilerServices.Unsafe");
     public static readonly TypeName BinaryPrimitives = new("System.Buffers.Binary.BinaryPrimitives");
 
+    public static readonly TypeName Span = new("System.Span`1");
+    public static readonly TypeName ReadOnlySpan = new("System.ReadOnlySpan`1");
+    public static readonly TypeName Memory = new("System.Memory`1");
+    public static readonly TypeName ReadOnlyMemory = new("System.ReadOnlyMemory`1");
+    public static readonly TypeName ArraySegment = new("System.ArraySegment`1");
+    public static readonly TypeName ReadOnlySequence = new("System.Buffers.ReadOnlySequence`1");
+
     public static readonly TypeName Task = new("System.Threading.Tasks.Task");
     public static readonly TypeName TaskOfT = new("System.Threading.Tasks.Task`1");
     public static readonly TypeName ValueTask = new("System.Threading.Tasks.ValueTask");
