@@ -4,18 +4,32 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Bulwark.Analyzers;
 
 /// <summary>
-/// Whether a set with failures dropped from it decides a deletion, within one method body. The set taints what is
-/// computed from it: locals initialised or assigned from an expression that reads it, the variable of a foreach over
-/// it, a collection filled (or pruned) with values read from it, and anything done under a condition that reads it,
-/// including the statements after an <c>if (keep.Contains(x)) continue;</c>. A deletion is decided by the set when its
-/// arguments or receiver are tainted or it runs under such a condition. This is a may-analysis over the operation
-/// tree, not a path-sensitive one: precise enough that a set used only for logging or metrics stays silent.
+/// Whether a set with failures dropped from it decides a deletion the dangerous way, within one method body.
+/// <para>
+/// Dropping a failure from a set makes the set smaller. That is harmless when the set says what to delete (a failed
+/// upload is simply not deleted yet) and destructive when it says what to keep (a manifest that failed to load protects
+/// nothing). So every value computed from the set carries a polarity: <see cref="Polarity.Keep"/> for the set itself
+/// and what is copied from it, <see cref="Polarity.Doomed"/> for what is computed by negating membership in it
+/// (<c>all.Except(keep)</c>, <c>Where(f =&gt; !keep.Contains(f))</c>, a list filled under <c>if (!keep.Contains(f))</c>).
+/// A deletion is reported when doomed values reach its arguments, or when a condition that runs it only for items
+/// outside the set guards it: <c>if (!keep.Contains(f))</c>, the statements after <c>if (keep.Contains(f)) continue;</c>,
+/// the else of <c>keep.Contains(f) ? ... : Delete(f)</c>, a foreach over doomed items, a callback run per doomed item.
+/// </para>
+/// This is a may-analysis over the operation tree, not a path-sensitive one.
 /// </summary>
 internal sealed class KeepSetFlow
 {
+    [Flags]
+    private enum Polarity
+    {
+        None = 0,
+        Keep = 1,
+        Doomed = 2,
+    }
+
     private readonly IOperation _root;
     private readonly IOperation? _seed;
-    private readonly HashSet<ILocalSymbol> _tainted = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ILocalSymbol, Polarity> _tainted = new(SymbolEqualityComparer.Default);
     private readonly List<IOperation> _flows;
 
     private KeepSetFlow(IOperation root, IReadOnlyList<IOperation> flows, IOperation? seed, IEnumerable<ILocalSymbol> seedLocals)
@@ -23,12 +37,13 @@ internal sealed class KeepSetFlow
         _root = root;
         _seed = seed;
         _flows = [.. flows];
-        _tainted.UnionWith(seedLocals);
+        foreach (var local in seedLocals)
+        {
+            _tainted[local] = Polarity.Keep;
+        }
     }
 
-    /// <summary>
-    /// The operations that can move taint into a local, gathered once per method and shared by every source in it.
-    /// </summary>
+    /// <summary>The operations that can move taint into a local, gathered once per method and shared by every source in it.</summary>
     public static List<IOperation> CollectFlows(IOperation root)
     {
         var flows = new List<IOperation>();
@@ -40,7 +55,7 @@ internal sealed class KeepSetFlow
                 case IAssignmentOperation { Target: ILocalReferenceOperation }:
                 case IAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true, Instance: ILocalReferenceOperation } }:
                 case IForEachLoopOperation:
-                case IInvocationOperation { Instance: ILocalReferenceOperation } invocation when IsMutator(invocation.TargetMethod.Name):
+                case IInvocationOperation { Instance: ILocalReferenceOperation } invocation when IsAdder(invocation.TargetMethod.Name) || IsRemover(invocation.TargetMethod.Name):
                     flows.Add(operation);
                     break;
             }
@@ -49,7 +64,7 @@ internal sealed class KeepSetFlow
         return flows;
     }
 
-    /// <summary>The first of <paramref name="deletions"/> that the set decides, or null.</summary>
+    /// <summary>The first of <paramref name="deletions"/> that runs for items the set does not hold, or null.</summary>
     public static IOperation? FindDecidedDeletion(
         IOperation root,
         IReadOnlyList<IOperation> flows,
@@ -61,7 +76,7 @@ internal sealed class KeepSetFlow
         flow.Propagate();
         foreach (var deletion in deletions)
         {
-            if (flow.Reads(deletion) || flow.IsGuarded(deletion))
+            if (((flow.Uses(deletion) | flow.Guards(deletion)) & Polarity.Doomed) != 0)
             {
                 return deletion;
             }
@@ -70,9 +85,15 @@ internal sealed class KeepSetFlow
         return null;
     }
 
-    private static bool IsMutator(string name) => name is
-        "Add" or "AddRange" or "UnionWith" or "TryAdd" or "Insert" or "InsertRange" or "Push" or "Enqueue" or "AddOrUpdate" or "GetOrAdd"
-        or "Remove" or "RemoveAll" or "RemoveWhere" or "RemoveAt" or "ExceptWith" or "IntersectWith" or "SymmetricExceptWith";
+    private static bool IsAdder(string name) => name is
+        "Add" or "AddRange" or "UnionWith" or "TryAdd" or "Insert" or "InsertRange" or "Push" or "Enqueue" or "AddOrUpdate" or "GetOrAdd";
+
+    // Taking the set's items out of something leaves what the set does not hold.
+    private static bool IsRemover(string name) => name is
+        "Remove" or "RemoveAll" or "RemoveWhere" or "RemoveRange" or "ExceptWith" or "SymmetricExceptWith" or "Except" or "ExceptBy";
+
+    private static Polarity Flip(Polarity polarity) =>
+        ((polarity & Polarity.Keep) != 0 ? Polarity.Doomed : Polarity.None) | ((polarity & Polarity.Doomed) != 0 ? Polarity.Keep : Polarity.None);
 
     private void Propagate()
     {
@@ -80,16 +101,22 @@ internal sealed class KeepSetFlow
         do
         {
             changed = false;
-            for (var i = _flows.Count - 1; i >= 0; i--)
+            foreach (var flow in _flows)
             {
-                var target = TaintedTarget(_flows[i]);
-                if (target is not null)
+                var (targets, polarity) = Transfer(flow);
+                if (polarity == Polarity.None)
                 {
-                    // Each flow can taint its targets only once, so the loop ends after at most one pass per flow.
-                    _flows.RemoveAt(i);
-                    foreach (var local in target)
+                    continue;
+                }
+
+                foreach (var local in targets)
+                {
+                    var before = _tainted.TryGetValue(local, out var existing) ? existing : Polarity.None;
+                    if ((before | polarity) != before)
                     {
-                        changed |= _tainted.Add(local);
+                        // Polarities only grow (two bits per local), so the loop ends.
+                        _tainted[local] = before | polarity;
+                        changed = true;
                     }
                 }
             }
@@ -97,84 +124,172 @@ internal sealed class KeepSetFlow
         while (changed);
     }
 
-    private IEnumerable<ILocalSymbol>? TaintedTarget(IOperation flow)
+    private (IEnumerable<ILocalSymbol> Targets, Polarity Polarity) Transfer(IOperation flow)
     {
         switch (flow)
         {
-            case IVariableDeclaratorOperation declarator:
-                return declarator.GetVariableInitializer() is { } initializer && (Reads(initializer.Value) || IsGuarded(declarator)) ? [declarator.Symbol] : null;
+            case IVariableDeclaratorOperation declarator when declarator.GetVariableInitializer() is { } initializer:
+                return ([declarator.Symbol], Uses(initializer.Value));
             case IAssignmentOperation { Target: ILocalReferenceOperation local } assignment:
-                return Reads(assignment.Value) || IsGuarded(assignment) ? [local.Local] : null;
+                return ([local.Local], Uses(assignment.Value) | Guards(assignment, local.Local));
             case IAssignmentOperation { Target: IPropertyReferenceOperation { Instance: ILocalReferenceOperation collection } indexer } assignment:
-                return Reads(assignment.Value) || indexer.Arguments.Any(Reads) || IsGuarded(assignment) ? [collection.Local] : null;
+                return ([collection.Local], Uses(assignment.Value) | indexer.Arguments.Aggregate(Polarity.None, (p, a) => p | Uses(a)) | Guards(assignment, collection.Local));
             case IForEachLoopOperation loop:
-                return Reads(loop.Collection) ? loop.Locals : null;
+                return (loop.Locals, Uses(loop.Collection));
             case IInvocationOperation { Instance: ILocalReferenceOperation collection } invocation:
-                return invocation.Arguments.Any(Reads) || IsGuarded(invocation) ? [collection.Local] : null;
+                // Uses() already flips the arguments of a remover; a guard is flipped here for the same reason. A guard
+                // on the collection itself (if (!seen.Contains(x)) seen.Add(x)) deduplicates, it does not negate.
+                var guard = Guards(invocation, collection.Local);
+                var polarity = invocation.Arguments.Aggregate(Polarity.None, (p, a) => p | Uses(a))
+                    | (IsRemover(invocation.TargetMethod.Name) ? Flip(guard) : guard);
+                return ([collection.Local], polarity);
             default:
-                return null;
+                return ([], Polarity.None);
         }
     }
 
-    private bool Reads(IOperation operation)
+    /// <summary>The polarities of the set-derived values that <paramref name="expression"/> reads, each seen through the negations between it and the expression.</summary>
+    private Polarity Uses(IOperation expression, ILocalSymbol? ignore = null)
     {
-        foreach (var descendant in operation.DescendantsAndSelf())
+        var result = Polarity.None;
+        foreach (var descendant in expression.DescendantsAndSelf())
         {
-            if (descendant == _seed || (descendant is ILocalReferenceOperation local && _tainted.Contains(local.Local)))
+            Polarity own;
+            if (descendant == _seed)
             {
-                return true;
+                own = Polarity.Keep;
+            }
+            else if (descendant is ILocalReferenceOperation local && _tainted.TryGetValue(local.Local, out var tainted)
+                && !SymbolEqualityComparer.Default.Equals(local.Local, ignore))
+            {
+                own = tainted;
+            }
+            else
+            {
+                continue;
+            }
+
+            result |= IsNegatedWithin(descendant, expression) ? Flip(own) : own;
+        }
+
+        return result;
+    }
+
+    /// <summary>An odd number of negations between <paramref name="leaf"/> and <paramref name="root"/>.</summary>
+    private static bool IsNegatedWithin(IOperation leaf, IOperation root)
+    {
+        var negated = false;
+        for (var current = leaf; current != root && current.Parent is { } parent; current = parent)
+        {
+            switch (parent)
+            {
+                case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not }:
+                    negated = !negated;
+                    break;
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals when IsConstant(Other(equals, current), false):
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.NotEquals } notEquals when IsConstant(Other(notEquals, current), true):
+                    negated = !negated;
+                    break;
+                case IIsPatternOperation { Pattern: IConstantPatternOperation constant } when current != constant && IsConstant(constant.Value, false):
+                case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation negatedConstant } } when IsConstant(negatedConstant.Value, true):
+                    negated = !negated;
+                    break;
+                case IArgumentOperation argument when argument.Parent is IInvocationOperation invocation
+                    && IsRemover(invocation.TargetMethod.Name)
+                    && !(invocation.TargetMethod.IsExtensionMethod && argument.Parameter?.Ordinal == 0):
+                    // all.Except(keep), doomed.ExceptWith(keep), all.RemoveWhere(keep.Contains); not keep.Except(other).
+                    negated = !negated;
+                    break;
             }
         }
 
-        return false;
+        return negated;
     }
 
-    /// <summary>Something that reads the set decides whether <paramref name="operation"/> runs, or with which items.</summary>
-    private bool IsGuarded(IOperation operation)
+    private static IOperation Other(IBinaryOperation binary, IOperation side) => binary.LeftOperand == side ? binary.RightOperand : binary.LeftOperand;
+
+    private static bool IsConstant(IOperation operation, bool value) =>
+        LoopShapes.Unwrap(operation).ConstantValue is { HasValue: true, Value: bool constant } && constant == value;
+
+    /// <summary>The polarities of the conditions under which <paramref name="operation"/> runs, or the items it runs for.</summary>
+    private Polarity Guards(IOperation operation, ILocalSymbol? ignore = null)
     {
+        var result = Polarity.None;
         for (var current = operation; current != _root && current.Parent is { } parent; current = parent)
         {
             switch (parent)
             {
-                case IConditionalOperation conditional when current != conditional.Condition && Reads(conditional.Condition):
-                case IWhileLoopOperation { Condition: { } condition } when current != condition && Reads(condition):
-                case IForLoopOperation { Condition: { } forCondition } when current != forCondition && Reads(forCondition):
-                case IForEachLoopOperation loop when current == loop.Body && Reads(loop.Collection):
-                case ISwitchOperation @switch when current != @switch.Value && Reads(@switch.Value):
-                    return true;
-                case IBlockOperation block when SkippedByEarlierCheck(block, current):
-                    return true;
-                case IInvocationOperation invocation when current is IArgumentOperation argument && IsCallback(argument)
-                    && ((invocation.Instance is { } instance && Reads(instance)) || invocation.Arguments.Any(a => a != argument && Reads(a))):
-                    // A lambda handed to a call that also receives the set (ForEach over it, Where by it) runs per its items.
-                    return true;
+                case IConditionalOperation conditional when current == conditional.WhenTrue:
+                    result |= Uses(conditional.Condition, ignore);
+                    break;
+                case IConditionalOperation conditional when current == conditional.WhenFalse:
+                    result |= Flip(Uses(conditional.Condition, ignore));
+                    break;
+                case IWhileLoopOperation { Condition: { } condition } loop when current == loop.Body:
+                    result |= Uses(condition, ignore);
+                    break;
+                case IForLoopOperation { Condition: { } forCondition } loop when current == loop.Body:
+                    result |= Uses(forCondition, ignore);
+                    break;
+                case IForEachLoopOperation loop when current == loop.Body:
+                    result |= Uses(loop.Collection, ignore);
+                    break;
+                case IBlockOperation block:
+                    result |= SkipChecksBefore(block, current, ignore);
+                    break;
+                case IInvocationOperation invocation when current is IArgumentOperation argument && IsCallback(argument):
+                    // A callback handed to a call that also receives the items (ForEach over them, Select over them) runs per item.
+                    if (invocation.Instance is { } instance)
+                    {
+                        result |= Uses(instance, ignore);
+                    }
+
+                    foreach (var other in invocation.Arguments)
+                    {
+                        if (other != argument)
+                        {
+                            result |= Uses(other, ignore);
+                        }
+                    }
+
+                    break;
                 case ILocalFunctionOperation:
                     // Its callers are elsewhere in the method; what decides them is not on this path.
-                    return false;
+                    return result;
             }
         }
 
-        return false;
+        return result;
     }
 
-    // if (keep.Contains(f)) continue;  File.Delete(f);
-    private bool SkippedByEarlierCheck(IBlockOperation block, IOperation statement)
+    // if (keep.Contains(f)) continue;  File.Delete(f);   -- the statements after run only when the condition is false.
+    private Polarity SkipChecksBefore(IBlockOperation block, IOperation statement, ILocalSymbol? ignore)
     {
+        var result = Polarity.None;
         foreach (var earlier in block.Operations)
         {
             if (earlier == statement)
             {
-                return false;
+                break;
             }
 
-            if (earlier is IConditionalOperation conditional && Reads(conditional.Condition)
-                && (Jumps(conditional.WhenTrue) || (conditional.WhenFalse is { } whenFalse && Jumps(whenFalse))))
+            if (earlier is not IConditionalOperation conditional)
             {
-                return true;
+                continue;
+            }
+
+            if (Jumps(conditional.WhenTrue))
+            {
+                result |= Flip(Uses(conditional.Condition, ignore));
+            }
+
+            if (conditional.WhenFalse is { } whenFalse && Jumps(whenFalse))
+            {
+                result |= Uses(conditional.Condition, ignore);
             }
         }
 
-        return false;
+        return result;
     }
 
     private static bool Jumps(IOperation operation) =>

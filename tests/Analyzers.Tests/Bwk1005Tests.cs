@@ -238,6 +238,25 @@ public sealed class Bwk1005Tests
         """));
 
     [Fact]
+    public Task Set_subtracted_from_the_candidates_by_ExceptWith_and_RemoveWhere() => VerifyAsync(InCollector("""
+            void Collect(string[] manifests, string[] files)
+            {
+                var keep = new HashSet<string>();
+                foreach (var directory in manifests)
+                {
+                    try { keep.UnionWith(ReadManifest(directory).Files); }
+                    [|catch (IOException) { }|]
+                }
+
+                var doomed = new HashSet<string>(files);
+                doomed.ExceptWith(keep);
+                var alsoDoomed = files.ToHashSet();
+                alsoDoomed.RemoveWhere(keep.Contains);
+                foreach (var file in doomed.Concat(alsoDoomed)) File.Delete(file);
+            }
+        """));
+
+    [Fact]
     public async Task Message_names_the_construct_and_the_method()
     {
         var diagnostic = Assert.Single(await AnalyzerHarness.GetDiagnosticsAsync(InCollector("""
@@ -462,4 +481,29 @@ public sealed class Bwk1005Tests
                 _logger.LogInformation("{Count} files deleted", deleted.Count);
             }
         """));
+
+    [Fact]
+    public Task Filtered_set_that_says_what_to_delete_is_the_safe_direction() => VerifyAsync(InCollector("""
+            void DeleteUploaded(string[] manifests, string[] candidates, DateTime cutoff)
+            {
+                var uploaded = manifests.Select(Load).Where(r => r.Succeeded).Select(r => r.Id);
+                foreach (var local in uploaded) File.Delete(local);
+
+                var expired = new List<string>();
+                foreach (var file in candidates)
+                {
+                    try
+                    {
+                        if (File.GetLastWriteTimeUtc(file) < cutoff && !expired.Contains(file)) expired.Add(file);
+                    }
+                    catch (IOException)
+                    {
+                        continue;
+                    }
+                }
+
+                foreach (var file in expired) File.Delete(file);
+            }
+        """));
+
 }
