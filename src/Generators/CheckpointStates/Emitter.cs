@@ -98,6 +98,27 @@ internal static class Emitter
             w.Line($"{member.Value.DeclaredTypeName} value{id} = {(member.Value.IsValueType || member.Value.IsNullable ? "default" : "default!")};");
         }
 
+        var inits = model.Members.Where(m => m.Assign == AssignKind.Init).ToList();
+        var useTemplate = !model.UsesConstructor && !model.HasRequiredMembers && inits.Count > 0;
+
+        // Created before the fields are read when it needs no restored value, so that a dictionary or set is read
+        // straight into the comparer the constructor chose instead of being rebuilt with it afterwards.
+        var stateFirst = !model.UsesConstructor && inits.Count == 0;
+        if (stateFirst)
+        {
+            w.Line($"var state = new {t}();");
+        }
+        else if (useTemplate)
+        {
+            w.Line("// Init-only members can only be set in the initializer; a missing field keeps the value a new instance has.");
+            w.Line($"var defaults = new {t}();");
+        }
+
+        if (stateFirst || useTemplate)
+        {
+            w.Line();
+        }
+
         w.Open("while (reader.ReadField(out var id, out var kind))");
         w.Open("switch (id)");
         foreach (var member in model.Members)
@@ -107,7 +128,8 @@ internal static class Emitter
             w.Line($"case {id}:");
             using (w.Indent())
             {
-                var read = ReadValue(member.Value, "reader", 0);
+                var initial = ComparerSource(member, stateFirst, useTemplate);
+                var read = ReadValue(member.Value, "reader", 0, initial);
                 if (member.Value.IsNullable)
                 {
                     w.Line($"value{id} = reader.BeginNullableField({Literal(member.Name)}, kind, {kind}, ref seen{id}) ? {read} : null;");
@@ -135,15 +157,28 @@ internal static class Emitter
         w.Close();
         w.Line();
 
-        var inits = model.Members.Where(m => m.Assign == AssignKind.Init).ToList();
-        var useTemplate = !model.UsesConstructor && !model.HasRequiredMembers && inits.Count > 0;
-        if (useTemplate)
+        if (!stateFirst)
         {
-            w.Line("// Init-only members can only be set in the initializer; a missing field keeps the value a new instance has.");
-            w.Line($"var defaults = new {t}();");
+            EmitCreation(w, model, inits, useTemplate);
         }
 
-        var creation = new System.Text.StringBuilder("new " + t + "(");
+        foreach (var member in model.Members.Where(m => m.Assign == AssignKind.Assign))
+        {
+            var id = member.Id.ToString(CultureInfo.InvariantCulture);
+            w.Line();
+            w.Open($"if (seen{id})");
+            w.Line($"state.{Identifier(member.Name)} = {KeepComparer(member, "value" + id, "state." + Identifier(member.Name))};");
+            w.Close();
+        }
+
+        w.Line();
+        w.Line("return state;");
+        w.Close();
+    }
+
+    private static void EmitCreation(SourceWriter w, StateModel model, List<StateMemberModel> inits, bool useTemplate)
+    {
+        var creation = new System.Text.StringBuilder("new " + model.FullyQualifiedName + "(");
         if (model.UsesConstructor)
         {
             var first = true;
@@ -166,34 +201,20 @@ internal static class Emitter
         if (inits.Count == 0)
         {
             w.Line($"var state = {creation};");
-        }
-        else
-        {
-            w.Line($"var state = {creation}");
-            w.Open();
-            foreach (var member in inits)
-            {
-                var id = member.Id.ToString(CultureInfo.InvariantCulture);
-                var fallback = useTemplate ? "defaults." + Identifier(member.Name) : MissingValue(member.Value);
-                var restored = useTemplate ? KeepComparer(member, "value" + id, fallback) : "value" + id;
-                w.Line($"{Identifier(member.Name)} = seen{id} ? {restored} : {fallback},");
-            }
-
-            w.Close(";");
+            return;
         }
 
-        foreach (var member in model.Members.Where(m => m.Assign == AssignKind.Assign))
+        w.Line($"var state = {creation}");
+        w.Open();
+        foreach (var member in inits)
         {
             var id = member.Id.ToString(CultureInfo.InvariantCulture);
-            w.Line();
-            w.Open($"if (seen{id})");
-            w.Line($"state.{Identifier(member.Name)} = {KeepComparer(member, "value" + id, "state." + Identifier(member.Name))};");
-            w.Close();
+            var fallback = useTemplate ? "defaults." + Identifier(member.Name) : MissingValue(member.Value);
+            var restored = useTemplate ? KeepComparer(member, "value" + id, fallback) : "value" + id;
+            w.Line($"{Identifier(member.Name)} = seen{id} ? {restored} : {fallback},");
         }
 
-        w.Line();
-        w.Line("return state;");
-        w.Close();
+        w.Close(";");
     }
 
     /// <summary>
@@ -204,6 +225,25 @@ internal static class Emitter
         member.Value.Kind is StateValueKind.Dictionary or StateValueKind.HashSet
             ? $"reader.WithComparerOf({restored}, {initial}, {Literal(member.Name)})"
             : restored;
+
+    /// <summary>
+    /// The instance whose dictionary or set <paramref name="member"/> is restored into, read before the fields so the
+    /// restored collection is built with its comparer; null where no instance exists before the fields are read.
+    /// </summary>
+    private static string? ComparerSource(StateMemberModel member, bool stateFirst, bool useTemplate)
+    {
+        if (member.Value.Kind is not (StateValueKind.Dictionary or StateValueKind.HashSet))
+        {
+            return null;
+        }
+
+        return member.Assign switch
+        {
+            AssignKind.Assign when stateFirst => "state." + Identifier(member.Name),
+            AssignKind.Assign or AssignKind.Init when useTemplate => "defaults." + Identifier(member.Name),
+            _ => null,
+        };
+    }
 
     /// <summary>What a constructor argument or init member gets when an older checkpoint lacks its field.</summary>
     private static string MissingValue(StateValueModel value)
@@ -284,8 +324,10 @@ internal static class Emitter
     }
 
     /// <summary>An expression that reads a non-null value (untagged).</summary>
-    private static string ReadValue(StateValueModel value, string reader, int depth)
+    /// <param name="comparerOf">For a dictionary or set, the collection whose comparer it is read with; null for the default.</param>
+    private static string ReadValue(StateValueModel value, string reader, int depth, string? comparerOf = null)
     {
+        var comparerArgument = comparerOf is null ? string.Empty : ", " + comparerOf;
         switch (value.Kind)
         {
             case StateValueKind.Enum:
@@ -296,12 +338,13 @@ internal static class Emitter
             case StateValueKind.List:
             case StateValueKind.HashSet:
                 var item = value.Arguments[0];
-                return $"{reader}.Read{value.Kind}<{item.DeclaredTypeName}>({ItemReader(item, depth + 1)}, {MinSize(item).ToString(CultureInfo.InvariantCulture)})";
+                var itemSize = MinSize(item).ToString(CultureInfo.InvariantCulture);
+                return $"{reader}.Read{value.Kind}<{item.DeclaredTypeName}>({ItemReader(item, depth + 1)}, {itemSize}{(value.Kind == StateValueKind.HashSet ? comparerArgument : string.Empty)})";
             case StateValueKind.Dictionary:
                 var key = value.Arguments[0];
                 var entry = value.Arguments[1];
                 var pair = (MinSize(key) + MinSize(entry)).ToString(CultureInfo.InvariantCulture);
-                return $"{reader}.ReadDictionary<{key.DeclaredTypeName}, {entry.DeclaredTypeName}>({ItemReader(key, depth + 1)}, {ItemReader(entry, depth + 1)}, {pair})";
+                return $"{reader}.ReadDictionary<{key.DeclaredTypeName}, {entry.DeclaredTypeName}>({ItemReader(key, depth + 1)}, {ItemReader(entry, depth + 1)}, {pair}{comparerArgument})";
             default:
                 return $"{reader}.Read{value.Kind}()";
         }

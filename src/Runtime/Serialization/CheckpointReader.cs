@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
-using System.Text.Unicode;
+using System.Runtime.InteropServices;
 
 namespace Bulwark.Serialization;
 
@@ -18,6 +18,8 @@ public ref struct CheckpointReader
     public const int MaxDepth = 64;
 
     private const int MaxReportedKeyLength = 64;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ReadOnlySpan<byte> _data;
     private readonly string _fileName;
@@ -157,6 +159,23 @@ public ref struct CheckpointReader
 
     public ulong ReadVarint()
     {
+        // Most varints on the wire (tags, lengths, counts, small numbers) are one byte; the loop is kept out of line.
+        var position = _position;
+        if (position < _end)
+        {
+            var b = _data[position];
+            if (b < 0x80)
+            {
+                _position = position + 1;
+                return b;
+            }
+        }
+
+        return ReadLongVarint();
+    }
+
+    private ulong ReadLongVarint()
+    {
         var start = _position;
         ulong result = 0;
         for (var shift = 0; shift < 64; shift += 7)
@@ -241,12 +260,15 @@ public ref struct CheckpointReader
     {
         var start = _position;
         var bytes = Take(ReadLength());
-        if (!Utf8.IsValid(bytes))
+        try
+        {
+            // The strict decoder validates while it decodes: one pass over the bytes instead of a check and then a decode.
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
         {
             throw Fail(start, "a string is not valid UTF-8");
         }
-
-        return Encoding.UTF8.GetString(bytes);
     }
 
     public byte[] ReadBytes() => Take(ReadLength()).ToArray();
@@ -352,18 +374,26 @@ public ref struct CheckpointReader
         return array;
     }
 
-    /// <inheritdoc cref="ReadList{T}"/>
-    public HashSet<T> ReadHashSet<T>(CheckpointItemReader<T> item, int minItemSize)
+    /// <param name="item">Reads one item.</param>
+    /// <param name="minItemSize">The fewest bytes one item occupies; bounds the count by the bytes left before anything is allocated.</param>
+    /// <param name="comparerOf">
+    /// The set the state's constructor created, whose comparer the restored set is built with from the start rather
+    /// than rebuilt with by <see cref="WithComparerOf{T}(HashSet{T}, HashSet{T}, string)"/>; null for the default comparer.
+    /// </param>
+    public HashSet<T> ReadHashSet<T>(CheckpointItemReader<T> item, int minItemSize, HashSet<T>? comparerOf = null)
     {
         var count = BeginCollection(minItemSize, out var savedEnd);
-        var set = new HashSet<T>(count);
+        var set = new HashSet<T>(count, comparerOf?.Comparer);
         for (var i = 0; i < count; i++)
         {
             Push(new PathSegment(SegmentKind.Index, null, i));
             var start = _position;
-            if (!set.Add(item(ref this)))
+            var element = item(ref this);
+            if (!set.Add(element))
             {
-                throw Fail(start, "the set holds this element twice");
+                throw Fail(start, Contains(set, element)
+                    ? "the set holds this element twice"
+                    : "two elements are equal under the set's comparer");
             }
 
             _pathLength--;
@@ -376,11 +406,16 @@ public ref struct CheckpointReader
     /// <param name="key">Reads one key.</param>
     /// <param name="value">Reads one value.</param>
     /// <param name="minPairSize">The fewest bytes one key plus one value occupy.</param>
-    public Dictionary<TKey, TValue> ReadDictionary<TKey, TValue>(CheckpointItemReader<TKey> key, CheckpointItemReader<TValue> value, int minPairSize)
+    /// <param name="comparerOf">
+    /// The dictionary the state's constructor created, whose comparer the restored dictionary is built with from the
+    /// start rather than rebuilt with by <see cref="WithComparerOf{TKey, TValue}(Dictionary{TKey, TValue}, Dictionary{TKey, TValue}, string)"/>;
+    /// null for the default comparer.
+    /// </param>
+    public Dictionary<TKey, TValue> ReadDictionary<TKey, TValue>(CheckpointItemReader<TKey> key, CheckpointItemReader<TValue> value, int minPairSize, Dictionary<TKey, TValue>? comparerOf = null)
         where TKey : notnull
     {
         var count = BeginCollection(minPairSize, out var savedEnd);
-        var dictionary = new Dictionary<TKey, TValue>(count);
+        var dictionary = new Dictionary<TKey, TValue>(count, comparerOf?.Comparer);
         for (var i = 0; i < count; i++)
         {
             var start = _position;
@@ -388,17 +423,37 @@ public ref struct CheckpointReader
             var k = key(ref this);
             _pathLength--;
             Push(ValueSegment(k, i));
-            if (dictionary.ContainsKey(k))
+
+            // One hash lookup both refuses a duplicate (before its value is read, so the error names the key) and
+            // reserves the slot; the reserved default is never seen, since a failing value read abandons the dictionary.
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(dictionary, k, out var exists);
+            if (exists)
             {
-                throw Fail(start, "the dictionary holds this key twice");
+                throw Fail(start, Contains(dictionary.Keys, k)
+                    ? "the dictionary holds this key twice"
+                    : "two keys are equal under the dictionary's comparer");
             }
 
-            dictionary.Add(k, value(ref this));
+            slot = value(ref this);
             _pathLength--;
         }
 
         ExitRegion(savedEnd);
         return dictionary;
+    }
+
+    /// <summary>Whether <paramref name="items"/> holds <paramref name="item"/> itself rather than only an item its comparer finds equal; only on the failure path.</summary>
+    private static bool Contains<T>(IEnumerable<T> items, T item)
+    {
+        foreach (var candidate in items)
+        {
+            if (EqualityComparer<T>.Default.Equals(candidate, item))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

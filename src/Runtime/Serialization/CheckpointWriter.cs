@@ -17,6 +17,8 @@ public ref struct CheckpointWriter
     // Strict, so that a string with an unpaired surrogate fails here rather than coming back altered as U+FFFD.
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private const int MaxOneByteLengthChars = 0x7F / 3;
+
     private byte[]? _buffer;
     private int _length;
     private int _depth;
@@ -121,18 +123,27 @@ public ref struct CheckpointWriter
     public void WriteString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        int byteCount;
         try
         {
-            byteCount = StrictUtf8.GetByteCount(value);
+            // At most 3 UTF-8 bytes per UTF-16 char, so up to 42 chars the length is a one-byte varint whatever the
+            // encoding: encode straight behind it in one pass instead of counting the bytes first.
+            if (value.Length <= MaxOneByteLengthChars)
+            {
+                var span = Reserve(1 + (value.Length * 3));
+                var written = StrictUtf8.GetBytes(value, span[1..]);
+                span[0] = (byte)written;
+                _length += 1 + written;
+                return;
+            }
+
+            var byteCount = StrictUtf8.GetByteCount(value);
+            WriteVarint((uint)byteCount);
+            _length += StrictUtf8.GetBytes(value, Reserve(byteCount));
         }
         catch (EncoderFallbackException e)
         {
             throw new ArgumentException("The string holds an unpaired surrogate, which cannot be stored as UTF-8 and restored unchanged.", nameof(value), e);
         }
-
-        WriteVarint((uint)byteCount);
-        _length += StrictUtf8.GetBytes(value, Reserve(byteCount));
     }
 
     /// <summary>A byte array; null is refused rather than written as empty, since it would not come back as null.</summary>

@@ -52,6 +52,8 @@ partial class Window : global::Bulwark.Serialization.ICheckpointState<global::Sa
         global::Sample.Entry? value5 = default;
         var seen6 = false;
         global::System.Collections.Generic.List<global::System.Collections.Generic.List<byte[]>> value6 = default!;
+        var state = new global::Sample.Window();
+
         while (reader.ReadField(out var id, out var kind))
         {
             switch (id)
@@ -68,12 +70,12 @@ partial class Window : global::Bulwark.Serialization.ICheckpointState<global::Sa
                     break;
                 case 3:
                     reader.BeginField("Seen", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen3);
-                    value3 = reader.ReadHashSet<string>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadString(), 1);
+                    value3 = reader.ReadHashSet<string>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadString(), 1, state.Seen);
                     reader.EndField();
                     break;
                 case 4:
                     reader.BeginField("ByKey", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen4);
-                    value4 = reader.ReadDictionary<global::System.Guid, global::System.Collections.Generic.List<global::Sample.Entry?>>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadGuid(), static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadList<global::Sample.Entry?>(static (ref global::Bulwark.Serialization.CheckpointReader r2) => r2.ReadNullableReference<global::Sample.Entry>(static (ref global::Bulwark.Serialization.CheckpointReader r3) => r3.ReadNested<global::Sample.Entry>()), 1), 18);
+                    value4 = reader.ReadDictionary<global::System.Guid, global::System.Collections.Generic.List<global::Sample.Entry?>>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadGuid(), static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadList<global::Sample.Entry?>(static (ref global::Bulwark.Serialization.CheckpointReader r2) => r2.ReadNullableReference<global::Sample.Entry>(static (ref global::Bulwark.Serialization.CheckpointReader r3) => r3.ReadNested<global::Sample.Entry>()), 1), 18, state.ByKey);
                     reader.EndField();
                     break;
                 case 5:
@@ -92,7 +94,6 @@ partial class Window : global::Bulwark.Serialization.ICheckpointState<global::Sa
             }
         }
 
-        var state = new global::Sample.Window();
 
         if (seen1)
         {

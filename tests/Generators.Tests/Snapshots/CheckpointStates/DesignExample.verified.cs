@@ -29,13 +29,15 @@ partial class HostCounter : global::Bulwark.Serialization.ICheckpointState<globa
         global::System.Collections.Generic.Dictionary<string, long> value1 = default!;
         var seen2 = false;
         long value2 = default;
+        var state = new global::Sample.HostCounter();
+
         while (reader.ReadField(out var id, out var kind))
         {
             switch (id)
             {
                 case 1:
                     reader.BeginField("_countsByHost", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen1);
-                    value1 = reader.ReadDictionary<string, long>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadString(), static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadInt64(), 2);
+                    value1 = reader.ReadDictionary<string, long>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadString(), static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadInt64(), 2, state._countsByHost);
                     reader.EndField();
                     break;
                 case 2:
@@ -50,7 +52,6 @@ partial class HostCounter : global::Bulwark.Serialization.ICheckpointState<globa
             }
         }
 
-        var state = new global::Sample.HostCounter();
 
         if (seen1)
         {

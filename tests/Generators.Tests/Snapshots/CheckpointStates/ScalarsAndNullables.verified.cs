@@ -121,6 +121,8 @@ partial struct Scalars : global::Bulwark.Serialization.ICheckpointState<global::
         string? value17 = default;
         var seen18 = false;
         byte[]? value18 = default;
+        var state = new global::Sample.Scalars();
+
         while (reader.ReadField(out var id, out var kind))
         {
             switch (id)
@@ -218,7 +220,6 @@ partial struct Scalars : global::Bulwark.Serialization.ICheckpointState<global::
             }
         }
 
-        var state = new global::Sample.Scalars();
 
         if (seen1)
         {
