@@ -215,12 +215,31 @@ internal static class ArrayAssembler
 
             case LeafKind.Binary:
             {
+                if (node.Field.Type is Utf8Type)
+                {
+                    CheckUtf8(data, node, location);
+                }
+
                 var (offsetBuffer, dataBuffer) = BinaryBuffers(data, slots, nulls, bits);
                 return new ArrayData(node.Field.Type, slots, nulls, [validity, offsetBuffer, dataBuffer]);
             }
 
             default:
                 return BuildDictionary(node, data, slots, nulls, validity, location);
+        }
+    }
+
+    /// <summary>Strings are checked once here, so that no accessor meets invalid UTF-8 later.</summary>
+    private static void CheckUtf8(LeafBuffers data, ColumnNode node, ParquetLocation location)
+    {
+        var offsets = data.OffsetSpan;
+        var values = data.Values.Written;
+        for (var i = 0; i < data.ValueCount; i++)
+        {
+            if (!System.Text.Unicode.Utf8.IsValid(values[offsets[i]..offsets[i + 1]]))
+            {
+                throw location.Error($"string value {i} of '{node.Path}' is not valid UTF-8");
+            }
         }
     }
 
@@ -251,6 +270,11 @@ internal static class ArrayAssembler
     private static ArrayData BuildDictionary(ColumnNode node, LeafBuffers data, int slots, int nulls, ArrowBuffer validity, ParquetLocation location)
     {
         var indexType = node.Field.Dictionary!.IndexType;
+        if (node.Field.Type is Utf8Type)
+        {
+            CheckUtf8(data, node, location);
+        }
+
         using var dictionary = new ValueDictionary();
         var offsets = data.OffsetSpan;
         var values = data.Values.Written;
