@@ -16,12 +16,24 @@ internal static class LoopShapes
     public static readonly TypeName PeriodicTimer = new("System.Threading.PeriodicTimer");
     public static readonly TypeName CancellationTokenSource = new("System.Threading.CancellationTokenSource");
 
-    public static bool IsBackgroundLoop(ILoopOperation loop) => loop switch
+    public static bool IsBackgroundLoop(ILoopOperation loop)
     {
-        IWhileLoopOperation { ConditionIsUntil: false } whileLoop => IsBackgroundCondition(whileLoop.Condition),
-        IForLoopOperation forLoop => forLoop.Condition is null || IsBackgroundCondition(forLoop.Condition),
-        _ => false,
-    };
+        var condition = loop switch
+        {
+            IWhileLoopOperation { ConditionIsUntil: false } whileLoop => whileLoop.Condition,
+            IForLoopOperation forLoop => forLoop.Condition,
+            _ => null,
+        };
+
+        if (loop is IForLoopOperation { Condition: null } || condition is { ConstantValue: { HasValue: true, Value: true } })
+        {
+            // "while (true)" is also how a parser or a search loops until it finds its end; only a loop that nothing
+            // but cancellation leaves is a background loop.
+            return !HasOrdinaryExit(loop);
+        }
+
+        return condition is not null && IsBackgroundCondition(condition);
+    }
 
     /// <summary>A token or token source, the receiver of <c>IsCancellationRequested</c>.</summary>
     public static bool IsCancellationSource(ITypeSymbol? type) =>
@@ -43,6 +55,60 @@ internal static class LoopShapes
 
         return current is IInvocationOperation { TargetMethod.Name: "WaitForNextTickAsync" } tick
             && PeriodicTimer.Matches(tick.TargetMethod.ContainingType);
+    }
+
+    /// <summary>A break out of the loop, a return or a yield break that no cancellation test guards.</summary>
+    private static bool HasOrdinaryExit(ILoopOperation loop)
+    {
+        var pending = new Stack<IOperation>();
+        pending.Push(loop.Body);
+        while (pending.Count > 0)
+        {
+            var operation = pending.Pop();
+            switch (operation)
+            {
+                case IAnonymousFunctionOperation:
+                case ILocalFunctionOperation:
+                    continue;
+                case IBranchOperation { BranchKind: BranchKind.Break } branch when SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel) && !IsCancellationExit(branch, loop):
+                case IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } when !IsCancellationExit(operation, loop):
+                    return true;
+            }
+
+            foreach (var child in operation.ChildOperations)
+            {
+                pending.Push(child);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Inside <c>if (ct.IsCancellationRequested)</c>, <c>if (!await timer.WaitForNextTickAsync(ct))</c> (false means the
+    /// timer was disposed, the other way a service is stopped) or a catch of <c>OperationCanceledException</c>.
+    /// </summary>
+    private static bool IsCancellationExit(IOperation exit, ILoopOperation loop)
+    {
+        for (var current = exit; current != loop.Body && current.Parent is { } parent; current = parent)
+        {
+            switch (parent)
+            {
+                case IConditionalOperation conditional when conditional.WhenTrue == current && IsStopTest(conditional.Condition):
+                case ICatchClauseOperation clause when clause.ExceptionType.IsOrDerivesFrom(KnownTypes.OperationCanceledException):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsStopTest(IOperation condition)
+    {
+        var operation = Unwrap(condition);
+        return IsCancellationRequestedReference(operation)
+            || (operation is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not && Unwrap(not.Operand) is IAwaitOperation awaited && IsTimerTick(awaited.Operation))
+            || (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } or && (IsStopTest(or.LeftOperand) && IsStopTest(or.RightOperand)));
     }
 
     /// <summary>

@@ -101,6 +101,19 @@ public sealed class Bwk1004Tests
             }
         """));
 
+    [Fact]
+    public Task While_true_whose_only_exits_are_cancellation() => VerifyAsync(InWorker("""
+            async Task RunAsync(PeriodicTimer timer, CancellationToken ct)
+            {
+                [|while (true)|]
+                {
+                    if (ct.IsCancellationRequested) break;
+                    if (!await timer.WaitForNextTickAsync(ct)) return;
+                    Work();
+                }
+            }
+        """));
+
     // ---- positive: a try that does not cover everything ----
 
     [Fact]
@@ -473,7 +486,6 @@ public sealed class Bwk1004Tests
                     last = () => Work();
                     void Local() => Work();
                     rounds++;
-                    if (rounds > 10) break;
                 }
             }
         """));
@@ -500,6 +512,37 @@ public sealed class Bwk1004Tests
                         _logger.LogError(e, "failed");
                     }
                 }
+            }
+        """));
+
+    [Fact]
+    public Task While_true_that_ends_when_its_input_does_is_not_a_background_loop() => VerifyAsync(InWorker("""
+            int CountLines(TextReader reader)
+            {
+                var count = 0;
+                while (true)
+                {
+                    var line = reader.ReadLine();
+                    if (line is null) break;
+                    count++;
+                }
+
+                for (var attempt = 0; ; attempt++)
+                {
+                    if (reader.Peek() < 0) return count + attempt;
+                    reader.Read();
+                }
+            }
+
+            IEnumerable<string> Lines(TextReader reader)
+            {
+                do
+                {
+                    var line = reader.ReadLine();
+                    if (line is null) yield break;
+                    yield return line;
+                }
+                while (true);
             }
         """));
 }
