@@ -76,7 +76,7 @@ internal sealed class ColumnChunkWriter : IDisposable
                 {
                     if (leaf.MaxDef == 0 || def[levelEnd] == leaf.MaxDef)
                     {
-                        bytes += width > 0 ? width : offsets[valueEnd + 1] - offsets[valueEnd] + 4;
+                        bytes += width > 0 ? width : leaf.PhysicalType == PhysicalType.Boolean ? 1 : offsets[valueEnd + 1] - offsets[valueEnd] + 4;
                         valueEnd++;
                     }
 
@@ -232,6 +232,11 @@ internal sealed class ColumnChunkWriter : IDisposable
     private void WritePlain(LeafColumn leaf, LeafBuffers data, int valueStart, int valueEnd)
     {
         var count = valueEnd - valueStart;
+        if (count == 0)
+        {
+            return;
+        }
+
         if (leaf.PhysicalType == PhysicalType.Boolean)
         {
             var bytes = BitUtil.BytesForBits(count);
