@@ -62,8 +62,9 @@ internal static class KeepSetSources
     }
 
     /// <summary>
-    /// A catch that lets the enclosing loop carry on as if the item had not been there: it does not throw, return or
-    /// break out of the method, and it records nothing (no assignment, no call on a collection) that a later check could see.
+    /// A catch that lets the method carry on as if the item had not been there: it neither throws nor returns, and it
+    /// records nothing (no assignment, no call on a collection) that a later check could see. A <c>break</c> swallows
+    /// too: it ends the gathering early and leaves a set with the rest of the entries missing.
     /// </summary>
     public static bool Swallows(ICatchClauseOperation clause)
     {

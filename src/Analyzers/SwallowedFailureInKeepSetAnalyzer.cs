@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Bulwark.Analyzers;
 
@@ -86,7 +87,7 @@ public sealed class SwallowedFailureInKeepSetAnalyzer : DiagnosticAnalyzer
         {
             // A long handler would drown the message; its head says which catch it is.
             var block = source.Syntax.ChildNodes().Last();
-            text = LoopShapes.CollapseWhitespace(source.Syntax.SyntaxTree.GetText().ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(span.Start, block.SpanStart))) + " { ... }";
+            text = LoopShapes.CollapseWhitespace(source.Syntax.SyntaxTree.GetText().ToString(TextSpan.FromBounds(span.Start, block.SpanStart))) + " { ... }";
         }
 
         context.ReportDiagnostic(Diagnostic.Create(
