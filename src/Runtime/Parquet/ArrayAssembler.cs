@@ -13,7 +13,7 @@ namespace Bulwark.Parquet;
 /// </summary>
 internal static class ArrayAssembler
 {
-    public static ArrayData Build(ColumnNode node, LeafBuffers[] leaves, ParquetLocation location)
+    public static ArrayData Build(ColumnNode node, LeafBuffers[] leaves, ParquetLocation location, long maxBytes)
     {
         var first = leaves[node.FirstLeaf];
         var def = first.Def.Written;
@@ -66,13 +66,25 @@ internal static class ArrayAssembler
         switch (node.Kind)
         {
             case NodeKind.Leaf:
+                var slotWidth = node.Leaf!.Kind switch
+                {
+                    LeafKind.DecimalInt32 or LeafKind.DecimalInt64 or LeafKind.DecimalFixed or LeafKind.DecimalBinary => 16L,
+                    LeafKind.FixedBinary => node.Leaf.TypeLength,
+                    _ => 8L,
+                };
+                if (slots * slotWidth > maxBytes)
+                {
+                    validity.Dispose();
+                    throw location.Error($"{slots} slots of {slotWidth} bytes exceed the {maxBytes}-byte limit (ParquetReadOptions.MaxColumnBytes)");
+                }
+
                 return BuildLeaf(node, first, slots, nulls, validity, location);
             case NodeKind.Struct:
             {
                 var children = new ArrayData[node.Children.Length];
                 for (var c = 0; c < children.Length; c++)
                 {
-                    children[c] = Build(node.Children[c], leaves, location);
+                    children[c] = Build(node.Children[c], leaves, location, maxBytes);
                     if (children[c].Length != slots)
                     {
                         throw location.Error($"struct '{node.Path}' has {slots} slots but its field '{node.Children[c].Path}' has {children[c].Length}: the columns' levels disagree");
@@ -112,7 +124,7 @@ internal static class ArrayAssembler
                 }
 
                 offsets[slots] = elements;
-                var child = Build(element, leaves, location);
+                var child = Build(element, leaves, location, maxBytes);
                 if (child.Length != elements)
                 {
                     throw location.Error($"list '{node.Path}' has {elements} elements by its levels but its items have {child.Length}");

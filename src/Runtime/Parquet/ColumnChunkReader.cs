@@ -183,7 +183,7 @@ internal sealed class ColumnChunkReader : IDisposable
             present = def.Count((byte)leaf.MaxDef);
         }
 
-        ValueDecoder.Decode(leaf, encoding, data, present, target, hasDictionary ? _dictionary : null, _scratch, location);
+        ValueDecoder.Decode(leaf, encoding, data, present, target, hasDictionary ? _dictionary : null, _scratch, location, _options.MaxColumnBytes);
         target.LevelCount += count;
     }
 

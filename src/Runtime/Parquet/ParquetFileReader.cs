@@ -199,7 +199,7 @@ public sealed class ParquetFileReader : IAsyncDisposable
             {
                 var root = _roots[c];
                 location.Column = root.Path;
-                var data = ArrayAssembler.Build(root, buffers, location);
+                var data = ArrayAssembler.Build(root, buffers, location, _options.MaxColumnBytes);
                 ArrowArray array;
                 try
                 {

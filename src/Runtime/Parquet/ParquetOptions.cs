@@ -82,6 +82,12 @@ public sealed record ParquetReadOptions
     /// <summary>The most rows (and level entries per column) one row group may hold. Default 64 Mi.</summary>
     public long MaxRowGroupRows { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// The most bytes one column of one row group may decode to. Dictionary and delta encodings can expand a small page
+    /// enormously; this bound applies before such values are materialized. Default 1 GiB.
+    /// </summary>
+    public long MaxColumnBytes { get; init; } = 1L << 30;
+
     /// <summary>The deepest nesting of schema groups and Thrift structs accepted. Default 64.</summary>
     public int MaxDepth { get; init; } = 64;
 
@@ -100,6 +106,11 @@ public sealed record ParquetReadOptions
         if (MaxRowGroupRows < 1 || MaxRowGroupRows > Array.MaxLength)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxRowGroupRows), MaxRowGroupRows, $"The row limit must be between 1 and {Array.MaxLength}.");
+        }
+
+        if (MaxColumnBytes < 1 || MaxColumnBytes > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxColumnBytes), MaxColumnBytes, $"The column limit must be between 1 and {Array.MaxLength}.");
         }
 
         if (MaxDepth < 2)

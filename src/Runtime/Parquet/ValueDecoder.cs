@@ -7,7 +7,7 @@ namespace Bulwark.Parquet;
 /// <summary>Decodes the values section of a data page into a leaf's physical buffers, checking every length first.</summary>
 internal static class ValueDecoder
 {
-    public static void Decode(LeafColumn leaf, int encoding, ReadOnlySpan<byte> data, int count, LeafBuffers target, LeafBuffers? dictionary, IntScratch scratch, ParquetLocation location)
+    public static void Decode(LeafColumn leaf, int encoding, ReadOnlySpan<byte> data, int count, LeafBuffers target, LeafBuffers? dictionary, IntScratch scratch, ParquetLocation location, long maxBytes)
     {
         switch (encoding)
         {
@@ -16,7 +16,7 @@ internal static class ValueDecoder
                 return;
             case ParquetEncoding.PlainDictionary:
             case ParquetEncoding.RleDictionary:
-                DecodeDictionary(leaf, data, count, target, dictionary, scratch, location);
+                DecodeDictionary(leaf, data, count, target, dictionary, scratch, location, maxBytes);
                 return;
             case ParquetEncoding.Rle when leaf.PhysicalType == PhysicalType.Boolean:
             {
@@ -91,6 +91,22 @@ internal static class ValueDecoder
                 var position = 0;
                 DeltaLengths(data, ref position, prefixes, location);
                 DeltaLengths(data, ref position, suffixes, location);
+                long total = target.Values.Length;
+                foreach (var length in suffixes)
+                {
+                    total += length;
+                }
+
+                foreach (var length in prefixes)
+                {
+                    total += length;
+                }
+
+                if (total > maxBytes)
+                {
+                    throw location.Error($"DELTA_BYTE_ARRAY values expand to {total} bytes, above the {maxBytes}-byte limit (ParquetReadOptions.MaxColumnBytes)");
+                }
+
                 AppendByteArrays(data[position..], suffixes, prefixes, target, location);
                 return;
             }
@@ -194,7 +210,7 @@ internal static class ValueDecoder
         }
     }
 
-    private static void DecodeDictionary(LeafColumn leaf, ReadOnlySpan<byte> data, int count, LeafBuffers target, LeafBuffers? dictionary, IntScratch scratch, ParquetLocation location)
+    private static void DecodeDictionary(LeafColumn leaf, ReadOnlySpan<byte> data, int count, LeafBuffers target, LeafBuffers? dictionary, IntScratch scratch, ParquetLocation location, long maxBytes)
     {
         if (dictionary is null)
         {
@@ -222,6 +238,19 @@ internal static class ValueDecoder
         if (leaf.PhysicalType == PhysicalType.ByteArray)
         {
             var offsets = dictionary.OffsetSpan;
+
+            // A few index bytes can repeat a long dictionary entry millions of times: bound the expansion first.
+            long total = target.Values.Length;
+            foreach (var index in indices)
+            {
+                total += offsets[index + 1] - offsets[index];
+            }
+
+            if (total > maxBytes)
+            {
+                throw location.Error($"the dictionary-encoded values expand to {total} bytes, above the {maxBytes}-byte limit (ParquetReadOptions.MaxColumnBytes)");
+            }
+
             if (target.Offsets.Length == 0)
             {
                 target.Offsets.Write(0);
@@ -236,6 +265,11 @@ internal static class ValueDecoder
         else
         {
             var width = leaf.PhysicalType == PhysicalType.Boolean ? 1 : leaf.FixedWidth;
+            if (target.Values.Length + ((long)count * width) > maxBytes)
+            {
+                throw location.Error($"the dictionary-encoded values expand to more than the {maxBytes}-byte limit (ParquetReadOptions.MaxColumnBytes)");
+            }
+
             var output = target.Values.GetSpan(count * width)[..(count * width)];
             if (width == 4)
             {

@@ -11,7 +11,7 @@ namespace Bulwark.Runtime.Tests.Parquet;
 /// </summary>
 public sealed class CorruptionTests
 {
-    private static readonly ParquetReadOptions Limits = new() { MaxPageBytes = 1 << 20, MaxRowGroupRows = 100_000, MaxMetadataBytes = 1 << 20 };
+    private static readonly ParquetReadOptions Limits = new() { MaxPageBytes = 1 << 20, MaxRowGroupRows = 100_000, MaxMetadataBytes = 1 << 20, MaxColumnBytes = 4 << 20 };
 
     public static TheoryData<ParquetDataPageVersion, ParquetCompression> Files() => new()
     {
@@ -159,6 +159,22 @@ public sealed class CorruptionTests
         rewritten.CopyTo(damaged, (int)meta.DataPageOffset);
         error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(damaged));
         Assert.Contains("more than the declared", error.Message);
+    }
+
+    [Fact]
+    public async Task DictionaryExpansionIsBoundedBeforeMaterializing()
+    {
+        // 2 000 copies of one 10 KB string: a 10 KB dictionary page and a few bytes of indices expand to 20 MB.
+        var value = new string('q', 10_000);
+        using var batch = new RecordBatch(new Schema([new Field("s", Utf8Type.Default, false)]), [Pq.Strings(Enumerable.Repeat(value, 2000).ToArray())], 2000);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryPageSizeLimit = 1 << 20 });
+        Assert.True(bytes.Length < 100_000);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes, new ParquetReadOptions { MaxColumnBytes = 1 << 20 }));
+        Assert.Contains("MaxColumnBytes", error.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20);
+        var (_, read) = await Pq.ReadAsync(bytes);
+        Assert.Equal(value, ((StringArray)read.Single().Column(0)).GetString(1999));
     }
 
     private static PageHeader ReadHeader(byte[] file, long offset, out int length)
