@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -173,6 +174,14 @@ public sealed class RenameWithoutDirectorySyncAnalyzer : DiagnosticAnalyzer
             {
                 foreach (var operation in FlowGraphs.PostOrder(root))
                 {
+                    if (operation is IFlowAnonymousFunctionOperation lambda && SyncsDirectory(lambda))
+                    {
+                        // A lambda handed to a retry or step helper runs the sync on this path as far as the
+                        // caller can tell; requiring the call to be inline would push people to drop the helper.
+                        pending = 0;
+                        continue;
+                    }
+
                     if (operation is not IInvocationOperation invocation)
                     {
                         continue;
@@ -191,6 +200,28 @@ public sealed class RenameWithoutDirectorySyncAnalyzer : DiagnosticAnalyzer
             }
 
             return new FlowState(pending, 0);
+        }
+
+        private static bool SyncsDirectory(IFlowAnonymousFunctionOperation lambda)
+        {
+            foreach (var reference in lambda.Symbol.DeclaringSyntaxReferences)
+            {
+                foreach (var node in reference.GetSyntax().DescendantNodes())
+                {
+                    var name = node switch
+                    {
+                        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.Identifier.ValueText,
+                        InvocationExpressionSyntax { Expression: SimpleNameSyntax simple } => simple.Identifier.ValueText,
+                        _ => null,
+                    };
+                    if (name is not null && (name.StartsWith("SyncDirectory", StringComparison.Ordinal) || name.StartsWith("FsyncDirectory", StringComparison.Ordinal)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         public FlowState Leave(FlowEdge edge, FlowState state, bool report)

@@ -577,7 +577,7 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
             {
                 return value.Parent is ReturnStatementSyntax statement
                     ? Returns(statement)
-                    : new Drop($"is returned past at line {FlowGraphs.LineOf(value)}", null, 0);
+                    : new Drop($"returns at line {FlowGraphs.LineOf(value)}", null, 0);
             }
 
             var usingStatement = usingSyntax?.FirstAncestorOrSelf<SyntaxNode>(n => n is UsingStatementSyntax or LocalDeclarationStatementSyntax) as UsingStatementSyntax;
@@ -592,7 +592,8 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
                 case ReturnStatementSyntax statement:
                     return Returns(statement);
                 case BreakStatementSyntax jump:
-                    return new Drop($"leaves its loop at line {FlowGraphs.LineOf(jump)}", FixBefore, jump.SpanStart);
+                    var switches = jump.FirstAncestorOrSelf<SyntaxNode>(n => n is SwitchStatementSyntax or CommonForEachStatementSyntax or ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax) is SwitchStatementSyntax;
+                    return new Drop($"{(switches ? "leaves its switch" : "leaves its loop")} at line {FlowGraphs.LineOf(jump)}", FixBefore, jump.SpanStart);
                 case ContinueStatementSyntax jump:
                     return new Drop($"goes on to the next iteration at line {FlowGraphs.LineOf(jump)}", FixBefore, jump.SpanStart);
                 case StatementSyntax jump:

@@ -206,6 +206,30 @@ public sealed class Bwk1002UncommittedWriterTests
     }
 
     [Fact]
+    public async Task Break_out_of_a_switch_section_that_owns_the_writer()
+    {
+        Assert.Contains("leaves its switch at line 13", await MessageAsync("""
+            class C
+            {
+                async Task M(IStorageBackend backend, int kind)
+                {
+                    switch (kind)
+                    {
+                        case 1:
+                        {
+                            var file = await backend.CreateAsync("a");
+                            file.Write([1]);
+                            break;
+                        }
+                        default:
+                            break;
+                    }
+                }
+            }
+            """));
+    }
+
+    [Fact]
     public async Task Swallowed_write_error_falls_through_uncommitted()
     {
         await VerifyAsync("""

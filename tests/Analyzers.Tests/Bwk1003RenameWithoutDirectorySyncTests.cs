@@ -318,6 +318,12 @@ public sealed class Bwk1003RenameWithoutDirectorySyncTests
                 public abstract ValueTask<IReadOnlyList<StorageEntry>> ListAsync(string directory, CancellationToken cancellationToken = default);
                 public abstract ValueTask<bool> DeleteAsync(string path, CancellationToken cancellationToken = default);
 
+                public async ValueTask RenameDurablyAsync(string from, string to)
+                {
+                    File.Move(from, to);
+                    await SyncDirectoryAsync("");
+                }
+
                 public ValueTask<bool> DeleteDirectoryAsync(string directory, CancellationToken cancellationToken = default)
                 {
                     Directory.Move(directory, directory + ".trash");
@@ -384,6 +390,23 @@ public sealed class Bwk1003RenameWithoutDirectorySyncTests
                     _ = text.Replace("a", "b");
                     File.Copy("a", "b");
                     File.Delete("a");
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Sync_run_by_a_helper_that_takes_a_lambda()
+    {
+        await VerifyAsync("""
+            class C
+            {
+                static async Task Step(Func<Task> action) => await action();
+
+                async Task M(IStorageBackend backend, string from, string to, CancellationToken ct)
+                {
+                    File.Move(from, to);
+                    await Step(async () => await backend.SyncDirectoryAsync("", ct));
                 }
             }
             """);
