@@ -46,6 +46,36 @@ internal static class ParquetReaders
         return new TestTable(columns, table.Schema.Metadata.ToArray());
     }
 
+    /// <summary>
+    /// <paramref name="schema"/> (describe.mjs shape) as arrow-rs reports it from a Parquet file with the standard
+    /// three-level LIST: arrow-rs names a list's child after the Parquet element ("element", as LogicalTypes.md names
+    /// it) and does not take the name from the embedded Arrow schema, whose Arrow default is "item".
+    /// </summary>
+    public static JsonNode WithParquetListElementNames(JsonNode schema)
+    {
+        var copy = schema.DeepClone();
+        foreach (var field in copy["fields"]!.AsArray())
+        {
+            Rename(field!);
+        }
+
+        return copy;
+
+        static void Rename(JsonNode field)
+        {
+            var children = field["children"]!.AsArray();
+            if (field["type"]!.GetValue<string>() == "list")
+            {
+                children[0]!["name"] = "element";
+            }
+
+            foreach (var child in children)
+            {
+                Rename(child!);
+            }
+        }
+    }
+
     public static async Task<ReaderOutput> DuckDbAsync(string path)
     {
         var result = await NodeEnvironment.RunScriptAsync("duckdb-read-parquet.mjs", [path]);
@@ -145,13 +175,6 @@ internal static class ParquetReaders
 
                 var isFloat = floatColumns?.Contains(path) == true;
 
-                // DuckDB shows no float statistics at all when a bound is infinite (checked against arrow-rs files,
-                // whose raw statistics hold the infinities): nothing to compare then.
-                if (isFloat && chunk["statsMin"] is null && chunk["statsMax"] is null
-                    && (data["min"]?.GetValue<string>() == "-inf" || data["max"]?.GetValue<string>() == "inf"))
-                {
-                    continue;
-                }
 
                 CompareBound(where, "min", chunk["statsMin"], data["min"], isFloat, differences);
                 CompareBound(where, "max", chunk["statsMax"], data["max"], isFloat, differences);
@@ -181,6 +204,13 @@ internal static class ParquetReaders
     {
         var written = statistic?.GetValue<string>();
         var actual = data?.GetValue<string>();
+
+        // DuckDB hides an infinite float bound (checked on arrow-rs files, whose raw statistics hold it): nothing to compare.
+        if (isFloat && written is null && actual is "inf" or "-inf")
+        {
+            return;
+        }
+
         if (isFloat && actual is not null && written is not null
             && double.TryParse(actual, NumberStyles.Float, CultureInfo.InvariantCulture, out var dataValue)
             && double.TryParse(written, NumberStyles.Float, CultureInfo.InvariantCulture, out var writtenValue))
