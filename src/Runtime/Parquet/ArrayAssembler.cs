@@ -225,6 +225,24 @@ internal static class ArrayAssembler
                 return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * 16)]);
             }
 
+            case LeafKind.Int96Timestamp:
+            {
+                var rented = Rent(slots * 8, out var span);
+                var v = 0;
+                for (var i = 0; i < slots; i++)
+                {
+                    if (nulls == 0 || BitUtil.GetBit(bits, i))
+                    {
+                        var value = values.Slice(v++ * 12, 12);
+                        var nanos = BinaryPrimitives.ReadInt64LittleEndian(value);
+                        var julianDay = BinaryPrimitives.ReadInt32LittleEndian(value[8..]);
+                        BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], unchecked(((julianDay - 2_440_588L) * 86_400_000_000_000L) + nanos));
+                    }
+                }
+
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * 8)]);
+            }
+
             case LeafKind.Binary:
             {
                 if (node.Field.Type is Utf8Type)

@@ -118,9 +118,17 @@ internal sealed class ColumnChunkWriter : IDisposable
         }
         while (levelStart < data.LevelCount);
 
-        meta.Encodings = useDictionary
-            ? [ParquetEncoding.Plain, ParquetEncoding.Rle, ParquetEncoding.RleDictionary]
-            : [ParquetEncoding.Plain, ParquetEncoding.Rle];
+        // Only what the chunk really holds: PLAIN values or dictionary page, RLE levels when there are levels.
+        meta.Encodings = [ParquetEncoding.Plain];
+        if (leaf.MaxDef > 0 || leaf.MaxRep > 0)
+        {
+            meta.Encodings.Add(ParquetEncoding.Rle);
+        }
+
+        if (useDictionary)
+        {
+            meta.Encodings.Add(ParquetEncoding.RleDictionary);
+        }
         meta.TotalCompressedSize = output.Length - chunkStart;
         meta.TotalUncompressedSize = uncompressedTotal;
         return meta;

@@ -19,6 +19,7 @@ internal enum LeafKind
     Binary,
     FixedBinary,
     DictionaryBinary,
+    Int96Timestamp,
 }
 
 /// <summary>The order statistics use for a column (its ColumnOrder TYPE_ORDER for the logical type).</summary>
@@ -711,7 +712,8 @@ internal static class ParquetSchema
                     ? (new FixedSizeBinaryType(16), [new KeyValuePair<string, string>(Field.ExtensionNameKey, "arrow.uuid")], StatsOrder.UnsignedBytes)
                     : (new FixedSizeBinaryType(typeLength), null, StatsOrder.UnsignedBytes);
             default:
-                throw location.Error($"leaf '{path}' is INT96, which Bulwark does not read");
+                // Legacy Impala/Spark timestamps: nanoseconds of the day and a Julian day, read as UTC-less nanoseconds.
+                return (new TimestampType(TimeUnit.Nanosecond, null), null, StatsOrder.None);
         }
     }
 
@@ -751,6 +753,7 @@ internal static class ParquetSchema
             (TimeType { BitWidth: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
             (TimeType { BitWidth: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
             (TimestampType, PhysicalType.Int64) => LeafKind.Copy8,
+            (TimestampType { Unit: TimeUnit.Nanosecond }, PhysicalType.Int96) => LeafKind.Int96Timestamp,
             (DurationType, PhysicalType.Int64) => LeafKind.Copy8,
             _ => null,
         };

@@ -1,0 +1,78 @@
+using System.Buffers.Binary;
+using Bulwark.Arrow;
+using Bulwark.Parquet;
+using Xunit;
+
+namespace Bulwark.Runtime.Tests.Parquet;
+
+/// <summary>Shapes other writers produce that Bulwark does not write itself.</summary>
+public sealed class ForeignFileTests
+{
+    [Fact]
+    public async Task Int96TimestampsReadAsNanoseconds()
+    {
+        var value = new byte[12];
+        BinaryPrimitives.WriteInt64LittleEndian(value, 5);
+        BinaryPrimitives.WriteInt32LittleEndian(value.AsSpan(8), 2_440_589);
+        using var batch = new RecordBatch(new Schema([new Field("t", new FixedSizeBinaryType(12), true)]), [Pq.FixedBinary(12, [value, null])], 2);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryEnabled = false });
+        var footer = ParquetInspect.Footer(bytes);
+        footer.KeyValueMetadata.Clear();
+        footer.Schema[1].Type = PhysicalType.Int96;
+        footer.Schema[1].TypeLength = null;
+        footer.RowGroups[0].Columns[0].MetaData!.Type = PhysicalType.Int96;
+        var (schema, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Assert.Equal(new TimestampType(TimeUnit.Nanosecond, null), schema.Fields[0].Type);
+        var column = (PrimitiveArray<long>)read.Single().Column(0);
+        Assert.Equal(86_400_000_000_000L + 5, column.GetValue(0));
+        Assert.True(column.IsNull(1));
+    }
+
+    [Fact]
+    public async Task ConvertedTypesAloneAreUnderstood()
+    {
+        using var batch = AllTypes.Batch(20, true, seed: 4);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var footer = ParquetInspect.Footer(bytes);
+        footer.KeyValueMetadata.Clear();
+        foreach (var element in footer.Schema)
+        {
+            element.LogicalType = null;
+        }
+
+        var (schema, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Assert.Equal(IntType.Int8, schema.Fields[schema.IndexOf("i8")].Type);
+        Assert.Equal(IntType.UInt64, schema.Fields[schema.IndexOf("u64")].Type);
+        Assert.Equal(TimestampType.MicrosecondUtc, schema.Fields[schema.IndexOf("ts")].Type);
+        Assert.Equal(TimeType.Time64Microsecond, schema.Fields[schema.IndexOf("time")].Type);
+        Assert.Equal(new Decimal128Type(18, 4), schema.Fields[schema.IndexOf("d18")].Type);
+        Assert.Equal(Utf8Type.Default, schema.Fields[schema.IndexOf("enum")].Type);
+        Assert.IsType<ListType>(schema.Fields[schema.IndexOf("ints")].Type);
+        Assert.Equal(20, read.Single().Length);
+    }
+
+    [Fact]
+    public async Task LogicalTypesWinOverConflictingConvertedTypes()
+    {
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.UInt16, false)]), [Pq.Fixed(IntType.UInt16, new ushort[] { 65535 })], 1);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var footer = ParquetInspect.Footer(bytes);
+        footer.KeyValueMetadata.Clear();
+        footer.Schema[1].ConvertedType = ConvertedType.Int8;
+        var (schema, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Assert.Equal(IntType.UInt16, schema.Fields[0].Type);
+        Assert.Equal((ushort)65535, ((PrimitiveArray<ushort>)read.Single().Column(0)).GetValue(0));
+    }
+
+    [Fact]
+    public async Task UnsupportedCodecsAreClearErrors()
+    {
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, new long[] { 1 })], 1);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var footer = ParquetInspect.Footer(bytes);
+        footer.RowGroups[0].Columns[0].MetaData!.Codec = Codec.Zstd;
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer)));
+        Assert.Contains("unsupported codec ZSTD", error.Message);
+        Assert.Equal("x", error.Column);
+    }
+}
