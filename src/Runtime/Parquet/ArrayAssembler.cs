@@ -194,7 +194,8 @@ internal static class ArrayAssembler
             case LeafKind.Copy4:
             case LeafKind.Copy8:
             case LeafKind.FixedBinary:
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, Scatter(values, leaf.FixedWidth, slots, nulls, bits)]);
+                // Without nulls the PLAIN layout is the Arrow layout: hand the decoded buffer over instead of copying it.
+                return new ArrayData(node.Field.Type, slots, nulls, [validity, nulls == 0 ? data.Values.Detach() : Scatter(values, leaf.FixedWidth, slots, nulls, bits)]);
             case LeafKind.DecimalInt32:
             case LeafKind.DecimalInt64:
             case LeafKind.DecimalFixed:
@@ -248,6 +249,11 @@ internal static class ArrayAssembler
                 if (node.Field.Type is Utf8Type)
                 {
                     CheckUtf8(data, node, location);
+                }
+
+                if (nulls == 0 && slots > 0)
+                {
+                    return new ArrayData(node.Field.Type, slots, nulls, [validity, data.Offsets.Detach(), data.Values.Detach()]);
                 }
 
                 var (offsetBuffer, dataBuffer) = BinaryBuffers(data, slots, nulls, bits);
