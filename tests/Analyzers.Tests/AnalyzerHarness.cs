@@ -39,12 +39,17 @@ public static class AnalyzerHarness
         global using global::System.Threading.Tasks;
         """;
 
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyPlatformReferences = new(LoadPlatformReferences);
+
     private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(LoadReferences);
 
     private static readonly Lazy<ImmutableArray<DiagnosticAnalyzer>> LazyAllAnalyzers = new(DiscoverAnalyzers);
 
     /// <summary>The framework's assemblies, the runtime's package dependencies and the runtime itself.</summary>
     public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
+
+    /// <summary><see cref="References"/> without the runtime: what the runtime's own sources compile against.</summary>
+    public static ImmutableArray<MetadataReference> PlatformReferences => LazyPlatformReferences.Value;
 
     /// <summary>Every analyzer in the Bulwark.Analyzers assembly, found by reflection so a new one is covered without listing it.</summary>
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers => LazyAllAnalyzers.Value;
@@ -144,7 +149,10 @@ public static class AnalyzerHarness
             ? supported[0]
             : throw new FormatException($"'[|...|]' needs an analyzer with one id; these report {string.Join(", ", supported)}: write '{{|BWKnnnn:...|}}'.");
 
-    private static ImmutableArray<MetadataReference> LoadReferences()
+    private static ImmutableArray<MetadataReference> LoadReferences() =>
+        PlatformReferences.Add(MetadataReference.CreateFromFile(typeof(PendingFile).Assembly.Location));
+
+    private static ImmutableArray<MetadataReference> LoadPlatformReferences()
     {
         // The trusted platform assemblies of the test process are the framework plus every package the runtime depends
         // on (they flow to this project), which is what the runtime itself compiles against.
@@ -153,7 +161,6 @@ public static class AnalyzerHarness
         return platform
             .Where(path => !Path.GetFileName(path).StartsWith("Bulwark.", StringComparison.Ordinal))
             .Where(path => !Path.GetFileName(path).StartsWith("xunit", StringComparison.OrdinalIgnoreCase))
-            .Append(typeof(PendingFile).Assembly.Location)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
     }
