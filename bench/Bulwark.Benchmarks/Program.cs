@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Bulwark.Benchmarks;
 
-// `compare-arrow-write` and `compare-checkpoint` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
+// `compare-arrow-write`, `compare-checkpoint` and `compare-parquet` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "compare-arrow-write")
 {
     var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
@@ -15,6 +15,21 @@ if (args.Length > 0 && args[0] == "compare-checkpoint")
     var iterations = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10;
     var directory = args.Length > 2 ? args[2] : Path.Combine(Path.GetTempPath(), "bulwark-bench-checkpoints");
     return await CheckpointComparison.RunAsync(iterations, directory);
+}
+
+if (args.Length > 0 && args[0] == "compare-parquet")
+{
+    var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000;
+    var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+    var script = args.Length > 3 ? args[3] : Path.Combine("bench", "js", "duckdb-parquet.mjs");
+    return await ParquetComparison.RunAsync(rows, iterations, script);
+}
+
+if (args.Length > 0 && args[0] == "compare-analyzers")
+{
+    var files = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+    var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    return await AnalyzerScaleComparison.RunAsync(files, iterations);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(ArrowWriteBenchmarks).Assembly).Run(args);
