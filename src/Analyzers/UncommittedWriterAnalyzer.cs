@@ -594,6 +594,8 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
                 case BreakStatementSyntax jump:
                     var switches = jump.FirstAncestorOrSelf<SyntaxNode>(n => n is SwitchStatementSyntax or CommonForEachStatementSyntax or ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax) is SwitchStatementSyntax;
                     return new Drop($"{(switches ? "leaves its switch" : "leaves its loop")} at line {FlowGraphs.LineOf(jump)}", FixBefore, jump.SpanStart);
+                case YieldStatementSyntax jump:
+                    return new Drop($"returns early at line {FlowGraphs.LineOf(jump)}", FixBefore, jump.SpanStart);
                 case ContinueStatementSyntax jump:
                     return new Drop($"goes on to the next iteration at line {FlowGraphs.LineOf(jump)}", FixBefore, jump.SpanStart);
                 case StatementSyntax jump:

@@ -230,6 +230,35 @@ public sealed class Bwk1002UncommittedWriterTests
     }
 
     [Fact]
+    public async Task Yield_break_in_an_async_iterator_and_a_goto_that_recreates_it()
+    {
+        Assert.Contains("returns early at line 9", await MessageAsync("""
+            class C
+            {
+                async IAsyncEnumerable<int> M(IStorageBackend backend)
+                {
+                    var file = await backend.CreateAsync("a");
+                    yield return 1;
+                    if (file.Length > 3) yield break;
+                    await file.CommitAsync();
+                }
+            }
+            """));
+        Assert.Contains("is overwritten at line 8", await MessageAsync("""
+            class C
+            {
+                async Task M(IStorageBackend backend, int retries)
+                {
+                again:
+                    var file = await backend.CreateAsync("a");
+                    if (retries-- > 0) goto again;
+                    await file.CommitAsync();
+                }
+            }
+            """));
+    }
+
+    [Fact]
     public async Task Swallowed_write_error_falls_through_uncommitted()
     {
         await VerifyAsync("""
