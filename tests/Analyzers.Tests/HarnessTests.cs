@@ -134,3 +134,87 @@ public sealed class HarnessTests
     }
 #pragma warning restore RS1036, RS1038, RS1041, RS2008
 }
+
+/// <summary>
+/// Every shipped analyzer skips generated code and runs concurrently (DESIGN §8). Checked by handing Initialize a
+/// recording context, because the RS1025/RS1026 rules only see calls written directly in Initialize.
+/// </summary>
+public sealed class AnalyzerConventionTests
+{
+    [Fact]
+    public void Every_analyzer_excludes_generated_code_and_enables_concurrent_execution()
+    {
+        Assert.NotEmpty(AnalyzerHarness.AllAnalyzers);
+        Assert.All(AnalyzerHarness.AllAnalyzers, analyzer =>
+        {
+            var context = new RecordingContext();
+            analyzer.Initialize(context);
+
+            Assert.Equal(GeneratedCodeAnalysisFlags.None, context.GeneratedCode);
+            Assert.True(context.Concurrent, $"{analyzer.GetType().Name} does not enable concurrent execution");
+        });
+    }
+
+    private sealed class RecordingContext : AnalysisContext
+    {
+        public GeneratedCodeAnalysisFlags? GeneratedCode { get; private set; }
+
+        public bool Concurrent { get; private set; }
+
+        public override void ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags analysisMode) => GeneratedCode = analysisMode;
+
+        public override void EnableConcurrentExecution() => Concurrent = true;
+
+        public override void RegisterCompilationStartAction(Action<CompilationStartAnalysisContext> action)
+        {
+        }
+
+        public override void RegisterCompilationAction(Action<CompilationAnalysisContext> action)
+        {
+        }
+
+        public override void RegisterSemanticModelAction(Action<SemanticModelAnalysisContext> action)
+        {
+        }
+
+        public override void RegisterSymbolAction(Action<SymbolAnalysisContext> action, ImmutableArray<SymbolKind> symbolKinds)
+        {
+        }
+
+        public override void RegisterCodeBlockStartAction<TLanguageKindEnum>(Action<CodeBlockStartAnalysisContext<TLanguageKindEnum>> action)
+        {
+        }
+
+        public override void RegisterCodeBlockAction(Action<CodeBlockAnalysisContext> action)
+        {
+        }
+
+        public override void RegisterSyntaxTreeAction(Action<SyntaxTreeAnalysisContext> action)
+        {
+        }
+
+        public override void RegisterSyntaxNodeAction<TLanguageKindEnum>(Action<SyntaxNodeAnalysisContext> action, ImmutableArray<TLanguageKindEnum> syntaxKinds)
+        {
+        }
+
+        public override void RegisterOperationAction(Action<OperationAnalysisContext> action, ImmutableArray<OperationKind> operationKinds)
+        {
+        }
+
+        public override void RegisterOperationBlockStartAction(Action<OperationBlockStartAnalysisContext> action)
+        {
+        }
+
+        public override void RegisterOperationBlockAction(Action<OperationBlockAnalysisContext> action)
+        {
+        }
+
+        public override void RegisterSymbolStartAction(Action<SymbolStartAnalysisContext> action, SymbolKind symbolKind)
+        {
+        }
+
+        public override void RegisterAdditionalFileAction(Action<AdditionalFileAnalysisContext> action)
+        {
+        }
+    }
+}
