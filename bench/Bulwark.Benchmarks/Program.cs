@@ -25,5 +25,12 @@ if (args.Length > 0 && args[0] == "compare-parquet")
     return await ParquetComparison.RunAsync(rows, iterations, script);
 }
 
+if (args.Length > 0 && args[0] == "compare-analyzers")
+{
+    var files = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+    var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    return await AnalyzerScaleComparison.RunAsync(files, iterations);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ArrowWriteBenchmarks).Assembly).Run(args);
 return 0;
