@@ -144,8 +144,9 @@ public sealed class ParquetFileReader : IAsyncDisposable
                 return await reader.ReadSchemaAsync(cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (ArrowFormatException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever the hint holds (types this Arrow layer lacks, damage), the Parquet schema still stands on its own.
             return null;
         }
     }
