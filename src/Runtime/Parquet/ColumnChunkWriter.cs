@@ -308,8 +308,10 @@ internal sealed class ColumnChunkWriter : IDisposable
         var values = data.Values.Written;
         var count = data.ValueCount;
 
-        // A dictionary of mostly distinct values costs its own size plus the indices: worse than PLAIN.
+        // A dictionary of mostly distinct values costs its own size plus the indices: worse than PLAIN. A sample at the
+        // start of the chunk that is mostly distinct ends the attempt early, before the table grows.
         var distinctLimit = Math.Max(64, count / 2);
+        const int Sample = 8192;
         if (leaf.PhysicalType == PhysicalType.ByteArray)
         {
             var offsets = data.OffsetSpan;
@@ -327,6 +329,11 @@ internal sealed class ColumnChunkWriter : IDisposable
                         return false;
                     }
                 }
+
+                if (i == Sample - 1 && _dictionary.Count > Sample / 2)
+                {
+                    return false;
+                }
             }
 
             return true;
@@ -337,7 +344,7 @@ internal sealed class ColumnChunkWriter : IDisposable
         for (var i = 0; i < count; i++)
         {
             indices[i] = _dictionary.Add(values.Slice(i * width, width));
-            if (_dictionary.Count > maxEntries)
+            if (_dictionary.Count > maxEntries || (i == Sample - 1 && _dictionary.Count > Sample / 2))
             {
                 return false;
             }

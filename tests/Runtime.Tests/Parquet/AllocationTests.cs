@@ -1,0 +1,45 @@
+using Bulwark.Arrow;
+using Bulwark.Parquet;
+using Xunit;
+
+namespace Bulwark.Runtime.Tests.Parquet;
+
+/// <summary>The write path works on pooled, reused buffers: its allocation does not grow with the number of values.</summary>
+public sealed class AllocationTests
+{
+    [Theory]
+    [InlineData(ParquetCompression.None, ParquetDataPageVersion.V1)]
+    [InlineData(ParquetCompression.Brotli, ParquetDataPageVersion.V2)]
+    public async Task WritingAllocatesNothingPerValue(ParquetCompression codec, ParquetDataPageVersion version)
+    {
+        const int rows = 200_000;
+        var schema = new Schema([new Field("id", IntType.Int64, false), new Field("name", Utf8Type.Default, false), new Field("maybe", IntType.Int32, true)]);
+        var names = Enumerable.Range(0, 50).Select(i => "name_" + i).ToArray();
+        using var batch = new RecordBatch(
+            schema,
+            [
+                Pq.Fixed(IntType.Int64, Enumerable.Range(0, rows).Select(i => (long)i).ToArray()),
+                Pq.Strings(Enumerable.Range(0, rows).Select(i => names[i % 50]).ToArray()),
+                Pq.Fixed(IntType.Int32, Enumerable.Range(0, rows).ToArray(), Enumerable.Range(0, rows).Select(i => i % 3 != 0).ToArray()),
+            ],
+            rows);
+        var options = new ParquetWriteOptions { Compression = codec, DataPageVersion = version, PageSize = 256 * 1024 };
+
+        async Task<long> WriteOnceAsync()
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var writer = new ParquetFileWriter(Stream.Null, schema, options, leaveOpen: true);
+            await using (writer)
+            {
+                await writer.WriteAsync(batch);
+                await writer.CompleteAsync();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        await WriteOnceAsync();
+        var allocated = await WriteOnceAsync();
+        Assert.True(allocated < 1_000_000, $"writing {rows} rows allocated {allocated} bytes");
+    }
+}
