@@ -1,5 +1,6 @@
 using Bulwark.Arrow;
 using Bulwark.Checkpoints;
+using Bulwark.Parquet;
 using Bulwark.Storage;
 using Quickstart;
 
@@ -50,8 +51,18 @@ await foreach (var link in ArrowFile.StreamAsync<PageLink>(linksPath))
     readLinks.Add(link);
 }
 
-var requestsMatch = readRequests.SequenceEqual(requests);
-var linksMatch = readLinks.Count == links.Count && readLinks.Zip(links).All(p => p.First with { Rel = p.Second.Rel } == p.Second && p.First.Rel.SequenceEqual(p.Second.Rel));
+// The same tables as Parquet (Snappy), for DuckDB, pandas or Spark: `duckdb -c "SELECT * FROM 'bulwark-data/http_requests.parquet'"`.
+var requestsParquet = Path.Combine(dataDirectory, HttpRequest.TableName + ".parquet");
+var linksParquet = Path.Combine(dataDirectory, PageLink.TableName + ".parquet");
+await ParquetFile.WriteAsync(requestsParquet, requests);
+await ParquetFile.WriteAsync(linksParquet, links);
+var parquetRequests = await ParquetFile.ReadAsync<HttpRequest>(requestsParquet);
+var parquetLinks = await ParquetFile.ReadAsync<PageLink>(linksParquet);
+
+var requestsMatch = readRequests.SequenceEqual(requests) && parquetRequests.SequenceEqual(requests);
+static bool SameLinks(IReadOnlyList<PageLink> read, List<PageLink> written) =>
+    read.Count == written.Count && read.Zip(written).All(p => p.First with { Rel = p.Second.Rel } == p.Second && p.First.Rel.SequenceEqual(p.Second.Rel));
+var linksMatch = SameLinks(readLinks, links) && SameLinks(parquetLinks, links);
 
 Console.WriteLine($"Bulwark quickstart — data in {dataDirectory}");
 Console.WriteLine();
@@ -62,6 +73,7 @@ foreach (var field in HttpRequest.ArrowSchema.Fields)
 }
 
 Console.WriteLine($"{PageLink.TableName}: {readLinks.Count} rows, {new FileInfo(linksPath).Length:N0} bytes");
+Console.WriteLine($"as Parquet: {requestsParquet} ({new FileInfo(requestsParquet).Length:N0} bytes), {linksParquet} ({new FileInfo(linksParquet).Length:N0} bytes)");
 Console.WriteLine();
 Console.WriteLine("requests per host (status 200 / all, bytes fetched):");
 foreach (var group in readRequests.GroupBy(r => new Uri(r.Url).Host).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -71,7 +83,7 @@ foreach (var group in readRequests.GroupBy(r => new Uri(r.Url).Host).OrderBy(g =
 
 Console.WriteLine($"nofollow links: {readLinks.Count(l => l.NoFollow)} of {readLinks.Count}");
 Console.WriteLine();
-Console.WriteLine(requestsMatch && linksMatch ? "round trip: every row read back equals the row written" : "round trip: MISMATCH");
+Console.WriteLine(requestsMatch && linksMatch ? "round trip: every row read back (Arrow file, Arrow stream reader, Parquet) equals the row written" : "round trip: MISMATCH");
 Console.WriteLine();
 
 // A checkpointed operator: restore the host counts of earlier runs, count this run, commit a checkpoint that also
