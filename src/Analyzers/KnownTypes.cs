@@ -36,5 +36,6 @@ internal static class KnownTypes
     public static readonly TypeName ValueTask = new("System.Threading.Tasks.ValueTask");
     public static readonly TypeName ValueTaskOfT = new("System.Threading.Tasks.ValueTask`1");
     public static readonly TypeName CancellationToken = new("System.Threading.CancellationToken");
+    public static readonly TypeName TimeSpan = new("System.TimeSpan");
     public static readonly TypeName OperationCanceledException = new("System.OperationCanceledException");
 }

@@ -38,7 +38,7 @@ internal static class LoopExceptionEscape
                     }
 
                     continue;
-                case IInvocationOperation invocation when !IsCancellationOnly(invocation.TargetMethod):
+                case IInvocationOperation invocation when !IsCancellationOnly(invocation.TargetMethod) && !IsConstantTimeSpanFactory(invocation):
                     return invocation;
                 case IDynamicInvocationOperation:
                     return operation;
@@ -207,6 +207,29 @@ internal static class LoopExceptionEscape
                 || KnownTypes.ValueTask.Matches(type) || KnownTypes.ValueTaskOfT.Matches(type.OriginalDefinition),
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// <c>TimeSpan.FromSeconds(5)</c> and its siblings over constants, typically the argument of the loop's delay: the
+    /// value is fixed at compile time, so the call cannot fail transiently.
+    /// </summary>
+    private static bool IsConstantTimeSpanFactory(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        if (!method.IsStatic || !method.Name.StartsWith("From", StringComparison.Ordinal) || !KnownTypes.TimeSpan.Matches(method.ContainingType))
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (!argument.Value.ConstantValue.HasValue)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsCancellationOnlyAwait(IAwaitOperation awaited)

@@ -476,6 +476,51 @@ public sealed class Bwk1004Tests
         """));
 
     [Fact]
+    public Task Delay_of_a_constant_TimeSpan_after_the_try_is_cancellation_only() => VerifyAsync(InWorker("""
+            async Task RunAsync(CancellationToken ct)
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    try
+                    {
+                        Work();
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    catch (Exception e)
+                    {
+                        _logger.LogError(e, "failed");
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+                }
+            }
+        """));
+
+    [Fact]
+    public Task Delay_of_a_computed_TimeSpan_after_the_try_is_reported() => VerifyAsync(InWorker("""
+            async Task RunAsync(CancellationToken ct, double seconds)
+            {
+                [|while (!ct.IsCancellationRequested)|]
+                {
+                    try
+                    {
+                        Work();
+                    }
+                    catch (Exception e)
+                    {
+                        _logger.LogError(e, "failed");
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
+                }
+            }
+        """));
+
+    [Fact]
     public Task Throwing_call_inside_a_lambda_that_the_loop_does_not_invoke() => VerifyAsync(InWorker("""
             void Run()
             {
