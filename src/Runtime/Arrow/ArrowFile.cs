@@ -1,5 +1,5 @@
+using Bulwark.Storage;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Bulwark.Arrow.Ipc;
 using Bulwark.Records;
 
@@ -66,18 +66,14 @@ public static class ArrowFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= ArrowWriteOptions.Default;
         options.Validate();
-        var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no parent directory.", nameof(path));
-        var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+        var file = AtomicLocalFile.Create(path);
         try
         {
-            return new ArrowRecordWriter<T>(stream, options, leaveOpen: false, fullPath, temp);
+            return new ArrowRecordWriter<T>(file.Stream, options, leaveOpen: false, file);
         }
         catch
         {
-            stream.Dispose();
-            File.Delete(temp);
+            file.AbandonAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
     }
@@ -89,7 +85,7 @@ public static class ArrowFile
         ArgumentNullException.ThrowIfNull(stream);
         options ??= ArrowWriteOptions.Default;
         options.Validate();
-        return new ArrowRecordWriter<T>(stream, options, leaveOpen, null, null);
+        return new ArrowRecordWriter<T>(stream, options, leaveOpen, file: null);
     }
 
     /// <summary>Reads every record of an Arrow IPC file or stream (the format is detected from its first bytes).</summary>
@@ -163,43 +159,6 @@ public static class ArrowFile
             }
         }
     }
-
-    /// <summary>Makes a rename durable: the directory entry itself must reach the disk, not only the file's data.</summary>
-    internal static void SyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            // Windows has no directory handle fsync; NTFS journals the rename metadata itself.
-            return;
-        }
-
-        var fd = PosixOpen(directory, 0);
-        if (fd < 0)
-        {
-            throw new IOException($"Cannot open directory '{directory}' to flush the rename: errno {Marshal.GetLastPInvokeError()}.");
-        }
-
-        try
-        {
-            if (PosixFsync(fd) != 0)
-            {
-                throw new IOException($"fsync of directory '{directory}' failed: errno {Marshal.GetLastPInvokeError()}.");
-            }
-        }
-        finally
-        {
-            _ = PosixClose(fd);
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-    private static extern int PosixOpen(string path, int flags);
-
-    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static extern int PosixFsync(int fd);
-
-    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static extern int PosixClose(int fd);
 }
 
 /// <summary>
@@ -212,8 +171,7 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private readonly string? _finalPath;
-    private readonly string? _tempPath;
+    private readonly AtomicLocalFile? _file;
     private readonly int _batchSize;
     private readonly IArrowBatchBuilder<T> _builder;
     private readonly IpcWriterCore _writer;
@@ -221,12 +179,11 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
     private bool _faulted;
     private bool _disposed;
 
-    internal ArrowRecordWriter(Stream stream, ArrowWriteOptions options, bool leaveOpen, string? finalPath, string? tempPath)
+    internal ArrowRecordWriter(Stream stream, ArrowWriteOptions options, bool leaveOpen, AtomicLocalFile? file)
     {
         _stream = stream;
         _leaveOpen = leaveOpen;
-        _finalPath = finalPath;
-        _tempPath = tempPath;
+        _file = file;
         _batchSize = options.BatchSize;
         _writer = new IpcWriterCore(stream, T.ArrowSchema, leaveOpen: true, fileFormat: options.Format == ArrowIpcFormat.File);
         _builder = T.CreateBatchBuilder();
@@ -277,13 +234,9 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
         }
 
         await _writer.FinishAsync(cancellationToken).ConfigureAwait(false);
-        if (_finalPath is not null && _tempPath is not null)
+        if (_file is not null)
         {
-            var file = (FileStream)_stream;
-            file.Flush(flushToDisk: true);
-            await file.DisposeAsync().ConfigureAwait(false);
-            File.Move(_tempPath, _finalPath, overwrite: true);
-            ArrowFile.SyncDirectory(Path.GetDirectoryName(_finalPath)!);
+            await _file.PublishAsync().ConfigureAwait(false);
         }
 
         _faulted = false;
@@ -310,9 +263,9 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
             await _stream.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (!_completed && _tempPath is not null)
+        if (!_completed && _file is not null)
         {
-            File.Delete(_tempPath);
+            await _file.AbandonAsync().ConfigureAwait(false);
         }
     }
 

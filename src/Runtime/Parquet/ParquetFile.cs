@@ -160,8 +160,7 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private readonly string? _finalPath;
-    private readonly string? _tempPath;
+    private readonly AtomicLocalFile? _file;
     private readonly IStorageBackend? _storage;
     private readonly PendingFile? _pending;
     private readonly int _rowGroupSize;
@@ -177,24 +176,19 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= ParquetWriteOptions.Default;
         options.Validate();
-        var fullPath = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no parent directory.", nameof(path));
-        var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+        var file = AtomicLocalFile.Create(path);
         try
         {
-            _writer = new ParquetFileWriter(stream, T.ArrowSchema, options, leaveOpen: true);
+            _writer = new ParquetFileWriter(file.Stream, T.ArrowSchema, options, leaveOpen: true);
         }
         catch
         {
-            stream.Dispose();
-            File.Delete(temp);
+            file.AbandonAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
 
-        _stream = stream;
-        _finalPath = fullPath;
-        _tempPath = temp;
+        _stream = file.Stream;
+        _file = file;
         _rowGroupSize = options.RowGroupSize;
         _builder = T.CreateBatchBuilder();
     }
@@ -273,13 +267,9 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
             await _pending.CommitAsync(cancellationToken).ConfigureAwait(false);
             await _storage.SyncDirectoryAsync(StoragePath.GetDirectory(_pending.Path), cancellationToken).ConfigureAwait(false);
         }
-        else if (_finalPath is not null && _tempPath is not null)
+        else if (_file is not null)
         {
-            var file = (FileStream)_stream;
-            file.Flush(flushToDisk: true);
-            await file.DisposeAsync().ConfigureAwait(false);
-            File.Move(_tempPath, _finalPath, overwrite: true);
-            ArrowFile.SyncDirectory(Path.GetDirectoryName(_finalPath)!);
+            await _file.PublishAsync().ConfigureAwait(false);
         }
 
         _faulted = false;
@@ -305,9 +295,9 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
             await _stream.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (!_completed && _tempPath is not null)
+        if (!_completed && _file is not null)
         {
-            File.Delete(_tempPath);
+            await _file.AbandonAsync().ConfigureAwait(false);
         }
     }
 
