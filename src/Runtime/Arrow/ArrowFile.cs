@@ -57,7 +57,7 @@ public static class ArrowFile
 
     /// <summary>
     /// A writer that appends records to <paramref name="path"/> in batches of <see cref="ArrowWriteOptions.BatchSize"/> rows.
-    /// Nothing appears under <paramref name="path"/> until <see cref="ArrowRecordWriter{T}.CompleteAsync"/> succeeds;
+    /// Nothing appears under <paramref name="path"/> until <see cref="BatchingRecordWriter{T}.CompleteAsync"/> succeeds;
     /// disposing without completing deletes the temporary file.
     /// </summary>
     public static ArrowRecordWriter<T> CreateWriter<T>(string path, ArrowWriteOptions? options = null)
@@ -78,7 +78,7 @@ public static class ArrowFile
         }
     }
 
-    /// <summary>A writer that appends records to <paramref name="stream"/>; <see cref="ArrowRecordWriter{T}.CompleteAsync"/> ends the format.</summary>
+    /// <summary>A writer that appends records to <paramref name="stream"/>; <see cref="BatchingRecordWriter{T}.CompleteAsync"/> ends the format.</summary>
     public static ArrowRecordWriter<T> CreateWriter<T>(Stream stream, ArrowWriteOptions? options = null, bool leaveOpen = false)
         where T : IArrowRecord<T>
     {
@@ -163,96 +163,41 @@ public static class ArrowFile
 
 /// <summary>
 /// Appends records of <typeparamref name="T"/> and writes a record batch every <see cref="ArrowWriteOptions.BatchSize"/>
-/// rows. <see cref="CompleteAsync"/> writes the last batch and ends the format (and, for a path, flushes the file to
+/// rows. <see cref="BatchingRecordWriter{T}.CompleteAsync"/> writes the last batch and ends the format (and, for a path, flushes the file to
 /// disk and renames it into place). Disposing without completing abandons the output.
 /// </summary>
-public sealed class ArrowRecordWriter<T> : IAsyncDisposable
+public sealed class ArrowRecordWriter<T> : BatchingRecordWriter<T>
     where T : IArrowRecord<T>
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
     private readonly AtomicLocalFile? _file;
-    private readonly int _batchSize;
-    private readonly IArrowBatchBuilder<T> _builder;
     private readonly IpcWriterCore _writer;
-    private bool _completed;
-    private bool _faulted;
-    private bool _disposed;
 
     internal ArrowRecordWriter(Stream stream, ArrowWriteOptions options, bool leaveOpen, AtomicLocalFile? file)
+        : base(options.BatchSize)
     {
         _stream = stream;
         _leaveOpen = leaveOpen;
         _file = file;
-        _batchSize = options.BatchSize;
         _writer = new IpcWriterCore(stream, T.ArrowSchema, leaveOpen: true, fileFormat: options.Format == ArrowIpcFormat.File);
-        _builder = T.CreateBatchBuilder();
     }
 
-    /// <summary>Rows appended so far, including those not yet written as a batch.</summary>
-    public long Count { get; private set; }
+    private protected override ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken) =>
+        _writer.WriteBatchAsync(batch, cancellationToken);
 
-    public async ValueTask AppendAsync(T record, CancellationToken cancellationToken = default)
+    private protected override async ValueTask FinishAsync(CancellationToken cancellationToken)
     {
-        ThrowIfUnusable();
-        try
-        {
-            _builder.Append(in record);
-            Count++;
-            if (_builder.Count >= _batchSize)
-            {
-                await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            // A record that failed half-way leaves the builder's columns at different lengths.
-            _faulted = true;
-            throw;
-        }
-    }
-
-    public async ValueTask AppendRangeAsync(IEnumerable<T> records, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        foreach (var record in records)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await AppendAsync(record, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Writes the pending rows and ends the output; for a path, the file appears under its final name only now.</summary>
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfUnusable();
-        cancellationToken.ThrowIfCancellationRequested();
-        _faulted = true;
-        if (_builder.Count > 0)
-        {
-            await WriteBatchAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         await _writer.FinishAsync(cancellationToken).ConfigureAwait(false);
         if (_file is not null)
         {
             await _file.PublishAsync().ConfigureAwait(false);
         }
-
-        _faulted = false;
-        _completed = true;
     }
 
-    public async ValueTask DisposeAsync()
+    private protected override async ValueTask ReleaseAsync(bool completed)
     {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        _builder.Dispose();
-        if (!_completed)
+        if (!completed)
         {
             _writer.Abandon();
         }
@@ -263,30 +208,9 @@ public sealed class ArrowRecordWriter<T> : IAsyncDisposable
             await _stream.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (!_completed && _file is not null)
+        if (!completed && _file is not null)
         {
             await _file.AbandonAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask WriteBatchAsync(CancellationToken cancellationToken)
-    {
-        // The batch views the builder's pooled buffers; disposing it hands them back for the next batch.
-        using var batch = _builder.Build();
-        await _writer.WriteBatchAsync(batch, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void ThrowIfUnusable()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_completed)
-        {
-            throw new InvalidOperationException("The writer is complete; no more records can be appended.");
-        }
-
-        if (_faulted)
-        {
-            throw new InvalidOperationException("An earlier append or completion failed; the output is abandoned and the writer cannot continue.");
         }
     }
 }

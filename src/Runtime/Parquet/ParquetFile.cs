@@ -49,7 +49,7 @@ public static class ParquetFile
     public static ParquetWriter<T> CreateWriter<T>(Stream stream, ParquetWriteOptions? options = null, bool leaveOpen = false)
         where T : IArrowRecord<T> => new(stream, options, leaveOpen);
 
-    /// <summary>A streaming writer into <paramref name="storage"/>; the file is published by <see cref="ParquetWriter{T}.CompleteAsync"/>.</summary>
+    /// <summary>A streaming writer into <paramref name="storage"/>; the file is published by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.</summary>
     public static async ValueTask<ParquetWriter<T>> CreateWriterAsync<T>(IStorageBackend storage, string path, ParquetWriteOptions? options = null, CancellationToken cancellationToken = default)
         where T : IArrowRecord<T>
     {
@@ -152,10 +152,10 @@ public static class ParquetFile
 
 /// <summary>
 /// Appends records of <typeparamref name="T"/> and writes a row group every <see cref="ParquetWriteOptions.RowGroupSize"/>
-/// rows, so memory stays bounded by one row group. <see cref="CompleteAsync"/> writes the last row group and the footer
+/// rows, so memory stays bounded by one row group. <see cref="BatchingRecordWriter{T}.CompleteAsync"/> writes the last row group and the footer
 /// and publishes the file (rename or <see cref="PendingFile.CommitAsync"/>); disposing without completing abandons it.
 /// </summary>
-public sealed class ParquetWriter<T> : IAsyncDisposable
+public sealed class ParquetWriter<T> : BatchingRecordWriter<T>
     where T : IArrowRecord<T>
 {
     private readonly Stream _stream;
@@ -163,15 +163,11 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
     private readonly AtomicLocalFile? _file;
     private readonly IStorageBackend? _storage;
     private readonly PendingFile? _pending;
-    private readonly int _rowGroupSize;
-    private readonly IArrowBatchBuilder<T> _builder;
     private readonly ParquetFileWriter _writer;
-    private bool _completed;
-    private bool _faulted;
-    private bool _disposed;
 
-    /// <summary>Writes to a temporary sibling of <paramref name="path"/>, renamed over it by <see cref="CompleteAsync"/>.</summary>
+    /// <summary>Writes to a temporary sibling of <paramref name="path"/>, renamed over it by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.</summary>
     public ParquetWriter(string path, ParquetWriteOptions? options = null)
+        : base((options ?? ParquetWriteOptions.Default).RowGroupSize)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= ParquetWriteOptions.Default;
@@ -189,23 +185,21 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
 
         _stream = file.Stream;
         _file = file;
-        _rowGroupSize = options.RowGroupSize;
-        _builder = T.CreateBatchBuilder();
     }
 
-    /// <summary>Writes to <paramref name="stream"/>; <see cref="CompleteAsync"/> writes the footer.</summary>
+    /// <summary>Writes to <paramref name="stream"/>; <see cref="BatchingRecordWriter{T}.CompleteAsync"/> writes the footer.</summary>
     public ParquetWriter(Stream stream, ParquetWriteOptions? options = null, bool leaveOpen = false)
+        : base((options ?? ParquetWriteOptions.Default).RowGroupSize)
     {
         ArgumentNullException.ThrowIfNull(stream);
         options ??= ParquetWriteOptions.Default;
         _writer = new ParquetFileWriter(stream, T.ArrowSchema, options, leaveOpen: true);
         _stream = stream;
         _leaveOpen = leaveOpen;
-        _rowGroupSize = options.RowGroupSize;
-        _builder = T.CreateBatchBuilder();
     }
 
     internal ParquetWriter(IStorageBackend storage, PendingFile pending, ParquetWriteOptions? options)
+        : base((options ?? ParquetWriteOptions.Default).RowGroupSize)
     {
         options ??= ParquetWriteOptions.Default;
         _writer = new ParquetFileWriter(pending.Stream, T.ArrowSchema, options, leaveOpen: true);
@@ -213,54 +207,13 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
         _leaveOpen = true;
         _storage = storage;
         _pending = pending;
-        _rowGroupSize = options.RowGroupSize;
-        _builder = T.CreateBatchBuilder();
     }
 
-    /// <summary>Rows appended so far, including those not yet written as a row group.</summary>
-    public long Count { get; private set; }
+    private protected override ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(batch, cancellationToken);
 
-    public async ValueTask AppendAsync(T record, CancellationToken cancellationToken = default)
+    private protected override async ValueTask FinishAsync(CancellationToken cancellationToken)
     {
-        ThrowIfUnusable();
-        try
-        {
-            _builder.Append(in record);
-            Count++;
-            if (_builder.Count >= _rowGroupSize)
-            {
-                await WriteRowGroupAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch
-        {
-            // A record that failed half-way leaves the builder's columns at different lengths.
-            _faulted = true;
-            throw;
-        }
-    }
-
-    public async ValueTask AppendRangeAsync(IEnumerable<T> records, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        foreach (var record in records)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await AppendAsync(record, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Writes the pending rows and the footer, then publishes the file.</summary>
-    public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfUnusable();
-        cancellationToken.ThrowIfCancellationRequested();
-        _faulted = true;
-        if (_builder.Count > 0)
-        {
-            await WriteRowGroupAsync(cancellationToken).ConfigureAwait(false);
-        }
-
         await _writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         if (_pending is not null && _storage is not null)
         {
@@ -271,20 +224,10 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
         {
             await _file.PublishAsync().ConfigureAwait(false);
         }
-
-        _faulted = false;
-        _completed = true;
     }
 
-    public async ValueTask DisposeAsync()
+    private protected override async ValueTask ReleaseAsync(bool completed)
     {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        _builder.Dispose();
         await _writer.DisposeAsync().ConfigureAwait(false);
         if (_pending is not null)
         {
@@ -295,30 +238,9 @@ public sealed class ParquetWriter<T> : IAsyncDisposable
             await _stream.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (!_completed && _file is not null)
+        if (!completed && _file is not null)
         {
             await _file.AbandonAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask WriteRowGroupAsync(CancellationToken cancellationToken)
-    {
-        // The batch views the builder's pooled buffers; disposing it hands them back for the next row group.
-        using var batch = _builder.Build();
-        await _writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void ThrowIfUnusable()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_completed)
-        {
-            throw new InvalidOperationException("The writer is complete; no more records can be appended.");
-        }
-
-        if (_faulted)
-        {
-            throw new InvalidOperationException("An earlier append or completion failed; the output is abandoned and the writer cannot continue.");
         }
     }
 }
