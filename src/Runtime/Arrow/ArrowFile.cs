@@ -94,36 +94,13 @@ public static class ArrowFile
     public static async Task<IReadOnlyList<T>> ReadAsync<T>(string path, CancellationToken cancellationToken = default)
         where T : IArrowRecord<T>
     {
-        var result = new List<T>();
-        await foreach (var batch in ReadBatchesAsync(path, cancellationToken).ConfigureAwait(false))
-        {
-            using (batch)
-            {
-                result.AddRange(T.ReadBatch(batch));
-            }
-        }
-
-        return result;
+        return await RecordBatchReading.ToListAsync<T>(ReadBatchesAsync(path, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Streams the records of an Arrow IPC file or stream one batch at a time.</summary>
-    public static async IAsyncEnumerable<T> StreamAsync<T>(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-        where T : IArrowRecord<T>
-    {
-        await foreach (var batch in ReadBatchesAsync(path, cancellationToken).ConfigureAwait(false))
-        {
-            T[] rows;
-            using (batch)
-            {
-                rows = T.ReadBatch(batch);
-            }
-
-            foreach (var row in rows)
-            {
-                yield return row;
-            }
-        }
-    }
+    public static IAsyncEnumerable<T> StreamAsync<T>(string path, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T> =>
+        RecordBatchReading.StreamAsync<T>(ReadBatchesAsync(path, cancellationToken), cancellationToken);
 
     /// <summary>The record batches of an Arrow IPC file or stream; the caller disposes each batch.</summary>
     public static async IAsyncEnumerable<RecordBatch> ReadBatchesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)

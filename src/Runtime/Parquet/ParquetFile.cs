@@ -116,23 +116,9 @@ public static class ParquetFile
     }
 
     /// <summary>Streams the records of a Parquet file one row group at a time.</summary>
-    public static async IAsyncEnumerable<T> StreamAsync<T>(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-        where T : IArrowRecord<T>
-    {
-        await foreach (var batch in ReadBatchesAsync(path, cancellationToken).ConfigureAwait(false))
-        {
-            T[] rows;
-            using (batch)
-            {
-                rows = T.ReadBatch(batch);
-            }
-
-            foreach (var row in rows)
-            {
-                yield return row;
-            }
-        }
-    }
+    public static IAsyncEnumerable<T> StreamAsync<T>(string path, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T> =>
+        RecordBatchReading.StreamAsync<T>(ReadBatchesAsync(path, cancellationToken), cancellationToken);
 
     /// <summary>The row groups of a Parquet file as record batches; the caller disposes each batch.</summary>
     public static async IAsyncEnumerable<RecordBatch> ReadBatchesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
