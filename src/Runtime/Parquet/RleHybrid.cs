@@ -259,6 +259,10 @@ internal static class RleHybrid
     }
 
     /// <summary>Packs eight values LSB-first into exactly <paramref name="bitWidth"/> bytes.</summary>
+    /// <remarks>
+    /// A group is up to 32 bytes (bit width 32), wider than any integer register, so the bits are streamed through a
+    /// 64-bit window: it never holds more than <paramref name="bitWidth"/> + 7 bits, which fits for every width to 32.
+    /// </remarks>
     public static void PackGroup(ReadOnlySpan<int> values, int bitWidth, Span<byte> output)
     {
         if (bitWidth == 0)
@@ -266,53 +270,65 @@ internal static class RleHybrid
             return;
         }
 
-        UInt128 acc = 0;
+        var mask = bitWidth == 32 ? uint.MaxValue : (1U << bitWidth) - 1;
+        var window = 0UL;
+        var bits = 0;
+        var written = 0;
         for (var k = 0; k < 8; k++)
         {
-            acc |= (UInt128)(uint)values[k] << (k * bitWidth);
-        }
-
-        for (var b = 0; b < bitWidth; b++)
-        {
-            output[b] = (byte)(acc >> (8 * b));
+            window |= (ulong)((uint)values[k] & mask) << bits;
+            bits += bitWidth;
+            while (bits >= 8)
+            {
+                output[written++] = (byte)window;
+                window >>= 8;
+                bits -= 8;
+            }
         }
     }
 
+    /// <summary>Unpacks eight values of <paramref name="bitWidth"/> bits (LSB-first) from exactly that many bytes.</summary>
     public static void UnpackGroup(ReadOnlySpan<byte> input, int bitWidth, Span<int> values)
     {
         if (bitWidth == 0)
         {
-            values.Clear();
+            values[..8].Clear();
             return;
         }
 
         if (bitWidth <= 8)
         {
+            // Eight values of at most 8 bits fit one 64-bit word: the common case of levels and small dictionaries.
             var acc = 0UL;
             for (var b = 0; b < bitWidth; b++)
             {
                 acc |= (ulong)input[b] << (8 * b);
             }
 
-            var mask = (1UL << bitWidth) - 1;
+            var narrowMask = (1UL << bitWidth) - 1;
             for (var k = 0; k < 8; k++)
             {
-                values[k] = (int)((acc >> (k * bitWidth)) & mask);
+                values[k] = (int)((acc >> (k * bitWidth)) & narrowMask);
             }
 
             return;
         }
 
-        UInt128 wide = 0;
-        for (var b = 0; b < bitWidth; b++)
-        {
-            wide |= (UInt128)input[b] << (8 * b);
-        }
-
-        var wideMask = bitWidth == 32 ? uint.MaxValue : (1U << bitWidth) - 1;
+        var mask = bitWidth == 32 ? uint.MaxValue : (1U << bitWidth) - 1;
+        var window = 0UL;
+        var bits = 0;
+        var read = 0;
         for (var k = 0; k < 8; k++)
         {
-            values[k] = (int)((uint)(wide >> (k * bitWidth)) & wideMask);
+            while (bits < bitWidth)
+            {
+                window |= (ulong)input[read++] << bits;
+                bits += 8;
+            }
+
+            values[k] = (int)((uint)window & mask);
+            window >>= bitWidth;
+            bits -= bitWidth;
         }
     }
 
