@@ -1,3 +1,5 @@
+using Bulwark.Storage;
+
 namespace Bulwark.Checkpoints;
 
 /// <summary>The base of every error the checkpointer raises on purpose; the message names the files involved.</summary>
@@ -29,6 +31,9 @@ public enum CheckpointCommitStep
     DeleteSharedFile,
     DeleteCheckpointDirectory,
     SyncRootAfterDeletion,
+
+    /// <summary>The catalog was read to check that this checkpointer still owns the store (its writer epoch).</summary>
+    CheckWriterEpoch,
 }
 
 /// <summary>
@@ -114,4 +119,44 @@ public sealed class CheckpointStoreException : CheckpointException
 
     /// <summary>The paths the message is about.</summary>
     public IReadOnlyList<string> Paths { get; }
+}
+
+/// <summary>
+/// Another checkpointer holds the store's lock: one checkpointer owns a store at a time. <see cref="Holder"/> names
+/// the holding process when its owner record could be read. The operating system releases the lock when that process
+/// exits or dies.
+/// </summary>
+public sealed class CheckpointStoreLockedException : CheckpointException
+{
+    public CheckpointStoreLockedException(string storeDescription, StorageLockOwner? holder, Exception? innerException = null)
+        : base(
+            $"The checkpoint store {storeDescription} is in use by {(holder is null ? "another checkpointer (its owner record could not be read)" : holder.ToString())}. " +
+            "One checkpointer owns a store at a time: stop that one first, or use another store.",
+            innerException)
+    {
+        Holder = holder;
+    }
+
+    /// <summary>Who holds the store, if known.</summary>
+    public StorageLockOwner? Holder { get; }
+}
+
+/// <summary>
+/// This checkpointer no longer owns its store: a checkpointer opened after it bumped the catalog's writer epoch. Its
+/// commit or collection was refused before the catalog was touched, and it refuses everything from now on.
+/// </summary>
+public sealed class CheckpointFencedException : CheckpointException
+{
+    public CheckpointFencedException(string storeDescription, long ownEpoch, long currentEpoch)
+        : base($"This checkpointer (writer epoch {ownEpoch}) was fenced off {storeDescription}: a checkpointer opened later owns it now (writer epoch {currentEpoch}). Nothing was committed or deleted; reopen the store to continue from its catalog.")
+    {
+        OwnEpoch = ownEpoch;
+        CurrentEpoch = currentEpoch;
+    }
+
+    /// <summary>The epoch this checkpointer took when it opened.</summary>
+    public long OwnEpoch { get; }
+
+    /// <summary>The epoch the catalog holds now.</summary>
+    public long CurrentEpoch { get; }
 }

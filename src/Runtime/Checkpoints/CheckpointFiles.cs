@@ -38,8 +38,14 @@ internal sealed class CatalogDocument
 {
     public int FormatVersion { get; set; }
 
+    /// <summary>Bumped by every checkpointer that opens the store; absent (0) in catalogs written before the fence existed.</summary>
+    public long WriterEpoch { get; set; }
+
     public List<string>? Checkpoints { get; set; }
 }
+
+/// <summary>A decoded catalog: the committed ids in order and the epoch of the writer that owns the store.</summary>
+internal sealed record CatalogContent(IReadOnlyList<Guid> Ids, long WriterEpoch);
 
 internal sealed class ManifestDocument
 {
@@ -77,6 +83,7 @@ internal static class CheckpointFiles
 {
     public const string CatalogFileName = "checkpoints.json";
     public const string ManifestFileName = "manifest.json";
+    public const string LockFileName = "checkpoints.lock";
     public const string StateFileExtension = ".state";
     public const int CatalogFormatVersion = 1;
     public const int ManifestFormatVersion = 1;
@@ -134,11 +141,11 @@ internal static class CheckpointFiles
         return null;
     }
 
-    public static byte[] EncodeCatalog(IEnumerable<Guid> ids) => JsonSerializer.SerializeToUtf8Bytes(
-        new CatalogDocument { FormatVersion = CatalogFormatVersion, Checkpoints = ids.Select(DirectoryOf).ToList() },
+    public static byte[] EncodeCatalog(IEnumerable<Guid> ids, long writerEpoch) => JsonSerializer.SerializeToUtf8Bytes(
+        new CatalogDocument { FormatVersion = CatalogFormatVersion, WriterEpoch = writerEpoch, Checkpoints = ids.Select(DirectoryOf).ToList() },
         CheckpointJsonContext.Default.CatalogDocument);
 
-    public static IReadOnlyList<Guid> DecodeCatalog(ReadOnlySpan<byte> bytes)
+    public static CatalogContent DecodeCatalog(ReadOnlySpan<byte> bytes)
     {
         CatalogDocument? document;
         try
@@ -165,6 +172,11 @@ internal static class CheckpointFiles
             throw CatalogCorrupt("it has no \"checkpoints\" list");
         }
 
+        if (document.WriterEpoch < 0)
+        {
+            throw CatalogCorrupt($"writer epoch {document.WriterEpoch} is negative");
+        }
+
         var ids = new List<Guid>(document.Checkpoints.Count);
         var seen = new HashSet<Guid>();
         foreach (var text in document.Checkpoints)
@@ -182,7 +194,7 @@ internal static class CheckpointFiles
             ids.Add(id);
         }
 
-        return ids;
+        return new CatalogContent(ids, document.WriterEpoch);
     }
 
     public static byte[] EncodeManifest(CheckpointInfo info) => JsonSerializer.SerializeToUtf8Bytes(

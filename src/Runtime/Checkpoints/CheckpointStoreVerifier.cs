@@ -116,7 +116,7 @@ public static class CheckpointStoreVerifier
         try
         {
             var bytes = await backend.ReadAllBytesAsync(catalog.Path, options.MaxCatalogBytes, cancellationToken).ConfigureAwait(false);
-            return CheckpointFiles.DecodeCatalog(bytes);
+            return CheckpointFiles.DecodeCatalog(bytes).Ids;
         }
         catch (CheckpointCorruptException e)
         {

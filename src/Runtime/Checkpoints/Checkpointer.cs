@@ -10,8 +10,11 @@ namespace Bulwark.Checkpoints;
 /// directory named by its UUIDv7 id holding each operator's state file and a <c>manifest.json</c> that lists every file
 /// the checkpoint needs; <c>checkpoints.json</c> at the root (the catalog) lists the committed ids in order. The
 /// in-memory list is only ever changed after the catalog that holds it is durable, so a failed commit or collection
-/// leaves it exactly as before. One checkpointer owns a store at a time: directories no catalog names are taken
-/// for the remains of its own unfinished commits and removed.
+/// leaves it exactly as before. One checkpointer owns a store at a time: opening takes the store's lock
+/// (<c>checkpoints.lock</c>) for the checkpointer's lifetime and bumps the writer epoch in the catalog; a commit or
+/// collection first checks that the catalog still carries this checkpointer's epoch, so a writer that lost the store
+/// (where locks do not reach, such as shared or object storage) is fenced off instead of overwriting the catalog.
+/// Directories no catalog names are therefore the remains of the owner's own unfinished commits, and are removed.
 /// </summary>
 public sealed class Checkpointer : IAsyncDisposable
 {
@@ -32,6 +35,10 @@ public sealed class Checkpointer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CheckpointInfo[] _committed = [];
+    private StorageLock? _storeLock;
+    private long _epoch;
+    private bool _fenced;
+    private long _fencedBy;
     private bool _disposed;
     private volatile bool _catalogInDoubt;
 
@@ -62,10 +69,12 @@ public sealed class Checkpointer : IAsyncDisposable
     private ProtocolDeviation Deviations => _options.Deviations;
 
     /// <summary>
-    /// Opens the store and recovers it: reads the catalog and every catalogued manifest, then removes checkpoint
-    /// directories the catalog does not list (commits that never reached their commit point). A store without a
-    /// catalog but with checkpoint directories is refused, and nothing is deleted.
+    /// Opens the store and recovers it: takes the store's lock, reads the catalog and every catalogued manifest, makes
+    /// the catalog with a bumped writer epoch durable, then removes checkpoint directories the catalog does not list
+    /// (commits that never reached their commit point). A store without a catalog but with checkpoint directories is
+    /// refused, and nothing is deleted. The lock is held until <see cref="DisposeAsync"/>.
     /// </summary>
+    /// <exception cref="CheckpointStoreLockedException">Another checkpointer has the store open; the exception names it.</exception>
     /// <exception cref="CheckpointStoreException">The catalog is missing while checkpoint directories exist, or storage failed.</exception>
     /// <exception cref="CheckpointCorruptException">The catalog or a catalogued manifest is malformed or missing.</exception>
     public static async ValueTask<Checkpointer> OpenAsync(
@@ -79,12 +88,18 @@ public sealed class Checkpointer : IAsyncDisposable
         var checkpointer = new Checkpointer(backend, options ?? new CheckpointerOptions(), (ILogger?)logger ?? NullLogger.Instance, timeProvider ?? TimeProvider.System);
         try
         {
+            await checkpointer.LockStoreAsync(cancellationToken).ConfigureAwait(false);
             await checkpointer.RecoverAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (CheckpointException e)
+        catch (Exception e)
         {
-            CheckpointMetrics.Failures.Add(1, new KeyValuePair<string, object?>("operation", "open"));
-            CheckpointerLog.Refused(checkpointer._logger, e, backend.Description, e.Message);
+            await checkpointer.ReleaseStoreLockAsync().ConfigureAwait(false);
+            if (e is CheckpointException)
+            {
+                CheckpointMetrics.Failures.Add(1, new KeyValuePair<string, object?>("operation", "open"));
+                CheckpointerLog.Refused(checkpointer._logger, e, backend.Description, e.Message);
+            }
+
             throw;
         }
 
@@ -156,14 +171,17 @@ public sealed class Checkpointer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Keeps the newest <paramref name="retain"/> checkpoints and those in <paramref name="except"/>, and removes the
-    /// rest. Every kept manifest is read first — if any cannot be, nothing is deleted and the error is thrown. The
-    /// catalog without the removed checkpoints is made durable before anything is deleted; then the removed
-    /// directories, the shared files only they referenced, and directories of failed commits are deleted.
+    /// Keeps the newest <paramref name="retain"/> checkpoints (at least one: the newest checkpoint is never collected)
+    /// and those in <paramref name="except"/>, and removes the rest. Every kept manifest is read first — if any cannot
+    /// be, nothing is deleted and the error is thrown. The catalog without the removed checkpoints is made durable
+    /// before anything is deleted; then the removed directories, the shared files only they referenced, and
+    /// directories of failed commits are deleted.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="retain"/> is less than 1.</exception>
     public async ValueTask<GarbageCollectionResult> CollectGarbageAsync(int retain, IReadOnlyCollection<Guid>? except = null, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(retain);
+        // Collecting the newest checkpoint would turn the next start into a clean slate: the one mistake GC must not allow.
+        ArgumentOutOfRangeException.ThrowIfLessThan(retain, 1);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -182,12 +200,20 @@ public sealed class Checkpointer : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for an operation in flight, then releases the store's lock.</summary>
     public async ValueTask DisposeAsync()
     {
         // Waiting for the gate lets an operation in flight finish; its durable effects are complete or rolled back.
         await _gate.WaitAsync().ConfigureAwait(false);
-        _disposed = true;
-        _gate.Release();
+        try
+        {
+            _disposed = true;
+            await ReleaseStoreLockAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     internal static async ValueTask<byte[]> ReadVerifiedAsync(IStorageBackend backend, Guid id, CheckpointFileInfo file, CancellationToken cancellationToken)
@@ -271,6 +297,8 @@ public sealed class Checkpointer : IAsyncDisposable
         long written = 0;
         try
         {
+            // Checked before anything is written: a fenced writer must not even overwrite the owner's shared files.
+            await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
             await Step(CheckpointCommitStep.CreateCheckpointDirectory, directory, () => _backend.CreateDirectoryAsync(directory, cancellationToken)).ConfigureAwait(false);
             CheckpointMetrics.Fsyncs.Add(1);
             foreach (var (file, bytes) in states)
@@ -302,8 +330,10 @@ public sealed class Checkpointer : IAsyncDisposable
                 Volatile.Write(ref _committed, after);
             }
 
+            // And again just before the catalog is replaced, the one write that could undo the new owner's commits.
+            await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
             catalogAttempted = true;
-            written += await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, CheckpointFiles.EncodeCatalog(after.Select(c => c.Id)), cancellationToken).ConfigureAwait(false);
+            written += await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog(after), cancellationToken).ConfigureAwait(false);
             await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (!Deviations.HasFlag(ProtocolDeviation.PublishBeforeCatalogDurable))
@@ -319,7 +349,9 @@ public sealed class Checkpointer : IAsyncDisposable
             var catalogIsOld = !catalogAttempted || await TryWriteCatalogAsync(before).ConfigureAwait(false);
             if (catalogIsOld)
             {
-                await TryRemoveQuietlyAsync(id, newShared.Select(s => s.File.Path)).ConfigureAwait(false);
+                // A fenced writer removes only its own checkpoint directory: a shared file of the same name may be the
+                // new owner's, and it is not this writer's to delete.
+                await TryRemoveQuietlyAsync(id, e is CheckpointFencedException ? [] : newShared.Select(s => s.File.Path)).ConfigureAwait(false);
             }
 
             throw;
@@ -389,6 +421,7 @@ public sealed class Checkpointer : IAsyncDisposable
 
     private async ValueTask<GarbageCollectionResult> CollectLockedAsync(int retain, IReadOnlyCollection<Guid> except, CancellationToken cancellationToken)
     {
+        await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
         var before = _committed;
         var keepIds = before.Skip(Math.Max(0, before.Length - retain)).Select(c => c.Id).Concat(except).ToHashSet();
         var keep = before.Where(c => keepIds.Contains(c.Id)).ToArray();
@@ -430,9 +463,10 @@ public sealed class Checkpointer : IAsyncDisposable
 
         if (remove.Length > 0)
         {
+            await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, CheckpointFiles.EncodeCatalog(keep.Select(c => c.Id)), cancellationToken).ConfigureAwait(false);
+                await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog(keep), cancellationToken).ConfigureAwait(false);
                 await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception)
@@ -495,7 +529,8 @@ public sealed class Checkpointer : IAsyncDisposable
 
             // An empty store gets its catalog before any checkpoint directory exists, so that from now on a missing
             // catalog beside checkpoint directories can only mean the catalog was lost.
-            await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, CheckpointFiles.EncodeCatalog([]), cancellationToken).ConfigureAwait(false);
+            _epoch = 1;
+            await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog([]), cancellationToken).ConfigureAwait(false);
             await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
             _committed = [];
             return;
@@ -525,7 +560,8 @@ public sealed class Checkpointer : IAsyncDisposable
             throw new CheckpointStoreException($"Could not read the catalog of {_backend.Description}: {e.Message}", [CatalogFileName], e);
         }
 
-        var ids = CheckpointFiles.DecodeCatalog(catalogBytes);
+        var catalog = CheckpointFiles.DecodeCatalog(catalogBytes);
+        var ids = catalog.Ids;
         var committed = new CheckpointInfo[ids.Count];
         for (var i = 0; i < ids.Count; i++)
         {
@@ -533,6 +569,15 @@ public sealed class Checkpointer : IAsyncDisposable
         }
 
         _committed = committed;
+
+        // Taking ownership: every checkpointer opened earlier now fails its epoch check before it touches the catalog.
+        // This comes before the orphans are removed, which would otherwise race a stale writer's commit in flight.
+        _epoch = checked(catalog.WriterEpoch + 1);
+        if (!Deviations.HasFlag(ProtocolDeviation.NoStoreOwnership))
+        {
+            await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog(committed), cancellationToken).ConfigureAwait(false);
+            await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
+        }
 
         // Only now, with every catalogued manifest read, is it known which files the committed checkpoints need.
         var referenced = committed.SelectMany(c => c.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
@@ -684,6 +729,65 @@ public sealed class Checkpointer : IAsyncDisposable
         return bytes.Length;
     }
 
+    private byte[] EncodeCatalog(IEnumerable<CheckpointInfo> list) => CheckpointFiles.EncodeCatalog(list.Select(c => c.Id), _epoch);
+
+    private async ValueTask LockStoreAsync(CancellationToken cancellationToken)
+    {
+        if (Deviations.HasFlag(ProtocolDeviation.NoStoreOwnership))
+        {
+            return;
+        }
+
+        try
+        {
+            _storeLock = await _backend.AcquireLockAsync(CheckpointFiles.LockFileName, StorageLockOwner.Current("checkpointer", _time), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageLockedException e)
+        {
+            throw new CheckpointStoreLockedException(_backend.Description, e.Holder, e);
+        }
+        catch (IOException e)
+        {
+            throw new CheckpointStoreException($"Could not take the lock '{CheckpointFiles.LockFileName}' of {_backend.Description}: {e.Message}", [CheckpointFiles.LockFileName], e);
+        }
+    }
+
+    private async ValueTask ReleaseStoreLockAsync()
+    {
+        if (Interlocked.Exchange(ref _storeLock, null) is { } held)
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads the durable catalog's writer epoch and refuses to go on if it is not the one this checkpointer took on
+    /// open: a checkpointer opened later owns the store. Once fenced, always fenced.
+    /// </summary>
+    private async ValueTask CheckWriterEpochAsync(CancellationToken cancellationToken)
+    {
+        if (Deviations.HasFlag(ProtocolDeviation.NoStoreOwnership))
+        {
+            return;
+        }
+
+        if (!_fenced)
+        {
+            var bytes = await Step(CheckpointCommitStep.CheckWriterEpoch, CatalogFileName, () => _backend.ReadAllBytesAsync(CatalogFileName, _options.MaxCatalogBytes, cancellationToken)).ConfigureAwait(false);
+            var current = CheckpointFiles.DecodeCatalog(bytes).WriterEpoch;
+            if (current == _epoch)
+            {
+                return;
+            }
+
+            _fenced = true;
+            _fencedBy = current;
+            CheckpointerLog.Fenced(_logger, _epoch, current, _backend.Description);
+        }
+
+        throw new CheckpointFencedException(_backend.Description, _epoch, _fencedBy);
+    }
+
     private async ValueTask SyncStepAsync(CheckpointCommitStep step, string directory, CancellationToken cancellationToken)
     {
         await Step(step, directory, () => _backend.SyncDirectoryAsync(directory, cancellationToken)).ConfigureAwait(false);
@@ -701,7 +805,8 @@ public sealed class Checkpointer : IAsyncDisposable
             return;
         }
 
-        await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, CheckpointFiles.EncodeCatalog(_committed.Select(c => c.Id)), cancellationToken).ConfigureAwait(false);
+        await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
+        await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog(_committed), cancellationToken).ConfigureAwait(false);
         await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
         _catalogInDoubt = false;
     }
@@ -712,7 +817,7 @@ public sealed class Checkpointer : IAsyncDisposable
         try
         {
             // Not cancellable: a rollback abandoned half-way would leave the very mismatch it exists to remove.
-            await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, CheckpointFiles.EncodeCatalog(list.Select(c => c.Id)), CancellationToken.None).ConfigureAwait(false);
+            await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog(list), CancellationToken.None).ConfigureAwait(false);
             await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, CancellationToken.None).ConfigureAwait(false);
             return true;
         }

@@ -31,6 +31,9 @@ internal static partial class CheckpointerLog
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Manifest of removed checkpoint {CheckpointId} in {Store} could not be read; using the copy validated when it was loaded")]
     public static partial void RemovedManifestUnreadable(ILogger logger, Exception exception, Guid checkpointId, string store);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Critical, Message = "Checkpointer with writer epoch {OwnEpoch} was fenced off {Store}: the catalog carries epoch {CurrentEpoch} of a checkpointer opened later; nothing more is committed or deleted by this one")]
+    public static partial void Fenced(ILogger logger, long ownEpoch, long currentEpoch, string store);
 }
 
 /// <summary>The checkpointer's counters, under the meter "Bulwark.Checkpoints".</summary>

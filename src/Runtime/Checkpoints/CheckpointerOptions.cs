@@ -48,4 +48,7 @@ internal enum ProtocolDeviation
 
     /// <summary>GC deletes before the shrunken catalog is durable.</summary>
     DeleteBeforeCatalogDurable = 1 << 8,
+
+    /// <summary>No store lock and no writer epoch: two checkpointers on one store delete each other's commits as orphans.</summary>
+    NoStoreOwnership = 1 << 9,
 }

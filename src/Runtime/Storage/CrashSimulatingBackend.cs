@@ -15,6 +15,7 @@ public sealed class CrashSimulatingBackend : IStorageBackend
     private readonly CrashModel _model;
     private readonly List<StorageOperation> _trace = [];
     private readonly Lock _lock = new();
+    private readonly InProcessLockTable _locks = new();
 
     public CrashSimulatingBackend()
         : this(CrashState.Empty)
@@ -252,6 +253,17 @@ public sealed class CrashSimulatingBackend : IStorageBackend
             _model.RemoveDirectory(directory, op.Sequence);
             return ValueTask.FromResult(true);
         }
+    }
+
+    /// <summary>
+    /// A lock held by this simulated process. Locks are not part of the durable state: a backend made from a
+    /// <see cref="CrashState"/> (the restarted process) starts with none, as the OS releases a dead process's locks.
+    /// </summary>
+    public ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_locks.Acquire(StorageNames.NormalizeBelowRoot(path), owner, Description));
     }
 
     /// <summary>

@@ -198,6 +198,21 @@ public sealed class FaultInjectingBackend : IStorageBackend
         return deleted;
     }
 
+    public async ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default)
+    {
+        path = StoragePath.Normalize(path);
+        var fault = Check(StorageOperationKind.Lock, path, default);
+        var held = await _inner.AcquireLockAsync(path, owner, cancellationToken).ConfigureAwait(false);
+        if (fault is not null)
+        {
+            // "Took effect but reported failure" must not leak the lock: the caller never sees the handle to release.
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw fault;
+        }
+
+        return held;
+    }
+
     public async ValueTask<bool> DeleteDirectoryAsync(string directory, CancellationToken cancellationToken = default)
     {
         directory = StoragePath.Normalize(directory);

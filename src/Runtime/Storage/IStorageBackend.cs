@@ -45,6 +45,14 @@ public interface IStorageBackend
 
     /// <summary>Deletes a directory and everything below it; returns false if it did not exist. Durable after the parent is synced.</summary>
     ValueTask<bool> DeleteDirectoryAsync(string directory, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes the exclusive lock <paramref name="path"/> without waiting, held until the returned lock is disposed. It
+    /// excludes other holders of the same store (other processes for the local file system, other callers for the
+    /// in-memory backends); a backend that cannot lock (object storage) relies on its callers' fencing instead.
+    /// </summary>
+    /// <exception cref="StorageLockedException">Someone else holds it; the exception names the holder when it can.</exception>
+    ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A file or directory under a backend's root.</summary>

@@ -8,6 +8,7 @@ namespace Bulwark.Storage;
 public sealed class InMemoryBackend : IStorageBackend
 {
     private readonly Lock gate = new();
+    private readonly InProcessLockTable locks = new();
 
     // A directory maps names to either a child Directory or a committed file's bytes (never mutated after commit).
     private readonly Directory root = new();
@@ -142,6 +143,13 @@ public sealed class InMemoryBackend : IStorageBackend
                     return ValueTask.FromResult(false);
             }
         }
+    }
+
+    public ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(locks.Acquire(StorageNames.NormalizeBelowRoot(path), owner, Description));
     }
 
     public override string ToString() => Description;

@@ -94,6 +94,17 @@ public sealed class LocalFileSystemBackend : IStorageBackend
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>An OS lock on the file <paramref name="path"/> (created if missing), released by the OS if this process dies.</summary>
+    public ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        cancellationToken.ThrowIfCancellationRequested();
+        var normalized = StorageNames.NormalizeBelowRoot(path);
+        var full = Resolve(normalized, path);
+        EnsureDirectory(StoragePath.GetDirectory(normalized), normalized);
+        return ValueTask.FromResult(LocalFileLock.Acquire(normalized, full, owner, Description));
+    }
+
     /// <summary>fsyncs the directory on Unix; on Windows only checks that it exists (NTFS journals metadata).</summary>
     public ValueTask SyncDirectoryAsync(string directory, CancellationToken cancellationToken = default)
     {

@@ -35,6 +35,9 @@ public enum StorageOperationKind
 
     /// <summary><see cref="IStorageBackend.GetEntryAsync"/>.</summary>
     GetEntry,
+
+    /// <summary><see cref="IStorageBackend.AcquireLockAsync"/>.</summary>
+    Lock,
 }
 
 /// <summary>One traced backend operation.</summary>

@@ -8,6 +8,31 @@ internal static class CheckpointTestKit
 {
     public static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
+    /// <summary>
+    /// The store's files and directories with the catalog's writer epoch masked: opening a store bumps the epoch, the
+    /// one write an open makes, so "nothing changed" means nothing else changed.
+    /// </summary>
+    public static string ContentKey(CrashState state)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (path, bytes) in state.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            var content = path == Checkpointer.CatalogFileName
+                ? System.Text.RegularExpressions.Regex.Replace(System.Text.Encoding.UTF8.GetString(bytes), "\"writerEpoch\":\\s*\\d+", "\"writerEpoch\":*")
+                : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+            text.Append(path).Append('=').Append(content).Append('\n');
+        }
+
+        foreach (var directory in state.Directories.Order(StringComparer.Ordinal))
+        {
+            text.Append(directory).Append("/\n");
+        }
+
+        return text.ToString();
+    }
+
+    public static string ContentKey(CrashSimulatingBackend backend) => ContentKey(backend.CaptureVisibleState());
+
     public static async Task<(CrashSimulatingBackend Crash, FaultInjectingBackend Faults, Checkpointer Checkpointer)> NewStoreAsync(CheckpointerOptions? options = null)
     {
         var crash = new CrashSimulatingBackend();

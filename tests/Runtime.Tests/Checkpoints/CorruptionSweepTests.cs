@@ -51,7 +51,7 @@ public sealed class CorruptionSweepTests
                 cases++;
                 var backend = CrashSimulatingBackend.FromState(pristine);
                 await WriteRawAsync(backend, path, bytes);
-                var before = backend.CaptureVisibleState().Key;
+                var before = ContentKey(backend);
                 try
                 {
                     await using var reopened = await Checkpointer.OpenAsync(backend);
@@ -76,7 +76,7 @@ public sealed class CorruptionSweepTests
                 catch (CheckpointException)
                 {
                     typed++;
-                    Assert.Equal(before, backend.CaptureVisibleState().Key);
+                    Assert.Equal(before, ContentKey(backend));
                 }
             }
         }

@@ -67,6 +67,7 @@ public sealed class RegressionTests
         var random = new Random(48);
         var (crash, _, checkpointer) = await NewStoreAsync();
         var info = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("state")).AddSharedFile("b.arrow", Bytes("batch")));
+        await checkpointer.DisposeAsync();
         var good = await crash.ReadAllBytesAsync(ManifestPath(info.Id));
         var variants = new List<byte[]>();
         for (var cut = 0; cut < good.Length; cut += 7)
@@ -87,7 +88,7 @@ public sealed class RegressionTests
         foreach (var bytes in variants)
         {
             await WriteRawAsync(crash, ManifestPath(info.Id), bytes);
-            var before = crash.CaptureVisibleState().Key;
+            var before = ContentKey(crash);
             try
             {
                 await using var reopened = await Checkpointer.OpenAsync(crash);
@@ -97,7 +98,7 @@ public sealed class RegressionTests
             {
             }
 
-            Assert.Equal(before, crash.CaptureVisibleState().Key);
+            Assert.Equal(before, ContentKey(crash));
         }
     }
 
@@ -105,16 +106,17 @@ public sealed class RegressionTests
     {
         var (crash, _, checkpointer) = await NewStoreAsync();
         var info = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("state")).AddSharedFile("b.arrow", Bytes("batch")));
+        await checkpointer.DisposeAsync();
         await WriteRawAsync(crash, ManifestPath(info.Id), Encoding.UTF8.GetBytes(manifest));
-        var before = crash.CaptureVisibleState().Key;
+        var before = ContentKey(crash);
         try
         {
             await using var reopened = await Checkpointer.OpenAsync(crash, new CheckpointerOptions { Deviations = deviation });
-            return (null, info.Id, before == crash.CaptureVisibleState().Key);
+            return (null, info.Id, before == ContentKey(crash));
         }
         catch (Exception e)
         {
-            return (e, info.Id, before == crash.CaptureVisibleState().Key);
+            return (e, info.Id, before == ContentKey(crash));
         }
     }
 
@@ -140,7 +142,7 @@ public sealed class RegressionTests
         await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("a")).AddSharedFile("b1.arrow", Bytes("batch one")));
         var retained = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("b")).ReferenceSharedFile("b1.arrow"));
         await WriteRawAsync(crash, ManifestPath(retained.Id), Bytes("{ torn"));
-        var before = crash.CaptureVisibleState().Key;
+        var before = ContentKey(crash);
         Exception? error = null;
         try
         {
@@ -151,7 +153,7 @@ public sealed class RegressionTests
             error = e;
         }
 
-        return (error, await crash.GetEntryAsync("b1.arrow") is not null, before == crash.CaptureVisibleState().Key, checkpointer.Checkpoints.Count);
+        return (error, await crash.GetEntryAsync("b1.arrow") is not null, before == ContentKey(crash), checkpointer.Checkpoints.Count);
     }
 
     // ---- Point 4: a missing catalog beside checkpoint directories is a refusal to start, not a clean slate.
@@ -208,7 +210,7 @@ public sealed class RegressionTests
             survived &= await backend.GetEntryAsync(directory) is { IsDirectory: true };
         }
 
-        return (error, directories, survived, backend.CaptureVisibleState().Key == state.Key);
+        return (error, directories, survived, ContentKey(backend) == ContentKey(state));
     }
 
     // ---- Point 5: one manifest per checkpoint is the whole GC truth; losing a state file loses no protection.
@@ -503,14 +505,15 @@ public sealed class RegressionTests
     {
         var (crash, _, checkpointer) = await NewStoreAsync();
         var info = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("x")));
+        await checkpointer.DisposeAsync();
         var manifest = $"{{\"formatVersion\":1,\"checkpointId\":\"{info.Id:D}\",\"createdAt\":\"2026-01-01T00:00:00Z\",\"files\":[{{\"path\":{System.Text.Json.JsonSerializer.Serialize(path)},\"kind\":\"shared\",\"length\":1,\"crc32C\":0}}]}}";
         await WriteRawAsync(crash, ManifestPath(info.Id), Bytes(manifest));
-        var before = crash.CaptureVisibleState().Key;
+        var before = ContentKey(crash);
         var reads = crash.Trace.Count;
 
         var error = await Assert.ThrowsAsync<CheckpointCorruptException>(async () => await Checkpointer.OpenAsync(crash));
         Assert.Contains(error.Problems, p => p.Kind == CheckpointProblemKind.RefusedPath);
-        Assert.Equal(before, crash.CaptureVisibleState().Key);
+        Assert.Equal(before, ContentKey(crash));
         Assert.DoesNotContain(crash.Trace.Skip(reads), op => op.Path != ManifestPath(info.Id) && op.Path.Contains("outside", StringComparison.Ordinal));
     }
 
