@@ -284,6 +284,12 @@ internal static class ParquetSchema
                 kind = LeafKind.Copy8;
                 order = StatsOrder.Double;
                 return new SchemaElement { Type = PhysicalType.Double };
+            case FloatingPointType { Precision: FloatingPointPrecision.Half }:
+                // Arrow's little-endian IEEE half is FLOAT16's byte layout. FLOAT16 orders as a signed float, not as
+                // bytes, so no min/max is written rather than a wrong one.
+                kind = LeafKind.FixedBinary;
+                order = StatsOrder.None;
+                return new SchemaElement { Type = PhysicalType.FixedLenByteArray, TypeLength = 2, LogicalType = new LogicalTypeInfo(LogicalKind.Float16) };
             case Decimal128Type dec:
             {
                 var logical = new LogicalTypeInfo(LogicalKind.Decimal) { Precision = dec.Precision, Scale = dec.Scale };
@@ -708,6 +714,14 @@ internal static class ParquetSchema
             }
 
             case PhysicalType.FixedLenByteArray:
+                if (logical?.Kind == LogicalKind.Float16)
+                {
+                    // FLOAT16 is defined only on two bytes; any other width is a broken annotation, not a value to guess at.
+                    return typeLength == 2
+                        ? (new FloatingPointType(FloatingPointPrecision.Half), null, StatsOrder.None)
+                        : throw location.Error($"FLOAT16 leaf '{path}' has type_length {typeLength}; FLOAT16 needs 2");
+                }
+
                 return logical?.Kind == LogicalKind.Uuid && typeLength == 16
                     ? (new FixedSizeBinaryType(16), [new KeyValuePair<string, string>(Field.ExtensionNameKey, "arrow.uuid")], StatsOrder.UnsignedBytes)
                     : (new FixedSizeBinaryType(typeLength), null, StatsOrder.UnsignedBytes);
@@ -743,6 +757,7 @@ internal static class ParquetSchema
             (IntType { Width: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
             (FloatingPointType { Precision: FloatingPointPrecision.Single }, PhysicalType.Float) => LeafKind.Copy4,
             (FloatingPointType { Precision: FloatingPointPrecision.Double }, PhysicalType.Double) => LeafKind.Copy8,
+            (FloatingPointType { Precision: FloatingPointPrecision.Half }, PhysicalType.FixedLenByteArray) when typeLength == 2 => LeafKind.FixedBinary,
             (Decimal128Type, PhysicalType.Int32) => LeafKind.DecimalInt32,
             (Decimal128Type, PhysicalType.Int64) => LeafKind.DecimalInt64,
             (Decimal128Type, PhysicalType.FixedLenByteArray) when typeLength <= 16 => LeafKind.DecimalFixed,
