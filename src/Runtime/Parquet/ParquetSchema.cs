@@ -768,7 +768,7 @@ internal static class ParquetSchema
             (TimeType { BitWidth: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
             (TimeType { BitWidth: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
             (TimestampType, PhysicalType.Int64) => LeafKind.Copy8,
-            (TimestampType { Unit: TimeUnit.Nanosecond }, PhysicalType.Int96) => LeafKind.Int96Timestamp,
+            (TimestampType, PhysicalType.Int96) => LeafKind.Int96Timestamp,
             (DurationType, PhysicalType.Int64) => LeafKind.Copy8,
             _ => null,
         };
@@ -805,7 +805,9 @@ internal static class ParquetSchema
                 return (hint.Type, natural.Type) switch
                 {
                     (DurationType, IntType { Width: 64, IsSigned: true }) => true,
-                    (TimestampType h, TimestampType n) => h.Unit == n.Unit,
+                    // INT96 holds nanoseconds over a range int64 nanoseconds cannot cover: the Arrow schema's unit
+                    // (a writer's timestamp[us], say) is read exactly and reaches further.
+                    (TimestampType h, TimestampType n) => h.Unit == n.Unit || leaf.PhysicalType == PhysicalType.Int96,
                     (Utf8Type, BinaryType) => true,
                     var (h, n) => h == n,
                 };
