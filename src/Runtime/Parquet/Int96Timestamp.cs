@@ -46,7 +46,7 @@ internal static class Int96Timestamp
                 TimeUnit.Microsecond => "us",
                 _ => "ns",
             };
-            throw location.Error($"INT96 value {valueIndex} (slot {slot}) of '{node.Path}' (Julian day {julianDay}, {nanos} ns into the day) is outside the range of timestamp[{name}]", ex);
+            throw location.Error($"INT96 value {valueIndex} (slot {slot}) of '{node.Path}' (Julian day {julianDay}, {nanos} ns into the day) is outside the range of timestamp[{name}]; only an ARROW:schema that declares a coarser unit reads it", ex);
         }
     }
 }
