@@ -228,17 +228,24 @@ internal static class ArrayAssembler
 
             case LeafKind.Int96Timestamp:
             {
+                var unit = ((TimestampType)node.Field.Type).Unit;
                 var rented = Rent(slots * 8, out var span);
                 var v = 0;
-                for (var i = 0; i < slots; i++)
+                try
                 {
-                    if (nulls == 0 || BitUtil.GetBit(bits, i))
+                    for (var i = 0; i < slots; i++)
                     {
-                        var value = values.Slice(v++ * 12, 12);
-                        var nanos = BinaryPrimitives.ReadInt64LittleEndian(value);
-                        var julianDay = BinaryPrimitives.ReadInt32LittleEndian(value[8..]);
-                        BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], unchecked(((julianDay - 2_440_588L) * 86_400_000_000_000L) + nanos));
+                        if (nulls == 0 || BitUtil.GetBit(bits, i))
+                        {
+                            BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], Int96Timestamp.ToUnit(values.Slice(v * 12, 12), unit, v, i, node, location));
+                            v++;
+                        }
                     }
+                }
+                catch (ParquetFormatException)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                    throw;
                 }
 
                 return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * 8)]);

@@ -284,6 +284,12 @@ internal static class ParquetSchema
                 kind = LeafKind.Copy8;
                 order = StatsOrder.Double;
                 return new SchemaElement { Type = PhysicalType.Double };
+            case FloatingPointType { Precision: FloatingPointPrecision.Half }:
+                // Arrow's little-endian IEEE half is FLOAT16's byte layout. FLOAT16 orders as a signed float, not as
+                // bytes, so no min/max is written rather than a wrong one.
+                kind = LeafKind.FixedBinary;
+                order = StatsOrder.None;
+                return new SchemaElement { Type = PhysicalType.FixedLenByteArray, TypeLength = 2, LogicalType = new LogicalTypeInfo(LogicalKind.Float16) };
             case Decimal128Type dec:
             {
                 var logical = new LogicalTypeInfo(LogicalKind.Decimal) { Precision = dec.Precision, Scale = dec.Scale };
@@ -494,41 +500,14 @@ internal static class ParquetSchema
             throw location.Error($"group '{dotted}' declares {children} children but only {elements.Count - position} elements follow");
         }
 
-        var isList = e.LogicalType?.Kind == LogicalKind.List || (e.LogicalType is null && e.ConvertedType == ConvertedType.List);
-        var isMap = e.LogicalType?.Kind == LogicalKind.Map || (e.LogicalType is null && e.ConvertedType is ConvertedType.Map or ConvertedType.MapKeyValue);
-        if (isMap)
+        if (IsMap(e))
         {
             throw location.Error($"column '{dotted}' is a MAP, which Bulwark does not read");
         }
 
-        if (isList)
+        if (IsList(e))
         {
-            if (children != 1)
-            {
-                throw location.Error($"LIST group '{dotted}' has {children} children; it must have one repeated child");
-            }
-
-            var repeated = elements[position];
-            if (repeated.RepetitionType != Repetition.Repeated)
-            {
-                throw location.Error($"the child of LIST group '{dotted}' is not repeated");
-            }
-
-            position++;
-            var repeatedPath = (string[])[.. path, repeated.Name];
-            ColumnNode elementNode;
-            var threeLevel = repeated.Type is null && repeated.NumChildren == 1 && repeated.Name != "array" && repeated.Name != e.Name + "_tuple";
-            if (threeLevel)
-            {
-                elementNode = ReadNode(elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 2, leaves, location, options);
-            }
-            else
-            {
-                elementNode = ReadRepeatedAsElement(repeated, elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 1, leaves, location, options);
-            }
-
-            var field = new Field(e.Name, new ListType(elementNode.Field), nullable);
-            return CheckLevels(new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Element = elementNode, FirstLeaf = elementNode.FirstLeaf }, location);
+            return ReadList(e, elements, ref position, path, defSlot, defPresent, repSlot, nullable, depth, leaves, location, options);
         }
 
         var firstLeaf = leaves.Count;
@@ -542,9 +521,56 @@ internal static class ParquetSchema
         return CheckLevels(new ColumnNode { Field = structField, Kind = NodeKind.Struct, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Children = nodes, FirstLeaf = firstLeaf }, location);
     }
 
-    /// <summary>The repeated element of a two-level list: it exists at <paramref name="defSlot"/> and is itself required.</summary>
+    private static bool IsList(SchemaElement e) =>
+        e.LogicalType?.Kind == LogicalKind.List || (e.LogicalType is null && e.ConvertedType == ConvertedType.List);
+
+    private static bool IsMap(SchemaElement e) =>
+        e.LogicalType?.Kind == LogicalKind.Map || (e.LogicalType is null && e.ConvertedType is ConvertedType.Map or ConvertedType.MapKeyValue);
+
+    /// <summary>
+    /// A LIST group, whose one repeated child is read by the backward-compatibility rules for lists. The child is itself
+    /// the required element when it is a primitive (rule 1), a group of several fields (2), a group whose one field is
+    /// repeated, which cannot be the middle of a three-level list (3), or a one-field group named <c>array</c> or
+    /// <c>&lt;list name&gt;_tuple</c> (4); any other one-field group is the middle level and its field the element (5).
+    /// </summary>
+    private static ColumnNode ReadList(SchemaElement e, List<SchemaElement> elements, ref int position, string[] path, int defSlot, int defPresent, int repSlot, bool nullable, int depth, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
+    {
+        var dotted = string.Join('.', path);
+        var children = e.NumChildren ?? 0;
+        if (children != 1 || position >= elements.Count)
+        {
+            throw location.Error($"LIST group '{dotted}' has {children} children; it must have one repeated child");
+        }
+
+        var repeated = elements[position];
+        if (repeated.RepetitionType != Repetition.Repeated)
+        {
+            throw location.Error($"the child of LIST group '{dotted}' is not repeated");
+        }
+
+        position++;
+        var repeatedPath = (string[])[.. path, repeated.Name];
+        var oneField = repeated.Type is null && repeated.NumChildren == 1;
+        var repeatedField = oneField && position < elements.Count && elements[position].RepetitionType == Repetition.Repeated;
+        var threeLevel = oneField && !repeatedField && repeated.Name != "array" && repeated.Name != e.Name + "_tuple";
+        var elementNode = threeLevel
+            ? ReadNode(elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 2, leaves, location, options)
+            : ReadRepeatedAsElement(repeated, elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 1, leaves, location, options);
+        var field = new Field(e.Name, new ListType(elementNode.Field), nullable);
+        return CheckLevels(new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Element = elementNode, FirstLeaf = elementNode.FirstLeaf }, location);
+    }
+
+    /// <summary>
+    /// The repeated element of a two-level list: it exists at <paramref name="defSlot"/> and is itself required. A group
+    /// is read by its own annotation, so a repeated LIST group (an old writer's list of lists) is a list element.
+    /// </summary>
     private static ColumnNode ReadRepeatedAsElement(SchemaElement e, List<SchemaElement> elements, ref int position, string[] path, int defSlot, int repSlot, int depth, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
     {
+        if (depth > options.MaxDepth)
+        {
+            throw location.Error($"the schema nests deeper than the limit of {options.MaxDepth}");
+        }
+
         var dotted = string.Join('.', path);
         if (e.NumChildren is null || e.Type is not null && (e.NumChildren ?? 0) == 0)
         {
@@ -555,6 +581,16 @@ internal static class ParquetSchema
         if (children <= 0 || children > elements.Count - position)
         {
             throw location.Error($"group '{dotted}' declares {children} children but {elements.Count - position} elements follow");
+        }
+
+        if (IsMap(e))
+        {
+            throw location.Error($"column '{dotted}' is a MAP, which Bulwark does not read");
+        }
+
+        if (IsList(e))
+        {
+            return ReadList(e, elements, ref position, path, defSlot, defSlot, repSlot, false, depth + 1, leaves, location, options);
         }
 
         var firstLeaf = leaves.Count;
@@ -708,6 +744,14 @@ internal static class ParquetSchema
             }
 
             case PhysicalType.FixedLenByteArray:
+                if (logical?.Kind == LogicalKind.Float16)
+                {
+                    // FLOAT16 is defined only on two bytes; any other width is a broken annotation, not a value to guess at.
+                    return typeLength == 2
+                        ? (new FloatingPointType(FloatingPointPrecision.Half), null, StatsOrder.None)
+                        : throw location.Error($"FLOAT16 leaf '{path}' has type_length {typeLength}; FLOAT16 needs 2");
+                }
+
                 return logical?.Kind == LogicalKind.Uuid && typeLength == 16
                     ? (new FixedSizeBinaryType(16), [new KeyValuePair<string, string>(Field.ExtensionNameKey, "arrow.uuid")], StatsOrder.UnsignedBytes)
                     : (new FixedSizeBinaryType(typeLength), null, StatsOrder.UnsignedBytes);
@@ -743,6 +787,7 @@ internal static class ParquetSchema
             (IntType { Width: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
             (FloatingPointType { Precision: FloatingPointPrecision.Single }, PhysicalType.Float) => LeafKind.Copy4,
             (FloatingPointType { Precision: FloatingPointPrecision.Double }, PhysicalType.Double) => LeafKind.Copy8,
+            (FloatingPointType { Precision: FloatingPointPrecision.Half }, PhysicalType.FixedLenByteArray) when typeLength == 2 => LeafKind.FixedBinary,
             (Decimal128Type, PhysicalType.Int32) => LeafKind.DecimalInt32,
             (Decimal128Type, PhysicalType.Int64) => LeafKind.DecimalInt64,
             (Decimal128Type, PhysicalType.FixedLenByteArray) when typeLength <= 16 => LeafKind.DecimalFixed,
@@ -753,7 +798,7 @@ internal static class ParquetSchema
             (TimeType { BitWidth: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
             (TimeType { BitWidth: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
             (TimestampType, PhysicalType.Int64) => LeafKind.Copy8,
-            (TimestampType { Unit: TimeUnit.Nanosecond }, PhysicalType.Int96) => LeafKind.Int96Timestamp,
+            (TimestampType, PhysicalType.Int96) => LeafKind.Int96Timestamp,
             (DurationType, PhysicalType.Int64) => LeafKind.Copy8,
             _ => null,
         };
@@ -790,7 +835,9 @@ internal static class ParquetSchema
                 return (hint.Type, natural.Type) switch
                 {
                     (DurationType, IntType { Width: 64, IsSigned: true }) => true,
-                    (TimestampType h, TimestampType n) => h.Unit == n.Unit,
+                    // INT96 holds nanoseconds over a range int64 nanoseconds cannot cover: the Arrow schema's unit
+                    // (a writer's timestamp[us], say) is read exactly and reaches further.
+                    (TimestampType h, TimestampType n) => h.Unit == n.Unit || leaf.PhysicalType == PhysicalType.Int96,
                     (Utf8Type, BinaryType) => true,
                     var (h, n) => h == n,
                 };

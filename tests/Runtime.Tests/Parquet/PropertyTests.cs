@@ -21,7 +21,6 @@ public sealed class PropertyTests
         : field.Type switch
         {
             NullType or DateType { Unit: DateUnit.Millisecond } or TimeType { Unit: TimeUnit.Second } or TimestampType { Unit: TimeUnit.Second } => false,
-            FloatingPointType { Precision: FloatingPointPrecision.Half } => false,
             Decimal128Type { Precision: <= 18 } => false,
             ListType list => Writable(list.ValueField),
             StructType st => st.Fields.Count > 0 && st.Fields.All(Writable),

@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using Bulwark.Arrow;
+using Bulwark.Parquet;
+using Xunit;
+
+namespace Bulwark.Runtime.Tests.Parquet;
+
+/// <summary>
+/// Legacy INT96 timestamps (nanoseconds of the day, then a Julian day) whose instants do not fit int64 nanoseconds:
+/// read exactly in the unit the Arrow schema asks for, or refused, but never wrapped around.
+/// </summary>
+public sealed class Int96Tests
+{
+    // Microseconds since the epoch of 2024-01-01T12:34:56.123456, 9999-12-31T03:00:00, 290000-12-30T23:00:00 and
+    // 1000-01-01T00:00:00.0015 (proleptic Gregorian).
+    private const long Y2024 = 1_704_141_296_123_456L;
+    private const long Y9999 = 253_402_225_200_000_000L;
+    private const long Y290000 = 9_089_380_393_200_000_000L;
+    private const long Y1000 = -30_610_224_000_000_000L + 1_500L;
+
+    private static byte[] Int96(long julianDay, long nanosOfDay)
+    {
+        var value = new byte[12];
+        BinaryPrimitives.WriteInt64LittleEndian(value, nanosOfDay);
+        BinaryPrimitives.WriteInt32LittleEndian(value.AsSpan(8), checked((int)julianDay));
+        return value;
+    }
+
+    private static long FloorDiv(long value, long divisor) => (value / divisor) - (value % divisor < 0 ? 1 : 0);
+
+    private static byte[] FromMicros(long micros)
+    {
+        var days = FloorDiv(micros, 86_400_000_000L);
+        return Int96(days + 2_440_588L, (micros - (days * 86_400_000_000L)) * 1000);
+    }
+
+    /// <summary>A file with one optional INT96 column 't', optionally with an ARROW:schema that declares it.</summary>
+    private static async Task<byte[]> FileAsync(byte[]?[] values, ArrowType? hinted = null)
+    {
+        using var batch = new RecordBatch(new Schema([new Field("t", new FixedSizeBinaryType(12), true)]), [Pq.FixedBinary(12, values)], values.Length);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryEnabled = false });
+        var footer = ParquetInspect.Footer(bytes);
+        footer.KeyValueMetadata.Clear();
+        if (hinted is not null)
+        {
+            footer.KeyValueMetadata.Add(new(ParquetSchema.ArrowSchemaKey, ParquetFileWriter.EncodeArrowSchema(new Schema([new Field("t", hinted, true)]))));
+        }
+
+        footer.Schema[1].Type = PhysicalType.Int96;
+        footer.Schema[1].TypeLength = null;
+        footer.RowGroups[0].Columns[0].MetaData!.Type = PhysicalType.Int96;
+        footer.RowGroups[0].Columns[0].MetaData!.Statistics = null;
+        return ParquetInspect.WithFooter(bytes, footer);
+    }
+
+    [Theory]
+    [InlineData(Y9999)]
+    [InlineData(Y290000)]
+    [InlineData(Y1000)]
+    public async Task InstantsOutsideTheNanosecondRangeAreRefusedWithTheirPosition(long micros)
+    {
+        var bytes = await FileAsync([FromMicros(Y2024), null, FromMicros(micros)]);
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes));
+        Assert.Equal("t", error.Column);
+        Assert.Equal(0, error.RowGroup);
+        Assert.Contains("INT96 value 1 (slot 2)", error.Reason);
+        Assert.Contains("outside the range of timestamp[ns]", error.Reason);
+    }
+
+    [Fact]
+    public async Task InstantsInsideTheNanosecondRangeReadExactly()
+    {
+        var bytes = await FileAsync([FromMicros(Y2024), null, FromMicros(-Y2024)]);
+        var (schema, read) = await Pq.ReadAsync(bytes);
+        Assert.Equal(new TimestampType(TimeUnit.Nanosecond, null), schema.Fields[0].Type);
+        var column = (PrimitiveArray<long>)read.Single().Column(0);
+        Assert.Equal(Y2024 * 1000, column.GetValue(0));
+        Assert.True(column.IsNull(1));
+        Assert.Equal(-Y2024 * 1000, column.GetValue(2));
+    }
+
+    [Theory]
+    [InlineData(TimeUnit.Microsecond, 1L)]
+    [InlineData(TimeUnit.Millisecond, 1_000L)]
+    [InlineData(TimeUnit.Second, 1_000_000L)]
+    public async Task TheArrowSchemaUnitReadsEveryInstantExactly(TimeUnit unit, long microsPerUnit)
+    {
+        var bytes = await FileAsync([FromMicros(Y2024), FromMicros(Y9999), null, FromMicros(Y290000), FromMicros(Y1000)], new TimestampType(unit, "UTC"));
+        var (schema, read) = await Pq.ReadAsync(bytes);
+        Assert.Equal(new TimestampType(unit, "UTC"), schema.Fields[0].Type);
+        var column = (PrimitiveArray<long>)read.Single().Column(0);
+        Assert.Equal(Y2024 / microsPerUnit, column.GetValue(0));
+        Assert.Equal(Y9999 / microsPerUnit, column.GetValue(1));
+        Assert.True(column.IsNull(2));
+        Assert.Equal(Y290000 / microsPerUnit, column.GetValue(3));
+
+        // A coarser unit keeps the instant at or before the value, as the unit's own floor.
+        Assert.Equal(FloorDiv(Y1000, microsPerUnit), column.GetValue(4));
+    }
+
+    [Fact]
+    public async Task AnInstantBeyondTheHintedUnitIsRefused()
+    {
+        // Julian day int.MaxValue is about 5.9 million years out: it fits int64 milliseconds but not microseconds.
+        var bytes = await FileAsync([FromMicros(Y2024), Int96(int.MaxValue, 0)], new TimestampType(TimeUnit.Microsecond, null));
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes));
+        Assert.Equal("t", error.Column);
+        Assert.Contains("INT96 value 1 (slot 1)", error.Reason);
+        Assert.Contains("outside the range of timestamp[us]", error.Reason);
+    }
+
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(86_400_000_000_000L)]
+    [InlineData(long.MaxValue)]
+    public async Task NanosecondsOfTheDayOutsideOneDayAreRefused(long nanos)
+    {
+        var bytes = await FileAsync([Int96(2_440_588L, nanos)], new TimestampType(TimeUnit.Microsecond, null));
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes));
+        Assert.Equal("t", error.Column);
+        Assert.Contains($"INT96 value 0 (slot 0) of 't' has {nanos} nanoseconds of the day", error.Reason);
+    }
+}
