@@ -22,7 +22,11 @@ public sealed class CheckpointDraft
 
     internal IReadOnlyCollection<string> ReferencedSharedFiles => _referencedShared;
 
-    /// <summary>Sets an operator's state. Operator ids are 1-200 ASCII letters, digits, '-', '_' or '.', not starting with '.'.</summary>
+    /// <summary>
+    /// Sets an operator's state. Operator ids are 1-200 ASCII letters, digits, '-', '_' or '.', not starting with '.'.
+    /// Each operator has one state per checkpoint: setting it twice is refused rather than keeping the last silently.
+    /// </summary>
+    /// <exception cref="ArgumentException">The id is malformed, or this draft already has state for it.</exception>
     public CheckpointDraft SetState(string operatorId, ReadOnlyMemory<byte> state)
     {
         ArgumentNullException.ThrowIfNull(operatorId);
@@ -31,7 +35,11 @@ public sealed class CheckpointDraft
             throw new ArgumentException($"Operator id '{operatorId}' is not 1-{CheckpointFiles.MaxOperatorIdLength} ASCII letters, digits, '-', '_' or '.' (not starting with '.').", nameof(operatorId));
         }
 
-        _states[operatorId] = state;
+        if (!_states.TryAdd(operatorId, state))
+        {
+            throw new ArgumentException($"Operator '{operatorId}' already has state in this draft; each operator has one state per checkpoint.", nameof(operatorId));
+        }
+
         return this;
     }
 

@@ -121,6 +121,29 @@ public sealed class CheckpointStoreException : CheckpointException
     public IReadOnlyList<string> Paths { get; }
 }
 
+/// <summary>An operator's state was asked for as one state type while the checkpoint holds another.</summary>
+public sealed class CheckpointStateTypeMismatchException : CheckpointException
+{
+    public CheckpointStateTypeMismatchException(Guid checkpointId, string operatorId, string storedType, string requestedType)
+        : base($"Operator '{operatorId}' of checkpoint {checkpointId:D} holds state of type '{storedType}', not '{requestedType}'.")
+    {
+        CheckpointId = checkpointId;
+        OperatorId = operatorId;
+        StoredType = storedType;
+        RequestedType = requestedType;
+    }
+
+    public Guid CheckpointId { get; }
+
+    public string OperatorId { get; }
+
+    /// <summary>The state type name the file's header records.</summary>
+    public string StoredType { get; }
+
+    /// <summary>The state type name of the type asked for.</summary>
+    public string RequestedType { get; }
+}
+
 /// <summary>
 /// Another checkpointer holds the store's lock: one checkpointer owns a store at a time. <see cref="Holder"/> names
 /// the holding process when its owner record could be read. The operating system releases the lock when that process

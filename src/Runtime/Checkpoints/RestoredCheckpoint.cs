@@ -36,6 +36,7 @@ public sealed class RestoredCheckpoint
     public bool TryGetState(string operatorId, out ReadOnlyMemory<byte> state) => _states.TryGetValue(operatorId, out state);
 
     /// <summary>An operator's state, deserialized and validated; false if the operator is new since this checkpoint.</summary>
+    /// <exception cref="CheckpointStateTypeMismatchException">The operator's state is of another state type than <typeparamref name="T"/>.</exception>
     /// <exception cref="CheckpointFormatException">The bytes are not a valid <typeparamref name="T"/>.</exception>
     public bool TryGetState<T>(string operatorId, out T state)
         where T : ICheckpointState<T>
@@ -46,7 +47,16 @@ public sealed class RestoredCheckpoint
             return false;
         }
 
-        state = CheckpointSerializer.Deserialize<T>(bytes.Span, CheckpointFiles.StatePath(Id, operatorId));
+        // Asking with the wrong type is a caller mistake, not damage: say which type is stored so it cannot be mistaken
+        // for corruption (and never answer false, which would read as "new operator" and restart it from nothing).
+        var path = CheckpointFiles.StatePath(Id, operatorId);
+        var stored = CheckpointSerializer.ReadHeader(bytes.Span, path).StateTypeName;
+        if (!string.Equals(stored, T.StateTypeName, StringComparison.Ordinal))
+        {
+            throw new CheckpointStateTypeMismatchException(Id, operatorId, stored, T.StateTypeName);
+        }
+
+        state = CheckpointSerializer.Deserialize<T>(bytes.Span, path);
         return true;
     }
 

@@ -1,10 +1,13 @@
+using Bulwark.Checkpoints;
+
 namespace Bulwark.Serialization;
 
 /// <summary>
 /// Checkpoint bytes that are not a valid checkpoint: a bad header or checksum, a truncated or malformed field, a value
 /// out of range, or a field whose wire kind is not the one its member expects. Names the file, the field path and the byte offset.
+/// A <see cref="CheckpointException"/>, so one catch covers everything a restore can raise on purpose.
 /// </summary>
-public sealed class CheckpointFormatException : Exception
+public sealed class CheckpointFormatException : CheckpointException
 {
     public CheckpointFormatException(string fileName, string fieldPath, long offset, string reason)
         : this(fileName, fieldPath, offset, reason, null)
