@@ -84,7 +84,10 @@ public sealed class CheckpointCorruptException : CheckpointException
     private static string Format(Guid? id, IReadOnlyList<CheckpointProblem> problems)
     {
         var subject = id is { } g ? $"Checkpoint {g:D} is corrupt" : "The checkpoint catalog is corrupt";
-        return $"{subject}: " + string.Join("; ", problems.Select(p => p.ToString()));
+        var remedy = id is { } d
+            ? $" Checkpointer.RestoreLatestHealthyAsync restores the newest intact checkpoint instead; `bulwark checkpoints drop STORE {d:D}` removes this one."
+            : " `bulwark checkpoints repair STORE` rebuilds the catalog from the intact manifests.";
+        return $"{subject}: " + string.Join("; ", problems.Select(p => p.ToString())) + "." + remedy;
     }
 }
 

@@ -35,6 +35,7 @@ public sealed class Checkpointer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CheckpointInfo[] _committed = [];
+    private Dictionary<Guid, CheckpointCorruptException> _damaged = [];
     private StorageLock? _storeLock;
     private long _epoch;
     private bool _fenced;
@@ -55,6 +56,13 @@ public sealed class Checkpointer : IAsyncDisposable
 
     /// <summary>The committed checkpoints, oldest first, exactly as the durable catalog lists them.</summary>
     public IReadOnlyList<CheckpointInfo> Checkpoints => Volatile.Read(ref _committed);
+
+    /// <summary>
+    /// Catalogued checkpoints whose manifest could not be read when the store was opened, with the reason. They stay in
+    /// <see cref="Checkpoints"/> (the catalog names them) with no files; restoring one fails, garbage collection that
+    /// would keep one deletes nothing, and <see cref="RestoreLatestHealthyAsync"/> skips them.
+    /// </summary>
+    public IReadOnlyDictionary<Guid, CheckpointCorruptException> DamagedCheckpoints => _damaged;
 
     /// <summary>The newest committed checkpoint, or null if there is none.</summary>
     public CheckpointInfo? Latest => Volatile.Read(ref _committed) is { Length: > 0 } list ? list[^1] : null;
@@ -136,8 +144,97 @@ public sealed class Checkpointer : IAsyncDisposable
     }
 
     /// <summary>Restores the newest checkpoint, or returns null if there is none.</summary>
+    /// <exception cref="CheckpointCorruptException">It is damaged; <see cref="RestoreLatestHealthyAsync"/> falls back to an older one.</exception>
     public async ValueTask<RestoredCheckpoint?> RestoreLatestAsync(CancellationToken cancellationToken = default) =>
         Latest is { } latest ? await RestoreAsync(latest.Id, cancellationToken).ConfigureAwait(false) : null;
+
+    /// <summary>
+    /// Restores the newest checkpoint that is intact, newest first, and reports every newer one it skipped and why.
+    /// Only damage is skipped (a missing, truncated or corrupt manifest or state file); a storage failure is thrown,
+    /// because falling back to older state over a transient error would silently lose progress.
+    /// </summary>
+    /// <exception cref="CheckpointStoreException">Storage failed while reading.</exception>
+    public async ValueTask<HealthyRestoreResult> RestoreLatestHealthyAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var skipped = new List<SkippedCheckpoint>();
+            for (var i = _committed.Length - 1; i >= 0; i--)
+            {
+                var id = _committed[i].Id;
+                if (_damaged.TryGetValue(id, out var damage))
+                {
+                    skipped.Add(new SkippedCheckpoint(id, damage));
+                    continue;
+                }
+
+                try
+                {
+                    return new HealthyRestoreResult(await RestoreLockedAsync(id, cancellationToken).ConfigureAwait(false), skipped);
+                }
+                catch (CheckpointCorruptException e)
+                {
+                    CheckpointerLog.DamagedCheckpoint(_logger, e, id, _backend.Description);
+                    skipped.Add(new SkippedCheckpoint(id, e));
+                }
+            }
+
+            return new HealthyRestoreResult(null, skipped);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes one checkpoint — typically a damaged one — from the catalog (durably), then deletes its directory and the
+    /// shared files no other checkpoint references. With a damaged checkpoint in the store, no shared file is deleted:
+    /// what the damaged manifests reference is unknown. The newest checkpoint may be dropped this way, by name.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is not in the catalog.</exception>
+    public async ValueTask<GarbageCollectionResult> DropCheckpointAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var before = _committed;
+            var dropped = before.FirstOrDefault(c => c.Id == id)
+                ?? throw new ArgumentException($"Checkpoint {id:D} is not in the catalog of {_backend.Description}.", nameof(id));
+            await ResolveCatalogDoubtAsync(cancellationToken).ConfigureAwait(false);
+            await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
+            var keep = before.Where(c => c.Id != id).ToArray();
+            try
+            {
+                await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog(keep), cancellationToken).ConfigureAwait(false);
+                await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                await TryWriteCatalogAsync(before).ConfigureAwait(false);
+                throw;
+            }
+
+            Volatile.Write(ref _committed, keep);
+            var wasDamaged = _damaged.Remove(id);
+            var referenced = keep.SelectMany(c => c.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+            var deleted = await RemoveCheckpointFilesAsync(id, wasDamaged ? null : dropped, referenced, deleteSharedFiles: _damaged.Count == 0, cancellationToken).ConfigureAwait(false);
+            if (deleted.Count > 0)
+            {
+                await SyncStepAsync(CheckpointCommitStep.SyncRootAfterDeletion, Root, cancellationToken).ConfigureAwait(false);
+            }
+
+            CheckpointerLog.Dropped(_logger, id, deleted.Count, _backend.Description);
+            return new GarbageCollectionResult([id], deleted);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>
     /// Restores a committed checkpoint. Its manifest is read again and verified first: every listed file must be
@@ -518,7 +615,7 @@ public sealed class Checkpointer : IAsyncDisposable
             {
                 throw new CheckpointStoreException(
                     $"The catalog '{CatalogFileName}' of {_backend.Description} is missing but checkpoint directories exist: {string.Join(", ", directories)}. " +
-                    "Refusing to start rather than treat the store as empty; nothing was deleted. Restore the catalog, or move the directories away to start from nothing.",
+                    "Refusing to start rather than treat the store as empty; nothing was deleted. `bulwark checkpoints repair STORE` rebuilds the catalog from the intact manifests; or move the directories away to start from nothing.",
                     directories);
             }
 
@@ -563,12 +660,25 @@ public sealed class Checkpointer : IAsyncDisposable
         var catalog = CheckpointFiles.DecodeCatalog(catalogBytes);
         var ids = catalog.Ids;
         var committed = new CheckpointInfo[ids.Count];
+        var damaged = new Dictionary<Guid, CheckpointCorruptException>();
         for (var i = 0; i < ids.Count; i++)
         {
-            committed[i] = await ReadManifestAsync(ids[i], cancellationToken).ConfigureAwait(false);
+            try
+            {
+                committed[i] = await ReadManifestAsync(ids[i], cancellationToken).ConfigureAwait(false);
+            }
+            catch (CheckpointCorruptException e) when (!Deviations.HasFlag(ProtocolDeviation.DamagedManifestBlocksOpen))
+            {
+                // One damaged checkpoint must not block a store whose other checkpoints are intact: it is kept in the
+                // list (the catalog names it) without files, and everything that would need its files refuses.
+                CheckpointerLog.DamagedCheckpoint(_logger, e, ids[i], _backend.Description);
+                committed[i] = new CheckpointInfo(ids[i], default, []);
+                damaged[ids[i]] = e;
+            }
         }
 
         _committed = committed;
+        _damaged = damaged;
 
         // Taking ownership: every checkpointer opened earlier now fails its epoch check before it touches the catalog.
         // This comes before the orphans are removed, which would otherwise race a stale writer's commit in flight.
@@ -579,7 +689,13 @@ public sealed class Checkpointer : IAsyncDisposable
             await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
         }
 
-        // Only now, with every catalogued manifest read, is it known which files the committed checkpoints need.
+        // Only now, with every catalogued manifest read, is it known which files the committed checkpoints need. With a
+        // damaged one that is not known at all, so nothing is removed.
+        if (damaged.Count > 0)
+        {
+            return;
+        }
+
         var referenced = committed.SelectMany(c => c.Files).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         var catalogued = ids.Select(CheckpointFiles.DirectoryOf).ToHashSet(StringComparer.Ordinal);
         var removedAny = false;
@@ -615,7 +731,10 @@ public sealed class Checkpointer : IAsyncDisposable
     /// kept checkpoint references. The shared files go first and are made durable before the directory goes, because
     /// the manifest inside it is the only record of which shared files to delete.
     /// </summary>
-    private async ValueTask<List<string>> RemoveCheckpointFilesAsync(Guid id, CheckpointInfo? loaded, HashSet<string> referenced, CancellationToken cancellationToken)
+    private async ValueTask<List<string>> RemoveCheckpointFilesAsync(Guid id, CheckpointInfo? loaded, HashSet<string> referenced, CancellationToken cancellationToken) =>
+        await RemoveCheckpointFilesAsync(id, loaded, referenced, deleteSharedFiles: true, cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<List<string>> RemoveCheckpointFilesAsync(Guid id, CheckpointInfo? loaded, HashSet<string> referenced, bool deleteSharedFiles, CancellationToken cancellationToken)
     {
         var manifest = loaded;
         try
@@ -642,7 +761,7 @@ public sealed class Checkpointer : IAsyncDisposable
         }
 
         var deleted = new List<string>();
-        foreach (var file in manifest?.Files.Where(f => f.Kind == CheckpointFileKind.Shared && !referenced.Contains(f.Path)) ?? [])
+        foreach (var file in deleteSharedFiles ? manifest?.Files.Where(f => f.Kind == CheckpointFileKind.Shared && !referenced.Contains(f.Path)) ?? [] : [])
         {
             var path = file.Path;
             if (await Step(CheckpointCommitStep.DeleteSharedFile, path, () => _backend.DeleteAsync(path, cancellationToken)).ConfigureAwait(false))

@@ -34,6 +34,12 @@ internal static partial class CheckpointerLog
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Critical, Message = "Checkpointer with writer epoch {OwnEpoch} was fenced off {Store}: the catalog carries epoch {CurrentEpoch} of a checkpointer opened later; nothing more is committed or deleted by this one")]
     public static partial void Fenced(ILogger logger, long ownEpoch, long currentEpoch, string store);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "Checkpoint {CheckpointId} of {Store} is damaged; it is skipped by RestoreLatestHealthyAsync and can be removed with `bulwark checkpoints drop`")]
+    public static partial void DamagedCheckpoint(ILogger logger, Exception exception, Guid checkpointId, string store);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Dropped checkpoint {CheckpointId} from {Store}; {Deleted} paths deleted")]
+    public static partial void Dropped(ILogger logger, Guid checkpointId, int deleted, string store);
 }
 
 /// <summary>The checkpointer's counters, under the meter "Bulwark.Checkpoints".</summary>

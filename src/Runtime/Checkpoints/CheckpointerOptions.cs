@@ -51,4 +51,7 @@ internal enum ProtocolDeviation
 
     /// <summary>No store lock and no writer epoch: two checkpointers on one store delete each other's commits as orphans.</summary>
     NoStoreOwnership = 1 << 9,
+
+    /// <summary>A damaged catalogued manifest fails the open, so one damaged checkpoint blocks every start.</summary>
+    DamagedManifestBlocksOpen = 1 << 10,
 }

@@ -74,3 +74,11 @@ public sealed class RestoredCheckpoint
 /// <param name="RemovedCheckpoints">Checkpoints dropped from the catalog.</param>
 /// <param name="DeletedPaths">Shared files and checkpoint directories deleted (including directories of failed commits).</param>
 public sealed record GarbageCollectionResult(IReadOnlyList<Guid> RemovedCheckpoints, IReadOnlyList<string> DeletedPaths);
+
+/// <summary>A checkpoint <see cref="Checkpointer.RestoreLatestHealthyAsync"/> passed over, and why.</summary>
+/// <param name="Id">The checkpoint.</param>
+/// <param name="Error">What is damaged: the files and reasons.</param>
+public sealed record SkippedCheckpoint(Guid Id, CheckpointCorruptException Error);
+
+/// <summary>The newest intact checkpoint (null if none is), and every newer one skipped, newest first.</summary>
+public sealed record HealthyRestoreResult(RestoredCheckpoint? Checkpoint, IReadOnlyList<SkippedCheckpoint> Skipped);

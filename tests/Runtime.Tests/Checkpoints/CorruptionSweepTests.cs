@@ -55,7 +55,15 @@ public sealed class CorruptionSweepTests
                 try
                 {
                     await using var reopened = await Checkpointer.OpenAsync(backend);
-                    foreach (var info in reopened.Checkpoints)
+                    foreach (var damaged in reopened.DamagedCheckpoints.Keys)
+                    {
+                        // A damaged catalogued checkpoint no longer blocks the open; restoring it is the typed error.
+                        await Assert.ThrowsAsync<CheckpointCorruptException>(async () => await reopened.RestoreAsync(damaged));
+                        Assert.Equal(before, ContentKey(backend));
+                        typed++;
+                    }
+
+                    foreach (var info in reopened.Checkpoints.Where(c => !reopened.DamagedCheckpoints.ContainsKey(c.Id)))
                     {
                         Assert.True(expected.TryGetValue(info.Id, out var want), $"{path}: an unknown checkpoint appeared");
                         var restored = await reopened.RestoreAsync(info.Id);

@@ -111,7 +111,9 @@ public sealed class RegressionTests
         var before = ContentKey(crash);
         try
         {
+            // A damaged manifest no longer blocks the open (the other checkpoints stay usable); restoring it is the error.
             await using var reopened = await Checkpointer.OpenAsync(crash, new CheckpointerOptions { Deviations = deviation });
+            await reopened.RestoreAsync(info.Id);
             return (null, info.Id, before == ContentKey(crash));
         }
         catch (Exception e)
@@ -511,8 +513,13 @@ public sealed class RegressionTests
         var before = ContentKey(crash);
         var reads = crash.Trace.Count;
 
-        var error = await Assert.ThrowsAsync<CheckpointCorruptException>(async () => await Checkpointer.OpenAsync(crash));
-        Assert.Contains(error.Problems, p => p.Kind == CheckpointProblemKind.RefusedPath);
+        await using (var reopened = await Checkpointer.OpenAsync(crash))
+        {
+            var error = Assert.Contains(info.Id, reopened.DamagedCheckpoints);
+            Assert.Contains(error.Problems, p => p.Kind == CheckpointProblemKind.RefusedPath);
+            await Assert.ThrowsAsync<CheckpointCorruptException>(async () => await reopened.RestoreAsync(info.Id));
+        }
+
         Assert.Equal(before, ContentKey(crash));
         Assert.DoesNotContain(crash.Trace.Skip(reads), op => op.Path != ManifestPath(info.Id) && op.Path.Contains("outside", StringComparison.Ordinal));
     }
