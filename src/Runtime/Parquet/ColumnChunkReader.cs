@@ -130,9 +130,9 @@ internal sealed class ColumnChunkReader : IDisposable
 
                     var valuesBody = body[(int)levelBytes..];
                     var valuesSize = header.UncompressedPageSize - (int)levelBytes;
-                    ReadOnlySpan<byte> values = v2.IsCompressed && meta.Codec != Codec.Uncompressed
+                    ReadOnlySpan<byte> values = v2.IsCompressed
                         ? Decompress(meta.Codec, valuesBody, valuesSize, location)
-                        : valuesBody.Span;
+                        : Decompress(Codec.Uncompressed, valuesBody, valuesSize, location);
                     DecodeValues(leaf, v2.Encoding, values, count, target, hasDictionary, location);
                     dataPages++;
                     break;
@@ -223,7 +223,8 @@ internal sealed class ColumnChunkReader : IDisposable
 
     private ReadOnlySpan<byte> Decompress(int codec, ReadOnlyMemory<byte> body, int size, ParquetLocation location)
     {
-        if (codec == Codec.Uncompressed)
+        // Writers store nothing at all for nothing (an all-null v2 page has no value block): no codec reads "no bytes".
+        if (codec == Codec.Uncompressed || (size == 0 && body.IsEmpty))
         {
             if (body.Length != size)
             {

@@ -75,4 +75,44 @@ public sealed class ForeignFileTests
         Assert.Contains("unsupported codec ZSTD", error.Message);
         Assert.Equal("x", error.Column);
     }
+
+    [Theory]
+    [InlineData(ParquetCompression.Snappy)]
+    [InlineData(ParquetCompression.Gzip)]
+    [InlineData(ParquetCompression.Brotli)]
+    public async Task AV2PageWithoutValueBytesIsNotDecompressed(ParquetCompression codec)
+    {
+        // Other writers store an all-null v2 page as its levels alone: no compressed block at all for zero value bytes.
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, new long[10], new bool[10])], 10);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = ParquetDataPageVersion.V2, Compression = codec, DictionaryEnabled = false });
+        var page = Assert.Single(ParquetInspect.Pages(bytes));
+        var levels = page.Header.DataPageV2!.DefinitionLevelsByteLength;
+        Assert.Equal(levels, page.Header.UncompressedPageSize);
+        Assert.True(page.Body.Length >= levels);
+        page.Header.CompressedPageSize = levels;
+        page.Header.Crc = null;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithPages(bytes, [page with { Body = page.Body[..levels] }]));
+        var column = read.Single().Column(0);
+        Assert.Equal(10, column.Length);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.True(column.IsNull(i)));
+    }
+
+    [Fact]
+    public async Task AV2PageMarkedUncompressedIsReadAsStoredInACompressedChunk()
+    {
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, Enumerable.Range(0, 50).Select(i => (long)i * 3).ToArray(), Enumerable.Range(0, 50).Select(i => i % 4 != 0).ToArray())], 50);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = ParquetDataPageVersion.V2, Compression = ParquetCompression.None, DictionaryEnabled = false });
+        Assert.False(Assert.Single(ParquetInspect.Pages(bytes)).Header.DataPageV2!.IsCompressed);
+        var footer = ParquetInspect.Footer(bytes);
+        footer.RowGroups[0].Columns[0].MetaData!.Codec = Codec.Snappy;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Pq.AssertSameRows([batch], read);
+
+        // Stored values must then be exactly the declared size.
+        var page = Assert.Single(ParquetInspect.Pages(bytes));
+        page.Header.UncompressedPageSize += 1;
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(ParquetInspect.WithPages(bytes, [page])));
+        Assert.Equal("x", error.Column);
+        Assert.Equal(0, error.Page);
+    }
 }
