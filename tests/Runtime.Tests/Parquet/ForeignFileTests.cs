@@ -115,4 +115,50 @@ public sealed class ForeignFileTests
         Assert.Equal("x", error.Column);
         Assert.Equal(0, error.Page);
     }
+
+    [Fact]
+    public async Task AZeroValueChunkIsReadAsEmptyWithoutLookingAtItsOffsets()
+    {
+        // Such chunks carry offsets of 0 and a non-zero total size: nothing must be read from them.
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, new long[] { 1 })], 1);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var footer = ParquetInspect.Footer(bytes);
+        footer.NumRows = 0;
+        footer.RowGroups[0].NumRows = 0;
+        var meta = footer.RowGroups[0].Columns[0].MetaData!;
+        meta.NumValues = 0;
+        meta.DataPageOffset = 0;
+        meta.DictionaryPageOffset = null;
+        meta.TotalCompressedSize = 14;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Assert.Equal(0, Assert.Single(read).Length);
+
+        // Still bounded: a chunk that does hold values must lie inside the data region.
+        meta.NumValues = 1;
+        footer.NumRows = 1;
+        footer.RowGroups[0].NumRows = 1;
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer)));
+        Assert.Contains("outside the data region", error.Message);
+    }
+
+    [Fact]
+    public async Task AChunkWithADictionaryAndADataPageOffsetOfZeroStartsAtTheDictionary()
+    {
+        var values = Enumerable.Range(0, 100).Select(i => (long)(i % 5)).ToArray();
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, values)], values.Length);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var footer = ParquetInspect.Footer(bytes);
+        var meta = footer.RowGroups[0].Columns[0].MetaData!;
+        Assert.Equal(4, meta.DictionaryPageOffset);
+        meta.DataPageOffset = 0;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Pq.AssertSameRows([batch], read);
+
+        // The zero-row form of the same chunk reads as empty.
+        footer.NumRows = 0;
+        footer.RowGroups[0].NumRows = 0;
+        meta.NumValues = 0;
+        (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Assert.Equal(0, Assert.Single(read).Length);
+    }
 }
