@@ -12,6 +12,7 @@ internal sealed class ColumnChunkReader : IDisposable
     private readonly ParquetReadOptions _options;
     private readonly LeafBuffers _dictionary = new();
     private readonly IntScratch _scratch = new();
+    private readonly ZstdContext _zstd = new(level: 0);
     private readonly short[] _idStack;
     private byte[] _page = [];
 
@@ -28,7 +29,7 @@ internal sealed class ColumnChunkReader : IDisposable
         var hasDictionary = false;
         if (!PageCodec.IsSupported(meta.Codec))
         {
-            throw location.Error($"unsupported codec {Codec.Name(meta.Codec)}: Bulwark reads UNCOMPRESSED, SNAPPY, GZIP and BROTLI");
+            throw location.Error(PageCodec.Unsupported(meta.Codec));
         }
 
         var position = 0;
@@ -156,6 +157,7 @@ internal sealed class ColumnChunkReader : IDisposable
     {
         _dictionary.Release();
         _scratch.Dispose();
+        _zstd.Dispose();
         if (_page.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_page);
@@ -250,7 +252,7 @@ internal sealed class ColumnChunkReader : IDisposable
         }
 
         var output = _page.AsSpan(0, size);
-        PageCodec.Decompress(codec, body, output, location);
+        PageCodec.Decompress(codec, body, output, location, _zstd);
         return output;
     }
 }

@@ -20,12 +20,14 @@ internal sealed class ColumnChunkWriter : IDisposable
     private readonly PooledBuffer _compressed = new();
     private readonly PooledBuffer _header = new();
     private readonly ThriftWriter _thrift;
+    private readonly ZstdContext _zstd;
 
     public ColumnChunkWriter(ParquetWriteOptions options)
     {
         _options = options;
         _codec = PageCodec.ToThrift(options.Compression);
         _thrift = new ThriftWriter(_header);
+        _zstd = new ZstdContext(options.ZstdLevel);
     }
 
     /// <summary>Appends the chunk to <paramref name="output"/>, whose first byte sits at <paramref name="fileOffset"/>.</summary>
@@ -142,6 +144,7 @@ internal sealed class ColumnChunkWriter : IDisposable
         _levels.Release();
         _compressed.Release();
         _header.Release();
+        _zstd.Dispose();
     }
 
     /// <summary>Writes header + body; returns the page's uncompressed size including its header.</summary>
@@ -169,7 +172,7 @@ internal sealed class ColumnChunkWriter : IDisposable
         if (type == PageType.DataPageV2)
         {
             _compressed.Write(_levels.Written);
-            PageCodec.Compress(_codec, values, _compressed);
+            PageCodec.Compress(_codec, values, _compressed, _zstd);
             uncompressed = _levels.Length + values.Length;
             header.DataPageV2 = new DataPageHeaderV2
             {
@@ -190,7 +193,7 @@ internal sealed class ColumnChunkWriter : IDisposable
                 values = _levels.Written;
             }
 
-            PageCodec.Compress(_codec, values, _compressed);
+            PageCodec.Compress(_codec, values, _compressed, _zstd);
             uncompressed = values.Length;
             if (type == PageType.DictionaryPage)
             {

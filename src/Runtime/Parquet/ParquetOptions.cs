@@ -14,6 +14,12 @@ public enum ParquetCompression
     Snappy,
     Gzip,
     Brotli,
+
+    /// <summary>Zstandard frames, at <see cref="ParquetWriteOptions.ZstdLevel"/>.</summary>
+    Zstd,
+
+    /// <summary>Raw LZ4 blocks (the LZ4_RAW codec, not the deprecated Hadoop-framed LZ4).</summary>
+    Lz4Raw,
 }
 
 public sealed record ParquetWriteOptions
@@ -29,6 +35,9 @@ public sealed record ParquetWriteOptions
     public ParquetDataPageVersion DataPageVersion { get; init; } = ParquetDataPageVersion.V1;
 
     public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
+
+    /// <summary>The zstd level (1 to 22) of <see cref="ParquetCompression.Zstd"/> pages. Default 3, zstd's own default.</summary>
+    public int ZstdLevel { get; init; } = 3;
 
     /// <summary>Dictionary-encode column chunks whose distinct values fit <see cref="DictionaryPageSizeLimit"/>. Default true.</summary>
     public bool DictionaryEnabled { get; init; } = true;
@@ -56,6 +65,11 @@ public sealed record ParquetWriteOptions
         if (!Enum.IsDefined(Compression))
         {
             throw new ArgumentOutOfRangeException(nameof(Compression), Compression, "Unknown compression.");
+        }
+
+        if (ZstdLevel is < 1 or > 22)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ZstdLevel), ZstdLevel, "The zstd level must be between 1 and 22.");
         }
 
         if (DictionaryPageSizeLimit < 0)

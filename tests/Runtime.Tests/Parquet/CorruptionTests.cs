@@ -19,6 +19,10 @@ public sealed class CorruptionTests
         { ParquetDataPageVersion.V1, ParquetCompression.Snappy },
         { ParquetDataPageVersion.V2, ParquetCompression.Gzip },
         { ParquetDataPageVersion.V2, ParquetCompression.Brotli },
+        { ParquetDataPageVersion.V1, ParquetCompression.Zstd },
+        { ParquetDataPageVersion.V2, ParquetCompression.Zstd },
+        { ParquetDataPageVersion.V1, ParquetCompression.Lz4Raw },
+        { ParquetDataPageVersion.V2, ParquetCompression.Lz4Raw },
     };
 
     private static async Task<byte[]> SmallFileAsync(ParquetDataPageVersion version, ParquetCompression codec)
@@ -28,7 +32,7 @@ public sealed class CorruptionTests
     }
 
     /// <summary>Reads the file completely, touching every value; returns false when it is rejected as invalid.</summary>
-    private static bool ReadOrReject(byte[] bytes)
+    internal static bool ReadOrReject(byte[] bytes)
     {
         var before = GC.GetAllocatedBytesForCurrentThread();
         try

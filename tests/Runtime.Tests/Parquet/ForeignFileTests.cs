@@ -64,27 +64,35 @@ public sealed class ForeignFileTests
         Assert.Equal((ushort)65535, ((PrimitiveArray<ushort>)read.Single().Column(0)).GetValue(0));
     }
 
-    [Fact]
-    public async Task UnsupportedCodecsAreClearErrors()
+    [Theory]
+    [InlineData(Codec.Lz4, "LZ4 (the deprecated Hadoop-framed LZ4, id 5) is not supported")]
+    [InlineData(Codec.Lzo, "unsupported codec LZO")]
+    [InlineData(99, "unsupported codec 99 (unknown)")]
+    public async Task UnsupportedCodecsAreClearErrors(int codec, string reason)
     {
         using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, new long[] { 1 })], 1);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var footer = ParquetInspect.Footer(bytes);
-        footer.RowGroups[0].Columns[0].MetaData!.Codec = Codec.Zstd;
+        footer.RowGroups[0].Columns[0].MetaData!.Codec = codec;
         var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer)));
-        Assert.Contains("unsupported codec ZSTD", error.Message);
+        Assert.Contains(reason, error.Message);
         Assert.Equal("x", error.Column);
+        Assert.Equal(0, error.RowGroup);
     }
 
     [Theory]
     [InlineData(ParquetCompression.Snappy)]
     [InlineData(ParquetCompression.Gzip)]
     [InlineData(ParquetCompression.Brotli)]
+    [InlineData(ParquetCompression.Zstd)]
+    [InlineData(ParquetCompression.Lz4Raw)]
     public async Task AV2PageWithoutValueBytesIsNotDecompressed(ParquetCompression codec)
     {
         // Other writers store an all-null v2 page as its levels alone: no compressed block at all for zero value bytes.
         using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, new long[10], new bool[10])], 10);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = ParquetDataPageVersion.V2, Compression = codec, DictionaryEnabled = false });
+        var (_, asWritten) = await Pq.ReadAsync(bytes);
+        Assert.Equal(10, asWritten.Single().Column(0).NullCount);
         var page = Assert.Single(ParquetInspect.Pages(bytes));
         var levels = page.Header.DataPageV2!.DefinitionLevelsByteLength;
         Assert.Equal(levels, page.Header.UncompressedPageSize);
