@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace Bulwark.Parquet;
 
@@ -59,6 +60,11 @@ internal sealed class ColumnChunkReader : IDisposable
 
             var body = chunk.Slice(position, header.CompressedPageSize);
             position += header.CompressedPageSize;
+            if (header.Crc is { } crc && _options.VerifyPageChecksums && header.Type is PageType.DataPage or PageType.DataPageV2 or PageType.DictionaryPage)
+            {
+                VerifyChecksum(body.Span, unchecked((uint)crc), location);
+            }
+
             switch (header.Type)
             {
                 case PageType.DictionaryPage:
@@ -164,6 +170,16 @@ internal sealed class ColumnChunkReader : IDisposable
         }
 
         _page = [];
+    }
+
+    /// <summary>The page's CRC-32 covers its bytes as stored (still compressed; a v2 page's levels included).</summary>
+    private static void VerifyChecksum(ReadOnlySpan<byte> body, uint stored, ParquetLocation location)
+    {
+        var actual = Crc32.HashToUInt32(body);
+        if (actual != stored)
+        {
+            throw location.Error($"the page checksum does not match: the header stores CRC-32 {stored:x8}, the page's {body.Length} bytes hash to {actual:x8}");
+        }
     }
 
     private int CheckCount(int numValues, LeafBuffers target, long wanted, ParquetLocation location)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using Bulwark.Arrow;
 
@@ -213,6 +214,11 @@ internal sealed class ColumnChunkWriter : IDisposable
 
         header.UncompressedPageSize = uncompressed;
         header.CompressedPageSize = _compressed.Length;
+        if (_options.WritePageChecksums)
+        {
+            header.Crc = unchecked((int)Crc32.HashToUInt32(_compressed.Written));
+        }
+
         _header.Clear();
         MetadataCodec.Write(_thrift, header);
         output.Write(_header.Written);

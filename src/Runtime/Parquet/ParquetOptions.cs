@@ -42,6 +42,12 @@ public sealed record ParquetWriteOptions
     /// <summary>Dictionary-encode column chunks whose distinct values fit <see cref="DictionaryPageSizeLimit"/>. Default true.</summary>
     public bool DictionaryEnabled { get; init; } = true;
 
+    /// <summary>
+    /// Store each page's CRC-32 (over its bytes as stored) in its header, so readers can tell a damaged page from data.
+    /// Default true.
+    /// </summary>
+    public bool WritePageChecksums { get; init; } = true;
+
     /// <summary>The largest PLAIN-encoded dictionary page; a chunk whose dictionary grows past it is written PLAIN. Default 1 MiB.</summary>
     public int DictionaryPageSizeLimit { get; init; } = 1024 * 1024;
 
@@ -101,6 +107,12 @@ public sealed record ParquetReadOptions
     /// enormously; this bound applies before such values are materialized. Default 1 GiB.
     /// </summary>
     public long MaxColumnBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// Check the CRC-32 of every data and dictionary page whose header carries one, before decoding it; a mismatch is a
+    /// <see cref="ParquetFormatException"/>. Pages without a checksum are read as they are. Default true.
+    /// </summary>
+    public bool VerifyPageChecksums { get; init; } = true;
 
     /// <summary>The deepest nesting of schema groups and Thrift structs accepted. Default 64.</summary>
     public int MaxDepth { get; init; } = 64;

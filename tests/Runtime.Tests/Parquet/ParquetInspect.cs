@@ -54,10 +54,10 @@ internal static class ParquetInspect
     /// <summary>One page of a column chunk as stored: its header and the bytes after it.</summary>
     public sealed record Page(PageHeader Header, byte[] Body);
 
-    /// <summary>The pages of the first column chunk of the first row group, in file order.</summary>
-    public static List<Page> Pages(byte[] file)
+    /// <summary>The pages of one column chunk (by default the first of the first row group), in file order.</summary>
+    public static List<Page> Pages(byte[] file, int rowGroup = 0, int column = 0)
     {
-        var meta = Footer(file).RowGroups[0].Columns[0].MetaData!;
+        var meta = Footer(file).RowGroups[rowGroup].Columns[column].MetaData!;
         var position = (int)(meta.DictionaryPageOffset ?? meta.DataPageOffset);
         var end = position + (int)meta.TotalCompressedSize;
         var pages = new List<Page>();
