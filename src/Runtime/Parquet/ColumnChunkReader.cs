@@ -13,6 +13,8 @@ internal sealed class ColumnChunkReader : IDisposable
     private readonly ParquetReadOptions _options;
     private readonly LeafBuffers _dictionary = new();
     private readonly IntScratch _scratch = new();
+
+    // A reader only decompresses: the compression level is never used.
     private readonly ZstdContext _zstd = new(level: 0);
     private readonly short[] _idStack;
     private byte[] _page = [];

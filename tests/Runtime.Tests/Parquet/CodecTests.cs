@@ -103,4 +103,24 @@ public sealed class CodecTests
             Assert.False(CorruptionTests.ReadOrReject(damaged), $"trial {trial}: garbage read as valid");
         }
     }
+
+    [Fact]
+    public async Task TheZstdLevelIsValidatedAndApplied()
+    {
+        using var batch = AllTypes.Batch(2000, true, seed: 12);
+        var fast = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.Zstd, ZstdLevel = 1 });
+        var strong = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.Zstd, ZstdLevel = 19 });
+        Assert.False(fast.AsSpan().SequenceEqual(strong));
+        foreach (var bytes in new[] { fast, strong })
+        {
+            var (_, read) = await Pq.ReadAsync(bytes);
+            Pq.AssertSameRows([batch], read);
+        }
+
+        foreach (var level in new[] { 0, 23 })
+        {
+            var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.Zstd, ZstdLevel = level }));
+            Assert.Equal("ZstdLevel", error.ParamName);
+        }
+    }
 }
