@@ -27,7 +27,7 @@ public sealed class BulwarkParquetReadByReferenceReadersTests : IDisposable
     public static TheoryData<ParquetCompression, ParquetDataPageVersion, bool> Settings()
     {
         var data = new TheoryData<ParquetCompression, ParquetDataPageVersion, bool>();
-        foreach (var compression in new[] { ParquetCompression.None, ParquetCompression.Snappy, ParquetCompression.Gzip, ParquetCompression.Brotli })
+        foreach (var compression in Enum.GetValues<ParquetCompression>())
         {
             foreach (var version in new[] { ParquetDataPageVersion.V1, ParquetDataPageVersion.V2 })
             {
@@ -68,7 +68,7 @@ public sealed class BulwarkParquetReadByReferenceReadersTests : IDisposable
         ArrowJson.AssertEqual(table.ExpectedColumns(rows), TestTable.FlattenColumns(wasm.Json), $"{what}: values read by arrow-rs", wasm.Diagnostics);
     }
 
-    /// <summary>hyparquet has no Gzip or Brotli codec without an extra package, so it reads the uncompressed and Snappy files.</summary>
+    /// <summary>hyparquet has no Gzip, Brotli, ZSTD or LZ4_RAW codec without an extra package, so it reads the uncompressed and Snappy files.</summary>
     [NodeTheory]
     [InlineData(ParquetCompression.None, ParquetDataPageVersion.V1, true)]
     [InlineData(ParquetCompression.None, ParquetDataPageVersion.V2, false)]
@@ -255,7 +255,9 @@ public sealed class BulwarkParquetReadByReferenceReadersTests : IDisposable
             ParquetCompression.None => "UNCOMPRESSED",
             ParquetCompression.Snappy => "SNAPPY",
             ParquetCompression.Gzip => "GZIP",
-            _ => "BROTLI",
+            ParquetCompression.Brotli => "BROTLI",
+            ParquetCompression.Zstd => "ZSTD",
+            _ => "LZ4_RAW",
         };
         var dictionaryChunks = 0;
         foreach (var group in groups)

@@ -4,7 +4,7 @@ using Bulwark.Parquet;
 namespace Bulwark.Interop.Tests;
 
 /// <summary>
-/// Parquet files DuckDB writes (its defaults, and uncompressed / Snappy / Gzip / large-dictionary settings with several
+/// Parquet files DuckDB writes (its defaults, and uncompressed / Snappy / Gzip / ZSTD / LZ4_RAW / large-dictionary settings with several
 /// row groups, and data page v2 with its delta encodings) read by Bulwark, both as RecordBatches
 /// (<see cref="ParquetFileReader"/>) and as generated records (<see cref="ParquetFile.ReadAsync{T}"/> and
 /// <see cref="ParquetFile.StreamAsync{T}"/>). Every value must equal what DuckDB held in memory before writing.
@@ -30,6 +30,8 @@ public sealed class DuckDbParquetReadByBulwarkTests : IDisposable
     [InlineData("uncompressed")]
     [InlineData("snappy")]
     [InlineData("gzip")]
+    [InlineData("zstd")]
+    [InlineData("lz4_raw")]
     [InlineData("dictionary")]
     [InlineData("v2")]
     public async Task DuckDb_file_reads_exactly_as_batches_and_records(string setting)
@@ -92,7 +94,7 @@ public sealed class DuckDbParquetReadByBulwarkTests : IDisposable
         var encodings = chunks.SelectMany(c => c!["encodings"]!.GetValue<string>().Split(", ")).Distinct().ToArray();
         Assert.True(setting == "default" ? groups.Count >= 1 : groups.Count >= 2, $"DuckDB wrote {groups.Count} row group(s) with setting {setting}.\n{diagnostics}");
         Assert.Equal(
-            setting switch { "uncompressed" => ["UNCOMPRESSED"], "gzip" => ["GZIP"], _ => ["SNAPPY"] },
+            setting switch { "uncompressed" => ["UNCOMPRESSED"], "gzip" => ["GZIP"], "zstd" => ["ZSTD"], "lz4_raw" => ["LZ4_RAW"], _ => ["SNAPPY"] },
             codecs);
         Assert.Contains("RLE_DICTIONARY", encodings);
         if (setting == "v2")

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace Bulwark.Parquet;
 
@@ -12,6 +13,9 @@ internal sealed class ColumnChunkReader : IDisposable
     private readonly ParquetReadOptions _options;
     private readonly LeafBuffers _dictionary = new();
     private readonly IntScratch _scratch = new();
+
+    // A reader only decompresses: the compression level is never used.
+    private readonly ZstdContext _zstd = new(level: 0);
     private readonly short[] _idStack;
     private byte[] _page = [];
 
@@ -28,7 +32,7 @@ internal sealed class ColumnChunkReader : IDisposable
         var hasDictionary = false;
         if (!PageCodec.IsSupported(meta.Codec))
         {
-            throw location.Error($"unsupported codec {Codec.Name(meta.Codec)}: Bulwark reads UNCOMPRESSED, SNAPPY, GZIP and BROTLI");
+            throw location.Error(PageCodec.Unsupported(meta.Codec));
         }
 
         var position = 0;
@@ -58,6 +62,11 @@ internal sealed class ColumnChunkReader : IDisposable
 
             var body = chunk.Slice(position, header.CompressedPageSize);
             position += header.CompressedPageSize;
+            if (header.Crc is { } crc && _options.VerifyPageChecksums && header.Type is PageType.DataPage or PageType.DataPageV2 or PageType.DictionaryPage)
+            {
+                VerifyChecksum(body.Span, unchecked((uint)crc), location);
+            }
+
             switch (header.Type)
             {
                 case PageType.DictionaryPage:
@@ -130,9 +139,9 @@ internal sealed class ColumnChunkReader : IDisposable
 
                     var valuesBody = body[(int)levelBytes..];
                     var valuesSize = header.UncompressedPageSize - (int)levelBytes;
-                    ReadOnlySpan<byte> values = v2.IsCompressed && meta.Codec != Codec.Uncompressed
+                    ReadOnlySpan<byte> values = v2.IsCompressed
                         ? Decompress(meta.Codec, valuesBody, valuesSize, location)
-                        : valuesBody.Span;
+                        : Decompress(Codec.Uncompressed, valuesBody, valuesSize, location);
                     DecodeValues(leaf, v2.Encoding, values, count, target, hasDictionary, location);
                     dataPages++;
                     break;
@@ -156,12 +165,23 @@ internal sealed class ColumnChunkReader : IDisposable
     {
         _dictionary.Release();
         _scratch.Dispose();
+        _zstd.Dispose();
         if (_page.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_page);
         }
 
         _page = [];
+    }
+
+    /// <summary>The page's CRC-32 covers its bytes as stored (still compressed; a v2 page's levels included).</summary>
+    private static void VerifyChecksum(ReadOnlySpan<byte> body, uint stored, ParquetLocation location)
+    {
+        var actual = Crc32.HashToUInt32(body);
+        if (actual != stored)
+        {
+            throw location.Error($"the page checksum does not match: the header stores CRC-32 {stored:x8}, the page's {body.Length} bytes hash to {actual:x8}");
+        }
     }
 
     private int CheckCount(int numValues, LeafBuffers target, long wanted, ParquetLocation location)
@@ -223,7 +243,8 @@ internal sealed class ColumnChunkReader : IDisposable
 
     private ReadOnlySpan<byte> Decompress(int codec, ReadOnlyMemory<byte> body, int size, ParquetLocation location)
     {
-        if (codec == Codec.Uncompressed)
+        // Writers store nothing at all for nothing (an all-null v2 page has no value block): no codec reads "no bytes".
+        if (codec == Codec.Uncompressed || (size == 0 && body.IsEmpty))
         {
             if (body.Length != size)
             {
@@ -249,7 +270,7 @@ internal sealed class ColumnChunkReader : IDisposable
         }
 
         var output = _page.AsSpan(0, size);
-        PageCodec.Decompress(codec, body, output, location);
+        PageCodec.Decompress(codec, body, output, location, _zstd);
         return output;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using Bulwark.Arrow;
 
@@ -20,12 +21,14 @@ internal sealed class ColumnChunkWriter : IDisposable
     private readonly PooledBuffer _compressed = new();
     private readonly PooledBuffer _header = new();
     private readonly ThriftWriter _thrift;
+    private readonly ZstdContext _zstd;
 
     public ColumnChunkWriter(ParquetWriteOptions options)
     {
         _options = options;
         _codec = PageCodec.ToThrift(options.Compression);
         _thrift = new ThriftWriter(_header);
+        _zstd = new ZstdContext(options.ZstdLevel);
     }
 
     /// <summary>Appends the chunk to <paramref name="output"/>, whose first byte sits at <paramref name="fileOffset"/>.</summary>
@@ -142,6 +145,7 @@ internal sealed class ColumnChunkWriter : IDisposable
         _levels.Release();
         _compressed.Release();
         _header.Release();
+        _zstd.Dispose();
     }
 
     /// <summary>Writes header + body; returns the page's uncompressed size including its header.</summary>
@@ -169,7 +173,7 @@ internal sealed class ColumnChunkWriter : IDisposable
         if (type == PageType.DataPageV2)
         {
             _compressed.Write(_levels.Written);
-            PageCodec.Compress(_codec, values, _compressed);
+            PageCodec.Compress(_codec, values, _compressed, _zstd);
             uncompressed = _levels.Length + values.Length;
             header.DataPageV2 = new DataPageHeaderV2
             {
@@ -190,7 +194,7 @@ internal sealed class ColumnChunkWriter : IDisposable
                 values = _levels.Written;
             }
 
-            PageCodec.Compress(_codec, values, _compressed);
+            PageCodec.Compress(_codec, values, _compressed, _zstd);
             uncompressed = values.Length;
             if (type == PageType.DictionaryPage)
             {
@@ -210,6 +214,11 @@ internal sealed class ColumnChunkWriter : IDisposable
 
         header.UncompressedPageSize = uncompressed;
         header.CompressedPageSize = _compressed.Length;
+        if (_options.WritePageChecksums)
+        {
+            header.Crc = unchecked((int)Crc32.HashToUInt32(_compressed.Written));
+        }
+
         _header.Clear();
         MetadataCodec.Write(_thrift, header);
         output.Write(_header.Written);

@@ -12,13 +12,20 @@ internal static class PageCodec
         ParquetCompression.None => Codec.Uncompressed,
         ParquetCompression.Snappy => Codec.Snappy,
         ParquetCompression.Gzip => Codec.Gzip,
-        _ => Codec.Brotli,
+        ParquetCompression.Brotli => Codec.Brotli,
+        ParquetCompression.Zstd => Codec.Zstd,
+        _ => Codec.Lz4Raw,
     };
 
-    public static bool IsSupported(int codec) => codec is Codec.Uncompressed or Codec.Snappy or Codec.Gzip or Codec.Brotli;
+    public static bool IsSupported(int codec) => codec is Codec.Uncompressed or Codec.Snappy or Codec.Gzip or Codec.Brotli or Codec.Zstd or Codec.Lz4Raw;
+
+    /// <summary>Why a chunk's codec cannot be read; the deprecated LZ4 codec is named as such, since LZ4_RAW is read.</summary>
+    public static string Unsupported(int codec) => codec == Codec.Lz4
+        ? "codec LZ4 (the deprecated Hadoop-framed LZ4, id 5) is not supported; Bulwark reads UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD and LZ4_RAW"
+        : $"unsupported codec {Codec.Name(codec)}: Bulwark reads UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD and LZ4_RAW";
 
     /// <summary>Appends the compressed form of <paramref name="input"/> to <paramref name="output"/>.</summary>
-    public static void Compress(int codec, ReadOnlySpan<byte> input, PooledBuffer output)
+    public static void Compress(int codec, ReadOnlySpan<byte> input, PooledBuffer output, ZstdContext zstd)
     {
         switch (codec)
         {
@@ -26,7 +33,13 @@ internal static class PageCodec
                 output.Write(input);
                 return;
             case Codec.Snappy:
-                output.Write(IronSnappy.Snappy.Encode(input));
+                BlockCodecs.CompressSnappy(input, output);
+                return;
+            case Codec.Zstd:
+                zstd.Compress(input, output);
+                return;
+            case Codec.Lz4Raw:
+                BlockCodecs.CompressLz4Raw(input, output);
                 return;
             case Codec.Gzip:
             {
@@ -53,7 +66,7 @@ internal static class PageCodec
             }
 
             default:
-                throw new ArgumentOutOfRangeException(nameof(codec), codec, "Bulwark writes UNCOMPRESSED, SNAPPY, GZIP and BROTLI pages only.");
+                throw new ArgumentOutOfRangeException(nameof(codec), codec, "Bulwark writes UNCOMPRESSED, SNAPPY, GZIP, BROTLI, ZSTD and LZ4_RAW pages only.");
         }
     }
 
@@ -61,7 +74,7 @@ internal static class PageCodec
     /// Decompresses <paramref name="input"/> into <paramref name="output"/>, whose length is the size the page header
     /// declares; a page that decompresses to any other size is an error, so a bomb can never write past the buffer.
     /// </summary>
-    public static void Decompress(int codec, ReadOnlyMemory<byte> input, Span<byte> output, ParquetLocation location)
+    public static void Decompress(int codec, ReadOnlyMemory<byte> input, Span<byte> output, ParquetLocation location, ZstdContext zstd)
     {
         switch (codec)
         {
@@ -74,7 +87,13 @@ internal static class PageCodec
                 input.Span.CopyTo(output);
                 return;
             case Codec.Snappy:
-                DecompressSnappy(input.Span, output, location);
+                BlockCodecs.DecompressSnappy(input.Span, output, location);
+                return;
+            case Codec.Zstd:
+                zstd.Decompress(input.Span, output, location);
+                return;
+            case Codec.Lz4Raw:
+                BlockCodecs.DecompressLz4Raw(input.Span, output, location);
                 return;
             case Codec.Gzip:
                 DecompressGzip(input, output, location);
@@ -87,35 +106,8 @@ internal static class PageCodec
 
                 return;
             default:
-                throw location.Error($"unsupported codec {Codec.Name(codec)}: Bulwark reads UNCOMPRESSED, SNAPPY, GZIP and BROTLI");
+                throw location.Error(Unsupported(codec));
         }
-    }
-
-    private static void DecompressSnappy(ReadOnlySpan<byte> input, Span<byte> output, ParquetLocation location)
-    {
-        // The raw block starts with the uncompressed length; checking it first keeps the decoder's allocation exact.
-        var position = 0;
-        if (!RleHybrid.TryReadVarint(input, ref position, out var declared) || declared != (ulong)output.Length)
-        {
-            throw location.Error($"the SNAPPY block does not declare the page's {output.Length} uncompressed bytes");
-        }
-
-        byte[] decoded;
-        try
-        {
-            decoded = IronSnappy.Snappy.Decode(input);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw location.Error($"the SNAPPY block is corrupt ({ex.Message})", ex);
-        }
-
-        if (decoded.Length != output.Length)
-        {
-            throw location.Error($"the SNAPPY block decompresses to {decoded.Length} bytes, not the declared {output.Length}");
-        }
-
-        decoded.CopyTo(output);
     }
 
     private static void DecompressGzip(ReadOnlyMemory<byte> input, Span<byte> output, ParquetLocation location)

@@ -181,12 +181,16 @@ public sealed class ParquetFileReader : IAsyncDisposable
                 location.Column = leaf.DottedPath;
                 buffers[i] = new LeafBuffers();
                 var meta = CheckChunk(group.Columns[i], leaf, location, out var start);
-                var length = (int)meta.TotalCompressedSize;
+                var length = meta.NumValues == 0 ? 0 : (int)meta.TotalCompressedSize;
                 var rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
                 try
                 {
-                    _stream.Seek(start, SeekOrigin.Begin);
-                    await _stream.ReadExactlyAsync(rented.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                    if (length > 0)
+                    {
+                        _stream.Seek(start, SeekOrigin.Begin);
+                        await _stream.ReadExactlyAsync(rented.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                    }
+
                     chunkReader.Read(leaf, meta, rented.AsMemory(0, length), start, buffers[i], location);
                 }
                 finally
@@ -293,8 +297,16 @@ public sealed class ParquetFileReader : IAsyncDisposable
             throw location.Error($"num_values {meta.NumValues} is negative or above the limit of {_options.MaxRowGroupRows} (ParquetReadOptions.MaxRowGroupRows)");
         }
 
+        // A chunk without values has no pages to read: other writers leave its offsets at 0 (and its size not).
+        if (meta.NumValues == 0)
+        {
+            start = 0;
+            return meta;
+        }
+
+        // The chunk starts at its dictionary page when it has one; some writers leave data_page_offset at 0 then.
         start = meta.DataPageOffset;
-        if (meta.DictionaryPageOffset is { } dictionary && dictionary > 0 && dictionary < start)
+        if (meta.DictionaryPageOffset is { } dictionary && dictionary > 0 && (dictionary < start || start <= 0))
         {
             start = dictionary;
         }

@@ -65,7 +65,7 @@ internal static class Codec
         Lz4 => "LZ4",
         Zstd => "ZSTD",
         Lz4Raw => "LZ4_RAW",
-        _ => $"codec {codec}",
+        _ => $"{codec} (unknown)",
     };
 }
 

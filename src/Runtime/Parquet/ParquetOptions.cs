@@ -14,6 +14,12 @@ public enum ParquetCompression
     Snappy,
     Gzip,
     Brotli,
+
+    /// <summary>Zstandard frames, at <see cref="ParquetWriteOptions.ZstdLevel"/>.</summary>
+    Zstd,
+
+    /// <summary>Raw LZ4 blocks (the LZ4_RAW codec, not the deprecated Hadoop-framed LZ4).</summary>
+    Lz4Raw,
 }
 
 public sealed record ParquetWriteOptions
@@ -30,8 +36,17 @@ public sealed record ParquetWriteOptions
 
     public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
 
+    /// <summary>The zstd level (1 to 22) of <see cref="ParquetCompression.Zstd"/> pages. Default 3, zstd's own default.</summary>
+    public int ZstdLevel { get; init; } = 3;
+
     /// <summary>Dictionary-encode column chunks whose distinct values fit <see cref="DictionaryPageSizeLimit"/>. Default true.</summary>
     public bool DictionaryEnabled { get; init; } = true;
+
+    /// <summary>
+    /// Store each page's CRC-32 (over its bytes as stored) in its header, so readers can tell a damaged page from data.
+    /// Default true.
+    /// </summary>
+    public bool WritePageChecksums { get; init; } = true;
 
     /// <summary>The largest PLAIN-encoded dictionary page; a chunk whose dictionary grows past it is written PLAIN. Default 1 MiB.</summary>
     public int DictionaryPageSizeLimit { get; init; } = 1024 * 1024;
@@ -56,6 +71,11 @@ public sealed record ParquetWriteOptions
         if (!Enum.IsDefined(Compression))
         {
             throw new ArgumentOutOfRangeException(nameof(Compression), Compression, "Unknown compression.");
+        }
+
+        if (ZstdLevel is < 1 or > 22)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ZstdLevel), ZstdLevel, "The zstd level must be between 1 and 22.");
         }
 
         if (DictionaryPageSizeLimit < 0)
@@ -87,6 +107,12 @@ public sealed record ParquetReadOptions
     /// enormously; this bound applies before such values are materialized. Default 1 GiB.
     /// </summary>
     public long MaxColumnBytes { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// Check the CRC-32 of every data and dictionary page whose header carries one, before decoding it; a mismatch is a
+    /// <see cref="ParquetFormatException"/>. Pages without a checksum are read as they are. Default true.
+    /// </summary>
+    public bool VerifyPageChecksums { get; init; } = true;
 
     /// <summary>The deepest nesting of schema groups and Thrift structs accepted. Default 64.</summary>
     public int MaxDepth { get; init; } = 64;

@@ -1,4 +1,4 @@
-// Usage: node duckdb-write-parquet.mjs <out.parquet> <default|uncompressed|snappy|gzip|dictionary|v2> [rows]
+// Usage: node duckdb-write-parquet.mjs <out.parquet> <default|uncompressed|snappy|gzip|zstd|lz4_raw|dictionary|v2> [rows]
 // DuckDB builds a table in SQL covering the types it shares with Bulwark's mapping (signed and unsigned integers,
 // float, double, strings with repeats and unicode, nullable columns, TIMESTAMP WITH TIME ZONE (us), DATE, TIME,
 // DECIMAL(9,2)/(18,4)/(38,10), UUID, ENUM, LIST, STRUCT, BLOB) and writes it with COPY ... (FORMAT parquet, ...):
@@ -6,6 +6,8 @@
 //   uncompressed  COMPRESSION uncompressed, ROW_GROUP_SIZE 2048 (several row groups);
 //   snappy        COMPRESSION snappy, ROW_GROUP_SIZE 2048;
 //   gzip          COMPRESSION gzip, ROW_GROUP_SIZE 2048;
+//   zstd          COMPRESSION zstd, ROW_GROUP_SIZE 2048;
+//   lz4_raw       COMPRESSION lz4_raw, ROW_GROUP_SIZE 2048;
 //   dictionary    COMPRESSION snappy, ROW_GROUP_SIZE 2048, a dictionary size limit large enough for every column;
 //   v2            PARQUET_VERSION v2 (data page v2 and its encodings), ROW_GROUP_SIZE 2048.
 // Prints JSON: the DuckDB version, the COPY options, the column names and DuckDB types, numRows, the values as DuckDB
@@ -22,6 +24,8 @@ const settings = {
   uncompressed: ', COMPRESSION uncompressed, ROW_GROUP_SIZE 2048',
   snappy: ', COMPRESSION snappy, ROW_GROUP_SIZE 2048',
   gzip: ', COMPRESSION gzip, ROW_GROUP_SIZE 2048',
+  zstd: ', COMPRESSION zstd, ROW_GROUP_SIZE 2048',
+  lz4_raw: ', COMPRESSION lz4_raw, ROW_GROUP_SIZE 2048',
   dictionary: ', COMPRESSION snappy, ROW_GROUP_SIZE 2048, DICTIONARY_SIZE_LIMIT 1000000',
   v2: ', PARQUET_VERSION v2, ROW_GROUP_SIZE 2048',
 };

@@ -10,6 +10,9 @@ public sealed class AllocationTests
     [Theory]
     [InlineData(ParquetCompression.None, ParquetDataPageVersion.V1)]
     [InlineData(ParquetCompression.Brotli, ParquetDataPageVersion.V2)]
+    [InlineData(ParquetCompression.Zstd, ParquetDataPageVersion.V1)]
+    [InlineData(ParquetCompression.Lz4Raw, ParquetDataPageVersion.V2)]
+    [InlineData(ParquetCompression.Snappy, ParquetDataPageVersion.V1)]
     public async Task WritingAllocatesNothingPerValue(ParquetCompression codec, ParquetDataPageVersion version)
     {
         const int rows = 200_000;

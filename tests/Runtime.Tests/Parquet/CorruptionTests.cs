@@ -19,6 +19,10 @@ public sealed class CorruptionTests
         { ParquetDataPageVersion.V1, ParquetCompression.Snappy },
         { ParquetDataPageVersion.V2, ParquetCompression.Gzip },
         { ParquetDataPageVersion.V2, ParquetCompression.Brotli },
+        { ParquetDataPageVersion.V1, ParquetCompression.Zstd },
+        { ParquetDataPageVersion.V2, ParquetCompression.Zstd },
+        { ParquetDataPageVersion.V1, ParquetCompression.Lz4Raw },
+        { ParquetDataPageVersion.V2, ParquetCompression.Lz4Raw },
     };
 
     private static async Task<byte[]> SmallFileAsync(ParquetDataPageVersion version, ParquetCompression codec)
@@ -28,7 +32,7 @@ public sealed class CorruptionTests
     }
 
     /// <summary>Reads the file completely, touching every value; returns false when it is rejected as invalid.</summary>
-    private static bool ReadOrReject(byte[] bytes)
+    internal static bool ReadOrReject(byte[] bytes)
     {
         var before = GC.GetAllocatedBytesForCurrentThread();
         try
@@ -123,7 +127,7 @@ public sealed class CorruptionTests
     {
         var values = Enumerable.Repeat(7L, 32).Concat(Enumerable.Repeat(8L, 32)).ToArray();
         using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, values)], 64);
-        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.None });
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.None, WritePageChecksums = false });
         var meta = ParquetInspect.Footer(bytes).RowGroups[0].Columns[0].MetaData!;
         Assert.NotNull(meta.DictionaryPageOffset);
 

@@ -64,15 +64,109 @@ public sealed class ForeignFileTests
         Assert.Equal((ushort)65535, ((PrimitiveArray<ushort>)read.Single().Column(0)).GetValue(0));
     }
 
-    [Fact]
-    public async Task UnsupportedCodecsAreClearErrors()
+    [Theory]
+    [InlineData(Codec.Lz4, "LZ4 (the deprecated Hadoop-framed LZ4, id 5) is not supported")]
+    [InlineData(Codec.Lzo, "unsupported codec LZO")]
+    [InlineData(99, "unsupported codec 99 (unknown)")]
+    public async Task UnsupportedCodecsAreClearErrors(int codec, string reason)
     {
         using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, new long[] { 1 })], 1);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var footer = ParquetInspect.Footer(bytes);
-        footer.RowGroups[0].Columns[0].MetaData!.Codec = Codec.Zstd;
+        footer.RowGroups[0].Columns[0].MetaData!.Codec = codec;
         var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer)));
-        Assert.Contains("unsupported codec ZSTD", error.Message);
+        Assert.Contains(reason, error.Message);
         Assert.Equal("x", error.Column);
+        Assert.Equal(0, error.RowGroup);
+    }
+
+    [Theory]
+    [InlineData(ParquetCompression.Snappy)]
+    [InlineData(ParquetCompression.Gzip)]
+    [InlineData(ParquetCompression.Brotli)]
+    [InlineData(ParquetCompression.Zstd)]
+    [InlineData(ParquetCompression.Lz4Raw)]
+    public async Task AV2PageWithoutValueBytesIsNotDecompressed(ParquetCompression codec)
+    {
+        // Other writers store an all-null v2 page as its levels alone: no compressed block at all for zero value bytes.
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, new long[10], new bool[10])], 10);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = ParquetDataPageVersion.V2, Compression = codec, DictionaryEnabled = false });
+        var (_, asWritten) = await Pq.ReadAsync(bytes);
+        Assert.Equal(10, asWritten.Single().Column(0).NullCount);
+        var page = Assert.Single(ParquetInspect.Pages(bytes));
+        var levels = page.Header.DataPageV2!.DefinitionLevelsByteLength;
+        Assert.Equal(levels, page.Header.UncompressedPageSize);
+        Assert.True(page.Body.Length >= levels);
+        page.Header.CompressedPageSize = levels;
+        page.Header.Crc = null;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithPages(bytes, [page with { Body = page.Body[..levels] }]));
+        var column = read.Single().Column(0);
+        Assert.Equal(10, column.Length);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.True(column.IsNull(i)));
+    }
+
+    [Fact]
+    public async Task AV2PageMarkedUncompressedIsReadAsStoredInACompressedChunk()
+    {
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, Enumerable.Range(0, 50).Select(i => (long)i * 3).ToArray(), Enumerable.Range(0, 50).Select(i => i % 4 != 0).ToArray())], 50);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = ParquetDataPageVersion.V2, Compression = ParquetCompression.None, DictionaryEnabled = false });
+        Assert.False(Assert.Single(ParquetInspect.Pages(bytes)).Header.DataPageV2!.IsCompressed);
+        var footer = ParquetInspect.Footer(bytes);
+        footer.RowGroups[0].Columns[0].MetaData!.Codec = Codec.Snappy;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Pq.AssertSameRows([batch], read);
+
+        // Stored values must then be exactly the declared size.
+        var page = Assert.Single(ParquetInspect.Pages(bytes));
+        page.Header.UncompressedPageSize += 1;
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(ParquetInspect.WithPages(bytes, [page])));
+        Assert.Equal("x", error.Column);
+        Assert.Equal(0, error.Page);
+    }
+
+    [Fact]
+    public async Task AZeroValueChunkIsReadAsEmptyWithoutLookingAtItsOffsets()
+    {
+        // Such chunks carry offsets of 0 and a non-zero total size: nothing must be read from them.
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, new long[] { 1 })], 1);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var footer = ParquetInspect.Footer(bytes);
+        footer.NumRows = 0;
+        footer.RowGroups[0].NumRows = 0;
+        var meta = footer.RowGroups[0].Columns[0].MetaData!;
+        meta.NumValues = 0;
+        meta.DataPageOffset = 0;
+        meta.DictionaryPageOffset = null;
+        meta.TotalCompressedSize = 14;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Assert.Equal(0, Assert.Single(read).Length);
+
+        // Still bounded: a chunk that does hold values must lie inside the data region.
+        meta.NumValues = 1;
+        footer.NumRows = 1;
+        footer.RowGroups[0].NumRows = 1;
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer)));
+        Assert.Contains("outside the data region", error.Message);
+    }
+
+    [Fact]
+    public async Task AChunkWithADictionaryAndADataPageOffsetOfZeroStartsAtTheDictionary()
+    {
+        var values = Enumerable.Range(0, 100).Select(i => (long)(i % 5)).ToArray();
+        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, values)], values.Length);
+        var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
+        var footer = ParquetInspect.Footer(bytes);
+        var meta = footer.RowGroups[0].Columns[0].MetaData!;
+        Assert.Equal(4, meta.DictionaryPageOffset);
+        meta.DataPageOffset = 0;
+        var (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Pq.AssertSameRows([batch], read);
+
+        // The zero-row form of the same chunk reads as empty.
+        footer.NumRows = 0;
+        footer.RowGroups[0].NumRows = 0;
+        meta.NumValues = 0;
+        (_, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
+        Assert.Equal(0, Assert.Single(read).Length);
     }
 }

@@ -50,4 +50,69 @@ internal static class ParquetInspect
 
         return Task.FromResult(result);
     }
+
+    /// <summary>One page of a column chunk as stored: its header and the bytes after it.</summary>
+    public sealed record Page(PageHeader Header, byte[] Body);
+
+    /// <summary>The pages of one column chunk (by default the first of the first row group), in file order.</summary>
+    public static List<Page> Pages(byte[] file, int rowGroup = 0, int column = 0)
+    {
+        var meta = Footer(file).RowGroups[rowGroup].Columns[column].MetaData!;
+        var position = (int)(meta.DictionaryPageOffset ?? meta.DataPageOffset);
+        var end = position + (int)meta.TotalCompressedSize;
+        var pages = new List<Page>();
+        while (position < end)
+        {
+            var reader = new ThriftReader(file.AsSpan(position, end - position), position, new ParquetLocation("inspect"), "page header", 64, new short[66]);
+            var header = MetadataCodec.ReadPageHeader(ref reader);
+            position += reader.Position;
+            pages.Add(new Page(header, file[position..(position + header.CompressedPageSize)]));
+            position += header.CompressedPageSize;
+        }
+
+        return pages;
+    }
+
+    /// <summary>
+    /// Reassembles a file of one row group and one column with other pages: headers are written as given (sizes are
+    /// the caller's business, to allow lying ones), offsets and the chunk's total size follow the new layout.
+    /// </summary>
+    public static byte[] WithPages(byte[] file, IEnumerable<Page> pages)
+    {
+        var footer = Footer(file);
+        var meta = footer.RowGroups[0].Columns[0].MetaData!;
+        var body = new MemoryStream();
+        body.Write("PAR1"u8);
+        meta.DictionaryPageOffset = null;
+        meta.DataPageOffset = 0;
+        foreach (var page in pages)
+        {
+            if (page.Header.Type == PageType.DictionaryPage)
+            {
+                meta.DictionaryPageOffset ??= body.Length;
+            }
+            else if (meta.DataPageOffset == 0)
+            {
+                meta.DataPageOffset = body.Length;
+            }
+
+            body.Write(HeaderBytes(page.Header));
+            body.Write(page.Body);
+        }
+
+        meta.TotalCompressedSize = body.Length - 4;
+        var bytes = body.ToArray();
+        var length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8));
+        var tail = file[(file.Length - 8 - length)..];
+        return WithFooter([.. bytes, .. tail], footer);
+    }
+
+    public static byte[] HeaderBytes(PageHeader header)
+    {
+        var buffer = new PooledBuffer();
+        MetadataCodec.Write(new ThriftWriter(buffer), header);
+        var bytes = buffer.Written.ToArray();
+        buffer.Release();
+        return bytes;
+    }
 }

@@ -42,7 +42,7 @@ public sealed class PropertyTests
             var options = new ParquetWriteOptions
             {
                 DataPageVersion = data.Random.Next(2) == 0 ? ParquetDataPageVersion.V1 : ParquetDataPageVersion.V2,
-                Compression = (ParquetCompression)data.Random.Next(4),
+                Compression = (ParquetCompression)data.Random.Next(Enum.GetValues<ParquetCompression>().Length),
                 DictionaryEnabled = data.Random.Next(2) == 0,
                 PageSize = data.Random.Next(64, 2048),
                 DictionaryPageSizeLimit = data.Random.Next(0, 512),
