@@ -10,7 +10,7 @@ namespace Bulwark.Checkpoints;
 public sealed class CheckpointDraft
 {
     private readonly Dictionary<string, ReadOnlyMemory<byte>> _states = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ReadOnlyMemory<byte>> _newShared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SharedFileSource> _newShared = new(StringComparer.Ordinal);
     private readonly HashSet<string> _referencedShared = new(StringComparer.Ordinal);
 
     /// <summary>Operator ids with state in this draft.</summary>
@@ -18,7 +18,7 @@ public sealed class CheckpointDraft
 
     internal IReadOnlyDictionary<string, ReadOnlyMemory<byte>> States => _states;
 
-    internal IReadOnlyDictionary<string, ReadOnlyMemory<byte>> NewSharedFiles => _newShared;
+    internal IReadOnlyDictionary<string, SharedFileSource> NewSharedFiles => _newShared;
 
     internal IReadOnlyCollection<string> ReferencedSharedFiles => _referencedShared;
 
@@ -51,17 +51,49 @@ public sealed class CheckpointDraft
         return SetState(operatorId, CheckpointSerializer.Serialize(state));
     }
 
-    /// <summary>Adds a new immutable batch file, written at the store root with this checkpoint and shared by later ones that reference it.</summary>
-    public CheckpointDraft AddSharedFile(string name, ReadOnlyMemory<byte> contents)
+    /// <summary>
+    /// Adds a new immutable batch file, written at the store root with this checkpoint. A later checkpoint keeps it
+    /// alive only by referencing it (<see cref="ReferenceSharedFile"/>); once no retained checkpoint lists it, garbage
+    /// collection deletes it.
+    /// </summary>
+    public CheckpointDraft AddSharedFile(string name, ReadOnlyMemory<byte> contents) => AddNewShared(name, new SharedFileSource.Memory(contents));
+
+    /// <summary>
+    /// Adds a new shared file copied from <paramref name="contents"/> when the draft is committed, in fixed-size chunks
+    /// (the file never has to fit in memory). The stream is read once, from its current position to its end, during
+    /// <see cref="Checkpointer.CommitAsync"/>: keep it open until then; the draft does not dispose it.
+    /// </summary>
+    public CheckpointDraft AddSharedFile(string name, Stream contents)
     {
-        ThrowIfBadSharedName(name);
-        if (_referencedShared.Contains(name))
+        ArgumentNullException.ThrowIfNull(contents);
+        if (!contents.CanRead)
         {
-            throw new ArgumentException($"Shared file '{name}' is already referenced by this draft.", nameof(name));
+            throw new ArgumentException("The stream of a shared file must be readable.", nameof(contents));
         }
 
-        _newShared[name] = contents;
-        return this;
+        return AddNewShared(name, new SharedFileSource.FromStream(contents));
+    }
+
+    /// <summary>Adds a new shared file copied, in fixed-size chunks, from the local file <paramref name="localPath"/> when the draft is committed.</summary>
+    public CheckpointDraft AddSharedFileFromPath(string name, string localPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(localPath);
+        return AddNewShared(name, new SharedFileSource.FromLocalFile(Path.GetFullPath(localPath)));
+    }
+
+    /// <summary>
+    /// Makes a file the caller already committed at the store root through the same backend (for example a batch an
+    /// Arrow or Parquet writer published there) a shared file of this checkpoint, without copying it. The commit reads
+    /// it once to record its size and CRC32C, and fails if they differ from the expected values given here.
+    /// </summary>
+    public CheckpointDraft AdoptSharedFile(string name, long? expectedLength = null, uint? expectedCrc32C = null)
+    {
+        if (expectedLength < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(expectedLength), expectedLength, "A file length cannot be negative.");
+        }
+
+        return AddNewShared(name, new SharedFileSource.Adopted(expectedLength, expectedCrc32C));
     }
 
     /// <summary>References a shared file an earlier committed checkpoint wrote; it is kept for as long as this checkpoint is.</summary>
@@ -74,6 +106,22 @@ public sealed class CheckpointDraft
         }
 
         _referencedShared.Add(name);
+        return this;
+    }
+
+    private CheckpointDraft AddNewShared(string name, SharedFileSource source)
+    {
+        ThrowIfBadSharedName(name);
+        if (_referencedShared.Contains(name))
+        {
+            throw new ArgumentException($"Shared file '{name}' is already referenced by this draft.", nameof(name));
+        }
+
+        if (!_newShared.TryAdd(name, source))
+        {
+            throw new ArgumentException($"Shared file '{name}' is already added to this draft.", nameof(name));
+        }
+
         return this;
     }
 

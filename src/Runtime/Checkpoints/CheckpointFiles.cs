@@ -89,9 +89,13 @@ internal static class CheckpointFiles
     public const int ManifestFormatVersion = 1;
     public const int MaxOperatorIdLength = 200;
 
-    public static uint Crc32C(ReadOnlySpan<byte> bytes)
+    public const uint Crc32CStart = 0xFFFFFFFFu;
+
+    public static uint Crc32C(ReadOnlySpan<byte> bytes) => Crc32CFinish(Crc32CAppend(Crc32CStart, bytes));
+
+    /// <summary>Feeds <paramref name="bytes"/> into a running CRC32C begun with <see cref="Crc32CStart"/>.</summary>
+    public static uint Crc32CAppend(uint crc, ReadOnlySpan<byte> bytes)
     {
-        uint crc = 0xFFFFFFFFu;
         var longs = MemoryMarshal.Cast<byte, ulong>(bytes);
         foreach (var value in longs)
         {
@@ -103,8 +107,10 @@ internal static class CheckpointFiles
             crc = BitOperations.Crc32C(crc, b);
         }
 
-        return ~crc;
+        return crc;
     }
+
+    public static uint Crc32CFinish(uint crc) => ~crc;
 
     public static string DirectoryOf(Guid id) => id.ToString("D");
 

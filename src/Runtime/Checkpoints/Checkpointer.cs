@@ -363,33 +363,29 @@ public sealed class Checkpointer : IAsyncDisposable
                 : throw new ArgumentException($"Shared file '{name}' is not part of any committed checkpoint; add it with {nameof(CheckpointDraft.AddSharedFile)}.", nameof(draft)));
         }
 
-        var newShared = new List<(CheckpointFileInfo File, ReadOnlyMemory<byte> Bytes)>();
-        foreach (var (name, bytes) in draft.NewSharedFiles.OrderBy(p => p.Key, StringComparer.Ordinal))
+        var newShared = new List<(string Path, SharedFileSource Source)>();
+        foreach (var (name, source) in draft.NewSharedFiles.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            var file = new CheckpointFileInfo(name, CheckpointFileKind.Shared, null, bytes.Length, CheckpointFiles.Crc32C(bytes.Span));
             if (known.TryGetValue(name, out var existing))
             {
                 // Shared files are immutable: rewriting one would change a file that committed checkpoints verify.
-                files.Add(existing.Length == file.Length && existing.Crc32C == file.Crc32C
+                files.Add(SameAsCommitted(existing, source)
                     ? existing
-                    : throw new ArgumentException($"Shared file '{name}' already belongs to a committed checkpoint with different content; shared files are immutable.", nameof(draft)));
+                    : throw new ArgumentException($"Shared file '{name}' already belongs to a committed checkpoint with different content (or content that can only be compared by rewriting it); shared files are immutable: reference it with {nameof(CheckpointDraft.ReferenceSharedFile)}.", nameof(draft)));
                 continue;
             }
 
-            files.Add(file);
-            newShared.Add((file, bytes));
+            newShared.Add((name, source));
         }
 
         var states = new List<(CheckpointFileInfo File, ReadOnlyMemory<byte> Bytes)>();
         foreach (var (operatorId, bytes) in draft.States.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            var file = new CheckpointFileInfo(CheckpointFiles.StatePath(id, operatorId), CheckpointFileKind.State, operatorId, bytes.Length, CheckpointFiles.Crc32C(bytes.Span));
-            files.Add(file);
-            states.Add((file, bytes));
+            states.Add((new CheckpointFileInfo(CheckpointFiles.StatePath(id, operatorId), CheckpointFileKind.State, operatorId, bytes.Length, CheckpointFiles.Crc32C(bytes.Span)), bytes));
         }
 
-        var info = new CheckpointInfo(id, now, files);
-        CheckpointInfo[] after = [.. before, info];
+        CheckpointInfo info;
+        CheckpointInfo[] after;
         var catalogAttempted = false;
         long written = 0;
         try
@@ -403,10 +399,21 @@ public sealed class Checkpointer : IAsyncDisposable
                 written += await WriteFileStepAsync(CheckpointCommitStep.WriteStateFile, file.Path, bytes, cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var (file, bytes) in newShared)
+            foreach (var (path, source) in newShared)
             {
-                written += await WriteFileStepAsync(CheckpointCommitStep.WriteSharedFile, file.Path, bytes, cancellationToken).ConfigureAwait(false);
+                // A stream or file is measured while it is copied: its length and CRC32C are known only afterwards.
+                var (length, crc) = await Step(CheckpointCommitStep.WriteSharedFile, path, () => source.WriteAsync(_backend, path, cancellationToken)).ConfigureAwait(false);
+                files.Add(new CheckpointFileInfo(path, CheckpointFileKind.Shared, null, length, crc));
+                if (source.IsWrittenByCommit)
+                {
+                    CheckpointMetrics.Fsyncs.Add(1);
+                    written += length;
+                }
             }
+
+            files.AddRange(states.Select(s => s.File));
+            info = new CheckpointInfo(id, now, files);
+            after = [.. before, info];
 
             written += await WriteFileStepAsync(CheckpointCommitStep.WriteManifest, CheckpointFiles.ManifestPath(id), CheckpointFiles.EncodeManifest(info), cancellationToken).ConfigureAwait(false);
 
@@ -448,7 +455,7 @@ public sealed class Checkpointer : IAsyncDisposable
             {
                 // A fenced writer removes only its own checkpoint directory: a shared file of the same name may be the
                 // new owner's, and it is not this writer's to delete.
-                await TryRemoveQuietlyAsync(id, e is CheckpointFencedException ? [] : newShared.Select(s => s.File.Path)).ConfigureAwait(false);
+                await TryRemoveQuietlyAsync(id, e is CheckpointFencedException ? [] : newShared.Where(s => s.Source.IsWrittenByCommit).Select(s => s.Path)).ConfigureAwait(false);
             }
 
             throw;
@@ -461,6 +468,14 @@ public sealed class Checkpointer : IAsyncDisposable
         CheckpointerLog.Committed(_logger, id, files.Count, written, _backend.Description);
         return info;
     }
+
+    /// <summary>Whether a draft's new shared file is the committed one of the same name, without rewriting it.</summary>
+    private static bool SameAsCommitted(CheckpointFileInfo committed, SharedFileSource source) => source switch
+    {
+        SharedFileSource.Memory memory => memory.Bytes.Length == committed.Length && CheckpointFiles.Crc32C(memory.Bytes.Span) == committed.Crc32C,
+        SharedFileSource.Adopted adopted => (adopted.ExpectedLength ?? committed.Length) == committed.Length && (adopted.ExpectedCrc32C ?? committed.Crc32C) == committed.Crc32C,
+        _ => false,
+    };
 
     private async ValueTask<RestoredCheckpoint> RestoreLockedAsync(Guid id, CancellationToken cancellationToken)
     {

@@ -8,6 +8,22 @@ internal static class CheckpointTestKit
 {
     public static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
+    public static uint Crc32CReference(byte[] bytes)
+    {
+        // Bitwise CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): independent of the implementation under test.
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var i = 0; i < 8; i++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+
     /// <summary>
     /// The store's files and directories with the catalog's writer epoch masked: opening a store bumps the epoch, the
     /// one write an open makes, so "nothing changed" means nothing else changed.

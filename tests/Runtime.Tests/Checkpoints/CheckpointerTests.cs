@@ -311,22 +311,6 @@ public sealed class CheckpointerTests
         }
     }
 
-    private static uint Crc32CReference(byte[] bytes)
-    {
-        // Bitwise CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): independent of the implementation under test.
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var i = 0; i < 8; i++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
-            }
-        }
-
-        return ~crc;
-    }
-
     private sealed class ManualTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
