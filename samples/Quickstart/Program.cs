@@ -87,13 +87,22 @@ Console.WriteLine(requestsMatch && linksMatch ? "round trip: every row read back
 Console.WriteLine();
 
 // A checkpointed operator: restore the host counts of earlier runs, count this run, commit a checkpoint that also
-// keeps this run's Arrow file as a shared batch file, then "restart" and check the state survived.
+// keeps this run's Arrow file as a shared batch file, then "restart" and check the state survived. Each checkpoint
+// references only the previous run's batch file, so older batch files fall out of every retained checkpoint and GC
+// deletes them: a shared file stays alive only while a retained checkpoint lists it.
 const string OperatorId = "host-counter";
 var checkpointRoot = Path.Combine(dataDirectory, "checkpoints");
 HostCounter counter;
 await using (var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystemBackend(checkpointRoot)))
 {
-    var previous = await checkpointer.RestoreLatestAsync();
+    // The newest intact checkpoint: a damaged newer one is skipped and reported, never silently used or fatal.
+    var healthy = await checkpointer.RestoreLatestHealthyAsync();
+    foreach (var skipped in healthy.Skipped)
+    {
+        Console.WriteLine($"checkpoints: skipped damaged checkpoint {skipped.Id}: {skipped.Error.Message}");
+    }
+
+    var previous = healthy.Checkpoint;
     counter = previous is not null && previous.TryGetState<HostCounter>(OperatorId, out var restored) ? restored : new HostCounter();
     Console.WriteLine(previous is null
         ? "checkpoints: none yet, starting from an empty counter"
@@ -108,14 +117,17 @@ await using (var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystem
     var draft = checkpointer.CreateDraft()
         .SetState(OperatorId, counter)
         .AddSharedFile($"http_requests-{counter.Runs:D4}.arrow", await File.ReadAllBytesAsync(requestsPath));
-    foreach (var earlier in previous?.SharedFiles ?? [])
+    var previousBatch = previous?.SharedFiles.OrderBy(f => f.Path, StringComparer.Ordinal).LastOrDefault();
+    if (previousBatch is not null)
     {
-        draft.ReferenceSharedFile(earlier.Path);
+        draft.ReferenceSharedFile(previousBatch.Path);
     }
 
     var committed = await checkpointer.CommitAsync(draft);
     var collected = await checkpointer.CollectGarbageAsync(retain: 2);
-    Console.WriteLine($"checkpoints: committed {committed.Id} ({committed.Files.Count} files); GC removed {collected.RemovedCheckpoints.Count} old checkpoint(s)");
+    var deletedBatches = collected.DeletedPaths.Where(p => p.EndsWith(".arrow", StringComparison.Ordinal)).ToArray();
+    Console.WriteLine($"checkpoints: committed {committed.Id} ({committed.Files.Count} files); GC removed {collected.RemovedCheckpoints.Count} old checkpoint(s)" +
+        (deletedBatches.Length > 0 ? $" and deleted the batch file(s) no retained checkpoint lists: {string.Join(", ", deletedBatches)}" : ""));
 }
 
 // A new checkpointer over the same directory is what a restarted process sees.
@@ -123,14 +135,17 @@ bool stateSurvived;
 await using (var restarted = await Checkpointer.OpenAsync(new LocalFileSystemBackend(checkpointRoot)))
 {
     var latest = await restarted.RestoreLatestAsync();
-    stateSurvived = latest is not null && latest.TryGetState<HostCounter>(OperatorId, out var again) && again.SameAs(counter);
-    Console.WriteLine($"after restart: {restarted.Checkpoints.Count} checkpoint(s) in the catalog; host counts restored:");
-    foreach (var (host, count) in counter.CountsByHost.OrderBy(p => p.Key, StringComparer.Ordinal))
+    var again = latest is not null && latest.TryGetState<HostCounter>(OperatorId, out var restoredAgain) ? restoredAgain : null;
+    stateSurvived = again is not null && again.SameAs(counter);
+    Console.WriteLine($"after restart: {restarted.Checkpoints.Count} checkpoint(s) in the catalog; host counts as restored from {latest?.Id}:");
+    foreach (var (host, count) in (again ?? new HostCounter()).CountsByHost.OrderBy(p => p.Key, StringComparer.Ordinal))
     {
         Console.WriteLine($"  {host,-20} {count,5}");
     }
 
     Console.WriteLine(stateSurvived ? "checkpoint: the restored state equals the state committed before the restart" : "checkpoint: MISMATCH after restart");
 }
+
+Console.WriteLine($"check the store yourself: dotnet run --project src/Cli -- verify {Path.GetRelativePath(Environment.CurrentDirectory, checkpointRoot)}");
 
 return requestsMatch && linksMatch && stateSurvived ? 0 : 1;
