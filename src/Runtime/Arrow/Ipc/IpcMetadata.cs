@@ -385,13 +385,23 @@ internal static class IpcMetadata
         return (id, data, table.GetBool(DictionaryBatchIsDelta, "isDelta"));
     }
 
-    public static (Schema Schema, FbVector Dictionaries, FbVector RecordBatches) ReadFooter(FlatBufferReader reader, ArrowReadOptions options)
+    /// <summary>
+    /// Reads a file footer. <c>Version</c> is null when the footer omits its version field: some writers of the Arrow
+    /// 0.14 era left it out although every message they wrote is V4, so the caller must then decide from the schema message.
+    /// </summary>
+    public static (Schema Schema, FbVector Dictionaries, FbVector RecordBatches, short? Version) ReadFooter(FlatBufferReader reader, ArrowReadOptions options)
     {
         var footer = reader.Root("footer");
-        var version = footer.GetInt16(FooterVersion, "version");
-        if (version < MetadataVersionV4 || version > MetadataVersionV5)
+        short? version = null;
+        if (footer.Has(FooterVersion))
         {
-            throw reader.Error("footer.version", footer.Position, $"metadata version {version} is not supported (V4 and V5 are)");
+            var declared = footer.GetInt16(FooterVersion, "version");
+            if (declared < MetadataVersionV4 || declared > MetadataVersionV5)
+            {
+                throw reader.Error("footer.version", footer.Position, $"metadata version {declared} is not supported (V4 and V5 are)");
+            }
+
+            version = declared;
         }
 
         var schemaTable = footer.GetTable(FooterSchema, "schema");
@@ -401,7 +411,7 @@ internal static class IpcMetadata
         }
 
         var schema = ReadSchema(schemaTable, options);
-        return (schema, footer.GetVector(FooterDictionaries, "dictionaries", 24), footer.GetVector(FooterRecordBatches, "recordBatches", 24));
+        return (schema, footer.GetVector(FooterDictionaries, "dictionaries", 24), footer.GetVector(FooterRecordBatches, "recordBatches", 24), version);
     }
 
     public static FileBlock ReadBlock(FbVector blocks, int index) =>
