@@ -202,7 +202,7 @@ public sealed class HostileInputTests
         return bytes;
     }
 
-    private static int IntTable(FlatBufferBuilder b)
+    internal static int IntTable(FlatBufferBuilder b)
     {
         b.StartTable(2);
         b.AddFieldInt(0, 32);
@@ -210,13 +210,13 @@ public sealed class HostileInputTests
         return b.EndTable();
     }
 
-    private static int Empty(FlatBufferBuilder b)
+    internal static int Empty(FlatBufferBuilder b)
     {
         b.StartTable(0);
         return b.EndTable();
     }
 
-    private static int FieldTable(FlatBufferBuilder b, string name, byte tag, int type, int[] children)
+    internal static int FieldTable(FlatBufferBuilder b, string name, byte tag, int type, int[] children)
     {
         var nameOffset = b.CreateString(name);
         var childrenVector = b.CreateOffsetVector(children);

@@ -98,4 +98,35 @@ public sealed class LegacyFormatTests
         Assert.Contains("message.version", error.Message);
         Assert.Contains("metadata version 2 is not supported", error.Message);
     }
+
+    /// <summary>Types Bulwark does not map are refused by name, whatever children they (correctly) declare.</summary>
+    [Theory]
+    [InlineData((byte)17, "Map", 1)]
+    [InlineData((byte)14, "Union", 2)]
+    [InlineData((byte)16, "FixedSizeList", 1)]
+    [InlineData((byte)21, "LargeList", 1)]
+    [InlineData((byte)11, "Interval", 0)]
+    [InlineData((byte)99, "type tag 99", 0)]
+    public async Task UnsupportedTypesAreRefusedByNameNotByChildCount(byte tag, string name, int childCount)
+    {
+        var b = new FlatBufferBuilder();
+        var children = new int[childCount];
+        for (var i = 0; i < childCount; i++)
+        {
+            children[i] = HostileInputTests.FieldTable(b, "c" + i, 2, HostileInputTests.IntTable(b), []);
+        }
+
+        var field = HostileInputTests.FieldTable(b, "m", tag, HostileInputTests.Empty(b), children);
+        var fields = b.CreateOffsetVector([field]);
+        b.StartTable(4);
+        b.AddFieldOffset(1, fields);
+        var schemaTable = b.EndTable();
+        b.Finish(IpcMetadata.WriteMessage(b, MessageHeaderType.Schema, schemaTable, 0));
+        var bytes = HostileInputTests.Frame(b);
+
+        var error = await Assert.ThrowsAsync<ArrowFormatException>(() => Ipc.ReadAsync(Format.Stream, bytes));
+        Assert.Contains($"field 'm' (schema field 0)", error.Message);
+        Assert.Contains($"Arrow type {name} is not supported", error.Message);
+        Assert.DoesNotContain("child", error.Message);
+    }
 }

@@ -508,6 +508,14 @@ internal static class IpcMetadata
     {
         string What() => $"field '{name}' ({path})";
 
+        // Refuse an unsupported type by name before counting its children: a Map or Union with its children is
+        // well-formed, and a complaint about the child count would point at the wrong problem.
+        if (!IsSupported(tag))
+        {
+            var tagName = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
+            throw reader.Error(What(), position, $"Arrow type {tagName} is not supported");
+        }
+
         var expectChildren = tag switch
         {
             TypeTag.List => 1,
@@ -594,13 +602,16 @@ internal static class IpcMetadata
                 return new ListType(children[0]);
             case TypeTag.Struct:
                 return new StructType(children);
-            case TypeTag.None:
-                throw reader.Error(What(), position, "the field has no type");
             default:
-                var tagName = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
-                throw reader.Error(What(), position, $"Arrow type {tagName} is not supported");
+                // Only TypeTag.None passes IsSupported without a case of its own.
+                throw reader.Error(What(), position, "the field has no type");
         }
     }
+
+    /// <summary>The type tags <see cref="ReadType"/> maps; <see cref="TypeTag.None"/> counts so it gets its own message.</summary>
+    private static bool IsSupported(TypeTag tag) => tag is TypeTag.None or TypeTag.Null or TypeTag.Bool or TypeTag.Int or TypeTag.FloatingPoint
+        or TypeTag.Decimal or TypeTag.Utf8 or TypeTag.Binary or TypeTag.FixedSizeBinary or TypeTag.Date or TypeTag.Time
+        or TypeTag.Timestamp or TypeTag.Duration or TypeTag.List or TypeTag.Struct;
 
     private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, Func<string> what, int position) =>
         value is >= 0 and <= 3 ? (TimeUnit)value : throw reader.Error(what(), position, $"time unit {value} is unknown");
