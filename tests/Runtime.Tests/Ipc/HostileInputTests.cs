@@ -14,9 +14,9 @@ namespace Bulwark.Runtime.Tests.Ipc;
 public sealed class HostileInputTests
 {
     /// <summary>Exceptions, async state and strings cost a fixed few KB regardless of the input.</summary>
-    private const long FixedOverhead = 48 * 1024;
+    internal const long FixedOverhead = 48 * 1024;
 
-    private static async Task<long> AllocatedWhileFailingAsync(Format format, byte[] bytes, bool seekable, ArrowReadOptions? options = null)
+    internal static async Task<long> AllocatedWhileFailingAsync(Format format, byte[] bytes, bool seekable, ArrowReadOptions? options = null)
     {
         // Warm up code paths so JIT and type-loading allocations are not charged to the measured read.
         try

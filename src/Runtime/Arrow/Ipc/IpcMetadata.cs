@@ -49,8 +49,8 @@ internal readonly record struct FileBlock(long Offset, int MetadataLength, long 
 /// <summary>A decoded message envelope; <see cref="Header"/> is the union member table.</summary>
 internal readonly record struct IpcMessage(MessageHeaderType Type, FbTable Header, long BodyLength, short Version);
 
-/// <summary>A decoded RecordBatch header: row count plus the flattened field nodes and buffers vectors.</summary>
-internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers);
+/// <summary>A decoded RecordBatch header: row count, the flattened field nodes and buffers vectors, and the body codec if any.</summary>
+internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers, IpcCompression? Compression = null);
 
 /// <summary>Encodes and decodes Schema.fbs / Message.fbs / File.fbs tables. Field ids come from the .fbs declaration order.</summary>
 internal static class IpcMetadata
@@ -350,16 +350,23 @@ internal static class IpcMetadata
     public static RecordBatchHeader ReadRecordBatchHeader(FbTable table, string what)
     {
         var reader = table.Reader;
-        if (table.GetTable(RecordBatchCompression, "compression").IsPresent)
+        IpcCompression? compression = null;
+        var compressionTable = table.GetTable(RecordBatchCompression, "compression");
+        if (compressionTable.IsPresent)
         {
-            var compression = table.GetTable(RecordBatchCompression, "compression");
-            var codec = compression.GetByte(0, "codec") switch
+            var codec = compressionTable.GetByte(0, "codec");
+            if (codec > (byte)IpcCompression.Zstd)
             {
-                0 => "LZ4_FRAME",
-                1 => "ZSTD",
-                var other => $"codec {other}",
-            };
-            throw reader.Error(what, table.Position, $"unsupported compression {codec}: Bulwark reads and writes uncompressed bodies only");
+                throw reader.Error(what + ".compression", compressionTable.Position, $"compression codec {codec} is not supported (LZ4_FRAME and ZSTD are)");
+            }
+
+            var method = compressionTable.GetByte(1, "method");
+            if (method != 0)
+            {
+                throw reader.Error(what + ".compression", compressionTable.Position, $"body compression method {method} is not supported (only BUFFER is)");
+            }
+
+            compression = (IpcCompression)codec;
         }
 
         var length = table.GetInt64(RecordBatchLength, "length");
@@ -370,7 +377,7 @@ internal static class IpcMetadata
 
         var nodes = table.GetVector(RecordBatchNodes, "nodes", 16);
         var buffers = table.GetVector(RecordBatchBuffers, "buffers", 16);
-        return new RecordBatchHeader(length, nodes, buffers);
+        return new RecordBatchHeader(length, nodes, buffers, compression);
     }
 
     public static (long Id, FbTable Data, bool IsDelta) ReadDictionaryBatch(FbTable table)
