@@ -96,6 +96,9 @@ internal sealed class BodyLayout
         }
     }
 
+    /// <summary>Appends a buffer as it is, at the next aligned offset (for bodies whose buffers were transformed).</summary>
+    public void Append(ReadOnlyMemory<byte> memory) => AddBuffer(memory);
+
     private void AddValidity(ArrayData data, string path)
     {
         // A bitmap is only needed when there are nulls; readers treat a zero-length validity buffer as all valid.

@@ -102,8 +102,17 @@ internal static class IpcMetadata
     }
 
     /// <summary>Writes a RecordBatch table from the layout's field nodes and buffers (8-byte structs, 8-byte aligned).</summary>
-    public static int WriteRecordBatch(FlatBufferBuilder b, BodyLayout layout)
+    public static int WriteRecordBatch(FlatBufferBuilder b, BodyLayout layout, IpcCompression? compression = null)
     {
+        var compressionTable = 0;
+        if (compression is { } codec)
+        {
+            b.StartTable(2);
+            b.AddFieldByte(0, (byte)codec);
+            b.AddFieldByte(1, 0);
+            compressionTable = b.EndTable();
+        }
+
         var nodes = layout.Nodes;
         b.StartVector(16, nodes.Count, 8);
         for (var i = nodes.Count - 1; i >= 0; i--)
@@ -128,6 +137,11 @@ internal static class IpcMetadata
         b.AddFieldLong(RecordBatchLength, layout.Length);
         b.AddFieldOffset(RecordBatchNodes, nodesVector);
         b.AddFieldOffset(RecordBatchBuffers, buffersVector);
+        if (compressionTable != 0)
+        {
+            b.AddFieldOffset(RecordBatchCompression, compressionTable);
+        }
+
         return b.EndTable();
     }
 
