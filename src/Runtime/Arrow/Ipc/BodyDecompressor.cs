@@ -136,7 +136,8 @@ internal sealed class BodyDecompressor
             return LZ4Stream.Decode(source, new LZ4DecoderSettings(), leaveOpen: true, interactive: false);
         }
 
-        var zstd = new DecompressionStream(source, bufferSize: 0, checkEndOfStream: true, leaveOpen: true);
+        // The frame is already in memory: an input buffer larger than the frame would only cost allocation.
+        var zstd = new DecompressionStream(source, bufferSize: (int)Math.Clamp(source.Length, 64, 128 * 1024), checkEndOfStream: true, leaveOpen: true);
         var windowLog = Math.Clamp(64 - BitOperations.LeadingZeroCount((ulong)Math.Max(declared, 1) - 1), MinWindowLog, MaxWindowLog);
         zstd.SetParameter(ZSTD_dParameter.ZSTD_d_windowLogMax, windowLog);
         return zstd;
