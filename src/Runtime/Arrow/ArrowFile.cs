@@ -12,6 +12,19 @@ public enum ArrowIpcFormat
     Stream,
 }
 
+/// <summary>How the buffers of Arrow IPC record batch bodies are compressed when written.</summary>
+public enum ArrowCompression
+{
+    /// <summary>Uncompressed, readable by every Arrow implementation.</summary>
+    None,
+
+    /// <summary>Each buffer an LZ4 frame (Arrow 1.0 and later read it).</summary>
+    Lz4Frame,
+
+    /// <summary>Each buffer a ZSTD frame (Arrow 1.0 and later read it).</summary>
+    Zstd,
+}
+
 public sealed record ArrowWriteOptions
 {
     public static ArrowWriteOptions Default { get; } = new();
@@ -22,8 +35,16 @@ public sealed record ArrowWriteOptions
     /// <summary>IPC file (default) or stream format.</summary>
     public ArrowIpcFormat Format { get; init; } = ArrowIpcFormat.File;
 
+    /// <summary>Body buffer compression. Default <see cref="ArrowCompression.None"/>.</summary>
+    public ArrowCompression Compression { get; init; } = ArrowCompression.None;
+
     internal void Validate()
     {
+        if (!Enum.IsDefined(Compression))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Compression), Compression, "Unknown Arrow IPC body compression.");
+        }
+
         if (BatchSize < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "A batch must hold at least one row.");
@@ -157,7 +178,7 @@ public sealed class ArrowRecordWriter<T> : BatchingRecordWriter<T>
         _stream = stream;
         _leaveOpen = leaveOpen;
         _file = file;
-        _writer = new IpcWriterCore(stream, T.ArrowSchema, leaveOpen: true, fileFormat: options.Format == ArrowIpcFormat.File);
+        _writer = new IpcWriterCore(stream, T.ArrowSchema, leaveOpen: true, fileFormat: options.Format == ArrowIpcFormat.File, options.Compression);
     }
 
     private protected override ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken) =>

@@ -54,6 +54,23 @@ public sealed class ArrowFileTests : IDisposable
         Assert.Equal(["visits.arrow"], Directory.GetFiles(_directory).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData(ArrowCompression.Lz4Frame)]
+    [InlineData(ArrowCompression.Zstd)]
+    public async Task CompressedWritesReadBackAndTakeLessSpace(ArrowCompression compression)
+    {
+        Assert.Equal(ArrowCompression.None, ArrowWriteOptions.Default.Compression);
+        var visits = Visits(2000);
+        var plain = PathOf("plain.arrow");
+        var compressed = PathOf("compressed.arrow");
+        await ArrowFile.WriteAsync(plain, visits, new ArrowWriteOptions { BatchSize = 500 });
+        await ArrowFile.WriteAsync(compressed, visits, new ArrowWriteOptions { BatchSize = 500, Compression = compression });
+
+        Assert.Equal(visits, await ArrowFile.ReadAsync<Visit>(compressed));
+        var (plainLength, compressedLength) = (new FileInfo(plain).Length, new FileInfo(compressed).Length);
+        Assert.True(compressedLength < plainLength / 2, $"{compression}: {compressedLength} bytes, uncompressed {plainLength}");
+    }
+
     [Fact]
     public async Task DefaultBatchSizeIs64KAndEmptyInputWritesAReadableFile()
     {

@@ -14,9 +14,9 @@ namespace Bulwark.Runtime.Tests.Ipc;
 public sealed class HostileInputTests
 {
     /// <summary>Exceptions, async state and strings cost a fixed few KB regardless of the input.</summary>
-    private const long FixedOverhead = 48 * 1024;
+    internal const long FixedOverhead = 48 * 1024;
 
-    private static async Task<long> AllocatedWhileFailingAsync(Format format, byte[] bytes, bool seekable, ArrowReadOptions? options = null)
+    internal static async Task<long> AllocatedWhileFailingAsync(Format format, byte[] bytes, bool seekable, ArrowReadOptions? options = null)
     {
         // Warm up code paths so JIT and type-loading allocations are not charged to the measured read.
         try
@@ -202,7 +202,7 @@ public sealed class HostileInputTests
         return bytes;
     }
 
-    private static int IntTable(FlatBufferBuilder b)
+    internal static int IntTable(FlatBufferBuilder b)
     {
         b.StartTable(2);
         b.AddFieldInt(0, 32);
@@ -210,13 +210,13 @@ public sealed class HostileInputTests
         return b.EndTable();
     }
 
-    private static int Empty(FlatBufferBuilder b)
+    internal static int Empty(FlatBufferBuilder b)
     {
         b.StartTable(0);
         return b.EndTable();
     }
 
-    private static int FieldTable(FlatBufferBuilder b, string name, byte tag, int type, int[] children)
+    internal static int FieldTable(FlatBufferBuilder b, string name, byte tag, int type, int[] children)
     {
         var nameOffset = b.CreateString(name);
         var childrenVector = b.CreateOffsetVector(children);

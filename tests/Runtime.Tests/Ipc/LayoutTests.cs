@@ -45,7 +45,7 @@ public sealed class LayoutTests
         var footerLength = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 10));
         var footerStart = file.Length - 10 - footerLength;
         var footer = new FlatBufferReader(file.AsMemory(footerStart, footerLength), new IpcContext("file", null), footerStart);
-        var (_, dictionaries, batches) = IpcMetadata.ReadFooter(footer, ArrowReadOptions.Default);
+        var (_, dictionaries, batches, _) = IpcMetadata.ReadFooter(footer, ArrowReadOptions.Default);
         Assert.Equal(1, dictionaries.Count);
         Assert.Equal(3, batches.Count);
 

@@ -11,7 +11,10 @@ public sealed record ArrowReadOptions
     /// <summary>The largest flatbuffer (message metadata or file footer) accepted, in bytes. Default 64 MiB.</summary>
     public int MaxMetadataBytes { get; init; } = 64 * 1024 * 1024;
 
-    /// <summary>The largest message body accepted, in bytes. Default (and upper bound) is the largest .NET byte array.</summary>
+    /// <summary>
+    /// The largest message body accepted, in bytes; for a compressed body, also the most its buffers may declare
+    /// uncompressed in total, checked before they are decompressed. Default (and upper bound) is the largest .NET byte array.
+    /// </summary>
     public long MaxBodyBytes { get; init; } = Array.MaxLength;
 
     /// <summary>The deepest nesting of fields (list within struct within ...) accepted. Default 64.</summary>

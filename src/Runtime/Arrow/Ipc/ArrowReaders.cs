@@ -81,7 +81,12 @@ public sealed class ArrowFileReader : IAsyncDisposable
         messages.Seek(footerStart);
         var footerBytes = await messages.ReadExactlyAsync(footerLength, "footer", cancellationToken).ConfigureAwait(false);
         var footer = new FlatBufferReader(footerBytes, context, footerStart);
-        var (schema, dictionaryVector, batchVector) = IpcMetadata.ReadFooter(footer, options);
+        var (schema, dictionaryVector, batchVector, version) = IpcMetadata.ReadFooter(footer, options);
+        if (version is null)
+        {
+            await ExpectVersionedSchemaMessageAsync(context, messages, cancellationToken).ConfigureAwait(false);
+        }
+
         core.SetSchema(schema, footerStart);
         var dictionaries = ReadBlocks(context, dictionaryVector, footerStart, "dictionary block");
         var batches = ReadBlocks(context, batchVector, footerStart, "record batch block");
@@ -119,6 +124,23 @@ public sealed class ArrowFileReader : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _leaveOpen ? ValueTask.CompletedTask : _stream.DisposeAsync();
+
+    /// <summary>
+    /// A footer without a version field reads as V1, yet some writers of the Arrow 0.14 era omitted the field while writing
+    /// V4 messages. The file format repeats the schema as a stream message right after the magic; its own version
+    /// decides, so a genuinely pre-V4 file is still refused.
+    /// </summary>
+    private static async ValueTask ExpectVersionedSchemaMessageAsync(IpcContext context, MessageReader messages, CancellationToken cancellationToken)
+    {
+        const string what = "schema message (the footer has no version)";
+        messages.Seek(HeaderLength);
+        var message = await messages.ReadAsync(what, null, cancellationToken).ConfigureAwait(false)
+            ?? throw context.Error(what, HeaderLength, "the footer declares no metadata version and no schema message follows the magic to take it from");
+        if (message.Message.Type != MessageHeaderType.Schema)
+        {
+            throw context.Error(what, HeaderLength, $"the footer declares no metadata version and the first message is a {message.Message.Type}, not a Schema");
+        }
+    }
 
     private static FileBlock[] ReadBlocks(IpcContext context, FbVector vector, long footerStart, string what)
     {

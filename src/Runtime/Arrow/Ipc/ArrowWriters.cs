@@ -3,14 +3,16 @@ namespace Bulwark.Arrow.Ipc;
 /// <summary>
 /// Writes the Arrow IPC file format: magic, schema, one dictionary batch per dictionary id, record batches, end-of-stream
 /// marker and the footer that indexes them. A file may hold one dictionary per id, so a batch whose dictionary differs
-/// from an earlier batch's is refused. Output is uncompressed, MetadataVersion V5, body buffers 64-byte aligned.
+/// from an earlier batch's is refused. Output is MetadataVersion V5, body buffers 64-byte aligned, uncompressed unless a
+/// compression is chosen when the writer is created.
 /// </summary>
 public sealed class ArrowFileWriter : IAsyncDisposable
 {
     private readonly IpcWriterCore _core;
 
     /// <exception cref="ArgumentException">The stream is not writable or the schema cannot be written.</exception>
-    public ArrowFileWriter(Stream stream, Schema schema, bool leaveOpen = false) => _core = new IpcWriterCore(stream, schema, leaveOpen, fileFormat: true);
+    public ArrowFileWriter(Stream stream, Schema schema, bool leaveOpen = false, ArrowCompression compression = ArrowCompression.None) =>
+        _core = new IpcWriterCore(stream, schema, leaveOpen, fileFormat: true, compression);
 
     public Schema Schema => _core.Schema;
 
@@ -37,7 +39,8 @@ public sealed class ArrowStreamWriter : IAsyncDisposable
     private readonly IpcWriterCore _core;
 
     /// <exception cref="ArgumentException">The stream is not writable or the schema cannot be written.</exception>
-    public ArrowStreamWriter(Stream stream, Schema schema, bool leaveOpen = false) => _core = new IpcWriterCore(stream, schema, leaveOpen, fileFormat: false);
+    public ArrowStreamWriter(Stream stream, Schema schema, bool leaveOpen = false, ArrowCompression compression = ArrowCompression.None) =>
+        _core = new IpcWriterCore(stream, schema, leaveOpen, fileFormat: false, compression);
 
     public Schema Schema => _core.Schema;
 

@@ -96,6 +96,9 @@ internal sealed class BodyLayout
         }
     }
 
+    /// <summary>Appends a buffer as it is, at the next aligned offset (for bodies whose buffers were transformed).</summary>
+    public void Append(ReadOnlyMemory<byte> memory) => AddBuffer(memory);
+
     private void AddValidity(ArrayData data, string path)
     {
         // A bitmap is only needed when there are nulls; readers treat a zero-length validity buffer as all valid.
@@ -171,10 +174,11 @@ internal sealed class BodyDecoder
     private readonly ReadOnlyMemory<byte> _body;
     private readonly RecordBatchHeader _header;
     private readonly IReadOnlyDictionary<long, ArrayData> _dictionaries;
+    private readonly BodyDecompressor? _decompressor;
     private int _node;
     private int _buffer;
 
-    public BodyDecoder(IpcContext context, string what, long bodyOffset, ReadOnlyMemory<byte> body, RecordBatchHeader header, IReadOnlyDictionary<long, ArrayData> dictionaries)
+    public BodyDecoder(IpcContext context, string what, long bodyOffset, ReadOnlyMemory<byte> body, RecordBatchHeader header, IReadOnlyDictionary<long, ArrayData> dictionaries, ArrowReadOptions options)
     {
         _context = context;
         _what = what;
@@ -182,6 +186,7 @@ internal sealed class BodyDecoder
         _body = body;
         _header = header;
         _dictionaries = dictionaries;
+        _decompressor = header.Compression is { } codec ? new BodyDecompressor(codec, context, what, bodyOffset, options) : null;
     }
 
     private int NodeCount => _header.Nodes.IsPresent ? _header.Nodes.Count : 0;
@@ -296,6 +301,12 @@ internal sealed class BodyDecoder
                 $"buffer [offset {offset}, length {length}] lies outside the {_body.Length}-byte body");
         }
 
-        return use == 0 ? ArrowBuffer.Empty : ArrowBuffer.Wrap(_body.Slice((int)offset, (int)length));
+        if (use == 0)
+        {
+            return ArrowBuffer.Empty;
+        }
+
+        var stored = _body.Slice((int)offset, (int)length);
+        return ArrowBuffer.Wrap(_decompressor is null ? stored : _decompressor.Decompress(stored, index, path, offset));
     }
 }

@@ -18,7 +18,8 @@ internal sealed class RawMessage
 }
 
 /// <summary>
-/// Reads encapsulated messages (<c>FF FF FF FF</c>, int32 metadata size, Message flatbuffer, body). Every declared size
+/// Reads encapsulated messages (<c>FF FF FF FF</c>, int32 metadata size, Message flatbuffer, body), and the legacy
+/// framing of Arrow 0.14 and earlier that has the int32 size without the marker. Every declared size
 /// is checked against the configured limits and, for seekable sources, against the bytes that remain before anything is
 /// allocated; unseekable sources are read in growing chunks so memory follows the bytes that actually arrive.
 /// </summary>

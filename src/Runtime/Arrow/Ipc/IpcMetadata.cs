@@ -49,8 +49,8 @@ internal readonly record struct FileBlock(long Offset, int MetadataLength, long 
 /// <summary>A decoded message envelope; <see cref="Header"/> is the union member table.</summary>
 internal readonly record struct IpcMessage(MessageHeaderType Type, FbTable Header, long BodyLength, short Version);
 
-/// <summary>A decoded RecordBatch header: row count plus the flattened field nodes and buffers vectors.</summary>
-internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers);
+/// <summary>A decoded RecordBatch header: row count, the flattened field nodes and buffers vectors, and the body codec if any.</summary>
+internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers, IpcCompression? Compression = null);
 
 /// <summary>Encodes and decodes Schema.fbs / Message.fbs / File.fbs tables. Field ids come from the .fbs declaration order.</summary>
 internal static class IpcMetadata
@@ -102,8 +102,17 @@ internal static class IpcMetadata
     }
 
     /// <summary>Writes a RecordBatch table from the layout's field nodes and buffers (8-byte structs, 8-byte aligned).</summary>
-    public static int WriteRecordBatch(FlatBufferBuilder b, BodyLayout layout)
+    public static int WriteRecordBatch(FlatBufferBuilder b, BodyLayout layout, IpcCompression? compression = null)
     {
+        var compressionTable = 0;
+        if (compression is { } codec)
+        {
+            b.StartTable(2);
+            b.AddFieldByte(0, (byte)codec);
+            b.AddFieldByte(1, 0);
+            compressionTable = b.EndTable();
+        }
+
         var nodes = layout.Nodes;
         b.StartVector(16, nodes.Count, 8);
         for (var i = nodes.Count - 1; i >= 0; i--)
@@ -128,6 +137,11 @@ internal static class IpcMetadata
         b.AddFieldLong(RecordBatchLength, layout.Length);
         b.AddFieldOffset(RecordBatchNodes, nodesVector);
         b.AddFieldOffset(RecordBatchBuffers, buffersVector);
+        if (compressionTable != 0)
+        {
+            b.AddFieldOffset(RecordBatchCompression, compressionTable);
+        }
+
         return b.EndTable();
     }
 
@@ -350,16 +364,23 @@ internal static class IpcMetadata
     public static RecordBatchHeader ReadRecordBatchHeader(FbTable table, string what)
     {
         var reader = table.Reader;
-        if (table.GetTable(RecordBatchCompression, "compression").IsPresent)
+        IpcCompression? compression = null;
+        var compressionTable = table.GetTable(RecordBatchCompression, "compression");
+        if (compressionTable.IsPresent)
         {
-            var compression = table.GetTable(RecordBatchCompression, "compression");
-            var codec = compression.GetByte(0, "codec") switch
+            var codec = compressionTable.GetByte(0, "codec");
+            if (codec > (byte)IpcCompression.Zstd)
             {
-                0 => "LZ4_FRAME",
-                1 => "ZSTD",
-                var other => $"codec {other}",
-            };
-            throw reader.Error(what, table.Position, $"unsupported compression {codec}: Bulwark reads and writes uncompressed bodies only");
+                throw reader.Error(what + ".compression", compressionTable.Position, $"compression codec {codec} is not supported (LZ4_FRAME and ZSTD are)");
+            }
+
+            var method = compressionTable.GetByte(1, "method");
+            if (method != 0)
+            {
+                throw reader.Error(what + ".compression", compressionTable.Position, $"body compression method {method} is not supported (only BUFFER is)");
+            }
+
+            compression = (IpcCompression)codec;
         }
 
         var length = table.GetInt64(RecordBatchLength, "length");
@@ -370,7 +391,7 @@ internal static class IpcMetadata
 
         var nodes = table.GetVector(RecordBatchNodes, "nodes", 16);
         var buffers = table.GetVector(RecordBatchBuffers, "buffers", 16);
-        return new RecordBatchHeader(length, nodes, buffers);
+        return new RecordBatchHeader(length, nodes, buffers, compression);
     }
 
     public static (long Id, FbTable Data, bool IsDelta) ReadDictionaryBatch(FbTable table)
@@ -385,13 +406,23 @@ internal static class IpcMetadata
         return (id, data, table.GetBool(DictionaryBatchIsDelta, "isDelta"));
     }
 
-    public static (Schema Schema, FbVector Dictionaries, FbVector RecordBatches) ReadFooter(FlatBufferReader reader, ArrowReadOptions options)
+    /// <summary>
+    /// Reads a file footer. <c>Version</c> is null when the footer omits its version field: some writers of the Arrow
+    /// 0.14 era left it out although every message they wrote is V4, so the caller must then decide from the schema message.
+    /// </summary>
+    public static (Schema Schema, FbVector Dictionaries, FbVector RecordBatches, short? Version) ReadFooter(FlatBufferReader reader, ArrowReadOptions options)
     {
         var footer = reader.Root("footer");
-        var version = footer.GetInt16(FooterVersion, "version");
-        if (version < MetadataVersionV4 || version > MetadataVersionV5)
+        short? version = null;
+        if (footer.Has(FooterVersion))
         {
-            throw reader.Error("footer.version", footer.Position, $"metadata version {version} is not supported (V4 and V5 are)");
+            var declared = footer.GetInt16(FooterVersion, "version");
+            if (declared < MetadataVersionV4 || declared > MetadataVersionV5)
+            {
+                throw reader.Error("footer.version", footer.Position, $"metadata version {declared} is not supported (V4 and V5 are)");
+            }
+
+            version = declared;
         }
 
         var schemaTable = footer.GetTable(FooterSchema, "schema");
@@ -401,7 +432,7 @@ internal static class IpcMetadata
         }
 
         var schema = ReadSchema(schemaTable, options);
-        return (schema, footer.GetVector(FooterDictionaries, "dictionaries", 24), footer.GetVector(FooterRecordBatches, "recordBatches", 24));
+        return (schema, footer.GetVector(FooterDictionaries, "dictionaries", 24), footer.GetVector(FooterRecordBatches, "recordBatches", 24), version);
     }
 
     public static FileBlock ReadBlock(FbVector blocks, int index) =>
@@ -498,6 +529,14 @@ internal static class IpcMetadata
     {
         string What() => $"field '{name}' ({path})";
 
+        // Refuse an unsupported type by name before counting its children: a Map or Union with its children is
+        // well-formed, and a complaint about the child count would point at the wrong problem.
+        if (!IsSupported(tag))
+        {
+            var tagName = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
+            throw reader.Error(What(), position, $"Arrow type {tagName} is not supported");
+        }
+
         var expectChildren = tag switch
         {
             TypeTag.List => 1,
@@ -584,13 +623,16 @@ internal static class IpcMetadata
                 return new ListType(children[0]);
             case TypeTag.Struct:
                 return new StructType(children);
-            case TypeTag.None:
-                throw reader.Error(What(), position, "the field has no type");
             default:
-                var tagName = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
-                throw reader.Error(What(), position, $"Arrow type {tagName} is not supported");
+                // Only TypeTag.None passes IsSupported without a case of its own.
+                throw reader.Error(What(), position, "the field has no type");
         }
     }
+
+    /// <summary>The type tags <see cref="ReadType"/> maps; <see cref="TypeTag.None"/> counts so it gets its own message.</summary>
+    private static bool IsSupported(TypeTag tag) => tag is TypeTag.None or TypeTag.Null or TypeTag.Bool or TypeTag.Int or TypeTag.FloatingPoint
+        or TypeTag.Decimal or TypeTag.Utf8 or TypeTag.Binary or TypeTag.FixedSizeBinary or TypeTag.Date or TypeTag.Time
+        or TypeTag.Timestamp or TypeTag.Duration or TypeTag.List or TypeTag.Struct;
 
     private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, Func<string> what, int position) =>
         value is >= 0 and <= 3 ? (TimeUnit)value : throw reader.Error(what(), position, $"time unit {value} is unknown");

@@ -42,7 +42,7 @@ internal sealed class IpcReaderCore
 
         var schema = Schema;
         var header = IpcMetadata.ReadRecordBatchHeader(message.Message.Header, what);
-        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries);
+        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, Options);
         var columns = new ArrowArray[schema.Fields.Count];
         for (var i = 0; i < columns.Length; i++)
         {
@@ -90,7 +90,7 @@ internal sealed class IpcReaderCore
         }
 
         var header = IpcMetadata.ReadRecordBatchHeader(data, what);
-        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries);
+        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, Options);
         var values = decoder.ReadField(field, field.Name);
         decoder.ExpectFullyConsumed();
         Validate(values, field.Name, what, message.BodyOffset);

@@ -19,6 +19,8 @@ internal sealed class IpcWriterCore
     private readonly FlatBufferBuilder _builder = new();
     private readonly BodyLayout _layout = new();
     private readonly BodyLayout _scratch = new();
+    private readonly BodyLayout _compressed = new();
+    private readonly BodyCompressor? _compressor;
     private readonly MessageWriter _writer;
     private readonly Dictionary<long, Field> _dictionaryFields = new();
     private readonly Dictionary<long, DictionarySnapshot> _written = new();
@@ -29,7 +31,7 @@ internal sealed class IpcWriterCore
     private bool _faulted;
     private bool _disposed;
 
-    public IpcWriterCore(Stream stream, Schema schema, bool leaveOpen, bool fileFormat)
+    public IpcWriterCore(Stream stream, Schema schema, bool leaveOpen, bool fileFormat, ArrowCompression compression = ArrowCompression.None)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(schema);
@@ -43,6 +45,10 @@ internal sealed class IpcWriterCore
         _leaveOpen = leaveOpen;
         _fileFormat = fileFormat;
         _writer = new MessageWriter(stream, 0);
+        if (!Enum.IsDefined(compression))
+        {
+            throw new ArgumentOutOfRangeException(nameof(compression), compression, "Unknown Arrow IPC body compression.");
+        }
         foreach (var field in schema.Fields)
         {
             CollectDictionaryFields(field, field.Name);
@@ -52,6 +58,14 @@ internal sealed class IpcWriterCore
         _builder.Clear();
         IpcMetadata.WriteSchema(_builder, schema);
         _builder.Clear();
+
+        // Created last: a ZSTD compressor holds native memory that a constructor failing above would leak.
+        _compressor = compression switch
+        {
+            ArrowCompression.Lz4Frame => new BodyCompressor(IpcCompression.Lz4Frame),
+            ArrowCompression.Zstd => new BodyCompressor(IpcCompression.Zstd),
+            _ => null,
+        };
     }
 
     public Schema Schema { get; }
@@ -82,10 +96,11 @@ internal sealed class IpcWriterCore
                 _layout.AddColumn(Schema.Fields[i], batch.Column(i).Data, Schema.Fields[i].Name);
             }
 
+            var body = Compressed(_layout);
             _builder.Clear();
-            var header = IpcMetadata.WriteRecordBatch(_builder, _layout);
-            _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.RecordBatch, header, _layout.BodyLength));
-            _recordBatchBlocks.Add(await _writer.WriteMessageAsync(_builder, _layout, cancellationToken).ConfigureAwait(false));
+            var header = IpcMetadata.WriteRecordBatch(_builder, body, _compressor?.Codec);
+            _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.RecordBatch, header, body.BodyLength));
+            _recordBatchBlocks.Add(await _writer.WriteMessageAsync(_builder, body, cancellationToken).ConfigureAwait(false));
         }
         catch
         {
@@ -151,6 +166,7 @@ internal sealed class IpcWriterCore
         finally
         {
             _disposed = true;
+            _compressor?.Dispose();
             if (!_leaveOpen)
             {
                 await _stream.DisposeAsync().ConfigureAwait(false);
@@ -197,12 +213,27 @@ internal sealed class IpcWriterCore
         var field = _dictionaryFields[id];
         _layout.Reset(data.Length);
         _layout.AddColumn(field, data, field.Name);
+        var body = Compressed(_layout);
         _builder.Clear();
-        var recordBatch = IpcMetadata.WriteRecordBatch(_builder, _layout);
+        var recordBatch = IpcMetadata.WriteRecordBatch(_builder, body, _compressor?.Codec);
         var header = IpcMetadata.WriteDictionaryBatch(_builder, id, recordBatch, isDelta: false);
-        _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.DictionaryBatch, header, _layout.BodyLength));
-        _dictionaryBlocks.Add(await _writer.WriteMessageAsync(_builder, _layout, cancellationToken).ConfigureAwait(false));
+        _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.DictionaryBatch, header, body.BodyLength));
+        _dictionaryBlocks.Add(await _writer.WriteMessageAsync(_builder, body, cancellationToken).ConfigureAwait(false));
+
+        // The snapshot keeps the uncompressed layout: later batches' dictionaries are compared with it before compression.
         _written[id] = DictionarySnapshot.Take(_layout);
+    }
+
+    /// <summary>The body to write: <paramref name="layout"/> itself, or its buffers compressed into a second layout.</summary>
+    private BodyLayout Compressed(BodyLayout layout)
+    {
+        if (_compressor is null)
+        {
+            return layout;
+        }
+
+        _compressor.Compress(layout, _compressed);
+        return _compressed;
     }
 
     /// <summary>
