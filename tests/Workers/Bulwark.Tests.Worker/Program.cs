@@ -1,11 +1,12 @@
 using System.Text;
 using Bulwark.Checkpoints;
 using Bulwark.Storage;
+using Bulwark.Tests.Worker;
 
 // A checkpointing process for tests to kill. One line per event on stdout, flushed at once, so whatever the parent has
 // read when it kills this process is exactly what had happened by then:
 //   locked <holder pid> <holder host>   (only with --wait-for-lock; the open is retried)
-//   opened <pid>
+//   opened <pid> <restored state|none>  (the state of the newest checkpoint it found, as a restarted pipeline would)
 //   committed <checkpoint id> <pid>:<n> (printed only after CommitAsync returned: the checkpoint is durable)
 //   error <type>: <message>             (exit code 3)
 if (args.Length is < 3 or > 4 || args[0] != "checkpoint-loop" || !long.TryParse(args[2], out var count) || count < 0
@@ -22,13 +23,19 @@ var pid = Environment.ProcessId;
 try
 {
     await using var checkpointer = await OpenAsync();
-    Say($"opened {pid}");
-    for (long n = 1; count == 0 || n <= count; n++)
+    var restored = await checkpointer.RestoreLatestAsync();
+    var restoredState = restored is not null && restored.TryGetState("loop", out var state) ? Encoding.UTF8.GetString(state.Span) : "none";
+    Say($"opened {pid} {restoredState}");
+
+    // Numbering goes on from the restored checkpoint, so shared files and collections keep the store's cadence across
+    // restarts and a test can check that the numbers in a catalog only ever grow.
+    var first = restoredState.Split(':') is [_, var last] ? long.Parse(last, System.Globalization.CultureInfo.InvariantCulture) + 1 : 1;
+    for (var n = first; count == 0 || n < first + count; n++)
     {
         var draft = checkpointer.CreateDraft().SetState("loop", Encoding.UTF8.GetBytes($"{pid}:{n}"));
         if (n % 5 == 0)
         {
-            draft.AddSharedFile($"batch-{pid}-{n}.bin", BatchContents(pid, n));
+            draft.AddSharedFile(WorkerBatch.Name(pid, n), WorkerBatch.Contents(pid, n));
         }
 
         var committed = await checkpointer.CommitAsync(draft);
@@ -70,10 +77,3 @@ static void Say(string line)
     Console.Out.Flush();
 }
 
-// A few KB that depend only on the name, so a test could recompute them; the CRC in the manifest is what restore checks.
-static byte[] BatchContents(int pid, long n)
-{
-    var bytes = new byte[4096];
-    new Random(unchecked((pid * 100_003) + (int)n)).NextBytes(bytes);
-    return bytes;
-}
