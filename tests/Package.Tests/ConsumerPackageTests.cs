@@ -9,7 +9,9 @@ namespace Bulwark.Package.Tests;
 /// </summary>
 public sealed class ConsumerPackageTests : IDisposable
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(5);
+    // A hang guard, not a speed expectation: a pack or build competing with other test projects for two cores takes
+    // minutes, so the guard sits far above that and well inside the CI run's own limit.
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(30);
     private readonly string _work = Path.Combine(Path.GetTempPath(), "bulwark-package-" + Guid.NewGuid().ToString("N")[..12]);
 
     public ConsumerPackageTests() => Directory.CreateDirectory(_work);
