@@ -15,6 +15,9 @@ internal static class BulwarkCommand
     public const int ProblemsFound = 1;
     public const int UsageError = 2;
 
+    /// <summary>The store's lock file (the runtime's name for it is internal); its owner record is this name plus ".owner".</summary>
+    internal const string StoreLockFileName = "checkpoints.lock";
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("Bulwark: inspect and verify durable pipeline stores.");
@@ -104,11 +107,19 @@ internal static class BulwarkCommand
             await output.WriteLineAsync($"problem: {path}: {problem.Reason}");
         }
 
-        foreach (var note in result.Notes)
+        foreach (var note in result.Notes.Where(n => !IsAboutStoreLock(n)))
         {
             await output.WriteLineAsync("note: " + note);
         }
     }
+
+    /// <summary>
+    /// The verifier notes every root file no checkpoint references, which includes the store's lock and its owner
+    /// record. Those belong to the store; a note calling them unreferenced invites deleting the lock file, and a lock
+    /// file deleted while held lets a second checkpointer lock a new one beside the first.
+    /// </summary>
+    private static bool IsAboutStoreLock(string note) =>
+        note.StartsWith($"'{StoreLockFileName}' ", StringComparison.Ordinal) || note.StartsWith($"'{StoreLockFileName}.owner' ", StringComparison.Ordinal);
 
     /// <summary>The backend for an existing directory; the local backend would create a missing root, and verifying must not write.</summary>
     private static async Task<IStorageBackend?> OpenAsync(string directory, TextWriter error)

@@ -41,6 +41,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_does_not_report_the_store_lock_or_its_owner_record_even_while_held()
+    {
+        await CreateStoreAsync();
+        await using var holder = await Checkpointer.OpenAsync(new LocalFileSystemBackend(_store));
+        Assert.True(File.Exists(Path.Combine(_store, "checkpoints.lock.owner")), "the held lock should have its owner record beside it");
+
+        var (code, output, error) = await RunAsync("verify", _store);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Equal(["healthy: 2 checkpoint(s), 4 file(s) verified"], Lines(output));
+    }
+
+    [Fact]
     public async Task List_prints_one_line_per_checkpoint_oldest_first()
     {
         var (first, second) = await CreateStoreAsync();
