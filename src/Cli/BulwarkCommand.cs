@@ -6,7 +6,8 @@ using Bulwark.Storage;
 namespace Bulwark.Cli;
 
 /// <summary>
-/// `bulwark checkpoints list DIR` and `bulwark verify DIR`. Exit codes: 0 healthy, 1 problems found, 2 usage error.
+/// `bulwark checkpoints list|drop|repair` and `bulwark verify`. Exit codes: 0 healthy (or done), 1 problems found (or
+/// nothing changed without --yes, or the change was refused), 2 usage error.
 /// A bad store is reported line by line, never as a stack trace: the people who run this are looking at a damaged store.
 /// </summary>
 internal static class BulwarkCommand
@@ -18,13 +19,24 @@ internal static class BulwarkCommand
     /// <summary>The store's lock file (the runtime's name for it is internal); its owner record is this name plus ".owner".</summary>
     internal const string StoreLockFileName = "checkpoints.lock";
 
+    internal const string Usage = "usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes] | bulwark verify DIR";
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("Bulwark: inspect and verify durable pipeline stores.");
 
         var listDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
         var list = new Command("list", "List the committed checkpoints, oldest first.") { listDirectory };
-        var checkpoints = new Command("checkpoints", "Commands for checkpoint stores.") { list };
+        var dropDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
+        var dropId = new Argument<string>("ID") { Description = "The id of the checkpoint to drop, as `checkpoints list` prints it." };
+        var dropYes = new Option<bool>("--yes") { Description = "Drop it; without this only say what would be done." };
+        var drop = new Command("drop", "Remove one checkpoint (typically a damaged one) from the catalog and delete its files.") { dropDirectory, dropId, dropYes };
+
+        var repairDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
+        var repairYes = new Option<bool>("--yes") { Description = "Write the rebuilt catalog; without this only print the plan." };
+        var repair = new Command("repair", "Rebuild the catalog from the checkpoint directories that are intact.") { repairDirectory, repairYes };
+
+        var checkpoints = new Command("checkpoints", "Commands for checkpoint stores.") { list, drop, repair };
 
         var verifyDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
         var verify = new Command("verify", "Check catalog, manifests, file presence, sizes, CRC32C and state headers; one line per problem.") { verifyDirectory };
@@ -34,6 +46,10 @@ internal static class BulwarkCommand
 
         var exitCode = UsageError;
         list.SetAction(async (result, token) => exitCode = await ListAsync(result.GetValue(listDirectory)!, output, error, token));
+        drop.SetAction(async (result, token) => exitCode = await CheckpointsDropCommand.RunAsync(
+            result.GetValue(dropDirectory)!, result.GetValue(dropId)!, result.GetValue(dropYes), output, error, token));
+        repair.SetAction(async (result, token) => exitCode = await CheckpointsRepairCommand.RunAsync(
+            result.GetValue(repairDirectory)!, result.GetValue(repairYes), output, error, token));
         verify.SetAction(async (result, token) => exitCode = await VerifyAsync(result.GetValue(verifyDirectory)!, output, error, token));
 
         var parse = root.Parse(args);
@@ -44,7 +60,7 @@ internal static class BulwarkCommand
                 await error.WriteLineAsync("error: " + parseError.Message);
             }
 
-            await error.WriteLineAsync("usage: bulwark checkpoints list DIR | bulwark verify DIR");
+            await error.WriteLineAsync(Usage);
             return UsageError;
         }
 
@@ -132,6 +148,36 @@ internal static class BulwarkCommand
 
         return new LocalFileSystemBackend(Path.GetFullPath(directory));
     }
+
+    /// <summary>
+    /// The backend for a directory that is a checkpoint store: it has a catalog or at least one checkpoint directory.
+    /// Commands that change a store refuse anything else, so that a mistyped path is never turned into a new store.
+    /// </summary>
+    internal static async Task<IStorageBackend?> OpenStoreAsync(string directory, TextWriter error)
+    {
+        if (await OpenAsync(directory, error) is not { } backend)
+        {
+            return null;
+        }
+
+        var hasCatalog = File.Exists(Path.Combine(directory, Checkpointer.CatalogFileName));
+        var hasCheckpoints = Directory.EnumerateDirectories(directory)
+            .Any(d => Guid.TryParseExact(Path.GetFileName(d), "D", out var id) && id.ToString("D") == Path.GetFileName(d));
+        if (!hasCatalog && !hasCheckpoints)
+        {
+            await error.WriteLineAsync($"error: '{directory}' is not a checkpoint store: it has no catalog ({Checkpointer.CatalogFileName}) and no checkpoint directories");
+            return null;
+        }
+
+        return backend;
+    }
+
+    internal static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>An expected failure as one "error:" line: the messages of the runtime's exceptions already name the cause and the remedy.</summary>
+    internal static async Task WriteErrorAsync(TextWriter error, Exception exception) =>
+        await error.WriteLineAsync("error: " + exception.Message.ReplaceLineEndings(" "));
 
     /// <summary>A storage failure while reading is reported as one line, not a stack trace.</summary>
     private static async Task<CheckpointVerification?> RunGuardedAsync(Func<Task<CheckpointVerification>> run, TextWriter error)

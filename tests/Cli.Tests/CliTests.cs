@@ -182,7 +182,7 @@ public sealed class CliTests : CliTestBase
     {
         var (code, _, error) = await RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, code);
-        Assert.Contains("usage: bulwark checkpoints list DIR | bulwark verify DIR", error, StringComparison.Ordinal);
+        Assert.Contains("usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes] | bulwark verify DIR", error, StringComparison.Ordinal);
     }
 
     [Fact]
