@@ -178,6 +178,10 @@ public sealed class CliTests : CliTestBase
     [InlineData("checkpoints list")]
     [InlineData("frobnicate x")]
     [InlineData("verify a b")]
+    [InlineData("checkpoints drop x")]
+    [InlineData("checkpoints drop x y z")]
+    [InlineData("checkpoints repair")]
+    [InlineData("checkpoints repair x --force")]
     public async Task Usage_errors_exit_2_with_a_usage_line(string commandLine)
     {
         var (code, _, error) = await RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
