@@ -64,7 +64,18 @@ internal static class BulwarkCommand
             return UsageError;
         }
 
-        var invoked = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        int invoked;
+        try
+        {
+            // The default handler would print the stack trace; the commands report every expected failure themselves.
+            invoked = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await error.WriteLineAsync($"error: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            return ProblemsFound;
+        }
+
         return parse.Action is null || invoked != 0 ? Math.Max(invoked, exitCode) : exitCode;
     }
 
@@ -153,23 +164,34 @@ internal static class BulwarkCommand
     /// The backend for a directory that is a checkpoint store: it has a catalog or at least one checkpoint directory.
     /// Commands that change a store refuse anything else, so that a mistyped path is never turned into a new store.
     /// </summary>
-    internal static async Task<IStorageBackend?> OpenStoreAsync(string directory, TextWriter error)
+    /// <returns>The backend, or null and the exit code after the reason was written to <paramref name="error"/>.</returns>
+    internal static async Task<(IStorageBackend? Backend, int FailureCode)> OpenStoreAsync(string directory, TextWriter error)
     {
         if (await OpenAsync(directory, error) is not { } backend)
         {
-            return null;
+            return (null, UsageError);
         }
 
-        var hasCatalog = File.Exists(Path.Combine(directory, Checkpointer.CatalogFileName));
-        var hasCheckpoints = Directory.EnumerateDirectories(directory)
-            .Any(d => Guid.TryParseExact(Path.GetFileName(d), "D", out var id) && id.ToString("D") == Path.GetFileName(d));
+        bool hasCatalog, hasCheckpoints;
+        try
+        {
+            hasCatalog = File.Exists(Path.Combine(directory, Checkpointer.CatalogFileName));
+            hasCheckpoints = Directory.EnumerateDirectories(directory)
+                .Any(d => Guid.TryParseExact(Path.GetFileName(d), "D", out var id) && id.ToString("D") == Path.GetFileName(d));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync("error: the store could not be read: " + e.Message.ReplaceLineEndings(" "));
+            return (null, ProblemsFound);
+        }
+
         if (!hasCatalog && !hasCheckpoints)
         {
             await error.WriteLineAsync($"error: '{directory}' is not a checkpoint store: it has no catalog ({Checkpointer.CatalogFileName}) and no checkpoint directories");
-            return null;
+            return (null, UsageError);
         }
 
-        return backend;
+        return (backend, Healthy);
     }
 
     internal static string Timestamp(DateTimeOffset time) =>

@@ -19,9 +19,10 @@ internal static class CheckpointsDropCommand
             return BulwarkCommand.UsageError;
         }
 
-        if (await BulwarkCommand.OpenStoreAsync(directory, error) is not { } backend)
+        var (backend, failureCode) = await BulwarkCommand.OpenStoreAsync(directory, error);
+        if (backend is null)
         {
-            return BulwarkCommand.UsageError;
+            return failureCode;
         }
 
         CheckpointVerification listing;
@@ -33,8 +34,9 @@ internal static class CheckpointsDropCommand
             listing = await CheckpointStoreVerifier.VerifyAsync(backend, checkContents: false, cancellationToken: cancellationToken);
             survey = await CheckpointStoreRepair.PlanAsync(backend, cancellationToken: cancellationToken);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointStoreException)
         {
+            // CheckpointStoreException: the repair plan wraps a storage failure while it reads a checkpoint's files.
             await error.WriteLineAsync("error: the store could not be read: " + e.Message.ReplaceLineEndings(" "));
             return BulwarkCommand.ProblemsFound;
         }
@@ -69,17 +71,22 @@ internal static class CheckpointsDropCommand
             ? $"checkpoint {id:D}: its manifest cannot be read, so its creation time, files and size are unknown"
             : string.Create(CultureInfo.InvariantCulture, $"checkpoint {id:D}: created {BulwarkCommand.Timestamp(target.CreatedAt)}, {target.Files.Count} file(s), {target.Files.Sum(f => f.Length):N0} bytes"));
 
-        var damage = survey.Exclude.FirstOrDefault(e => e.Id == id);
-        if (damage is null)
+        // The plan surveys the checkpoint directories that exist; a catalogued checkpoint whose directory is gone
+        // altogether is only in the verifier's problems.
+        var problems = survey.Exclude.FirstOrDefault(e => e.Id == id)?.Problems
+            ?? (target is null ? listing.Problems.Where(p => p.Path.StartsWith($"{id:D}/", StringComparison.Ordinal)).ToList() : []);
+        if (problems.Count == 0 && target is not null)
         {
             await output.WriteLineAsync("intact: its manifest and every file it lists have their recorded size and CRC32C");
         }
-        else
+        else if (problems.Count == 0)
         {
-            foreach (var problem in damage.Problems)
-            {
-                await output.WriteLineAsync($"damaged: {problem.Path}: {problem.Reason}");
-            }
+            await output.WriteLineAsync("damaged: its manifest cannot be read");
+        }
+
+        foreach (var problem in problems)
+        {
+            await output.WriteLineAsync($"damaged: {problem.Path}: {problem.Reason}");
         }
 
         await output.WriteLineAsync($"drop removes it from the catalog durably, then deletes its directory {id:D}/");

@@ -11,9 +11,10 @@ internal static class CheckpointsRepairCommand
 {
     public static async Task<int> RunAsync(string directory, bool yes, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (await BulwarkCommand.OpenStoreAsync(directory, error) is not { } backend)
+        var (backend, failureCode) = await BulwarkCommand.OpenStoreAsync(directory, error);
+        if (backend is null)
         {
-            return BulwarkCommand.UsageError;
+            return failureCode;
         }
 
         CheckpointRepairPlan plan;
@@ -21,8 +22,9 @@ internal static class CheckpointsRepairCommand
         {
             plan = await CheckpointStoreRepair.PlanAsync(backend, cancellationToken: cancellationToken);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CheckpointStoreException)
         {
+            // CheckpointStoreException: the repair plan wraps a storage failure while it reads a checkpoint's files.
             await error.WriteLineAsync("error: the store could not be read: " + e.Message.ReplaceLineEndings(" "));
             return BulwarkCommand.ProblemsFound;
         }

@@ -99,6 +99,28 @@ public sealed class CheckpointsDropTests : CliTestBase
         AssertNoStackTrace(output, error);
     }
 
+    [Fact]
+    public async Task A_catalogued_checkpoint_whose_directory_is_gone_is_damaged_and_can_be_dropped()
+    {
+        var (first, second) = await CreateStoreAsync();
+        Directory.Delete(Path.Combine(Store, second.ToString("D")), recursive: true);
+
+        var (code, output, error) = await RunAsync("checkpoints", "drop", Store, second.ToString("D"));
+
+        Assert.Equal(1, code);
+        Assert.Equal($"damaged: {second:D}/manifest.json: checkpoint {second:D} is in the catalog but its manifest is missing", Lines(output)[1]);
+        Assert.DoesNotContain(Lines(output), l => l.StartsWith("intact", StringComparison.Ordinal));
+        AssertNoStackTrace(output, error);
+
+        (code, output, error) = await RunAsync("checkpoints", "drop", Store, second.ToString("D"), "--yes");
+
+        Assert.Equal(0, code);
+        Assert.Equal("1 checkpoint(s) remain", Lines(output)[^1]);
+        AssertNoStackTrace(output, error);
+        await using var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystemBackend(Store));
+        Assert.Equal([first], checkpointer.Checkpoints.Select(c => c.Id));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
