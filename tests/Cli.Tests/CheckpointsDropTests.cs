@@ -139,6 +139,21 @@ public sealed class CheckpointsDropTests : CliTestBase
     }
 
     [Fact]
+    public async Task Without_a_readable_catalog_nothing_is_dropped_and_repair_is_named()
+    {
+        var (_, second) = await CreateStoreAsync();
+        File.Delete(Path.Combine(Store, Checkpointer.CatalogFileName));
+        var before = Snapshot(Store);
+
+        var (code, output, error) = await RunAsync("checkpoints", "drop", Store, second.ToString("D"), "--yes");
+
+        Assert.Equal(1, code);
+        Assert.Equal("", output);
+        Assert.Equal([$"error: the catalog of {Store} is missing or unreadable, so nothing can be dropped from it; `bulwark checkpoints repair {Store}` rebuilds it"], Lines(error));
+        Assert.Equal(before, Snapshot(Store));
+    }
+
+    [Fact]
     public async Task A_malformed_id_is_a_usage_error()
     {
         await CreateStoreAsync();
