@@ -1,39 +1,17 @@
-using System.Numerics;
 using System.Text.Json.Nodes;
 using Bulwark.Checkpoints;
 using Bulwark.Storage;
 
 namespace Bulwark.Cli.Tests;
 
-[CheckpointState]
-public sealed partial class Tally
-{
-    [Id(1)]
-    public Dictionary<string, long> Counts { get; set; } = new(StringComparer.Ordinal);
-}
-
 /// <summary>`bulwark checkpoints list` and `bulwark verify` over real stores, healthy and damaged in each way the store can be.</summary>
-public sealed class CliTests : IDisposable
+public sealed class CliTests : CliTestBase
 {
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "bulwark-cli-" + Guid.NewGuid().ToString("N")[..12]);
-    private readonly string _store;
-    private readonly string _outside;
-
-    public CliTests()
-    {
-        _store = Path.Combine(_work, "store");
-        _outside = Path.Combine(_work, "outside.txt");
-        Directory.CreateDirectory(_work);
-        File.WriteAllText(_outside, "must survive");
-    }
-
-    public void Dispose() => Directory.Delete(_work, recursive: true);
-
     [Fact]
-    public async Task Verify_reports_a_healthy_store_and_exits_0()
+    public async Task Verify_reports_a_healthyStore_and_exits_0()
     {
         var (first, second) = await CreateStoreAsync();
-        var (code, output, error) = await RunAsync("verify", _store);
+        var (code, output, error) = await RunAsync("verify", Store);
         Assert.Equal(0, code);
         Assert.Equal("", error);
         Assert.Equal(["healthy: 2 checkpoint(s), 4 file(s) verified"], Lines(output));
@@ -41,10 +19,24 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_does_not_report_theStore_lock_or_its_owner_record_even_while_held()
+    {
+        await CreateStoreAsync();
+        await using var holder = await Checkpointer.OpenAsync(new LocalFileSystemBackend(Store));
+        Assert.True(File.Exists(Path.Combine(Store, "checkpoints.lock.owner")), "the held lock should have its owner record beside it");
+
+        var (code, output, error) = await RunAsync("verify", Store);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Equal(["healthy: 2 checkpoint(s), 4 file(s) verified"], Lines(output));
+    }
+
+    [Fact]
     public async Task List_prints_one_line_per_checkpoint_oldest_first()
     {
         var (first, second) = await CreateStoreAsync();
-        var (code, output, _) = await RunAsync("checkpoints", "list", _store);
+        var (code, output, _) = await RunAsync("checkpoints", "list", Store);
         Assert.Equal(0, code);
         var lines = Lines(output);
         Assert.Equal(3, lines.Length);
@@ -59,10 +51,10 @@ public sealed class CliTests : IDisposable
     public async Task Missing_files_are_each_named_on_their_own_line()
     {
         var (first, second) = await CreateStoreAsync();
-        File.Delete(Path.Combine(_store, second.ToString("D"), "counter.state"));
-        File.Delete(Path.Combine(_store, "batch-2.arrow"));
+        File.Delete(Path.Combine(Store, second.ToString("D"), "counter.state"));
+        File.Delete(Path.Combine(Store, "batch-2.arrow"));
 
-        var (code, output, error) = await RunAsync("verify", _store);
+        var (code, output, error) = await RunAsync("verify", Store);
 
         Assert.Equal(1, code);
         Assert.Equal("", error);
@@ -70,7 +62,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, problems.Length);
         Assert.Contains(problems, p => p.StartsWith($"problem: {second:D}/counter.state: ", StringComparison.Ordinal) && p.Contains("missing", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("problem: batch-2.arrow: ", StringComparison.Ordinal) && p.Contains("shared batch file", StringComparison.Ordinal));
-        Assert.Equal("2 problem(s) found in " + _store, Lines(output)[^1]);
+        Assert.Equal("2 problem(s) found in " + Store, Lines(output)[^1]);
         Assert.NotEqual(first, second);
     }
 
@@ -78,15 +70,15 @@ public sealed class CliTests : IDisposable
     public async Task A_flipped_byte_is_a_checksum_problem_and_a_truncated_file_a_size_problem()
     {
         await CreateStoreAsync();
-        var batch1 = Path.Combine(_store, "batch-1.arrow");
+        var batch1 = Path.Combine(Store, "batch-1.arrow");
         var bytes = await File.ReadAllBytesAsync(batch1);
         bytes[3] ^= 0x40;
         await File.WriteAllBytesAsync(batch1, bytes);
-        var batch2 = Path.Combine(_store, "batch-2.arrow");
+        var batch2 = Path.Combine(Store, "batch-2.arrow");
         var bytes2 = await File.ReadAllBytesAsync(batch2);
         await File.WriteAllBytesAsync(batch2, bytes2[..^5]);
 
-        var (code, output, _) = await RunAsync("verify", _store);
+        var (code, output, _) = await RunAsync("verify", Store);
 
         Assert.Equal(1, code);
         var lines = Lines(output);
@@ -98,7 +90,7 @@ public sealed class CliTests : IDisposable
     public async Task A_state_file_that_matches_its_manifest_but_is_not_a_state_is_reported_by_its_header()
     {
         var (_, second) = await CreateStoreAsync();
-        var statePath = Path.Combine(_store, second.ToString("D"), "counter.state");
+        var statePath = Path.Combine(Store, second.ToString("D"), "counter.state");
         var garbage = new byte[48];
         new Random(7).NextBytes(garbage);
         await File.WriteAllBytesAsync(statePath, garbage);
@@ -108,7 +100,7 @@ public sealed class CliTests : IDisposable
             entry["crc32C"] = Crc32C(garbage);
         });
 
-        var (code, output, _) = await RunAsync("verify", _store);
+        var (code, output, _) = await RunAsync("verify", Store);
 
         Assert.Equal(1, code);
         var problem = Assert.Single(Lines(output), l => l.StartsWith("problem: ", StringComparison.Ordinal));
@@ -119,64 +111,64 @@ public sealed class CliTests : IDisposable
     public async Task A_missing_catalog_beside_checkpoint_directories_names_them()
     {
         var (first, second) = await CreateStoreAsync();
-        File.Delete(Path.Combine(_store, Checkpointer.CatalogFileName));
+        File.Delete(Path.Combine(Store, Checkpointer.CatalogFileName));
 
-        var (code, output, _) = await RunAsync("verify", _store);
+        var (code, output, _) = await RunAsync("verify", Store);
 
         Assert.Equal(1, code);
         var problem = Assert.Single(Lines(output), l => l.StartsWith("problem: ", StringComparison.Ordinal));
         Assert.StartsWith("problem: checkpoints.json: the catalog is missing while 2 checkpoint directories exist", problem, StringComparison.Ordinal);
         Assert.Contains(first.ToString("D"), problem, StringComparison.Ordinal);
         Assert.Contains(second.ToString("D"), problem, StringComparison.Ordinal);
-        Assert.True(Directory.Exists(Path.Combine(_store, first.ToString("D"))), "verify must never delete");
+        Assert.True(Directory.Exists(Path.Combine(Store, first.ToString("D"))), "verify must never delete");
     }
 
     [Fact]
-    public async Task A_manifest_naming_a_path_outside_the_store_is_refused_and_nothing_outside_is_read_or_touched()
+    public async Task A_manifest_naming_a_pathOutside_theStore_is_refused_and_nothingOutside_is_read_or_touched()
     {
         var (_, second) = await CreateStoreAsync();
         await RewriteManifestEntryAsync(second, "batch-1.arrow", entry => entry["path"] = "../outside.txt");
 
-        var (code, output, _) = await RunAsync("verify", _store);
+        var (code, output, _) = await RunAsync("verify", Store);
 
         Assert.Equal(1, code);
         Assert.Contains(Lines(output), l => l.StartsWith($"problem: {second:D}/manifest.json: it lists a refused path", StringComparison.Ordinal));
-        Assert.Equal("must survive", await File.ReadAllTextAsync(_outside));
+        Assert.Equal("must survive", await File.ReadAllTextAsync(Outside));
     }
 
     [Fact]
     public async Task A_truncated_manifest_and_a_corrupt_catalog_are_typed_lines_not_stack_traces()
     {
         var (first, _) = await CreateStoreAsync();
-        var manifest = Path.Combine(_store, first.ToString("D"), Checkpointer.ManifestFileName);
+        var manifest = Path.Combine(Store, first.ToString("D"), Checkpointer.ManifestFileName);
         var text = await File.ReadAllBytesAsync(manifest);
         await File.WriteAllBytesAsync(manifest, text[..(text.Length / 2)]);
 
-        var (code, output, error) = await RunAsync("verify", _store);
+        var (code, output, error) = await RunAsync("verify", Store);
         Assert.Equal(1, code);
         Assert.Contains(Lines(output), l => l.StartsWith($"problem: {first:D}/manifest.json: it is not valid manifest JSON", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
 
-        await File.WriteAllTextAsync(Path.Combine(_store, Checkpointer.CatalogFileName), "{\"formatVersion\": 1, \"checkpoints\": [\"../../etc\"]}");
-        (code, output, error) = await RunAsync("verify", _store);
+        await File.WriteAllTextAsync(Path.Combine(Store, Checkpointer.CatalogFileName), "{\"formatVersion\": 1, \"checkpoints\": [\"../../etc\"]}");
+        (code, output, error) = await RunAsync("verify", Store);
         Assert.Equal(1, code);
         Assert.Contains(Lines(output), l => l.StartsWith("problem: checkpoints.json: '../../etc' is not a checkpoint id", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output + error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Verify_changes_nothing_in_a_damaged_store()
+    public async Task Verify_changes_nothing_in_a_damagedStore()
     {
         var (_, second) = await CreateStoreAsync();
-        Directory.CreateDirectory(Path.Combine(_store, Guid.CreateVersion7().ToString("D")));
-        File.Delete(Path.Combine(_store, second.ToString("D"), "counter.state"));
-        var before = Snapshot(_store);
+        Directory.CreateDirectory(Path.Combine(Store, Guid.CreateVersion7().ToString("D")));
+        File.Delete(Path.Combine(Store, second.ToString("D"), "counter.state"));
+        var before = Snapshot(Store);
 
-        var (code, output, _) = await RunAsync("verify", _store);
+        var (code, output, _) = await RunAsync("verify", Store);
 
         Assert.Equal(1, code);
         Assert.Contains(Lines(output), l => l.StartsWith("note: ", StringComparison.Ordinal) && l.Contains("interrupted commit", StringComparison.Ordinal));
-        Assert.Equal(before, Snapshot(_store));
+        Assert.Equal(before, Snapshot(Store));
     }
 
     [Theory]
@@ -186,17 +178,21 @@ public sealed class CliTests : IDisposable
     [InlineData("checkpoints list")]
     [InlineData("frobnicate x")]
     [InlineData("verify a b")]
+    [InlineData("checkpoints drop x")]
+    [InlineData("checkpoints drop x y z")]
+    [InlineData("checkpoints repair")]
+    [InlineData("checkpoints repair x --force")]
     public async Task Usage_errors_exit_2_with_a_usage_line(string commandLine)
     {
         var (code, _, error) = await RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, code);
-        Assert.Contains("usage: bulwark checkpoints list DIR | bulwark verify DIR", error, StringComparison.Ordinal);
+        Assert.Contains("usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes] | bulwark verify DIR", error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_directory_that_does_not_exist_is_a_usage_error_and_is_not_created()
     {
-        var missing = Path.Combine(_work, "nope");
+        var missing = Path.Combine(Work, "nope");
         var (code, _, error) = await RunAsync("verify", missing);
         Assert.Equal(2, code);
         Assert.Contains($"'{missing}' is not a directory", error, StringComparison.Ordinal);
@@ -204,57 +200,11 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public async Task A_directory_that_is_not_a_store_is_a_problem()
+    public async Task A_directory_that_is_not_aStore_is_a_problem()
     {
-        Directory.CreateDirectory(_store);
-        var (code, output, _) = await RunAsync("verify", _store);
+        Directory.CreateDirectory(Store);
+        var (code, output, _) = await RunAsync("verify", Store);
         Assert.Equal(1, code);
         Assert.Equal("problem: checkpoints.json: there is no catalog: this is not a Bulwark checkpoint store", Lines(output)[0]);
-    }
-
-    private async Task<(Guid First, Guid Second)> CreateStoreAsync()
-    {
-        await using var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystemBackend(_store));
-        var tally = new Tally();
-        tally.Counts["a.example"] = 3;
-        var first = await checkpointer.CommitAsync(checkpointer.CreateDraft().SetState("counter", tally).AddSharedFile("batch-1.arrow", new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }));
-        tally.Counts["b.example"] = 5;
-        var second = await checkpointer.CommitAsync(checkpointer.CreateDraft().SetState("counter", tally).ReferenceSharedFile("batch-1.arrow").AddSharedFile("batch-2.arrow", new byte[100]));
-        return (first.Id, second.Id);
-    }
-
-    private async Task RewriteManifestEntryAsync(Guid checkpoint, string path, Action<JsonObject> edit)
-    {
-        var manifestPath = Path.Combine(_store, checkpoint.ToString("D"), Checkpointer.ManifestFileName);
-        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!.AsObject();
-        var entry = manifest["files"]!.AsArray().Select(f => f!.AsObject()).Single(f => (string?)f["path"] == path);
-        edit(entry);
-        await File.WriteAllTextAsync(manifestPath, manifest.ToJsonString());
-    }
-
-    private static uint Crc32C(ReadOnlySpan<byte> bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-
-        return ~crc;
-    }
-
-    private static string Snapshot(string root) => string.Join('\n', Directory
-        .EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories)
-        .Order(StringComparer.Ordinal)
-        .Select(p => File.Exists(p) ? $"{Path.GetRelativePath(root, p)} {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p)))}" : Path.GetRelativePath(root, p) + "/"));
-
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await BulwarkCommand.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }
