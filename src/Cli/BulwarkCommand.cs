@@ -16,9 +16,6 @@ internal static class BulwarkCommand
     public const int ProblemsFound = 1;
     public const int UsageError = 2;
 
-    /// <summary>The store's lock file (the runtime's name for it is internal); its owner record is this name plus ".owner".</summary>
-    internal const string StoreLockFileName = "checkpoints.lock";
-
     internal const string Usage = "usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes] | bulwark verify DIR";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -134,19 +131,11 @@ internal static class BulwarkCommand
             await output.WriteLineAsync($"problem: {path}: {problem.Reason}");
         }
 
-        foreach (var note in result.Notes.Where(n => !IsAboutStoreLock(n)))
+        foreach (var note in result.Notes)
         {
             await output.WriteLineAsync("note: " + note);
         }
     }
-
-    /// <summary>
-    /// The verifier notes every root file no checkpoint references, which includes the store's lock and its owner
-    /// record. Those belong to the store; a note calling them unreferenced invites deleting the lock file, and a lock
-    /// file deleted while held lets a second checkpointer lock a new one beside the first.
-    /// </summary>
-    private static bool IsAboutStoreLock(string note) =>
-        note.StartsWith($"'{StoreLockFileName}' ", StringComparison.Ordinal) || note.StartsWith($"'{StoreLockFileName}.owner' ", StringComparison.Ordinal);
 
     /// <summary>The backend for an existing directory; the local backend would create a missing root, and verifying must not write.</summary>
     private static async Task<IStorageBackend?> OpenAsync(string directory, TextWriter error)

@@ -114,6 +114,9 @@ internal static class CheckpointFiles
 
     public static string DirectoryOf(Guid id) => id.ToString("D");
 
+    /// <summary>The store's lock file and the owner record beside it: part of the store, never unreferenced leftovers.</summary>
+    public static bool IsStoreLockFile(string name) => name is LockFileName or LockFileName + LocalFileLock.OwnerSuffix;
+
     /// <summary>A checkpoint directory is named exactly by the lowercase "D" form of its id; nothing else is ours to remove.</summary>
     public static bool TryParseDirectoryName(string name, out Guid id) =>
         Guid.TryParseExact(name, "D", out id) && DirectoryOf(id) == name;

@@ -94,10 +94,10 @@ public static class CheckpointStoreVerifier
         var catalogued = ids.Select(CheckpointFiles.DirectoryOf).ToHashSet(StringComparer.Ordinal);
         foreach (var directory in directories.Where(d => !catalogued.Contains(d)))
         {
-            notes.Add($"'{directory}' is not in the catalog: an interrupted commit left it; opening the checkpointer removes it");
+            notes.Add($"'{directory}' is not in the catalog: an interrupted commit left it; opening the checkpointer removes it once every catalogued manifest can be read");
         }
 
-        foreach (var entry in root.Where(e => !e.IsDirectory && e.Name != CheckpointFiles.CatalogFileName && !verified.ContainsKey(e.Path)))
+        foreach (var entry in root.Where(e => !e.IsDirectory && e.Name != CheckpointFiles.CatalogFileName && !CheckpointFiles.IsStoreLockFile(e.Name) && !verified.ContainsKey(e.Path)))
         {
             notes.Add($"'{entry.Path}' is referenced by no catalogued checkpoint");
         }

@@ -21,6 +21,9 @@ public sealed partial class Checkpointer : IAsyncDisposable
     /// <summary>The catalog's file name at the store root.</summary>
     public const string CatalogFileName = CheckpointFiles.CatalogFileName;
 
+    /// <summary>The store lock's file name at the store root, held while a checkpointer has the store open.</summary>
+    public const string LockFileName = CheckpointFiles.LockFileName;
+
     /// <summary>The manifest's file name inside each checkpoint directory.</summary>
     public const string ManifestFileName = CheckpointFiles.ManifestFileName;
 

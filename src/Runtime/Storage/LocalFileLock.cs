@@ -8,7 +8,8 @@ namespace Bulwark.Storage;
 /// </summary>
 internal sealed class LocalFileLock : StorageLock
 {
-    private const string OwnerSuffix = ".owner";
+    /// <summary>The suffix of the sibling file that records the holder.</summary>
+    public const string OwnerSuffix = ".owner";
 
     // EWOULDBLOCK from flock on Linux and macOS; ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION on Windows.
     private static readonly int[] HeldByAnotherResults = [11, 35, unchecked((int)0x80070020), unchecked((int)0x80070021)];
