@@ -370,7 +370,7 @@ internal static class MetadataCodec
                 }
 
                 case 8:
-                    throw r.Error("the file is encrypted (FileMetaData.encryption_algorithm is set), which Bulwark does not read");
+                    throw r.Error("the file is encrypted (FileMetaData.encryption_algorithm is set): Parquet modular encryption is not supported");
                 default:
                     r.Skip(type);
                     break;
@@ -687,7 +687,7 @@ internal static class MetadataCodec
                     break;
                 case 8:
                 case 9:
-                    throw r.Error("the column chunk is encrypted, which Bulwark does not read");
+                    throw r.Error("the column chunk is encrypted: Parquet modular encryption is not supported");
                 default:
                     r.Skip(type);
                     break;

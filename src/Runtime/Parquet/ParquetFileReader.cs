@@ -78,7 +78,7 @@ public sealed class ParquetFileReader : IAsyncDisposable
         {
             if (tail.AsSpan(4).SequenceEqual("PARE"u8))
             {
-                throw location.Error("the file is encrypted (PARE), which Bulwark does not read");
+                throw location.Error("the file is encrypted (PARE): Parquet modular encryption is not supported");
             }
 
             throw location.Error("bad magic: the file does not start and end with \"PAR1\"");
@@ -278,7 +278,7 @@ public sealed class ParquetFileReader : IAsyncDisposable
     {
         if (chunk.FilePath is not null)
         {
-            throw location.Error($"the column chunk lives in another file ('{chunk.FilePath}'), which Bulwark does not read");
+            throw location.Error($"the column chunk lives in another file ('{chunk.FilePath}'): column chunks in external files are not supported");
         }
 
         var meta = chunk.MetaData ?? throw location.Error("the column chunk has no metadata");

@@ -502,7 +502,7 @@ internal static class ParquetSchema
 
         if (IsMap(e))
         {
-            throw location.Error($"column '{dotted}' is a MAP, which Bulwark does not read");
+            throw location.Error($"column '{dotted}' is a MAP: the Parquet MAP type is not supported");
         }
 
         if (IsList(e))
@@ -585,7 +585,7 @@ internal static class ParquetSchema
 
         if (IsMap(e))
         {
-            throw location.Error($"column '{dotted}' is a MAP, which Bulwark does not read");
+            throw location.Error($"column '{dotted}' is a MAP: the Parquet MAP type is not supported");
         }
 
         if (IsList(e))
