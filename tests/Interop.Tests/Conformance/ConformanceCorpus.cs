@@ -1,0 +1,58 @@
+using System.Reflection;
+
+namespace Bulwark.Interop.Tests.Conformance;
+
+/// <summary>
+/// Where the public conformance corpora are: apache/parquet-testing (<c>parquet-testing/data</c>) and
+/// apache/arrow-testing (<c>arrow-testing/data</c>) under one directory. The files are not part of this repository; the
+/// directory is <c>BULWARK_CONFORMANCE_DIR</c> when set, else <c>shared/conformance</c> beside the repository (where the
+/// project's shared data lives, and where CI finds it beside its clone).
+/// </summary>
+internal static class ConformanceCorpus
+{
+    public const string EnvironmentVariable = "BULWARK_CONFORMANCE_DIR";
+
+    public static string? Directory { get; } = Locate();
+
+    public static string ParquetData => Path.Combine(Directory!, "parquet-testing", "data");
+
+    public static string ArrowIpcIntegration => Path.Combine(Directory!, "arrow-testing", "data", "arrow-ipc-stream", "integration");
+
+    public static string ArrowIpcStreamFuzz => Path.Combine(Directory!, "arrow-testing", "data", "arrow-ipc-stream");
+
+    public static string ArrowIpcFileFuzz => Path.Combine(Directory!, "arrow-testing", "data", "arrow-ipc-file");
+
+    public static string SkipReason =>
+        $"The conformance corpora are not on this machine: set {EnvironmentVariable} to a directory holding parquet-testing/data and arrow-testing/data (copies of apache/parquet-testing and apache/arrow-testing), or place them in shared/conformance beside the repository.";
+
+    private static string? Locate()
+    {
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured)
+        {
+            return System.IO.Directory.Exists(configured) ? Path.GetFullPath(configured) : null;
+        }
+
+        var source = typeof(ConformanceCorpus).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "InteropSourceDirectory")?.Value;
+        if (source is null)
+        {
+            return null;
+        }
+
+        // tests/Interop.Tests -> repository root -> its parent, where shared/ sits beside the clone.
+        var candidate = Path.GetFullPath(Path.Combine(source, "..", "..", "..", "shared", "conformance"));
+        return System.IO.Directory.Exists(candidate) ? candidate : null;
+    }
+}
+
+/// <summary>A fact that runs only where the conformance corpora are present, and says why it was skipped otherwise.</summary>
+public sealed class ConformanceFactAttribute : FactAttribute
+{
+    public ConformanceFactAttribute()
+    {
+        if (ConformanceCorpus.Directory is null)
+        {
+            Skip = ConformanceCorpus.SkipReason;
+        }
+    }
+}
