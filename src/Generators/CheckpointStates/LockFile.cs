@@ -186,14 +186,74 @@ internal static class LockFile
 
     /// <summary>
     /// Whether bytes written as <paramref name="locked"/> read back as <paramref name="current"/>. Names of enums and
-    /// nested states are not written, arrays, lists and sets share one encoding, and a member may become nullable
-    /// (the reverse would reject stored nulls).
+    /// nested states are not written, arrays, lists and sets share one encoding, a member may become nullable (the
+    /// reverse would reject stored nulls), and an integer may widen within its signedness (int32 -> int64,
+    /// uint8 -> uint32): a varint carries no width, so the wider reader takes every stored value. Narrowing and a change
+    /// of signedness (zigzag against plain varints) are not compatible.
     /// </summary>
     internal static bool IsCompatible(string locked, string current)
     {
         var a = WireShape(locked);
         var b = WireShape(current);
-        return a == b || a + "?" == b;
+        return a == Widened(a, b) || a + "?" == Widened(a + "?", b);
+    }
+
+    private static readonly string[][] IntegerLadders =
+    [
+        ["int8", "int16", "int32", "int64"],
+        ["uint8", "uint16", "uint32", "uint64"],
+    ];
+
+    /// <summary><paramref name="current"/> with each integer that widens the one at the same place in <paramref name="locked"/> replaced by it.</summary>
+    private static string Widened(string locked, string current)
+    {
+        var lockedTokens = Tokens(locked);
+        var currentTokens = Tokens(current);
+        if (lockedTokens.Count != currentTokens.Count)
+        {
+            return current;
+        }
+
+        for (var i = 0; i < currentTokens.Count; i++)
+        {
+            foreach (var ladder in IntegerLadders)
+            {
+                var from = Array.IndexOf(ladder, lockedTokens[i]);
+                var to = Array.IndexOf(ladder, currentTokens[i]);
+                if (from >= 0 && to > from)
+                {
+                    currentTokens[i] = lockedTokens[i];
+                }
+            }
+        }
+
+        return string.Concat(currentTokens);
+    }
+
+    /// <summary>Runs of letters and digits, and every other character on its own.</summary>
+    private static List<string> Tokens(string shape)
+    {
+        var tokens = new List<string>();
+        var start = 0;
+        for (var i = 0; i <= shape.Length; i++)
+        {
+            if (i == shape.Length || !char.IsLetterOrDigit(shape[i]))
+            {
+                if (i > start)
+                {
+                    tokens.Add(shape.Substring(start, i - start));
+                }
+
+                if (i < shape.Length)
+                {
+                    tokens.Add(shape[i].ToString());
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return tokens;
     }
 
     private static string WireShape(string type)
