@@ -159,6 +159,14 @@ internal static class DiagnosticDescriptors
         "bulwark.lock.json cannot be read",
         "bulwark.lock.json is invalid: {0}; fix it, or delete it and run 'dotnet build -p:BulwarkUpdateLockFile=true' to write it anew");
 
+    public static readonly DiagnosticDescriptor LockFileMissing = new(
+        "BWK0113",
+        "Checkpoint state is not checked against a lock file",
+        "'{0}' is not checked against bulwark.lock.json: the file does not exist and this build does not create it (ContinuousIntegrationBuild=true or BulwarkCreateLockFile=false), so an incompatible edit of its ids would only surface when a checkpoint is restored; run 'dotnet build -p:BulwarkUpdateLockFile=true' and commit bulwark.lock.json",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

@@ -3,16 +3,22 @@ namespace Bulwark.Package.Tests;
 /// <summary>
 /// The checkpoint lock-file workflow as a package consumer sees it: <c>dotnet build -p:BulwarkUpdateLockFile=true</c>
 /// writes <c>bulwark.lock.json</c>; after a member is removed a plain build fails with BWK0111 until the switch moves
-/// its id to the reserved list; reusing that id is BWK0110 even with the switch on.
+/// its id to the reserved list; reusing that id is BWK0110 even with the switch on. Without the switch the first build
+/// creates the file (not in a CI build, nor where it cannot be written: a warning with the command instead).
 /// </summary>
-public sealed class LockFilePackageTests : IDisposable
+public sealed class LockFilePackageTests : IDisposable, IClassFixture<PackedRuntime>
 {
     // A hang guard, not a speed expectation: a pack or build competing with other test projects for two cores takes
     // minutes, so the guard sits far above that and well inside the CI run's own limit.
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(30);
+    internal static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(30);
     private readonly string _work = Path.Combine(Path.GetTempPath(), "bulwark-lock-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly PackedRuntime _runtime;
 
-    public LockFilePackageTests() => Directory.CreateDirectory(_work);
+    public LockFilePackageTests(PackedRuntime runtime)
+    {
+        _runtime = runtime;
+        Directory.CreateDirectory(_work);
+    }
 
     public void Dispose()
     {
@@ -29,82 +35,9 @@ public sealed class LockFilePackageTests : IDisposable
     [Fact]
     public async Task Update_switch_writes_the_lock_file_and_reserves_removed_ids()
     {
-        var root = ProcessRunner.FindRepositoryRoot();
-        var feed = Path.Combine(_work, "feed");
-        var version = "0.1.0-lock." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
-        var env = new Dictionary<string, string>
-        {
-            ["NUGET_PACKAGES"] = Path.Combine(_work, "packages"),
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            ["DOTNET_NOLOGO"] = "1",
-        };
-
-        var pack = await ProcessRunner.RunAsync(
-            "dotnet",
-            ["pack", Path.Combine(root, "src", "Runtime", "Bulwark.Runtime.csproj"), "-c", "Release", "-o", feed, "--artifacts-path", Path.Combine(_work, "artifacts"), "-p:Version=" + version, "--nologo"],
-            root,
-            env,
-            StepTimeout);
-        Assert.True(pack.ExitCode == 0, pack.Describe("dotnet pack"));
-
-        // The runtime's own dependencies come from this machine's package cache, so the test needs no network.
-        var machineCache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } cache
-            ? cache
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var consumer = Path.Combine(_work, "consumer");
-        Directory.CreateDirectory(consumer);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="bulwark-local" value="{feed}" />
-                <add key="machine-cache" value="{machineCache}" />
-              </packageSources>
-            </configuration>
-            """);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Bulwark.Runtime" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        var (consumer, env) = await CreateConsumer("lock");
         var program = Path.Combine(consumer, "Program.cs");
-        await File.WriteAllTextAsync(program, """
-            using Bulwark;
-            using Bulwark.Serialization;
-
-            var counter = new HostCounter();
-            counter.Count("a.example");
-            var back = CheckpointSerializer.Deserialize<HostCounter>(CheckpointSerializer.Serialize(counter), "state.bin");
-            Console.WriteLine($"total={back.Total}");
-
-            [CheckpointState]
-            public partial class HostCounter
-            {
-                [Id(1)] private Dictionary<string, long> _countsByHost = new();
-                [Id(2)] private long _total;
-                [Id(3)] public string? Note { get; set; }
-
-                public long Total => _total;
-
-                public void Count(string host)
-                {
-                    _countsByHost[host] = _countsByHost.GetValueOrDefault(host) + 1;
-                    _total++;
-                }
-            }
-            """);
         var lockPath = Path.Combine(consumer, "bulwark.lock.json");
-
         var update = await Build(consumer, env, "-p:BulwarkUpdateLockFile=true");
         Assert.True(update.ExitCode == 0, update.Describe("the first build with the update switch"));
         Assert.Equal("""
@@ -148,6 +81,218 @@ public sealed class LockFilePackageTests : IDisposable
         Assert.Equal(lockText, await File.ReadAllTextAsync(lockPath));
     }
 
+    private const string Program = """
+            using Bulwark;
+            using Bulwark.Serialization;
+
+            var counter = new HostCounter();
+            counter.Count("a.example");
+            var back = CheckpointSerializer.Deserialize<HostCounter>(CheckpointSerializer.Serialize(counter), "state.bin");
+            Console.WriteLine($"total={back.Total}");
+
+            [CheckpointState]
+            public partial class HostCounter
+            {
+                [Id(1)] private Dictionary<string, long> _countsByHost = new();
+                [Id(2)] private long _total;
+                [Id(3)] public string? Note { get; set; }
+
+                public long Total => _total;
+
+                public void Count(string host)
+                {
+                    _countsByHost[host] = _countsByHost.GetValueOrDefault(host) + 1;
+                    _total++;
+                }
+            }
+            """;
+
+    private const string FirstLock = """
+        {
+          "version": 1,
+          "states": {
+            "HostCounter": {
+              "fields": [
+                { "id": 1, "name": "_countsByHost", "type": "dictionary<string,int64>" },
+                { "id": 2, "name": "_total", "type": "int64" },
+                { "id": 3, "name": "Note", "type": "string?" }
+              ],
+              "reserved": []
+            }
+          }
+        }
+
+        """;
+
+    [Fact]
+    public async Task The_first_build_creates_the_lock_file_and_a_type_change_after_that_is_a_build_error()
+    {
+        var (consumer, env) = await CreateConsumer("first");
+        var program = Path.Combine(consumer, "Program.cs");
+        var lockPath = Path.Combine(consumer, "bulwark.lock.json");
+
+        var first = await Build(consumer, env, "-p:ContinuousIntegrationBuild=false");
+        Assert.True(first.ExitCode == 0, first.Describe("the first plain build"));
+        Assert.Equal(FirstLock.ReplaceLineEndings("\n"), await File.ReadAllTextAsync(lockPath));
+        Assert.Contains("Bulwark: created", first.StandardOutput, StringComparison.Ordinal);
+
+        // The file is the user's from now on: a plain build never rewrites it, even when it no longer matches the code.
+        var edited = FirstLock.Replace("\"Note\"", "\"Remark\"", StringComparison.Ordinal).ReplaceLineEndings("\n");
+        await File.WriteAllTextAsync(lockPath, edited);
+        var second = await Build(consumer, env, "-p:ContinuousIntegrationBuild=false");
+        Assert.True(second.ExitCode == 0, second.Describe("a plain build under an existing lock file"));
+        Assert.Equal(edited, await File.ReadAllTextAsync(lockPath));
+
+        await File.WriteAllTextAsync(program, Program.Replace("[Id(2)] private long _total;", "[Id(2)] private int _total;", StringComparison.Ordinal));
+        var changed = await Build(consumer, env, "-p:ContinuousIntegrationBuild=false");
+        Assert.True(changed.ExitCode != 0, changed.Describe("a build after changing id 2 from long to int"));
+        Assert.Contains("error BWK0109", changed.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(edited, await File.ReadAllTextAsync(lockPath));
+    }
+
+    [Fact]
+    public async Task A_CI_build_or_a_directory_that_refuses_the_file_creates_nothing_and_warns_with_the_command()
+    {
+        var (consumer, env) = await CreateConsumer("ci");
+        var lockPath = Path.Combine(consumer, "bulwark.lock.json");
+
+        var ci = await Build(consumer, env, "-p:ContinuousIntegrationBuild=true", "-p:TreatWarningsAsErrors=false");
+        Assert.True(ci.ExitCode == 0, ci.Describe("a CI build without a lock file"));
+        Assert.Contains("warning BWK0113", ci.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("run 'dotnet build -p:BulwarkUpdateLockFile=true' and commit bulwark.lock.json", ci.StandardOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(lockPath), "a CI build must not create bulwark.lock.json");
+
+        // A directory that refuses new files; as root, permissions refuse nothing, so the immutable attribute does it.
+        // The first build made obj/ and bin/, whose contents stay writable. (Unix only: a read-only attribute on a
+        // Windows directory does not stop files being created in it.)
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        await SetWritable(consumer, writable: false);
+        ProcessResult refused;
+        try
+        {
+            refused = await Build(consumer, env, "-p:ContinuousIntegrationBuild=false", "-p:TreatWarningsAsErrors=false");
+        }
+        finally
+        {
+            await SetWritable(consumer, writable: true);
+        }
+
+        Assert.True(refused.ExitCode == 0, refused.Describe("a build whose lock file cannot be created"));
+        Assert.Contains("warning BWK0114", refused.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("run 'dotnet build -p:BulwarkUpdateLockFile=true' where the project directory is writable", refused.StandardOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(lockPath));
+    }
+
+    [Fact]
+    public async Task A_project_without_state_types_gets_no_lock_file()
+    {
+        var (consumer, env) = await CreateConsumer("plain");
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), "Console.WriteLine(\"no state\");\n");
+
+        var build = await Build(consumer, env, "-p:ContinuousIntegrationBuild=false");
+        Assert.True(build.ExitCode == 0, build.Describe("a build without state types"));
+        Assert.False(File.Exists(Path.Combine(consumer, "bulwark.lock.json")), "a project without [CheckpointState] types must not get bulwark.lock.json");
+    }
+
+    /// <summary>A consumer of the packed runtime in its own folder, with <see cref="Program"/> as its code.</summary>
+    private async Task<(string Consumer, Dictionary<string, string> Env)> CreateConsumer(string name)
+    {
+        var (feed, version, env) = (_runtime.Feed, _runtime.Version, _runtime.Env);
+        // The runtime's own dependencies come from this machine's package cache, so the test needs no network.
+        var machineCache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } cache
+            ? cache
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var consumer = Path.Combine(_work, name);
+        Directory.CreateDirectory(consumer);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="bulwark-local" value="{feed}" />
+                <add key="machine-cache" value="{machineCache}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Bulwark.Runtime" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        var program = Path.Combine(consumer, "Program.cs");
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), Program);
+        return (consumer, env);
+    }
+
+    private static async Task SetWritable(string directory, bool writable)
+    {
+        if (Environment.UserName != "root" && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, writable ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            return;
+        }
+
+        var chattr = await ProcessRunner.RunAsync("chattr", [writable ? "-i" : "+i", directory], directory, null, StepTimeout);
+        Assert.True(chattr.ExitCode == 0, chattr.Describe("chattr"));
+    }
+
     private static Task<ProcessResult> Build(string directory, IReadOnlyDictionary<string, string> env, params string[] extra) =>
         ProcessRunner.RunAsync("dotnet", ["build", "-c", "Release", "--nologo", .. extra], directory, env, StepTimeout);
+}
+
+/// <summary>The repository's runtime packed once, under a unique version, into a folder feed for the tests of a class.</summary>
+public sealed class PackedRuntime : IAsyncLifetime
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "bulwark-pack-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public string Feed => Path.Combine(_work, "feed");
+
+    // A unique version keeps any package cache from serving an older build of the same version.
+    public string Version { get; } = "0.1.0-lock." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+
+    public Dictionary<string, string> Env => new()
+    {
+        ["NUGET_PACKAGES"] = Path.Combine(_work, "packages"),
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_NOLOGO"] = "1",
+    };
+
+    public async Task InitializeAsync()
+    {
+        var root = ProcessRunner.FindRepositoryRoot();
+        var pack = await ProcessRunner.RunAsync(
+            "dotnet",
+            ["pack", Path.Combine(root, "src", "Runtime", "Bulwark.Runtime.csproj"), "-c", "Release", "-o", Feed, "--artifacts-path", Path.Combine(_work, "artifacts"), "-p:Version=" + Version, "--nologo"],
+            root,
+            Env,
+            LockFilePackageTests.StepTimeout);
+        Assert.True(pack.ExitCode == 0, pack.Describe("dotnet pack"));
+    }
+
+    public Task DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A build server may still hold a file for a moment; the temp folder is cleaned by the OS later.
+        }
+
+        return Task.CompletedTask;
+    }
 }

@@ -10,7 +10,9 @@ namespace Bulwark.Generators.CheckpointStates;
 /// Emits <c>ICheckpointState&lt;T&gt;</c> for every <c>[CheckpointState]</c> type and checks its ids against the
 /// committed <c>bulwark.lock.json</c>. Pipeline: attribute lookup -> <see cref="Parser"/> (symbols to equatable models)
 /// -> <see cref="Emitter"/> (text); the lock file is an AdditionalText, and <c>build_property.BulwarkUpdateLockFile</c>
-/// asks for the rewritten lock file as a generated comment file that the package's build target copies out.
+/// asks for the rewritten lock file as a generated comment file that the package's build target copies out;
+/// <c>build_property._BulwarkLockFileMissing</c> (set by that target when there is no lock file) asks for the first
+/// one the same way, or for a warning that the build will not create it.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class CheckpointStateGenerator : IIncrementalGenerator
@@ -49,12 +51,20 @@ public sealed class CheckpointStateGenerator : IIncrementalGenerator
             }
         });
 
-        context.RegisterSourceOutput(checks.Combine(lockFile.Combine(updating)), static (context, input) =>
+        var missing = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue(LockFile.MissingProperty, out var value) ? LockFile.ParseMissing(value) : MissingLockFile.Unknown);
+
+        context.RegisterSourceOutput(checks.Combine(lockFile.Combine(updating).Combine(missing)), static (context, input) =>
         {
-            var (check, (file, update)) = input;
+            var (check, ((file, update), absent)) = input;
             foreach (var diagnostic in check.Diagnostics)
             {
                 context.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+
+            if (file is null && !update && absent == MissingLockFile.NotCreated)
+            {
+                context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.LockFileMissing, check.TypeLocation, check.DisplayName).ToDiagnostic());
             }
 
             var usable = file is { Error: null } ? file : null;
@@ -72,12 +82,17 @@ public sealed class CheckpointStateGenerator : IIncrementalGenerator
             }
         });
 
-        context.RegisterSourceOutput(checks.Collect().Combine(lockFile.Combine(updating)), static (context, input) =>
+        context.RegisterSourceOutput(checks.Collect().Combine(lockFile.Combine(updating).Combine(missing)), static (context, input) =>
         {
-            var (states, (file, update)) = input;
+            var (states, ((file, update), absent)) = input;
             if (update && file is not { Error: not null })
             {
                 context.AddSource(LockFile.GeneratedHintName, LockFile.RenderSource(states, file));
+            }
+            else if (!update && file is null && absent == MissingLockFile.Created)
+            {
+                // Emitted even without state types, so that a stale file from an earlier compile is always replaced.
+                context.AddSource(LockFile.GeneratedHintName, LockFile.RenderFirstSource(states));
             }
         });
     }

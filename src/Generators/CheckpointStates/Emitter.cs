@@ -130,13 +130,14 @@ internal static class Emitter
             {
                 var initial = ComparerSource(member, stateFirst, useTemplate);
                 var read = ReadValue(member.Value, "reader", 0, initial);
+                var field = $"{Literal(model.Name)}, {Literal(member.Name)}, {id}, {Literal(member.TypeDisplay)}, kind, {kind}, ref seen{id}";
                 if (member.Value.IsNullable)
                 {
-                    w.Line($"value{id} = reader.BeginNullableField({Literal(member.Name)}, kind, {kind}, ref seen{id}) ? {read} : null;");
+                    w.Line($"value{id} = reader.BeginNullableField({field}) ? {read} : null;");
                 }
                 else
                 {
-                    w.Line($"reader.BeginField({Literal(member.Name)}, kind, {kind}, ref seen{id});");
+                    w.Line($"reader.BeginField({field});");
                     w.Line($"value{id} = {read};");
                 }
 

@@ -14,6 +14,19 @@ namespace Bulwark.Generators.CheckpointStates;
 /// <summary>One state type's entry in <c>bulwark.lock.json</c>.</summary>
 internal sealed record LockTypeModel(string StateTypeName, EquatableArray<LockFieldModel> Fields, EquatableArray<int> Reserved);
 
+/// <summary>What the build does about a project without a lock file, as the package's build targets tell it.</summary>
+internal enum MissingLockFile
+{
+    /// <summary>No word from the build (the generator runs without the package's targets): nothing to report.</summary>
+    Unknown,
+
+    /// <summary>The build target writes the first lock file from the generated source.</summary>
+    Created,
+
+    /// <summary>The build does not create it (a CI build, or opted out): each state type gets BWK0113.</summary>
+    NotCreated,
+}
+
 /// <param name="Error">Why the file could not be read; the other members are empty then.</param>
 internal sealed record LockFileModel(string Path, EquatableArray<LockTypeModel> Types, string? Error);
 
@@ -30,8 +43,16 @@ internal static class LockFile
     public const string UpdateProperty = "build_property.BulwarkUpdateLockFile";
     public const string GeneratedHintName = "BulwarkLockFile.g.cs";
 
+    /// <summary>Set by the package's build targets when the project has no lock file: <c>create</c> or <c>warn</c>.</summary>
+    public const string MissingProperty = "build_property._BulwarkLockFileMissing";
+
     /// <summary>The prefix of the generated lines that hold the new lock file; the build target strips it.</summary>
     public const string LinePrefix = "//! ";
+
+    public static MissingLockFile ParseMissing(string? value) =>
+        string.Equals(value?.Trim(), "create", StringComparison.OrdinalIgnoreCase) ? MissingLockFile.Created
+        : string.Equals(value?.Trim(), "warn", StringComparison.OrdinalIgnoreCase) ? MissingLockFile.NotCreated
+        : MissingLockFile.Unknown;
 
     public static bool IsLockFile(AdditionalText text) =>
         string.Equals(Path.GetFileName(text.Path), FileName, StringComparison.OrdinalIgnoreCase);
@@ -165,14 +186,74 @@ internal static class LockFile
 
     /// <summary>
     /// Whether bytes written as <paramref name="locked"/> read back as <paramref name="current"/>. Names of enums and
-    /// nested states are not written, arrays, lists and sets share one encoding, and a member may become nullable
-    /// (the reverse would reject stored nulls).
+    /// nested states are not written, arrays, lists and sets share one encoding, a member may become nullable (the
+    /// reverse would reject stored nulls), and an integer may widen within its signedness (int32 -> int64,
+    /// uint8 -> uint32): a varint carries no width, so the wider reader takes every stored value. Narrowing and a change
+    /// of signedness (zigzag against plain varints) are not compatible.
     /// </summary>
     internal static bool IsCompatible(string locked, string current)
     {
         var a = WireShape(locked);
         var b = WireShape(current);
-        return a == b || a + "?" == b;
+        return a == Widened(a, b) || a + "?" == Widened(a + "?", b);
+    }
+
+    private static readonly string[][] IntegerLadders =
+    [
+        ["int8", "int16", "int32", "int64"],
+        ["uint8", "uint16", "uint32", "uint64"],
+    ];
+
+    /// <summary><paramref name="current"/> with each integer that widens the one at the same place in <paramref name="locked"/> replaced by it.</summary>
+    private static string Widened(string locked, string current)
+    {
+        var lockedTokens = Tokens(locked);
+        var currentTokens = Tokens(current);
+        if (lockedTokens.Count != currentTokens.Count)
+        {
+            return current;
+        }
+
+        for (var i = 0; i < currentTokens.Count; i++)
+        {
+            foreach (var ladder in IntegerLadders)
+            {
+                var from = Array.IndexOf(ladder, lockedTokens[i]);
+                var to = Array.IndexOf(ladder, currentTokens[i]);
+                if (from >= 0 && to > from)
+                {
+                    currentTokens[i] = lockedTokens[i];
+                }
+            }
+        }
+
+        return string.Concat(currentTokens);
+    }
+
+    /// <summary>Runs of letters and digits, and every other character on its own.</summary>
+    private static List<string> Tokens(string shape)
+    {
+        var tokens = new List<string>();
+        var start = 0;
+        for (var i = 0; i <= shape.Length; i++)
+        {
+            if (i == shape.Length || !char.IsLetterOrDigit(shape[i]))
+            {
+                if (i > start)
+                {
+                    tokens.Add(shape.Substring(start, i - start));
+                }
+
+                if (i < shape.Length)
+                {
+                    tokens.Add(shape[i].ToString());
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return tokens;
     }
 
     private static string WireShape(string type)
@@ -252,6 +333,20 @@ internal static class LockFile
 
         builder.Append(firstType ? "}\n}\n" : "\n  }\n}\n");
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The first lock file of a project that has none, as <see cref="RenderSource"/>; without state types it holds no
+    /// lock-file lines, so the build target creates nothing.
+    /// </summary>
+    public static string RenderFirstSource(IReadOnlyCollection<StateCheckModel> states)
+    {
+        if (states.Count > 0)
+        {
+            return RenderSource(states, null);
+        }
+
+        return "// <auto-generated/>\n// No [CheckpointState] types: the Bulwark build target creates no " + FileName + ".\n";
     }
 
     /// <summary>A C# file of comments only, whose <see cref="LinePrefix"/> lines are the new lock file.</summary>

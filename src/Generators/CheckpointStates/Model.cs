@@ -68,7 +68,11 @@ internal enum AssignKind
 
 /// <param name="Name">The member's name as in metadata (no <c>@</c>).</param>
 /// <param name="Parameter">The constructor parameter it is passed as, for <see cref="AssignKind.Constructor"/>.</param>
-internal sealed record StateMemberModel(int Id, string Name, StateValueModel Value, AssignKind Assign, string? Parameter);
+internal sealed record StateMemberModel(int Id, string Name, StateValueModel Value, AssignKind Assign, string? Parameter)
+{
+    /// <summary>The member's C# type as declared (<c>long</c>, <c>string?</c>), named by restore errors.</summary>
+    public string TypeDisplay { get; init; } = string.Empty;
+}
 
 /// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
 internal sealed record StateContainingType(string Keyword, string Name);

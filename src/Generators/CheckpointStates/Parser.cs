@@ -26,6 +26,10 @@ internal static class Parser
 
     private static readonly SymbolDisplayFormat Display = SymbolDisplayFormat.CSharpErrorMessageFormat;
 
+    /// <summary>A member's type as its declaration reads (<c>long</c>, <c>List&lt;string&gt;?</c>), for restore errors.</summary>
+    private static readonly SymbolDisplayFormat MemberDisplay = SymbolDisplayFormat.MinimallyQualifiedFormat
+        .WithMiscellaneousOptions(SymbolDisplayFormat.MinimallyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     public static StateParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
@@ -137,7 +141,8 @@ internal static class Parser
         var memberModels = new List<StateMemberModel>();
         for (var i = 0; i < members.Count; i++)
         {
-            memberModels.Add(assignments[i] ?? new StateMemberModel(members[i].Id, members[i].Symbol.Name, members[i].Value, AssignKind.Assign, null));
+            var member = assignments[i] ?? new StateMemberModel(members[i].Id, members[i].Symbol.Name, members[i].Value, AssignKind.Assign, null);
+            memberModels.Add(member with { TypeDisplay = MemberType(members[i].Symbol).ToDisplayString(MemberDisplay) });
         }
 
         var stateTypeName = type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.None));

@@ -12,7 +12,7 @@ namespace Bulwark.Serialization;
 /// allocated for a length or count before it passed those checks. Every failure is a <see cref="CheckpointFormatException"/>
 /// naming the file, the field path (tracked as it reads, formatted only on failure) and the byte offset.
 /// </summary>
-public ref struct CheckpointReader
+public ref partial struct CheckpointReader
 {
     /// <summary>The deepest nesting of states and collections a checkpoint may have.</summary>
     public const int MaxDepth = 64;
@@ -109,7 +109,7 @@ public ref struct CheckpointReader
         }
     }
 
-    /// <summary>As <see cref="BeginField"/> for a nullable member; false when the stored value is null.</summary>
+    /// <summary>As <see cref="BeginField(string, CheckpointWireKind, CheckpointWireKind, ref bool)"/> for a nullable member; false when the stored value is null.</summary>
     public bool BeginNullableField(string name, CheckpointWireKind actual, CheckpointWireKind expected, ref bool seen)
     {
         Push(new PathSegment(SegmentKind.Field, name, 0));
@@ -127,7 +127,7 @@ public ref struct CheckpointReader
         return true;
     }
 
-    /// <summary>Leaves the field entered by <see cref="BeginField"/> or <see cref="BeginNullableField"/>.</summary>
+    /// <summary>Leaves the field entered by a <c>BeginField</c> or <c>BeginNullableField</c> overload.</summary>
     public void EndField() => _pathLength--;
 
     /// <summary>Skips a field this type does not know: written by a newer version, or a removed member.</summary>
@@ -213,11 +213,13 @@ public ref struct CheckpointReader
         };
     }
 
-    public sbyte ReadSByte() => (sbyte)ReadSigned(sbyte.MinValue, sbyte.MaxValue, "sbyte");
+    // A varint records neither the width nor the signedness it was written with: a member narrowed after the value was
+    // written (long -> int) sees a value it cannot hold, which is refused with the field named, never wrapped.
+    public sbyte ReadSByte() => (sbyte)ReadSigned(sbyte.MinValue, sbyte.MaxValue, "sbyte", narrowable: true);
 
-    public short ReadInt16() => (short)ReadSigned(short.MinValue, short.MaxValue, "short");
+    public short ReadInt16() => (short)ReadSigned(short.MinValue, short.MaxValue, "short", narrowable: true);
 
-    public int ReadInt32() => (int)ReadSigned(int.MinValue, int.MaxValue, "int");
+    public int ReadInt32() => (int)ReadSigned(int.MinValue, int.MaxValue, "int", narrowable: true);
 
     public long ReadInt64()
     {
@@ -225,11 +227,11 @@ public ref struct CheckpointReader
         return (long)(raw >> 1) ^ -(long)(raw & 1);
     }
 
-    public byte ReadByte() => (byte)ReadUnsigned(byte.MaxValue, "byte");
+    public byte ReadByte() => (byte)ReadUnsigned(byte.MaxValue, "byte", narrowable: true);
 
-    public ushort ReadUInt16() => (ushort)ReadUnsigned(ushort.MaxValue, "ushort");
+    public ushort ReadUInt16() => (ushort)ReadUnsigned(ushort.MaxValue, "ushort", narrowable: true);
 
-    public uint ReadUInt32() => (uint)ReadUnsigned(uint.MaxValue, "uint");
+    public uint ReadUInt32() => (uint)ReadUnsigned(uint.MaxValue, "uint", narrowable: true);
 
     public ulong ReadUInt64() => ReadVarint();
 
@@ -575,25 +577,25 @@ public ref struct CheckpointReader
         _end = savedEnd;
     }
 
-    private ulong ReadUnsigned(ulong max, string type)
+    private ulong ReadUnsigned(ulong max, string type, bool narrowable = false)
     {
         var start = _position;
         var value = ReadVarint();
         if (value > max)
         {
-            throw Fail(start, $"{value} is out of range for {type} (at most {max})");
+            throw Fail(start, OutOfRange(value.ToString(CultureInfo.InvariantCulture), type, $"0..{max}", narrowable) ?? $"{value} is out of range for {type} (at most {max})");
         }
 
         return value;
     }
 
-    private long ReadSigned(long min, long max, string type)
+    private long ReadSigned(long min, long max, string type, bool narrowable = false)
     {
         var start = _position;
         var value = ReadInt64();
         if (value < min || value > max)
         {
-            throw Fail(start, $"{value} is out of range for {type} ({min}..{max})");
+            throw Fail(start, OutOfRange(value.ToString(CultureInfo.InvariantCulture), type, $"{min}..{max}", narrowable) ?? $"{value} is out of range for {type} ({min}..{max})");
         }
 
         return value;
@@ -744,5 +746,10 @@ public ref struct CheckpointReader
         ValueOfEntry,
     }
 
-    private readonly record struct PathSegment(SegmentKind Kind, string? Text, long Number);
+    /// <param name="Kind">What the segment is.</param>
+    /// <param name="Text">A field name or a string key.</param>
+    /// <param name="Number">An index, a number key, an unknown field's id, or a field's id when it was entered with one.</param>
+    /// <param name="StateType">For a field entered with its id: the declaring state type.</param>
+    /// <param name="MemberType">For a field entered with its id: the member's C# type.</param>
+    private readonly record struct PathSegment(SegmentKind Kind, string? Text, long Number, string? StateType = null, string? MemberType = null);
 }

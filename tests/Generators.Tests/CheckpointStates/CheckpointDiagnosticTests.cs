@@ -169,6 +169,7 @@ public sealed class CheckpointDiagnosticTests
 
     [Theory]
     [InlineData("[Id(1)] public int Total;", "Total", "'int32'", "'int64'")]
+    [InlineData("[Id(1)] public ulong Total;", "Total", "'uint64'", "'int64'")]
     [InlineData("[Id(3)] public List<int> Tags = [];", "Tags", "'list<int32>'", "'list<string>'")]
     [InlineData("[Id(3)] public List<string?> Tags = [];", "Tags", "'list<string?>'", "'list<string>'")]
     [InlineData("[Id(4)] public string Mood = \"\";", "Mood", "'string'", "'enum(Shop.Mood):int32'")]

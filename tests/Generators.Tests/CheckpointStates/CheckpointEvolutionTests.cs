@@ -60,8 +60,85 @@ public sealed class CheckpointEvolutionTests
         var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CounterV3>(bytes, "v1.state"));
         Assert.Equal("CounterV3.Host", error.FieldPath);
         Assert.Equal("v1.state", error.FileName);
-        Assert.Contains("wire kind is LengthDelimited", error.Message, StringComparison.Ordinal);
-        Assert.Contains("written as Varint", error.Message, StringComparison.Ordinal);
+        Assert.Equal("field CounterV3.Host (id 2) was written as LengthDelimited, the member is int: give the member a new id", error.Reason);
+
+        // Just after field 2's tag: the tag and value of field 1 (Total = 1) and the tag of field 2 take one byte each.
+        Assert.Equal(CheckpointFiles.PayloadStart(bytes) + 3, error.Offset);
+    }
+
+    [Fact]
+    public void A_string_restored_into_a_long_is_reported_as_the_type_change_not_as_a_decoding_error()
+    {
+        var bytes = WrittenAs<WideV1, TextAsLong>(new WideV1 { Text = "not a number" });
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<TextAsLong>(bytes, "wide.state"));
+        Assert.Equal("field TextAsLong.Text (id 1) was written as LengthDelimited, the member is long: give the member a new id", error.Reason);
+        Assert.Equal(("wide.state", "TextAsLong.Text", CheckpointFiles.PayloadStart(bytes) + 1), (error.FileName, error.FieldPath, error.Offset));
+
+        var nullable = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<TextAsNullableLong>(WrittenAs<WideV1, TextAsNullableLong>(new WideV1()), "wide.state"));
+        Assert.Equal("field TextAsNullableLong.Text (id 1) was written as LengthDelimited, the member is long?: give the member a new id", nullable.Reason);
+    }
+
+    [Fact]
+    public void A_changed_field_of_a_nested_state_names_the_nested_type_and_the_whole_path()
+    {
+        var bytes = WrittenAs<HolderV1, HolderV2>(new HolderV1 { Inner = new WideV1 { Text = "x" } });
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<HolderV2>(bytes, "holder.state"));
+        Assert.Equal("HolderV2.Inner.Text", error.FieldPath);
+        Assert.Equal("field TextAsLong.Text (id 1) was written as LengthDelimited, the member is long: give the member a new id", error.Reason);
+    }
+
+    [Fact]
+    public void A_double_restored_into_a_float_is_refused_because_the_width_is_the_wire_kind()
+    {
+        var bytes = WrittenAs<WideV1, RatioAsFloat>(new WideV1 { Ratio = 0.1 });
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<RatioAsFloat>(bytes, "wide.state"));
+        Assert.Equal("RatioAsFloat.Ratio", error.FieldPath);
+        Assert.Equal("field RatioAsFloat.Ratio (id 3) was written as Fixed64, the member is float: give the member a new id", error.Reason);
+    }
+
+    [Fact]
+    public void A_long_restored_into_an_int_is_refused_when_it_does_not_fit_and_names_the_field()
+    {
+        var bytes = WrittenAs<WideV1, CountAsInt>(new WideV1 { Count = 5_000_000_000 });
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CountAsInt>(bytes, "wide.state"));
+        Assert.Equal("CountAsInt.Count", error.FieldPath);
+        Assert.Equal(
+            "field CountAsInt.Count (id 2) holds 5000000000, outside the range -2147483648..2147483647 of int (the member is int): it was written from a wider type; give the member a new id",
+            error.Reason);
+
+        var negative = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CountAsInt>(WrittenAs<WideV1, CountAsInt>(new WideV1 { Count = -5_000_000_000 }), "wide.state"));
+        Assert.StartsWith("field CountAsInt.Count (id 2) holds -5000000000, outside the range", negative.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_long_that_fits_restores_into_an_int_unchanged()
+    {
+        // The documented rule: a varint records no width, so a narrowed member restores every value it can hold.
+        Assert.Equal(5, CheckpointSerializer.Deserialize<CountAsInt>(WrittenAs<WideV1, CountAsInt>(new WideV1 { Count = 5 }), "wide.state").Count);
+        Assert.Equal(int.MinValue, CheckpointSerializer.Deserialize<CountAsInt>(WrittenAs<WideV1, CountAsInt>(new WideV1 { Count = int.MinValue }), "wide.state").Count);
+    }
+
+    [Fact]
+    public void A_list_of_longs_restored_into_a_list_of_ints_refuses_the_item_that_does_not_fit()
+    {
+        var bytes = WrittenAs<WideV1, SamplesAsInts>(new WideV1 { Samples = [1, long.MaxValue] });
+
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<SamplesAsInts>(bytes, "wide.state"));
+        Assert.Equal("SamplesAsInts.Samples[1]", error.FieldPath);
+        Assert.Equal(
+            $"field SamplesAsInts.Samples (id 4) holds {long.MaxValue}, outside the range -2147483648..2147483647 of int (the member is List<int>): it was written from a wider type; give the member a new id",
+            error.Reason);
+    }
+
+    [Fact]
+    public void An_int_widened_to_a_long_restores_its_value()
+    {
+        var state = CheckpointSerializer.Deserialize<SmallAsLong>(WrittenAs<WideV1, SmallAsLong>(new WideV1 { Small = int.MinValue }), "wide.state");
+        Assert.Equal(int.MinValue, state.Small);
     }
 
     [Fact]

@@ -115,6 +115,24 @@ public sealed class CheckpointLockFileTests
         Assert.Equal(Fingerprint(counter), Fingerprint(CheckpointHarness.Run("// same table\n" + Source).Sources.Single(s => s.Key.Contains("Counter", StringComparison.Ordinal)).Value));
     }
 
+    [Theory]
+    [InlineData("int32", "int64", true)]
+    [InlineData("int8", "int16", true)]
+    [InlineData("uint8", "uint64", true)]
+    [InlineData("int32", "int64?", true)]
+    [InlineData("list<int32>", "hashset<int64>", true)]
+    [InlineData("dictionary<int16,uint16>", "dictionary<int32,uint32>", true)]
+    [InlineData("enum(Shop.Mood):int32", "enum(Shop.Feeling):int64", true)]
+    [InlineData("int64", "int32", false)]
+    [InlineData("list<int64>", "list<int32>", false)]
+    [InlineData("uint32", "int64", false)]
+    [InlineData("int32", "uint64", false)]
+    [InlineData("float32", "float64", false)]
+    [InlineData("float64", "float32", false)]
+    [InlineData("int64?", "int64", false)]
+    public void Integers_may_widen_within_their_signedness_and_nothing_may_narrow(string locked, string current, bool compatible) =>
+        Assert.Equal(compatible, LockFile.IsCompatible(locked, current));
+
     private static string Extract(string generated) =>
         string.Concat(generated.Split('\n')
             .Where(l => l.StartsWith(LockFile.LinePrefix.TrimEnd(), StringComparison.Ordinal))

@@ -45,17 +45,17 @@ partial record Entry : global::Bulwark.Serialization.ICheckpointState<global::Sa
             switch (id)
             {
                 case 1:
-                    reader.BeginField("Name", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen1);
+                    reader.BeginField("Entry", "Name", 1, "string", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen1);
                     value1 = reader.ReadString();
                     reader.EndField();
                     break;
                 case 2:
-                    reader.BeginField("Value", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen2);
+                    reader.BeginField("Entry", "Value", 2, "long", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen2);
                     value2 = reader.ReadInt64();
                     reader.EndField();
                     break;
                 case 3:
-                    value3 = reader.BeginNullableField("Seen", kind, global::Bulwark.Serialization.CheckpointWireKind.Fixed64, ref seen3) ? reader.ReadDateTime() : null;
+                    value3 = reader.BeginNullableField("Entry", "Seen", 3, "DateTime?", kind, global::Bulwark.Serialization.CheckpointWireKind.Fixed64, ref seen3) ? reader.ReadDateTime() : null;
                     reader.EndField();
                     break;
                 default:

@@ -59,31 +59,31 @@ partial class Window : global::Bulwark.Serialization.ICheckpointState<global::Sa
             switch (id)
             {
                 case 1:
-                    reader.BeginField("Counts", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen1);
+                    reader.BeginField("Window", "Counts", 1, "List<int?>", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen1);
                     value1 = reader.ReadList<int?>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadNullableValue<int>(static (ref global::Bulwark.Serialization.CheckpointReader r2) => r2.ReadInt32()), 1);
                     reader.EndField();
                     break;
                 case 2:
-                    reader.BeginField("Labels", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen2);
+                    reader.BeginField("Window", "Labels", 2, "string?[]", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen2);
                     value2 = reader.ReadArray<string?>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadNullableReference<string>(static (ref global::Bulwark.Serialization.CheckpointReader r2) => r2.ReadString()), 1);
                     reader.EndField();
                     break;
                 case 3:
-                    reader.BeginField("Seen", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen3);
+                    reader.BeginField("Window", "Seen", 3, "HashSet<string>", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen3);
                     value3 = reader.ReadHashSet<string>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadString(), 1, state.Seen);
                     reader.EndField();
                     break;
                 case 4:
-                    reader.BeginField("ByKey", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen4);
+                    reader.BeginField("Window", "ByKey", 4, "Dictionary<Guid, List<Entry?>>", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen4);
                     value4 = reader.ReadDictionary<global::System.Guid, global::System.Collections.Generic.List<global::Sample.Entry?>>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadGuid(), static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadList<global::Sample.Entry?>(static (ref global::Bulwark.Serialization.CheckpointReader r2) => r2.ReadNullableReference<global::Sample.Entry>(static (ref global::Bulwark.Serialization.CheckpointReader r3) => r3.ReadNested<global::Sample.Entry>()), 1), 18, state.ByKey);
                     reader.EndField();
                     break;
                 case 5:
-                    value5 = reader.BeginNullableField("Last", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen5) ? reader.ReadNested<global::Sample.Entry>() : null;
+                    value5 = reader.BeginNullableField("Window", "Last", 5, "Entry?", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen5) ? reader.ReadNested<global::Sample.Entry>() : null;
                     reader.EndField();
                     break;
                 case 6:
-                    reader.BeginField("Chunks", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen6);
+                    reader.BeginField("Window", "Chunks", 6, "List<List<byte[]>>", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen6);
                     value6 = reader.ReadList<global::System.Collections.Generic.List<byte[]>>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadList<byte[]>(static (ref global::Bulwark.Serialization.CheckpointReader r2) => r2.ReadBytes(), 1), 1);
                     reader.EndField();
                     break;

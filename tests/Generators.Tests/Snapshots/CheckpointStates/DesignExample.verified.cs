@@ -36,12 +36,12 @@ partial class HostCounter : global::Bulwark.Serialization.ICheckpointState<globa
             switch (id)
             {
                 case 1:
-                    reader.BeginField("_countsByHost", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen1);
+                    reader.BeginField("HostCounter", "_countsByHost", 1, "Dictionary<string, long>", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen1);
                     value1 = reader.ReadDictionary<string, long>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadString(), static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadInt64(), 2, state._countsByHost);
                     reader.EndField();
                     break;
                 case 2:
-                    reader.BeginField("_total", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen2);
+                    reader.BeginField("HostCounter", "_total", 2, "long", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen2);
                     value2 = reader.ReadInt64();
                     reader.EndField();
                     break;

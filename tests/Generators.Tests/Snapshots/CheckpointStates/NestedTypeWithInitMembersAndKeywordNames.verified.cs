@@ -40,17 +40,17 @@ partial class Operators
                 switch (id)
                 {
                     case 1:
-                        reader.BeginField("class_", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen1);
+                        reader.BeginField("Dedup", "class_", 1, "int", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen1);
                         value1 = reader.ReadInt32();
                         reader.EndField();
                         break;
                     case 2:
-                        reader.BeginField("event", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen2);
+                        reader.BeginField("Dedup", "event", 2, "string", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen2);
                         value2 = reader.ReadString();
                         reader.EndField();
                         break;
                     case 7:
-                        reader.BeginField("Required", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen7);
+                        reader.BeginField("Dedup", "Required", 7, "Dictionary<long, bool>", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen7);
                         value7 = reader.ReadDictionary<long, bool>(static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadInt64(), static (ref global::Bulwark.Serialization.CheckpointReader r1) => r1.ReadBoolean(), 2);
                         reader.EndField();
                         break;

@@ -128,89 +128,89 @@ partial struct Scalars : global::Bulwark.Serialization.ICheckpointState<global::
             switch (id)
             {
                 case 1:
-                    reader.BeginField("Flag", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen1);
+                    reader.BeginField("Scalars", "Flag", 1, "bool", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen1);
                     value1 = reader.ReadBoolean();
                     reader.EndField();
                     break;
                 case 2:
-                    reader.BeginField("I8", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen2);
+                    reader.BeginField("Scalars", "I8", 2, "sbyte", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen2);
                     value2 = reader.ReadSByte();
                     reader.EndField();
                     break;
                 case 3:
-                    reader.BeginField("U16", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen3);
+                    reader.BeginField("Scalars", "U16", 3, "ushort", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen3);
                     value3 = reader.ReadUInt16();
                     reader.EndField();
                     break;
                 case 4:
-                    reader.BeginField("U64", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen4);
+                    reader.BeginField("Scalars", "U64", 4, "ulong", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen4);
                     value4 = reader.ReadUInt64();
                     reader.EndField();
                     break;
                 case 5:
-                    reader.BeginField("F32", kind, global::Bulwark.Serialization.CheckpointWireKind.Fixed32, ref seen5);
+                    reader.BeginField("Scalars", "F32", 5, "float", kind, global::Bulwark.Serialization.CheckpointWireKind.Fixed32, ref seen5);
                     value5 = reader.ReadSingle();
                     reader.EndField();
                     break;
                 case 6:
-                    reader.BeginField("Money", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen6);
+                    reader.BeginField("Scalars", "Money", 6, "decimal", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen6);
                     value6 = reader.ReadDecimal();
                     reader.EndField();
                     break;
                 case 7:
-                    reader.BeginField("Letter", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen7);
+                    reader.BeginField("Scalars", "Letter", 7, "char", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen7);
                     value7 = reader.ReadChar();
                     reader.EndField();
                     break;
                 case 8:
-                    reader.BeginField("Key", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen8);
+                    reader.BeginField("Scalars", "Key", 8, "Guid", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen8);
                     value8 = reader.ReadGuid();
                     reader.EndField();
                     break;
                 case 9:
-                    reader.BeginField("When", kind, global::Bulwark.Serialization.CheckpointWireKind.Fixed64, ref seen9);
+                    reader.BeginField("Scalars", "When", 9, "DateTime", kind, global::Bulwark.Serialization.CheckpointWireKind.Fixed64, ref seen9);
                     value9 = reader.ReadDateTime();
                     reader.EndField();
                     break;
                 case 10:
-                    reader.BeginField("At", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen10);
+                    reader.BeginField("Scalars", "At", 10, "DateTimeOffset", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen10);
                     value10 = reader.ReadDateTimeOffset();
                     reader.EndField();
                     break;
                 case 11:
-                    reader.BeginField("Span", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen11);
+                    reader.BeginField("Scalars", "Span", 11, "TimeSpan", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen11);
                     value11 = reader.ReadTimeSpan();
                     reader.EndField();
                     break;
                 case 12:
-                    reader.BeginField("Day", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen12);
+                    reader.BeginField("Scalars", "Day", 12, "DateOnly", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen12);
                     value12 = reader.ReadDateOnly();
                     reader.EndField();
                     break;
                 case 13:
-                    reader.BeginField("Time", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen13);
+                    reader.BeginField("Scalars", "Time", 13, "TimeOnly", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen13);
                     value13 = reader.ReadTimeOnly();
                     reader.EndField();
                     break;
                 case 14:
-                    reader.BeginField("Level", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen14);
+                    reader.BeginField("Scalars", "Level", 14, "Level", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen14);
                     value14 = (global::Sample.Level)reader.ReadInt16();
                     reader.EndField();
                     break;
                 case 15:
-                    value15 = reader.BeginNullableField("MaybeLevel", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen15) ? (global::Sample.Level)reader.ReadInt16() : null;
+                    value15 = reader.BeginNullableField("Scalars", "MaybeLevel", 15, "Level?", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen15) ? (global::Sample.Level)reader.ReadInt16() : null;
                     reader.EndField();
                     break;
                 case 16:
-                    value16 = reader.BeginNullableField("MaybeLong", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen16) ? reader.ReadInt64() : null;
+                    value16 = reader.BeginNullableField("Scalars", "MaybeLong", 16, "long?", kind, global::Bulwark.Serialization.CheckpointWireKind.Varint, ref seen16) ? reader.ReadInt64() : null;
                     reader.EndField();
                     break;
                 case 17:
-                    value17 = reader.BeginNullableField("MaybeText", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen17) ? reader.ReadString() : null;
+                    value17 = reader.BeginNullableField("Scalars", "MaybeText", 17, "string?", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen17) ? reader.ReadString() : null;
                     reader.EndField();
                     break;
                 case 18:
-                    value18 = reader.BeginNullableField("MaybeBytes", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen18) ? reader.ReadBytes() : null;
+                    value18 = reader.BeginNullableField("Scalars", "MaybeBytes", 18, "byte[]?", kind, global::Bulwark.Serialization.CheckpointWireKind.LengthDelimited, ref seen18) ? reader.ReadBytes() : null;
                     reader.EndField();
                     break;
                 default:
