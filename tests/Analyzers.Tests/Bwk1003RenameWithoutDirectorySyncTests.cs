@@ -317,6 +317,7 @@ public sealed class Bwk1003RenameWithoutDirectorySyncTests
                 public abstract ValueTask<StorageEntry?> GetEntryAsync(string path, CancellationToken cancellationToken = default);
                 public abstract ValueTask<IReadOnlyList<StorageEntry>> ListAsync(string directory, CancellationToken cancellationToken = default);
                 public abstract ValueTask<bool> DeleteAsync(string path, CancellationToken cancellationToken = default);
+                public abstract ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default);
 
                 public async ValueTask RenameDurablyAsync(string from, string to)
                 {
