@@ -2,6 +2,7 @@ using Bulwark.Storage;
 using System.Runtime.CompilerServices;
 using Bulwark.Arrow.Ipc;
 using Bulwark.Records;
+using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Arrow;
 
@@ -98,29 +99,35 @@ public static class ArrowFile
     /// <summary>
     /// A writer that appends records to <paramref name="path"/> in batches of <see cref="ArrowWriteOptions.BatchSize"/> rows.
     /// Nothing appears under <paramref name="path"/> until <see cref="BatchingRecordWriter{T}.CompleteAsync"/> succeeds;
-    /// disposing without completing deletes the temporary file.
+    /// disposing without completing deletes the temporary file and logs a warning to <paramref name="logger"/>.
     /// </summary>
-    public static ArrowRecordWriter<T> CreateWriter<T>(string path, ArrowWriteOptions? options = null)
+    public static ArrowRecordWriter<T> CreateWriter<T>(string path, ArrowWriteOptions? options = null, ILogger? logger = null)
         where T : IArrowRecord<T>
     {
         options = Validated(options);
-        return RecordOutput.CreateWriter(path, output => new ArrowRecordWriter<T>(output, options));
+        return RecordOutput.CreateWriter(path, output => new ArrowRecordWriter<T>(output, options, logger));
     }
 
-    /// <summary>A writer that appends records to <paramref name="stream"/>; <see cref="BatchingRecordWriter{T}.CompleteAsync"/> ends the format.</summary>
-    public static ArrowRecordWriter<T> CreateWriter<T>(Stream stream, ArrowWriteOptions? options = null, bool leaveOpen = false)
+    /// <summary>
+    /// A writer that appends records to <paramref name="stream"/>; <see cref="BatchingRecordWriter{T}.CompleteAsync"/>
+    /// ends the format. Disposing without completing logs a warning to <paramref name="logger"/>.
+    /// </summary>
+    public static ArrowRecordWriter<T> CreateWriter<T>(Stream stream, ArrowWriteOptions? options = null, bool leaveOpen = false, ILogger? logger = null)
         where T : IArrowRecord<T>
     {
         options = Validated(options);
-        return RecordOutput.CreateWriter(stream, leaveOpen, output => new ArrowRecordWriter<T>(output, options));
+        return RecordOutput.CreateWriter(stream, leaveOpen, output => new ArrowRecordWriter<T>(output, options, logger));
     }
 
-    /// <summary>A writer into <paramref name="storage"/>; the file is committed by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.</summary>
-    public static ValueTask<ArrowRecordWriter<T>> CreateWriterAsync<T>(IStorageBackend storage, string path, ArrowWriteOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A writer into <paramref name="storage"/>; the file is committed by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.
+    /// Disposing without completing discards it and logs a warning to <paramref name="logger"/>.
+    /// </summary>
+    public static ValueTask<ArrowRecordWriter<T>> CreateWriterAsync<T>(IStorageBackend storage, string path, ArrowWriteOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default)
         where T : IArrowRecord<T>
     {
         options = Validated(options);
-        return RecordOutput.CreateWriterAsync(storage, path, output => new ArrowRecordWriter<T>(output, options), cancellationToken);
+        return RecordOutput.CreateWriterAsync(storage, path, output => new ArrowRecordWriter<T>(output, options, logger), cancellationToken);
     }
 
     /// <summary>Reads every record of an Arrow IPC file or stream (the format is detected from its first bytes).</summary>

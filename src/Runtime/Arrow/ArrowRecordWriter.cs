@@ -1,5 +1,6 @@
 using Bulwark.Arrow.Ipc;
 using Bulwark.Records;
+using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Arrow;
 
@@ -14,8 +15,8 @@ public sealed class ArrowRecordWriter<T> : BatchingRecordWriter<T>
     private readonly RecordOutput _output;
     private readonly IpcWriterCore _writer;
 
-    internal ArrowRecordWriter(RecordOutput output, ArrowWriteOptions options)
-        : base(options.BatchSize)
+    internal ArrowRecordWriter(RecordOutput output, ArrowWriteOptions options, ILogger? logger)
+        : base(options.BatchSize, output.Description, logger)
     {
         _output = output;
         _writer = new IpcWriterCore(output.Stream, T.ArrowSchema, leaveOpen: true, fileFormat: options.Format == ArrowIpcFormat.File, options.Compression);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Bulwark.Arrow;
 using Bulwark.Records;
 using Bulwark.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Parquet;
 
@@ -33,7 +34,7 @@ public static class ParquetFile
         where T : IArrowRecord<T>
     {
         ArgumentNullException.ThrowIfNull(records);
-        var writer = await CreateWriterAsync<T>(storage, path, options, cancellationToken).ConfigureAwait(false);
+        var writer = await CreateWriterAsync<T>(storage, path, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (writer.ConfigureAwait(false))
         {
             await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
@@ -41,20 +42,26 @@ public static class ParquetFile
         }
     }
 
-    /// <summary>A streaming writer to <paramref name="path"/> (temporary sibling, renamed into place on completion).</summary>
-    public static ParquetRecordWriter<T> CreateWriter<T>(string path, ParquetWriteOptions? options = null)
-        where T : IArrowRecord<T> => new(path, options);
+    /// <summary>
+    /// A streaming writer to <paramref name="path"/> (temporary sibling, renamed into place on completion). Disposing it
+    /// without completing deletes the temporary and logs a warning to <paramref name="logger"/>.
+    /// </summary>
+    public static ParquetRecordWriter<T> CreateWriter<T>(string path, ParquetWriteOptions? options = null, ILogger? logger = null)
+        where T : IArrowRecord<T> => new(path, options, logger);
 
-    /// <summary>A streaming writer to <paramref name="stream"/>.</summary>
-    public static ParquetRecordWriter<T> CreateWriter<T>(Stream stream, ParquetWriteOptions? options = null, bool leaveOpen = false)
-        where T : IArrowRecord<T> => new(stream, options, leaveOpen);
+    /// <summary>A streaming writer to <paramref name="stream"/>; disposing it without completing logs a warning to <paramref name="logger"/>.</summary>
+    public static ParquetRecordWriter<T> CreateWriter<T>(Stream stream, ParquetWriteOptions? options = null, bool leaveOpen = false, ILogger? logger = null)
+        where T : IArrowRecord<T> => new(stream, options, leaveOpen, logger);
 
-    /// <summary>A streaming writer into <paramref name="storage"/>; the file is committed by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.</summary>
-    public static ValueTask<ParquetRecordWriter<T>> CreateWriterAsync<T>(IStorageBackend storage, string path, ParquetWriteOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A streaming writer into <paramref name="storage"/>; the file is committed by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.
+    /// Disposing it without completing discards it and logs a warning to <paramref name="logger"/>.
+    /// </summary>
+    public static ValueTask<ParquetRecordWriter<T>> CreateWriterAsync<T>(IStorageBackend storage, string path, ParquetWriteOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default)
         where T : IArrowRecord<T>
     {
         options = ParquetRecordWriter<T>.Validated(options);
-        return RecordOutput.CreateWriterAsync(storage, path, output => new ParquetRecordWriter<T>(output, options), cancellationToken);
+        return RecordOutput.CreateWriterAsync(storage, path, output => new ParquetRecordWriter<T>(output, options, logger), cancellationToken);
     }
 
     /// <summary>Reads every record of a Parquet file.</summary>

@@ -1,6 +1,7 @@
 using Bulwark.Arrow;
 using Bulwark.Records;
 using Bulwark.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Parquet;
 
@@ -8,7 +9,7 @@ namespace Bulwark.Parquet;
 /// Appends records of <typeparamref name="T"/> and writes a row group every <see cref="ParquetWriteOptions.RowGroupSize"/>
 /// rows, so memory stays bounded by one row group. <see cref="BatchingRecordWriter{T}.CompleteAsync"/> writes the last
 /// row group and the footer and publishes the file (rename or <see cref="PendingFile.CommitAsync"/>); disposing without
-/// completing abandons it.
+/// completing abandons it and logs a warning to the writer's logger.
 /// </summary>
 public sealed class ParquetRecordWriter<T> : BatchingRecordWriter<T>
     where T : IArrowRecord<T>
@@ -18,25 +19,25 @@ public sealed class ParquetRecordWriter<T> : BatchingRecordWriter<T>
 
     /// <summary>Writes to a temporary sibling of <paramref name="path"/>, renamed over it by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.</summary>
     /// <exception cref="ArgumentException">The path is empty or the options are invalid.</exception>
-    public ParquetRecordWriter(string path, ParquetWriteOptions? options = null)
-        : this(RecordOutput.CreateWriter(path, output => (output, new ParquetFileWriter(output.Stream, T.ArrowSchema, Validated(options), leaveOpen: true))), options)
+    public ParquetRecordWriter(string path, ParquetWriteOptions? options = null, ILogger? logger = null)
+        : this(RecordOutput.CreateWriter(path, output => (output, new ParquetFileWriter(output.Stream, T.ArrowSchema, Validated(options), leaveOpen: true))), options, logger)
     {
     }
 
     /// <summary>Writes to <paramref name="stream"/>; <see cref="BatchingRecordWriter{T}.CompleteAsync"/> writes the footer.</summary>
     /// <exception cref="ArgumentException">The stream is not writable or the options are invalid.</exception>
-    public ParquetRecordWriter(Stream stream, ParquetWriteOptions? options = null, bool leaveOpen = false)
-        : this(RecordOutput.CreateWriter(stream, leaveOpen, output => (output, new ParquetFileWriter(output.Stream, T.ArrowSchema, Validated(options), leaveOpen: true))), options)
+    public ParquetRecordWriter(Stream stream, ParquetWriteOptions? options = null, bool leaveOpen = false, ILogger? logger = null)
+        : this(RecordOutput.CreateWriter(stream, leaveOpen, output => (output, new ParquetFileWriter(output.Stream, T.ArrowSchema, Validated(options), leaveOpen: true))), options, logger)
     {
     }
 
-    internal ParquetRecordWriter(RecordOutput output, ParquetWriteOptions options)
-        : this((output, new ParquetFileWriter(output.Stream, T.ArrowSchema, options, leaveOpen: true)), options)
+    internal ParquetRecordWriter(RecordOutput output, ParquetWriteOptions options, ILogger? logger)
+        : this((output, new ParquetFileWriter(output.Stream, T.ArrowSchema, options, leaveOpen: true)), options, logger)
     {
     }
 
-    private ParquetRecordWriter((RecordOutput Output, ParquetFileWriter Writer) parts, ParquetWriteOptions? options)
-        : base(Validated(options).RowGroupSize)
+    private ParquetRecordWriter((RecordOutput Output, ParquetFileWriter Writer) parts, ParquetWriteOptions? options, ILogger? logger)
+        : base(Validated(options).RowGroupSize, parts.Output.Description, logger)
     {
         _output = parts.Output;
         _writer = parts.Writer;
