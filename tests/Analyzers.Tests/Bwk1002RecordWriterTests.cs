@@ -206,4 +206,57 @@ public sealed class Bwk1002RecordWriterTests
             }
             """, fixedText);
     }
+
+    [Fact]
+    public async Task Every_method_the_attribute_names_commits()
+    {
+        await VerifyAsync("""
+            [MustCommit("PublishAsync", "CompleteAsync")]
+            sealed class Batch : IAsyncDisposable
+            {
+                public Task PublishAsync() => Task.CompletedTask;
+                public Task CompleteAsync() => Task.CompletedTask;
+                public Task CommitAsync() => Task.CompletedTask;
+                public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+            }
+
+            class C
+            {
+                async Task Published() { await using var batch = new Batch(); await batch.PublishAsync(); }
+
+                async Task Completed() { await using var batch = new Batch(); await batch.CompleteAsync(); }
+
+                async Task CommittedByTheWrongName() { await using var batch = [|new Batch()|]; await batch.CommitAsync(); }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task No_fix_is_offered_when_the_completing_method_is_not_awaitable_by_name()
+    {
+        const string Source = Prelude + """
+            [MustCommit("Seal")]
+            sealed class Batch { public void Seal() { } public void Add(int value) { } }
+
+            class C
+            {
+                async Task M(int value)
+                {
+                    var batch = new Batch();
+                    batch.Add(value);
+                    if (value < 0)
+                    {
+                        return;
+                    }
+
+                    batch.Seal();
+                    await Task.Yield();
+                }
+            }
+            """;
+
+        var diagnostic = Assert.Single(await AnalyzerHarness.GetDiagnosticsAsync(Source, new UncommittedWriterAnalyzer()));
+        Assert.EndsWith("so call Seal on every path", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Empty(await CodeFixHarness.GetActionTitlesAsync(Source, new UncommittedWriterAnalyzer(), new AddCommitCodeFix(), "BWK1002"));
+    }
 }

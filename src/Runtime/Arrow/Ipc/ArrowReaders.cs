@@ -200,8 +200,8 @@ public sealed class ArrowStreamReader : IAsyncDisposable
         _messages = new MessageReader(stream, context, options, stream.CanSeek ? stream.Position : 0);
     }
 
-    /// <summary>The schema, read when the reader was opened.</summary>
-    public Schema Schema => _schema ?? throw new InvalidOperationException("The reader was not opened with OpenAsync.");
+    /// <summary>The schema, read by <see cref="OpenAsync"/> (the only way to get a reader, so it is always set).</summary>
+    public Schema Schema => _schema!;
 
     /// <summary>
     /// Reads the schema message from the stream's current position. The stream must be readable (it need not be
