@@ -59,7 +59,7 @@ internal static class ArrowWriteRunner
                 }
             }
 
-            await writer.FinishAsync();
+            await writer.CompleteAsync();
         }
 
         return counting.BytesWritten;

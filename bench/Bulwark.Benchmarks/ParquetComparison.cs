@@ -177,7 +177,7 @@ internal static class ParquetComparison
             if (builder.Count == options.RowGroupSize || i == table.Length - 1)
             {
                 using var batch = builder.Build();
-                await writer.WriteAsync(batch);
+                await writer.WriteBatchAsync(batch);
             }
         }
 

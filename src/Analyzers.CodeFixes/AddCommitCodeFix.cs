@@ -11,7 +11,8 @@ using Microsoft.CodeAnalysis.Formatting;
 namespace Bulwark.Analyzers.CodeFixes;
 
 /// <summary>
-/// BWK1002: inserts <c>await writer.CommitAsync(ct);</c> where the path the analyzer found drops the writer: before
+/// BWK1002: inserts <c>await writer.CommitAsync(ct);</c> (or the completing method the type's <c>[MustCommit]</c> names,
+/// such as <c>CompleteAsync</c>; none is offered when that method is not awaitable by its name) where the path the analyzer found drops the writer: before
 /// the early <c>return</c>, <c>break</c>, <c>continue</c>, overwrite or explicit dispose, or as the last statement of
 /// the scope (or using block) it runs off. Offered only in an async body, since the commit has to be awaited; never for
 /// a path that throws (committing right before reporting a failure would publish what the failure abandoned). The
@@ -48,6 +49,13 @@ public sealed class AddCommitCodeFix : CodeFixProvider
                 continue;
             }
 
+            var commit = properties.TryGetValue(UncommittedWriterAnalyzer.CommitMethodProperty, out var named) && named is { Length: > 0 } ? named : "CommitAsync";
+            if (!commit.EndsWith("Async", StringComparison.Ordinal) || !SyntaxFacts.IsValidIdentifier(commit))
+            {
+                // The fix writes an awaited call with a token; a synchronous commit method needs a person to place it.
+                continue;
+            }
+
             var anchor = FindAnchor(root, fix, position);
             if (anchor is null || !IsInAsyncBody(anchor))
             {
@@ -56,8 +64,8 @@ public sealed class AddCommitCodeFix : CodeFixProvider
 
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    $"Commit '{writer}' before it is dropped",
-                    cancellationToken => AddCommitAsync(context.Document, root, anchor, writer, cancellationToken),
+                    $"Call '{commit}' on '{writer}' before it is dropped",
+                    cancellationToken => AddCommitAsync(context.Document, root, anchor, writer, commit, cancellationToken),
                     equivalenceKey: nameof(AddCommitCodeFix)),
                 diagnostic);
         }
@@ -102,7 +110,7 @@ public sealed class AddCommitCodeFix : CodeFixProvider
     private static SyntaxNode? EnclosingFunction(SyntaxNode node) =>
         node.FirstAncestorOrSelf<SyntaxNode>(n => n is MethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax or ConstructorDeclarationSyntax);
 
-    private static async Task<Document> AddCommitAsync(Document document, SyntaxNode root, SyntaxNode anchor, string writer, CancellationToken cancellationToken)
+    private static async Task<Document> AddCommitAsync(Document document, SyntaxNode root, SyntaxNode anchor, string writer, string commitMethod, CancellationToken cancellationToken)
     {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         var token = model is null ? null : CancellationTokenInScope(model, anchor, cancellationToken);
@@ -111,7 +119,7 @@ public sealed class AddCommitCodeFix : CodeFixProvider
         // line break is the document's own, not the platform's.
         var newLine = SyntaxFactory.ElasticEndOfLine(
             root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)).ToFullString() is { Length: > 0 } found ? found : "\n");
-        var commit = SyntaxFactory.ParseStatement($"await {writer}.CommitAsync({token}){configure};")
+        var commit = SyntaxFactory.ParseStatement($"await {writer}.{commitMethod}({token}){configure};")
             .WithLeadingTrivia(SyntaxFactory.ElasticMarker)
             .WithTrailingTrivia(newLine)
             .WithAdditionalAnnotations(Formatter.Annotation);

@@ -27,11 +27,11 @@ internal static class DiagnosticDescriptors
         "'{0}' reinterprets {1} without validating it; a torn or corrupt file becomes garbage values or a crash, so decode it with a validating reader{2}",
         "bwk1001-unchecked-deserialization");
 
-    /// <summary>{0} the writer (local name or expression), {1} its type, {2} how it is lost (e.g. "is discarded", "goes out of scope on some path").</summary>
+    /// <summary>{0} the writer (local name or expression), {1} its type, {2} how it is lost (e.g. "is discarded", "goes out of scope on some path"), {3} the method that commits it.</summary>
     public static readonly DiagnosticDescriptor UncommittedWriter = Warning(
         UncommittedWriterId,
         "Uncommitted file writer",
-        "'{0}' ({1}) {2} without being committed; everything written to it is lost, so call CommitAsync on every path",
+        "'{0}' ({1}) {2} without being committed; everything written to it is lost, so call {3} on every path",
         "bwk1002-uncommitted-file-writer");
 
     /// <summary>{0} the renaming API.</summary>

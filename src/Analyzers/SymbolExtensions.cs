@@ -91,30 +91,33 @@ internal static class SymbolExtensions
     }
 
     /// <summary>The type or a base type or interface carries the attribute (the type-level Bulwark attributes are inherited).</summary>
-    public static bool HasInheritedAttribute(this ITypeSymbol? type, TypeName attribute)
+    public static bool HasInheritedAttribute(this ITypeSymbol? type, TypeName attribute) => type.GetInheritedAttribute(attribute) is not null;
+
+    /// <summary>The attribute on the type, else on the nearest base type, else on an interface it implements.</summary>
+    public static AttributeData? GetInheritedAttribute(this ITypeSymbol? type, TypeName attribute)
     {
         for (var current = type; current is not null; current = current.BaseType)
         {
-            if (current.GetAttribute(attribute) is not null || current.OriginalDefinition.GetAttribute(attribute) is not null)
+            if ((current.GetAttribute(attribute) ?? current.OriginalDefinition.GetAttribute(attribute)) is { } data)
             {
-                return true;
+                return data;
             }
         }
 
         if (type is null)
         {
-            return false;
+            return null;
         }
 
         foreach (var @interface in type.AllInterfaces)
         {
-            if (@interface.OriginalDefinition.GetAttribute(attribute) is not null)
+            if (@interface.OriginalDefinition.GetAttribute(attribute) is { } data)
             {
-                return true;
+                return data;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>The value a <c>Task&lt;T&gt;</c> / <c>ValueTask&lt;T&gt;</c> completes with; the type itself for anything else.</summary>

@@ -11,7 +11,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Bulwark.Analyzers;
 
 /// <summary>
-/// BWK1002: a <c>PendingFile</c> (any <c>[MustCommit]</c> type) that some path drops without a <c>Commit*</c> call.
+/// BWK1002: a <c>PendingFile</c> (any <c>[MustCommit]</c> type) that some path drops without a commit: a
+/// <c>Commit*</c> call, or a call to one of the methods the type's <c>[MustCommit("CompleteAsync")]</c> names.
 /// A creation whose value is thrown away is reported directly; a creation stored in a local is followed through the
 /// method's control flow graph, and reported at the creation with the first path that loses it: an explicit
 /// <c>return</c>, <c>break</c>, <c>continue</c> or <c>throw</c>, running off the end of its scope (with or without a
@@ -38,6 +39,9 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
 
     /// <summary>The local to commit.</summary>
     public const string WriterProperty = "Writer";
+
+    /// <summary>The method that commits the writer's type: the first one its <c>[MustCommit]</c> names, else CommitAsync.</summary>
+    public const string CommitMethodProperty = "CommitMethod";
 
     public const string FixBefore = "Before";
 
@@ -92,18 +96,21 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
             IExpressionStatementOperation => "is discarded",
             ISimpleAssignmentOperation { Target: IDiscardOperation } assignment when assignment.Value == current => "is discarded",
             IUsingOperation => "is disposed by a using statement that gives it no name",
-            IInvocationOperation invocation when invocation.Instance == current && types.Matches(current.Type) && !IsCommit(invocation.TargetMethod.Name) => $"is dropped after one call to '{invocation.TargetMethod.Name}'",
+            IInvocationOperation invocation when invocation.Instance == current && types.Matches(current.Type) && !types.IsCommit(current.Type, invocation.TargetMethod.Name) => $"is dropped after one call to '{invocation.TargetMethod.Name}'",
             IPropertyReferenceOperation property when property.Instance == current && types.Matches(current.Type) => $"is dropped after reading '{property.Property.Name}'",
             _ => null,
         };
         if (lost is not null)
         {
+            var commit = types.CommitMethod(type);
             context.ReportDiagnostic(Diagnostic.Create(
                 DiagnosticDescriptors.UncommittedWriter,
                 current.Syntax.GetLocation(),
+                ImmutableDictionary<string, string?>.Empty.Add(CommitMethodProperty, commit),
                 operation.Syntax.ToString(),
                 Display(type!),
-                lost));
+                lost,
+                commit));
         }
     }
 
@@ -159,8 +166,6 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
         return captured;
     }
 
-    internal static bool IsCommit(string name) => name.StartsWith("Commit", StringComparison.Ordinal);
-
     private static string Display(ITypeSymbol type) =>
         type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 
@@ -183,15 +188,6 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
             get => _value;
             set => _value = value;
         }
-    }
-
-    private sealed class MustCommitTypes
-    {
-        private readonly ConcurrentDictionary<ITypeSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
-
-        public bool Matches(ITypeSymbol? type) =>
-            type is { TypeKind: not TypeKind.Error }
-            && _cache.GetOrAdd(type, static t => t.HasInheritedAttribute(KnownTypes.MustCommitAttribute));
     }
 
     private enum Effect
@@ -283,8 +279,10 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
                 }
 
                 var site = _sites[i];
+                var commit = _types.CommitMethod(site.Local.Type);
                 var properties = ImmutableDictionary.CreateBuilder<string, string?>();
                 properties[WriterProperty] = site.Local.Name;
+                properties[CommitMethodProperty] = commit;
                 if (drop.Fix is not null)
                 {
                     properties[FixProperty] = drop.Fix;
@@ -297,7 +295,8 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
                     properties.ToImmutable(),
                     site.Local.Name,
                     Display(site.Local.Type),
-                    drop.Text));
+                    drop.Text,
+                    commit));
             }
         }
 
@@ -462,7 +461,7 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
                 return state;
             }
 
-            switch (Classify(operation, block, out var disposal))
+            switch (Classify(operation, block, local.Type, out var disposal))
             {
                 case Effect.Commit:
                 case Effect.Escape:
@@ -491,7 +490,7 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
         }
 
         /// <summary>What the use of a writer at <paramref name="reference"/> does to it.</summary>
-        private Effect Classify(IOperation reference, BasicBlock block, out IOperation? disposal)
+        private Effect Classify(IOperation reference, BasicBlock block, ITypeSymbol writerType, out IOperation? disposal)
         {
             disposal = null;
             var current = reference;
@@ -514,11 +513,11 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
                     case ISimpleAssignmentOperation assignment:
                         return assignment.Target == current ? Effect.None : Effect.Escape;
                     case IInvocationOperation invocation when invocation.Instance == current:
-                        return ClassifyCall(invocation, ref disposal);
+                        return ClassifyCall(invocation, writerType, ref disposal);
                     case IArgumentOperation argument:
                         if (argument.Parent is IInvocationOperation { TargetMethod.IsExtensionMethod: true } extension && argument.Parameter?.Ordinal == 0)
                         {
-                            return extension.TargetMethod.Name == "ConfigureAwait" ? Effect.None : ClassifyCall(extension, ref disposal);
+                            return extension.TargetMethod.Name == "ConfigureAwait" ? Effect.None : ClassifyCall(extension, writerType, ref disposal);
                         }
 
                         if (argument.Parameter?.RefKind is RefKind.In or RefKind.RefReadOnlyParameter)
@@ -545,10 +544,10 @@ public sealed class UncommittedWriterAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        private static Effect ClassifyCall(IInvocationOperation invocation, ref IOperation? disposal)
+        private Effect ClassifyCall(IInvocationOperation invocation, ITypeSymbol writerType, ref IOperation? disposal)
         {
             var name = invocation.TargetMethod.Name;
-            if (IsCommit(name))
+            if (_types.IsCommit(writerType, name))
             {
                 return Effect.Commit;
             }

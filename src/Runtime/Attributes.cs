@@ -65,12 +65,18 @@ public sealed class IdAttribute : Attribute
 }
 
 /// <summary>
-/// A value of this type must be committed (a <c>CommitAsync</c>-style call) on every path; dropping or disposing it
-/// uncommitted loses the write. The durability analyzers flag paths that do (BWK1002).
+/// A value of this type must be committed on every path; dropping or disposing it uncommitted loses the write. The
+/// durability analyzers flag paths that do (BWK1002). Without arguments any method whose name starts with
+/// <c>Commit</c> commits it (<c>CommitAsync</c>); otherwise only the methods named here do, for types whose
+/// vocabulary is another (<c>[MustCommit("CompleteAsync")]</c> on the record writers).
 /// </summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct | AttributeTargets.Interface, Inherited = true)]
 public sealed class MustCommitAttribute : Attribute
 {
+    public MustCommitAttribute(params string[] commitMethods) => CommitMethods = commitMethods;
+
+    /// <summary>The names of the methods that commit a value of the type; empty means any <c>Commit*</c> method.</summary>
+    public IReadOnlyList<string> CommitMethods { get; }
 }
 
 /// <summary>The result of this method decides correctness (compare-and-set, compare-and-append); ignoring it is BWK1006.</summary>

@@ -45,8 +45,8 @@ public sealed class ArrowJsIpcReadByBulwarkTests : IDisposable
     {
         var (path, expected, diagnostics) = await WriteWithArrowJsAsync("stream");
 
-        await using var reader = new ArrowStreamReader(File.OpenRead(path), "apache-arrow.arrows");
-        var schema = await reader.ReadSchemaAsync(CancellationToken.None);
+        await using var reader = await ArrowStreamReader.OpenAsync(File.OpenRead(path), "apache-arrow.arrows");
+        var schema = reader.Schema;
         var batches = new JsonArray();
         while (await reader.ReadNextBatchAsync(CancellationToken.None) is { } batch)
         {

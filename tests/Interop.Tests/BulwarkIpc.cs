@@ -15,7 +15,7 @@ internal static class BulwarkIpc
             await writer.WriteBatchAsync(batch, CancellationToken.None);
         }
 
-        await writer.FinishAsync(CancellationToken.None);
+        await writer.CompleteAsync(CancellationToken.None);
     }
 
     public static async Task WriteStreamAsync(string path, Schema schema, IEnumerable<RecordBatch> batches)
@@ -27,7 +27,7 @@ internal static class BulwarkIpc
             await writer.WriteBatchAsync(batch, CancellationToken.None);
         }
 
-        await writer.FinishAsync(CancellationToken.None);
+        await writer.CompleteAsync(CancellationToken.None);
     }
 
     public static Task WriteAsync(string format, string path, Schema schema, IEnumerable<RecordBatch> batches) => format switch

@@ -13,7 +13,7 @@ internal static class BulwarkParquet
         await using var writer = new ParquetFileWriter(stream, schema, options);
         foreach (var batch in batches)
         {
-            await writer.WriteAsync(batch, CancellationToken.None);
+            await writer.WriteBatchAsync(batch, CancellationToken.None);
         }
 
         await writer.CompleteAsync(CancellationToken.None);

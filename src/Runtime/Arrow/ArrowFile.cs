@@ -2,6 +2,7 @@ using Bulwark.Storage;
 using System.Runtime.CompilerServices;
 using Bulwark.Arrow.Ipc;
 using Bulwark.Records;
+using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Arrow;
 
@@ -57,7 +58,10 @@ public sealed record ArrowWriteOptions
     }
 }
 
-/// <summary>Reads and writes collections of generated <see cref="IArrowRecord{T}"/> types as Arrow IPC files.</summary>
+/// <summary>
+/// Reads and writes collections of generated <see cref="IArrowRecord{T}"/> types as Arrow IPC files: on a local path,
+/// in an <see cref="IStorageBackend"/> or over a caller's stream.
+/// </summary>
 public static class ArrowFile
 {
     /// <summary>
@@ -77,65 +81,119 @@ public static class ArrowFile
     }
 
     /// <summary>
-    /// A writer that appends records to <paramref name="path"/> in batches of <see cref="ArrowWriteOptions.BatchSize"/> rows.
-    /// Nothing appears under <paramref name="path"/> until <see cref="BatchingRecordWriter{T}.CompleteAsync"/> succeeds;
-    /// disposing without completing deletes the temporary file.
+    /// Writes <paramref name="records"/> to <paramref name="path"/> in <paramref name="storage"/> through a
+    /// <see cref="PendingFile"/>: nothing is published until the file is complete, and the rename is made durable.
     /// </summary>
-    public static ArrowRecordWriter<T> CreateWriter<T>(string path, ArrowWriteOptions? options = null)
+    public static async Task WriteAsync<T>(IStorageBackend storage, string path, IEnumerable<T> records, ArrowWriteOptions? options = null, CancellationToken cancellationToken = default)
         where T : IArrowRecord<T>
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        options ??= ArrowWriteOptions.Default;
-        options.Validate();
-        var file = AtomicLocalFile.Create(path);
-        try
+        ArgumentNullException.ThrowIfNull(records);
+        var writer = await CreateWriterAsync<T>(storage, path, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (writer.ConfigureAwait(false))
         {
-            return new ArrowRecordWriter<T>(file.Stream, options, leaveOpen: false, file);
-        }
-        catch
-        {
-            file.AbandonAsync().AsTask().GetAwaiter().GetResult();
-            throw;
+            await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>A writer that appends records to <paramref name="stream"/>; <see cref="BatchingRecordWriter{T}.CompleteAsync"/> ends the format.</summary>
-    public static ArrowRecordWriter<T> CreateWriter<T>(Stream stream, ArrowWriteOptions? options = null, bool leaveOpen = false)
+    /// <summary>
+    /// A writer that appends records to <paramref name="path"/> in batches of <see cref="ArrowWriteOptions.BatchSize"/> rows.
+    /// Nothing appears under <paramref name="path"/> until <see cref="BatchingRecordWriter{T}.CompleteAsync"/> succeeds;
+    /// disposing without completing deletes the temporary file and logs a warning to <paramref name="logger"/>.
+    /// </summary>
+    public static ArrowRecordWriter<T> CreateWriter<T>(string path, ArrowWriteOptions? options = null, ILogger? logger = null)
         where T : IArrowRecord<T>
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        options ??= ArrowWriteOptions.Default;
-        options.Validate();
-        return new ArrowRecordWriter<T>(stream, options, leaveOpen, file: null);
+        options = Validated(options);
+        return RecordOutput.CreateWriter(path, output => new ArrowRecordWriter<T>(output, options, logger));
+    }
+
+    /// <summary>
+    /// A writer that appends records to <paramref name="stream"/>; <see cref="BatchingRecordWriter{T}.CompleteAsync"/>
+    /// ends the format. Disposing without completing logs a warning to <paramref name="logger"/>.
+    /// </summary>
+    public static ArrowRecordWriter<T> CreateWriter<T>(Stream stream, ArrowWriteOptions? options = null, bool leaveOpen = false, ILogger? logger = null)
+        where T : IArrowRecord<T>
+    {
+        options = Validated(options);
+        return RecordOutput.CreateWriter(stream, leaveOpen, output => new ArrowRecordWriter<T>(output, options, logger));
+    }
+
+    /// <summary>
+    /// A writer into <paramref name="storage"/>; the file is committed by <see cref="BatchingRecordWriter{T}.CompleteAsync"/>.
+    /// Disposing without completing discards it and logs a warning to <paramref name="logger"/>.
+    /// </summary>
+    public static ValueTask<ArrowRecordWriter<T>> CreateWriterAsync<T>(IStorageBackend storage, string path, ArrowWriteOptions? options = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T>
+    {
+        options = Validated(options);
+        return RecordOutput.CreateWriterAsync(storage, path, output => new ArrowRecordWriter<T>(output, options, logger), cancellationToken);
     }
 
     /// <summary>Reads every record of an Arrow IPC file or stream (the format is detected from its first bytes).</summary>
-    /// <exception cref="ArrowFormatException">The file is not valid Arrow IPC.</exception>
+    /// <exception cref="ArrowFormatException">The file is not valid Arrow IPC (a Parquet file is named as one).</exception>
     /// <exception cref="ArrowSchemaMismatchException">The file's columns do not fit <typeparamref name="T"/>.</exception>
-    public static async Task<IReadOnlyList<T>> ReadAsync<T>(string path, CancellationToken cancellationToken = default)
-        where T : IArrowRecord<T>
-    {
-        return await RecordBatchReading.ToListAsync<T>(ReadBatchesAsync(path, cancellationToken)).ConfigureAwait(false);
-    }
+    public static Task<IReadOnlyList<T>> ReadAsync<T>(string path, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T> =>
+        RecordBatchReading.ToListAsync<T>(ReadBatchesAsync(path, cancellationToken));
+
+    /// <summary>Reads every record of an Arrow IPC file or stream stored at <paramref name="path"/> in <paramref name="storage"/>.</summary>
+    public static Task<IReadOnlyList<T>> ReadAsync<T>(IStorageBackend storage, string path, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T> =>
+        RecordBatchReading.ToListAsync<T>(ReadBatchesAsync(storage, path, cancellationToken));
 
     /// <summary>Streams the records of an Arrow IPC file or stream one batch at a time.</summary>
     public static IAsyncEnumerable<T> StreamAsync<T>(string path, CancellationToken cancellationToken = default)
         where T : IArrowRecord<T> =>
         RecordBatchReading.StreamAsync<T>(ReadBatchesAsync(path, cancellationToken), cancellationToken);
 
+    /// <summary>Streams the records of an Arrow IPC file or stream in <paramref name="storage"/> one batch at a time.</summary>
+    public static IAsyncEnumerable<T> StreamAsync<T>(IStorageBackend storage, string path, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T> =>
+        RecordBatchReading.StreamAsync<T>(ReadBatchesAsync(storage, path, cancellationToken), cancellationToken);
+
     /// <summary>The record batches of an Arrow IPC file or stream; the caller disposes each batch.</summary>
     public static async IAsyncEnumerable<RecordBatch> ReadBatchesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await foreach (var batch in ReadBatchesAsync(stream, path, cancellationToken).ConfigureAwait(false))
+        {
+            yield return batch;
+        }
+    }
+
+    /// <summary>The record batches of an Arrow IPC file or stream in <paramref name="storage"/>; the caller disposes each batch.</summary>
+    public static async IAsyncEnumerable<RecordBatch> ReadBatchesAsync(IStorageBackend storage, string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var stream = await RecordOutput.OpenSeekableAsync(storage, path, cancellationToken).ConfigureAwait(false);
+        await foreach (var batch in ReadBatchesAsync(stream, path, cancellationToken).ConfigureAwait(false))
+        {
+            yield return batch;
+        }
+    }
+
+    private static ArrowWriteOptions Validated(ArrowWriteOptions? options)
+    {
+        options ??= ArrowWriteOptions.Default;
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Reads a seekable <paramref name="stream"/> in the IPC format its magic names, and disposes it.</summary>
+    private static async IAsyncEnumerable<RecordBatch> ReadBatchesAsync(Stream stream, string sourceName, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using (stream.ConfigureAwait(false))
         {
-            var magic = new byte[6];
-            var got = await stream.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            stream.Seek(0, SeekOrigin.Begin);
-            if (got == magic.Length && magic.AsSpan().SequenceEqual("ARROW1"u8))
+            var (head, tail) = await FileMagic.ReadEndsAsync(stream, cancellationToken).ConfigureAwait(false);
+            if (FileMagic.ParquetEvidence(head, tail) is { } parquet)
             {
-                var reader = await ArrowFileReader.OpenAsync(stream, path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                throw new ArrowFormatException(FileMagic.ParquetNotArrow(sourceName, parquet, "an Arrow IPC file"));
+            }
+
+            if (head.AsSpan().StartsWith(FileMagic.ArrowFile))
+            {
+                var reader = await ArrowFileReader.OpenAsync(stream, sourceName, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
                     for (var i = 0; i < reader.BatchCount; i++)
@@ -146,7 +204,7 @@ public static class ArrowFile
             }
             else
             {
-                var reader = new ArrowStreamReader(stream, path, leaveOpen: true);
+                var reader = await ArrowStreamReader.OpenAsync(stream, sourceName, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
                     while (await reader.ReadNextBatchAsync(cancellationToken).ConfigureAwait(false) is { } batch)
@@ -155,60 +213,6 @@ public static class ArrowFile
                     }
                 }
             }
-        }
-    }
-}
-
-/// <summary>
-/// Appends records of <typeparamref name="T"/> and writes a record batch every <see cref="ArrowWriteOptions.BatchSize"/>
-/// rows. <see cref="BatchingRecordWriter{T}.CompleteAsync"/> writes the last batch and ends the format (and, for a path, flushes the file to
-/// disk and renames it into place). Disposing without completing abandons the output.
-/// </summary>
-public sealed class ArrowRecordWriter<T> : BatchingRecordWriter<T>
-    where T : IArrowRecord<T>
-{
-    private readonly Stream _stream;
-    private readonly bool _leaveOpen;
-    private readonly AtomicLocalFile? _file;
-    private readonly IpcWriterCore _writer;
-
-    internal ArrowRecordWriter(Stream stream, ArrowWriteOptions options, bool leaveOpen, AtomicLocalFile? file)
-        : base(options.BatchSize)
-    {
-        _stream = stream;
-        _leaveOpen = leaveOpen;
-        _file = file;
-        _writer = new IpcWriterCore(stream, T.ArrowSchema, leaveOpen: true, fileFormat: options.Format == ArrowIpcFormat.File, options.Compression);
-    }
-
-    private protected override ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken) =>
-        _writer.WriteBatchAsync(batch, cancellationToken);
-
-    private protected override async ValueTask FinishAsync(CancellationToken cancellationToken)
-    {
-        await _writer.FinishAsync(cancellationToken).ConfigureAwait(false);
-        if (_file is not null)
-        {
-            await _file.PublishAsync().ConfigureAwait(false);
-        }
-    }
-
-    private protected override async ValueTask ReleaseAsync(bool completed)
-    {
-        if (!completed)
-        {
-            _writer.Abandon();
-        }
-
-        await _writer.DisposeAsync().ConfigureAwait(false);
-        if (!_leaveOpen)
-        {
-            await _stream.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (!completed && _file is not null)
-        {
-            await _file.AbandonAsync().ConfigureAwait(false);
         }
     }
 }

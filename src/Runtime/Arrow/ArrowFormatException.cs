@@ -4,7 +4,7 @@ namespace Bulwark.Arrow;
 /// Arrow data (an IPC file or stream, or arrays assembled from one) is truncated, corrupt or not what it claims to be.
 /// The message names what was being read, where (file, message, field path, byte offset) and why it is invalid.
 /// </summary>
-public class ArrowFormatException : Exception
+public class ArrowFormatException : DataFormatException
 {
     public ArrowFormatException(string message)
         : base(message)

@@ -49,9 +49,12 @@ public sealed class ParquetFileReader : IAsyncDisposable
 
     public long GetRowGroupRowCount(int index) => _metadata.RowGroups[index].NumRows;
 
-    /// <summary>Opens a Parquet file; <paramref name="name"/> names it in errors.</summary>
-    /// <exception cref="ParquetFormatException">The file is not valid Parquet.</exception>
-    public static async ValueTask<ParquetFileReader> OpenAsync(Stream stream, string? name = null, ParquetReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Opens a Parquet file through its footer; the stream must be readable and seekable. <paramref name="sourceName"/>
+    /// names the file in errors; once open, the reader disposes the stream unless <paramref name="leaveOpen"/>.
+    /// </summary>
+    /// <exception cref="ParquetFormatException">The file is not valid Parquet (an Arrow IPC file or stream is named as one).</exception>
+    public static async ValueTask<ParquetFileReader> OpenAsync(Stream stream, string? sourceName = null, ParquetReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanSeek || !stream.CanRead)
@@ -61,20 +64,20 @@ public sealed class ParquetFileReader : IAsyncDisposable
 
         options ??= ParquetReadOptions.Default;
         options.Validate();
-        var location = new ParquetLocation(name);
+        var location = new ParquetLocation(sourceName);
         var length = stream.Length;
+        var (head, tail) = await FileMagic.ReadEndsAsync(stream, cancellationToken).ConfigureAwait(false);
+        if (FileMagic.ParquetEvidence(head, tail) is null && FileMagic.ArrowEvidence(head, tail) is { } arrow)
+        {
+            throw new ParquetFormatException(FileMagic.ArrowNotParquet(sourceName, arrow.Kind, arrow.Evidence));
+        }
+
         if (length < 12)
         {
             throw location.Error($"the file has {length} bytes; the smallest Parquet file has 12");
         }
 
-        var head = new byte[4];
-        stream.Seek(0, SeekOrigin.Begin);
-        await stream.ReadExactlyAsync(head, cancellationToken).ConfigureAwait(false);
-        var tail = new byte[8];
-        stream.Seek(length - 8, SeekOrigin.Begin);
-        await stream.ReadExactlyAsync(tail, cancellationToken).ConfigureAwait(false);
-        if (!head.AsSpan().SequenceEqual("PAR1"u8) || !tail.AsSpan(4).SequenceEqual("PAR1"u8))
+        if (!head.AsSpan(0, 4).SequenceEqual("PAR1"u8) || !tail.AsSpan(4).SequenceEqual("PAR1"u8))
         {
             if (tail.AsSpan(4).SequenceEqual("PARE"u8))
             {
@@ -107,7 +110,7 @@ public sealed class ParquetFileReader : IAsyncDisposable
             throw location.Error($"num_rows {metadata.NumRows} is negative");
         }
 
-        return new ParquetFileReader(stream, leaveOpen, options, metadata, schema, roots, leaves, footerStart, name);
+        return new ParquetFileReader(stream, leaveOpen, options, metadata, schema, roots, leaves, footerStart, sourceName);
     }
 
     private static FileMetaData ParseFooter(byte[] footer, long offset, ParquetLocation location, ParquetReadOptions options)
@@ -138,10 +141,10 @@ public sealed class ParquetFileReader : IAsyncDisposable
 
         try
         {
-            var reader = new ArrowStreamReader(new MemoryStream(bytes, writable: false), "ARROW:schema", leaveOpen: false);
+            var reader = await ArrowStreamReader.OpenAsync(new MemoryStream(bytes, writable: false), "ARROW:schema", cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                return await reader.ReadSchemaAsync(cancellationToken).ConfigureAwait(false);
+                return reader.Schema;
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -5,7 +5,7 @@ using Bulwark.Arrow.Ipc;
 namespace Bulwark.Parquet;
 
 /// <summary>
-/// Writes record batches to a stream as a Parquet file: every <see cref="WriteAsync"/> adds one or more row groups (cut at
+/// Writes record batches to a stream as a Parquet file: every <see cref="WriteBatchAsync"/> adds one or more row groups (cut at
 /// <see cref="ParquetWriteOptions.RowGroupSize"/> rows), each column chunk is written as soon as it is encoded, and
 /// <see cref="CompleteAsync"/> writes the footer. The Arrow schema travels in the <c>ARROW:schema</c> key so that readers
 /// restore the exact Arrow types (durations, enums as dictionaries, time zones).
@@ -58,7 +58,7 @@ public sealed class ParquetFileWriter : IAsyncDisposable
 
     /// <summary>Writes <paramref name="batch"/> as one row group, or several when it holds more than RowGroupSize rows.</summary>
     /// <exception cref="ArgumentException">The batch's schema differs from the writer's.</exception>
-    public async ValueTask WriteAsync(RecordBatch batch, CancellationToken cancellationToken = default)
+    public async ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfUnusable();

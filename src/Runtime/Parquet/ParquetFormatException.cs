@@ -4,7 +4,7 @@ namespace Bulwark.Parquet;
 /// A Parquet file is truncated, corrupt, hostile or uses a feature Bulwark does not read. The message names the file,
 /// and where known the column, row group and page, and the reason; the same parts are exposed as properties.
 /// </summary>
-public sealed class ParquetFormatException : Exception
+public sealed class ParquetFormatException : DataFormatException
 {
     public ParquetFormatException(string message)
         : base(message)

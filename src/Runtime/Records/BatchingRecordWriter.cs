@@ -1,4 +1,6 @@
 using Bulwark.Arrow;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bulwark.Records;
 
@@ -9,19 +11,31 @@ namespace Bulwark.Records;
 /// an append or the completion leaves the output abandoned and the writer refusing further use: a half-applied row
 /// would leave the builder's columns at different lengths.
 /// </summary>
+/// <remarks>
+/// Forgetting <see cref="CompleteAsync"/> publishes nothing, so the BWK1002 analyzer reports a writer some path disposes
+/// or drops without it, and disposing such a writer logs a warning naming the output and the rows it lost.
+/// </remarks>
+[MustCommit(nameof(CompleteAsync))]
 public abstract class BatchingRecordWriter<T> : IAsyncDisposable
     where T : IArrowRecord<T>
 {
     private readonly IArrowBatchBuilder<T> _builder = T.CreateBatchBuilder();
     private readonly int _batchSize;
+    private readonly string _output;
+    private readonly ILogger _logger;
     private bool _completed;
     private bool _faulted;
     private bool _disposed;
 
-    private protected BatchingRecordWriter(int batchSize)
+    /// <param name="batchSize">Rows per batch.</param>
+    /// <param name="output">The output as a warning names it.</param>
+    /// <param name="logger">Receives the warning when the writer is disposed without completing.</param>
+    private protected BatchingRecordWriter(int batchSize, string output, ILogger? logger)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         _batchSize = batchSize;
+        _output = output;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>Rows appended so far, including those not yet written as a batch.</summary>
@@ -80,6 +94,12 @@ public abstract class BatchingRecordWriter<T> : IAsyncDisposable
         }
 
         _disposed = true;
+        if (!_completed && !_faulted)
+        {
+            // A failed append or completion already told its caller; a writer merely dropped tells no one else.
+            RecordWriterLog.DisposedWithoutCompletion(_logger, _output, Count);
+        }
+
         _builder.Dispose();
         await ReleaseAsync(_completed).ConfigureAwait(false);
         GC.SuppressFinalize(this);

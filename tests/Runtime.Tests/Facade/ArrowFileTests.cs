@@ -147,7 +147,7 @@ public sealed class ArrowFileTests : IDisposable
         }
 
         memory.Position = 0;
-        await using var reader = new ArrowStreamReader(memory, leaveOpen: true);
+        await using var reader = await ArrowStreamReader.OpenAsync(memory, leaveOpen: true);
         var rows = new List<Visit>();
         var batches = 0;
         while (await reader.ReadNextBatchAsync() is { } batch)

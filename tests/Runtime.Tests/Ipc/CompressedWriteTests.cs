@@ -33,7 +33,7 @@ public sealed class CompressedWriteTests
                 await writer.WriteBatchAsync(batch);
             }
 
-            await writer.FinishAsync();
+            await writer.CompleteAsync();
         }
         else
         {
@@ -43,7 +43,7 @@ public sealed class CompressedWriteTests
                 await writer.WriteBatchAsync(batch);
             }
 
-            await writer.FinishAsync();
+            await writer.CompleteAsync();
         }
 
         return memory.ToArray();

@@ -23,7 +23,7 @@ internal static class Ipc
                 await writer.WriteBatchAsync(batch);
             }
 
-            await writer.FinishAsync();
+            await writer.CompleteAsync();
         }
         else
         {
@@ -33,7 +33,7 @@ internal static class Ipc
                 await writer.WriteBatchAsync(batch);
             }
 
-            await writer.FinishAsync();
+            await writer.CompleteAsync();
         }
 
         return memory.ToArray();
@@ -55,8 +55,8 @@ internal static class Ipc
         }
         else
         {
-            await using var reader = new ArrowStreamReader(stream, "test.arrows", options);
-            var schema = await reader.ReadSchemaAsync();
+            await using var reader = await ArrowStreamReader.OpenAsync(stream, "test.arrows", options);
+            var schema = reader.Schema;
             while (await reader.ReadNextBatchAsync() is { } batch)
             {
                 batches.Add(batch);

@@ -149,7 +149,7 @@ public sealed class RoundTripTests
         Assert.Contains("'status'", error.Message);
 
         // The refused batch wrote nothing, so the file is still complete and readable.
-        await writer.FinishAsync();
+        await writer.CompleteAsync();
         var (_, read) = await Ipc.ReadAsync(Format.File, memory.ToArray());
         Assert.Equal(2, read.Count);
     }

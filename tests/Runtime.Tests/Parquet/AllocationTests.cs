@@ -34,7 +34,7 @@ public sealed class AllocationTests
             var writer = new ParquetFileWriter(Stream.Null, schema, options, leaveOpen: true);
             await using (writer)
             {
-                await writer.WriteAsync(batch);
+                await writer.WriteBatchAsync(batch);
                 await writer.CompleteAsync();
             }
 

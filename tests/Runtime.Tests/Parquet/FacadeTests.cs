@@ -55,7 +55,7 @@ public sealed class FacadeTests : IDisposable
         Assert.Equal(Visits(250), await ParquetFile.ReadAsync<Visit>(path));
 
         var abandoned = Path.Combine(_directory, "abandoned.parquet");
-        await using (var dropped = new ParquetWriter<Visit>(abandoned))
+        await using (var dropped = new ParquetRecordWriter<Visit>(abandoned))
         {
             await dropped.AppendAsync(Visits(1)[0]);
         }

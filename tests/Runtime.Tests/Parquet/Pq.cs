@@ -16,7 +16,7 @@ internal static class Pq
         {
             foreach (var batch in batches)
             {
-                await writer.WriteAsync(batch);
+                await writer.WriteBatchAsync(batch);
             }
 
             await writer.CompleteAsync();

@@ -52,10 +52,13 @@ internal sealed class IpcContext
 {
     public IpcContext(string kind, string? sourceName)
     {
+        SourceName = sourceName;
         Description = sourceName is null ? $"Arrow IPC {kind}" : $"Arrow IPC {kind} '{sourceName}'";
     }
 
     public string Description { get; }
+
+    public string? SourceName { get; }
 
     public ArrowFormatException Error(string what, long offset, string why) => new($"{Description}: {what} at byte {offset}: {why}.");
 

@@ -34,10 +34,11 @@ public sealed class ArrowFileReader : IAsyncDisposable
 
     /// <summary>
     /// Reads the footer, the schema and every dictionary. The stream must be readable and seekable and the file must
-    /// start at position 0; the reader owns the stream and disposes it.
+    /// start at position 0; once open, the reader disposes the stream unless <paramref name="leaveOpen"/>.
+    /// <paramref name="sourceName"/> names the file in errors.
     /// </summary>
-    /// <exception cref="ArrowFormatException">The file is not a valid Arrow IPC file.</exception>
-    public static async ValueTask<ArrowFileReader> OpenAsync(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, CancellationToken cancellationToken = default)
+    /// <exception cref="ArrowFormatException">The file is not a valid Arrow IPC file (a Parquet file is named as one).</exception>
+    public static async ValueTask<ArrowFileReader> OpenAsync(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead || !stream.CanSeek)
@@ -51,6 +52,7 @@ public sealed class ArrowFileReader : IAsyncDisposable
         var core = new IpcReaderCore(context, options);
         var messages = new MessageReader(stream, context, options, 0);
         var length = stream.Length;
+        await FileMagic.ThrowIfParquetAsync(stream, sourceName, "an Arrow IPC file", cancellationToken).ConfigureAwait(false);
         if (length < HeaderLength + TrailerLength)
         {
             throw context.Error("file", 0, $"{length} bytes is too short for an Arrow IPC file (magic, footer and trailer need at least {HeaderLength + TrailerLength})");
@@ -99,7 +101,7 @@ public sealed class ArrowFileReader : IAsyncDisposable
             core.ApplyDictionary(message!, what, allowReplacement: false);
         }
 
-        return new ArrowFileReader(stream, leaveOpen: false, core, messages, batches);
+        return new ArrowFileReader(stream, leaveOpen, core, messages, batches);
     }
 
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="BatchCount"/>.</exception>
@@ -181,7 +183,7 @@ public sealed class ArrowStreamReader : IAsyncDisposable
     private int _messageIndex;
     private bool _ended;
 
-    public ArrowStreamReader(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, bool leaveOpen = false)
+    private ArrowStreamReader(Stream stream, string? sourceName, ArrowReadOptions? options, bool leaveOpen)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead)
@@ -198,8 +200,23 @@ public sealed class ArrowStreamReader : IAsyncDisposable
         _messages = new MessageReader(stream, context, options, stream.CanSeek ? stream.Position : 0);
     }
 
-    /// <exception cref="ArrowFormatException">The stream does not start with a valid schema message.</exception>
-    public async ValueTask<Schema> ReadSchemaAsync(CancellationToken ct = default)
+    /// <summary>The schema, read by <see cref="OpenAsync"/> (the only way to get a reader, so it is always set).</summary>
+    public Schema Schema => _schema!;
+
+    /// <summary>
+    /// Reads the schema message from the stream's current position. The stream must be readable (it need not be
+    /// seekable); once open, the reader disposes the stream unless <paramref name="leaveOpen"/>.
+    /// <paramref name="sourceName"/> names the stream in errors.
+    /// </summary>
+    /// <exception cref="ArrowFormatException">The stream does not start with a valid schema message (a Parquet file is named as one).</exception>
+    public static async ValueTask<ArrowStreamReader> OpenAsync(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
+    {
+        var reader = new ArrowStreamReader(stream, sourceName, options, leaveOpen);
+        await reader.ReadSchemaAsync(cancellationToken).ConfigureAwait(false);
+        return reader;
+    }
+
+    private async ValueTask<Schema> ReadSchemaAsync(CancellationToken ct)
     {
         if (_schema is not null)
         {

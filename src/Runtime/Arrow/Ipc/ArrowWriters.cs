@@ -24,7 +24,7 @@ public sealed class ArrowFileWriter : IAsyncDisposable
     public ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken = default) => _core.WriteBatchAsync(batch, cancellationToken);
 
     /// <summary>Writes the end-of-stream marker and the footer and flushes; the file is complete afterwards.</summary>
-    public ValueTask FinishAsync(CancellationToken cancellationToken = default) => _core.FinishAsync(cancellationToken);
+    public ValueTask CompleteAsync(CancellationToken cancellationToken = default) => _core.FinishAsync(cancellationToken);
 
     /// <summary>Finishes the file unless a write failed part-way, then closes the stream unless it was left open.</summary>
     public ValueTask DisposeAsync() => _core.DisposeAsync();
@@ -50,7 +50,7 @@ public sealed class ArrowStreamWriter : IAsyncDisposable
     public ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken = default) => _core.WriteBatchAsync(batch, cancellationToken);
 
     /// <summary>Writes the end-of-stream marker and flushes.</summary>
-    public ValueTask FinishAsync(CancellationToken cancellationToken = default) => _core.FinishAsync(cancellationToken);
+    public ValueTask CompleteAsync(CancellationToken cancellationToken = default) => _core.FinishAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _core.DisposeAsync();
 }

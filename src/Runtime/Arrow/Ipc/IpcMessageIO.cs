@@ -31,6 +31,7 @@ internal sealed class MessageReader
     private readonly IpcContext _context;
     private readonly ArrowReadOptions _options;
     private readonly byte[] _prefix = new byte[8];
+    private bool _first = true;
 
     public MessageReader(Stream stream, IpcContext context, ArrowReadOptions options, long position)
     {
@@ -67,6 +68,13 @@ internal sealed class MessageReader
         if (got < 4)
         {
             throw _context.Error(what, start, $"truncated: the message prefix needs 4 bytes, {got} remain");
+        }
+
+        var first = _first;
+        _first = false;
+        if (block is null && first && FileMagic.IsParquet(_prefix.AsSpan(0, 4)))
+        {
+            throw new ArrowFormatException(FileMagic.ParquetNotArrow(_context.SourceName, "it starts with PAR1", "an Arrow IPC stream"));
         }
 
         if (block is null && _prefix.AsSpan(0, 4).SequenceEqual("ARRO"u8))

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace Bulwark.Analyzers;
+
+/// <summary>The <c>[MustCommit]</c> types seen, each with the names of the methods that commit it (empty: any <c>Commit*</c>).</summary>
+internal sealed class MustCommitTypes
+{
+    private const string DefaultCommit = "CommitAsync";
+
+    private readonly ConcurrentDictionary<ITypeSymbol, ImmutableArray<string>?> _cache = new(SymbolEqualityComparer.Default);
+
+    public bool Matches(ITypeSymbol? type) => CommitMethods(type) is not null;
+
+    /// <summary>Whether <paramref name="name"/> commits a value of <paramref name="type"/>; a type without the attribute keeps the Commit* rule.</summary>
+    public bool IsCommit(ITypeSymbol? type, string name) => CommitMethods(type) is { IsEmpty: false } names
+        ? names.Contains(name)
+        : name.StartsWith("Commit", StringComparison.Ordinal);
+
+    public string CommitMethod(ITypeSymbol? type) => CommitMethods(type) is { IsEmpty: false } names ? names[0] : DefaultCommit;
+
+    private ImmutableArray<string>? CommitMethods(ITypeSymbol? type) =>
+        type is { TypeKind: not TypeKind.Error } ? _cache.GetOrAdd(type, static t => Read(t.GetInheritedAttribute(KnownTypes.MustCommitAttribute))) : null;
+
+    private static ImmutableArray<string>? Read(AttributeData? attribute)
+    {
+        if (attribute is null)
+        {
+            return null;
+        }
+
+        // `params string[]`: one array argument, empty when the attribute is written without arguments.
+        var names = ImmutableArray.CreateBuilder<string>();
+        foreach (var argument in attribute.ConstructorArguments)
+        {
+            if (argument.Kind == TypedConstantKind.Array && !argument.IsNull)
+            {
+                foreach (var value in argument.Values)
+                {
+                    if (value.Value is string { Length: > 0 } name)
+                    {
+                        names.Add(name);
+                    }
+                }
+            }
+            else if (argument.Value is string { Length: > 0 } single)
+            {
+                names.Add(single);
+            }
+        }
+
+        return names.ToImmutable();
+    }
+}
