@@ -206,10 +206,9 @@ public sealed class ConformanceCorpusTests(ITestOutputHelper output)
 
     private static async Task<List<RecordBatch>> ReadStreamFormatAsync(string path, string name)
     {
-        var reader = new ArrowStreamReader(File.OpenRead(path), name);
+        var reader = await ArrowStreamReader.OpenAsync(File.OpenRead(path), name);
         await using (reader)
         {
-            await reader.ReadSchemaAsync();
             var batches = new List<RecordBatch>();
             while (await reader.ReadNextBatchAsync() is { } batch)
             {
