@@ -6,6 +6,40 @@ using PS = ParquetSharp;
 
 namespace Bulwark.Interop.Tests;
 
+/// <summary>The columns of ParquetSharp's file whose values fit .NET types, as a Bulwark user would declare them.</summary>
+[ArrowRecord("parquetsharp_rows")]
+public partial record ParquetSharpRow(
+    [property: Column("i32")] int? I32,
+    [property: Column("u64")] ulong U64,
+    [property: Column("text")] string? Text,
+    [property: Column("bytes")] byte[]? Bytes,
+    [property: Column("ts_us")] DateTimeOffset TsUs,
+    [property: Column("ts_us_local")] DateTime? TsUsLocal,
+    [property: Column("day")] DateOnly? Day,
+    [property: Column("tod")] TimeOnly? Tod,
+    [property: Column("amount"), Decimal(18, 4)] decimal? Amount,
+    [property: Column("uid")] Guid? Uid,
+    [property: Column("ints")] int?[]? Ints,
+    [property: Column("words")] string?[]? Words)
+{
+    /// <summary>The record in <see cref="ArrowJson"/>'s conventions: raw stored integers for temporal values.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["i32"] = I32,
+        ["u64"] = ArrowJson.Invariant(U64),
+        ["text"] = Text,
+        ["bytes"] = Bytes is null ? null : ArrowJson.Hex(Bytes),
+        ["ts_us"] = ParquetJson.Micros(TsUs),
+        ["ts_us_local"] = TsUsLocal is { } local ? ArrowJson.Invariant((local.Ticks - DateTime.UnixEpoch.Ticks) / 10) : null,
+        ["day"] = Day is { } day ? ParquetJson.Days(day) : null,
+        ["tod"] = Tod is { } tod ? ParquetJson.Micros(tod) : null,
+        ["amount"] = Amount is { } amount ? ParquetJson.Unscaled(amount, 4) : null,
+        ["uid"] = Uid?.ToString("N"),
+        ["ints"] = Ints is null ? null : new JsonArray(Ints.Select(n => n is null ? null : (JsonNode)n.Value).ToArray()),
+        ["words"] = Words is null ? null : new JsonArray(Words.Select(w => (JsonNode?)w).ToArray()),
+    };
+}
+
 /// <summary>
 /// Parquet files arrow-cpp writes through ParquetSharp's LogicalWriter, with every .NET type ParquetSharp maps (nullable
 /// variants, lists with null elements, empty and null lists), for Snappy, Zstd, LZ4_RAW and Gzip, dictionaries on and
@@ -75,6 +109,12 @@ public sealed class ParquetSharpParquetReadByBulwarkTests : IDisposable
         }
 
         ArrowJson.AssertEqual(expected, TestTable.FlattenColumns(new JsonObject { ["batches"] = batches }), what);
+
+        var records = ParquetJson.Columns((await ParquetFile.ReadAsync<ParquetSharpRow>(path)).Select(r => r.ToJson()).ToArray());
+        foreach (var (name, values) in records)
+        {
+            ArrowJson.AssertEqual(expected[name], values, $"{what}: ParquetSharpRow.{name} through ParquetFile.ReadAsync");
+        }
     }
 
     /// <summary>
