@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Bulwark.Arrow;
+using AA = Apache.Arrow;
 using AAC = Apache.Arrow.Compression;
 using AAI = Apache.Arrow.Ipc;
 using AAT = Apache.Arrow.Types;
@@ -102,6 +103,41 @@ public sealed class BulwarkIpcReadByApacheArrowTests : IDisposable
             using var batch = reader.ReadNextRecordBatch();
             ArrowJson.AssertEqual(table.ExpectedBatches(sizes)[0], ApacheArrowJson.DescribeBatch(batch), $"{compression} {format} read by Apache.Arrow");
         }
+    }
+
+    /// <summary>
+    /// With arrow.uuid registered, Apache.Arrow recognises Bulwark's uuid column by its extension name key and its Guids
+    /// are the source values: the bytes are in the extension's (RFC 4122) order, not .NET's mixed-endian one.
+    /// </summary>
+    [Theory]
+    [InlineData("file")]
+    [InlineData("stream")]
+    public async Task ApacheArrow_with_arrow_uuid_registered_reads_Bulwark_uuids_as_the_source_Guids(string format)
+    {
+        var table = AllTypesTable.Create();
+        var path = await WriteAsync(table, format, ArrowCompression.Zstd);
+        var registry = new AA.ExtensionTypeRegistry();
+        registry.Register(AA.GuidExtensionDefinition.Instance);
+        var context = new AA.ArrowContext(AA.Memory.MemoryAllocator.Default.Value, new AAC.CompressionCodecFactory(), registry);
+
+        using var reader = format == "file"
+            ? new AAI.ArrowFileReader(context, File.OpenRead(path), leaveOpen: false)
+            : new AAI.ArrowStreamReader(context, File.OpenRead(path), leaveOpen: false);
+        var guids = new JsonArray();
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            using (batch)
+            {
+                var uuids = Assert.IsType<AA.GuidArray>(batch.Column("uuid"));
+                for (var i = 0; i < uuids.Length; i++)
+                {
+                    guids.Add(uuids.GetGuid(i)?.ToString("N"));
+                }
+            }
+        }
+
+        Assert.IsType<AA.GuidType>(reader.Schema.GetFieldByName("uuid").DataType);
+        ArrowJson.AssertEqual(table.ExpectedColumns(AllTypesTable.BatchSizes.Sum())["uuid"], guids, $"Bulwark {format} uuid column read by Apache.Arrow as GuidArray");
     }
 
     /// <summary>
