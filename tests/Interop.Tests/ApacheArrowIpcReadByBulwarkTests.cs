@@ -16,7 +16,8 @@ namespace Bulwark.Interop.Tests;
 /// </summary>
 public sealed class ApacheArrowIpcReadByBulwarkTests : IDisposable
 {
-    private static readonly int[] BatchSizes = [6, 1, 9];
+    // An empty batch among them: its buffers are empty, compressed or not.
+    private static readonly int[] BatchSizes = [6, 0, 1, 9];
     private static readonly string[] Colors = ["red", "green", string.Empty, "🟦 astral"];
 
     private readonly TestDirectory _directory = new();

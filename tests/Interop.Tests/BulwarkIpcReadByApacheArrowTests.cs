@@ -86,6 +86,28 @@ public sealed class BulwarkIpcReadByApacheArrowTests : IDisposable
         }
     }
 
+    /// <summary>Empty batches first, between and last: every buffer is empty, which a compressed body must still frame.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task ApacheArrow_reads_Bulwark_empty_batches(string format, ArrowCompression compression)
+    {
+        var table = AllTypesTable.Create();
+        int[] sizes = [0, 5, 0, 3, 0];
+        var path = await WriteAsync(table, format, compression, sizes);
+
+        using var reader = OpenApache(format, path);
+        var batches = new JsonArray();
+        while (reader.ReadNextRecordBatch() is { } batch)
+        {
+            using (batch)
+            {
+                batches.Add(ApacheArrowJson.DescribeBatch(batch));
+            }
+        }
+
+        ArrowJson.AssertEqual(table.ExpectedBatches(sizes), batches, $"Bulwark {format} ({compression}) with empty batches read by Apache.Arrow");
+    }
+
     [Theory]
     [InlineData("file")]
     [InlineData("stream")]

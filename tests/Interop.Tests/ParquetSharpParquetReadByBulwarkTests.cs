@@ -42,7 +42,7 @@ public partial record ParquetSharpRow(
 
 /// <summary>
 /// Parquet files arrow-cpp writes through ParquetSharp's LogicalWriter, with every .NET type ParquetSharp maps (nullable
-/// variants, lists with null elements, empty and null lists), for Snappy, Zstd, LZ4_RAW and Gzip, dictionaries on and
+/// variants, lists with null elements, empty and null lists), for every codec Bulwark reads (uncompressed, Snappy, Zstd, LZ4_RAW, Gzip, Brotli), dictionaries on and
 /// off, data page v1 and v2 and page checksums on, read by Bulwark's ParquetFileReader (which verifies the checksums).
 /// Expected values are spelled from the source arrays in <see cref="ArrowJson"/>'s conventions.
 /// </summary>
@@ -63,7 +63,7 @@ public sealed class ParquetSharpParquetReadByBulwarkTests : IDisposable
     public static TheoryData<PS.Compression, PS.ParquetDataPageVersion, bool> Cases()
     {
         var data = new TheoryData<PS.Compression, PS.ParquetDataPageVersion, bool>();
-        foreach (var compression in new[] { PS.Compression.Snappy, PS.Compression.Zstd, PS.Compression.Lz4, PS.Compression.Gzip })
+        foreach (var compression in new[] { PS.Compression.Uncompressed, PS.Compression.Snappy, PS.Compression.Zstd, PS.Compression.Lz4, PS.Compression.Gzip, PS.Compression.Brotli })
         {
             foreach (var version in new[] { PS.ParquetDataPageVersion.V1, PS.ParquetDataPageVersion.V2 })
             {
