@@ -85,6 +85,48 @@ public sealed class ParquetSharpParquetReadByBulwarkTests : IDisposable
         var what = $"ParquetSharp file ({compression}, page {version}, dictionary {(dictionary ? "on" : "off")}) read by Bulwark";
         AssertWrittenAsAsked(path, compression, dictionary, what);
 
+        await AssertReadsExactlyAsync(path, specs, what);
+    }
+
+    public static TheoryData<PS.Encoding, string[], PS.ParquetDataPageVersion> EncodingCases()
+    {
+        var data = new TheoryData<PS.Encoding, string[], PS.ParquetDataPageVersion>();
+        foreach (var version in new[] { PS.ParquetDataPageVersion.V1, PS.ParquetDataPageVersion.V2 })
+        {
+            data.Add(PS.Encoding.DeltaBinaryPacked, ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "ts_us", "ts_us_local", "ts_ns", "ts_ns_local", "day", "tod"], version);
+            data.Add(PS.Encoding.DeltaLengthByteArray, ["text", "bytes"], version);
+            data.Add(PS.Encoding.DeltaByteArray, ["text", "bytes"], version);
+            data.Add(PS.Encoding.ByteStreamSplit, ["f32", "f64", "i32", "i64", "dec", "uid"], version);
+        }
+
+        return data;
+    }
+
+    /// <summary>The encodings arrow-cpp writes besides PLAIN and dictionaries, each on the columns it applies to (dictionaries off).</summary>
+    [Theory]
+    [MemberData(nameof(EncodingCases))]
+    public async Task Bulwark_reads_ParquetSharp_non_dictionary_encodings_exactly(PS.Encoding encoding, string[] columns, PS.ParquetDataPageVersion version)
+    {
+        var specs = Specs();
+        var path = _directory.File("encodings.parquet");
+        Write(path, specs, PS.Compression.Zstd, version, dictionary: false, columns.ToDictionary(c => c, _ => encoding));
+        var what = $"ParquetSharp file ({encoding} on {string.Join(", ", columns)}, page {version}) read by Bulwark";
+
+        using (var file = new PS.ParquetFileReader(path))
+        {
+            using var rowGroup = file.RowGroup(0);
+            foreach (var column in columns)
+            {
+                using var chunk = rowGroup.MetaData.GetColumnChunkMetaData(file.FileMetaData.Schema.ColumnIndex(column));
+                Assert.True(chunk.Encodings.Contains(encoding), $"{what}: {column} encodings {string.Join(", ", chunk.Encodings)}");
+            }
+        }
+
+        await AssertReadsExactlyAsync(path, specs, what);
+    }
+
+    private static async Task AssertReadsExactlyAsync(string path, IReadOnlyList<Spec> specs, string what)
+    {
         await using var reader = await ParquetFileReader.OpenAsync(File.OpenRead(path), path, new ParquetReadOptions { VerifyPageChecksums = true });
         Assert.Equal(RowGroupSizes.Sum(), reader.RowCount);
         Assert.Equal(RowGroupSizes.Length, reader.RowGroupCount);
@@ -155,7 +197,7 @@ public sealed class ParquetSharpParquetReadByBulwarkTests : IDisposable
         Assert.Contains("checksum", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
-    private static void Write(string path, IReadOnlyList<Spec> specs, PS.Compression compression, PS.ParquetDataPageVersion version, bool dictionary)
+    private static void Write(string path, IReadOnlyList<Spec> specs, PS.Compression compression, PS.ParquetDataPageVersion version, bool dictionary, Dictionary<string, PS.Encoding>? encodings = null)
     {
         var builder = new PS.WriterPropertiesBuilder()
             .Compression(compression)
@@ -163,6 +205,11 @@ public sealed class ParquetSharpParquetReadByBulwarkTests : IDisposable
             .DataPagesize(1024)
             .EnablePageChecksum();
         builder = dictionary ? builder.EnableDictionary() : builder.DisableDictionary();
+        foreach (var (column, encoding) in encodings ?? [])
+        {
+            builder = builder.Encoding(column, encoding);
+        }
+
         using var properties = builder.Build();
         using var file = new PS.ParquetFileWriter(path, specs.Select(s => s.Column).ToArray(), properties);
         var start = 0;
