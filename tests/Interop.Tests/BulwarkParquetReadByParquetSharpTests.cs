@@ -50,22 +50,56 @@ public sealed class BulwarkParquetReadByParquetSharpTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task ParquetSharp_reads_Bulwark_records_exactly_and_verifies_page_checksums(ParquetCompression compression, ParquetDataPageVersion version, bool dictionary)
+    public Task ParquetSharp_reads_Bulwark_records_exactly_and_verifies_page_checksums(ParquetCompression compression, ParquetDataPageVersion version, bool dictionary) =>
+        // Small pages and row groups: many pages per chunk, each with its own checksum, and two row groups.
+        AssertParquetSharpReadsAsync(
+            new ParquetWriteOptions
+            {
+                Compression = compression,
+                DataPageVersion = version,
+                DictionaryEnabled = dictionary,
+                WritePageChecksums = true,
+                RowGroupSize = 128,
+                PageSize = 1024,
+            },
+            $"Bulwark Parquet ({compression}, page {version}, dictionary {(dictionary ? "on" : "off")}) read by ParquetSharp");
+
+    /// <summary>A dictionary page limit of a few entries: chunks start dictionary-encoded and fall back to PLAIN pages midway.</summary>
+    [Theory]
+    [InlineData(ParquetDataPageVersion.V1)]
+    [InlineData(ParquetDataPageVersion.V2)]
+    public async Task ParquetSharp_reads_Bulwark_chunks_that_fall_back_from_dictionary_to_plain(ParquetDataPageVersion version)
+    {
+        var path = await AssertParquetSharpReadsAsync(
+            new ParquetWriteOptions { Compression = ParquetCompression.Zstd, DataPageVersion = version, DictionaryPageSizeLimit = 64, RowGroupSize = 128, PageSize = 256 },
+            $"Bulwark Parquet (dictionary limit 64 bytes, page {version}) read by ParquetSharp");
+
+        // Guards the case itself: some chunk must hold both dictionary-encoded and PLAIN data pages.
+        using var file = new PS.ParquetFileReader(path);
+        var mixed = new List<string>();
+        for (var g = 0; g < file.FileMetaData.NumRowGroups; g++)
+        {
+            using var rowGroup = file.RowGroup(g);
+            for (var c = 0; c < rowGroup.MetaData.NumColumns; c++)
+            {
+                using var chunk = rowGroup.MetaData.GetColumnChunkMetaData(c);
+                if (chunk.Encodings.Contains(PS.Encoding.RleDictionary) && chunk.Encodings.Contains(PS.Encoding.Plain))
+                {
+                    mixed.Add($"{g}/{c}");
+                }
+            }
+        }
+
+        Assert.NotEmpty(mixed);
+    }
+
+    private async Task<string> AssertParquetSharpReadsAsync(ParquetWriteOptions options, string what)
     {
         var rows = Enumerable.Range(0, RowCount).Select(ParquetAllMembersRow.Create).ToArray();
         var expected = ParquetJson.Columns(rows.Select(r => r.ToJson()).ToArray());
         var path = _directory.File("bulwark.parquet");
-        // Small pages and row groups: many pages per chunk, each with its own checksum, and two row groups.
-        await ParquetFile.WriteAsync(path, rows, new ParquetWriteOptions
-        {
-            Compression = compression,
-            DataPageVersion = version,
-            DictionaryEnabled = dictionary,
-            WritePageChecksums = true,
-            RowGroupSize = 128,
-            PageSize = 1024,
-        });
-        var what = $"Bulwark Parquet ({compression}, page {version}, dictionary {(dictionary ? "on" : "off")}) read by ParquetSharp";
+        await ParquetFile.WriteAsync(path, rows, options);
+        var compression = options.Compression;
 
         using var file = OpenVerifying(path);
         Assert.Equal(RowCount, file.FileMetaData.NumRows);
@@ -110,6 +144,7 @@ public sealed class BulwarkParquetReadByParquetSharpTests : IDisposable
             ["point"] = Points(file, leaves["point.x"].Index, leaves["point.label"].Index),
         };
         ArrowJson.AssertEqual(expected, actual, what);
+        return path;
     }
 
     /// <summary>
