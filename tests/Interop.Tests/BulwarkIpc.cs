@@ -6,10 +6,10 @@ namespace Bulwark.Interop.Tests;
 /// <summary>Writes and reads whole IPC files and streams with Bulwark's codec.</summary>
 internal static class BulwarkIpc
 {
-    public static async Task WriteFileAsync(string path, Schema schema, IEnumerable<RecordBatch> batches)
+    public static async Task WriteFileAsync(string path, Schema schema, IEnumerable<RecordBatch> batches, ArrowCompression compression = ArrowCompression.None)
     {
         await using var stream = File.Create(path);
-        await using var writer = new ArrowFileWriter(stream, schema);
+        await using var writer = new ArrowFileWriter(stream, schema, compression: compression);
         foreach (var batch in batches)
         {
             await writer.WriteBatchAsync(batch, CancellationToken.None);
@@ -18,10 +18,10 @@ internal static class BulwarkIpc
         await writer.CompleteAsync(CancellationToken.None);
     }
 
-    public static async Task WriteStreamAsync(string path, Schema schema, IEnumerable<RecordBatch> batches)
+    public static async Task WriteStreamAsync(string path, Schema schema, IEnumerable<RecordBatch> batches, ArrowCompression compression = ArrowCompression.None)
     {
         await using var stream = File.Create(path);
-        await using var writer = new ArrowStreamWriter(stream, schema);
+        await using var writer = new ArrowStreamWriter(stream, schema, compression: compression);
         foreach (var batch in batches)
         {
             await writer.WriteBatchAsync(batch, CancellationToken.None);
@@ -30,10 +30,10 @@ internal static class BulwarkIpc
         await writer.CompleteAsync(CancellationToken.None);
     }
 
-    public static Task WriteAsync(string format, string path, Schema schema, IEnumerable<RecordBatch> batches) => format switch
+    public static Task WriteAsync(string format, string path, Schema schema, IEnumerable<RecordBatch> batches, ArrowCompression compression = ArrowCompression.None) => format switch
     {
-        "file" => WriteFileAsync(path, schema, batches),
-        "stream" => WriteStreamAsync(path, schema, batches),
+        "file" => WriteFileAsync(path, schema, batches, compression),
+        "stream" => WriteStreamAsync(path, schema, batches, compression),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "file or stream"),
     };
 }
