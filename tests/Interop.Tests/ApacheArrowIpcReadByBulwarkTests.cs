@@ -98,8 +98,8 @@ public sealed class ApacheArrowIpcReadByBulwarkTests : IDisposable
             return (reader.Schema, batches);
         }
 
-        await using var stream = new ArrowStreamReader(File.OpenRead(path), path);
-        var schema = await stream.ReadSchemaAsync();
+        await using var stream = await ArrowStreamReader.OpenAsync(File.OpenRead(path), path);
+        var schema = stream.Schema;
         while (await stream.ReadNextBatchAsync() is { } batch)
         {
             using (batch)
