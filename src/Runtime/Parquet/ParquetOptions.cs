@@ -1,3 +1,5 @@
+using Bulwark.Arrow;
+
 namespace Bulwark.Parquet;
 
 /// <summary>Data page layout: v1 compresses levels with the values; v2 keeps levels uncompressed in front of them.</summary>
@@ -117,6 +119,17 @@ public sealed record ParquetReadOptions
     /// <summary>The deepest nesting of schema groups and Thrift structs accepted. Default 64.</summary>
     public int MaxDepth { get; init; } = 64;
 
+    /// <summary>
+    /// The unit of the Arrow timestamps that legacy INT96 columns (Spark, Impala) are read as; null (the default) reads
+    /// them as nanoseconds. INT96 reaches millions of years either way while int64 nanoseconds end in 1677 and 2262,
+    /// so a file with later or earlier instants needs a coarser unit. Precedence: an <c>ARROW:schema</c> in the file
+    /// that Bulwark applies (one that agrees with the file's columns) types its INT96 columns itself and this option
+    /// does not change them; otherwise every INT96 column is read in this unit. Values are converted exactly (a
+    /// coarser unit floors sub-unit nanoseconds); an instant the unit cannot hold is a <see cref="ParquetFormatException"/>,
+    /// never a wrapped value.
+    /// </summary>
+    public TimeUnit? Int96TimestampUnit { get; init; }
+
     internal void Validate()
     {
         if (MaxMetadataBytes < 16)
@@ -142,6 +155,11 @@ public sealed record ParquetReadOptions
         if (MaxDepth < 2)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxDepth), MaxDepth, "The depth limit must be at least 2.");
+        }
+
+        if (Int96TimestampUnit is { } unit && !Enum.IsDefined(unit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Int96TimestampUnit), unit, "INT96 timestamps are read in seconds, milliseconds, microseconds or nanoseconds.");
         }
     }
 }
