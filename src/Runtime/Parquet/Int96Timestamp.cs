@@ -46,7 +46,12 @@ internal static class Int96Timestamp
                 TimeUnit.Microsecond => "us",
                 _ => "ns",
             };
-            throw location.Error($"INT96 value {valueIndex} (slot {slot}) of '{node.Path}' (Julian day {julianDay}, {nanos} ns into the day) is outside the range of timestamp[{name}]; only an ARROW:schema that declares a coarser unit reads it", ex);
+
+            // The fix differs with where the unit came from: the read option only types columns the ARROW:schema did not.
+            var remedy = node.Leaf?.TypedByArrowSchema == true
+                ? ", the unit the file's ARROW:schema declares for it (ParquetReadOptions.Int96TimestampUnit does not override that)"
+                : "; set ParquetReadOptions.Int96TimestampUnit to a coarser unit to read it";
+            throw location.Error($"INT96 value {valueIndex} (slot {slot}) of '{node.Path}' (Julian day {julianDay}, {nanos} ns into the day) is outside the range of timestamp[{name}]{remedy}", ex);
         }
     }
 }

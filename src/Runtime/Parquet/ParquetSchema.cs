@@ -114,6 +114,9 @@ internal sealed class LeafColumn
 
     public required ColumnNode Node { get; init; }
 
+    /// <summary>The file's <c>ARROW:schema</c> gave this leaf its type (so read options about natural types do not apply).</summary>
+    public bool TypedByArrowSchema { get; set; }
+
     /// <summary>Bytes per value of a fixed-width physical type in PLAIN encoding; 0 for BOOLEAN and BYTE_ARRAY.</summary>
     public int FixedWidth => PhysicalType switch
     {
@@ -492,7 +495,7 @@ internal static class ParquetSchema
 
         if (e.NumChildren is null || e.Type is not null && children == 0)
         {
-            return ReadLeaf(e, path, dotted, defSlot, defPresent, repSlot, nullable, leaves, location);
+            return ReadLeaf(e, path, dotted, defSlot, defPresent, repSlot, nullable, leaves, location, options);
         }
 
         if (children < 0 || children > elements.Count - position)
@@ -574,7 +577,7 @@ internal static class ParquetSchema
         var dotted = string.Join('.', path);
         if (e.NumChildren is null || e.Type is not null && (e.NumChildren ?? 0) == 0)
         {
-            return ReadLeaf(e, path, dotted, defSlot, defSlot, repSlot, false, leaves, location);
+            return ReadLeaf(e, path, dotted, defSlot, defSlot, repSlot, false, leaves, location, options);
         }
 
         var children = e.NumChildren ?? 0;
@@ -607,7 +610,7 @@ internal static class ParquetSchema
     private static ColumnNode CheckLevels(ColumnNode node, ParquetLocation location) =>
         node.DefPresent + 1 > MaxLevel || node.RepSlot + 1 > MaxLevel ? throw location.Error($"column '{node.Path}' nests too deeply") : node;
 
-    private static ColumnNode ReadLeaf(SchemaElement e, string[] path, string dotted, int defSlot, int defPresent, int repSlot, bool nullable, List<LeafColumn> leaves, ParquetLocation location)
+    private static ColumnNode ReadLeaf(SchemaElement e, string[] path, string dotted, int defSlot, int defPresent, int repSlot, bool nullable, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
     {
         if (e.Type is not { } physical || physical is < 0 or > 7)
         {
@@ -620,7 +623,7 @@ internal static class ParquetSchema
             throw location.Error($"FIXED_LEN_BYTE_ARRAY leaf '{dotted}' has type_length {typeLength}");
         }
 
-        var (type, metadata, order) = NaturalType(e, physical, typeLength, dotted, location);
+        var (type, metadata, order) = NaturalType(e, physical, typeLength, dotted, location, options);
         var field = new Field(e.Name, type, nullable, metadata);
         var kind = LeafKindFor(field, physical, typeLength)
             ?? throw location.Error($"leaf '{dotted}' of {PhysicalType.Name(physical)} cannot be read as {type}");
@@ -642,7 +645,7 @@ internal static class ParquetSchema
         return CheckLevels(node, location);
     }
 
-    private static (ArrowType Type, KeyValuePair<string, string>[]? Metadata, StatsOrder Order) NaturalType(SchemaElement e, int physical, int typeLength, string path, ParquetLocation location)
+    private static (ArrowType Type, KeyValuePair<string, string>[]? Metadata, StatsOrder Order) NaturalType(SchemaElement e, int physical, int typeLength, string path, ParquetLocation location, ParquetReadOptions options)
     {
         var logical = e.LogicalType;
         var converted = logical is null ? e.ConvertedType : null;
@@ -756,8 +759,9 @@ internal static class ParquetSchema
                     ? (new FixedSizeBinaryType(16), [new KeyValuePair<string, string>(Field.ExtensionNameKey, "arrow.uuid")], StatsOrder.UnsignedBytes)
                     : (new FixedSizeBinaryType(typeLength), null, StatsOrder.UnsignedBytes);
             default:
-                // Legacy Impala/Spark timestamps: nanoseconds of the day and a Julian day, read as UTC-less nanoseconds.
-                return (new TimestampType(TimeUnit.Nanosecond, null), null, StatsOrder.None);
+                // Legacy Impala/Spark timestamps: nanoseconds of the day and a Julian day, read as UTC-less timestamps in
+                // the unit the options ask for; nanoseconds by default, which cannot hold years before 1677 or after 2262.
+                return (new TimestampType(options.Int96TimestampUnit ?? TimeUnit.Nanosecond, null), null, StatsOrder.None);
         }
     }
 
@@ -865,6 +869,7 @@ internal static class ParquetSchema
                 break;
             default:
                 node.Leaf!.Kind = LeafKindFor(hint, node.Leaf.PhysicalType, node.Leaf.TypeLength)!.Value;
+                node.Leaf.TypedByArrowSchema = true;
                 break;
         }
 
