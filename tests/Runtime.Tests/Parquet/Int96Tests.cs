@@ -120,4 +120,83 @@ public sealed class Int96Tests
         Assert.Equal("t", error.Column);
         Assert.Contains($"INT96 value 0 (slot 0) of 't' has {nanos} nanoseconds of the day", error.Reason);
     }
+
+    /// <summary>The shape of Spark's int96_from_spark.parquet: no ARROW:schema, instants beyond 2262 and before 1677.</summary>
+    private static Task<byte[]> SparkShapedFileAsync() =>
+        FileAsync([FromMicros(Y2024), FromMicros(Y9999), null, FromMicros(Y290000), FromMicros(Y1000)]);
+
+    [Theory]
+    [InlineData(TimeUnit.Microsecond, 1L)]
+    [InlineData(TimeUnit.Millisecond, 1_000L)]
+    [InlineData(TimeUnit.Second, 1_000_000L)]
+    public async Task TheOptionUnitReadsEveryInstantOfAFileWithoutAnArrowSchema(TimeUnit unit, long microsPerUnit)
+    {
+        var bytes = await SparkShapedFileAsync();
+        var (schema, read) = await Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = unit });
+        Assert.Equal(new TimestampType(unit, null), schema.Fields[0].Type);
+        var column = (PrimitiveArray<long>)read.Single().Column(0);
+        Assert.Equal(Y2024 / microsPerUnit, column.GetValue(0));
+        Assert.Equal(Y9999 / microsPerUnit, column.GetValue(1));
+        Assert.True(column.IsNull(2));
+        Assert.Equal(Y290000 / microsPerUnit, column.GetValue(3));
+        Assert.Equal(FloorDiv(Y1000, microsPerUnit), column.GetValue(4));
+    }
+
+    [Fact]
+    public async Task TheMicrosecondOptionReadsTheSparkValuesExactly()
+    {
+        var bytes = await SparkShapedFileAsync();
+        var (_, read) = await Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = TimeUnit.Microsecond });
+        var column = (PrimitiveArray<long>)read.Single().Column(0);
+        Assert.Equal([1_704_141_296_123_456L, 253_402_225_200_000_000L, 0L, 9_089_380_393_200_000_000L, -30_610_223_999_998_500L], Enumerable.Range(0, 5).Select(i => column.IsNull(i) ? 0L : column.GetValue(i)));
+        Assert.True(column.IsNull(2));
+    }
+
+    [Theory]
+    [InlineData(TimeUnit.Nanosecond)]
+    [InlineData(null)]
+    public async Task NanosecondsByOptionOrDefaultRefuseTheFileNamingTheOption(TimeUnit? unit)
+    {
+        var bytes = await SparkShapedFileAsync();
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = unit }));
+        Assert.Equal("t", error.Column);
+        Assert.Contains("INT96 value 1 (slot 1)", error.Reason);
+        Assert.EndsWith("is outside the range of timestamp[ns]; set ParquetReadOptions.Int96TimestampUnit to a coarser unit to read it", error.Reason);
+    }
+
+    [Theory]
+    [InlineData(TimeUnit.Second)]
+    [InlineData(TimeUnit.Millisecond)]
+    [InlineData(TimeUnit.Nanosecond)]
+    public async Task TheOptionDoesNotChangeAColumnTheArrowSchemaTypes(TimeUnit unit)
+    {
+        var bytes = await FileAsync([FromMicros(Y2024), FromMicros(Y9999), null, FromMicros(Y290000), FromMicros(Y1000)], new TimestampType(TimeUnit.Microsecond, "UTC"));
+        var (schema, read) = await Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = unit });
+        Assert.Equal(new TimestampType(TimeUnit.Microsecond, "UTC"), schema.Fields[0].Type);
+        var column = (PrimitiveArray<long>)read.Single().Column(0);
+        Assert.Equal(Y2024, column.GetValue(0));
+        Assert.Equal(Y9999, column.GetValue(1));
+        Assert.True(column.IsNull(2));
+        Assert.Equal(Y290000, column.GetValue(3));
+        Assert.Equal(Y1000, column.GetValue(4));
+    }
+
+    [Fact]
+    public async Task AnInstantBeyondTheArrowSchemaUnitIsRefusedWhateverTheOption()
+    {
+        var bytes = await FileAsync([FromMicros(Y2024), FromMicros(Y9999)], new TimestampType(TimeUnit.Nanosecond, null));
+        var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = TimeUnit.Microsecond }));
+        Assert.Contains("INT96 value 1 (slot 1)", error.Reason);
+        Assert.EndsWith("is outside the range of timestamp[ns], the unit the file's ARROW:schema declares for it (ParquetReadOptions.Int96TimestampUnit does not override that)", error.Reason);
+    }
+
+    [Theory]
+    [InlineData((TimeUnit)4)]
+    [InlineData((TimeUnit)(-1))]
+    public async Task AnUnknownUnitIsRefusedBeforeReading(TimeUnit unit)
+    {
+        var bytes = await SparkShapedFileAsync();
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = unit }));
+        Assert.Equal(nameof(ParquetReadOptions.Int96TimestampUnit), error.ParamName);
+    }
 }
