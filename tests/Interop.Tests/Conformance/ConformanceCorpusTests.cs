@@ -2,46 +2,18 @@ using System.IO.Compression;
 using System.Text.Json.Nodes;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
-using Bulwark.Parquet;
 using Xunit.Abstractions;
 
 namespace Bulwark.Interop.Tests.Conformance;
 
 /// <summary>
 /// Every file of the public conformance corpora, each with its expected outcome: read (Arrow files compared value by
-/// value with their golden JSON, Parquet files read to the row count their footer declares) or refused with a typed
+/// value with their golden JSON, Parquet files value by value with DuckDB, see the Parquet part) or refused with a typed
 /// error that says "not supported" and names the feature (or, for the corpus's deliberately damaged files, says what is
 /// damaged). The fuzzer-found files of arrow-testing may only read or raise ArrowFormatException.
 /// </summary>
-public sealed class ConformanceCorpusTests(ITestOutputHelper output)
+public sealed partial class ConformanceCorpusTests(ITestOutputHelper output)
 {
-    /// <summary>Parquet files Bulwark refuses, with a phrase the error must contain.</summary>
-    private static readonly Dictionary<string, string> ParquetRefusals = new(StringComparer.Ordinal)
-    {
-        ["datapage_v1-corrupt-checksum.parquet"] = "the page checksum does not match",
-        ["rle-dict-uncompressed-corrupt-checksum.parquet"] = "the page checksum does not match",
-        ["nation.dict-malformed.parquet"] = "run past the column chunk",
-        ["hadoop_lz4_compressed.parquet"] = "Hadoop-framed LZ4, id 5) is not supported",
-        ["hadoop_lz4_compressed_larger.parquet"] = "Hadoop-framed LZ4, id 5) is not supported",
-        ["non_hadoop_lz4_compressed.parquet"] = "Hadoop-framed LZ4, id 5) is not supported",
-        ["incorrect_map_schema.parquet"] = "MAP type is not supported",
-        ["large_string_map.brotli.parquet"] = "MAP type is not supported",
-        ["map_no_value.parquet"] = "MAP type is not supported",
-        ["nested_maps.snappy.parquet"] = "MAP type is not supported",
-        ["nonnullable.impala.parquet"] = "MAP type is not supported",
-        ["nullable.impala.parquet"] = "MAP type is not supported",
-    };
-
-    /// <summary>
-    /// Files read with options other than the defaults. Spark's INT96 values reach past what timestamp[ns] holds and
-    /// the file has no Arrow schema naming a coarser unit: by default they are refused by value (never wrapped into a
-    /// wrong instant), and with microseconds asked for they read.
-    /// </summary>
-    private static readonly Dictionary<string, ParquetReadOptions> ParquetOptions = new(StringComparer.Ordinal)
-    {
-        ["int96_from_spark.parquet"] = new ParquetReadOptions { Int96TimestampUnit = TimeUnit.Microsecond },
-    };
-
     /// <summary>Arrow integration files (by name, in every version directory) refused for an unsupported type.</summary>
     private static readonly Dictionary<string, string> ArrowRefusals = new(StringComparer.Ordinal)
     {
@@ -61,57 +33,6 @@ public sealed class ConformanceCorpusTests(ITestOutputHelper output)
         ["generated_list_view"] = "ListView is not supported",
         ["generated_run_end_encoded"] = "RunEndEncoded is not supported",
     };
-
-    [ConformanceFact]
-    public async Task Every_parquet_testing_file_reads_completely_or_is_refused_by_name()
-    {
-        var files = Directory.EnumerateFiles(ConformanceCorpus.ParquetData, "*.parquet", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
-        Assert.NotEmpty(files);
-        var failures = new List<string>();
-        int read = 0, refused = 0;
-        foreach (var path in files)
-        {
-            var name = Path.GetRelativePath(ConformanceCorpus.ParquetData, path).Replace('\\', '/');
-            ParquetRefusals.TryGetValue(name, out var refusal);
-            try
-            {
-                var reader = await ParquetFileReader.OpenAsync(File.OpenRead(path), name, ParquetOptions.GetValueOrDefault(name));
-                await using (reader)
-                {
-                    long rows = 0;
-                    await foreach (var batch in reader.ReadBatchesAsync())
-                    {
-                        rows += batch.Length;
-                    }
-
-                    if (refusal is not null)
-                    {
-                        failures.Add($"{name}: read {rows} rows, expected a refusal containing \"{refusal}\"");
-                    }
-                    else if (rows != Enumerable.Range(0, reader.RowGroupCount).Sum(reader.GetRowGroupRowCount))
-                    {
-                        // Row groups, not FileMetaData.num_rows: some writers left the latter 0.
-                        failures.Add($"{name}: read {rows} rows, the row groups declare {Enumerable.Range(0, reader.RowGroupCount).Sum(reader.GetRowGroupRowCount)}");
-                    }
-                    else
-                    {
-                        read++;
-                    }
-                }
-            }
-            catch (ParquetFormatException e) when (refusal is not null && e.Message.Contains(refusal, StringComparison.Ordinal))
-            {
-                refused++;
-            }
-            catch (Exception e)
-            {
-                failures.Add($"{name}: {e.GetType().Name}: {e.Message}");
-            }
-        }
-
-        output.WriteLine($"parquet-testing: {files.Length} files, {read} read completely, {refused} refused as expected");
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
-    }
 
     [ConformanceFact]
     public async Task Every_arrow_integration_file_equals_its_golden_json_or_is_refused_by_name()

@@ -3,7 +3,9 @@
 //   FLOAT/DOUBLE -> numbers, "NaN"/"Infinity"/"-Infinity"/"-0" as strings; DECIMAL -> the unscaled integer as a string;
 //   VARCHAR and ENUM -> string; BLOB -> lowercase hex; UUID -> the 16 bytes in RFC 4122 order as lowercase hex;
 //   DATE -> days since the epoch (number); TIME, TIMESTAMP, TIMESTAMP WITH TIME ZONE -> raw microseconds as a string;
-//   LIST/ARRAY -> array; STRUCT -> object keyed by member name.
+//   TIMESTAMP_S and TIMESTAMP_MS -> the same instant in microseconds as a string; TIMESTAMP_NS and TIME_NS -> raw
+//   nanoseconds as a string; GEOMETRY -> its WKB as lowercase hex; LIST/ARRAY -> array; STRUCT -> object keyed by
+//   member name.
 // Values are taken from DuckDB's raw representations (days, micros, unscaled integers, bytes), never from its text
 // output, so nothing is rounded or reformatted on the way.
 import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
@@ -44,6 +46,15 @@ export function encodeDuckDBValue(value, type) {
     case DuckDBTypeId.TIMESTAMP:
     case DuckDBTypeId.TIMESTAMP_TZ:
       return BigInt(value.micros).toString();
+    case DuckDBTypeId.TIMESTAMP_S:
+      return (BigInt(value.seconds) * 1000000n).toString();
+    case DuckDBTypeId.TIMESTAMP_MS:
+      return (BigInt(value.millis) * 1000n).toString();
+    case DuckDBTypeId.TIMESTAMP_NS:
+    case DuckDBTypeId.TIME_NS:
+      return BigInt(value.nanos).toString();
+    case DuckDBTypeId.GEOMETRY:
+      return Buffer.from(value.bytes).toString('hex');
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY:
       return value.items.map((item) => encodeDuckDBValue(item, type.valueType));
