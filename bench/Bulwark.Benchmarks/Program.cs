@@ -1,13 +1,20 @@
 using BenchmarkDotNet.Running;
 using Bulwark.Benchmarks;
 
-// `compare-arrow-write`, `compare-checkpoint` and `compare-parquet` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
+// `compare-arrow-write`, `compare-arrow-read`, `compare-checkpoint`, `compare-parquet` and `compare-analyzers` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "compare-arrow-write")
 {
     var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
     var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
     var script = args.Length > 3 ? args[3] : Path.Combine("bench", "js", "arrow-write.mjs");
     return await ArrowWriteComparison.RunAsync(rows, iterations, script);
+}
+
+if (args.Length > 0 && args[0] == "compare-arrow-read")
+{
+    var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+    var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    return await ArrowReadComparison.RunAsync(rows, iterations);
 }
 
 if (args.Length > 0 && args[0] == "compare-checkpoint")
