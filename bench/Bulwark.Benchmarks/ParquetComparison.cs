@@ -8,11 +8,12 @@ using Bulwark.Parquet;
 namespace Bulwark.Benchmarks;
 
 /// <summary>
-/// Bulwark and DuckDB writing and reading the same BenchRow table as Snappy Parquet, in one run: DuckDB single-threaded
-/// (the issue's yardstick) and with its default threads. Checks that the work is equal: Bulwark reads DuckDB's file
-/// back to exactly BenchRow.Create(i) for every row, and DuckDB's aggregates over Bulwark's file equal its own.
+/// Bulwark, DuckDB, ParquetSharp and Parquet.Net writing and reading the same BenchRow table as Parquet with one codec
+/// (Snappy by default), in one run: DuckDB single-threaded (the issue's yardstick) and with its default threads.
+/// Checks that the work is equal: Bulwark reads every peer's file back to exactly BenchRow.Create(i) for every row, and
+/// every reader's aggregates equal DuckDB's over its own file.
 /// </summary>
-internal static class ParquetComparison
+internal static partial class ParquetComparison
 {
     /// <summary>The aggregates both sides compute in a read: a full scan that touches every column.</summary>
     private sealed record Aggregates(long Count, long SumId, double SumScore, long SumUrlLength, long Referrers, long SumReferrerLength, BigInteger SumTimeMicros, long SumStatus)
@@ -28,7 +29,7 @@ internal static class ParquetComparison
             long.Parse(json.GetProperty("sumStatus").GetString()!, CultureInfo.InvariantCulture));
     }
 
-    public static async Task<int> RunAsync(int rows, int iterations, string script)
+    public static async Task<int> RunAsync(int rows, int iterations, string script, string codec)
     {
         var directory = Path.Combine(Path.GetTempPath(), "bulwark-bench-parquet");
         Directory.CreateDirectory(directory);
@@ -36,7 +37,16 @@ internal static class ParquetComparison
         var oursPlain = Path.Combine(directory, "bulwark-nofsync.parquet");
         var duckOne = Path.Combine(directory, "duckdb-1thread.parquet");
         var duckDefault = Path.Combine(directory, "duckdb-default.parquet");
-        var options = new ParquetWriteOptions { Compression = ParquetCompression.Snappy };
+        var sharpPath = Path.Combine(directory, "parquetsharp.parquet");
+        var netPath = Path.Combine(directory, "parquet-net.parquet");
+        var options = codec switch
+        {
+            "snappy" => new ParquetWriteOptions { Compression = ParquetCompression.Snappy },
+            "zstd" => new ParquetWriteOptions { Compression = ParquetCompression.Zstd, ZstdLevel = 1 },
+            "lz4raw" => new ParquetWriteOptions { Compression = ParquetCompression.Lz4Raw },
+            _ => throw new ArgumentException($"unknown codec {codec}; expected snappy, zstd or lz4raw", nameof(codec)),
+        };
+        var codecName = codec switch { "zstd" => "ZSTD-1", "lz4raw" => "LZ4_RAW", _ => "Snappy" };
 
         var (writeSamples, plainSamples, buildSamples) = await MeasureWritesAsync(rows, iterations, ours, oursPlain, options);
         var ourBytes = new FileInfo(ours).Length;
@@ -62,8 +72,12 @@ internal static class ParquetComparison
             }
         }
 
-        var duck1 = RunNode(script, rows, iterations, duckOne, threads: 1, check: ours);
-        var duckN = RunNode(script, rows, iterations, duckDefault, threads: null, check: null);
+        var (sharpWrites, netWrites) = await MeasurePeerWritesAsync(rows, iterations, sharpPath, netPath, options);
+        var (sharpRead, sharpAggregates) = await MeasureReadAsync(iterations, () => ReadParquetSharpAsync(ours));
+        var (netRead, netAggregates) = await MeasureReadAsync(iterations, () => ReadParquetNetAsync(ours));
+
+        var duck1 = RunNode(script, rows, iterations, duckOne, threads: 1, check: ours, codec);
+        var duckN = RunNode(script, rows, iterations, duckDefault, threads: null, check: null, codec);
         var duckAggregates = Aggregates.FromJson(duck1.GetProperty("aggregates"));
         var duckOnOurs = Aggregates.FromJson(duck1.GetProperty("checkAggregates"));
 
@@ -78,8 +92,9 @@ internal static class ParquetComparison
         }
 
         // Same work: every row Bulwark reads from DuckDB's file is BenchRow.Create(i), and each side's aggregates agree.
-        var sameRows = await MatchesBenchRowsAsync(duckOne, rows);
-        var sameAggregates = ourAggregates == duckAggregates && duckOnOurs == duckAggregates && foreignAggregates == duckAggregates;
+        var sameRows = await MatchesBenchRowsAsync(duckOne, rows) && await MatchesBenchRowsAsync(sharpPath, rows) && await MatchesBenchRowsAsync(netPath, rows);
+        var sameAggregates = ourAggregates == duckAggregates && duckOnOurs == duckAggregates && foreignAggregates == duckAggregates
+            && sharpAggregates == duckAggregates && netAggregates == duckAggregates;
 
         var version = duck1.GetProperty("version").GetString();
         var duck1Write = duck1.GetProperty("writeMedianMs").GetDouble();
@@ -89,34 +104,43 @@ internal static class ParquetComparison
         var ourWrite = Median(writeSamples);
         var ourPlainWrite = Median(plainSamples);
 
-        Console.WriteLine($"Parquet (Snappy), {rows:N0} rows x 6 columns (long, double, string, nullable string, timestamp[us, UTC], int), median of {iterations}; {Environment.ProcessorCount} cores");
-        Console.WriteLine($"{"write",-58} {"median ms",10} {"rows/s",14} {"file bytes",14}");
+        Console.WriteLine($"Parquet ({codecName}), {rows:N0} rows x 6 columns (long, double, string, nullable string, timestamp[us, UTC], int), median of {iterations}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"{"write",-64} {"median ms",10} {"rows/s",14} {"file bytes",14}");
         Print("Bulwark ParquetFile.WriteAsync (temp, fsync, rename)", ourWrite, rows, ourBytes);
         Print("Bulwark ParquetFileWriter on a FileStream (no fsync)", ourPlainWrite, rows, ourPlainBytes);
         Print("  of which records -> Arrow batches (BatchBuilder)", Median(buildSamples), rows, null);
         Print($"DuckDB {version} COPY, threads=1", duck1Write, rows, duck1Bytes);
         Print($"DuckDB {version} COPY, threads={duckN.GetProperty("threads").GetInt32()} (default)", duckNWrite, rows, duckNBytes);
-        Console.WriteLine($"{"read (full scan, every column)",-58} {"median ms",10} {"rows/s",14}");
+        Print($"ParquetSharp {PeerVersion(typeof(ParquetSharp.Arrow.FileWriter))} Arrow FileWriter (Apache batches)", Median(sharpWrites), rows, new FileInfo(sharpPath).Length);
+        Print($"Parquet.Net {PeerVersion(typeof(global::Parquet.ParquetWriter))} ParquetWriter (column arrays)", Median(netWrites), rows, new FileInfo(netPath).Length);
+        Console.WriteLine($"{"read (full scan, every column)",-64} {"median ms",10} {"rows/s",14}");
         Print("Bulwark ParquetFile.StreamAsync<BenchRow>, own file", Median(recordSamples), rows, null);
         Print("Bulwark ParquetFileReader batches, own file", Median(batchSamples), rows, null);
         Print("Bulwark ParquetFileReader batches, DuckDB's file", Median(foreignSamples), rows, null);
         Print("DuckDB read_parquet aggregates, threads=1", duck1.GetProperty("readMedianMs").GetDouble(), rows, null);
         Print($"DuckDB read_parquet aggregates, threads={duckN.GetProperty("threads").GetInt32()} (default)", duckN.GetProperty("readMedianMs").GetDouble(), rows, null);
+        Print("ParquetSharp Arrow FileReader -> Apache batches, Bulwark's file", sharpRead, rows, null);
+        Print("Parquet.Net ParquetReader column arrays, Bulwark's file", netRead, rows, null);
 
-        Console.WriteLine("ratios (rows/s of Bulwark / rows/s of DuckDB; above 1 = Bulwark faster):");
+        Console.WriteLine("ratios (rows/s of Bulwark / rows/s of the peer; above 1 = Bulwark faster):");
         Console.WriteLine(Invariant($"  write, WriteAsync vs DuckDB threads=1:           {duck1Write / ourWrite:0.00}x"));
         Console.WriteLine(Invariant($"  write, FileStream (no fsync) vs DuckDB threads=1: {duck1Write / ourPlainWrite:0.00}x"));
         Console.WriteLine(Invariant($"  write, WriteAsync vs DuckDB default threads:      {duckNWrite / ourWrite:0.00}x"));
         Console.WriteLine(Invariant($"  read, StreamAsync<BenchRow> vs DuckDB threads=1:  {duck1.GetProperty("readMedianMs").GetDouble() / Median(recordSamples):0.00}x"));
         Console.WriteLine(Invariant($"  read, batches vs DuckDB threads=1:                {duck1.GetProperty("readMedianMs").GetDouble() / Median(batchSamples):0.00}x"));
+        Console.WriteLine(Invariant($"  write, FileStream (no fsync) vs ParquetSharp:     {Median(sharpWrites) / ourPlainWrite:0.00}x"));
+        Console.WriteLine(Invariant($"  write, FileStream (no fsync) vs Parquet.Net:      {Median(netWrites) / ourPlainWrite:0.00}x"));
+        Console.WriteLine(Invariant($"  read, batches vs ParquetSharp Arrow FileReader:   {sharpRead / Median(batchSamples):0.00}x"));
+        Console.WriteLine(Invariant($"  read, batches vs Parquet.Net:                     {netRead / Median(batchSamples):0.00}x"));
         Console.WriteLine(Invariant($"  output size, Bulwark / DuckDB:                    {(double)ourBytes / duck1Bytes:0.000}x"));
+        Console.WriteLine(Invariant($"  output size, Bulwark / ParquetSharp:              {(double)ourBytes / new FileInfo(sharpPath).Length:0.000}x"));
         var fastEnough = ourWrite <= duck1Write;
         var smallEnough = ourBytes <= 1.1 * duck1Bytes;
         Console.WriteLine($"goal (issue 5): write at least as fast as DuckDB threads=1: {(fastEnough ? "met" : "NOT met")}; output at most 1.1x DuckDB's: {(smallEnough ? "met" : "NOT met")}");
-        Console.WriteLine($"same rows: Bulwark read DuckDB's file as BenchRow.Create(i) for every i: {sameRows}; aggregates equal (Bulwark on its file, DuckDB on its file and on Bulwark's): {sameAggregates}");
+        Console.WriteLine($"same rows: Bulwark read DuckDB's, ParquetSharp's and Parquet.Net's files as BenchRow.Create(i) for every i: {sameRows}; aggregates equal (Bulwark on its file and DuckDB's, DuckDB on its file and on Bulwark's, ParquetSharp and Parquet.Net on Bulwark's): {sameAggregates}");
         if (!sameAggregates)
         {
-            Console.WriteLine($"  Bulwark own file: {ourAggregates}\n  DuckDB own file:  {duckAggregates}\n  DuckDB on ours:   {duckOnOurs}\n  Bulwark on DuckDB's file: {foreignAggregates}");
+            Console.WriteLine($"  Bulwark own file: {ourAggregates}\n  DuckDB own file:  {duckAggregates}\n  DuckDB on ours:   {duckOnOurs}\n  Bulwark on DuckDB's file: {foreignAggregates}\n  ParquetSharp on ours: {sharpAggregates}\n  Parquet.Net on ours: {netAggregates}");
         }
 
         return sameRows && sameAggregates ? 0 : 1;
@@ -294,12 +318,16 @@ internal static class ParquetComparison
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private static void Print(string name, double medianMs, int rows, long? bytes) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-58} {medianMs,10:0.0} {rows / (medianMs / 1000),14:N0} {(bytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : string.Empty),14}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-64} {medianMs,10:0.0} {rows / (medianMs / 1000),14:N0} {(bytes is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) : string.Empty),14}"));
 
-    private static JsonElement RunNode(string script, int rows, int iterations, string output, int? threads, string? check)
+    // The package version (assembly versions of some peers stay at the major release), without the source revision.
+    private static string PeerVersion(Type type) =>
+        (type.Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false).FirstOrDefault() as System.Reflection.AssemblyInformationalVersionAttribute)?.InformationalVersion.Split('+')[0] ?? "?";
+
+    private static JsonElement RunNode(string script, int rows, int iterations, string output, int? threads, string? check, string codec)
     {
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-        var arguments = new List<string> { script, "--rows", rows.ToString(CultureInfo.InvariantCulture), "--iterations", iterations.ToString(CultureInfo.InvariantCulture), "--out", output };
+        var arguments = new List<string> { script, "--rows", rows.ToString(CultureInfo.InvariantCulture), "--iterations", iterations.ToString(CultureInfo.InvariantCulture), "--out", output, "--codec", codec };
         if (threads is { } t)
         {
             arguments.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);

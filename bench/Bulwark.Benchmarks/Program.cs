@@ -1,13 +1,20 @@
 using BenchmarkDotNet.Running;
 using Bulwark.Benchmarks;
 
-// `compare-arrow-write`, `compare-checkpoint` and `compare-parquet` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
+// `compare-arrow-write`, `compare-arrow-read`, `compare-checkpoint`, `compare-parquet` and `compare-analyzers` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "compare-arrow-write")
 {
     var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
     var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
     var script = args.Length > 3 ? args[3] : Path.Combine("bench", "js", "arrow-write.mjs");
     return await ArrowWriteComparison.RunAsync(rows, iterations, script);
+}
+
+if (args.Length > 0 && args[0] == "compare-arrow-read")
+{
+    var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+    var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5;
+    return await ArrowReadComparison.RunAsync(rows, iterations);
 }
 
 if (args.Length > 0 && args[0] == "compare-checkpoint")
@@ -19,10 +26,25 @@ if (args.Length > 0 && args[0] == "compare-checkpoint")
 
 if (args.Length > 0 && args[0] == "compare-parquet")
 {
-    var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000;
-    var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
-    var script = args.Length > 3 ? args[3] : Path.Combine("bench", "js", "duckdb-parquet.mjs");
-    return await ParquetComparison.RunAsync(rows, iterations, script);
+    // `--codec zstd|lz4raw|snappy` may come anywhere after the mode; the positional arguments keep their order.
+    var positional = new List<string>();
+    var codec = "snappy";
+    for (var i = 1; i < args.Length; i++)
+    {
+        if (args[i] == "--codec" && i + 1 < args.Length)
+        {
+            codec = args[++i];
+        }
+        else
+        {
+            positional.Add(args[i]);
+        }
+    }
+
+    var rows = positional.Count > 0 ? int.Parse(positional[0], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000;
+    var iterations = positional.Count > 1 ? int.Parse(positional[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
+    var script = positional.Count > 2 ? positional[2] : Path.Combine("bench", "js", "duckdb-parquet.mjs");
+    return await ParquetComparison.RunAsync(rows, iterations, script, codec);
 }
 
 if (args.Length > 0 && args[0] == "compare-analyzers")

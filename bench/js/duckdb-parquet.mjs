@@ -1,7 +1,7 @@
 // The DuckDB side of the Parquet comparison: the 6-column table of bench/Bulwark.Benchmarks/BenchRow.cs generated in
-// SQL with the same values as BenchRow.Create(i), written with COPY ... (FORMAT parquet, COMPRESSION snappy) and read
-// back with a full scan that touches every column.
-//   node duckdb-parquet.mjs --rows N --iterations K --out file.parquet [--threads 1] [--check other.parquet]
+// SQL with the same values as BenchRow.Create(i), written with COPY ... (FORMAT parquet, COMPRESSION snappy, or zstd at
+// level 1, or lz4_raw with --codec) and read back with a full scan that touches every column.
+//   node duckdb-parquet.mjs --rows N --iterations K --out file.parquet [--threads 1] [--check other.parquet] [--codec snappy|zstd|lz4raw]
 // Without --threads DuckDB uses its default (one thread per core). --check: the same aggregates over another writer's
 // file (untimed), printed as checkAggregates, to show both files hold the same rows.
 // Timed write: COPY of an in-memory table to the file (the table is built before timing, as the .NET side starts from
@@ -16,6 +16,9 @@ const iterations = Number(args.iterations ?? 3);
 const out = args.out ?? '/tmp/duckdb-bench.parquet';
 const threads = args.threads;
 const check = args.check;
+const codec = args.codec ?? 'snappy';
+const compression = { snappy: 'COMPRESSION snappy', zstd: 'COMPRESSION zstd, COMPRESSION_LEVEL 1', lz4raw: 'COMPRESSION lz4_raw' }[codec];
+if (!compression) throw new Error(`unknown codec ${codec}; expected snappy, zstd or lz4raw`);
 
 const instance = await DuckDBInstance.create(':memory:', threads ? { threads: String(threads) } : {});
 const connection = await instance.connect();
@@ -35,7 +38,7 @@ await connection.run(`CREATE TABLE bench AS
 
 const literal = (text) => `'${text.replaceAll("'", "''")}'`;
 const path = literal(out);
-const write = () => connection.run(`COPY bench TO ${path} (FORMAT parquet, COMPRESSION snappy)`);
+const write = () => connection.run(`COPY bench TO ${path} (FORMAT parquet, ${compression})`);
 const aggregate = async (file) => (await connection.runAndReadAll(
   `SELECT count(*)::BIGINT, sum("Id")::BIGINT, sum("Score")::DOUBLE, sum(length("Url"))::BIGINT, count("Referrer")::BIGINT,
           sum(length("Referrer"))::BIGINT, sum(epoch_us("Time"))::HUGEINT::VARCHAR, sum("Status")::BIGINT
@@ -77,6 +80,7 @@ console.log(JSON.stringify({
   peer: 'duckdb',
   version: JSON.parse(readFileSync(new URL('./node_modules/@duckdb/node-api/package.json', import.meta.url))).version,
   threads: effectiveThreads,
+  codec,
   rows,
   iterations,
   writeMedianMs: median(writeSamples),
