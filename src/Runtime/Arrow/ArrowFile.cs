@@ -72,12 +72,7 @@ public static class ArrowFile
         where T : IArrowRecord<T>
     {
         ArgumentNullException.ThrowIfNull(records);
-        var writer = CreateWriter<T>(path, options);
-        await using (writer.ConfigureAwait(false))
-        {
-            await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
-            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await RecordOutput.WriteAllAsync(CreateWriter<T>(path, options), records, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -89,11 +84,7 @@ public static class ArrowFile
     {
         ArgumentNullException.ThrowIfNull(records);
         var writer = await CreateWriterAsync<T>(storage, path, options, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (writer.ConfigureAwait(false))
-        {
-            await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
-            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await RecordOutput.WriteAllAsync(writer, records, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -18,12 +18,7 @@ public static class ParquetFile
         where T : IArrowRecord<T>
     {
         ArgumentNullException.ThrowIfNull(records);
-        var writer = CreateWriter<T>(path, options);
-        await using (writer.ConfigureAwait(false))
-        {
-            await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
-            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await RecordOutput.WriteAllAsync(CreateWriter<T>(path, options), records, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -35,11 +30,7 @@ public static class ParquetFile
     {
         ArgumentNullException.ThrowIfNull(records);
         var writer = await CreateWriterAsync<T>(storage, path, options, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (writer.ConfigureAwait(false))
-        {
-            await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
-            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await RecordOutput.WriteAllAsync(writer, records, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -31,6 +31,20 @@ internal sealed class RecordOutput
     public string Description { get; }
 
     /// <summary>
+    /// Appends every record to <paramref name="writer"/>, completes it and disposes it: the whole-collection writes of
+    /// the format facades. A failure leaves the output abandoned (nothing published), as disposing an uncompleted writer does.
+    /// </summary>
+    public static async Task WriteAllAsync<T>(BatchingRecordWriter<T> writer, IEnumerable<T> records, CancellationToken cancellationToken)
+        where T : IArrowRecord<T>
+    {
+        await using (writer.ConfigureAwait(false))
+        {
+            await writer.AppendRangeAsync(records, cancellationToken).ConfigureAwait(false);
+            await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// A writer over a temporary sibling of <paramref name="path"/>; if <paramref name="create"/> fails, the temporary
     /// is deleted before the error goes on.
     /// </summary>

@@ -17,7 +17,7 @@ internal sealed record ReportedCommit(Guid Id, string State);
 internal sealed class WorkerProcess : IAsyncDisposable
 {
     /// <summary>How long one wait may take before the worker is declared hung; far beyond any healthy run.</summary>
-    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(20);
 
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
