@@ -1,29 +1,42 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 
 namespace Bulwark.Arrow;
 
 /// <summary>
-/// Checks that an <see cref="ArrayData"/> tree is self-consistent before any typed accessor touches it: buffer counts
-/// and sizes, null counts against the bitmap, monotonic in-range offsets and dictionary indices. The work is linear
-/// in the data and allocates nothing, so hostile input costs no more than reading it.
+/// Checks that an Apache.Arrow <see cref="ArrayData"/> tree read from a file is self-consistent before an Apache array
+/// is created over it (Apache's arrays and constructors check none of this): buffer counts and sizes, null counts
+/// against the bitmap, monotonic in-range offsets and dictionary indices. The work is linear in the data and allocates
+/// nothing, so hostile input costs no more than reading it. Data from files always has offset 0.
 /// </summary>
 internal static class ArrayValidator
 {
+    /// <summary>Validates <paramref name="data"/> and creates the Apache array over it.</summary>
+    /// <exception cref="ArrowFormatException">The layout is inconsistent.</exception>
+    public static IArrowArray CreateArray(ArrayData data, string path)
+    {
+        Validate(data, path);
+        return ArrowArrayFactory.BuildArray(data);
+    }
+
     public static void Validate(ArrayData data, string path)
     {
-        if (data.NullCount > data.Length)
+        if (data.Offset != 0)
         {
-            throw Fail(path, $"null count {data.NullCount} exceeds length {data.Length}");
+            throw Fail(path, $"offset {data.Offset} is not supported in read data");
         }
 
-        if (data.Dictionary is not null)
+        if (data.NullCount < 0 || data.NullCount > data.Length)
         {
-            ValidateDictionary(data, path);
-            return;
+            throw Fail(path, $"null count {data.NullCount} is outside 0..{data.Length}");
         }
 
-        switch (data.Type)
+        switch (data.DataType)
         {
+            case DictionaryType dictionaryType:
+                ValidateDictionary(data, dictionaryType, path);
+                return;
             case NullType:
                 if (data.NullCount != data.Length)
                 {
@@ -59,36 +72,54 @@ internal static class ArrayValidator
                 }
 
                 return;
-            case Utf8Type or BinaryType:
+            case StringType or BinaryType:
                 ExpectBuffers(data, 3, path);
                 ValidateValidity(data, path);
                 ValidateOffsets(data, data.Buffers[1], data.Buffers[2].Length, path, "offsets");
                 return;
             default:
-                var width = data.Type.BitWidth;
-                if (width == 0 || width % 8 != 0)
+                var width = ArrowTypes.ByteWidth(data.DataType);
+                if (width == 0)
                 {
-                    throw Fail(path, $"type {data.Type} is not supported");
+                    throw Fail(path, $"type {ArrowTypes.Describe(data.DataType)} is not supported");
                 }
 
                 ExpectBuffers(data, 2, path);
                 ValidateValidity(data, path);
-                ExpectSize(data.Buffers[1], (long)data.Length * (width / 8), path, "values");
+                ExpectSize(data.Buffers[1], (long)data.Length * width, path, "values");
                 return;
         }
     }
 
-    private static void ValidateDictionary(ArrayData data, string path)
+    /// <summary>Index <paramref name="index"/> of little-endian dictionary indices of <paramref name="type"/>.</summary>
+    internal static long ReadIndex(ReadOnlySpan<byte> values, IntegerType type, int index) => (type.BitWidth, type.IsSigned) switch
     {
-        if (data.Type is not IntType indexType)
+        (8, true) => (sbyte)values[index],
+        (8, false) => values[index],
+        (16, true) => BinaryPrimitives.ReadInt16LittleEndian(values.Slice(index * 2, 2)),
+        (16, false) => BinaryPrimitives.ReadUInt16LittleEndian(values.Slice(index * 2, 2)),
+        (32, true) => BinaryPrimitives.ReadInt32LittleEndian(values.Slice(index * 4, 4)),
+        (32, false) => BinaryPrimitives.ReadUInt32LittleEndian(values.Slice(index * 4, 4)),
+        (_, true) => BinaryPrimitives.ReadInt64LittleEndian(values.Slice(index * 8, 8)),
+        _ => (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(values.Slice(index * 8, 8)), long.MaxValue),
+    };
+
+    private static void ValidateDictionary(ArrayData data, DictionaryType type, string path)
+    {
+        if (type.IndexType is not IntegerType indexType)
         {
-            throw Fail(path, $"dictionary indices must be integers, not {data.Type}");
+            throw Fail(path, $"dictionary indices must be integers, not {ArrowTypes.Describe(type.IndexType)}");
+        }
+
+        var dictionary = data.Dictionary ?? throw Fail(path, "the dictionary values are missing");
+        if (!ArrowTypes.Equal(dictionary.DataType, type.ValueType))
+        {
+            throw Fail(path, $"the dictionary holds {ArrowTypes.Describe(dictionary.DataType)}, not the declared {ArrowTypes.Describe(type.ValueType)}");
         }
 
         ExpectBuffers(data, 2, path);
         ValidateValidity(data, path);
-        ExpectSize(data.Buffers[1], (long)data.Length * (indexType.Width / 8), path, "dictionary indices");
-        var dictionary = data.Dictionary!;
+        ExpectSize(data.Buffers[1], (long)data.Length * (indexType.BitWidth / 8), path, "dictionary indices");
         Validate(dictionary, path + ".dictionary");
         var values = data.Buffers[1].Span;
         var validity = data.Buffers[0].Span;
@@ -100,7 +131,7 @@ internal static class ArrayValidator
                 continue;
             }
 
-            var index = DictionaryArray.ReadIndex(values, indexType, i);
+            var index = ReadIndex(values, indexType, i);
             if (index < 0 || index >= dictionary.Length)
             {
                 throw Fail(path, $"dictionary index {index} at slot {i} is outside the dictionary of {dictionary.Length} values");
@@ -165,7 +196,7 @@ internal static class ArrayValidator
     {
         if (data.Buffers.Length != count)
         {
-            throw Fail(path, $"type {data.Type} needs {count} buffers, found {data.Buffers.Length}");
+            throw Fail(path, $"type {ArrowTypes.Describe(data.DataType)} needs {count} buffers, found {data.Buffers.Length}");
         }
     }
 
@@ -173,7 +204,7 @@ internal static class ArrayValidator
     {
         if (data.Children.Length != count)
         {
-            throw Fail(path, $"type {data.Type} needs {count} children, found {data.Children.Length}");
+            throw Fail(path, $"type {ArrowTypes.Describe(data.DataType)} needs {count} children, found {data.Children.Length}");
         }
     }
 

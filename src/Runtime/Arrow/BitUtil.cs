@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Bulwark.Arrow;
 
 /// <summary>LSB-first bitmaps as the Arrow columnar format defines them.</summary>
-public static class BitUtil
+internal static class BitUtil
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool GetBit(ReadOnlySpan<byte> bits, int index) => (bits[index >> 3] & (1 << (index & 7))) != 0;

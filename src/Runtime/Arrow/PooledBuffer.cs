@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ArrowBuffer = Apache.Arrow.ArrowBuffer;
 
 namespace Bulwark.Arrow;
 
 /// <summary>
-/// A growable byte buffer rented from the shared pool. <see cref="Detach"/> hands the bytes to an <see cref="ArrowBuffer"/>
-/// (which returns them to the pool when the batch is disposed), so a builder's next batch reuses the same memory.
+/// A growable byte buffer rented from the shared pool. <see cref="Detach"/> hands the bytes to an Apache.Arrow
+/// <see cref="ArrowBuffer"/> and the rented array to a <see cref="BufferLease"/>, which returns it to the pool when the
+/// batch that owns the lease is disposed, so a builder's next batch reuses the same memory.
 /// </summary>
 internal sealed class PooledBuffer
 {
@@ -57,14 +59,15 @@ internal sealed class PooledBuffer
 
     public void Clear() => Length = 0;
 
-    public ArrowBuffer Detach()
+    public ArrowBuffer Detach(BufferLease lease)
     {
         if (Length == 0)
         {
             return ArrowBuffer.Empty;
         }
 
-        var buffer = ArrowBuffer.FromRented(_array, Length);
+        var buffer = new ArrowBuffer(_array.AsMemory(0, Length));
+        lease.Add(_array);
         _array = Array.Empty<byte>();
         Length = 0;
         return buffer;
@@ -135,9 +138,9 @@ internal sealed class ValidityBuffer
         NullCount++;
     }
 
-    public ArrowBuffer Detach()
+    public ArrowBuffer Detach(BufferLease lease)
     {
-        var result = NullCount == 0 ? ArrowBuffer.Empty : _bits.Detach();
+        var result = NullCount == 0 ? ArrowBuffer.Empty : _bits.Detach(lease);
         _bits.Clear();
         Length = 0;
         NullCount = 0;

@@ -1,23 +1,26 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using Bulwark.Arrow;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace Bulwark.Arrow;
+namespace Bulwark.Records;
 
 /// <summary>
 /// Appends values column-wise. <see cref="Build"/> hands the buffers to the returned array and leaves the builder empty
 /// and ready for the next batch; disposing that array returns its memory to the pool for the builder to reuse.
 /// </summary>
-public abstract class ArrayBuilder : IDisposable
+public abstract class ColumnBuilder : IDisposable
 {
     private protected readonly ValidityBuffer Validity = new();
 
-    private protected ArrayBuilder(ArrowType type, string? name)
+    private protected ColumnBuilder(IArrowType type, string? name)
     {
         Type = type;
-        Name = name ?? type.ToString();
+        Name = name ?? ArrowTypes.Describe(type);
     }
 
-    public ArrowType Type { get; }
+    public IArrowType Type { get; }
 
     /// <summary>The column or path this builder fills, used in error messages.</summary>
     public string Name { get; }
@@ -29,9 +32,26 @@ public abstract class ArrayBuilder : IDisposable
     public abstract void AppendNull();
 
     /// <summary>Detaches the appended values as array data; the builder is empty afterwards.</summary>
-    public abstract ArrayData BuildData();
+    internal abstract ArrayData BuildData(BufferLease lease);
 
-    public ArrowArray Build() => ArrowArray.CreateUnchecked(BuildData());
+    /// <summary>
+    /// Builds one batch from <paramref name="columns"/>, which all hold <paramref name="length"/> rows: the arrays view the
+    /// builders' pooled buffers, and disposing the batch returns them for the builders' next batch. The builders are
+    /// empty afterwards. Generated batch builders call this.
+    /// </summary>
+    public static RecordBatch BuildBatch(Schema schema, IReadOnlyList<ColumnBuilder> columns, int length)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(columns);
+        var lease = new BufferLease();
+        var arrays = new IArrowArray[columns.Count];
+        for (var i = 0; i < arrays.Length; i++)
+        {
+            arrays[i] = ArrowArrayFactory.BuildArray(columns[i].BuildData(lease));
+        }
+
+        return new PooledRecordBatch(schema, arrays, length, lease);
+    }
 
     /// <summary>Discards the appended values, keeping the memory for reuse.</summary>
     public abstract void Clear();
@@ -45,17 +65,17 @@ public abstract class ArrayBuilder : IDisposable
     private protected abstract void Release();
 }
 
-public sealed class PrimitiveBuilder<T> : ArrayBuilder
+public sealed class PrimitiveColumnBuilder<T> : ColumnBuilder
     where T : unmanaged
 {
     private readonly PooledBuffer _values = new();
 
-    public PrimitiveBuilder(ArrowType type, string? name = null)
+    public PrimitiveColumnBuilder(IArrowType type, string? name = null)
         : base(type, name)
     {
-        if (type.BitWidth != Unsafe.SizeOf<T>() * 8 || type is BooleanType or Decimal128Type or FixedSizeBinaryType)
+        if (type is not FixedWidthType { BitWidth: var bits } || bits != Unsafe.SizeOf<T>() * 8 || type is BooleanType or FixedSizeBinaryType or DictionaryType)
         {
-            throw new ArgumentException($"{typeof(T).Name} values cannot be stored in a {type} column.", nameof(type));
+            throw new ArgumentException($"{typeof(T).Name} values cannot be stored in a {ArrowTypes.Describe(type)} column.", nameof(type));
         }
     }
 
@@ -84,11 +104,11 @@ public sealed class PrimitiveBuilder<T> : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
         var nulls = NullCount;
-        return new ArrayData(Type, length, nulls, [Validity.Detach(), _values.Detach()]);
+        return new ArrayData(Type, length, nulls, 0, [Validity.Detach(lease), _values.Detach(lease)], []);
     }
 
     public override void Clear()
@@ -104,11 +124,11 @@ public sealed class PrimitiveBuilder<T> : ArrayBuilder
     }
 }
 
-public sealed class BooleanBuilder : ArrayBuilder
+public sealed class BooleanColumnBuilder : ColumnBuilder
 {
     private readonly PooledBuffer _bits = new();
 
-    public BooleanBuilder(string? name = null)
+    public BooleanColumnBuilder(string? name = null)
         : base(BooleanType.Default, name)
     {
     }
@@ -151,13 +171,13 @@ public sealed class BooleanBuilder : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
         var nulls = NullCount;
-        var validity = Validity.Detach();
-        var bits = _bits.Detach();
-        return new ArrayData(Type, length, nulls, [validity, bits]);
+        var validity = Validity.Detach(lease);
+        var bits = _bits.Detach(lease);
+        return new ArrayData(Type, length, nulls, 0, [validity, bits], []);
     }
 
     public override void Clear()
@@ -173,18 +193,18 @@ public sealed class BooleanBuilder : ArrayBuilder
     }
 }
 
-/// <summary>Variable-length binary (and, through <see cref="Utf8Builder"/>, strings): int32 offsets + data.</summary>
-public class BinaryBuilder : ArrayBuilder
+/// <summary>Variable-length binary (and, through <see cref="Utf8ColumnBuilder"/>, strings): int32 offsets + data.</summary>
+public class BinaryColumnBuilder : ColumnBuilder
 {
     private protected readonly PooledBuffer Offsets = new();
     private protected readonly PooledBuffer Bytes = new();
 
-    public BinaryBuilder(string? name = null)
+    public BinaryColumnBuilder(string? name = null)
         : this(BinaryType.Default, name)
     {
     }
 
-    private protected BinaryBuilder(ArrowType type, string? name)
+    private protected BinaryColumnBuilder(IArrowType type, string? name)
         : base(type, name)
     {
     }
@@ -213,7 +233,7 @@ public class BinaryBuilder : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         if (Offsets.Length == 0)
         {
@@ -222,10 +242,10 @@ public class BinaryBuilder : ArrayBuilder
 
         var length = Length;
         var nulls = NullCount;
-        var validity = Validity.Detach();
-        var offsets = Offsets.Detach();
-        var bytes = Bytes.Detach();
-        return new ArrayData(Type, length, nulls, [validity, offsets, bytes]);
+        var validity = Validity.Detach(lease);
+        var offsets = Offsets.Detach(lease);
+        var bytes = Bytes.Detach(lease);
+        return new ArrayData(Type, length, nulls, 0, [validity, offsets, bytes], []);
     }
 
     public override void Clear()
@@ -264,12 +284,12 @@ public class BinaryBuilder : ArrayBuilder
     }
 }
 
-public sealed class Utf8Builder : BinaryBuilder
+public sealed class Utf8ColumnBuilder : BinaryColumnBuilder
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public Utf8Builder(string? name = null)
-        : base(Utf8Type.Default, name)
+    public Utf8ColumnBuilder(string? name = null)
+        : base(StringType.Default, name)
     {
     }
 
@@ -298,12 +318,12 @@ public sealed class Utf8Builder : BinaryBuilder
     }
 }
 
-public sealed class FixedSizeBinaryBuilder : ArrayBuilder
+public sealed class FixedSizeBinaryColumnBuilder : ColumnBuilder
 {
     private readonly PooledBuffer _values = new();
     private readonly int _width;
 
-    public FixedSizeBinaryBuilder(FixedSizeBinaryType type, string? name = null)
+    public FixedSizeBinaryColumnBuilder(FixedSizeBinaryType type, string? name = null)
         : base(type, name)
     {
         _width = type.ByteWidth;
@@ -352,11 +372,11 @@ public sealed class FixedSizeBinaryBuilder : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
         var nulls = NullCount;
-        return new ArrayData(Type, length, nulls, [Validity.Detach(), _values.Detach()]);
+        return new ArrayData(Type, length, nulls, 0, [Validity.Detach(lease), _values.Detach(lease)], []);
     }
 
     public override void Clear()
@@ -372,13 +392,13 @@ public sealed class FixedSizeBinaryBuilder : ArrayBuilder
     }
 }
 
-public sealed class Decimal128Builder : ArrayBuilder
+public sealed class Decimal128ColumnBuilder : ColumnBuilder
 {
     private readonly PooledBuffer _values = new();
     private readonly int _precision;
     private readonly int _scale;
 
-    public Decimal128Builder(Decimal128Type type, string? name = null)
+    public Decimal128ColumnBuilder(Decimal128Type type, string? name = null)
         : base(type, name)
     {
         _precision = type.Precision;
@@ -420,11 +440,11 @@ public sealed class Decimal128Builder : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
         var nulls = NullCount;
-        return new ArrayData(Type, length, nulls, [Validity.Detach(), _values.Detach()]);
+        return new ArrayData(Type, length, nulls, 0, [Validity.Detach(lease), _values.Detach(lease)], []);
     }
 
     public override void Clear()

@@ -1,16 +1,19 @@
-namespace Bulwark.Arrow;
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using Bulwark.Arrow;
+namespace Bulwark.Records;
 
 /// <summary>
 /// Lists: append the elements of one slot to <see cref="Values"/>, then call <see cref="EndList"/>;
 /// or call <see cref="AppendNull"/> for a null list.
 /// </summary>
-public sealed class ListBuilder<TValues> : ArrayBuilder
-    where TValues : ArrayBuilder
+public sealed class ListColumnBuilder<TValues> : ColumnBuilder
+    where TValues : ColumnBuilder
 {
     private readonly PooledBuffer _offsets = new();
 
-    public ListBuilder(TValues values, bool valuesNullable, string? name = null, string itemName = "item")
-        : base(new ListType(new Field(itemName, values.Type, valuesNullable)), name)
+    public ListColumnBuilder(TValues values, bool valuesNullable, string? name = null, string itemName = "item")
+        : base(new ListType(new Field(itemName, values.Type, valuesNullable, null)), name)
     {
         Values = values;
     }
@@ -30,7 +33,7 @@ public sealed class ListBuilder<TValues> : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         if (_offsets.Length == 0)
         {
@@ -39,9 +42,9 @@ public sealed class ListBuilder<TValues> : ArrayBuilder
 
         var length = Length;
         var nulls = NullCount;
-        var validity = Validity.Detach();
-        var offsets = _offsets.Detach();
-        return new ArrayData(Type, length, nulls, [validity, offsets], [Values.BuildData()]);
+        var validity = Validity.Detach(lease);
+        var offsets = _offsets.Detach(lease);
+        return new ArrayData(Type, length, nulls, 0, [validity, offsets], [Values.BuildData(lease)]);
     }
 
     public override void Clear()
@@ -73,9 +76,9 @@ public sealed class ListBuilder<TValues> : ArrayBuilder
 /// Structs: append one value to every child, then call <see cref="Append"/>; <see cref="AppendNull"/> appends a null
 /// to every child itself (non-nullable children may hold nulls where the struct is null).
 /// </summary>
-public sealed class StructBuilder : ArrayBuilder
+public sealed class StructColumnBuilder : ColumnBuilder
 {
-    public StructBuilder(StructType type, IReadOnlyList<ArrayBuilder> children, string? name = null)
+    public StructColumnBuilder(StructType type, IReadOnlyList<ColumnBuilder> children, string? name = null)
         : base(type, name)
     {
         if (children.Count != type.Fields.Count)
@@ -86,7 +89,7 @@ public sealed class StructBuilder : ArrayBuilder
         Children = children;
     }
 
-    public IReadOnlyList<ArrayBuilder> Children { get; }
+    public IReadOnlyList<ColumnBuilder> Children { get; }
 
     /// <summary>Marks the current slot valid; every child must already hold its value for this slot.</summary>
     public void Append() => Validity.AppendValid();
@@ -101,18 +104,18 @@ public sealed class StructBuilder : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
         var nulls = NullCount;
-        var validity = Validity.Detach();
+        var validity = Validity.Detach(lease);
         var children = new ArrayData[Children.Count];
         for (var i = 0; i < children.Length; i++)
         {
-            children[i] = Children[i].BuildData();
+            children[i] = Children[i].BuildData(lease);
         }
 
-        return new ArrayData(Type, length, nulls, [validity], children);
+        return new ArrayData(Type, length, nulls, 0, [validity], children);
     }
 
     public override void Clear()
@@ -138,13 +141,13 @@ public sealed class StructBuilder : ArrayBuilder
 /// Int32 indices into a dictionary fixed up front (enum member names): every batch carries the same dictionary,
 /// which is what the IPC file format requires of a non-delta dictionary.
 /// </summary>
-public sealed class FixedDictionaryBuilder : ArrayBuilder
+public sealed class DictionaryColumnBuilder : ColumnBuilder
 {
     private readonly PooledBuffer _indices = new();
     private readonly ArrayData _dictionary;
 
-    public FixedDictionaryBuilder(ArrayData dictionary, string? name = null)
-        : base(IntType.Int32, name)
+    public DictionaryColumnBuilder(ArrayData dictionary, string? name = null)
+        : base(new DictionaryType(Int32Type.Default, dictionary.DataType, false), name)
     {
         _dictionary = dictionary;
     }
@@ -152,23 +155,23 @@ public sealed class FixedDictionaryBuilder : ArrayBuilder
     /// <summary>A Utf8 dictionary of <paramref name="values"/>, shared by every batch of a column.</summary>
     public static ArrayData CreateUtf8Dictionary(IReadOnlyList<string> values)
     {
-        using var builder = new Utf8Builder();
+        using var builder = new Utf8ColumnBuilder();
         foreach (var value in values)
         {
             builder.Append(value);
         }
 
-        var built = builder.BuildData();
-
-        // Copy out of pooled memory: the dictionary outlives every batch that references it.
+        // The dictionary outlives every batch that references it, so it lives in plain arrays, not pooled ones.
+        var lease = new BufferLease();
+        var built = builder.BuildData(lease);
         var buffers = new ArrowBuffer[built.Buffers.Length];
         for (var i = 0; i < buffers.Length; i++)
         {
-            buffers[i] = ArrowBuffer.Wrap(built.Buffers[i].Memory.ToArray());
+            buffers[i] = new ArrowBuffer(built.Buffers[i].Memory.ToArray());
         }
 
-        built.Dispose();
-        return new ArrayData(built.Type, built.Length, built.NullCount, buffers);
+        lease.Return();
+        return new ArrayData(built.DataType, built.Length, built.NullCount, 0, buffers, []);
     }
 
     public int DictionaryLength => _dictionary.Length;
@@ -190,11 +193,11 @@ public sealed class FixedDictionaryBuilder : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
         var nulls = NullCount;
-        return new ArrayData(Type, length, nulls, [Validity.Detach(), _indices.Detach()], dictionary: _dictionary);
+        return new ArrayData(Type, length, nulls, 0, [Validity.Detach(lease), _indices.Detach(lease)], [], _dictionary);
     }
 
     public override void Clear()

@@ -1,18 +1,20 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 
 namespace Bulwark.Records;
 
 /// <summary>
-/// A struct column holding a nested <c>[ArrowRecord]</c> type. Unlike <see cref="StructBuilder"/>, a null slot fills
+/// A struct column holding a nested <c>[ArrowRecord]</c> type. Unlike <see cref="StructColumnBuilder"/>, a null slot fills
 /// non-nullable children with default values instead of nulls, so the column stays valid for readers that check that
 /// non-nullable fields hold no nulls.
 /// </summary>
-public sealed class RecordStructBuilder<T> : ArrayBuilder
+public sealed class RecordStructColumnBuilder<T> : ColumnBuilder
     where T : IArrowStructRecord<T>
 {
     private readonly IArrowStructWriter<T> _writer;
 
-    public RecordStructBuilder(StructType type, string? name = null)
+    public RecordStructColumnBuilder(StructType type, string? name = null)
         : base(type, name)
     {
         _writer = T.CreateStructWriter(type.Fields, Name);
@@ -41,20 +43,20 @@ public sealed class RecordStructBuilder<T> : ArrayBuilder
         Validity.AppendNull();
     }
 
-    public override ArrayData BuildData()
+    internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
         var nulls = NullCount;
-        var validity = Validity.Detach();
+        var validity = Validity.Detach(lease);
         var children = new ArrayData[_writer.Children.Count];
         for (var i = 0; i < children.Length; i++)
         {
-            children[i] = _writer.Children[i].BuildData();
+            children[i] = _writer.Children[i].BuildData(lease);
         }
 
         // The writer counts rows of its own; the children were just detached, so reset it for the next batch.
         _writer.Clear();
-        return new ArrayData(Type, length, nulls, [validity], children);
+        return new ArrayData(Type, length, nulls, 0, [validity], children);
     }
 
     public override void Clear()
