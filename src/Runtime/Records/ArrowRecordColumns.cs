@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 
 namespace Bulwark.Records;
@@ -14,8 +16,8 @@ public static class ArrowRecordColumns
     /// </summary>
     /// <returns>The column, or null when it is missing and <paramref name="required"/> is false.</returns>
     /// <exception cref="ArrowSchemaMismatchException">The column is missing but required, or holds another type.</exception>
-    public static TArray? Bind<TArray>(string recordType, IReadOnlyList<Field> fields, IReadOnlyList<ArrowArray> columns, Field expected, string path, bool required)
-        where TArray : ArrowArray
+    public static TArray? Bind<TArray>(string recordType, IReadOnlyList<Field> fields, IReadOnlyList<IArrowArray> columns, Field expected, string path, bool required)
+        where TArray : class, IArrowArray
     {
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(columns);
@@ -48,11 +50,24 @@ public static class ArrowRecordColumns
 
     /// <summary>The values of a list column bound by <see cref="Bind{TArray}"/>, whose element type was checked there.</summary>
     public static TArray ListValues<TArray>(string recordType, ListArray list, string path)
-        where TArray : ArrowArray
+        where TArray : class, IArrowArray
     {
         ArgumentNullException.ThrowIfNull(list);
         return list.Values as TArray
-            ?? throw new ArrowSchemaMismatchException($"Cannot read '{recordType}': the items of column '{path}' have type {list.Values.Type}.");
+            ?? throw new ArrowSchemaMismatchException($"Cannot read '{recordType}': the items of column '{path}' have type {ArrowTypes.Describe(list.Values.Data.DataType)}.");
+    }
+
+    /// <summary>The columns of <paramref name="batch"/> in schema order, for binding.</summary>
+    public static IReadOnlyList<IArrowArray> Columns(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var columns = new IArrowArray[batch.ColumnCount];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = batch.Column(i);
+        }
+
+        return columns;
     }
 
     /// <summary>A null where the member cannot hold one.</summary>
@@ -93,56 +108,53 @@ public static class ArrowRecordColumns
     {
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(expected);
-        if (expected.Dictionary is not null || expected.Type is Utf8Type)
+        var actualType = actual.DataType is DictionaryType actualDictionary ? actualDictionary.ValueType : actual.DataType;
+        if (expected.DataType is DictionaryType or StringType)
         {
-            return actual.Type is Utf8Type;
+            return actualType is StringType;
         }
 
-        if (expected.Type is BinaryType)
+        if (expected.DataType is BinaryType)
         {
-            return actual.Type is BinaryType;
+            return actualType is BinaryType;
         }
 
-        if (actual.Dictionary is not null)
+        if (actual.DataType is DictionaryType)
         {
             return false;
         }
 
-        return expected.Type switch
+        return expected.DataType switch
         {
-            ListType expectedList => actual.Type is ListType actualList && IsReadableAs(actualList.ValueField, expectedList.ValueField),
-            StructType => actual.Type is StructType,
-            TimestampType => actual.Type is TimestampType,
-            DateType => actual.Type is DateType,
-            TimeType => actual.Type is TimeType,
-            DurationType => actual.Type is DurationType,
-            Decimal128Type => actual.Type is Decimal128Type,
-            _ => actual.Type == expected.Type,
+            ListType expectedList => actual.DataType is ListType actualList && IsReadableAs(actualList.ValueField, expectedList.ValueField),
+            StructType => actual.DataType is StructType,
+            TimestampType => actual.DataType is TimestampType,
+            DateType => actual.DataType is DateType,
+            TimeType => actual.DataType is TimeType,
+            DurationType => actual.DataType is DurationType,
+            Decimal128Type => actual.DataType is Decimal128Type,
+            _ => ArrowTypes.Equal(actual.DataType, expected.DataType),
         };
     }
 
-    private static string Describe(Field field) =>
-        field.Dictionary is null ? field.Type.ToString() : $"dictionary<{field.Dictionary.IndexType}, {field.Type}>";
+    private static string Describe(Field field) => ArrowTypes.Describe(field.DataType);
 
     /// <summary>What <see cref="IsReadableAs"/> accepts for <paramref name="expected"/>, for refusal messages.</summary>
     private static string DescribeAccepted(Field expected)
     {
-        if (expected.Dictionary is not null)
+        var type = ArrowTypes.Describe(expected.DataType);
+        return expected.DataType switch
         {
-            return $"dictionary<{expected.Dictionary.IndexType}, utf8> (or any integer index, or plain utf8) of enum member names";
-        }
-
-        return expected.Type switch
-        {
-            Utf8Type => "utf8 (or dictionary<any integer, utf8>)",
+            DictionaryType dictionary => $"dictionary<{ArrowTypes.Describe(dictionary.IndexType)}, utf8> (or any integer index, or plain utf8) of enum member names",
+            StringType => "utf8 (or dictionary<any integer, utf8>)",
             BinaryType => "binary (or dictionary<any integer, binary>)",
-            TimestampType => $"{expected.Type} (or timestamp in s, ms, us or ns, with any time zone or none)",
-            DateType => $"{expected.Type} (or date64 holding whole days)",
-            TimeType => $"{expected.Type} (or time32[s], time32[ms], time64[ns])",
-            DurationType => $"{expected.Type} (or duration in s, ms or ns)",
-            Decimal128Type => $"{expected.Type} (or decimal128 of any precision and scale whose values fit System.Decimal)",
+            TimestampType => $"{type} (or timestamp in s, ms, us or ns, with any time zone or none)",
+            DateType => $"{type} (or date64 holding whole days)",
+            TimeType => $"{type} (or time32[s], time32[ms], time64[ns])",
+            DurationType => $"{type} (or duration in s, ms or ns)",
+            Decimal128Type => $"{type} (or decimal128 of any precision and scale whose values fit System.Decimal)",
             ListType list => $"list<{DescribeAccepted(list.ValueField)}>",
-            _ => expected.Type.ToString(),
+            _ => type,
         };
     }
 }
@@ -185,5 +197,5 @@ public sealed class ListColumn<TItems>
 
     public bool IsNull(int row) => _array.IsNull(row);
 
-    public (int Start, int End) GetRange(int row) => _array.GetRange(row);
+    public (int Start, int End) GetRange(int row) => (_array.ValueOffsets[row], _array.ValueOffsets[row + 1]);
 }

@@ -1,3 +1,4 @@
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 
 namespace Bulwark.Records;
@@ -12,8 +16,8 @@ namespace Bulwark.Records;
 /// <summary>Where an adapter's values live, for error messages: the record type, the column and, for list items, the list.</summary>
 internal sealed class ColumnLocation(string recordType, string path, ListArray? list)
 {
-    public ArrowSchemaMismatchException Unexpected(ArrowArray array) =>
-        new($"Cannot read '{recordType}': column '{path}' has type {array.Type}{(array is DictionaryArray d ? $" (dictionary of {d.Dictionary.Type})" : string.Empty)}, which the member cannot be read from.");
+    public ArrowSchemaMismatchException Unexpected(IArrowArray array) =>
+        new($"Cannot read '{recordType}': column '{path}' has type {ArrowTypes.Describe(array.Data.DataType)}, which the member cannot be read from.");
 
     /// <summary>A value failure at <paramref name="index"/> of the bound array; list items are reported by row and position.</summary>
     public ArrowValueException Fail(int index, string reason, Exception? inner)
@@ -28,7 +32,7 @@ internal sealed class ColumnLocation(string recordType, string path, ListArray? 
         while (low < high)
         {
             var middle = low + ((high - low + 1) / 2);
-            if (list.GetRange(middle).Start <= index)
+            if (list.ValueOffsets[middle] <= index)
             {
                 low = middle;
             }
@@ -38,7 +42,7 @@ internal sealed class ColumnLocation(string recordType, string path, ListArray? 
             }
         }
 
-        return new ArrowValueException(recordType, path, low, index - list.GetRange(low).Start, reason, inner);
+        return new ArrowValueException(recordType, path, low, index - list.ValueOffsets[low], reason, inner);
     }
 
     public ArrowValueException OutOfRange(int index, long value, string what, string range) =>
@@ -52,70 +56,65 @@ internal sealed class ColumnLocation(string recordType, string path, ListArray? 
 internal sealed class DictionaryIndices
 {
     private readonly DictionaryArray _array;
+    private readonly FixedValues<int> _int32;
     private readonly int[]? _widened;
 
     public DictionaryIndices(DictionaryArray array)
     {
         _array = array;
-        if (array.IndexType is not { Width: 32, IsSigned: true })
+        var data = array.Data;
+        var indexType = (IntegerType)((DictionaryType)data.DataType).IndexType;
+        if (indexType is { BitWidth: 32, IsSigned: true })
         {
-            // Creating the array checked every valid index against the dictionary, so each fits an int; null slots may
-            // hold anything and are never looked up.
-            _widened = new int[array.Length];
-            for (var i = 0; i < _widened.Length; i++)
-            {
-                _widened[i] = array.IsNull(i) ? 0 : array.GetIndex(i);
-            }
+            _int32 = new FixedValues<int>(data);
+            return;
+        }
+
+        // Arrays Bulwark reads were validated index by index against the dictionary, so each fits an int; null slots
+        // may hold anything and are never looked up.
+        _widened = new int[array.Length];
+        var values = data.Buffers[1].Span;
+        for (var i = 0; i < _widened.Length; i++)
+        {
+            _widened[i] = array.IsNull(i) ? 0 : checked((int)ArrayValidator.ReadIndex(values, indexType, data.Offset + i));
         }
     }
 
     public bool IsNull(int index) => _array.IsNull(index);
 
-    public int this[int index] =>
-        _widened is null ? BinaryPrimitives.ReadInt32LittleEndian(_array.Data.Buffers[1].Span.Slice(index * 4, 4)) : _widened[index];
+    public int this[int index] => _widened is null ? _int32[index] : _widened[index];
 }
 
-/// <summary>Shared unit arithmetic of the temporal adapters.</summary>
-internal static class TemporalUnits
+/// <summary>
+/// The values buffer of a fixed-width array seen as <typeparamref name="T"/>, offset included. Holding the memory rather
+/// than Apache's <c>Values</c> span property keeps the per-row cost to one slice of a cached memory.
+/// </summary>
+internal readonly struct FixedValues<T>
+    where T : unmanaged
 {
-    public const long NanosecondsPerTick = 100;
+    private readonly ReadOnlyMemory<byte> _memory;
+    private readonly int _offset;
 
-    public static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
-
-    /// <summary>.NET ticks (100 ns) per unit, or 0 for nanoseconds, which are divided instead.</summary>
-    public static long TicksPer(TimeUnit unit) => unit switch
+    public FixedValues(ArrayData data)
     {
-        TimeUnit.Second => TimeSpan.TicksPerSecond,
-        TimeUnit.Millisecond => TimeSpan.TicksPerMillisecond,
-        TimeUnit.Microsecond => TimeSpan.TicksPerMillisecond / 1000,
-        _ => 0,
-    };
-
-    public static string Name(TimeUnit unit) => unit switch
-    {
-        TimeUnit.Second => "seconds",
-        TimeUnit.Millisecond => "milliseconds",
-        TimeUnit.Microsecond => "microseconds",
-        _ => "nanoseconds",
-    };
-
-    public static long FloorDiv(long value, long divisor)
-    {
-        var quotient = Math.DivRem(value, divisor, out var remainder);
-        return remainder < 0 ? quotient - 1 : quotient;
+        _memory = data.Buffers[1].Memory;
+        _offset = data.Offset;
     }
 
-    public static long CeilDiv(long value, long divisor)
+    public T this[int index]
     {
-        var quotient = Math.DivRem(value, divisor, out var remainder);
-        return remainder > 0 ? quotient + 1 : quotient;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => MemoryMarshal.Cast<byte, T>(_memory.Span)[_offset + index];
     }
+}
 
-    /// <summary>Ticks to whole units of <paramref name="ticksPerUnit"/>, in ranges that cannot overflow when multiplied back.</summary>
-    public static (long Min, long Max) Range(long minTicks, long maxTicks, long ticksPerUnit) =>
-        ticksPerUnit == 0
-            ? (long.MinValue, long.MaxValue)
-            : (CeilDiv(minTicks, ticksPerUnit), FloorDiv(maxTicks, ticksPerUnit));
+/// <summary>Strict UTF-8: Apache's <c>StringArray.GetString</c> replaces invalid bytes with U+FFFD, which would be a silent change.</summary>
+internal static class StrictUtf8
+{
+    private static readonly UTF8Encoding Encoding = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <exception cref="DecoderFallbackException">The bytes are not valid UTF-8.</exception>
+    public static string GetString(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? string.Empty : Encoding.GetString(bytes);
 }
 
 /// <summary>A string member's column: utf8, or a dictionary (any integer index) of utf8. Dictionary entries are decoded once.</summary>
@@ -131,7 +130,7 @@ public sealed class StringColumn
     /// <param name="recordType">The record type, for error messages.</param>
     /// <param name="path">The column path, for error messages.</param>
     /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column: errors then name its row.</param>
-    public StringColumn(ArrowArray array, string recordType, string path, ListArray? list = null)
+    public StringColumn(IArrowArray array, string recordType, string path, ListArray? list = null)
     {
         ArgumentNullException.ThrowIfNull(array);
         _location = new ColumnLocation(recordType, path, list);
@@ -172,9 +171,9 @@ public sealed class StringColumn
     {
         try
         {
-            return _values.GetString(position);
+            return StrictUtf8.GetString(_values.GetBytes(position));
         }
-        catch (ArrowFormatException ex)
+        catch (DecoderFallbackException ex)
         {
             throw _location.Fail(index, "the value is not valid UTF-8.", ex);
         }
@@ -192,7 +191,7 @@ public sealed class BinaryColumn
     /// <param name="recordType">The record type, for error messages.</param>
     /// <param name="path">The column path, for error messages.</param>
     /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
-    public BinaryColumn(ArrowArray array, string recordType, string path, ListArray? list = null)
+    public BinaryColumn(IArrowArray array, string recordType, string path, ListArray? list = null)
     {
         ArgumentNullException.ThrowIfNull(array);
         switch (array)
@@ -215,263 +214,44 @@ public sealed class BinaryColumn
             ? _values.IsNull(index)
             : _indices.IsNull(index) || (_dictionaryHasNulls && _values.IsNull(_indices[index]));
 
-    public byte[]? GetValue(int index) => _values.GetByteArray(_indices is null ? index : _indices[index]);
+    public byte[]? GetValue(int index) => _values.GetBytes(_indices is null ? index : _indices[index]).ToArray();
 }
 
 /// <summary>A decimal member's column: Decimal128 of any precision and scale, converted exactly.</summary>
 public sealed class DecimalColumn
 {
-    private readonly Decimal128Array _values;
+    private readonly Decimal128Array _array;
+    private readonly FixedValues<Int128> _values;
+    private readonly int _scale;
     private readonly ColumnLocation _location;
 
     /// <param name="array">The bound column (or list items).</param>
     /// <param name="recordType">The record type, for error messages.</param>
     /// <param name="path">The column path, for error messages.</param>
     /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
-    public DecimalColumn(ArrowArray array, string recordType, string path, ListArray? list = null)
+    public DecimalColumn(IArrowArray array, string recordType, string path, ListArray? list = null)
     {
         ArgumentNullException.ThrowIfNull(array);
         _location = new ColumnLocation(recordType, path, list);
-        _values = array as Decimal128Array ?? throw _location.Unexpected(array);
+        _array = array as Decimal128Array ?? throw _location.Unexpected(array);
+        _values = new FixedValues<Int128>(array.Data);
+        _scale = _array.Scale;
     }
 
-    public bool IsNull(int index) => _values.IsNull(index);
+    public bool IsNull(int index) => _array.IsNull(index);
 
     /// <exception cref="ArrowValueException">The value needs more digits than <see cref="decimal"/> holds.</exception>
     public decimal GetValue(int index)
     {
-        var unscaled = _values.GetUnscaled(index);
+        var unscaled = _values[index];
         try
         {
-            return DecimalConvert.ToDecimal(unscaled, _values.Scale);
+            return DecimalConvert.ToDecimal(unscaled, _scale);
         }
         catch (OverflowException ex)
         {
-            throw _location.Fail(index, $"{_values.Type} value {unscaled}e-{_values.Scale} does not fit System.Decimal without losing digits.", ex);
+            throw _location.Fail(index, $"{ArrowTypes.Describe(_array.Data.DataType)} value {unscaled}e-{_scale} does not fit System.Decimal without losing digits.", ex);
         }
-    }
-}
-
-/// <summary>
-/// A DateTime or DateTimeOffset member's column: timestamp in s, ms, µs or ns, with any time zone or none. Arrow
-/// timestamps with a zone are UTC instants; zone-less ones are taken as UTC too, as Bulwark writes Unspecified times.
-/// Nanoseconds are truncated toward negative infinity to 100 ns ticks.
-/// </summary>
-public sealed class TimestampColumn
-{
-    private static readonly long MinOffset = DateTime.MinValue.Ticks - TemporalUnits.UnixEpochTicks;
-    private static readonly long MaxOffset = DateTime.MaxValue.Ticks - TemporalUnits.UnixEpochTicks;
-
-    private readonly PrimitiveArray<long> _values;
-    private readonly long _ticksPerUnit;
-    private readonly long _min;
-    private readonly long _max;
-    private readonly TimeUnit _unit;
-    private readonly ColumnLocation _location;
-
-    /// <param name="array">The bound column (or list items).</param>
-    /// <param name="recordType">The record type, for error messages.</param>
-    /// <param name="path">The column path, for error messages.</param>
-    /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
-    public TimestampColumn(ArrowArray array, string recordType, string path, ListArray? list = null)
-    {
-        ArgumentNullException.ThrowIfNull(array);
-        _location = new ColumnLocation(recordType, path, list);
-        if (array is not PrimitiveArray<long> values || array.Type is not TimestampType type)
-        {
-            throw _location.Unexpected(array);
-        }
-
-        _values = values;
-        _unit = type.Unit;
-        _ticksPerUnit = TemporalUnits.TicksPer(type.Unit);
-        (_min, _max) = TemporalUnits.Range(MinOffset, MaxOffset, _ticksPerUnit);
-    }
-
-    public bool IsNull(int index) => _values.IsNull(index);
-
-    /// <returns>A <see cref="DateTimeKind.Utc"/> time.</returns>
-    /// <exception cref="ArrowValueException">The timestamp is outside years 1 to 9999.</exception>
-    public DateTime GetDateTime(int index) => new(GetTicks(index), DateTimeKind.Utc);
-
-    /// <returns>A time with offset zero.</returns>
-    /// <exception cref="ArrowValueException">The timestamp is outside years 1 to 9999.</exception>
-    public DateTimeOffset GetDateTimeOffset(int index) => new(GetTicks(index), TimeSpan.Zero);
-
-    private long GetTicks(int index)
-    {
-        var value = _values.GetValue(index);
-        if (value < _min || value > _max)
-        {
-            throw _location.OutOfRange(index, value, "timestamp of " + TemporalUnits.Name(_unit) + " since the epoch", "DateTime can represent (years 1 to 9999)");
-        }
-
-        // Nanoseconds are the only unit finer than a tick, and every int64 of them lies within DateTime's range.
-        return TemporalUnits.UnixEpochTicks + (_ticksPerUnit == 0 ? TemporalUnits.FloorDiv(value, TemporalUnits.NanosecondsPerTick) : value * _ticksPerUnit);
-    }
-}
-
-/// <summary>A DateOnly member's column: date32 (days), or date64 (milliseconds) holding whole days.</summary>
-public sealed class DateColumn
-{
-    private const long MillisecondsPerDay = 86_400_000;
-    private static readonly int UnixEpochDayNumber = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
-
-    private readonly ArrowArray _array;
-    private readonly PrimitiveArray<int>? _days;
-    private readonly PrimitiveArray<long>? _milliseconds;
-    private readonly ColumnLocation _location;
-
-    /// <param name="array">The bound column (or list items).</param>
-    /// <param name="recordType">The record type, for error messages.</param>
-    /// <param name="path">The column path, for error messages.</param>
-    /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
-    public DateColumn(ArrowArray array, string recordType, string path, ListArray? list = null)
-    {
-        ArgumentNullException.ThrowIfNull(array);
-        _location = new ColumnLocation(recordType, path, list);
-        _array = array;
-        switch (array)
-        {
-            case PrimitiveArray<int> days when array.Type is DateType { Unit: DateUnit.Day }:
-                _days = days;
-                break;
-            case PrimitiveArray<long> milliseconds when array.Type is DateType { Unit: DateUnit.Millisecond }:
-                _milliseconds = milliseconds;
-                break;
-            default:
-                throw _location.Unexpected(array);
-        }
-    }
-
-    public bool IsNull(int index) => _array.IsNull(index);
-
-    /// <exception cref="ArrowValueException">A date64 is not a whole day, or the date is outside years 1 to 9999.</exception>
-    public DateOnly GetValue(int index)
-    {
-        long days;
-        if (_days is not null)
-        {
-            days = _days.GetValue(index);
-        }
-        else
-        {
-            var milliseconds = _milliseconds!.GetValue(index);
-            days = Math.DivRem(milliseconds, MillisecondsPerDay, out var remainder);
-            if (remainder != 0)
-            {
-                throw _location.Fail(index, $"date64 value {milliseconds} ms is not a whole day, so it is no date.", null);
-            }
-        }
-
-        var dayNumber = days + UnixEpochDayNumber;
-        if (dayNumber < DateOnly.MinValue.DayNumber || dayNumber > DateOnly.MaxValue.DayNumber)
-        {
-            throw _location.OutOfRange(index, days, "date of days since the epoch", "DateOnly can represent (years 1 to 9999)");
-        }
-
-        return DateOnly.FromDayNumber((int)dayNumber);
-    }
-}
-
-/// <summary>A TimeOnly member's column: time32 in s or ms, time64 in µs or ns (ns truncated to 100 ns ticks).</summary>
-public sealed class TimeColumn
-{
-    private readonly ArrowArray _array;
-    private readonly PrimitiveArray<int>? _values32;
-    private readonly PrimitiveArray<long>? _values64;
-    private readonly long _ticksPerUnit;
-    private readonly long _unitsPerDay;
-    private readonly TimeUnit _unit;
-    private readonly ColumnLocation _location;
-
-    /// <param name="array">The bound column (or list items).</param>
-    /// <param name="recordType">The record type, for error messages.</param>
-    /// <param name="path">The column path, for error messages.</param>
-    /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
-    public TimeColumn(ArrowArray array, string recordType, string path, ListArray? list = null)
-    {
-        ArgumentNullException.ThrowIfNull(array);
-        _location = new ColumnLocation(recordType, path, list);
-        _array = array;
-        if (array.Type is not TimeType type)
-        {
-            throw _location.Unexpected(array);
-        }
-
-        switch (array)
-        {
-            case PrimitiveArray<int> values32 when type.Unit is TimeUnit.Second or TimeUnit.Millisecond:
-                _values32 = values32;
-                break;
-            case PrimitiveArray<long> values64 when type.Unit is TimeUnit.Microsecond or TimeUnit.Nanosecond:
-                _values64 = values64;
-                break;
-            default:
-                throw _location.Unexpected(array);
-        }
-
-        _unit = type.Unit;
-        _ticksPerUnit = TemporalUnits.TicksPer(type.Unit);
-        _unitsPerDay = _ticksPerUnit == 0 ? TimeSpan.TicksPerDay * TemporalUnits.NanosecondsPerTick : TimeSpan.TicksPerDay / _ticksPerUnit;
-    }
-
-    public bool IsNull(int index) => _array.IsNull(index);
-
-    /// <exception cref="ArrowValueException">The value is not within [00:00, 24:00).</exception>
-    public TimeOnly GetValue(int index)
-    {
-        long value = _values32 is not null ? _values32.GetValue(index) : _values64!.GetValue(index);
-        if ((ulong)value >= (ulong)_unitsPerDay)
-        {
-            throw _location.OutOfRange(index, value, "time of day in " + TemporalUnits.Name(_unit), "[00:00, 24:00)");
-        }
-
-        return new TimeOnly(_ticksPerUnit == 0 ? value / TemporalUnits.NanosecondsPerTick : value * _ticksPerUnit);
-    }
-}
-
-/// <summary>A TimeSpan member's column: duration in s, ms, µs or ns (ns truncated toward negative infinity to 100 ns ticks).</summary>
-public sealed class DurationColumn
-{
-    private readonly PrimitiveArray<long> _values;
-    private readonly long _ticksPerUnit;
-    private readonly long _min;
-    private readonly long _max;
-    private readonly TimeUnit _unit;
-    private readonly ColumnLocation _location;
-
-    /// <param name="array">The bound column (or list items).</param>
-    /// <param name="recordType">The record type, for error messages.</param>
-    /// <param name="path">The column path, for error messages.</param>
-    /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
-    public DurationColumn(ArrowArray array, string recordType, string path, ListArray? list = null)
-    {
-        ArgumentNullException.ThrowIfNull(array);
-        _location = new ColumnLocation(recordType, path, list);
-        if (array is not PrimitiveArray<long> values || array.Type is not DurationType type)
-        {
-            throw _location.Unexpected(array);
-        }
-
-        _values = values;
-        _unit = type.Unit;
-        _ticksPerUnit = TemporalUnits.TicksPer(type.Unit);
-        (_min, _max) = TemporalUnits.Range(TimeSpan.MinValue.Ticks, TimeSpan.MaxValue.Ticks, _ticksPerUnit);
-    }
-
-    public bool IsNull(int index) => _values.IsNull(index);
-
-    /// <exception cref="ArrowValueException">The duration is outside the range of <see cref="TimeSpan"/>.</exception>
-    public TimeSpan GetValue(int index)
-    {
-        var value = _values.GetValue(index);
-        if (value < _min || value > _max)
-        {
-            throw _location.OutOfRange(index, value, "duration in " + TemporalUnits.Name(_unit), "TimeSpan can represent");
-        }
-
-        return new TimeSpan(_ticksPerUnit == 0 ? TemporalUnits.FloorDiv(value, TemporalUnits.NanosecondsPerTick) : value * _ticksPerUnit);
     }
 }
 
@@ -496,7 +276,7 @@ public sealed class EnumColumn<TEnum>
     /// <param name="recordType">The record type, for error messages.</param>
     /// <param name="path">The column path, for error messages.</param>
     /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
-    public EnumColumn(ArrowArray array, IReadOnlyList<string> names, TEnum[] values, string recordType, string path, ListArray? list = null)
+    public EnumColumn(IArrowArray array, IReadOnlyList<string> names, TEnum[] values, string recordType, string path, ListArray? list = null)
     {
         ArgumentNullException.ThrowIfNull(array);
         ArgumentNullException.ThrowIfNull(names);
@@ -578,9 +358,9 @@ public sealed class EnumColumn<TEnum>
         string? name;
         try
         {
-            name = _names.GetString(position);
+            name = StrictUtf8.GetString(_names.GetBytes(position));
         }
-        catch (ArrowFormatException ex)
+        catch (DecoderFallbackException ex)
         {
             return _location.Fail(index, $"the name of a member of {typeof(TEnum).FullName} is not valid UTF-8.", ex);
         }
@@ -588,3 +368,85 @@ public sealed class EnumColumn<TEnum>
         return _location.Fail(index, $"'{name}' is not a member of {typeof(TEnum).FullName}.", null);
     }
 }
+
+/// <summary>A numeric member's column: a primitive array of exactly <typeparamref name="T"/> (the width was checked when binding).</summary>
+public sealed class PrimitiveColumn<T>
+    where T : unmanaged, IEquatable<T>
+{
+    private readonly IArrowArray _array;
+    private readonly FixedValues<T> _values;
+
+    /// <param name="array">The bound column (or list items).</param>
+    /// <param name="recordType">The record type, for error messages.</param>
+    /// <param name="path">The column path, for error messages.</param>
+    /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
+    public PrimitiveColumn(IArrowArray array, string recordType, string path, ListArray? list = null)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        if (array is not PrimitiveArray<T> || array.Data.DataType is DictionaryType)
+        {
+            throw new ColumnLocation(recordType, path, list).Unexpected(array);
+        }
+
+        _array = array;
+        _values = new FixedValues<T>(array.Data);
+    }
+
+    public bool IsNull(int index) => _array.IsNull(index);
+
+    public T GetValue(int index) => _values[index];
+}
+
+/// <summary>A bool member's column.</summary>
+public sealed class BooleanColumn
+{
+    private readonly BooleanArray _array;
+    private readonly ReadOnlyMemory<byte> _bits;
+    private readonly int _offset;
+
+    /// <param name="array">The bound column (or list items).</param>
+    /// <param name="recordType">The record type, for error messages.</param>
+    /// <param name="path">The column path, for error messages.</param>
+    /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
+    public BooleanColumn(IArrowArray array, string recordType, string path, ListArray? list = null)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        _array = array as BooleanArray ?? throw new ColumnLocation(recordType, path, list).Unexpected(array);
+        _bits = array.Data.Buffers[1].Memory;
+        _offset = array.Data.Offset;
+    }
+
+    public bool IsNull(int index) => _array.IsNull(index);
+
+    public bool GetValue(int index) => BitUtil.GetBit(_bits.Span, _offset + index);
+}
+
+/// <summary>A Guid member's column: fixed_size_binary(16) in RFC 4122 (big-endian) byte order, as arrow.uuid defines it.</summary>
+public sealed class UuidColumn
+{
+    private readonly IArrowArray _array;
+    private readonly ReadOnlyMemory<byte> _values;
+    private readonly int _offset;
+
+    /// <param name="array">The bound column (or list items).</param>
+    /// <param name="recordType">The record type, for error messages.</param>
+    /// <param name="path">The column path, for error messages.</param>
+    /// <param name="list">When <paramref name="array"/> holds the items of a list column, that column.</param>
+    public UuidColumn(IArrowArray array, string recordType, string path, ListArray? list = null)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        if (array.Data.DataType is not FixedSizeBinaryType { ByteWidth: 16 } || array.Data.DataType is Decimal128Type)
+        {
+            throw new ColumnLocation(recordType, path, list).Unexpected(array);
+        }
+
+        _array = array;
+        _values = array.Data.Buffers[1].Memory;
+        _offset = array.Data.Offset;
+    }
+
+    public bool IsNull(int index) => _array.IsNull(index);
+
+    public Guid GetValue(int index) => new(_values.Span.Slice((_offset + index) * 16, 16), bigEndian: true);
+}
+

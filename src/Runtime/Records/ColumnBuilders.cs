@@ -7,8 +7,10 @@ using System.Text;
 namespace Bulwark.Records;
 
 /// <summary>
-/// Appends values column-wise. <see cref="Build"/> hands the buffers to the returned array and leaves the builder empty
-/// and ready for the next batch; disposing that array returns its memory to the pool for the builder to reuse.
+/// Appends one column's values into pooled buffers, for generated batch builders. <see cref="BuildBatch"/> hands the
+/// buffers to Apache.Arrow arrays of the returned batch and leaves the builders empty and ready for the next batch;
+/// disposing the batch returns the memory to the pool for the builders to reuse. No Apache builder is on this path:
+/// Apache's builders copy every buffer on Build.
 /// </summary>
 public abstract class ColumnBuilder : IDisposable
 {

@@ -1,4 +1,4 @@
-using Bulwark.Arrow;
+using Apache.Arrow;
 
 namespace Bulwark.Records;
 
@@ -12,7 +12,7 @@ public interface IArrowRecord<T>
     /// <summary>The table name: the <c>[ArrowRecord(name)]</c> argument, or the snake_case type name.</summary>
     static abstract string TableName { get; }
 
-    /// <summary>The Arrow schema: one field per column, in declaration order.</summary>
+    /// <summary>The Apache.Arrow schema: one field per column, in declaration order.</summary>
     static abstract Schema ArrowSchema { get; }
 
     /// <summary>A new columnar builder. Builders are reusable: <see cref="IArrowBatchBuilder{T}.Build"/> leaves them empty.</summary>
@@ -21,7 +21,7 @@ public interface IArrowRecord<T>
     /// <summary>
     /// Reads every row of <paramref name="batch"/>. Columns are matched by name (order and extra columns do not matter)
     /// and may use any encoding <see cref="ArrowRecordColumns.IsReadableAs"/> accepts for the member; a missing column, a
-    /// column of another type, or a null in a member that cannot hold one raises <see cref="ArrowSchemaMismatchException"/>
+    /// column of another type, or a null in a member that cannot hold one raises <see cref="Bulwark.Arrow.ArrowSchemaMismatchException"/>
     /// naming the type, column and row, and a value that cannot become its member raises <see cref="ArrowValueException"/>.
     /// </summary>
     static abstract T[] ReadBatch(RecordBatch batch);
@@ -35,7 +35,11 @@ public interface IArrowBatchBuilder<T> : IDisposable
 
     void Append(in T record);
 
-    /// <summary>The appended rows as a batch; the builder is empty afterwards and reuses the memory once the batch is disposed.</summary>
+    /// <summary>
+    /// The appended rows as an Apache.Arrow batch whose arrays view the builder's pooled buffers. The builder is empty
+    /// afterwards; disposing the batch returns the buffers, which the builder's next batch reuses. Arrays, slices and
+    /// anything else that views the batch's memory (a <c>DataFrame</c> made from it, say) are valid until then.
+    /// </summary>
     RecordBatch Build();
 
     /// <summary>Discards the appended rows.</summary>

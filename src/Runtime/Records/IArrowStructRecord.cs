@@ -1,4 +1,4 @@
-using Bulwark.Arrow;
+using Apache.Arrow;
 
 namespace Bulwark.Records;
 
@@ -10,11 +10,8 @@ namespace Bulwark.Records;
 public interface IArrowStructRecord<T> : IArrowRecord<T>
     where T : IArrowStructRecord<T>
 {
-    /// <summary>
-    /// The fields of <typeparamref name="T"/>. Dictionary ids are assigned depth-first starting at
-    /// <paramref name="nextDictionaryId"/>, which is advanced past the ids used, so ids stay unique across a whole schema.
-    /// </summary>
-    static abstract IReadOnlyList<Field> CreateArrowFields(ref long nextDictionaryId);
+    /// <summary>The fields of <typeparamref name="T"/>, one per column, in declaration order.</summary>
+    static abstract IReadOnlyList<Field> CreateArrowFields();
 
     /// <summary>Builders for the children of a struct column of <typeparamref name="T"/>; <paramref name="path"/> names the column in errors.</summary>
     static abstract IArrowStructWriter<T> CreateStructWriter(IReadOnlyList<Field> fields, string path);
@@ -26,7 +23,7 @@ public interface IArrowStructRecord<T> : IArrowRecord<T>
 /// <summary>Appends values of <typeparamref name="T"/> to the child builders of a struct column.</summary>
 public interface IArrowStructWriter<T> : IDisposable
 {
-    IReadOnlyList<ArrayBuilder> Children { get; }
+    IReadOnlyList<ColumnBuilder> Children { get; }
 
     void Append(in T value);
 
@@ -48,16 +45,12 @@ public interface IArrowStructReader<T>
 /// <summary>Calls the static members of <see cref="IArrowStructRecord{T}"/>, which records implement explicitly.</summary>
 public static class ArrowStruct
 {
-    /// <summary>The schema of <typeparamref name="T"/>, dictionary ids numbered from 0.</summary>
+    /// <summary>The Apache.Arrow schema of <typeparamref name="T"/>.</summary>
     public static Schema CreateSchema<T>()
-        where T : IArrowStructRecord<T>
-    {
-        long nextDictionaryId = 0;
-        return new Schema(T.CreateArrowFields(ref nextDictionaryId));
-    }
+        where T : IArrowStructRecord<T> => new(T.CreateArrowFields(), null);
 
-    public static IReadOnlyList<Field> CreateFields<T>(ref long nextDictionaryId)
-        where T : IArrowStructRecord<T> => T.CreateArrowFields(ref nextDictionaryId);
+    public static IReadOnlyList<Field> CreateFields<T>()
+        where T : IArrowStructRecord<T> => T.CreateArrowFields();
 
     public static IArrowStructWriter<T> CreateWriter<T>(IReadOnlyList<Field> fields, string path)
         where T : IArrowStructRecord<T> => T.CreateStructWriter(fields, path);
