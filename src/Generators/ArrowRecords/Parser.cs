@@ -9,6 +9,7 @@ using Bulwark.Generators.Common;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static Bulwark.Generators.Common.SymbolFacts;
 
 namespace Bulwark.Generators.ArrowRecords;
 
@@ -25,12 +26,7 @@ internal static class Parser
     private const string StructRecordInterfaceName = "Bulwark.Records.IArrowStructRecord<T>";
     private const int MaxDecimalPrecision = 28;
 
-    private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
-        .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
-
-    private static readonly SymbolDisplayFormat Display = SymbolDisplayFormat.CSharpErrorMessageFormat;
-
-    public static RecordModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+    public static ParseResult<RecordModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
         Parse(
             (INamedTypeSymbol)context.TargetSymbol,
             (TypeDeclarationSyntax)context.TargetNode,
@@ -40,7 +36,7 @@ internal static class Parser
             cancellationToken);
 
     /// <param name="visiting">Records being parsed up the stack, so that checking nested records ends at cycles.</param>
-    private static RecordModel Parse(
+    private static ParseResult<RecordModel> Parse(
         INamedTypeSymbol type,
         TypeDeclarationSyntax declaration,
         ImmutableArray<AttributeData> recordAttributes,
@@ -148,22 +144,22 @@ internal static class Parser
 
         ReportReservedNames(type, hidesInherited, displayName, typeLocation, diagnostics);
 
-        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new RecordModel(
-            ns,
+        var model = new RecordModel(
+            Namespace(type),
             containingTypes.ToEquatableArray(),
             Keyword(declaration),
             declaration.Identifier.Text,
             type.ToDisplayString(FullyQualified),
             displayName,
-            HintName(type),
+            HintName(type, ".ArrowRecord.g.cs"),
             tableName,
             hidesInherited,
-            blockedBy,
             columns.ToEquatableArray(),
             new EquatableArray<ConstructorArgument>(constructorArguments),
-            new EquatableArray<int>(initialized),
-            diagnostics.ToEquatableArray());
+            new EquatableArray<int>(initialized));
+
+        // A nested record this one stores that cannot be generated (it has errors of its own) blocks this one too.
+        return ParseResult<RecordModel>.Create(model, diagnostics, canEmit: blockedBy is null);
     }
 
     /// <summary>
@@ -180,7 +176,7 @@ internal static class Parser
 
         var declaration = reference.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>();
         return declaration is not null
-            && !Parse(nested, declaration, ImmutableArray.Create(attribute), compilation, visiting, cancellationToken).CanEmit;
+            && Parse(nested, declaration, ImmutableArray.Create(attribute), compilation, visiting, cancellationToken).Model is null;
     }
 
     /// <summary>The names the emitter adds to the record type.</summary>
@@ -426,10 +422,7 @@ internal static class Parser
                 }
             }
 
-            var isUserType = !named.IsGenericType
-                && named.SpecialType == SpecialType.None
-                && (named.Locations.Any(l => l.IsInSource) || !IsFrameworkNamespace(named.ContainingNamespace));
-            if (isUserType)
+            if (IsUserType(named))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedTypeNotArrowRecord, location, member.Name, ownerName, named.ToDisplayString(Display)));
                 return null;
@@ -446,26 +439,8 @@ internal static class Parser
         return null;
     }
 
-    private static bool IsFrameworkNamespace(INamespaceSymbol? ns)
-    {
-        while (ns is { ContainingNamespace.IsGlobalNamespace: false })
-        {
-            ns = ns.ContainingNamespace;
-        }
-
-        return ns is { Name: "System" or "Microsoft" };
-    }
-
     private static bool IsArrowRecord(INamedTypeSymbol type) =>
         type.GetAttributes().Any(a => Is(a, ArrowRecordAttributeName));
-
-    private static bool IsByteArray(ITypeSymbol type) =>
-        type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte };
-
-    /// <summary>Whether a value of this type may be null: nullable value types, and reference types unless annotated non-null.</summary>
-    private static bool IsNullable(ITypeSymbol type) =>
-        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T }
-        || (type.IsReferenceType && type.NullableAnnotation != NullableAnnotation.NotAnnotated);
 
     private static (CollectionKind Kind, ITypeSymbol? Element) Collection(ITypeSymbol type)
     {
@@ -569,7 +544,7 @@ internal static class Parser
             return (ImmutableArray<ConstructorArgument>.Empty, ImmutableArray<int>.Empty);
         }
 
-        var setsRequired = best.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute");
+        var setsRequired = SetsRequiredMembers(best);
         var initialized = new List<int>();
         for (var i = 0; i < members.Count; i++)
         {
@@ -612,24 +587,12 @@ internal static class Parser
         return (bestArguments.ToImmutableArray(), initialized.ToImmutableArray());
     }
 
-    private static bool IsRequired(ISymbol member) => member switch
-    {
-        IPropertySymbol property => property.IsRequired,
-        IFieldSymbol field => field.IsRequired,
-        _ => false,
-    };
-
     private static bool IsSettable(ISymbol member, INamedTypeSymbol type, Compilation compilation) => member switch
     {
         IPropertySymbol { SetMethod: { } setter } => compilation.IsSymbolAccessibleWithin(setter, type),
         IFieldSymbol field => !field.IsReadOnly,
         _ => false,
     };
-
-    private static bool IsCopyConstructor(INamedTypeSymbol type, IMethodSymbol constructor) =>
-        type.IsRecord && constructor.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(constructor.Parameters[0].Type, type);
-
-    private static ITypeSymbol MemberType(ISymbol member) => member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
 
     /// <summary>
     /// Public instance properties and fields, base types first. A derived member hides a base member of the same name.
@@ -666,22 +629,6 @@ internal static class Parser
         return levels.SelectMany(l => l);
     }
 
-    private static ImmutableArray<IParameterSymbol> PrimaryConstructorParameters(INamedTypeSymbol type)
-    {
-        foreach (var constructor in type.InstanceConstructors)
-        {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax() is TypeDeclarationSyntax)
-                {
-                    return constructor.Parameters;
-                }
-            }
-        }
-
-        return ImmutableArray<IParameterSymbol>.Empty;
-    }
-
     /// <summary>The member's attributes plus those on the primary-constructor parameter it comes from.</summary>
     private static ImmutableArray<AttributeData> MemberAttributes(ISymbol member, ImmutableArray<IParameterSymbol> primaryParameters)
     {
@@ -696,12 +643,6 @@ internal static class Parser
 
         return attributes;
     }
-
-    private static LocationInfo? MemberLocation(ISymbol member) =>
-        LocationInfo.From(member.Locations.FirstOrDefault(l => l.IsInSource));
-
-    private static bool Is(AttributeData attribute, string metadataName) =>
-        attribute.AttributeClass?.ToDisplayString() == metadataName;
 
     /// <summary>
     /// Follows the nested record members of <paramref name="member"/> depth-first; returns the path back to
@@ -750,41 +691,12 @@ internal static class Parser
 
     private static INamedTypeSymbol? NestedRecord(ITypeSymbol type)
     {
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
-        {
-            type = wrapper.TypeArguments[0];
-        }
-
+        type = WithoutNullableWrapper(type);
         if (!IsByteArray(type) && Collection(type).Element is { } element)
         {
-            type = element;
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } elementWrapper)
-            {
-                type = elementWrapper.TypeArguments[0];
-            }
+            type = WithoutNullableWrapper(element);
         }
 
         return type is INamedTypeSymbol named && IsArrowRecord(named) ? named : null;
-    }
-
-    private static string Keyword(TypeDeclarationSyntax declaration) => declaration switch
-    {
-        RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-        RecordDeclarationSyntax => "record",
-        StructDeclarationSyntax => "struct",
-        InterfaceDeclarationSyntax => "interface",
-        _ => "class",
-    };
-
-    private static string HintName(INamedTypeSymbol type)
-    {
-        var name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted));
-        var builder = new StringBuilder(name.Length + 16);
-        foreach (var c in name)
-        {
-            builder.Append(char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_');
-        }
-
-        return builder.Append(".ArrowRecord.g.cs").ToString();
     }
 }
