@@ -16,7 +16,6 @@ internal static class Emitter
     private const string Arrow = "global::Bulwark.Arrow.";
     private const string Records = "global::Bulwark.Records.";
     private const string Columns = "global::Bulwark.Records.ArrowRecordColumns";
-    private const string Convert = "global::Bulwark.Arrow.ArrowConvert";
     private const string FieldList = "global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field>";
 
     public static string Emit(RecordModel model)
@@ -105,43 +104,15 @@ internal static class Emitter
             return $"new {Arrow}Field({Literal(name)}, new {Arrow}ListType({item}), {Bool(nullable)})";
         }
 
-        return value.Kind switch
-        {
-            ValueKind.Guid =>
-                $"new {Arrow}Field({Literal(name)}, new {Arrow}FixedSizeBinaryType(16), {Bool(nullable)}, new global::System.Collections.Generic.KeyValuePair<string, string>[] " +
-                $"{{ new({Arrow}Field.ExtensionNameKey, \"arrow.uuid\"), new({Arrow}Field.ExtensionMetadataKey, \"\") }})",
-            ValueKind.Enum =>
-                $"new {Arrow}Field({Literal(name)}, {Arrow}Utf8Type.Default, {Bool(nullable)}, null, new {Arrow}DictionaryEncoding(nextDictionaryId++, {Arrow}IntType.Int32))",
-            ValueKind.Record =>
-                $"new {Arrow}Field({Literal(name)}, new {Arrow}StructType({Records}ArrowStruct.CreateFields<{value.TypeName}>(ref nextDictionaryId)), {Bool(nullable)})",
-            _ => $"new {Arrow}Field({Literal(name)}, {ArrowType(value)}, {Bool(nullable)})",
-        };
+        return $"new {Arrow}Field({Literal(name)}, {ArrowType(value)}, {Bool(nullable)}{ValueKindInfo.Of(value.Kind).FieldArguments})";
     }
 
-    private static string ArrowType(ValueModel value) => value.Kind switch
-    {
-        ValueKind.Boolean => Arrow + "BooleanType.Default",
-        ValueKind.Int8 => Arrow + "IntType.Int8",
-        ValueKind.Int16 => Arrow + "IntType.Int16",
-        ValueKind.Int32 => Arrow + "IntType.Int32",
-        ValueKind.Int64 => Arrow + "IntType.Int64",
-        ValueKind.UInt8 => Arrow + "IntType.UInt8",
-        ValueKind.UInt16 => Arrow + "IntType.UInt16",
-        ValueKind.UInt32 => Arrow + "IntType.UInt32",
-        ValueKind.UInt64 => Arrow + "IntType.UInt64",
-        ValueKind.Float32 => Arrow + "FloatingPointType.Float32",
-        ValueKind.Float64 => Arrow + "FloatingPointType.Float64",
-        ValueKind.Decimal => $"new {Arrow}Decimal128Type({Int(value.Precision)}, {Int(value.Scale)})",
-        ValueKind.String => Arrow + "Utf8Type.Default",
-        ValueKind.Binary => Arrow + "BinaryType.Default",
-        ValueKind.DateTime or ValueKind.DateTimeOffset => Arrow + "TimestampType.MicrosecondUtc",
-        ValueKind.DateOnly => Arrow + "DateType.Date32",
-        ValueKind.TimeOnly => Arrow + "TimeType.Time64Microsecond",
-        ValueKind.TimeSpan => Arrow + "DurationType.Microsecond",
-        ValueKind.Guid => $"new {Arrow}FixedSizeBinaryType(16)",
-        ValueKind.Enum => Arrow + "Utf8Type.Default",
-        _ => throw new InvalidOperationException("Record columns have no fixed Arrow type: " + value.Kind),
-    };
+    private static string ArrowType(ValueModel value) =>
+        ValueKindInfo.Fill(
+            ValueKindInfo.Of(value.Kind).ArrowType,
+            ("precision", Int(value.Precision)),
+            ("scale", Int(value.Scale)),
+            ("type", value.TypeName));
 
     // ---------------------------------------------------------------- builder
 
@@ -407,7 +378,7 @@ internal static class Emitter
     /// <summary>Appends the value in local <paramref name="value"/> (a member value or a list item) to <paramref name="builder"/>.</summary>
     private static void AppendValue(SourceWriter w, string builder, string value, ValueModel model, string member, string column, bool isItem)
     {
-        var conversion = Conversion(model.Kind);
+        var conversion = ValueKindInfo.Of(model.Kind).Conversion;
         if (model.Kind == ValueKind.Enum)
         {
             // Only list items get here: enum members were mapped to indices before the try block.
@@ -464,20 +435,11 @@ internal static class Emitter
     /// not fit, oversized binary data, list items and nested records. Fixed-width values and checked enums cannot.
     /// </summary>
     private static bool CanThrowWhileAppending(ColumnModel column) =>
-        column.Collection != CollectionKind.None
-        || column.Value.Kind is ValueKind.String or ValueKind.Binary or ValueKind.Decimal or ValueKind.Record;
+        column.Collection != CollectionKind.None || ValueKindInfo.Of(column.Value.Kind).AppendCanThrow;
 
     /// <summary>Whether appending a nullable value takes an if/else rather than a nullable overload of the builder.</summary>
     private static bool NeedsNullBranch(ValueModel value) =>
-        value.Kind is ValueKind.Enum or ValueKind.Record || (value.IsValueType && Conversion(value.Kind) is not null);
-
-    private static string? Conversion(ValueKind kind) => kind switch
-    {
-        ValueKind.DateTime or ValueKind.DateTimeOffset => Convert + ".ToUnixMicroseconds",
-        ValueKind.DateOnly => Convert + ".ToDays",
-        ValueKind.TimeOnly or ValueKind.TimeSpan => Convert + ".ToMicroseconds",
-        _ => null,
-    };
+        value.Kind is ValueKind.Enum or ValueKind.Record || (value.IsValueType && ValueKindInfo.Of(value.Kind).Conversion is not null);
 
     private static string Placeholder(string builder, ValueModel value, CollectionKind collection, bool nullable)
     {
@@ -491,35 +453,8 @@ internal static class Emitter
             return builder + ".EndList();";
         }
 
-        return value.Kind switch
-        {
-            ValueKind.Boolean => builder + ".Append(false);",
-            ValueKind.Decimal => builder + ".Append(0m);",
-            ValueKind.String => builder + ".Append(string.Empty);",
-            ValueKind.Binary => builder + ".Append(global::System.ReadOnlySpan<byte>.Empty);",
-            ValueKind.Guid => builder + ".Append(global::System.Guid.Empty);",
-            ValueKind.Enum => builder + ".AppendIndex(0);",
-            ValueKind.Record => builder + ".AppendPlaceholder();",
-            _ => $"{builder}.Append(default({StorageType(value.Kind)}));",
-        };
+        return builder + "." + ValueKindInfo.Of(value.Kind).Placeholder + ";";
     }
-
-    private static string StorageType(ValueKind kind) => kind switch
-    {
-        ValueKind.Int8 => "sbyte",
-        ValueKind.Int16 => "short",
-        ValueKind.Int32 => "int",
-        ValueKind.Int64 => "long",
-        ValueKind.UInt8 => "byte",
-        ValueKind.UInt16 => "ushort",
-        ValueKind.UInt32 => "uint",
-        ValueKind.UInt64 => "ulong",
-        ValueKind.Float32 => "float",
-        ValueKind.Float64 => "double",
-        ValueKind.DateOnly => "int",
-        ValueKind.DateTime or ValueKind.DateTimeOffset or ValueKind.TimeOnly or ValueKind.TimeSpan => "long",
-        _ => throw new InvalidOperationException("Not a primitive storage kind: " + kind),
-    };
 
     private static string BuilderType(ValueModel value, CollectionKind collection)
     {
@@ -528,17 +463,7 @@ internal static class Emitter
             return $"{Arrow}ListBuilder<{BuilderType(value, CollectionKind.None)}>";
         }
 
-        return value.Kind switch
-        {
-            ValueKind.Boolean => Arrow + "BooleanBuilder",
-            ValueKind.Decimal => Arrow + "Decimal128Builder",
-            ValueKind.String => Arrow + "Utf8Builder",
-            ValueKind.Binary => Arrow + "BinaryBuilder",
-            ValueKind.Guid => Arrow + "FixedSizeBinaryBuilder",
-            ValueKind.Enum => Arrow + "FixedDictionaryBuilder",
-            ValueKind.Record => $"{Records}RecordStructBuilder<{value.TypeName}>",
-            _ => $"{Arrow}PrimitiveBuilder<{StorageType(value.Kind)}>",
-        };
+        return ValueKindInfo.Fill(ValueKindInfo.Of(value.Kind).Builder, ("type", value.TypeName));
     }
 
     private static string NewBuilder(string member, ValueModel value, CollectionKind collection, string field, string name)
@@ -549,17 +474,13 @@ internal static class Emitter
             return $"new {BuilderType(value, collection)}({item}, {Bool(value.IsNullable)}, {name})";
         }
 
-        return value.Kind switch
-        {
-            ValueKind.Boolean => $"new {Arrow}BooleanBuilder({name})",
-            ValueKind.Decimal => $"new {Arrow}Decimal128Builder(new {Arrow}Decimal128Type({Int(value.Precision)}, {Int(value.Scale)}), {name})",
-            ValueKind.String => $"new {Arrow}Utf8Builder({name})",
-            ValueKind.Binary => $"new {Arrow}BinaryBuilder({name})",
-            ValueKind.Guid => $"new {Arrow}FixedSizeBinaryBuilder(new {Arrow}FixedSizeBinaryType(16), {name})",
-            ValueKind.Enum => $"new {Arrow}FixedDictionaryBuilder(s_{member}Dictionary, {name})",
-            ValueKind.Record => $"new {BuilderType(value, CollectionKind.None)}(({Arrow}StructType){field}.Type, {name})",
-            _ => $"new {BuilderType(value, CollectionKind.None)}({ArrowType(value)}, {name})",
-        };
+        var arguments = ValueKindInfo.Fill(
+            ValueKindInfo.Of(value.Kind).BuilderArguments,
+            ("arrowType", ArrowType(value)),
+            ("name", name),
+            ("member", member),
+            ("field", field));
+        return $"new {BuilderType(value, CollectionKind.None)}({arguments})";
     }
 
     // ---------------------------------------------------------------- reader
@@ -735,15 +656,9 @@ internal static class Emitter
 
     private static string Get(string column, string index, ValueModel value)
     {
-        var bang = value.IsNullable ? string.Empty : "!";
-        return value.Kind switch
-        {
-            ValueKind.String or ValueKind.Binary => $"{column}.GetValue({index}){bang}",
-            ValueKind.DateTime => $"{column}.GetDateTime({index})",
-            ValueKind.DateTimeOffset => $"{column}.GetDateTimeOffset({index})",
-            ValueKind.Guid => $"{column}.GetGuid({index})",
-            _ => $"{column}.GetValue({index})",
-        };
+        var info = ValueKindInfo.Of(value.Kind);
+        var bang = info.GetterReturnsNullable && !value.IsNullable ? "!" : string.Empty;
+        return $"{column}.{info.Getter}({index}){bang}";
     }
 
     /// <summary>
@@ -757,32 +672,8 @@ internal static class Emitter
             return Arrow + "ListArray";
         }
 
-        if (value.Kind == ValueKind.Enum || AdapterType(value.Kind) is not null)
-        {
-            return Arrow + "ArrowArray";
-        }
-
-        return value.Kind switch
-        {
-            ValueKind.Boolean => Arrow + "BooleanArray",
-            ValueKind.Guid => Arrow + "FixedSizeBinaryArray",
-            ValueKind.Record => Arrow + "StructArray",
-            _ => $"{Arrow}PrimitiveArray<{StorageType(value.Kind)}>",
-        };
+        return ValueKindInfo.Of(value.Kind).BoundArray;
     }
-
-    /// <summary>The runtime adapter that normalizes a kind's accepted encodings, or null when the kind reads one exact array type.</summary>
-    private static string? AdapterType(ValueKind kind) => kind switch
-    {
-        ValueKind.String => Records + "StringColumn",
-        ValueKind.Binary => Records + "BinaryColumn",
-        ValueKind.Decimal => Records + "DecimalColumn",
-        ValueKind.DateTime or ValueKind.DateTimeOffset => Records + "TimestampColumn",
-        ValueKind.DateOnly => Records + "DateColumn",
-        ValueKind.TimeOnly => Records + "TimeColumn",
-        ValueKind.TimeSpan => Records + "DurationColumn",
-        _ => null,
-    };
 
     /// <summary>The type of the reader's field for a column: the array, or a wrapper that reads it as the member type.</summary>
     private static string ColumnType(ValueModel value, CollectionKind collection)
@@ -792,12 +683,7 @@ internal static class Emitter
             return $"{Records}ListColumn<{ColumnType(value, CollectionKind.None)}>";
         }
 
-        return value.Kind switch
-        {
-            ValueKind.Enum => $"{Records}EnumColumn<{value.TypeName}>",
-            ValueKind.Record => $"{Records}StructColumn<{value.TypeName}>",
-            _ => AdapterType(value.Kind) ?? ArrayType(value, CollectionKind.None),
-        };
+        return ValueKindInfo.Fill(ValueKindInfo.Of(value.Kind).Column, ("type", value.TypeName));
     }
 
     /// <summary>The expression wrapping a bound array in <see cref="ColumnType"/>, or null when the array is used as is.</summary>
@@ -812,14 +698,15 @@ internal static class Emitter
             return $"new {ColumnType(value, collection)}({array}, {wrappedItems})";
         }
 
-        var location = list is null ? $"RecordType, {path}" : $"RecordType, {path}, {list}";
-        return value.Kind switch
+        var arguments = ValueKindInfo.Of(value.Kind).WrapArguments;
+        if (arguments is null)
         {
-            ValueKind.Enum => $"new {ColumnType(value, collection)}({array}, s_{member}Names, s_{member}Members, {location})",
-            ValueKind.Record => $"new {ColumnType(value, collection)}({array}, {path})",
-            _ when AdapterType(value.Kind) is { } adapter => $"new {adapter}({array}, {location})",
-            _ => null,
-        };
+            return null;
+        }
+
+        var location = list is null ? $"RecordType, {path}" : $"RecordType, {path}, {list}";
+        arguments = ValueKindInfo.Fill(arguments, ("array", array), ("member", member), ("path", path), ("location", location));
+        return $"new {ColumnType(value, collection)}({arguments})";
     }
 
     private static string Cref(RecordModel model) =>

@@ -310,11 +310,7 @@ internal static class Parser
     {
         var location = MemberLocation(member);
         var nullable = IsNullable(type);
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
-        {
-            type = wrapper.TypeArguments[0];
-        }
-
+        type = WithoutNullableWrapper(type);
         var typeName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullyQualified);
         ValueModel Make(ValueKind kind, int precision = 0, int scale = 0, EquatableArray<EnumMemberModel> members = default) =>
             new(kind, nullable, typeName, type.IsValueType, precision, scale, members);
@@ -322,60 +318,19 @@ internal static class Parser
         void Unsupported(string reason) =>
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMemberType, location, member.Name, ownerName, memberType.ToDisplayString(Display), reason));
 
-        switch (type.SpecialType)
+        switch (ValueKindInfo.Find(type))
         {
-            case SpecialType.System_Boolean: return Make(ValueKind.Boolean);
-            case SpecialType.System_SByte: return Make(ValueKind.Int8);
-            case SpecialType.System_Int16: return Make(ValueKind.Int16);
-            case SpecialType.System_Int32: return Make(ValueKind.Int32);
-            case SpecialType.System_Int64: return Make(ValueKind.Int64);
-            case SpecialType.System_Byte: return Make(ValueKind.UInt8);
-            case SpecialType.System_UInt16: return Make(ValueKind.UInt16);
-            case SpecialType.System_UInt32: return Make(ValueKind.UInt32);
-            case SpecialType.System_UInt64: return Make(ValueKind.UInt64);
-            case SpecialType.System_Single: return Make(ValueKind.Float32);
-            case SpecialType.System_Double: return Make(ValueKind.Float64);
-            case SpecialType.System_String: return Make(ValueKind.String);
-            case SpecialType.System_DateTime: return Make(ValueKind.DateTime);
-            case SpecialType.System_Decimal:
-                if (decimalAttribute is null)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DecimalWithoutPrecision, location, member.Name, ownerName));
-                    return null;
-                }
-
-                var precision = decimalAttribute.ConstructorArguments.Length > 0 && decimalAttribute.ConstructorArguments[0].Value is int p ? p : 0;
-                var scale = decimalAttribute.ConstructorArguments.Length > 1 && decimalAttribute.ConstructorArguments[1].Value is int s ? s : -1;
-                if (precision is < 1 or > MaxDecimalPrecision || scale < 0 || scale > precision)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.InvalidDecimalPrecision,
-                        LocationInfo.From(decimalAttribute.ApplicationSyntaxReference),
-                        precision.ToString(CultureInfo.InvariantCulture),
-                        scale.ToString(CultureInfo.InvariantCulture),
-                        member.Name,
-                        ownerName));
-                    return null;
-                }
-
-                return Make(ValueKind.Decimal, precision, scale);
+            case ValueKind.Decimal:
+                return ParseDecimal(member, decimalAttribute, ownerName, location, diagnostics) is var (precision, scale)
+                    ? Make(ValueKind.Decimal, precision, scale)
+                    : null;
+            case { } kind:
+                return Make(kind);
         }
 
         if (IsByteArray(type))
         {
             return Make(ValueKind.Binary);
-        }
-
-        if (type is INamedTypeSymbol { ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } system && !system.IsGenericType)
-        {
-            switch (system.Name)
-            {
-                case "DateTimeOffset": return Make(ValueKind.DateTimeOffset);
-                case "DateOnly": return Make(ValueKind.DateOnly);
-                case "TimeOnly": return Make(ValueKind.TimeOnly);
-                case "TimeSpan": return Make(ValueKind.TimeSpan);
-                case "Guid": return Make(ValueKind.Guid);
-            }
         }
 
         if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType)
@@ -437,6 +392,32 @@ internal static class Parser
 
         Unsupported(string.Empty);
         return null;
+    }
+
+    /// <summary>The precision and scale of a decimal member's <c>[Decimal]</c>, or null (reported) when missing or out of range.</summary>
+    private static (int Precision, int Scale)? ParseDecimal(ISymbol member, AttributeData? decimalAttribute, string ownerName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (decimalAttribute is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DecimalWithoutPrecision, location, member.Name, ownerName));
+            return null;
+        }
+
+        var precision = decimalAttribute.ConstructorArguments.Length > 0 && decimalAttribute.ConstructorArguments[0].Value is int p ? p : 0;
+        var scale = decimalAttribute.ConstructorArguments.Length > 1 && decimalAttribute.ConstructorArguments[1].Value is int s ? s : -1;
+        if (precision is < 1 or > MaxDecimalPrecision || scale < 0 || scale > precision)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InvalidDecimalPrecision,
+                LocationInfo.From(decimalAttribute.ApplicationSyntaxReference),
+                precision.ToString(CultureInfo.InvariantCulture),
+                scale.ToString(CultureInfo.InvariantCulture),
+                member.Name,
+                ownerName));
+            return null;
+        }
+
+        return (precision, scale);
     }
 
     private static bool IsArrowRecord(INamedTypeSymbol type) =>
