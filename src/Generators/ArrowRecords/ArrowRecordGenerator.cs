@@ -1,3 +1,4 @@
+using Bulwark.Generators.Common;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -5,47 +6,32 @@ namespace Bulwark.Generators.ArrowRecords;
 
 /// <summary>
 /// Emits <c>IArrowRecord&lt;T&gt;</c> for every <c>[ArrowRecord]</c> type: schema, columnar batch builder and reader.
-/// Pipeline: attribute lookup -> <see cref="Parser"/> (symbols to an equatable model) -> <see cref="Emitter"/> (text).
+/// Pipeline (<see cref="GeneratorPipeline"/>): attribute lookup -> <see cref="Parser"/> (symbols to an equatable model
+/// and diagnostics) -> <see cref="Emitter"/> (text from the model only); the diagnostics are reported by a second output.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ArrowRecordGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        var models = context.SyntaxProvider
+        var results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 Parser.ArrowRecordAttributeName,
                 static (node, _) => node is ClassDeclarationSyntax or StructDeclarationSyntax or RecordDeclarationSyntax,
                 static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
-            .WithTrackingName(TrackingNames.Model);
+            .WithTrackingName(TrackingNames.Parse);
 
-        var sources = models
-            .Select(static (model, _) => model.CanEmit ? new GeneratedSource(model.HintName, Emitter.Emit(model)) : null)
-            .WithTrackingName(TrackingNames.Source);
-
-        context.RegisterSourceOutput(models, static (context, model) =>
-        {
-            foreach (var diagnostic in model.Diagnostics)
-            {
-                context.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
-
-        context.RegisterSourceOutput(sources, static (context, source) =>
-        {
-            if (source is not null)
-            {
-                context.AddSource(source.HintName, source.Text);
-            }
-        });
+        GeneratorPipeline.RegisterOutputs(context, results, TrackingNames.Pipeline, static model => new GeneratedSource(model.HintName, Emitter.Emit(model)));
     }
 }
 
 /// <summary>Names of the pipeline steps, so tests can check which steps re-ran after an edit.</summary>
 public static class TrackingNames
 {
+    public const string Parse = "ArrowRecordParse";
     public const string Model = "ArrowRecordModel";
+    public const string Diagnostics = "ArrowRecordDiagnostics";
     public const string Source = "ArrowRecordSource";
-}
 
-internal sealed record GeneratedSource(string HintName, string Text);
+    internal static readonly PipelineNames Pipeline = new(Parse, Model, Diagnostics, Source);
+}

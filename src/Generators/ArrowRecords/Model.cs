@@ -68,11 +68,7 @@ internal sealed record ColumnModel(
     CollectionKind Collection,
     ValueModel Value);
 
-/// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
-internal sealed record ContainingTypeModel(string Keyword, string Name);
-
 /// <param name="HidesInheritedMembers">A base type is an Arrow record too, so the generated static members hide its own.</param>
-/// <param name="BlockedBy">A nested record this one stores that cannot be generated (it has errors of its own), so this one is not generated either.</param>
 /// <param name="ConstructorArguments">The constructor's arguments, passed by name.</param>
 /// <param name="InitializedColumns">Indices of columns set by the object initializer.</param>
 internal sealed record RecordModel(
@@ -85,33 +81,9 @@ internal sealed record RecordModel(
     string HintName,
     string TableName,
     bool HidesInheritedMembers,
-    string? BlockedBy,
     EquatableArray<ColumnModel> Columns,
     EquatableArray<ConstructorArgument> ConstructorArguments,
-    EquatableArray<int> InitializedColumns,
-    EquatableArray<DiagnosticInfo> Diagnostics)
-{
-    public bool CanEmit
-    {
-        get
-        {
-            if (BlockedBy is not null)
-            {
-                return false;
-            }
-
-            foreach (var diagnostic in Diagnostics)
-            {
-                if (diagnostic.IsError)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-    }
-}
+    EquatableArray<int> InitializedColumns);
 
 /// <param name="Column">Index of the column passed, or -1 to pass <c>default</c> (a parameter of an ignored member).</param>
 internal sealed record ConstructorArgument(string Parameter, int Column);

@@ -9,6 +9,7 @@ using Bulwark.Generators.Common;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static Bulwark.Generators.Common.SymbolFacts;
 
 namespace Bulwark.Generators.ArrowRecords;
 
@@ -16,7 +17,7 @@ namespace Bulwark.Generators.ArrowRecords;
 /// Turns an <c>[ArrowRecord]</c> type symbol into a <see cref="RecordModel"/>. Everything that needs the semantic model
 /// happens here; the model keeps only strings and numbers so that the emitter step stays cached across unrelated edits.
 /// </summary>
-internal static class Parser
+internal static partial class Parser
 {
     public const string ArrowRecordAttributeName = "Bulwark.ArrowRecordAttribute";
     private const string ColumnAttributeName = "Bulwark.ColumnAttribute";
@@ -25,12 +26,7 @@ internal static class Parser
     private const string StructRecordInterfaceName = "Bulwark.Records.IArrowStructRecord<T>";
     private const int MaxDecimalPrecision = 28;
 
-    private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
-        .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
-
-    private static readonly SymbolDisplayFormat Display = SymbolDisplayFormat.CSharpErrorMessageFormat;
-
-    public static RecordModel Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+    public static ParseResult<RecordModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
         Parse(
             (INamedTypeSymbol)context.TargetSymbol,
             (TypeDeclarationSyntax)context.TargetNode,
@@ -40,7 +36,7 @@ internal static class Parser
             cancellationToken);
 
     /// <param name="visiting">Records being parsed up the stack, so that checking nested records ends at cycles.</param>
-    private static RecordModel Parse(
+    private static ParseResult<RecordModel> Parse(
         INamedTypeSymbol type,
         TypeDeclarationSyntax declaration,
         ImmutableArray<AttributeData> recordAttributes,
@@ -148,22 +144,22 @@ internal static class Parser
 
         ReportReservedNames(type, hidesInherited, displayName, typeLocation, diagnostics);
 
-        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new RecordModel(
-            ns,
+        var model = new RecordModel(
+            Namespace(type),
             containingTypes.ToEquatableArray(),
             Keyword(declaration),
             declaration.Identifier.Text,
             type.ToDisplayString(FullyQualified),
             displayName,
-            HintName(type),
+            HintName(type, ".ArrowRecord.g.cs"),
             tableName,
             hidesInherited,
-            blockedBy,
             columns.ToEquatableArray(),
             new EquatableArray<ConstructorArgument>(constructorArguments),
-            new EquatableArray<int>(initialized),
-            diagnostics.ToEquatableArray());
+            new EquatableArray<int>(initialized));
+
+        // A nested record this one stores that cannot be generated (it has errors of its own) blocks this one too.
+        return ParseResult<RecordModel>.Create(model, diagnostics, canEmit: blockedBy is null);
     }
 
     /// <summary>
@@ -180,7 +176,7 @@ internal static class Parser
 
         var declaration = reference.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>();
         return declaration is not null
-            && !Parse(nested, declaration, ImmutableArray.Create(attribute), compilation, visiting, cancellationToken).CanEmit;
+            && Parse(nested, declaration, ImmutableArray.Create(attribute), compilation, visiting, cancellationToken).Model is null;
     }
 
     /// <summary>The names the emitter adds to the record type.</summary>
@@ -308,483 +304,5 @@ internal static class Parser
         }
 
         return new ColumnModel(member.Name, columnName, isNullable, collection, value);
-    }
-
-    private static ValueModel? ParseValue(ISymbol member, ITypeSymbol type, AttributeData? decimalAttribute, bool isItem, string ownerName, ITypeSymbol memberType, List<DiagnosticInfo> diagnostics)
-    {
-        var location = MemberLocation(member);
-        var nullable = IsNullable(type);
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
-        {
-            type = wrapper.TypeArguments[0];
-        }
-
-        var typeName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullyQualified);
-        ValueModel Make(ValueKind kind, int precision = 0, int scale = 0, EquatableArray<EnumMemberModel> members = default) =>
-            new(kind, nullable, typeName, type.IsValueType, precision, scale, members);
-
-        void Unsupported(string reason) =>
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedMemberType, location, member.Name, ownerName, memberType.ToDisplayString(Display), reason));
-
-        switch (type.SpecialType)
-        {
-            case SpecialType.System_Boolean: return Make(ValueKind.Boolean);
-            case SpecialType.System_SByte: return Make(ValueKind.Int8);
-            case SpecialType.System_Int16: return Make(ValueKind.Int16);
-            case SpecialType.System_Int32: return Make(ValueKind.Int32);
-            case SpecialType.System_Int64: return Make(ValueKind.Int64);
-            case SpecialType.System_Byte: return Make(ValueKind.UInt8);
-            case SpecialType.System_UInt16: return Make(ValueKind.UInt16);
-            case SpecialType.System_UInt32: return Make(ValueKind.UInt32);
-            case SpecialType.System_UInt64: return Make(ValueKind.UInt64);
-            case SpecialType.System_Single: return Make(ValueKind.Float32);
-            case SpecialType.System_Double: return Make(ValueKind.Float64);
-            case SpecialType.System_String: return Make(ValueKind.String);
-            case SpecialType.System_DateTime: return Make(ValueKind.DateTime);
-            case SpecialType.System_Decimal:
-                if (decimalAttribute is null)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DecimalWithoutPrecision, location, member.Name, ownerName));
-                    return null;
-                }
-
-                var precision = decimalAttribute.ConstructorArguments.Length > 0 && decimalAttribute.ConstructorArguments[0].Value is int p ? p : 0;
-                var scale = decimalAttribute.ConstructorArguments.Length > 1 && decimalAttribute.ConstructorArguments[1].Value is int s ? s : -1;
-                if (precision is < 1 or > MaxDecimalPrecision || scale < 0 || scale > precision)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.InvalidDecimalPrecision,
-                        LocationInfo.From(decimalAttribute.ApplicationSyntaxReference),
-                        precision.ToString(CultureInfo.InvariantCulture),
-                        scale.ToString(CultureInfo.InvariantCulture),
-                        member.Name,
-                        ownerName));
-                    return null;
-                }
-
-                return Make(ValueKind.Decimal, precision, scale);
-        }
-
-        if (IsByteArray(type))
-        {
-            return Make(ValueKind.Binary);
-        }
-
-        if (type is INamedTypeSymbol { ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } } system && !system.IsGenericType)
-        {
-            switch (system.Name)
-            {
-                case "DateTimeOffset": return Make(ValueKind.DateTimeOffset);
-                case "DateOnly": return Make(ValueKind.DateOnly);
-                case "TimeOnly": return Make(ValueKind.TimeOnly);
-                case "TimeSpan": return Make(ValueKind.TimeSpan);
-                case "Guid": return Make(ValueKind.Guid);
-            }
-        }
-
-        if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType)
-        {
-            if (enumType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute"))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FlagsEnum, location, member.Name, ownerName, enumType.ToDisplayString(Display)));
-                return null;
-            }
-
-            var members = new List<EnumMemberModel>();
-            var seen = new HashSet<object>();
-            foreach (var field in enumType.GetMembers().OfType<IFieldSymbol>())
-            {
-                if (field is { HasConstantValue: true, ConstantValue: { } constant })
-                {
-                    members.Add(new EnumMemberModel(field.Name, !seen.Add(constant)));
-                }
-            }
-
-            if (members.Count == 0)
-            {
-                Unsupported(" (an enum without members has no name to store)");
-                return null;
-            }
-
-            return Make(ValueKind.Enum, members: members.ToEquatableArray());
-        }
-
-        if (type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named)
-        {
-            if (isItem && Collection(named).Element is not null)
-            {
-                Unsupported(" (lists of lists are not supported)");
-                return null;
-            }
-
-            if (IsArrowRecord(named))
-            {
-                var fromMetadata = !named.Locations.Any(l => l.IsInSource);
-                if (!fromMetadata || named.AllInterfaces.Any(i => i.OriginalDefinition.ToDisplayString() == StructRecordInterfaceName))
-                {
-                    return Make(ValueKind.Record);
-                }
-            }
-
-            var isUserType = !named.IsGenericType
-                && named.SpecialType == SpecialType.None
-                && (named.Locations.Any(l => l.IsInSource) || !IsFrameworkNamespace(named.ContainingNamespace));
-            if (isUserType)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NestedTypeNotArrowRecord, location, member.Name, ownerName, named.ToDisplayString(Display)));
-                return null;
-            }
-        }
-
-        if (isItem && type is IArrayTypeSymbol)
-        {
-            Unsupported(" (lists of lists are not supported)");
-            return null;
-        }
-
-        Unsupported(string.Empty);
-        return null;
-    }
-
-    private static bool IsFrameworkNamespace(INamespaceSymbol? ns)
-    {
-        while (ns is { ContainingNamespace.IsGlobalNamespace: false })
-        {
-            ns = ns.ContainingNamespace;
-        }
-
-        return ns is { Name: "System" or "Microsoft" };
-    }
-
-    private static bool IsArrowRecord(INamedTypeSymbol type) =>
-        type.GetAttributes().Any(a => Is(a, ArrowRecordAttributeName));
-
-    private static bool IsByteArray(ITypeSymbol type) =>
-        type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte };
-
-    /// <summary>Whether a value of this type may be null: nullable value types, and reference types unless annotated non-null.</summary>
-    private static bool IsNullable(ITypeSymbol type) =>
-        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T }
-        || (type.IsReferenceType && type.NullableAnnotation != NullableAnnotation.NotAnnotated);
-
-    private static (CollectionKind Kind, ITypeSymbol? Element) Collection(ITypeSymbol type)
-    {
-        if (type is IArrayTypeSymbol { Rank: 1 } array)
-        {
-            return (CollectionKind.Array, array.ElementType);
-        }
-
-        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } named)
-        {
-            var kind = named.OriginalDefinition.ToDisplayString() switch
-            {
-                "System.Collections.Generic.List<T>" => CollectionKind.List,
-                "System.Collections.Generic.IReadOnlyList<T>" => CollectionKind.ReadOnlyList,
-                "System.Collections.Generic.IList<T>" => CollectionKind.IList,
-                _ => CollectionKind.None,
-            };
-            if (kind != CollectionKind.None)
-            {
-                return (kind, named.TypeArguments[0]);
-            }
-        }
-
-        return (CollectionKind.None, null);
-    }
-
-    /// <summary>
-    /// Picks the constructor that takes the most columns, matching parameters to columns by name (case-insensitively)
-    /// and type; a parameter without a column must be optional or able to take <c>default</c> (an ignored member's).
-    /// The remaining columns are set through the object initializer.
-    /// </summary>
-    private static (ImmutableArray<ConstructorArgument> Arguments, ImmutableArray<int> Initialized) PlanConstruction(
-        INamedTypeSymbol type, List<ColumnModel> columns, List<ISymbol> members, Compilation compilation, string displayName, LocationInfo? typeLocation, List<DiagnosticInfo> diagnostics)
-    {
-        if (type.IsAbstract || type.IsStatic)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoUsableConstructor, typeLocation, displayName, "the type is abstract or static"));
-            return (ImmutableArray<ConstructorArgument>.Empty, ImmutableArray<int>.Empty);
-        }
-
-        IMethodSymbol? best = null;
-        List<ConstructorArgument>? bestArguments = null;
-        var bestMatched = -1;
-        foreach (var constructor in type.InstanceConstructors)
-        {
-            if (IsCopyConstructor(type, constructor) || !compilation.IsSymbolAccessibleWithin(constructor, type))
-            {
-                continue;
-            }
-
-            var arguments = new List<ConstructorArgument>();
-            var matched = 0;
-            var usable = true;
-            foreach (var parameter in constructor.Parameters)
-            {
-                var column = members.FindIndex(m => string.Equals(m.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
-                if (column >= 0)
-                {
-                    usable = parameter.RefKind == RefKind.None
-                        && !arguments.Any(a => a.Column == column)
-                        && SymbolEqualityComparer.Default.Equals(parameter.Type, MemberType(members[column]))
-                        && !(columns[column].IsNullable && parameter.Type.IsReferenceType && parameter.Type.NullableAnnotation == NullableAnnotation.NotAnnotated);
-                    arguments.Add(new ConstructorArgument(parameter.Name, column));
-                    matched++;
-                }
-                else if (parameter.HasExplicitDefaultValue)
-                {
-                    // Left out, so the declared default applies rather than default(T).
-                }
-                else if (parameter.RefKind == RefKind.None && (parameter.Type.IsValueType || IsNullable(parameter.Type)))
-                {
-                    // An ignored member's parameter: the value was never stored, so it reads back as default.
-                    arguments.Add(new ConstructorArgument(parameter.Name, -1));
-                }
-                else
-                {
-                    usable = false;
-                }
-
-                if (!usable)
-                {
-                    break;
-                }
-            }
-
-            if (usable && matched > bestMatched)
-            {
-                best = constructor;
-                bestArguments = arguments;
-                bestMatched = matched;
-            }
-        }
-
-        if (best is null || bestArguments is null)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.NoUsableConstructor,
-                typeLocation,
-                displayName,
-                "no accessible constructor has parameters that all match columns by name and type; add one, or a parameterless constructor with settable members"));
-            return (ImmutableArray<ConstructorArgument>.Empty, ImmutableArray<int>.Empty);
-        }
-
-        var setsRequired = best.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute");
-        var initialized = new List<int>();
-        for (var i = 0; i < members.Count; i++)
-        {
-            if (bestArguments.Any(a => a.Column == i))
-            {
-                continue;
-            }
-
-            if (IsSettable(members[i], type, compilation))
-            {
-                initialized.Add(i);
-            }
-            else
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.MemberNotRestorable,
-                    MemberLocation(members[i]),
-                    members[i].Name,
-                    displayName,
-                    "is get-only and no constructor parameter sets it, so reading a batch would lose its value"));
-            }
-        }
-
-        if (!setsRequired)
-        {
-            foreach (var required in DataMembers(type, includeNonPublic: true).Where(IsRequired))
-            {
-                if (!members.Any(m => m.Name == required.Name))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.MemberNotRestorable,
-                        MemberLocation(required),
-                        required.Name,
-                        displayName,
-                        "is required but is not a column, so the reader cannot set it"));
-                }
-            }
-        }
-
-        return (bestArguments.ToImmutableArray(), initialized.ToImmutableArray());
-    }
-
-    private static bool IsRequired(ISymbol member) => member switch
-    {
-        IPropertySymbol property => property.IsRequired,
-        IFieldSymbol field => field.IsRequired,
-        _ => false,
-    };
-
-    private static bool IsSettable(ISymbol member, INamedTypeSymbol type, Compilation compilation) => member switch
-    {
-        IPropertySymbol { SetMethod: { } setter } => compilation.IsSymbolAccessibleWithin(setter, type),
-        IFieldSymbol field => !field.IsReadOnly,
-        _ => false,
-    };
-
-    private static bool IsCopyConstructor(INamedTypeSymbol type, IMethodSymbol constructor) =>
-        type.IsRecord && constructor.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(constructor.Parameters[0].Type, type);
-
-    private static ITypeSymbol MemberType(ISymbol member) => member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
-
-    /// <summary>
-    /// Public instance properties and fields, base types first. A derived member hides a base member of the same name.
-    /// </summary>
-    private static IEnumerable<ISymbol> DataMembers(INamedTypeSymbol type, bool includeNonPublic = false)
-    {
-        var levels = new List<List<ISymbol>>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var current = type; current is not null && current.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); current = current.BaseType)
-        {
-            var level = new List<ISymbol>();
-            foreach (var member in current.GetMembers())
-            {
-                if (member.IsStatic || member.IsImplicitlyDeclared || (!includeNonPublic && member.DeclaredAccessibility != Accessibility.Public))
-                {
-                    continue;
-                }
-
-                var include = member switch
-                {
-                    IPropertySymbol { IsIndexer: false, GetMethod: not null, ExplicitInterfaceImplementations.Length: 0, ReturnsByRef: false, ReturnsByRefReadonly: false } => true,
-                    IFieldSymbol { IsConst: false } => true,
-                    _ => false,
-                };
-                if (include && seen.Add(member.Name))
-                {
-                    level.Add(member);
-                }
-            }
-
-            levels.Insert(0, level);
-        }
-
-        return levels.SelectMany(l => l);
-    }
-
-    private static ImmutableArray<IParameterSymbol> PrimaryConstructorParameters(INamedTypeSymbol type)
-    {
-        foreach (var constructor in type.InstanceConstructors)
-        {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax() is TypeDeclarationSyntax)
-                {
-                    return constructor.Parameters;
-                }
-            }
-        }
-
-        return ImmutableArray<IParameterSymbol>.Empty;
-    }
-
-    /// <summary>The member's attributes plus those on the primary-constructor parameter it comes from.</summary>
-    private static ImmutableArray<AttributeData> MemberAttributes(ISymbol member, ImmutableArray<IParameterSymbol> primaryParameters)
-    {
-        var attributes = member.GetAttributes();
-        foreach (var parameter in primaryParameters)
-        {
-            if (string.Equals(parameter.Name, member.Name, StringComparison.OrdinalIgnoreCase))
-            {
-                return attributes.AddRange(parameter.GetAttributes());
-            }
-        }
-
-        return attributes;
-    }
-
-    private static LocationInfo? MemberLocation(ISymbol member) =>
-        LocationInfo.From(member.Locations.FirstOrDefault(l => l.IsInSource));
-
-    private static bool Is(AttributeData attribute, string metadataName) =>
-        attribute.AttributeClass?.ToDisplayString() == metadataName;
-
-    /// <summary>
-    /// Follows the nested record members of <paramref name="member"/> depth-first; returns the path back to
-    /// <paramref name="root"/> (e.g. <c>Node.Next -&gt; Node</c>) if there is one.
-    /// </summary>
-    private static string? FindCycle(INamedTypeSymbol root, ISymbol member)
-    {
-        var visited = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
-        return Visit(NestedRecord(MemberType(member)), root.Name + "." + member.Name);
-
-        string? Visit(INamedTypeSymbol? nested, string path)
-        {
-            if (nested is null)
-            {
-                return null;
-            }
-
-            if (SymbolEqualityComparer.Default.Equals(nested, root))
-            {
-                return path + " -> " + root.Name;
-            }
-
-            if (!visited.Add(nested))
-            {
-                return null;
-            }
-
-            var parameters = PrimaryConstructorParameters(nested);
-            foreach (var inner in DataMembers(nested))
-            {
-                if (MemberAttributes(inner, parameters).Any(a => Is(a, IgnoreAttributeName)))
-                {
-                    continue;
-                }
-
-                var found = Visit(NestedRecord(MemberType(inner)), path + " -> " + nested.Name + "." + inner.Name);
-                if (found is not null)
-                {
-                    return found;
-                }
-            }
-
-            return null;
-        }
-    }
-
-    private static INamedTypeSymbol? NestedRecord(ITypeSymbol type)
-    {
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
-        {
-            type = wrapper.TypeArguments[0];
-        }
-
-        if (!IsByteArray(type) && Collection(type).Element is { } element)
-        {
-            type = element;
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } elementWrapper)
-            {
-                type = elementWrapper.TypeArguments[0];
-            }
-        }
-
-        return type is INamedTypeSymbol named && IsArrowRecord(named) ? named : null;
-    }
-
-    private static string Keyword(TypeDeclarationSyntax declaration) => declaration switch
-    {
-        RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-        RecordDeclarationSyntax => "record",
-        StructDeclarationSyntax => "struct",
-        InterfaceDeclarationSyntax => "interface",
-        _ => "class",
-    };
-
-    private static string HintName(INamedTypeSymbol type)
-    {
-        var name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted));
-        var builder = new StringBuilder(name.Length + 16);
-        foreach (var c in name)
-        {
-            builder.Append(char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_');
-        }
-
-        return builder.Append(".ArrowRecord.g.cs").ToString();
     }
 }

@@ -8,8 +8,10 @@ namespace Bulwark.Generators.CheckpointStates;
 
 /// <summary>
 /// Emits <c>ICheckpointState&lt;T&gt;</c> for every <c>[CheckpointState]</c> type and checks its ids against the
-/// committed <c>bulwark.lock.json</c>. Pipeline: attribute lookup -> <see cref="Parser"/> (symbols to equatable models)
-/// -> <see cref="Emitter"/> (text); the lock file is an AdditionalText, and <c>build_property.BulwarkUpdateLockFile</c>
+/// committed <c>bulwark.lock.json</c>. Pipeline (<see cref="GeneratorPipeline"/>, as for Arrow records): attribute
+/// lookup -> <see cref="Parser"/> (symbols to an equatable model and diagnostics) -> <see cref="Emitter"/> (text from the
+/// model only), the diagnostics reported by a second output. The lock-file check is a third input the parse produces
+/// (<see cref="StateCheckModel"/>, with locations); the lock file is an AdditionalText, and <c>build_property.BulwarkUpdateLockFile</c>
 /// asks for the rewritten lock file as a generated comment file that the package's build target copies out;
 /// <c>build_property._BulwarkLockFileMissing</c> (set by that target when there is no lock file) asks for the first
 /// one the same way, or for a warning that the build will not create it.
@@ -26,12 +28,10 @@ public sealed class CheckpointStateGenerator : IIncrementalGenerator
                 static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
             .WithTrackingName(CheckpointStateTrackingNames.Parse);
 
-        var models = parsed.Select(static (result, _) => result.Model).WithTrackingName(CheckpointStateTrackingNames.Model);
-        var checks = parsed.Select(static (result, _) => result.Check).WithTrackingName(CheckpointStateTrackingNames.Check);
+        var results = parsed.Select(static (parse, _) => parse.Result).WithTrackingName(CheckpointStateTrackingNames.Result);
+        GeneratorPipeline.RegisterOutputs(context, results, CheckpointStateTrackingNames.Pipeline, static model => new GeneratedSource(model.HintName, Emitter.Emit(model)));
 
-        var sources = models
-            .Select(static (model, _) => model.CanEmit ? new StateSource(model.HintName, Emitter.Emit(model)) : null)
-            .WithTrackingName(CheckpointStateTrackingNames.Source);
+        var checks = parsed.Select(static (parse, _) => parse.Check).WithTrackingName(CheckpointStateTrackingNames.Check);
 
         var lockFile = context.AdditionalTextsProvider
             .Where(static text => LockFile.IsLockFile(text))
@@ -43,34 +43,22 @@ public sealed class CheckpointStateGenerator : IIncrementalGenerator
             options.GlobalOptions.TryGetValue(LockFile.UpdateProperty, out var value)
             && string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase));
 
-        context.RegisterSourceOutput(sources, static (context, source) =>
-        {
-            if (source is not null)
-            {
-                context.AddSource(source.HintName, source.Text);
-            }
-        });
-
         var missing = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
             options.GlobalOptions.TryGetValue(LockFile.MissingProperty, out var value) ? LockFile.ParseMissing(value) : MissingLockFile.Unknown);
 
-        context.RegisterSourceOutput(checks.Combine(lockFile.Combine(updating).Combine(missing)), static (context, input) =>
+        // Combined with the compilation to report at locations in its trees, where #pragma and .editorconfig apply.
+        context.RegisterSourceOutput(checks.Combine(lockFile.Combine(updating).Combine(missing)).Combine(context.CompilationProvider), static (context, input) =>
         {
-            var (check, ((file, update), absent)) = input;
-            foreach (var diagnostic in check.Diagnostics)
-            {
-                context.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-
+            var ((check, ((file, update), absent)), compilation) = input;
             if (file is null && !update && absent == MissingLockFile.NotCreated)
             {
-                context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.LockFileMissing, check.TypeLocation, check.DisplayName).ToDiagnostic());
+                context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.LockFileMissing, check.TypeLocation, check.DisplayName).ToDiagnostic(compilation));
             }
 
             var usable = file is { Error: null } ? file : null;
             foreach (var diagnostic in LockFile.Check(check, usable, update))
             {
-                context.ReportDiagnostic(diagnostic.ToDiagnostic());
+                context.ReportDiagnostic(diagnostic.ToDiagnostic(compilation));
             }
         });
 
@@ -78,7 +66,7 @@ public sealed class CheckpointStateGenerator : IIncrementalGenerator
         {
             if (file is { Error: { } error })
             {
-                context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.LockFileInvalid, LockFile.Location(file), error).ToDiagnostic());
+                context.ReportDiagnostic(DiagnosticInfo.Create(DiagnosticDescriptors.LockFileInvalid, LockFile.Location(file), error).ToDiagnostic(null));
             }
         });
 
@@ -102,9 +90,11 @@ public sealed class CheckpointStateGenerator : IIncrementalGenerator
 public static class CheckpointStateTrackingNames
 {
     public const string Parse = "CheckpointStateParse";
+    public const string Result = "CheckpointStateResult";
     public const string Model = "CheckpointStateModel";
+    public const string Diagnostics = "CheckpointStateDiagnostics";
     public const string Check = "CheckpointStateCheck";
     public const string Source = "CheckpointStateSource";
-}
 
-internal sealed record StateSource(string HintName, string Text);
+    internal static readonly PipelineNames Pipeline = new(Result, Model, Diagnostics, Source);
+}

@@ -74,9 +74,6 @@ internal sealed record StateMemberModel(int Id, string Name, StateValueModel Val
     public string TypeDisplay { get; init; } = string.Empty;
 }
 
-/// <param name="Keyword">The declaration keyword(s): <c>class</c>, <c>struct</c>, <c>record</c> or <c>record struct</c>.</param>
-internal sealed record StateContainingType(string Keyword, string Name);
-
 /// <summary>Everything the emitter needs for one state type; strings and numbers only, so that it caches.</summary>
 /// <param name="StateTypeName">The full type name written to checkpoint headers, e.g. <c>Sample.HostCounter</c>.</param>
 /// <param name="Fingerprint">The hash of the (id, name, type) table.</param>
@@ -85,7 +82,7 @@ internal sealed record StateContainingType(string Keyword, string Name);
 /// <param name="HasRequiredMembers">The type has <c>required</c> members, so a bare <c>new T()</c> (a template for init defaults) would not compile.</param>
 internal sealed record StateModel(
     string? Namespace,
-    EquatableArray<StateContainingType> ContainingTypes,
+    EquatableArray<ContainingTypeModel> ContainingTypes,
     string Keyword,
     string Name,
     string FullyQualifiedName,
@@ -96,8 +93,7 @@ internal sealed record StateModel(
     EquatableArray<StateMemberModel> Members,
     bool UsesConstructor,
     EquatableArray<ConstructorArgumentModel> ConstructorArguments,
-    bool HasRequiredMembers,
-    bool CanEmit);
+    bool HasRequiredMembers);
 
 internal sealed record ConstructorArgumentModel(string Parameter, int Member);
 
@@ -109,11 +105,13 @@ internal sealed record StateCheckModel(
     string StateTypeName,
     string DisplayName,
     LocationInfo? TypeLocation,
-    EquatableArray<LockFieldModel> Fields,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<LockFieldModel> Fields);
 
 /// <summary>One (id, name, type) row, with where the member is declared (null for rows read from the lock file).</summary>
 internal sealed record LockFieldModel(int Id, string Name, string Type, LocationInfo? Location);
 
-/// <summary>The parse of one state type: the emitter's input and the checker's input.</summary>
-internal sealed record StateParseResult(StateModel Model, StateCheckModel Check);
+/// <summary>
+/// The parse of one state type: the emitter's model with the type's own diagnostics (the shape every generator here
+/// has), plus the lock-file checker's input, which the lock file is combined with.
+/// </summary>
+internal sealed record StateParseResult(ParseResult<StateModel> Result, StateCheckModel Check);

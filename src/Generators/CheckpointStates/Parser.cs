@@ -9,6 +9,7 @@ using Bulwark.Generators.Common;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static Bulwark.Generators.Common.SymbolFacts;
 
 namespace Bulwark.Generators.CheckpointStates;
 
@@ -16,15 +17,10 @@ namespace Bulwark.Generators.CheckpointStates;
 /// Turns a <c>[CheckpointState]</c> type symbol into a <see cref="StateParseResult"/>: the emitter's model (strings and
 /// numbers only) and the lock-file checker's input (with locations). Every decision that needs symbols is made here.
 /// </summary>
-internal static class Parser
+internal static partial class Parser
 {
     public const string CheckpointStateAttributeName = "Bulwark.CheckpointStateAttribute";
     private const string IdAttributeName = "Bulwark.IdAttribute";
-
-    private static readonly SymbolDisplayFormat FullyQualified = SymbolDisplayFormat.FullyQualifiedFormat
-        .WithMiscellaneousOptions(SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
-    private static readonly SymbolDisplayFormat Display = SymbolDisplayFormat.CSharpErrorMessageFormat;
 
     /// <summary>A member's type as its declaration reads (<c>long</c>, <c>List&lt;string&gt;?</c>), for restore errors.</summary>
     private static readonly SymbolDisplayFormat MemberDisplay = SymbolDisplayFormat.MinimallyQualifiedFormat
@@ -43,7 +39,7 @@ internal static class Parser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StateTypeNotPartial, typeLocation, displayName));
         }
 
-        var containingTypes = new List<StateContainingType>();
+        var containingTypes = new List<ContainingTypeModel>();
         var isGeneric = type.IsGenericType;
         string? unsupportedKind = null;
         for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
@@ -54,7 +50,7 @@ internal static class Parser
                 unsupportedKind ??= $"nested in '{parent.Identifier.ValueText}', which is not partial";
             }
 
-            containingTypes.Insert(0, new StateContainingType(Keyword(parent), parent.Identifier.Text));
+            containingTypes.Insert(0, new ContainingTypeModel(Keyword(parent), parent.Identifier.Text));
         }
 
         for (var baseType = type.BaseType; baseType is { SpecialType: SpecialType.None } && unsupportedKind is null; baseType = baseType.BaseType)
@@ -117,8 +113,8 @@ internal static class Parser
             }
 
             var memberType = MemberType(member);
-            var model = ParseValue(memberType, isItem: false, out var error);
-            if (model is null)
+            var valueModel = ParseValue(memberType, isItem: false, out var error);
+            if (valueModel is null)
             {
                 var descriptor = error.NotState is not null ? DiagnosticDescriptors.NestedTypeNotCheckpointState : DiagnosticDescriptors.StateMemberTypeUnsupported;
                 diagnostics.Add(error.NotState is not null
@@ -127,7 +123,7 @@ internal static class Parser
                 continue;
             }
 
-            members.Add((member, id, model, MemberLocation(member)));
+            members.Add((member, id, valueModel, MemberLocation(member)));
         }
 
         var assignments = new StateMemberModel[members.Count];
@@ -150,25 +146,22 @@ internal static class Parser
             .OrderBy(m => m.Id)
             .Select(m => new LockFieldModel(m.Id, m.Symbol.Name, m.Value.Canonical, m.Location))
             .ToEquatableArray();
-        var canEmit = !diagnostics.Any(d => d.IsError);
-        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        var model2 = new StateModel(
-            ns,
+        var model = new StateModel(
+            Namespace(type),
             containingTypes.ToEquatableArray(),
             Keyword(declaration),
             declaration.Identifier.Text,
-            type.ToDisplayString(FullyQualified),
+            type.ToDisplayString(FullyQualifiedWithNullability),
             stateTypeName,
-            HintName(type),
+            HintName(type, ".CheckpointState.g.cs"),
             Fingerprint(lockFields),
             type.IsValueType,
             memberModels.OrderBy(m => m.Id).ToEquatableArray(),
             usesConstructor,
             new EquatableArray<ConstructorArgumentModel>(arguments),
-            type.GetMembers().Any(IsRequired),
-            canEmit);
-        var check = new StateCheckModel(stateTypeName, displayName, typeLocation, lockFields, diagnostics.ToEquatableArray());
-        return new StateParseResult(model2, check);
+            type.GetMembers().Any(IsRequired));
+        var check = new StateCheckModel(stateTypeName, displayName, typeLocation, lockFields);
+        return new StateParseResult(ParseResult<StateModel>.Create(model, diagnostics), check);
     }
 
     /// <summary>FNV-1a over the sorted (id, name, type) table: stable across processes, unlike string.GetHashCode.</summary>
@@ -202,14 +195,10 @@ internal static class Parser
     private static StateValueModel? ParseValue(ITypeSymbol type, bool isItem, out ValueError error)
     {
         error = default;
-        var nullable = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T }
-            || (type.IsReferenceType && type.NullableAnnotation != NullableAnnotation.NotAnnotated);
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } wrapper)
-        {
-            type = wrapper.TypeArguments[0];
-        }
+        var nullable = IsNullable(type);
+        type = WithoutNullableWrapper(type);
 
-        var typeName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullyQualified);
+        var typeName = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(FullyQualifiedWithNullability);
         StateValueModel Make(StateValueKind kind, string canonical, StateValueKind underlying = StateValueKind.Int32, params StateValueModel[] arguments) =>
             new(kind, nullable, typeName, type.IsValueType, underlying, arguments.ToEquatableArray(), canonical + (nullable ? "?" : string.Empty));
 
@@ -219,7 +208,7 @@ internal static class Parser
             return Make(s.Kind, s.Canonical);
         }
 
-        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
+        if (IsByteArray(type))
         {
             return Make(StateValueKind.Bytes, "bytes");
         }
@@ -278,11 +267,7 @@ internal static class Parser
                 }
             }
 
-            var isUserType = !named.IsGenericType
-                && named.SpecialType == SpecialType.None
-                && named.TypeKind is TypeKind.Class or TypeKind.Struct
-                && (named.Locations.Any(l => l.IsInSource) || !IsFrameworkNamespace(named.ContainingNamespace));
-            if (isUserType)
+            if (named.TypeKind is TypeKind.Class or TypeKind.Struct && IsUserType(named))
             {
                 error = new ValueError(null, named.ToDisplayString(Display));
                 return null;
@@ -314,29 +299,16 @@ internal static class Parser
             case SpecialType.System_DateTime: return (StateValueKind.DateTime, "datetime");
         }
 
-        if (type is INamedTypeSymbol { ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true }, IsGenericType: false } system)
+        switch (SystemTypeName(type))
         {
-            switch (system.Name)
-            {
-                case "Guid": return (StateValueKind.Guid, "guid");
-                case "DateTimeOffset": return (StateValueKind.DateTimeOffset, "datetimeoffset");
-                case "TimeSpan": return (StateValueKind.TimeSpan, "timespan");
-                case "DateOnly": return (StateValueKind.DateOnly, "dateonly");
-                case "TimeOnly": return (StateValueKind.TimeOnly, "timeonly");
-            }
+            case "Guid": return (StateValueKind.Guid, "guid");
+            case "DateTimeOffset": return (StateValueKind.DateTimeOffset, "datetimeoffset");
+            case "TimeSpan": return (StateValueKind.TimeSpan, "timespan");
+            case "DateOnly": return (StateValueKind.DateOnly, "dateonly");
+            case "TimeOnly": return (StateValueKind.TimeOnly, "timeonly");
         }
 
         return null;
-    }
-
-    private static bool IsFrameworkNamespace(INamespaceSymbol? ns)
-    {
-        while (ns is { ContainingNamespace.IsGlobalNamespace: false })
-        {
-            ns = ns.ContainingNamespace;
-        }
-
-        return ns is { Name: "System" or "Microsoft" };
     }
 
     /// <summary>
@@ -385,183 +357,4 @@ internal static class Parser
     }
 
     private static bool IsIdAttribute(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() == IdAttributeName;
-
-    /// <summary>
-    /// A parameterless constructor (of any accessibility: the restore is generated inside the type) with settable or
-    /// init members; otherwise the constructor whose parameters all match members by name and type, taking the most.
-    /// </summary>
-    private static (bool UsesConstructor, ImmutableArray<ConstructorArgumentModel> Arguments) PlanConstruction(
-        INamedTypeSymbol type,
-        List<ISymbol> members,
-        List<StateValueModel> values,
-        StateMemberModel?[] assignments,
-        string displayName,
-        LocationInfo? typeLocation,
-        List<DiagnosticInfo> diagnostics)
-    {
-        var parameterless = type.IsValueType || type.InstanceConstructors.Any(c => c.Parameters.Length == 0);
-        IMethodSymbol? best = null;
-        List<ConstructorArgumentModel>? bestArguments = null;
-        var bestMatched = -1;
-        if (!parameterless || members.Any(m => !IsAssignable(m, out _)))
-        {
-            foreach (var constructor in type.InstanceConstructors)
-            {
-                if (constructor.Parameters.Length == 0
-                    || (type.IsRecord && constructor.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(constructor.Parameters[0].Type, type)))
-                {
-                    continue;
-                }
-
-                var arguments = new List<ConstructorArgumentModel>();
-                var matched = 0;
-                var usable = true;
-                foreach (var parameter in constructor.Parameters)
-                {
-                    var index = members.FindIndex(m => string.Equals(m.Name, parameter.Name, StringComparison.OrdinalIgnoreCase));
-                    if (index >= 0 && parameter.RefKind == RefKind.None && SymbolEqualityComparer.Default.Equals(parameter.Type, MemberType(members[index])))
-                    {
-                        arguments.Add(new ConstructorArgumentModel(parameter.Name, index));
-                        matched++;
-                    }
-                    else if (parameter.HasExplicitDefaultValue)
-                    {
-                        arguments.Add(new ConstructorArgumentModel(parameter.Name, -1));
-                    }
-                    else
-                    {
-                        usable = false;
-                        break;
-                    }
-                }
-
-                if (usable && matched > bestMatched)
-                {
-                    best = constructor;
-                    bestArguments = arguments;
-                    bestMatched = matched;
-                }
-            }
-        }
-
-        if (best is null && !parameterless)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.StateNotConstructible,
-                typeLocation,
-                displayName,
-                "it has no parameterless constructor (a private one is enough) and no constructor whose parameters all match [Id] members by name and type"));
-            return (false, ImmutableArray<ConstructorArgumentModel>.Empty);
-        }
-
-        for (var i = 0; i < members.Count; i++)
-        {
-            var member = members[i];
-            var id = (int)member.GetAttributes().Concat(RecordParameterAttributes(type, member)).First(IsIdAttribute).ConstructorArguments[0].Value!;
-            var argument = bestArguments?.FirstOrDefault(a => a.Member == i);
-            if (argument is not null)
-            {
-                assignments[i] = new StateMemberModel(id, member.Name, values[i], AssignKind.Constructor, argument.Parameter);
-            }
-            else if (IsAssignable(member, out var init))
-            {
-                assignments[i] = new StateMemberModel(id, member.Name, values[i], init || IsRequired(member) ? AssignKind.Init : AssignKind.Assign, null);
-            }
-            else
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.StateMemberNotRestorable,
-                    MemberLocation(member),
-                    member.Name,
-                    displayName,
-                    member is IFieldSymbol ? "is readonly" : "is get-only"));
-            }
-        }
-
-        var setsRequired = best?.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute") == true;
-        if (!setsRequired)
-        {
-            foreach (var required in type.GetMembers().Where(IsRequired))
-            {
-                if (!members.Any(m => SymbolEqualityComparer.Default.Equals(m, required)))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(
-                        DiagnosticDescriptors.StateMemberNotRestorable,
-                        MemberLocation(required),
-                        required.Name,
-                        displayName,
-                        "is required but has no [Id]"));
-                }
-            }
-        }
-
-        return best is null ? (false, ImmutableArray<ConstructorArgumentModel>.Empty) : (true, bestArguments!.ToImmutableArray());
-    }
-
-    private static IEnumerable<AttributeData> RecordParameterAttributes(INamedTypeSymbol type, ISymbol member) =>
-        PrimaryConstructorParameters(type).Where(p => p.Name == member.Name).SelectMany(p => p.GetAttributes());
-
-    private static bool IsAssignable(ISymbol member, out bool init)
-    {
-        init = false;
-        switch (member)
-        {
-            case IFieldSymbol field:
-                return !field.IsReadOnly && !field.IsConst;
-            case IPropertySymbol { SetMethod: { } setter }:
-                init = setter.IsInitOnly;
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private static bool IsRequired(ISymbol member) => member switch
-    {
-        IPropertySymbol property => property.IsRequired,
-        IFieldSymbol field => field.IsRequired,
-        _ => false,
-    };
-
-    private static ITypeSymbol MemberType(ISymbol member) => member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
-
-    private static ImmutableArray<IParameterSymbol> PrimaryConstructorParameters(INamedTypeSymbol type)
-    {
-        foreach (var constructor in type.InstanceConstructors)
-        {
-            foreach (var reference in constructor.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax() is TypeDeclarationSyntax)
-                {
-                    return constructor.Parameters;
-                }
-            }
-        }
-
-        return ImmutableArray<IParameterSymbol>.Empty;
-    }
-
-    private static LocationInfo? MemberLocation(ISymbol member) =>
-        LocationInfo.From(member.Locations.FirstOrDefault(l => l.IsInSource));
-
-    private static string Keyword(TypeDeclarationSyntax declaration) => declaration switch
-    {
-        RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
-        RecordDeclarationSyntax => "record",
-        StructDeclarationSyntax => "struct",
-        InterfaceDeclarationSyntax => "interface",
-        _ => "class",
-    };
-
-    private static string HintName(INamedTypeSymbol type)
-    {
-        var name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted));
-        var builder = new StringBuilder(name.Length + 24);
-        foreach (var c in name)
-        {
-            builder.Append(char.IsLetterOrDigit(c) || c is '.' or '_' ? c : '_');
-        }
-
-        return builder.Append(".CheckpointState.g.cs").ToString();
-    }
 }

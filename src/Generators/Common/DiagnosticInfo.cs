@@ -24,7 +24,26 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
     public static LocationInfo? From(SyntaxReference? reference) =>
         reference is null ? null : From(reference.SyntaxTree.GetLocation(reference.Span));
 
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    /// <summary>
+    /// The location in the compilation's own tree when there is one, else an external-file location. Only a location in a
+    /// tree (<see cref="LocationKind.SourceFile"/>) is checked against that tree's <c>#pragma warning</c> directives and
+    /// per-file <c>.editorconfig</c> severities; <c>Location.Create(path, span, lineSpan)</c> alone bypasses both.
+    /// </summary>
+    public Location ToLocation(Compilation? compilation)
+    {
+        if (compilation is not null)
+        {
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                if (string.Equals(tree.FilePath, FilePath, StringComparison.Ordinal) && Span.End <= tree.Length)
+                {
+                    return Location.Create(tree, Span);
+                }
+            }
+        }
+
+        return Location.Create(FilePath, Span, LineSpan);
+    }
 }
 
 /// <summary>A diagnostic as equatable data; turned back into a <see cref="Diagnostic"/> only when reported.</summary>
@@ -33,8 +52,9 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] messageArgs) =>
         new(descriptor, location, messageArgs.ToEquatableArray());
 
-    public Diagnostic ToDiagnostic() =>
-        Diagnostic.Create(Descriptor, Location?.ToLocation(), MessageArgs.Cast<object?>().ToArray());
+    /// <param name="compilation">The compilation the location is resolved against (see <see cref="LocationInfo.ToLocation"/>).</param>
+    public Diagnostic ToDiagnostic(Compilation? compilation) =>
+        Diagnostic.Create(Descriptor, Location?.ToLocation(compilation), MessageArgs.Cast<object?>().ToArray());
 
     public bool IsError => Descriptor.DefaultSeverity == DiagnosticSeverity.Error;
 

@@ -57,8 +57,10 @@ public sealed class CheckpointIncrementalTests
 
         var second = GeneratorHarness.Run(edited, first.Driver);
 
-        // The check model holds locations and changes; the emitter's model does not.
-        AssertReasons(second, CheckpointStateTrackingNames.Model, IncrementalStepRunReason.Unchanged);
+        // The check model holds locations and changes; the (model, diagnostics) result does not, so nothing after it runs.
+        AssertReasons(second, CheckpointStateTrackingNames.Parse, IncrementalStepRunReason.Modified);
+        AssertReasons(second, CheckpointStateTrackingNames.Result, IncrementalStepRunReason.Unchanged);
+        AssertReasons(second, CheckpointStateTrackingNames.Model, IncrementalStepRunReason.Cached);
         AssertReasons(second, CheckpointStateTrackingNames.Source, IncrementalStepRunReason.Cached);
     }
 
