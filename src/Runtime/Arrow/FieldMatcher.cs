@@ -61,7 +61,20 @@ internal static class FieldMatcher
             case StructType st when data.DataType is StructType && data.Children.Length == st.Fields.Count:
                 for (var i = 0; i < st.Fields.Count; i++)
                 {
-                    Check(st.Fields[i], data.Children[i], path + "." + st.Fields[i].Name, data);
+                    // Apache slices a struct without slicing its children (its slot i is their slot Offset + i), so a
+                    // child is checked over the struct's window only, and slot-aligned with it.
+                    var child = data.Children[i];
+                    if (child.Length < data.Offset + data.Length)
+                    {
+                        throw new ArrowFormatException($"Column '{path}.{st.Fields[i].Name}' has {child.Length} slots; its struct needs {data.Offset + data.Length}.");
+                    }
+
+                    if (data.Offset != 0 || child.Length != data.Length)
+                    {
+                        child = child.Slice(data.Offset, data.Length);
+                    }
+
+                    Check(st.Fields[i], child, path + "." + st.Fields[i].Name, data);
                 }
 
                 return;

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 
 namespace Bulwark.Parquet;
@@ -9,11 +11,12 @@ namespace Bulwark.Parquet;
 /// Rebuilds Arrow arrays from the levels and physical values of a row group's leaves (the inverse of
 /// <see cref="Shredder"/>). A node's slots are the level entries of its first leaf whose repetition level is at most the
 /// node's and whose definition level reaches the node; every count is cross-checked so that inconsistent levels fail
-/// with an error instead of producing misaligned arrays.
+/// with an error instead of producing misaligned arrays. Pooled arrays behind the buffers go to <c>lease</c>, which the
+/// batch returns on disposal (and the caller on failure).
 /// </summary>
 internal static class ArrayAssembler
 {
-    public static ArrayData Build(ColumnNode node, LeafBuffers[] leaves, ParquetLocation location, long maxBytes)
+    public static ArrayData Build(ColumnNode node, LeafBuffers[] leaves, BufferLease lease, ParquetLocation location, long maxBytes)
     {
         var first = leaves[node.FirstLeaf];
         var def = first.Def.Written;
@@ -42,9 +45,7 @@ internal static class ArrayAssembler
         if (nulls > 0)
         {
             var bytes = BitUtil.BytesForBits(slots);
-            var rented = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
-            var bits = rented.AsSpan(0, bytes);
-            bits.Clear();
+            validity = Rent(bytes, lease, out var bits);
             var k = 0;
             for (var p = 0; p < n; p++)
             {
@@ -59,8 +60,6 @@ internal static class ArrayAssembler
                     k++;
                 }
             }
-
-            validity = ArrowBuffer.FromRented(rented, bytes);
         }
 
         switch (node.Kind)
@@ -74,32 +73,30 @@ internal static class ArrayAssembler
                 };
                 if (slots * slotWidth > maxBytes)
                 {
-                    validity.Dispose();
                     throw location.Error($"{slots} slots of {slotWidth} bytes exceed the {maxBytes}-byte limit (ParquetReadOptions.MaxColumnBytes)");
                 }
 
-                return BuildLeaf(node, first, slots, nulls, validity, location);
+                return BuildLeaf(node, first, slots, nulls, validity, lease, location);
             case NodeKind.Struct:
             {
                 var children = new ArrayData[node.Children.Length];
                 for (var c = 0; c < children.Length; c++)
                 {
-                    children[c] = Build(node.Children[c], leaves, location, maxBytes);
+                    children[c] = Build(node.Children[c], leaves, lease, location, maxBytes);
                     if (children[c].Length != slots)
                     {
                         throw location.Error($"struct '{node.Path}' has {slots} slots but its field '{node.Children[c].Path}' has {children[c].Length}: the columns' levels disagree");
                     }
                 }
 
-                return new ArrayData(node.Field.Type, slots, nulls, [validity], children);
+                return new ArrayData(node.Field.DataType, slots, nulls, 0, [validity], children);
             }
 
             default:
             {
                 var element = node.Element!;
-                var offsetBytes = (slots + 1) * 4;
-                var rented = ArrayPool<byte>.Shared.Rent(offsetBytes);
-                var offsets = MemoryMarshal.Cast<byte, int>(rented.AsSpan(0, offsetBytes));
+                var offsetBuffer = Rent((slots + 1) * 4, lease, out var offsetBytes);
+                var offsets = MemoryMarshal.Cast<byte, int>(offsetBytes);
                 var slot = -1;
                 var elements = 0;
                 for (var p = 0; p < n; p++)
@@ -124,18 +121,18 @@ internal static class ArrayAssembler
                 }
 
                 offsets[slots] = elements;
-                var child = Build(element, leaves, location, maxBytes);
+                var child = Build(element, leaves, lease, location, maxBytes);
                 if (child.Length != elements)
                 {
                     throw location.Error($"list '{node.Path}' has {elements} elements by its levels but its items have {child.Length}");
                 }
 
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, offsetBytes)], [child]);
+                return new ArrayData(node.Field.DataType, slots, nulls, 0, [validity, offsetBuffer], [child]);
             }
         }
     }
 
-    private static ArrayData BuildLeaf(ColumnNode node, LeafBuffers data, int slots, int nulls, ArrowBuffer validity, ParquetLocation location)
+    private static ArrayData BuildLeaf(ColumnNode node, LeafBuffers data, int slots, int nulls, ArrowBuffer validity, BufferLease lease, ParquetLocation location)
     {
         var leaf = node.Leaf!;
         if (slots - nulls != data.ValueCount)
@@ -149,8 +146,7 @@ internal static class ArrayAssembler
         {
             case LeafKind.Boolean:
             {
-                var bytes = BitUtil.BytesForBits(slots);
-                var rented = Rent(bytes, out var span);
+                var buffer = Rent(BitUtil.BytesForBits(slots), lease, out var span);
                 var v = 0;
                 for (var i = 0; i < slots; i++)
                 {
@@ -160,7 +156,7 @@ internal static class ArrayAssembler
                     }
                 }
 
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, bytes)]);
+                return Leaf(node, slots, nulls, [validity, buffer]);
             }
 
             case LeafKind.Int8:
@@ -169,7 +165,7 @@ internal static class ArrayAssembler
             case LeafKind.UInt16:
             {
                 var width = leaf.Kind is LeafKind.Int8 or LeafKind.UInt8 ? 1 : 2;
-                var rented = Rent(slots * width, out var span);
+                var buffer = Rent(slots * width, lease, out var span);
                 var source = MemoryMarshal.Cast<byte, int>(values);
                 var v = 0;
                 for (var i = 0; i < slots; i++)
@@ -188,20 +184,20 @@ internal static class ArrayAssembler
                     }
                 }
 
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * width)]);
+                return Leaf(node, slots, nulls, [validity, buffer]);
             }
 
             case LeafKind.Copy4:
             case LeafKind.Copy8:
             case LeafKind.FixedBinary:
                 // Without nulls the PLAIN layout is the Arrow layout: hand the decoded buffer over instead of copying it.
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, nulls == 0 ? data.Values.Detach() : Scatter(values, leaf.FixedWidth, slots, nulls, bits)]);
+                return Leaf(node, slots, nulls, [validity, nulls == 0 ? data.Values.Detach(lease) : Scatter(values, leaf.FixedWidth, slots, nulls, bits, lease)]);
             case LeafKind.DecimalInt32:
             case LeafKind.DecimalInt64:
             case LeafKind.DecimalFixed:
             case LeafKind.DecimalBinary:
             {
-                var rented = Rent(slots * 16, out var span);
+                var buffer = Rent(slots * 16, lease, out var span);
                 var offsets = data.OffsetSpan;
                 var width = leaf.FixedWidth;
                 var v = 0;
@@ -223,54 +219,49 @@ internal static class ArrayAssembler
                     BinaryPrimitives.WriteInt128LittleEndian(span[(i * 16)..], unscaled);
                 }
 
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * 16)]);
+                return Leaf(node, slots, nulls, [validity, buffer]);
             }
 
             case LeafKind.Int96Timestamp:
             {
-                var unit = ((TimestampType)node.Field.Type).Unit;
-                var rented = Rent(slots * 8, out var span);
+                var unit = ((TimestampType)node.Field.DataType).Unit;
+                var buffer = Rent(slots * 8, lease, out var span);
                 var v = 0;
-                try
+                for (var i = 0; i < slots; i++)
                 {
-                    for (var i = 0; i < slots; i++)
+                    if (nulls == 0 || BitUtil.GetBit(bits, i))
                     {
-                        if (nulls == 0 || BitUtil.GetBit(bits, i))
-                        {
-                            BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], Int96Timestamp.ToUnit(values.Slice(v * 12, 12), unit, v, i, node, location));
-                            v++;
-                        }
+                        BinaryPrimitives.WriteInt64LittleEndian(span[(i * 8)..], Int96Timestamp.ToUnit(values.Slice(v * 12, 12), unit, v, i, node, location));
+                        v++;
                     }
                 }
-                catch (ParquetFormatException)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                    throw;
-                }
 
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * 8)]);
+                return Leaf(node, slots, nulls, [validity, buffer]);
             }
 
             case LeafKind.Binary:
             {
-                if (node.Field.Type is Utf8Type)
+                if (node.Field.DataType is StringType)
                 {
                     CheckUtf8(data, node, location);
                 }
 
                 if (nulls == 0 && slots > 0)
                 {
-                    return new ArrayData(node.Field.Type, slots, nulls, [validity, data.Offsets.Detach(), data.Values.Detach()]);
+                    return Leaf(node, slots, nulls, [validity, data.Offsets.Detach(lease), data.Values.Detach(lease)]);
                 }
 
-                var (offsetBuffer, dataBuffer) = BinaryBuffers(data, slots, nulls, bits);
-                return new ArrayData(node.Field.Type, slots, nulls, [validity, offsetBuffer, dataBuffer]);
+                var (offsetBuffer, dataBuffer) = BinaryBuffers(data, slots, nulls, bits, lease);
+                return Leaf(node, slots, nulls, [validity, offsetBuffer, dataBuffer]);
             }
 
             default:
-                return BuildDictionary(node, data, slots, nulls, validity, location);
+                return BuildDictionary(node, data, slots, nulls, validity, lease, location);
         }
     }
+
+    private static ArrayData Leaf(ColumnNode node, int slots, int nulls, ArrowBuffer[] buffers) =>
+        new(node.Field.DataType, slots, nulls, 0, buffers, []);
 
     /// <summary>Strings are checked once here, so that no accessor meets invalid UTF-8 later.</summary>
     private static void CheckUtf8(LeafBuffers data, ColumnNode node, ParquetLocation location)
@@ -286,11 +277,10 @@ internal static class ArrayAssembler
         }
     }
 
-    private static (ArrowBuffer Offsets, ArrowBuffer Data) BinaryBuffers(LeafBuffers data, int slots, int nulls, ReadOnlySpan<byte> bits)
+    private static (ArrowBuffer Offsets, ArrowBuffer Data) BinaryBuffers(LeafBuffers data, int slots, int nulls, ReadOnlySpan<byte> bits, BufferLease lease)
     {
         var source = data.OffsetSpan;
-        var offsetBytes = (slots + 1) * 4;
-        var rented = Rent(offsetBytes, out var span);
+        var offsetBuffer = Rent((slots + 1) * 4, lease, out var span);
         var offsets = MemoryMarshal.Cast<byte, int>(span);
         var v = 0;
         offsets[0] = 0;
@@ -304,16 +294,15 @@ internal static class ArrayAssembler
             offsets[i + 1] = v == 0 ? 0 : source[v];
         }
 
-        var dataLength = data.Values.Length;
-        var dataRented = Rent(dataLength, out var dataSpan);
-        data.Values.Written.CopyTo(dataSpan);
-        return (ArrowBuffer.FromRented(rented, offsetBytes), ArrowBuffer.FromRented(dataRented, dataLength));
+        // The values are already packed in slot order: only the offsets needed the nulls spread in.
+        return (offsetBuffer, data.Values.Detach(lease));
     }
 
-    private static ArrayData BuildDictionary(ColumnNode node, LeafBuffers data, int slots, int nulls, ArrowBuffer validity, ParquetLocation location)
+    private static ArrayData BuildDictionary(ColumnNode node, LeafBuffers data, int slots, int nulls, ArrowBuffer validity, BufferLease lease, ParquetLocation location)
     {
-        var indexType = node.Field.Dictionary!.IndexType;
-        if (node.Field.Type is Utf8Type)
+        var dictionaryType = (DictionaryType)node.Field.DataType;
+        var indexType = (IntegerType)dictionaryType.IndexType;
+        if (dictionaryType.ValueType is StringType)
         {
             CheckUtf8(data, node, location);
         }
@@ -322,8 +311,9 @@ internal static class ArrayAssembler
         var offsets = data.OffsetSpan;
         var values = data.Values.Written;
         var bits = validity.Span;
-        var width = indexType.Width / 8;
-        var rented = Rent(slots * width, out var span);
+        var width = indexType.BitWidth / 8;
+        var indices = Rent(slots * width, lease, out var span);
+        var limit = indexType.IsSigned ? (1L << (indexType.BitWidth - 1)) - 1 : indexType.BitWidth == 64 ? long.MaxValue : (1L << indexType.BitWidth) - 1;
         var v = 0;
         for (var i = 0; i < slots; i++)
         {
@@ -334,11 +324,9 @@ internal static class ArrayAssembler
 
             long index = dictionary.Add(values[offsets[v]..offsets[v + 1]]);
             v++;
-            var limit = indexType.IsSigned ? (1L << (indexType.Width - 1)) - 1 : indexType.Width == 64 ? long.MaxValue : (1L << indexType.Width) - 1;
             if (index > limit)
             {
-                ArrayPool<byte>.Shared.Return(rented);
-                throw location.Error($"the column has more distinct values than its {indexType} dictionary index can address");
+                throw location.Error($"the column has more distinct values than its {ArrowTypes.Describe(indexType)} dictionary index can address");
             }
 
             switch (width)
@@ -369,14 +357,14 @@ internal static class ArrayAssembler
             BinaryPrimitives.WriteInt32LittleEndian(dictOffsets.AsSpan((i + 1) * 4), position);
         }
 
-        var dictionaryData = new ArrayData(node.Field.Type, count, 0, [ArrowBuffer.Empty, ArrowBuffer.Wrap(dictOffsets), ArrowBuffer.Wrap(entries.ToArray())]);
-        return new ArrayData(indexType, slots, nulls, [validity, ArrowBuffer.FromRented(rented, slots * width)], dictionary: dictionaryData);
+        var dictionaryData = new ArrayData(dictionaryType.ValueType, count, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(dictOffsets), new ArrowBuffer(entries.ToArray())], []);
+        return new ArrayData(dictionaryType, slots, nulls, 0, [validity, indices], [], dictionaryData);
     }
 
-    private static ArrowBuffer Scatter(ReadOnlySpan<byte> values, int width, int slots, int nulls, ReadOnlySpan<byte> bits)
+    private static ArrowBuffer Scatter(ReadOnlySpan<byte> values, int width, int slots, int nulls, ReadOnlySpan<byte> bits, BufferLease lease)
     {
         var length = slots * width;
-        var rented = Rent(length, out var span);
+        var buffer = Rent(length, lease, out var span);
         if (nulls == 0)
         {
             values[..length].CopyTo(span);
@@ -394,15 +382,17 @@ internal static class ArrayAssembler
             }
         }
 
-        return ArrowBuffer.FromRented(rented, length);
+        return buffer;
     }
 
-    private static byte[] Rent(int length, out Span<byte> span)
+    /// <summary>A zeroed pooled buffer of <paramref name="length"/> bytes, owned by <paramref name="lease"/> from here on.</summary>
+    private static ArrowBuffer Rent(int length, BufferLease lease, out Span<byte> span)
     {
         var rented = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+        lease.Add(rented);
         span = rented.AsSpan(0, length);
         span.Clear();
-        return rented;
+        return new ArrowBuffer(rented.AsMemory(0, length));
     }
 
     private static Int128 FromBigEndian(ReadOnlySpan<byte> bytes, ColumnNode node, ParquetLocation location)

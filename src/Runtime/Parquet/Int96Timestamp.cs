@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Bulwark.Arrow;
+using Apache.Arrow.Types;
 
 namespace Bulwark.Parquet;
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Records;
 using Bulwark.Storage;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 
@@ -154,7 +155,10 @@ public sealed class ParquetFileReader : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads row group <paramref name="index"/> as one record batch; the caller disposes it.</summary>
+    /// <summary>
+    /// Reads row group <paramref name="index"/> as one record batch over pooled memory, validated before its arrays are
+    /// created; the caller disposes it, which returns the memory (arrays taken from it are valid until then).
+    /// </summary>
     /// <exception cref="ParquetFormatException">The row group is corrupt.</exception>
     public async ValueTask<RecordBatch> ReadRowGroupAsync(int index, CancellationToken cancellationToken = default)
     {
@@ -174,7 +178,8 @@ public sealed class ParquetFileReader : IAsyncDisposable
         }
 
         var buffers = new LeafBuffers[_leaves.Count];
-        var arrays = new List<ArrowArray>();
+        var lease = new BufferLease();
+        var arrays = new IArrowArray[_roots.Length];
         try
         {
             using var chunkReader = new ColumnChunkReader(_options);
@@ -207,42 +212,38 @@ public sealed class ParquetFileReader : IAsyncDisposable
             {
                 var root = _roots[c];
                 location.Column = root.Path;
-                var data = ArrayAssembler.Build(root, buffers, location, _options.MaxColumnBytes);
-                ArrowArray array;
+                var data = ArrayAssembler.Build(root, buffers, lease, location, _options.MaxColumnBytes);
                 try
                 {
-                    array = ArrowArray.Create(data, root.Path);
+                    arrays[c] = ArrayValidator.CreateArray(data, root.Path);
                 }
                 catch (ArrowFormatException ex)
                 {
-                    data.Dispose();
                     throw location.Error($"the decoded column is inconsistent: {ex.Message}", ex);
                 }
 
-                arrays.Add(array);
-                if (array.Length != group.NumRows)
+                if (data.Length != group.NumRows)
                 {
-                    throw location.Error($"the column has {array.Length} rows; the row group declares {group.NumRows}");
+                    throw location.Error($"the column has {data.Length} rows; the row group declares {group.NumRows}");
                 }
             }
 
             location.Column = null;
             try
             {
-                return new RecordBatch(Schema, arrays, (int)group.NumRows);
+                FieldMatcher.CheckBatch(Schema, arrays, (int)group.NumRows);
             }
             catch (ArrowFormatException ex)
             {
                 throw location.Error(ex.Message, ex);
             }
+
+            return new PooledRecordBatch(Schema, arrays, (int)group.NumRows, lease);
         }
         catch
         {
-            foreach (var array in arrays)
-            {
-                array.Dispose();
-            }
-
+            // The arrays only view the lease's memory; nothing else is held.
+            lease.Return();
             throw;
         }
         finally
@@ -314,7 +315,7 @@ public sealed class ParquetFileReader : IAsyncDisposable
             start = dictionary;
         }
 
-        if (start < 4 || meta.TotalCompressedSize < 0 || meta.TotalCompressedSize > _dataEnd - start || meta.TotalCompressedSize > Array.MaxLength)
+        if (start < 4 || meta.TotalCompressedSize < 0 || meta.TotalCompressedSize > _dataEnd - start || meta.TotalCompressedSize > System.Array.MaxLength)
         {
             throw location.Error($"the chunk at byte {start} of {meta.TotalCompressedSize} bytes lies outside the data region (bytes 4 to {_dataEnd})");
         }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 
@@ -56,16 +57,21 @@ public sealed class ParquetFileWriter : IAsyncDisposable
 
     public int RowGroupCount => _rowGroups.Count;
 
-    /// <summary>Writes <paramref name="batch"/> as one row group, or several when it holds more than RowGroupSize rows.</summary>
-    /// <exception cref="ArgumentException">The batch's schema differs from the writer's.</exception>
+    /// <summary>
+    /// Writes <paramref name="batch"/> as one row group, or several when it holds more than RowGroupSize rows. The batch
+    /// may be a slice (arrays with an offset, null counts not yet computed).
+    /// </summary>
+    /// <exception cref="ArgumentException">The batch's schema differs from the writer's, or its columns do not match its schema.</exception>
     public async ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfUnusable();
-        if (!batch.Schema.Equals(Schema))
+        if (!ArrowTypes.Equal(batch.Schema, Schema))
         {
-            throw new ArgumentException($"The batch's schema {batch.Schema} differs from the writer's {Schema}.", nameof(batch));
+            throw new ArgumentException($"The batch's schema {ArrowTypes.Describe(batch.Schema)} differs from the writer's {ArrowTypes.Describe(Schema)}.", nameof(batch));
         }
+
+        CheckColumns(batch);
 
         if (batch.Length == 0)
         {
@@ -104,11 +110,14 @@ public sealed class ParquetFileWriter : IAsyncDisposable
             ColumnOrders = _leaves.Count,
         };
         metadata.KeyValueMetadata.Add(new(ParquetSchema.ArrowSchemaKey, EncodeArrowSchema(Schema)));
-        foreach (var pair in Schema.Metadata)
+        if (Schema.HasMetadata)
         {
-            if (pair.Key != ParquetSchema.ArrowSchemaKey)
+            foreach (var pair in Schema.Metadata)
             {
-                metadata.KeyValueMetadata.Add(new(pair.Key, pair.Value));
+                if (pair.Key != ParquetSchema.ArrowSchemaKey)
+                {
+                    metadata.KeyValueMetadata.Add(new(pair.Key, pair.Value));
+                }
             }
         }
 
@@ -169,6 +178,28 @@ public sealed class ParquetFileWriter : IAsyncDisposable
         return Convert.ToBase64String(framed);
     }
 
+    /// <summary>
+    /// Apache's batches do not check their columns against their schema, and the shredder reads buffers by the declared
+    /// types, so a mismatch is refused here before anything is written.
+    /// </summary>
+    private static void CheckColumns(RecordBatch batch)
+    {
+        var columns = new IArrowArray[batch.ColumnCount];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            columns[i] = batch.Column(i);
+        }
+
+        try
+        {
+            FieldMatcher.CheckBatch(batch.Schema, columns, batch.Length);
+        }
+        catch (ArrowFormatException ex)
+        {
+            throw new ArgumentException(ex.Message, nameof(batch), ex);
+        }
+    }
+
     private async ValueTask StartAsync(CancellationToken cancellationToken)
     {
         if (_started)
@@ -214,10 +245,18 @@ public sealed class ParquetFileWriter : IAsyncDisposable
 
     private async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        // Detaching hands the pooled array to a buffer whose disposal returns it, so no copy is made for the stream.
-        using var bytes = _output.Detach();
-        await _stream.WriteAsync(bytes.Memory, cancellationToken).ConfigureAwait(false);
-        _position += bytes.Length;
+        // Detaching lends the pooled array to a lease returned after the write, so no copy is made for the stream.
+        var lease = new BufferLease();
+        try
+        {
+            var bytes = _output.Detach(lease);
+            await _stream.WriteAsync(bytes.Memory, cancellationToken).ConfigureAwait(false);
+            _position += bytes.Length;
+        }
+        finally
+        {
+            lease.Return();
+        }
     }
 
     private void ThrowIfUnusable()

@@ -1,4 +1,4 @@
-using Bulwark.Arrow;
+using Apache.Arrow.Types;
 
 namespace Bulwark.Parquet;
 

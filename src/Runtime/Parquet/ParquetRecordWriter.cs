@@ -1,4 +1,4 @@
-using Bulwark.Arrow;
+using Apache.Arrow;
 using Bulwark.Records;
 using Bulwark.Storage;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,7 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
+using TimeUnit = Apache.Arrow.Types.TimeUnit;
 
 namespace Bulwark.Parquet;
 
@@ -133,17 +136,19 @@ internal static class ParquetSchema
 {
     public const string ArrowSchemaKey = "ARROW:schema";
     private const int MaxLevel = 250;
+    private const int MaxDecimalPrecision = 38;
 
     // ---------------------------------------------------------------- Arrow -> Parquet
 
     public static (List<SchemaElement> Elements, ColumnNode[] Roots, List<LeafColumn> Leaves) FromArrow(Schema schema)
     {
-        var elements = new List<SchemaElement> { new() { Name = "schema", NumChildren = schema.Fields.Count } };
+        var fields = schema.FieldsList;
+        var elements = new List<SchemaElement> { new() { Name = "schema", NumChildren = fields.Count } };
         var leaves = new List<LeafColumn>();
-        var roots = new ColumnNode[schema.Fields.Count];
+        var roots = new ColumnNode[fields.Count];
         for (var i = 0; i < roots.Length; i++)
         {
-            roots[i] = FromArrowField(schema.Fields[i], [], 0, 0, elements, leaves);
+            roots[i] = FromArrowField(fields[i], [], 0, 0, elements, leaves);
             roots[i].AssignSlots(0);
         }
 
@@ -162,7 +167,7 @@ internal static class ParquetSchema
         }
 
         var firstLeaf = leaves.Count;
-        switch (field.Dictionary is null ? field.Type : null)
+        switch (field.DataType)
         {
             case StructType st:
             {
@@ -194,7 +199,8 @@ internal static class ParquetSchema
                 });
                 elements.Add(new SchemaElement { Name = "list", RepetitionType = Repetition.Repeated, NumChildren = 1 });
                 var node = new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, FirstLeaf = firstLeaf };
-                var elementField = new Field("element", list.ValueField.Type, list.ValueField.IsNullable, list.ValueField.Metadata, list.ValueField.Dictionary);
+                var valueField = list.ValueField;
+                var elementField = new Field("element", valueField.DataType, valueField.IsNullable, valueField.HasMetadata ? valueField.Metadata : null);
                 node.Element = FromArrowField(elementField, [.. path, "list"], defPresent + 1, repSlot + 1, elements, leaves);
                 node.Element.Field = list.ValueField;
                 return node;
@@ -228,29 +234,32 @@ internal static class ParquetSchema
 
     private static SchemaElement LeafElement(Field field, string path, out LeafKind kind, out StatsOrder order)
     {
-        if (field.Dictionary is not null)
+        switch (field.DataType)
         {
-            if (field.Type is not (Utf8Type or BinaryType))
-            {
-                throw new ArgumentException($"Column '{path}': only dictionaries of utf8 or binary values can be written to Parquet, not {field.Type}.");
-            }
+            case DictionaryType dictionary:
+                if (dictionary.ValueType is not (StringType or BinaryType))
+                {
+                    throw new ArgumentException($"Column '{path}': only dictionaries of utf8 or binary values can be written to Parquet, not {ArrowTypes.Describe(dictionary.ValueType)}.");
+                }
 
-            kind = LeafKind.DictionaryBinary;
-            order = StatsOrder.UnsignedBytes;
-            return field.Type is Utf8Type
-                ? new SchemaElement { Type = PhysicalType.ByteArray, ConvertedType = ConvertedType.Enum, LogicalType = new LogicalTypeInfo(LogicalKind.Enum) }
-                : new SchemaElement { Type = PhysicalType.ByteArray };
-        }
+                if (dictionary.IndexType is not IntegerType)
+                {
+                    throw new ArgumentException($"Column '{path}': dictionary indices must be integers, not {ArrowTypes.Describe(dictionary.IndexType)}.");
+                }
 
-        switch (field.Type)
-        {
+                // The values are written, not the indices; Utf8 names (a generated enum's) are annotated ENUM.
+                kind = LeafKind.DictionaryBinary;
+                order = StatsOrder.UnsignedBytes;
+                return dictionary.ValueType is StringType
+                    ? new SchemaElement { Type = PhysicalType.ByteArray, ConvertedType = ConvertedType.Enum, LogicalType = new LogicalTypeInfo(LogicalKind.Enum) }
+                    : new SchemaElement { Type = PhysicalType.ByteArray };
             case BooleanType:
                 kind = LeafKind.Boolean;
                 order = StatsOrder.Boolean;
                 return new SchemaElement { Type = PhysicalType.Boolean };
-            case IntType it:
+            case IntegerType it:
             {
-                kind = (it.Width, it.IsSigned) switch
+                kind = (it.BitWidth, it.IsSigned) switch
                 {
                     (8, true) => LeafKind.Int8,
                     (16, true) => LeafKind.Int16,
@@ -259,13 +268,13 @@ internal static class ParquetSchema
                     (32, _) => LeafKind.Copy4,
                     _ => LeafKind.Copy8,
                 };
-                var wide = it.Width == 64;
+                var wide = it.BitWidth == 64;
                 order = wide ? (it.IsSigned ? StatsOrder.Signed64 : StatsOrder.Unsigned64) : (it.IsSigned ? StatsOrder.Signed32 : StatsOrder.Unsigned32);
                 var element = new SchemaElement { Type = wide ? PhysicalType.Int64 : PhysicalType.Int32 };
-                if (!it.IsSigned || it.Width < 32)
+                if (!it.IsSigned || it.BitWidth < 32)
                 {
-                    element.LogicalType = new LogicalTypeInfo(LogicalKind.Integer) { BitWidth = it.Width, IsSigned = it.IsSigned };
-                    element.ConvertedType = (it.Width, it.IsSigned) switch
+                    element.LogicalType = new LogicalTypeInfo(LogicalKind.Integer) { BitWidth = it.BitWidth, IsSigned = it.IsSigned };
+                    element.ConvertedType = (it.BitWidth, it.IsSigned) switch
                     {
                         (8, true) => ConvertedType.Int8,
                         (16, true) => ConvertedType.Int16,
@@ -279,15 +288,15 @@ internal static class ParquetSchema
                 return element;
             }
 
-            case FloatingPointType { Precision: FloatingPointPrecision.Single }:
+            case FloatType:
                 kind = LeafKind.Copy4;
                 order = StatsOrder.Float;
                 return new SchemaElement { Type = PhysicalType.Float };
-            case FloatingPointType { Precision: FloatingPointPrecision.Double }:
+            case DoubleType:
                 kind = LeafKind.Copy8;
                 order = StatsOrder.Double;
                 return new SchemaElement { Type = PhysicalType.Double };
-            case FloatingPointType { Precision: FloatingPointPrecision.Half }:
+            case HalfFloatType:
                 // Arrow's little-endian IEEE half is FLOAT16's byte layout. FLOAT16 orders as a signed float, not as
                 // bytes, so no min/max is written rather than a wrong one.
                 kind = LeafKind.FixedBinary;
@@ -295,6 +304,11 @@ internal static class ParquetSchema
                 return new SchemaElement { Type = PhysicalType.FixedLenByteArray, TypeLength = 2, LogicalType = new LogicalTypeInfo(LogicalKind.Float16) };
             case Decimal128Type dec:
             {
+                if (dec.Precision is < 1 or > MaxDecimalPrecision || dec.Scale < 0 || dec.Scale > dec.Precision)
+                {
+                    throw new ArgumentException($"Column '{path}' is {ArrowTypes.Describe(dec)}; Parquet DECIMAL from Decimal128 needs precision 1..{MaxDecimalPrecision} and scale 0..precision.");
+                }
+
                 var logical = new LogicalTypeInfo(LogicalKind.Decimal) { Precision = dec.Precision, Scale = dec.Scale };
                 var element = new SchemaElement { ConvertedType = ConvertedType.Decimal, Precision = dec.Precision, Scale = dec.Scale, LogicalType = logical };
                 if (dec.Precision <= 9)
@@ -320,7 +334,7 @@ internal static class ParquetSchema
                 return element;
             }
 
-            case Utf8Type:
+            case StringType:
                 kind = LeafKind.Binary;
                 order = StatsOrder.UnsignedBytes;
                 return new SchemaElement { Type = PhysicalType.ByteArray, ConvertedType = ConvertedType.Utf8, LogicalType = new LogicalTypeInfo(LogicalKind.String) };
@@ -328,18 +342,20 @@ internal static class ParquetSchema
                 kind = LeafKind.Binary;
                 order = StatsOrder.UnsignedBytes;
                 return new SchemaElement { Type = PhysicalType.ByteArray };
-            case FixedSizeBinaryType fsb:
+            // Decimals derive from FixedSizeBinaryType; only the plain type's bytes are written as they are.
+            case FixedSizeBinaryType { TypeId: ArrowTypeId.FixedSizedBinary } fsb:
                 kind = LeafKind.FixedBinary;
                 order = StatsOrder.UnsignedBytes;
-                return fsb.ByteWidth == 16 && field.ExtensionName == "arrow.uuid"
+                return fsb.ByteWidth == 16 && ArrowTypes.ExtensionName(field) == "arrow.uuid"
                     ? new SchemaElement { Type = PhysicalType.FixedLenByteArray, TypeLength = 16, LogicalType = new LogicalTypeInfo(LogicalKind.Uuid) }
                     : new SchemaElement { Type = PhysicalType.FixedLenByteArray, TypeLength = fsb.ByteWidth };
-            case DateType { Unit: DateUnit.Day }:
+            case Date32Type:
                 kind = LeafKind.Copy4;
                 order = StatsOrder.Signed32;
                 return new SchemaElement { Type = PhysicalType.Int32, ConvertedType = ConvertedType.Date, LogicalType = new LogicalTypeInfo(LogicalKind.Date) };
-            case TimeType { Unit: not TimeUnit.Second } time:
+            case Time32Type { Unit: TimeUnit.Millisecond } or Time64Type { Unit: TimeUnit.Microsecond or TimeUnit.Nanosecond }:
             {
+                var time = (TimeType)field.DataType;
                 var unit = UnitId(time.Unit);
                 kind = time.Unit == TimeUnit.Millisecond ? LeafKind.Copy4 : LeafKind.Copy8;
                 order = time.Unit == TimeUnit.Millisecond ? StatsOrder.Signed32 : StatsOrder.Signed64;
@@ -379,7 +395,7 @@ internal static class ParquetSchema
                 order = StatsOrder.Signed64;
                 return new SchemaElement { Type = PhysicalType.Int64 };
             default:
-                throw new ArgumentException($"Column '{path}' has Arrow type {field.Type}, which Bulwark does not write to Parquet.");
+                throw new ArgumentException($"Column '{path}' has Arrow type {ArrowTypes.Describe(field.DataType)}, which Bulwark does not write to Parquet.");
         }
     }
 
@@ -442,18 +458,18 @@ internal static class ParquetSchema
         }
 
         var fields = roots.Select(r => r.Field).ToArray();
-        if (hint is not null && hint.Fields.Count == roots.Length && roots.Select((r, i) => HintMatches(hint.Fields[i], r)).All(m => m))
+        if (hint is not null && hint.FieldsList.Count == roots.Length && roots.Select((r, i) => HintMatches(hint.FieldsList[i], r)).All(m => m))
         {
             for (var i = 0; i < roots.Length; i++)
             {
-                ApplyHint(hint.Fields[i], roots[i]);
+                ApplyHint(hint.FieldsList[i], roots[i]);
             }
 
             fields = roots.Select(r => r.Field).ToArray();
-            return (new Schema(fields, hint.Metadata), roots, leaves);
+            return (new Schema(fields, hint.HasMetadata ? hint.Metadata : null), roots, leaves);
         }
 
-        return (new Schema(fields), roots, leaves);
+        return (new Schema(fields, null), roots, leaves);
     }
 
     private static ColumnNode ReadNode(List<SchemaElement> elements, ref int position, string[] parentPath, int defSlot, int repSlot, int depth, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
@@ -481,7 +497,7 @@ internal static class ParquetSchema
         {
             // A repeated field outside a LIST group is a required list of required elements.
             var elementNode = ReadRepeatedAsElement(e, elements, ref position, path, defSlot + 1, repSlot + 1, depth, leaves, location, options);
-            var listField = new Field(e.Name, new ListType(elementNode.Field), nullable: false);
+            var listField = new Field(e.Name, new ListType(elementNode.Field), nullable: false, metadata: null);
             return CheckLevels(new ColumnNode { Field = listField, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defSlot, RepSlot = repSlot, Element = elementNode, FirstLeaf = elementNode.FirstLeaf }, location);
         }
 
@@ -520,7 +536,7 @@ internal static class ParquetSchema
             nodes[i] = ReadNode(elements, ref position, path, defPresent, repSlot, depth + 1, leaves, location, options);
         }
 
-        var structField = new Field(e.Name, new StructType(nodes.Select(n => n.Field).ToArray()), nullable);
+        var structField = new Field(e.Name, new StructType(nodes.Select(n => n.Field).ToArray()), nullable, metadata: null);
         return CheckLevels(new ColumnNode { Field = structField, Kind = NodeKind.Struct, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Children = nodes, FirstLeaf = firstLeaf }, location);
     }
 
@@ -559,7 +575,7 @@ internal static class ParquetSchema
         var elementNode = threeLevel
             ? ReadNode(elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 2, leaves, location, options)
             : ReadRepeatedAsElement(repeated, elements, ref position, repeatedPath, defPresent + 1, repSlot + 1, depth + 1, leaves, location, options);
-        var field = new Field(e.Name, new ListType(elementNode.Field), nullable);
+        var field = new Field(e.Name, new ListType(elementNode.Field), nullable, metadata: null);
         return CheckLevels(new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Element = elementNode, FirstLeaf = elementNode.FirstLeaf }, location);
     }
 
@@ -603,7 +619,7 @@ internal static class ParquetSchema
             nodes[i] = ReadNode(elements, ref position, path, defSlot, repSlot, depth + 1, leaves, location, options);
         }
 
-        var field = new Field(e.Name, new StructType(nodes.Select(n => n.Field).ToArray()), false);
+        var field = new Field(e.Name, new StructType(nodes.Select(n => n.Field).ToArray()), false, metadata: null);
         return CheckLevels(new ColumnNode { Field = field, Kind = NodeKind.Struct, Path = dotted, DefSlot = defSlot, DefPresent = defSlot, RepSlot = repSlot, Children = nodes, FirstLeaf = firstLeaf }, location);
     }
 
@@ -626,7 +642,7 @@ internal static class ParquetSchema
         var (type, metadata, order) = NaturalType(e, physical, typeLength, dotted, location, options);
         var field = new Field(e.Name, type, nullable, metadata);
         var kind = LeafKindFor(field, physical, typeLength)
-            ?? throw location.Error($"leaf '{dotted}' of {PhysicalType.Name(physical)} cannot be read as {type}");
+            ?? throw location.Error($"leaf '{dotted}' of {PhysicalType.Name(physical)} cannot be read as {ArrowTypes.Describe(type)}");
         var node = new ColumnNode { Field = field, Kind = NodeKind.Leaf, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, FirstLeaf = leaves.Count };
         node.Leaf = new LeafColumn
         {
@@ -645,7 +661,7 @@ internal static class ParquetSchema
         return CheckLevels(node, location);
     }
 
-    private static (ArrowType Type, KeyValuePair<string, string>[]? Metadata, StatsOrder Order) NaturalType(SchemaElement e, int physical, int typeLength, string path, ParquetLocation location, ParquetReadOptions options)
+    private static (IArrowType Type, KeyValuePair<string, string>[]? Metadata, StatsOrder Order) NaturalType(SchemaElement e, int physical, int typeLength, string path, ParquetLocation location, ParquetReadOptions options)
     {
         var logical = e.LogicalType;
         var converted = logical is null ? e.ConvertedType : null;
@@ -653,7 +669,7 @@ internal static class ParquetSchema
         {
             var precision = logical?.Precision ?? e.Precision ?? 0;
             var scale = logical?.Scale ?? e.Scale ?? 0;
-            if (precision is < 1 or > Decimal128Type.MaxPrecision || scale < 0 || scale > precision)
+            if (precision is < 1 or > MaxDecimalPrecision || scale < 0 || scale > precision)
             {
                 throw location.Error($"DECIMAL leaf '{path}' has precision {precision} and scale {scale}; Bulwark reads precision 1..38");
             }
@@ -688,33 +704,33 @@ internal static class ParquetSchema
                 if (logical?.Kind == LogicalKind.Integer)
                 {
                     return logical.BitWidth <= 32
-                        ? (new IntType(logical.BitWidth, logical.IsSigned), null, logical.IsSigned ? StatsOrder.Signed32 : StatsOrder.Unsigned32)
+                        ? (IntegerOf(logical.BitWidth, logical.IsSigned), null, logical.IsSigned ? StatsOrder.Signed32 : StatsOrder.Unsigned32)
                         : throw location.Error($"INT32 leaf '{path}' is annotated INTEGER({logical.BitWidth})");
                 }
 
                 if (logical?.Kind == LogicalKind.Date || converted == ConvertedType.Date)
                 {
-                    return (DateType.Date32, null, StatsOrder.Signed32);
+                    return (Date32Type.Default, null, StatsOrder.Signed32);
                 }
 
                 if ((logical?.Kind == LogicalKind.Time && logical.Unit == 1) || converted == ConvertedType.TimeMillis)
                 {
-                    return (new TimeType(TimeUnit.Millisecond), null, StatsOrder.Signed32);
+                    return (TimeType.Millisecond, null, StatsOrder.Signed32);
                 }
 
                 return converted switch
                 {
-                    ConvertedType.Int8 => (IntType.Int8, null, StatsOrder.Signed32),
-                    ConvertedType.Int16 => (IntType.Int16, null, StatsOrder.Signed32),
-                    ConvertedType.UInt8 => (IntType.UInt8, null, StatsOrder.Unsigned32),
-                    ConvertedType.UInt16 => (IntType.UInt16, null, StatsOrder.Unsigned32),
-                    ConvertedType.UInt32 => (IntType.UInt32, null, StatsOrder.Unsigned32),
-                    _ => (IntType.Int32, null, StatsOrder.Signed32),
+                    ConvertedType.Int8 => (Int8Type.Default, null, StatsOrder.Signed32),
+                    ConvertedType.Int16 => (Int16Type.Default, null, StatsOrder.Signed32),
+                    ConvertedType.UInt8 => (UInt8Type.Default, null, StatsOrder.Unsigned32),
+                    ConvertedType.UInt16 => (UInt16Type.Default, null, StatsOrder.Unsigned32),
+                    ConvertedType.UInt32 => (UInt32Type.Default, null, StatsOrder.Unsigned32),
+                    _ => (Int32Type.Default, null, StatsOrder.Signed32),
                 };
             case PhysicalType.Int64:
                 if (logical?.Kind == LogicalKind.Integer)
                 {
-                    return (new IntType(logical.BitWidth, logical.IsSigned), null, logical.IsSigned ? StatsOrder.Signed64 : StatsOrder.Unsigned64);
+                    return (IntegerOf(logical.BitWidth, logical.IsSigned), null, logical.IsSigned ? StatsOrder.Signed64 : StatsOrder.Unsigned64);
                 }
 
                 if (logical?.Kind == LogicalKind.Timestamp)
@@ -724,26 +740,26 @@ internal static class ParquetSchema
 
                 if (logical?.Kind == LogicalKind.Time && logical.Unit != 1)
                 {
-                    return (new TimeType(ToUnit(logical.Unit)), null, StatsOrder.Signed64);
+                    return (new Time64Type(ToUnit(logical.Unit)), null, StatsOrder.Signed64);
                 }
 
                 return converted switch
                 {
                     ConvertedType.TimestampMillis => (new TimestampType(TimeUnit.Millisecond, "UTC"), null, StatsOrder.Signed64),
-                    ConvertedType.TimestampMicros => (TimestampType.MicrosecondUtc, null, StatsOrder.Signed64),
-                    ConvertedType.TimeMicros => (TimeType.Time64Microsecond, null, StatsOrder.Signed64),
-                    ConvertedType.UInt64 => (IntType.UInt64, null, StatsOrder.Unsigned64),
-                    _ => (IntType.Int64, null, StatsOrder.Signed64),
+                    ConvertedType.TimestampMicros => (new TimestampType(TimeUnit.Microsecond, "UTC"), null, StatsOrder.Signed64),
+                    ConvertedType.TimeMicros => (TimeType.Microsecond, null, StatsOrder.Signed64),
+                    ConvertedType.UInt64 => (UInt64Type.Default, null, StatsOrder.Unsigned64),
+                    _ => (Int64Type.Default, null, StatsOrder.Signed64),
                 };
             case PhysicalType.Float:
-                return (FloatingPointType.Float32, null, StatsOrder.Float);
+                return (FloatType.Default, null, StatsOrder.Float);
             case PhysicalType.Double:
-                return (FloatingPointType.Float64, null, StatsOrder.Double);
+                return (DoubleType.Default, null, StatsOrder.Double);
             case PhysicalType.ByteArray:
             {
                 var text = logical?.Kind is LogicalKind.String or LogicalKind.Enum or LogicalKind.Json
                     || converted is ConvertedType.Utf8 or ConvertedType.Enum or ConvertedType.Json;
-                return (text ? Utf8Type.Default : BinaryType.Default, null, StatsOrder.UnsignedBytes);
+                return (text ? StringType.Default : BinaryType.Default, null, StatsOrder.UnsignedBytes);
             }
 
             case PhysicalType.FixedLenByteArray:
@@ -751,17 +767,17 @@ internal static class ParquetSchema
                 {
                     // FLOAT16 is defined only on two bytes; any other width is a broken annotation, not a value to guess at.
                     return typeLength == 2
-                        ? (new FloatingPointType(FloatingPointPrecision.Half), null, StatsOrder.None)
+                        ? (HalfFloatType.Default, null, StatsOrder.None)
                         : throw location.Error($"FLOAT16 leaf '{path}' has type_length {typeLength}; FLOAT16 needs 2");
                 }
 
                 return logical?.Kind == LogicalKind.Uuid && typeLength == 16
-                    ? (new FixedSizeBinaryType(16), [new KeyValuePair<string, string>(Field.ExtensionNameKey, "arrow.uuid")], StatsOrder.UnsignedBytes)
+                    ? (new FixedSizeBinaryType(16), [new KeyValuePair<string, string>(ArrowTypes.ExtensionNameKey, "arrow.uuid")], StatsOrder.UnsignedBytes)
                     : (new FixedSizeBinaryType(typeLength), null, StatsOrder.UnsignedBytes);
             default:
                 // Legacy Impala/Spark timestamps: nanoseconds of the day and a Julian day, read as UTC-less timestamps in
                 // the unit the options ask for; nanoseconds by default, which cannot hold years before 1677 or after 2262.
-                return (new TimestampType(options.Int96TimestampUnit ?? TimeUnit.Nanosecond, null), null, StatsOrder.None);
+                return (new TimestampType(options.Int96TimestampUnit ?? TimeUnit.Nanosecond, (string?)null), null, StatsOrder.None);
         }
     }
 
@@ -772,35 +788,45 @@ internal static class ParquetSchema
         _ => TimeUnit.Nanosecond,
     };
 
+    private static IntegerType IntegerOf(int bitWidth, bool signed) => (bitWidth, signed) switch
+    {
+        (8, true) => Int8Type.Default,
+        (16, true) => Int16Type.Default,
+        (32, true) => Int32Type.Default,
+        (64, true) => Int64Type.Default,
+        (8, false) => UInt8Type.Default,
+        (16, false) => UInt16Type.Default,
+        (32, false) => UInt32Type.Default,
+        _ => UInt64Type.Default,
+    };
+
     /// <summary>How an Arrow field of this type is read from or written to a physical column, or null when it cannot be.</summary>
     public static LeafKind? LeafKindFor(Field field, int physical, int typeLength)
     {
-        if (field.Dictionary is not null)
+        return (field.DataType, physical) switch
         {
-            return field.Type is Utf8Type or BinaryType && physical == PhysicalType.ByteArray ? LeafKind.DictionaryBinary : null;
-        }
-
-        return (field.Type, physical) switch
-        {
+            (DictionaryType { IndexType: IntegerType, ValueType: StringType or BinaryType }, PhysicalType.ByteArray) => LeafKind.DictionaryBinary,
+            (DictionaryType, _) => null,
             (BooleanType, PhysicalType.Boolean) => LeafKind.Boolean,
-            (IntType { Width: 8, IsSigned: true }, PhysicalType.Int32) => LeafKind.Int8,
-            (IntType { Width: 16, IsSigned: true }, PhysicalType.Int32) => LeafKind.Int16,
-            (IntType { Width: 8 }, PhysicalType.Int32) => LeafKind.UInt8,
-            (IntType { Width: 16 }, PhysicalType.Int32) => LeafKind.UInt16,
-            (IntType { Width: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
-            (IntType { Width: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
-            (FloatingPointType { Precision: FloatingPointPrecision.Single }, PhysicalType.Float) => LeafKind.Copy4,
-            (FloatingPointType { Precision: FloatingPointPrecision.Double }, PhysicalType.Double) => LeafKind.Copy8,
-            (FloatingPointType { Precision: FloatingPointPrecision.Half }, PhysicalType.FixedLenByteArray) when typeLength == 2 => LeafKind.FixedBinary,
+            (IntegerType { BitWidth: 8, IsSigned: true }, PhysicalType.Int32) => LeafKind.Int8,
+            (IntegerType { BitWidth: 16, IsSigned: true }, PhysicalType.Int32) => LeafKind.Int16,
+            (IntegerType { BitWidth: 8 }, PhysicalType.Int32) => LeafKind.UInt8,
+            (IntegerType { BitWidth: 16 }, PhysicalType.Int32) => LeafKind.UInt16,
+            (IntegerType { BitWidth: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
+            (IntegerType { BitWidth: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
+            (FloatType, PhysicalType.Float) => LeafKind.Copy4,
+            (DoubleType, PhysicalType.Double) => LeafKind.Copy8,
+            (HalfFloatType, PhysicalType.FixedLenByteArray) when typeLength == 2 => LeafKind.FixedBinary,
             (Decimal128Type, PhysicalType.Int32) => LeafKind.DecimalInt32,
             (Decimal128Type, PhysicalType.Int64) => LeafKind.DecimalInt64,
             (Decimal128Type, PhysicalType.FixedLenByteArray) when typeLength <= 16 => LeafKind.DecimalFixed,
             (Decimal128Type, PhysicalType.ByteArray) => LeafKind.DecimalBinary,
-            (Utf8Type or BinaryType, PhysicalType.ByteArray) => LeafKind.Binary,
-            (FixedSizeBinaryType fsb, PhysicalType.FixedLenByteArray) when fsb.ByteWidth == typeLength => LeafKind.FixedBinary,
-            (DateType { Unit: DateUnit.Day }, PhysicalType.Int32) => LeafKind.Copy4,
-            (TimeType { BitWidth: 32 }, PhysicalType.Int32) => LeafKind.Copy4,
-            (TimeType { BitWidth: 64 }, PhysicalType.Int64) => LeafKind.Copy8,
+            (Decimal128Type, _) => null,
+            (StringType or BinaryType, PhysicalType.ByteArray) => LeafKind.Binary,
+            (FixedSizeBinaryType { TypeId: ArrowTypeId.FixedSizedBinary } fsb, PhysicalType.FixedLenByteArray) when fsb.ByteWidth == typeLength => LeafKind.FixedBinary,
+            (Date32Type, PhysicalType.Int32) => LeafKind.Copy4,
+            (Time32Type, PhysicalType.Int32) => LeafKind.Copy4,
+            (Time64Type, PhysicalType.Int64) => LeafKind.Copy8,
             (TimestampType, PhysicalType.Int64) => LeafKind.Copy8,
             (TimestampType, PhysicalType.Int96) => LeafKind.Int96Timestamp,
             (DurationType, PhysicalType.Int64) => LeafKind.Copy8,
@@ -819,9 +845,9 @@ internal static class ParquetSchema
         switch (node.Kind)
         {
             case NodeKind.List:
-                return hint.Dictionary is null && hint.Type is ListType list && HintMatches(list.ValueField, node.Element!, ignoreName: true);
+                return hint.DataType is ListType list && HintMatches(list.ValueField, node.Element!, ignoreName: true);
             case NodeKind.Struct:
-                return hint.Dictionary is null && hint.Type is StructType st && st.Fields.Count == node.Children.Length
+                return hint.DataType is StructType st && st.Fields.Count == node.Children.Length
                     && st.Fields.Select((f, i) => HintMatches(f, node.Children[i])).All(m => m);
             default:
             {
@@ -831,36 +857,36 @@ internal static class ParquetSchema
                     return false;
                 }
 
-                if (hint.Dictionary is not null)
+                if (hint.DataType is DictionaryType dictionary)
                 {
-                    return natural.Type is Utf8Type or BinaryType && hint.Type == natural.Type;
+                    return natural.DataType is StringType or BinaryType && ArrowTypes.Equal(dictionary.ValueType, natural.DataType);
                 }
 
-                return (hint.Type, natural.Type) switch
+                return (hint.DataType, natural.DataType) switch
                 {
-                    (DurationType, IntType { Width: 64, IsSigned: true }) => true,
+                    (DurationType, Int64Type) => true,
                     // INT96 holds nanoseconds over a range int64 nanoseconds cannot cover: the Arrow schema's unit
                     // (a writer's timestamp[us], say) is read exactly and reaches further.
                     (TimestampType h, TimestampType n) => h.Unit == n.Unit || leaf.PhysicalType == PhysicalType.Int96,
-                    (Utf8Type, BinaryType) => true,
-                    var (h, n) => h == n,
+                    (StringType, BinaryType) => true,
+                    var (h, n) => ArrowTypes.Equal(h, n),
                 };
             }
         }
     }
 
     private static bool HintMatches(Field hint, ColumnNode node, bool ignoreName) =>
-        ignoreName ? HintMatches(new Field(node.Field.Name, hint.Type, hint.IsNullable, hint.Metadata, hint.Dictionary), node) : HintMatches(hint, node);
+        ignoreName ? HintMatches(new Field(node.Field.Name, hint.DataType, hint.IsNullable, hint.HasMetadata ? hint.Metadata : null), node) : HintMatches(hint, node);
 
     private static void ApplyHint(Field hint, ColumnNode node)
     {
         switch (node.Kind)
         {
             case NodeKind.List:
-                ApplyHint(((ListType)hint.Type).ValueField, node.Element!);
+                ApplyHint(((ListType)hint.DataType).ValueField, node.Element!);
                 break;
             case NodeKind.Struct:
-                var st = (StructType)hint.Type;
+                var st = (StructType)hint.DataType;
                 for (var i = 0; i < node.Children.Length; i++)
                 {
                     ApplyHint(st.Fields[i], node.Children[i]);

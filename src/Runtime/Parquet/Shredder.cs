@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 
 namespace Bulwark.Parquet;
@@ -39,14 +41,20 @@ internal sealed class LeafBuffers
     public ReadOnlySpan<int> OffsetSpan => MemoryMarshal.Cast<byte, int>(Offsets.Written);
 }
 
-/// <summary>Turns Arrow arrays into definition/repetition levels and physical values, leaf by leaf.</summary>
+/// <summary>
+/// Turns Arrow arrays into definition/repetition levels and physical values, leaf by leaf. Input comes from users and
+/// may be a slice: every buffer is read at the array's <see cref="ArrayData.Offset"/> plus the slot, a struct's slot
+/// <c>i</c> is its children's slot <c>Offset + i</c> (Apache slices a struct without slicing its children), list offsets
+/// index the child array's own slots, and a null count of -1 (unknown) is read from the bitmap.
+/// </summary>
 internal static class Shredder
 {
+    /// <summary>Shreds rows <paramref name="start"/> to <paramref name="end"/> (slots of <paramref name="data"/>, not buffer positions).</summary>
     public static void Shred(ColumnNode root, ArrayData data, int start, int end, LeafBuffers[] leaves)
     {
         if (root.Kind == NodeKind.Leaf && root.RepSlot == 0)
         {
-            ShredFlat(root, data, start, end, leaves[root.Leaf!.Index]);
+            ShredFlat(root, data, data.Offset + start, data.Offset + end, leaves[root.Leaf!.Index]);
             return;
         }
 
@@ -56,21 +64,18 @@ internal static class Shredder
         }
     }
 
-    private static bool IsNull(ArrayData data, int index)
-    {
-        if (data.NullCount == 0)
-        {
-            return false;
-        }
+    /// <summary>Whether the bitmap can mark anything null; as Apache reads arrays, an absent bitmap means all valid.</summary>
+    private static bool MayHaveNulls(ArrayData data) => data.NullCount != 0 && data.Buffers.Length > 0 && !data.Buffers[0].IsEmpty;
 
-        var bits = data.Buffers[0].Span;
-        return bits.Length == 0 ? data.NullCount == data.Length : !BitUtil.GetBit(bits, index);
-    }
+    /// <summary>Whether buffer position <paramref name="position"/> (offset included) is null.</summary>
+    private static bool IsNullAt(ArrayData data, int position) =>
+        MayHaveNulls(data) && !BitUtil.GetBit(data.Buffers[0].Span, position);
 
-    /// <summary>Walks one slot of <paramref name="node"/> whose parent exists, emitting levels for every leaf below it.</summary>
+    /// <summary>Walks slot <paramref name="index"/> of <paramref name="node"/> whose parent exists, emitting levels for every leaf below it.</summary>
     private static void Emit(ColumnNode node, ArrayData data, int index, int rep, LeafBuffers[] leaves)
     {
-        if (node.Nullable && IsNull(data, index))
+        var position = data.Offset + index;
+        if (node.Nullable && IsNullAt(data, position))
         {
             EmitAbsent(node, node.DefSlot, rep, leaves);
             return;
@@ -82,22 +87,22 @@ internal static class Shredder
             {
                 var buffers = leaves[node.Leaf!.Index];
                 AddLevels(buffers, node.Leaf, node.DefPresent, rep);
-                AppendValue(node.Leaf, data, index, buffers);
+                AppendValue(node.Leaf, data, position, buffers);
                 return;
             }
 
             case NodeKind.Struct:
                 for (var c = 0; c < node.Children.Length; c++)
                 {
-                    Emit(node.Children[c], data.Children[c], index, rep, leaves);
+                    Emit(node.Children[c], data.Children[c], position, rep, leaves);
                 }
 
                 return;
             default:
             {
                 var offsets = data.Buffers[1].Span;
-                var from = BinaryPrimitives.ReadInt32LittleEndian(offsets[(index * 4)..]);
-                var to = BinaryPrimitives.ReadInt32LittleEndian(offsets[((index + 1) * 4)..]);
+                var from = BinaryPrimitives.ReadInt32LittleEndian(offsets[(position * 4)..]);
+                var to = BinaryPrimitives.ReadInt32LittleEndian(offsets[((position + 1) * 4)..]);
                 if (from == to)
                 {
                     EmitAbsent(node, node.DefPresent, rep, leaves);
@@ -151,11 +156,15 @@ internal static class Shredder
         buffers.LevelCount++;
     }
 
+    /// <summary>A top-level leaf over buffer positions <paramref name="start"/> to <paramref name="end"/> (offset included).</summary>
     private static void ShredFlat(ColumnNode node, ArrayData data, int start, int end, LeafBuffers buffers)
     {
         var leaf = node.Leaf!;
         var count = end - start;
-        var hasNulls = data.NullCount > 0;
+
+        // A required leaf has no nulls (the batch was checked against the schema); a nullable one is read from its bitmap.
+        var hasNulls = leaf.MaxDef > 0 && MayHaveNulls(data);
+        var validity = hasNulls ? data.Buffers[0].Span : default;
         if (leaf.MaxDef > 0)
         {
             var def = buffers.Def.GetSpan(count)[..count];
@@ -165,10 +174,9 @@ internal static class Shredder
             }
             else
             {
-                var bits = data.Buffers[0].Span;
                 for (var i = 0; i < count; i++)
                 {
-                    def[i] = bits.Length == 0 ? (byte)0 : (byte)((bits[(start + i) >> 3] >> ((start + i) & 7)) & 1);
+                    def[i] = (byte)((validity[(start + i) >> 3] >> ((start + i) & 7)) & 1);
                 }
             }
 
@@ -181,17 +189,19 @@ internal static class Shredder
             return;
         }
 
-        var validity = data.Buffers[0].Span;
         for (var i = start; i < end; i++)
         {
-            if (!hasNulls || (validity.Length > 0 && BitUtil.GetBit(validity, i)))
+            if (!hasNulls || BitUtil.GetBit(validity, i))
             {
                 AppendValue(leaf, data, i, buffers);
             }
         }
     }
 
-    /// <summary>Bulk copy of a null-free range for the layouts where Arrow and PLAIN agree; false when there is no shortcut.</summary>
+    /// <summary>
+    /// Bulk copy of a null-free range of buffer positions for the layouts where Arrow and PLAIN agree; false when there
+    /// is no shortcut.
+    /// </summary>
     private static bool AppendRange(LeafColumn leaf, ArrayData data, int start, int end, LeafBuffers buffers)
     {
         var count = end - start;
@@ -284,6 +294,7 @@ internal static class Shredder
     private static ArgumentOutOfRangeException DecimalOutOfRange(LeafColumn leaf, Int128 unscaled) =>
         new("data", unscaled, $"Column '{leaf.DottedPath}': the unscaled decimal {unscaled} does not fit the column's precision.");
 
+    /// <summary>Appends the value at buffer position <paramref name="index"/> (offset included).</summary>
     private static void AppendValue(LeafColumn leaf, ArrayData data, int index, LeafBuffers buffers)
     {
         var values = buffers.Values;
@@ -362,7 +373,14 @@ internal static class Shredder
             {
                 // The names are written as values; the chunk's own dictionary encoding folds them back to a few entries.
                 var dictionary = data.Dictionary!;
-                var position = (int)DictionaryArray.ReadIndex(data.Buffers[1].Span, (IntType)data.Type, index);
+                var indexType = (IntegerType)((DictionaryType)data.DataType).IndexType;
+                var entry = ArrayValidator.ReadIndex(data.Buffers[1].Span, indexType, index);
+                if (entry < 0 || entry >= dictionary.Length)
+                {
+                    throw new ArgumentException($"Column '{leaf.DottedPath}': dictionary index {entry} is outside the dictionary of {dictionary.Length} values.", nameof(data));
+                }
+
+                var position = dictionary.Offset + (int)entry;
                 var offsets = dictionary.Buffers[1].Span;
                 var from = BinaryPrimitives.ReadInt32LittleEndian(offsets[(position * 4)..]);
                 var to = BinaryPrimitives.ReadInt32LittleEndian(offsets[((position + 1) * 4)..]);
@@ -377,7 +395,7 @@ internal static class Shredder
             }
 
             default:
-                throw new InvalidOperationException($"Column '{leaf.DottedPath}' cannot be written from {data.Type}.");
+                throw new InvalidOperationException($"Column '{leaf.DottedPath}' cannot be written from {ArrowTypes.Describe(data.DataType)}.");
         }
 
         buffers.ValueCount++;
