@@ -67,9 +67,9 @@ var linksMatch = SameLinks(readLinks, links) && SameLinks(parquetLinks, links);
 Console.WriteLine($"Bulwark quickstart — data in {dataDirectory}");
 Console.WriteLine();
 Console.WriteLine($"{HttpRequest.TableName}: {readRequests.Count} rows, {new FileInfo(requestsPath).Length:N0} bytes, schema:");
-foreach (var field in HttpRequest.ArrowSchema.Fields)
+foreach (var field in HttpRequest.ArrowSchema.FieldsList)
 {
-    Console.WriteLine($"  {field}");
+    Console.WriteLine($"  {ArrowTypes.Describe(field)}");
 }
 
 Console.WriteLine($"{PageLink.TableName}: {readLinks.Count} rows, {new FileInfo(linksPath).Length:N0} bytes");

@@ -21,7 +21,7 @@ internal static partial class Emitter
         foreach (var column in model.Columns.Where(c => c.Value.Kind == ValueKind.Enum))
         {
             var names = string.Join(", ", column.Value.EnumMembers.Select(m => Literal(m.Name)));
-            w.Line($"private static readonly {Arrow}ArrayData s_{column.MemberName}Dictionary = {Arrow}FixedDictionaryBuilder.CreateUtf8Dictionary(new[] {{ {names} }});");
+            w.Line($"private static readonly {Apache}ArrayData s_{column.MemberName}Dictionary = {Records}DictionaryColumnBuilder.CreateUtf8Dictionary(new[] {{ {names} }});");
             hasStatics = true;
         }
 
@@ -35,7 +35,7 @@ internal static partial class Emitter
             w.Line($"private readonly {BuilderType(column.Value, column.Collection)} _{column.MemberName}Builder;");
         }
 
-        w.Line($"private readonly {Arrow}ArrayBuilder[] _columns;");
+        w.Line($"private readonly {Records}ColumnBuilder[] _columns;");
         w.Line("private readonly string _path;");
         w.Line("private int _count;");
         w.Line("private bool _faulted;");
@@ -45,7 +45,7 @@ internal static partial class Emitter
         w.Line("public BatchBuilder()");
         using (w.Indent())
         {
-            w.Line(": this(ArrowSchema.Fields, string.Empty)");
+            w.Line(": this(ArrowSchema.FieldsList, string.Empty)");
         }
 
         w.Open();
@@ -64,32 +64,27 @@ internal static partial class Emitter
         }
 
         var builders = string.Join(", ", model.Columns.Select(c => $"_{c.MemberName}Builder"));
-        w.Line(model.Columns.Count == 0 ? $"_columns = global::System.Array.Empty<{Arrow}ArrayBuilder>();" : $"_columns = new {Arrow}ArrayBuilder[] {{ {builders} }};");
+        w.Line(model.Columns.Count == 0 ? $"_columns = global::System.Array.Empty<{Records}ColumnBuilder>();" : $"_columns = new {Records}ColumnBuilder[] {{ {builders} }};");
         w.Close();
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("public int Count => _count;");
         w.Line();
-        w.Line($"global::System.Collections.Generic.IReadOnlyList<{Arrow}ArrayBuilder> {Records}IArrowStructWriter<{t}>.Children => _columns;");
+        w.Line($"global::System.Collections.Generic.IReadOnlyList<{Records}ColumnBuilder> {Records}IArrowStructWriter<{t}>.Children => _columns;");
         w.Line();
 
         EmitAppend(w, model);
         w.Line();
 
         w.Line("/// <inheritdoc/>");
-        w.Open($"public {Arrow}RecordBatch Build()");
+        w.Open($"public {Apache}RecordBatch Build()");
         w.Open("if (_faulted)");
         w.Line($"throw {Columns}.Faulted(RecordType);");
         w.Close();
         w.Line();
         w.Line("var length = _count;");
-        w.Line($"var arrays = new {Arrow}ArrowArray[_columns.Length];");
-        w.Open("for (var i = 0; i < arrays.Length; i++)");
-        w.Line("arrays[i] = _columns[i].Build();");
-        w.Close();
-        w.Line();
         w.Line("_count = 0;");
-        w.Line($"return new {Arrow}RecordBatch(ArrowSchema, arrays, length);");
+        w.Line($"return {Records}ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);");
         w.Close();
         w.Line();
 
@@ -354,7 +349,7 @@ internal static partial class Emitter
     {
         if (collection != CollectionKind.None)
         {
-            return $"{Arrow}ListBuilder<{BuilderType(value, CollectionKind.None)}>";
+            return $"{Records}ListColumnBuilder<{BuilderType(value, CollectionKind.None)}>";
         }
 
         return ValueKindInfo.Fill(ValueKindInfo.Of(value.Kind).Builder, ("type", value.TypeName));
@@ -364,7 +359,7 @@ internal static partial class Emitter
     {
         if (collection != CollectionKind.None)
         {
-            var item = NewBuilder(member, value, CollectionKind.None, $"(({Arrow}ListType){field}.Type).ValueField", name + " + \".item\"");
+            var item = NewBuilder(member, value, CollectionKind.None, $"(({ApacheTypes}ListType){field}.DataType).ValueField", name + " + \".item\"");
             return $"new {BuilderType(value, collection)}({item}, {Bool(value.IsNullable)}, {name})";
         }
 

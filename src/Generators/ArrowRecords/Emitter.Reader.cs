@@ -38,11 +38,11 @@ internal static partial class Emitter
 
         w.Line("private readonly string _path;");
         w.Line();
-        w.Open($"public ArrowReader({FieldList} fields, global::System.Collections.Generic.IReadOnlyList<{Arrow}ArrowArray> columns, string path)");
+        w.Open($"public ArrowReader({FieldList} fields, global::System.Collections.Generic.IReadOnlyList<{Apache}IArrowArray> columns, string path)");
         w.Line("_path = path;");
         if (model.Columns.Count > 0)
         {
-            w.Line("var expected = ArrowSchema.Fields;");
+            w.Line("var expected = ArrowSchema.FieldsList;");
         }
 
         for (var i = 0; i < model.Columns.Count; i++)
@@ -194,7 +194,7 @@ internal static partial class Emitter
     {
         if (collection != CollectionKind.None)
         {
-            return Arrow + "ListArray";
+            return Apache + "ListArray";
         }
 
         return ValueKindInfo.Of(value.Kind).BoundArray;

@@ -13,10 +13,11 @@ namespace Bulwark.Generators.ArrowRecords;
 /// </summary>
 internal static partial class Emitter
 {
-    private const string Arrow = "global::Bulwark.Arrow.";
+    private const string Apache = "global::Apache.Arrow.";
+    private const string ApacheTypes = "global::Apache.Arrow.Types.";
     private const string Records = "global::Bulwark.Records.";
     private const string Columns = "global::Bulwark.Records.ArrowRecordColumns";
-    private const string FieldList = "global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field>";
+    private const string FieldList = "global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field>";
 
     public static string Emit(RecordModel model)
     {
@@ -44,15 +45,15 @@ internal static partial class Emitter
         w.Line($"public {@new}static string TableName => {Literal(model.TableName)};");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public {@new}static {Arrow}Schema ArrowSchema {{ get; }} = {Records}ArrowStruct.CreateSchema<{t}>();");
+        w.Line($"public {@new}static {Apache}Schema ArrowSchema {{ get; }} = {Records}ArrowStruct.CreateSchema<{t}>();");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public {@new}static {Records}IArrowBatchBuilder<{t}> CreateBatchBuilder() => new BatchBuilder();");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Open($"public {@new}static {t}[] ReadBatch({Arrow}RecordBatch batch)");
+        w.Open($"public {@new}static {t}[] ReadBatch({Apache}RecordBatch batch)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(batch);");
-        w.Line("var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);");
+        w.Line($"var reader = new ArrowReader(batch.Schema.FieldsList, {Columns}.Columns(batch), string.Empty);");
         w.Line($"var records = new {t}[batch.Length];");
         w.Open("for (var row = 0; row < records.Length; row++)");
         w.Line("records[row] = reader.Read(row);");
@@ -62,15 +63,15 @@ internal static partial class Emitter
         w.Close();
         w.Line();
 
-        w.Open($"static {FieldList} {Records}IArrowStructRecord<{t}>.CreateArrowFields(ref long nextDictionaryId)");
+        w.Open($"static {FieldList} {Records}IArrowStructRecord<{t}>.CreateArrowFields()");
         if (model.Columns.Count == 0)
         {
-            w.Line($"return global::System.Array.Empty<{Arrow}Field>();");
+            w.Line($"return global::System.Array.Empty<{Apache}Field>();");
         }
         else
         {
             w.Line("// Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.");
-            w.Line($"return new {Arrow}Field[]");
+            w.Line($"return new {Apache}Field[]");
             w.Open();
             foreach (var column in model.Columns)
             {
@@ -89,10 +90,10 @@ internal static partial class Emitter
         }
 
         w.Line();
-        w.Line($"static {Records}IArrowStructReader<{t}> {Records}IArrowStructRecord<{t}>.CreateStructReader({Arrow}StructArray array, string path) =>");
+        w.Line($"static {Records}IArrowStructReader<{t}> {Records}IArrowStructRecord<{t}>.CreateStructReader({Apache}StructArray array, string path) =>");
         using (w.Indent())
         {
-            w.Line($"new ArrowReader((({Arrow}StructType)array.Type).Fields, array.Fields, path + \".\");");
+            w.Line($"new ArrowReader((({ApacheTypes}StructType)array.Data.DataType).Fields, array.Fields, path + \".\");");
         }
     }
 
@@ -101,10 +102,10 @@ internal static partial class Emitter
         if (collection != CollectionKind.None)
         {
             var item = FieldExpression("item", value, CollectionKind.None, value.IsNullable);
-            return $"new {Arrow}Field({Literal(name)}, new {Arrow}ListType({item}), {Bool(nullable)})";
+            return $"new {Apache}Field({Literal(name)}, new {ApacheTypes}ListType({item}), {Bool(nullable)})";
         }
 
-        return $"new {Arrow}Field({Literal(name)}, {ArrowType(value)}, {Bool(nullable)}{ValueKindInfo.Of(value.Kind).FieldArguments})";
+        return $"new {Apache}Field({Literal(name)}, {ArrowType(value)}, {Bool(nullable)}{ValueKindInfo.Of(value.Kind).FieldArguments})";
     }
 
     private static string ArrowType(ValueModel value) =>

@@ -17,7 +17,8 @@ namespace Bulwark.Generators.ArrowRecords;
 /// </remarks>
 internal sealed record ValueKindInfo
 {
-    private const string Arrow = "global::Bulwark.Arrow.";
+    private const string Apache = "global::Apache.Arrow.";
+    private const string Types = "global::Apache.Arrow.Types.";
     private const string Records = "global::Bulwark.Records.";
     private const string Convert = "global::Bulwark.Arrow.ArrowConvert.";
 
@@ -50,7 +51,7 @@ internal sealed record ValueKindInfo
     public string Placeholder { get; private init; } = string.Empty;
 
     /// <summary>The array type the reader binds the column to.</summary>
-    public string BoundArray { get; private init; } = Arrow + "ArrowArray";
+    public string BoundArray { get; private init; } = Apache + "IArrowArray";
 
     /// <summary>The reader's field type: the bound array, or the runtime adapter that reads it as the value. Hole: <c>{type}</c>.</summary>
     public string Column { get; private init; } = string.Empty;
@@ -102,14 +103,14 @@ internal sealed record ValueKindInfo
         return snippet;
     }
 
-    /// <summary>A fixed-width value stored as <paramref name="storage"/> in a <c>PrimitiveBuilder</c>/<c>PrimitiveArray</c>.</summary>
+    /// <summary>A fixed-width value stored as <paramref name="storage"/> in a <c>PrimitiveColumnBuilder</c>, read by a <c>PrimitiveColumn</c>.</summary>
     private static ValueKindInfo Primitive(ValueKind kind, string storage, string arrowType) => new(kind)
     {
-        ArrowType = Arrow + arrowType,
-        Builder = $"{Arrow}PrimitiveBuilder<{storage}>",
+        ArrowType = arrowType,
+        Builder = $"{Records}PrimitiveColumnBuilder<{storage}>",
         Placeholder = $"Append(default({storage}))",
-        BoundArray = $"{Arrow}PrimitiveArray<{storage}>",
-        Column = $"{Arrow}PrimitiveArray<{storage}>",
+        Column = $"{Records}PrimitiveColumn<{storage}>",
+        WrapArguments = "{array}, {location}",
     };
 
     /// <summary>A value the reader decodes through a runtime adapter that accepts several encodings.</summary>
@@ -123,7 +124,7 @@ internal sealed record ValueKindInfo
         BuilderArguments = info.BuilderArguments,
         Conversion = info.Conversion,
         Placeholder = info.Placeholder,
-        BoundArray = Arrow + "ArrowArray",
+        BoundArray = Apache + "IArrowArray",
         Column = Records + adapter,
         WrapArguments = "{array}, {location}",
         Getter = info.Getter,
@@ -137,29 +138,29 @@ internal sealed record ValueKindInfo
         new(ValueKind.Boolean)
         {
             SpecialType = SpecialType.System_Boolean,
-            ArrowType = Arrow + "BooleanType.Default",
-            Builder = Arrow + "BooleanBuilder",
+            ArrowType = Types + "BooleanType.Default",
+            Builder = Records + "BooleanColumnBuilder",
             BuilderArguments = "{name}",
             Placeholder = "Append(false)",
-            BoundArray = Arrow + "BooleanArray",
-            Column = Arrow + "BooleanArray",
+            Column = Records + "BooleanColumn",
+            WrapArguments = "{array}, {location}",
         },
-        Primitive(ValueKind.Int8, "sbyte", "IntType.Int8") with { SpecialType = SpecialType.System_SByte },
-        Primitive(ValueKind.Int16, "short", "IntType.Int16") with { SpecialType = SpecialType.System_Int16 },
-        Primitive(ValueKind.Int32, "int", "IntType.Int32") with { SpecialType = SpecialType.System_Int32 },
-        Primitive(ValueKind.Int64, "long", "IntType.Int64") with { SpecialType = SpecialType.System_Int64 },
-        Primitive(ValueKind.UInt8, "byte", "IntType.UInt8") with { SpecialType = SpecialType.System_Byte },
-        Primitive(ValueKind.UInt16, "ushort", "IntType.UInt16") with { SpecialType = SpecialType.System_UInt16 },
-        Primitive(ValueKind.UInt32, "uint", "IntType.UInt32") with { SpecialType = SpecialType.System_UInt32 },
-        Primitive(ValueKind.UInt64, "ulong", "IntType.UInt64") with { SpecialType = SpecialType.System_UInt64 },
-        Primitive(ValueKind.Float32, "float", "FloatingPointType.Float32") with { SpecialType = SpecialType.System_Single },
-        Primitive(ValueKind.Float64, "double", "FloatingPointType.Float64") with { SpecialType = SpecialType.System_Double },
+        Primitive(ValueKind.Int8, "sbyte", Types + "Int8Type.Default") with { SpecialType = SpecialType.System_SByte },
+        Primitive(ValueKind.Int16, "short", Types + "Int16Type.Default") with { SpecialType = SpecialType.System_Int16 },
+        Primitive(ValueKind.Int32, "int", Types + "Int32Type.Default") with { SpecialType = SpecialType.System_Int32 },
+        Primitive(ValueKind.Int64, "long", Types + "Int64Type.Default") with { SpecialType = SpecialType.System_Int64 },
+        Primitive(ValueKind.UInt8, "byte", Types + "UInt8Type.Default") with { SpecialType = SpecialType.System_Byte },
+        Primitive(ValueKind.UInt16, "ushort", Types + "UInt16Type.Default") with { SpecialType = SpecialType.System_UInt16 },
+        Primitive(ValueKind.UInt32, "uint", Types + "UInt32Type.Default") with { SpecialType = SpecialType.System_UInt32 },
+        Primitive(ValueKind.UInt64, "ulong", Types + "UInt64Type.Default") with { SpecialType = SpecialType.System_UInt64 },
+        Primitive(ValueKind.Float32, "float", Types + "FloatType.Default") with { SpecialType = SpecialType.System_Single },
+        Primitive(ValueKind.Float64, "double", Types + "DoubleType.Default") with { SpecialType = SpecialType.System_Double },
         Adapted(
             new(ValueKind.Decimal)
             {
                 SpecialType = SpecialType.System_Decimal,
-                ArrowType = "new " + Arrow + "Decimal128Type({precision}, {scale})",
-                Builder = Arrow + "Decimal128Builder",
+                ArrowType = "new " + Types + "Decimal128Type({precision}, {scale})",
+                Builder = Records + "Decimal128ColumnBuilder",
                 Placeholder = "Append(0m)",
                 AppendCanThrow = true,
             },
@@ -168,8 +169,8 @@ internal sealed record ValueKindInfo
             new(ValueKind.String)
             {
                 SpecialType = SpecialType.System_String,
-                ArrowType = Arrow + "Utf8Type.Default",
-                Builder = Arrow + "Utf8Builder",
+                ArrowType = Types + "StringType.Default",
+                Builder = Records + "Utf8ColumnBuilder",
                 BuilderArguments = "{name}",
                 Placeholder = "Append(string.Empty)",
                 GetterReturnsNullable = true,
@@ -179,8 +180,8 @@ internal sealed record ValueKindInfo
         Adapted(
             new(ValueKind.Binary)
             {
-                ArrowType = Arrow + "BinaryType.Default",
-                Builder = Arrow + "BinaryBuilder",
+                ArrowType = Types + "BinaryType.Default",
+                Builder = Records + "BinaryColumnBuilder",
                 BuilderArguments = "{name}",
                 Placeholder = "Append(global::System.ReadOnlySpan<byte>.Empty)",
                 GetterReturnsNullable = true,
@@ -188,7 +189,7 @@ internal sealed record ValueKindInfo
             },
             "BinaryColumn"),
         Adapted(
-            Primitive(ValueKind.DateTime, "long", "TimestampType.MicrosecondUtc") with
+            Primitive(ValueKind.DateTime, "long", "new " + Types + "TimestampType(" + Types + "TimeUnit.Microsecond, \"UTC\")") with
             {
                 SpecialType = SpecialType.System_DateTime,
                 Conversion = Convert + "ToUnixMicroseconds",
@@ -196,7 +197,7 @@ internal sealed record ValueKindInfo
             },
             "TimestampColumn"),
         Adapted(
-            Primitive(ValueKind.DateTimeOffset, "long", "TimestampType.MicrosecondUtc") with
+            Primitive(ValueKind.DateTimeOffset, "long", "new " + Types + "TimestampType(" + Types + "TimeUnit.Microsecond, \"UTC\")") with
             {
                 SystemTypeName = "DateTimeOffset",
                 Conversion = Convert + "ToUnixMicroseconds",
@@ -204,31 +205,29 @@ internal sealed record ValueKindInfo
             },
             "TimestampColumn"),
         Adapted(
-            Primitive(ValueKind.DateOnly, "int", "DateType.Date32") with { SystemTypeName = "DateOnly", Conversion = Convert + "ToDays" },
+            Primitive(ValueKind.DateOnly, "int", Types + "Date32Type.Default") with { SystemTypeName = "DateOnly", Conversion = Convert + "ToDays" },
             "DateColumn"),
         Adapted(
-            Primitive(ValueKind.TimeOnly, "long", "TimeType.Time64Microsecond") with { SystemTypeName = "TimeOnly", Conversion = Convert + "ToMicroseconds" },
+            Primitive(ValueKind.TimeOnly, "long", "new " + Types + "Time64Type(" + Types + "TimeUnit.Microsecond)") with { SystemTypeName = "TimeOnly", Conversion = Convert + "ToMicroseconds" },
             "TimeColumn"),
         Adapted(
-            Primitive(ValueKind.TimeSpan, "long", "DurationType.Microsecond") with { SystemTypeName = "TimeSpan", Conversion = Convert + "ToMicroseconds" },
+            Primitive(ValueKind.TimeSpan, "long", Types + "DurationType.Microsecond") with { SystemTypeName = "TimeSpan", Conversion = Convert + "ToMicroseconds" },
             "DurationColumn"),
         new(ValueKind.Guid)
         {
             SystemTypeName = "Guid",
-            ArrowType = "new " + Arrow + "FixedSizeBinaryType(16)",
+            ArrowType = "new " + Types + "FixedSizeBinaryType(16)",
             FieldArguments = ", new global::System.Collections.Generic.KeyValuePair<string, string>[] " +
-                "{ new(" + Arrow + "Field.ExtensionNameKey, \"arrow.uuid\"), new(" + Arrow + "Field.ExtensionMetadataKey, \"\") }",
-            Builder = Arrow + "FixedSizeBinaryBuilder",
+                "{ new(global::Bulwark.Arrow.ArrowTypes.ExtensionNameKey, \"arrow.uuid\"), new(global::Bulwark.Arrow.ArrowTypes.ExtensionMetadataKey, \"\") }",
+            Builder = Records + "FixedSizeBinaryColumnBuilder",
             Placeholder = "Append(global::System.Guid.Empty)",
-            BoundArray = Arrow + "FixedSizeBinaryArray",
-            Column = Arrow + "FixedSizeBinaryArray",
-            Getter = "GetGuid",
+            Column = Records + "UuidColumn",
+            WrapArguments = "{array}, {location}",
         },
         new(ValueKind.Enum)
         {
-            ArrowType = Arrow + "Utf8Type.Default",
-            FieldArguments = ", null, new " + Arrow + "DictionaryEncoding(nextDictionaryId++, " + Arrow + "IntType.Int32)",
-            Builder = Arrow + "FixedDictionaryBuilder",
+            ArrowType = "new " + Types + "DictionaryType(" + Types + "Int32Type.Default, " + Types + "StringType.Default, false)",
+            Builder = Records + "DictionaryColumnBuilder",
             BuilderArguments = "s_{member}Dictionary, {name}",
             Placeholder = "AppendIndex(0)",
             Column = Records + "EnumColumn<{type}>",
@@ -236,11 +235,11 @@ internal sealed record ValueKindInfo
         },
         new(ValueKind.Record)
         {
-            ArrowType = "new " + Arrow + "StructType(" + Records + "ArrowStruct.CreateFields<{type}>(ref nextDictionaryId))",
-            Builder = Records + "RecordStructBuilder<{type}>",
-            BuilderArguments = "(" + Arrow + "StructType){field}.Type, {name}",
+            ArrowType = "new " + Types + "StructType(" + Records + "ArrowStruct.CreateFields<{type}>())",
+            Builder = Records + "RecordStructColumnBuilder<{type}>",
+            BuilderArguments = "(" + Types + "StructType){field}.DataType, {name}",
             Placeholder = "AppendPlaceholder()",
-            BoundArray = Arrow + "StructArray",
+            BoundArray = Apache + "StructArray",
             Column = Records + "StructColumn<{type}>",
             WrapArguments = "{array}, {path}",
             AppendCanThrow = true,
