@@ -12,15 +12,19 @@ namespace Bulwark.Arrow;
 /// </summary>
 internal static class ArrayValidator
 {
-    /// <summary>Validates <paramref name="data"/> and creates the Apache array over it.</summary>
+    /// <summary>
+    /// Validates <paramref name="data"/> and creates the Apache array over it. Dictionary values in
+    /// <paramref name="validatedDictionaries"/> (compared by reference) were validated already and are not walked again;
+    /// the indices into them still are.
+    /// </summary>
     /// <exception cref="ArrowFormatException">The layout is inconsistent.</exception>
-    public static IArrowArray CreateArray(ArrayData data, string path)
+    public static IArrowArray CreateArray(ArrayData data, string path, IReadOnlySet<ArrayData>? validatedDictionaries = null)
     {
-        Validate(data, path);
+        Validate(data, path, validatedDictionaries);
         return ArrowArrayFactory.BuildArray(data);
     }
 
-    public static void Validate(ArrayData data, string path)
+    public static void Validate(ArrayData data, string path, IReadOnlySet<ArrayData>? validatedDictionaries = null)
     {
         if (data.Offset != 0)
         {
@@ -35,7 +39,7 @@ internal static class ArrayValidator
         switch (data.DataType)
         {
             case DictionaryType dictionaryType:
-                ValidateDictionary(data, dictionaryType, path);
+                ValidateDictionary(data, dictionaryType, path, validatedDictionaries);
                 return;
             case NullType:
                 if (data.NullCount != data.Length)
@@ -54,7 +58,7 @@ internal static class ArrayValidator
                 ExpectChildren(data, 1, path);
                 ValidateValidity(data, path);
                 ValidateOffsets(data, data.Buffers[1], data.Children[0].Length, path, "list offsets");
-                Validate(data.Children[0], path + ".item");
+                Validate(data.Children[0], path + ".item", validatedDictionaries);
                 return;
             case StructType st:
                 ExpectBuffers(data, 1, path);
@@ -68,7 +72,7 @@ internal static class ArrayValidator
                         throw Fail(path, $"struct child '{st.Fields[i].Name}' has length {child.Length}, shorter than the struct's {data.Length}");
                     }
 
-                    Validate(child, path + "." + st.Fields[i].Name);
+                    Validate(child, path + "." + st.Fields[i].Name, validatedDictionaries);
                 }
 
                 return;
@@ -104,7 +108,7 @@ internal static class ArrayValidator
         _ => (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(values.Slice(index * 8, 8)), long.MaxValue),
     };
 
-    private static void ValidateDictionary(ArrayData data, DictionaryType type, string path)
+    private static void ValidateDictionary(ArrayData data, DictionaryType type, string path, IReadOnlySet<ArrayData>? validatedDictionaries)
     {
         if (type.IndexType is not IntegerType indexType)
         {
@@ -120,7 +124,11 @@ internal static class ArrayValidator
         ExpectBuffers(data, 2, path);
         ValidateValidity(data, path);
         ExpectSize(data.Buffers[1], (long)data.Length * (indexType.BitWidth / 8), path, "dictionary indices");
-        Validate(dictionary, path + ".dictionary");
+        if (validatedDictionaries is null || !validatedDictionaries.Contains(dictionary))
+        {
+            Validate(dictionary, path + ".dictionary", validatedDictionaries);
+        }
+
         var values = data.Buffers[1].Span;
         var validity = data.Buffers[0].Span;
         var checkValidity = data.NullCount > 0 && validity.Length > 0;

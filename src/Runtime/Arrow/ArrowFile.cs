@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Bulwark.Arrow.Ipc;
 using Bulwark.Records;
 using Microsoft.Extensions.Logging;
+using RecordBatch = Apache.Arrow.RecordBatch;
 
 namespace Bulwark.Arrow;
 

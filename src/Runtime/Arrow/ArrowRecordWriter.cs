@@ -1,6 +1,7 @@
 using Bulwark.Arrow.Ipc;
 using Bulwark.Records;
 using Microsoft.Extensions.Logging;
+using RecordBatch = Apache.Arrow.RecordBatch;
 
 namespace Bulwark.Arrow;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Apache.Arrow;
 
 namespace Bulwark.Arrow.Ipc;
 
@@ -234,8 +235,8 @@ public sealed class ArrowStreamReader : IAsyncDisposable
 
         var schema = IpcMetadata.ReadSchema(message.Message.Header, _core.Options);
         _core.SetSchema(schema, message.Offset);
-        _schema = schema;
-        return schema;
+        _schema = schema.Schema;
+        return _schema;
     }
 
     /// <summary>The next record batch, or null at the end-of-stream marker or the end of the source.</summary>

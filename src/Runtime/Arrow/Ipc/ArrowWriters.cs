@@ -1,3 +1,5 @@
+using Apache.Arrow;
+
 namespace Bulwark.Arrow.Ipc;
 
 /// <summary>

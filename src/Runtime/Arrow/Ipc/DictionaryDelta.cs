@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 
 namespace Bulwark.Arrow.Ipc;
 
@@ -18,26 +20,26 @@ internal static class DictionaryDelta
         }
 
         var nullCount = first.NullCount + delta.NullCount;
-        var validity = nullCount == 0 ? ArrowBuffer.Empty : ArrowBuffer.Wrap(ConcatBits(first, 0, delta, 0, true));
-        if (field.Dictionary is { } encoding)
+        var validity = nullCount == 0 ? ArrowBuffer.Empty : new ArrowBuffer(ConcatBits(first, 0, delta, 0, true));
+        switch (field.DataType)
         {
-            // Indices into a nested dictionary: both halves refer to the same (current) nested dictionary.
-            var width = encoding.IndexType.Width / 8;
-            var indices = ConcatBytes(first.Buffers[1].Span[..(first.Length * width)], delta.Buffers[1].Span[..(delta.Length * width)]);
-            return new ArrayData(first.Type, (int)length, nullCount, [validity, ArrowBuffer.Wrap(indices)], dictionary: delta.Dictionary ?? first.Dictionary);
-        }
+            case DictionaryType { IndexType: IntegerType indexType }:
+                {
+                    // Indices into a nested dictionary: both halves refer to the same (current) nested dictionary.
+                    var width = indexType.BitWidth / 8;
+                    var indices = ConcatBytes(first.Buffers[1].Span[..(first.Length * width)], delta.Buffers[1].Span[..(delta.Length * width)]);
+                    return new ArrayData(first.DataType, (int)length, nullCount, 0, [validity, new ArrowBuffer(indices)], [], delta.Dictionary ?? first.Dictionary);
+                }
 
-        switch (field.Type)
-        {
             case NullType:
-                return new ArrayData(NullType.Default, (int)length, (int)length, []);
+                return new ArrayData(NullType.Default, (int)length, (int)length, 0, [], []);
             case BooleanType:
-                return new ArrayData(field.Type, (int)length, nullCount, [validity, ArrowBuffer.Wrap(ConcatBits(first, 1, delta, 1, false))]);
-            case Utf8Type or BinaryType:
+                return new ArrayData(field.DataType, (int)length, nullCount, 0, [validity, new ArrowBuffer(ConcatBits(first, 1, delta, 1, false))], []);
+            case StringType or BinaryType:
                 {
                     var (offsets, start, end) = ConcatOffsets(first, delta, path);
                     var data = ConcatBytes(first.Buffers[2].Span[start.First..end.First], delta.Buffers[2].Span[start.Delta..end.Delta]);
-                    return new ArrayData(field.Type, (int)length, nullCount, [validity, ArrowBuffer.Wrap(offsets), ArrowBuffer.Wrap(data)]);
+                    return new ArrayData(field.DataType, (int)length, nullCount, 0, [validity, new ArrowBuffer(offsets), new ArrowBuffer(data)], []);
                 }
 
             case ListType list:
@@ -49,7 +51,7 @@ internal static class DictionaryDelta
                     }
 
                     var child = Append(list.ValueField, first.Children[0], delta.Children[0], path + "." + list.ValueField.Name);
-                    return new ArrayData(field.Type, (int)length, nullCount, [validity, ArrowBuffer.Wrap(offsets)], [child]);
+                    return new ArrayData(field.DataType, (int)length, nullCount, 0, [validity, new ArrowBuffer(offsets)], [child]);
                 }
 
             case StructType st:
@@ -65,23 +67,24 @@ internal static class DictionaryDelta
                         children[i] = Append(st.Fields[i], first.Children[i], delta.Children[i], path + "." + st.Fields[i].Name);
                     }
 
-                    return new ArrayData(field.Type, (int)length, nullCount, [validity], children);
+                    return new ArrayData(field.DataType, (int)length, nullCount, 0, [validity], children);
                 }
 
             default:
                 {
-                    var width = field.Type.BitWidth / 8;
+                    // Both halves were validated as this type, so it has a byte width.
+                    var width = ArrowTypes.ByteWidth(field.DataType);
                     var values = ConcatBytes(first.Buffers[1].Span[..(first.Length * width)], delta.Buffers[1].Span[..(delta.Length * width)]);
-                    return new ArrayData(field.Type, (int)length, nullCount, [validity, ArrowBuffer.Wrap(values)]);
+                    return new ArrayData(field.DataType, (int)length, nullCount, 0, [validity, new ArrowBuffer(values)], []);
                 }
         }
     }
 
     private static byte[] ConcatBytes(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        if ((long)a.Length + b.Length > Array.MaxLength)
+        if ((long)a.Length + b.Length > System.Array.MaxLength)
         {
-            throw new ArrowFormatException($"a delta dictionary would grow a buffer past {Array.MaxLength} bytes");
+            throw new ArrowFormatException($"a delta dictionary would grow a buffer past {System.Array.MaxLength} bytes");
         }
 
         var result = new byte[a.Length + b.Length];
@@ -131,9 +134,9 @@ internal static class DictionaryDelta
         }
 
         var offsetBytes = ((long)a.Length + b.Length + 1) * 4;
-        if (offsetBytes > Array.MaxLength)
+        if (offsetBytes > System.Array.MaxLength)
         {
-            throw new ArrowFormatException($"dictionary '{path}' would need more than {Array.MaxLength} bytes of offsets");
+            throw new ArrowFormatException($"dictionary '{path}' would need more than {System.Array.MaxLength} bytes of offsets");
         }
 
         var offsets = new byte[offsetBytes];

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 
 namespace Bulwark.Arrow.Ipc;
 
@@ -37,20 +39,20 @@ internal sealed class BodyLayout
         Length = length;
     }
 
-    /// <summary>Appends <paramref name="data"/> as described by <paramref name="field"/>; dictionary values are not included.</summary>
+    /// <summary>
+    /// Appends <paramref name="data"/> as described by <paramref name="field"/>; dictionary values are not included.
+    /// The data must have offset 0 and a known null count (<see cref="BatchNormalizer"/> makes user data so).
+    /// </summary>
     public void AddColumn(Field field, ArrayData data, string path)
     {
         var length = data.Length;
-        if (field.Dictionary is { } encoding)
+        switch (field.DataType)
         {
-            Nodes.Add(new FieldNodeInfo(length, data.NullCount));
-            AddValidity(data, path);
-            AddSlice(data.Buffers, 1, (long)length * (encoding.IndexType.Width / 8), path, "dictionary indices");
-            return;
-        }
-
-        switch (field.Type)
-        {
+            case DictionaryType { IndexType: IntegerType indexType }:
+                Nodes.Add(new FieldNodeInfo(length, data.NullCount));
+                AddValidity(data, path);
+                AddSlice(data.Buffers, 1, (long)length * (indexType.BitWidth / 8), path, "dictionary indices");
+                return;
             case NullType:
                 Nodes.Add(new FieldNodeInfo(length, length));
                 return;
@@ -59,7 +61,7 @@ internal sealed class BodyLayout
                 AddValidity(data, path);
                 AddSlice(data.Buffers, 1, BitUtil.BytesForBits(length), path, "values bitmap");
                 return;
-            case Utf8Type or BinaryType:
+            case StringType or BinaryType:
                 Nodes.Add(new FieldNodeInfo(length, data.NullCount));
                 AddValidity(data, path);
                 var end = AddOffsets(data, path);
@@ -83,15 +85,15 @@ internal sealed class BodyLayout
 
                 return;
             default:
-                var width = field.Type.BitWidth;
-                if (width == 0 || width % 8 != 0)
+                var width = ArrowTypes.ByteWidth(field.DataType);
+                if (width == 0)
                 {
-                    throw new ArgumentException($"Column '{path}': Arrow type {field.Type} cannot be written to IPC.");
+                    throw new ArgumentException($"Column '{path}': Arrow type {ArrowTypes.Describe(field.DataType)} is not supported; it cannot be written to IPC.");
                 }
 
                 Nodes.Add(new FieldNodeInfo(length, data.NullCount));
                 AddValidity(data, path);
-                AddSlice(data.Buffers, 1, (long)length * (width / 8), path, "values");
+                AddSlice(data.Buffers, 1, (long)length * width, path, "values");
                 return;
         }
     }
@@ -154,16 +156,16 @@ internal sealed class BodyLayout
 
     private static void ExpectChildren(ArrayData data, int count, string path)
     {
-        if (data.Children.Length != count)
+        if ((data.Children?.Length ?? 0) != count)
         {
-            throw new ArgumentException($"Column '{path}' has {data.Children.Length} children; its type needs {count}.");
+            throw new ArgumentException($"Column '{path}' has {data.Children?.Length ?? 0} children; its type needs {count}.");
         }
     }
 }
 
 /// <summary>
 /// Rebuilds <see cref="ArrayData"/> from a record batch's field nodes and buffers, checking every node and buffer
-/// against the counts and the body before use. The arrays view the body without copying; <see cref="ArrowArray.Create"/>
+/// against the counts and the body before use. The arrays view the body without copying; <see cref="ArrayValidator"/>
 /// then validates offsets, sizes and dictionary indices.
 /// </summary>
 internal sealed class BodyDecoder
@@ -174,11 +176,12 @@ internal sealed class BodyDecoder
     private readonly ReadOnlyMemory<byte> _body;
     private readonly RecordBatchHeader _header;
     private readonly IReadOnlyDictionary<long, ArrayData> _dictionaries;
+    private readonly IReadOnlyDictionary<Field, long> _dictionaryIds;
     private readonly BodyDecompressor? _decompressor;
     private int _node;
     private int _buffer;
 
-    public BodyDecoder(IpcContext context, string what, long bodyOffset, ReadOnlyMemory<byte> body, RecordBatchHeader header, IReadOnlyDictionary<long, ArrayData> dictionaries, ArrowReadOptions options)
+    public BodyDecoder(IpcContext context, string what, long bodyOffset, ReadOnlyMemory<byte> body, RecordBatchHeader header, IReadOnlyDictionary<long, ArrayData> dictionaries, IReadOnlyDictionary<Field, long> dictionaryIds, ArrowReadOptions options)
     {
         _context = context;
         _what = what;
@@ -186,6 +189,7 @@ internal sealed class BodyDecoder
         _body = body;
         _header = header;
         _dictionaries = dictionaries;
+        _dictionaryIds = dictionaryIds;
         _decompressor = header.Compression is { } codec ? new BodyDecompressor(codec, context, what, bodyOffset, options) : null;
     }
 
@@ -196,29 +200,30 @@ internal sealed class BodyDecoder
     public ArrayData ReadField(Field field, string path)
     {
         var (length, nullCount) = NextNode(path);
-        if (field.Dictionary is { } encoding)
+        switch (field.DataType)
         {
-            var validity = NextBuffer(path, nullCount);
-            var indices = NextBuffer(path, 1);
-            if (!_dictionaries.TryGetValue(encoding.Id, out var dictionary))
-            {
-                throw _context.Error($"{_what} field '{path}'", _bodyOffset, $"the field uses dictionary id {encoding.Id}, which no earlier dictionary batch defined");
-            }
+            case DictionaryType encoding:
+                {
+                    var validity = NextBuffer(path, nullCount);
+                    var indices = NextBuffer(path, 1);
+                    var id = _dictionaryIds[field];
+                    if (!_dictionaries.TryGetValue(id, out var dictionary))
+                    {
+                        throw _context.Error($"{_what} field '{path}'", _bodyOffset, $"the field uses dictionary id {id}, which no earlier dictionary batch defined");
+                    }
 
-            return new ArrayData(encoding.IndexType, length, nullCount, [validity, indices], dictionary: dictionary);
-        }
+                    return new ArrayData(encoding, length, nullCount, 0, [validity, indices], [], dictionary);
+                }
 
-        switch (field.Type)
-        {
             case NullType:
                 // Writers disagree on the null count of a null array (some write 0); every slot is null by definition.
-                return new ArrayData(NullType.Default, length, length, []);
-            case Utf8Type or BinaryType:
+                return new ArrayData(NullType.Default, length, length, 0, [], []);
+            case StringType or BinaryType:
                 {
                     var validity = NextBuffer(path, nullCount);
                     var offsets = NextBuffer(path, 1);
                     var data = NextBuffer(path, 1);
-                    return new ArrayData(field.Type, length, nullCount, [validity, offsets, data]);
+                    return new ArrayData(field.DataType, length, nullCount, 0, [validity, offsets, data], []);
                 }
 
             case ListType list:
@@ -226,7 +231,7 @@ internal sealed class BodyDecoder
                     var validity = NextBuffer(path, nullCount);
                     var offsets = NextBuffer(path, 1);
                     var child = ReadField(list.ValueField, path + "." + list.ValueField.Name);
-                    return new ArrayData(field.Type, length, nullCount, [validity, offsets], [child]);
+                    return new ArrayData(field.DataType, length, nullCount, 0, [validity, offsets], [child]);
                 }
 
             case StructType st:
@@ -238,14 +243,14 @@ internal sealed class BodyDecoder
                         children[i] = ReadField(st.Fields[i], path + "." + st.Fields[i].Name);
                     }
 
-                    return new ArrayData(field.Type, length, nullCount, [validity], children);
+                    return new ArrayData(field.DataType, length, nullCount, 0, [validity], children);
                 }
 
             default:
                 {
                     var validity = NextBuffer(path, nullCount);
                     var values = NextBuffer(path, 1);
-                    return new ArrayData(field.Type, length, nullCount, [validity, values]);
+                    return new ArrayData(field.DataType, length, nullCount, 0, [validity, values], []);
                 }
         }
     }
@@ -307,6 +312,7 @@ internal sealed class BodyDecoder
         }
 
         var stored = _body.Slice((int)offset, (int)length);
-        return ArrowBuffer.Wrap(_decompressor is null ? stored : _decompressor.Decompress(stored, index, path, offset));
+        var memory = _decompressor is null ? stored : _decompressor.Decompress(stored, index, path, offset);
+        return memory.IsEmpty ? ArrowBuffer.Empty : new ArrowBuffer(memory);
     }
 }

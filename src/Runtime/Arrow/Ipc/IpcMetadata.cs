@@ -1,3 +1,7 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using TimeUnit = Apache.Arrow.Types.TimeUnit;
+
 namespace Bulwark.Arrow.Ipc;
 
 /// <summary>Message.fbs <c>MessageHeader</c> union tags.</summary>
@@ -49,16 +53,24 @@ internal readonly record struct FileBlock(long Offset, int MetadataLength, long 
 /// <summary>A decoded message envelope; <see cref="Header"/> is the union member table.</summary>
 internal readonly record struct IpcMessage(MessageHeaderType Type, FbTable Header, long BodyLength, short Version);
 
+/// <summary>
+/// A schema read from IPC metadata and the dictionary id of each dictionary-encoded field. Apache.Arrow's fields carry
+/// no id, so the ids stay here, keyed by the field objects the reader created (each exists once in the schema tree).
+/// </summary>
+internal sealed record IpcSchema(Schema Schema, IReadOnlyDictionary<Field, long> DictionaryIds);
+
 /// <summary>A decoded RecordBatch header: row count, the flattened field nodes and buffers vectors, and the body codec if any.</summary>
 internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers, IpcCompression? Compression = null);
 
 /// <summary>Encodes and decodes Schema.fbs / Message.fbs / File.fbs tables. Field ids come from the .fbs declaration order.</summary>
-internal static class IpcMetadata
+internal static partial class IpcMetadata
 {
     /// <summary>MetadataVersion V5; the flatbuffer default is V1, so it is always written explicitly.</summary>
     public const short MetadataVersionV5 = 4;
 
     public const short MetadataVersionV4 = 3;
+
+    private const int MaxDecimal128Precision = 38;
 
     // Field ids (a union occupies two ids: its type tag, then its value).
     private const int SchemaEndianness = 0, SchemaFields = 1, SchemaCustomMetadata = 2;
@@ -67,269 +79,6 @@ internal static class IpcMetadata
     private const int RecordBatchLength = 0, RecordBatchNodes = 1, RecordBatchBuffers = 2, RecordBatchCompression = 3;
     private const int DictionaryBatchId = 0, DictionaryBatchData = 1, DictionaryBatchIsDelta = 2;
     private const int FooterVersion = 0, FooterSchema = 1, FooterDictionaries = 2, FooterRecordBatches = 3;
-
-    // ---------------------------------------------------------------- writing
-
-    public static int WriteSchema(FlatBufferBuilder b, Schema schema)
-    {
-        var fields = new int[schema.Fields.Count];
-        for (var i = 0; i < fields.Length; i++)
-        {
-            fields[i] = WriteField(b, schema.Fields[i]);
-        }
-
-        var fieldsVector = b.CreateOffsetVector(fields);
-        var metadata = WriteKeyValues(b, schema.Metadata);
-        b.StartTable(4);
-        b.AddFieldShort(SchemaEndianness, 0);
-        b.AddFieldOffset(SchemaFields, fieldsVector);
-        if (metadata != 0)
-        {
-            b.AddFieldOffset(SchemaCustomMetadata, metadata);
-        }
-
-        return b.EndTable();
-    }
-
-    public static int WriteMessage(FlatBufferBuilder b, MessageHeaderType type, int header, long bodyLength)
-    {
-        b.StartTable(5);
-        b.AddFieldLong(MessageBodyLength, bodyLength);
-        b.AddFieldOffset(MessageHeader, header);
-        b.AddFieldShort(MessageVersion, MetadataVersionV5);
-        b.AddFieldByte(MessageHeaderTypeId, (byte)type);
-        return b.EndTable();
-    }
-
-    /// <summary>Writes a RecordBatch table from the layout's field nodes and buffers (8-byte structs, 8-byte aligned).</summary>
-    public static int WriteRecordBatch(FlatBufferBuilder b, BodyLayout layout, IpcCompression? compression = null)
-    {
-        var compressionTable = 0;
-        if (compression is { } codec)
-        {
-            b.StartTable(2);
-            b.AddFieldByte(0, (byte)codec);
-            b.AddFieldByte(1, 0);
-            compressionTable = b.EndTable();
-        }
-
-        var nodes = layout.Nodes;
-        b.StartVector(16, nodes.Count, 8);
-        for (var i = nodes.Count - 1; i >= 0; i--)
-        {
-            b.Prep(8, 16);
-            b.PutLong(nodes[i].NullCount);
-            b.PutLong(nodes[i].Length);
-        }
-
-        var nodesVector = b.EndVector(nodes.Count);
-        var buffers = layout.Buffers;
-        b.StartVector(16, buffers.Count, 8);
-        for (var i = buffers.Count - 1; i >= 0; i--)
-        {
-            b.Prep(8, 16);
-            b.PutLong(buffers[i].Memory.Length);
-            b.PutLong(buffers[i].Offset);
-        }
-
-        var buffersVector = b.EndVector(buffers.Count);
-        b.StartTable(4);
-        b.AddFieldLong(RecordBatchLength, layout.Length);
-        b.AddFieldOffset(RecordBatchNodes, nodesVector);
-        b.AddFieldOffset(RecordBatchBuffers, buffersVector);
-        if (compressionTable != 0)
-        {
-            b.AddFieldOffset(RecordBatchCompression, compressionTable);
-        }
-
-        return b.EndTable();
-    }
-
-    public static int WriteDictionaryBatch(FlatBufferBuilder b, long id, int recordBatch, bool isDelta)
-    {
-        b.StartTable(3);
-        b.AddFieldLong(DictionaryBatchId, id);
-        b.AddFieldOffset(DictionaryBatchData, recordBatch);
-        b.AddFieldBool(DictionaryBatchIsDelta, isDelta);
-        return b.EndTable();
-    }
-
-    public static int WriteFooter(FlatBufferBuilder b, Schema schema, IReadOnlyList<FileBlock> dictionaries, IReadOnlyList<FileBlock> batches)
-    {
-        var schemaOffset = WriteSchema(b, schema);
-        var dictionariesVector = WriteBlocks(b, dictionaries);
-        var batchesVector = WriteBlocks(b, batches);
-        b.StartTable(4);
-        b.AddFieldOffset(FooterSchema, schemaOffset);
-        b.AddFieldOffset(FooterDictionaries, dictionariesVector);
-        b.AddFieldOffset(FooterRecordBatches, batchesVector);
-        b.AddFieldShort(FooterVersion, MetadataVersionV5);
-        return b.EndTable();
-    }
-
-    private static int WriteBlocks(FlatBufferBuilder b, IReadOnlyList<FileBlock> blocks)
-    {
-        b.StartVector(24, blocks.Count, 8);
-        for (var i = blocks.Count - 1; i >= 0; i--)
-        {
-            // Block is { offset: long, metaDataLength: int, 4 bytes padding, bodyLength: long }, written back to front.
-            b.Prep(8, 24);
-            b.PutLong(blocks[i].BodyLength);
-            b.Pad(4);
-            b.PutInt(blocks[i].MetadataLength);
-            b.PutLong(blocks[i].Offset);
-        }
-
-        return b.EndVector(blocks.Count);
-    }
-
-    private static int WriteField(FlatBufferBuilder b, Field field)
-    {
-        var name = b.CreateString(field.Name);
-        var (tag, typeTable) = WriteType(b, field.Type);
-        var dictionary = 0;
-        if (field.Dictionary is { } encoding)
-        {
-            var indexType = WriteInt(b, encoding.IndexType);
-            b.StartTable(4);
-            b.AddFieldLong(0, encoding.Id);
-            b.AddFieldOffset(1, indexType);
-            b.AddFieldBool(2, encoding.IsOrdered);
-            b.AddFieldShort(3, 0);
-            dictionary = b.EndTable();
-        }
-
-        var childFields = field.Type switch
-        {
-            ListType list => new[] { list.ValueField },
-            StructType st => st.Fields.ToArray(),
-            _ => Array.Empty<Field>(),
-        };
-        var children = new int[childFields.Length];
-        for (var i = 0; i < children.Length; i++)
-        {
-            children[i] = WriteField(b, childFields[i]);
-        }
-
-        // Arrow C++ rejects a Field without a children vector, so it is written even when empty.
-        var childrenVector = b.CreateOffsetVector(children);
-        var metadata = WriteKeyValues(b, field.Metadata);
-        b.StartTable(7);
-        b.AddFieldOffset(FieldName, name);
-        b.AddFieldOffset(FieldType, typeTable);
-        if (dictionary != 0)
-        {
-            b.AddFieldOffset(FieldDictionary, dictionary);
-        }
-
-        b.AddFieldOffset(FieldChildren, childrenVector);
-        if (metadata != 0)
-        {
-            b.AddFieldOffset(FieldCustomMetadata, metadata);
-        }
-
-        b.AddFieldBool(FieldNullable, field.IsNullable);
-        b.AddFieldByte(FieldTypeType, (byte)tag);
-        return b.EndTable();
-    }
-
-    private static int WriteInt(FlatBufferBuilder b, IntType type)
-    {
-        b.StartTable(2);
-        b.AddFieldInt(0, type.Width);
-        b.AddFieldBool(1, type.IsSigned);
-        return b.EndTable();
-    }
-
-    /// <summary>Every scalar is written even when it equals the default: defaults differ per field and readers disagree on them.</summary>
-    private static (TypeTag Tag, int Table) WriteType(FlatBufferBuilder b, ArrowType type)
-    {
-        switch (type)
-        {
-            case NullType:
-                return (TypeTag.Null, EmptyTable(b));
-            case BooleanType:
-                return (TypeTag.Bool, EmptyTable(b));
-            case IntType it:
-                return (TypeTag.Int, WriteInt(b, it));
-            case FloatingPointType fp:
-                b.StartTable(1);
-                b.AddFieldShort(0, (short)fp.Precision);
-                return (TypeTag.FloatingPoint, b.EndTable());
-            case Decimal128Type dec:
-                b.StartTable(3);
-                b.AddFieldInt(0, dec.Precision);
-                b.AddFieldInt(1, dec.Scale);
-                b.AddFieldInt(2, 128);
-                return (TypeTag.Decimal, b.EndTable());
-            case Utf8Type:
-                return (TypeTag.Utf8, EmptyTable(b));
-            case BinaryType:
-                return (TypeTag.Binary, EmptyTable(b));
-            case FixedSizeBinaryType fsb:
-                b.StartTable(1);
-                b.AddFieldInt(0, fsb.ByteWidth);
-                return (TypeTag.FixedSizeBinary, b.EndTable());
-            case DateType date:
-                b.StartTable(1);
-                b.AddFieldShort(0, (short)date.Unit);
-                return (TypeTag.Date, b.EndTable());
-            case TimeType time:
-                b.StartTable(2);
-                b.AddFieldInt(1, time.BitWidth);
-                b.AddFieldShort(0, (short)time.Unit);
-                return (TypeTag.Time, b.EndTable());
-            case TimestampType ts:
-                var timezone = ts.Timezone is null ? 0 : b.CreateString(ts.Timezone);
-                b.StartTable(2);
-                if (timezone != 0)
-                {
-                    b.AddFieldOffset(1, timezone);
-                }
-
-                b.AddFieldShort(0, (short)ts.Unit);
-                return (TypeTag.Timestamp, b.EndTable());
-            case DurationType duration:
-                b.StartTable(1);
-                b.AddFieldShort(0, (short)duration.Unit);
-                return (TypeTag.Duration, b.EndTable());
-            case ListType:
-                return (TypeTag.List, EmptyTable(b));
-            case StructType:
-                return (TypeTag.Struct, EmptyTable(b));
-            default:
-                throw new ArgumentException($"Arrow type {type} cannot be written to IPC.", nameof(type));
-        }
-    }
-
-    private static int EmptyTable(FlatBufferBuilder b)
-    {
-        b.StartTable(0);
-        return b.EndTable();
-    }
-
-    private static int WriteKeyValues(FlatBufferBuilder b, IReadOnlyList<KeyValuePair<string, string>> pairs)
-    {
-        if (pairs.Count == 0)
-        {
-            return 0;
-        }
-
-        var tables = new int[pairs.Count];
-        for (var i = 0; i < tables.Length; i++)
-        {
-            var key = b.CreateString(pairs[i].Key);
-            var value = b.CreateString(pairs[i].Value);
-            b.StartTable(2);
-            b.AddFieldOffset(0, key);
-            b.AddFieldOffset(1, value);
-            tables[i] = b.EndTable();
-        }
-
-        return b.CreateOffsetVector(tables);
-    }
-
-    // ---------------------------------------------------------------- reading
 
     public static IpcMessage ReadMessage(FlatBufferReader reader)
     {
@@ -410,7 +159,7 @@ internal static class IpcMetadata
     /// Reads a file footer. <c>Version</c> is null when the footer omits its version field: some writers of the Arrow
     /// 0.14 era left it out although every message they wrote is V4, so the caller must then decide from the schema message.
     /// </summary>
-    public static (Schema Schema, FbVector Dictionaries, FbVector RecordBatches, short? Version) ReadFooter(FlatBufferReader reader, ArrowReadOptions options)
+    public static (IpcSchema Schema, FbVector Dictionaries, FbVector RecordBatches, short? Version) ReadFooter(FlatBufferReader reader, ArrowReadOptions options)
     {
         var footer = reader.Root("footer");
         short? version = null;
@@ -438,7 +187,7 @@ internal static class IpcMetadata
     public static FileBlock ReadBlock(FbVector blocks, int index) =>
         new(blocks.GetStructInt64(index, 0), blocks.GetStructInt32(index, 8), blocks.GetStructInt64(index, 16));
 
-    public static Schema ReadSchema(FbTable table, ArrowReadOptions options)
+    public static IpcSchema ReadSchema(FbTable table, ArrowReadOptions options)
     {
         var reader = table.Reader;
         var endianness = table.GetInt16(SchemaEndianness, "endianness");
@@ -448,7 +197,7 @@ internal static class IpcMetadata
         }
 
         var fieldsVector = table.GetVector(SchemaFields, "fields", 4);
-        var budget = new FieldBudget(options.MaxFields);
+        var budget = new SchemaReadState(options.MaxFields);
         var fields = new Field[fieldsVector.IsPresent ? fieldsVector.Count : 0];
         reader.Charge(16L * fields.Length, "schema fields", table.Position);
         for (var i = 0; i < fields.Length; i++)
@@ -457,12 +206,14 @@ internal static class IpcMetadata
         }
 
         var metadata = ReadKeyValues(table.GetVector(SchemaCustomMetadata, "custom_metadata", 4));
-        return new Schema(fields, metadata);
+        return new IpcSchema(new Schema(fields, metadata), budget.DictionaryIds);
     }
 
-    private sealed class FieldBudget(int remaining)
+    private sealed class SchemaReadState(int remaining)
     {
         public int Remaining { get; set; } = remaining;
+
+        public Dictionary<Field, long> DictionaryIds { get; } = new(ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>Where a field sits in the schema; formatted only when an error needs it.</summary>
@@ -471,7 +222,7 @@ internal static class IpcMetadata
         public override string ToString() => parent is null ? $"schema field {index}" : $"{parent} child {index}";
     }
 
-    private static Field ReadField(FbTable table, int depth, ArrowReadOptions options, FieldBudget budget, FieldPath path)
+    private static Field ReadField(FbTable table, int depth, ArrowReadOptions options, SchemaReadState budget, FieldPath path)
     {
         var reader = table.Reader;
         if (depth > options.MaxDepth)
@@ -499,33 +250,45 @@ internal static class IpcMetadata
         }
 
         var type = ReadType(tag, typeTable, children, reader, name, path, table.Position);
-        DictionaryEncoding? dictionary = null;
+        long? dictionaryId = null;
         var dictionaryTable = table.GetTable(FieldDictionary, "dictionary");
         if (dictionaryTable.IsPresent)
         {
-            var id = dictionaryTable.GetInt64(0, "id");
+            dictionaryId = dictionaryTable.GetInt64(0, "id");
             var indexTable = dictionaryTable.GetTable(1, "indexType");
-            var indexType = indexTable.IsPresent ? ReadIntType(indexTable, reader, () => $"field '{name}' ({path}) dictionary index type") : IntType.Int32;
-            dictionary = new DictionaryEncoding(id, indexType, dictionaryTable.GetBool(2, "isOrdered"));
+            var indexType = indexTable.IsPresent ? ReadIntType(indexTable, reader, () => $"field '{name}' ({path}) dictionary index type") : Int32Type.Default;
+            type = new DictionaryType(indexType, type, dictionaryTable.GetBool(2, "isOrdered"));
         }
 
         var metadata = ReadKeyValues(table.GetVector(FieldCustomMetadata, "custom_metadata", 4));
-        return new Field(name, type, nullable, metadata, dictionary);
+        var field = new Field(name, type, nullable, metadata);
+        if (dictionaryId is { } id)
+        {
+            budget.DictionaryIds.Add(field, id);
+        }
+
+        return field;
     }
 
-    private static IntType ReadIntType(FbTable table, FlatBufferReader reader, Func<string> what)
+    private static IntegerType ReadIntType(FbTable table, FlatBufferReader reader, Func<string> what)
     {
         var width = table.GetInt32(0, "bitWidth");
         var signed = table.GetBool(1, "is_signed");
-        if (width is not (8 or 16 or 32 or 64))
+        return (width, signed) switch
         {
-            throw reader.Error(what(), table.Position, $"integer bit width {width} is not 8, 16, 32 or 64");
-        }
-
-        return new IntType(width, signed);
+            (8, true) => Int8Type.Default,
+            (16, true) => Int16Type.Default,
+            (32, true) => Int32Type.Default,
+            (64, true) => Int64Type.Default,
+            (8, false) => UInt8Type.Default,
+            (16, false) => UInt16Type.Default,
+            (32, false) => UInt32Type.Default,
+            (64, false) => UInt64Type.Default,
+            _ => throw reader.Error(what(), table.Position, $"integer bit width {width} is not 8, 16, 32 or 64"),
+        };
     }
 
-    private static ArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string name, FieldPath path, int position)
+    private static IArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string name, FieldPath path, int position)
     {
         string What() => $"field '{name}' ({path})";
 
@@ -557,17 +320,12 @@ internal static class IpcMetadata
             case TypeTag.Int:
                 return ReadIntType(t, reader, What);
             case TypeTag.FloatingPoint:
-                var precision = t.GetInt16(0, "precision");
-                if (precision is < 0 or > 2)
+                return t.GetInt16(0, "precision") switch
                 {
-                    throw reader.Error(What(), position, $"floating point precision {precision} is unknown");
-                }
-
-                return precision switch
-                {
-                    1 => FloatingPointType.Float32,
-                    2 => FloatingPointType.Float64,
-                    _ => new FloatingPointType(FloatingPointPrecision.Half),
+                    0 => HalfFloatType.Default,
+                    1 => FloatType.Default,
+                    2 => DoubleType.Default,
+                    var precision => throw reader.Error(What(), position, $"floating point precision {precision} is unknown"),
                 };
             case TypeTag.Decimal:
                 var decimalPrecision = t.GetInt32(0, "precision");
@@ -578,14 +336,14 @@ internal static class IpcMetadata
                     throw reader.Error(What(), position, $"decimal{bitWidth} is not supported (only decimal128 is)");
                 }
 
-                if (decimalPrecision is < 1 or > Decimal128Type.MaxPrecision || scale < 0 || scale > decimalPrecision)
+                if (decimalPrecision is < 1 or > MaxDecimal128Precision || scale < 0 || scale > decimalPrecision)
                 {
                     throw reader.Error(What(), position, $"decimal128({decimalPrecision}, {scale}) is not supported (precision 1..38, scale 0..precision)");
                 }
 
                 return new Decimal128Type(decimalPrecision, scale);
             case TypeTag.Utf8:
-                return Utf8Type.Default;
+                return StringType.Default;
             case TypeTag.Binary:
                 return BinaryType.Default;
             case TypeTag.FixedSizeBinary:
@@ -597,28 +355,27 @@ internal static class IpcMetadata
 
                 return new FixedSizeBinaryType(byteWidth);
             case TypeTag.Date:
-                return t.GetInt16(0, "unit", (short)DateUnit.Millisecond) switch
+                return t.GetInt16(0, "unit", 1) switch
                 {
-                    0 => DateType.Date32,
-                    1 => DateType.Date64,
+                    0 => Date32Type.Default,
+                    1 => Date64Type.Default,
                     var unit => throw reader.Error(What(), position, $"date unit {unit} is unknown"),
                 };
             case TypeTag.Time:
-                var timeUnit = ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, What, position);
+                var timeUnit = ReadTimeUnit(t.GetInt16(0, "unit", 1), reader, What, position);
                 var timeWidth = t.GetInt32(1, "bitWidth", 32);
-                var time = new TimeType(timeUnit);
-                if (time.BitWidth != timeWidth)
+                if (TimeWidth(timeUnit) != timeWidth)
                 {
-                    throw reader.Error(What(), position, $"time with unit {timeUnit} must be {time.BitWidth} bits wide, not {timeWidth}");
+                    throw reader.Error(What(), position, $"time with unit {timeUnit} must be {TimeWidth(timeUnit)} bits wide, not {timeWidth}");
                 }
 
-                return time;
+                return timeWidth == 32 ? new Time32Type(timeUnit) : new Time64Type(timeUnit);
             case TypeTag.Timestamp:
                 var tsUnit = ReadTimeUnit(t.GetInt16(0, "unit"), reader, What, position);
                 var timezone = t.GetString(1, "timezone");
                 return new TimestampType(tsUnit, string.IsNullOrEmpty(timezone) ? null : timezone);
             case TypeTag.Duration:
-                return new DurationType(ReadTimeUnit(t.GetInt16(0, "unit", (short)TimeUnit.Millisecond), reader, What, position));
+                return DurationType.FromTimeUnit(ReadTimeUnit(t.GetInt16(0, "unit", 1), reader, What, position));
             case TypeTag.List:
                 return new ListType(children[0]);
             case TypeTag.Struct:
@@ -634,22 +391,35 @@ internal static class IpcMetadata
         or TypeTag.Decimal or TypeTag.Utf8 or TypeTag.Binary or TypeTag.FixedSizeBinary or TypeTag.Date or TypeTag.Time
         or TypeTag.Timestamp or TypeTag.Duration or TypeTag.List or TypeTag.Struct;
 
-    private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, Func<string> what, int position) =>
-        value is >= 0 and <= 3 ? (TimeUnit)value : throw reader.Error(what(), position, $"time unit {value} is unknown");
+    /// <summary>The bit width Arrow gives a time of day in <paramref name="unit"/>: time32 for s and ms, time64 for us and ns.</summary>
+    private static int TimeWidth(TimeUnit unit) => unit is TimeUnit.Second or TimeUnit.Millisecond ? 32 : 64;
 
-    private static KeyValuePair<string, string>[]? ReadKeyValues(FbVector vector)
+    private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, Func<string> what, int position) => value switch
+    {
+        0 => TimeUnit.Second,
+        1 => TimeUnit.Millisecond,
+        2 => TimeUnit.Microsecond,
+        3 => TimeUnit.Nanosecond,
+        _ => throw reader.Error(what(), position, $"time unit {value} is unknown"),
+    };
+
+    /// <summary>
+    /// The pairs as a dictionary. The format allows a key twice, Apache.Arrow's fields and schemas do not: the last
+    /// value wins, as it does in Arrow's other implementations that turn metadata into a map.
+    /// </summary>
+    private static Dictionary<string, string>? ReadKeyValues(FbVector vector)
     {
         if (!vector.IsPresent || vector.Count == 0)
         {
             return null;
         }
 
-        var pairs = new KeyValuePair<string, string>[vector.Count];
-        vector.Reader.Charge(16L * pairs.Length, "custom_metadata", vector.Start);
-        for (var i = 0; i < pairs.Length; i++)
+        vector.Reader.Charge(16L * vector.Count, "custom_metadata", vector.Start);
+        var pairs = new Dictionary<string, string>(vector.Count, StringComparer.Ordinal);
+        for (var i = 0; i < vector.Count; i++)
         {
             var kv = vector.GetTable(i);
-            pairs[i] = new(kv.GetString(0, "key") ?? string.Empty, kv.GetString(1, "value") ?? string.Empty);
+            pairs[kv.GetString(0, "key") ?? string.Empty] = kv.GetString(1, "value") ?? string.Empty;
         }
 
         return pairs;

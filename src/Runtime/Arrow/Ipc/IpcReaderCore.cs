@@ -1,3 +1,6 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+
 namespace Bulwark.Arrow.Ipc;
 
 /// <summary>
@@ -9,6 +12,11 @@ internal sealed class IpcReaderCore
 {
     private readonly Dictionary<long, Field> _dictionaryFields = new();
     private readonly Dictionary<long, ArrayData> _dictionaries = new();
+
+    // Dictionaries are validated once, when their batch arrives; validating them again for every record batch would let
+    // a large dictionary and many small batches cost time quadratic in the input. Indices are still checked per batch.
+    private readonly HashSet<ArrayData> _validatedDictionaries = new(ReferenceEqualityComparer.Instance);
+    private IReadOnlyDictionary<Field, long> _dictionaryIds = new Dictionary<Field, long>();
     private Schema? _schema;
 
     public IpcReaderCore(IpcContext context, ArrowReadOptions options)
@@ -23,14 +31,15 @@ internal sealed class IpcReaderCore
 
     public Schema Schema => _schema ?? throw new InvalidOperationException("The schema has not been read yet.");
 
-    public void SetSchema(Schema schema, long offset)
+    public void SetSchema(IpcSchema schema, long offset)
     {
-        foreach (var field in schema.Fields)
+        _dictionaryIds = schema.DictionaryIds;
+        foreach (var field in schema.Schema.FieldsList)
         {
             CollectDictionaryFields(field, field.Name, offset);
         }
 
-        _schema = schema;
+        _schema = schema.Schema;
     }
 
     public RecordBatch DecodeRecordBatch(RawMessage message, string what)
@@ -42,25 +51,35 @@ internal sealed class IpcReaderCore
 
         var schema = Schema;
         var header = IpcMetadata.ReadRecordBatchHeader(message.Message.Header, what);
-        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, Options);
-        var columns = new ArrowArray[schema.Fields.Count];
+        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, _dictionaryIds, Options);
+        var columns = new IArrowArray[schema.FieldsList.Count];
         for (var i = 0; i < columns.Length; i++)
         {
-            var field = schema.Fields[i];
+            var field = schema.FieldsList[i];
             var data = decoder.ReadField(field, field.Name);
-            Validate(WithoutDictionaryValues(data), field.Name, what, message.BodyOffset);
-            columns[i] = ArrowArray.CreateUnchecked(data);
+            try
+            {
+                columns[i] = ArrayValidator.CreateArray(data, field.Name, _validatedDictionaries);
+            }
+            catch (ArrowFormatException ex)
+            {
+                throw Context.Error($"{what} field '{field.Name}'", message.BodyOffset, ex.Message, ex);
+            }
         }
 
         decoder.ExpectFullyConsumed();
+        var length = (int)header.Length;
         try
         {
-            return new RecordBatch(schema, columns, (int)header.Length);
+            FieldMatcher.CheckBatch(schema, columns, length);
         }
         catch (ArrowFormatException ex)
         {
             throw Context.Error(what, message.Offset, ex.Message, ex);
         }
+
+        // The buffers view the message body, a plain array the batch keeps alive: there is no pooled memory to return.
+        return new RecordBatch(schema, columns, length);
     }
 
     /// <summary>Stores a dictionary; a second dictionary for an id replaces the first only where the format allows it.</summary>
@@ -90,7 +109,7 @@ internal sealed class IpcReaderCore
         }
 
         var header = IpcMetadata.ReadRecordBatchHeader(data, what);
-        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, Options);
+        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, _dictionaryIds, Options);
         var values = decoder.ReadField(field, field.Name);
         decoder.ExpectFullyConsumed();
         Validate(values, field.Name, what, message.BodyOffset);
@@ -108,54 +127,20 @@ internal sealed class IpcReaderCore
             Validate(values, field.Name, what, message.BodyOffset);
         }
 
+        if (existing is not null)
+        {
+            _validatedDictionaries.Remove(existing);
+        }
+
         _dictionaries[id] = values;
+        _validatedDictionaries.Add(values);
     }
 
-    /// <summary>
-    /// The same tree with every dictionary replaced by a null array of the same length. Dictionaries were validated
-    /// when their dictionary batch arrived; validating them again for every record batch would let a large dictionary
-    /// and many small batches cost time quadratic in the input. Indices are still checked against the length.
-    /// </summary>
-    private static ArrayData WithoutDictionaryValues(ArrayData data)
-    {
-        if (!HasDictionary(data))
-        {
-            return data;
-        }
-
-        var children = new ArrayData[data.Children.Length];
-        for (var i = 0; i < children.Length; i++)
-        {
-            children[i] = WithoutDictionaryValues(data.Children[i]);
-        }
-
-        var dictionary = data.Dictionary is { } values ? new ArrayData(NullType.Default, values.Length, values.Length, []) : null;
-        return new ArrayData(data.Type, data.Length, data.NullCount, data.Buffers, children, dictionary);
-    }
-
-    private static bool HasDictionary(ArrayData data)
-    {
-        if (data.Dictionary is not null)
-        {
-            return true;
-        }
-
-        foreach (var child in data.Children)
-        {
-            if (HasDictionary(child))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private ArrowArray Validate(ArrayData data, string path, string what, long offset)
+    private void Validate(ArrayData data, string path, string what, long offset)
     {
         try
         {
-            return ArrowArray.Create(data, path);
+            ArrayValidator.Validate(data, path, _validatedDictionaries);
         }
         catch (ArrowFormatException ex)
         {
@@ -163,25 +148,32 @@ internal sealed class IpcReaderCore
         }
     }
 
+    /// <summary>
+    /// Maps each dictionary id to a field of its value type, the shape its dictionary batches have. Several fields may
+    /// share an id (the format allows it) as long as their value types agree.
+    /// </summary>
     private void CollectDictionaryFields(Field field, string path, long offset)
     {
-        if (field.Dictionary is { } encoding)
+        var type = field.DataType;
+        if (type is DictionaryType encoding)
         {
-            var valueField = new Field(field.Name, field.Type, nullable: true);
-            if (_dictionaryFields.TryGetValue(encoding.Id, out var existing))
+            var id = _dictionaryIds[field];
+            if (_dictionaryFields.TryGetValue(id, out var existing))
             {
-                if (existing.Type != valueField.Type)
+                if (!ArrowTypes.Equal(existing.DataType, encoding.ValueType))
                 {
-                    throw Context.Error($"schema field '{path}'", offset, $"dictionary id {encoding.Id} is used for both {existing.Type} and {field.Type}");
+                    throw Context.Error($"schema field '{path}'", offset, $"dictionary id {id} is used for both {ArrowTypes.Describe(existing.DataType)} and {ArrowTypes.Describe(encoding.ValueType)}");
                 }
             }
             else
             {
-                _dictionaryFields.Add(encoding.Id, valueField);
+                _dictionaryFields.Add(id, new Field(field.Name, encoding.ValueType, nullable: true));
             }
+
+            type = encoding.ValueType;
         }
 
-        switch (field.Type)
+        switch (type)
         {
             case ListType list:
                 CollectDictionaryFields(list.ValueField, path + "." + list.ValueField.Name, offset);

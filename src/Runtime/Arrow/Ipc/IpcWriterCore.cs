@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 
 namespace Bulwark.Arrow.Ipc;
 
@@ -11,7 +13,7 @@ internal sealed class IpcWriterCore
 {
     internal static readonly byte[] Magic = "ARROW1"u8.ToArray();
 
-    private static readonly List<(long Id, ArrayData Data)> NoDictionaries = new();
+    private static readonly List<(int Id, ArrayData Data)> NoDictionaries = new();
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
@@ -22,8 +24,12 @@ internal sealed class IpcWriterCore
     private readonly BodyLayout _compressed = new();
     private readonly BodyCompressor? _compressor;
     private readonly MessageWriter _writer;
-    private readonly Dictionary<long, Field> _dictionaryFields = new();
-    private readonly Dictionary<long, DictionarySnapshot> _written = new();
+    private readonly BatchNormalizer _normalizer = new();
+
+    // Indexed by dictionary id: a field of each dictionary's value type, in the depth-first order IpcMetadata.WriteSchema
+    // assigns the ids in.
+    private readonly List<Field> _dictionaryFields = new();
+    private readonly Dictionary<int, DictionarySnapshot> _written = new();
     private readonly List<FileBlock> _dictionaryBlocks = new();
     private readonly List<FileBlock> _recordBatchBlocks = new();
     private bool _started;
@@ -49,9 +55,9 @@ internal sealed class IpcWriterCore
         {
             throw new ArgumentOutOfRangeException(nameof(compression), compression, "Unknown Arrow IPC body compression.");
         }
-        foreach (var field in schema.Fields)
+        foreach (var field in schema.FieldsList)
         {
-            CollectDictionaryFields(field, field.Name);
+            CollectDictionaryFields(field);
         }
 
         // Encoding the schema up front surfaces unwritable types and names here rather than at the first batch.
@@ -72,42 +78,101 @@ internal sealed class IpcWriterCore
 
     public int BatchCount => _recordBatchBlocks.Count;
 
+    /// <exception cref="ArgumentException">The batch's fields differ from the schema, or its data is malformed.</exception>
+    /// <exception cref="ArrowFormatException">A column's data does not match its field (type, length, nulls in a non-nullable field).</exception>
+    /// <exception cref="InvalidOperationException">The file format cannot hold a changed dictionary.</exception>
     public async ValueTask WriteBatchAsync(RecordBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfUnusable();
-        if (!batch.Schema.Fields.Equals(Schema.Fields))
-        {
-            throw new ArgumentException($"The batch's schema {batch.Schema} differs from the writer's schema {Schema}.", nameof(batch));
-        }
-
-        var pending = PlanDictionaries(batch);
         try
         {
-            await StartAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var (id, data) in pending)
+            var columns = Prepare(batch);
+            var pending = PlanDictionaries(columns);
+            try
             {
-                await WriteDictionaryAsync(id, data, cancellationToken).ConfigureAwait(false);
-            }
+                await StartAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var (id, data) in pending)
+                {
+                    await WriteDictionaryAsync(id, data, cancellationToken).ConfigureAwait(false);
+                }
 
-            _layout.Reset(batch.Length);
-            for (var i = 0; i < Schema.Fields.Count; i++)
+                _layout.Reset(batch.Length);
+                for (var i = 0; i < columns.Length; i++)
+                {
+                    _layout.AddColumn(Schema.FieldsList[i], columns[i], Schema.FieldsList[i].Name);
+                }
+
+                var body = Compressed(_layout);
+                _builder.Clear();
+                var header = IpcMetadata.WriteRecordBatch(_builder, body, _compressor?.Codec);
+                _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.RecordBatch, header, body.BodyLength));
+                _recordBatchBlocks.Add(await _writer.WriteMessageAsync(_builder, body, cancellationToken).ConfigureAwait(false));
+            }
+            catch
             {
-                _layout.AddColumn(Schema.Fields[i], batch.Column(i).Data, Schema.Fields[i].Name);
+                // Part of a message may be on the stream: finishing now would produce a file that lies about its content.
+                _faulted = true;
+                throw;
             }
-
-            var body = Compressed(_layout);
-            _builder.Clear();
-            var header = IpcMetadata.WriteRecordBatch(_builder, body, _compressor?.Codec);
-            _builder.Finish(IpcMetadata.WriteMessage(_builder, MessageHeaderType.RecordBatch, header, body.BodyLength));
-            _recordBatchBlocks.Add(await _writer.WriteMessageAsync(_builder, body, cancellationToken).ConfigureAwait(false));
         }
-        catch
+        finally
         {
-            // Part of a message may be on the stream: finishing now would produce a file that lies about its content.
-            _faulted = true;
-            throw;
+            _normalizer.Release();
         }
+    }
+
+    /// <summary>
+    /// Checks the batch against the schema and brings its columns into writable shape (see <see cref="BatchNormalizer"/>);
+    /// nothing is written yet, so a refused batch leaves the writer usable.
+    /// </summary>
+    private ArrayData[] Prepare(RecordBatch batch)
+    {
+        var fields = Schema.FieldsList;
+        if (!ReferenceEquals(batch.Schema, Schema) && !SameFields(batch.Schema.FieldsList, fields))
+        {
+            throw new ArgumentException($"The batch's schema {ArrowTypes.Describe(batch.Schema)} differs from the writer's schema {ArrowTypes.Describe(Schema)}.", nameof(batch));
+        }
+
+        if (batch.ColumnCount != fields.Count)
+        {
+            throw new ArrowFormatException($"Record batch has {batch.ColumnCount} columns but its schema has {fields.Count} fields.");
+        }
+
+        var columns = new ArrayData[fields.Count];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var field = fields[i];
+            var column = batch.Column(i);
+            if (column.Length != batch.Length)
+            {
+                throw new ArrowFormatException($"Column '{field.Name}' has {column.Length} rows; the batch has {batch.Length}.");
+            }
+
+            // Checked after normalizing: slices share their parent's children, which the matcher would read unshifted.
+            columns[i] = _normalizer.Normalize(column.Data, field.Name);
+            FieldMatcher.Check(field, columns[i], field.Name);
+        }
+
+        return columns;
+    }
+
+    private static bool SameFields(IReadOnlyList<Field> left, IReadOnlyList<Field> right)
+    {
+        if (left.Count != right.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < left.Count; i++)
+        {
+            if (!ArrowTypes.Equal(left[i], right[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async ValueTask FinishAsync(CancellationToken cancellationToken)
@@ -208,7 +273,7 @@ internal sealed class IpcWriterCore
         await _writer.WriteMessageAsync(_builder, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask WriteDictionaryAsync(long id, ArrayData data, CancellationToken cancellationToken)
+    private async ValueTask WriteDictionaryAsync(int id, ArrayData data, CancellationToken cancellationToken)
     {
         var field = _dictionaryFields[id];
         _layout.Reset(data.Length);
@@ -240,38 +305,26 @@ internal sealed class IpcWriterCore
     /// Decides, before anything is written, which dictionaries this batch must send: new ids, and (stream format only)
     /// ids whose dictionary changed. Nested dictionaries come first so a reader always knows every id a dictionary uses.
     /// </summary>
-    private List<(long Id, ArrayData Data)> PlanDictionaries(RecordBatch batch)
+    private List<(int Id, ArrayData Data)> PlanDictionaries(ArrayData[] columns)
     {
         if (_dictionaryFields.Count == 0)
         {
             return NoDictionaries;
         }
 
-        var found = new List<(long Id, ArrayData Data, string Path)>();
-        for (var i = 0; i < Schema.Fields.Count; i++)
+        var found = new List<(int Id, ArrayData Data, string Path)>();
+        var nextId = 0;
+        for (var i = 0; i < columns.Length; i++)
         {
-            CollectDictionaries(Schema.Fields[i], batch.Column(i).Data, Schema.Fields[i].Name, found);
+            CollectDictionaries(Schema.FieldsList[i], columns[i], Schema.FieldsList[i].Name, ref nextId, found);
         }
 
-        var pending = new List<(long, ArrayData)>();
-        var seen = new Dictionary<long, ArrayData>();
-        var compare = _scratch;
+        var pending = new List<(int, ArrayData)>();
         foreach (var (id, data, path) in found)
         {
-            if (seen.TryGetValue(id, out var sameBatch))
-            {
-                if (!ReferenceEquals(sameBatch, data) && !SameContent(id, sameBatch, data, compare))
-                {
-                    throw new InvalidOperationException($"Column '{path}' carries a different dictionary for id {id} than another column of the same batch.");
-                }
-
-                continue;
-            }
-
-            seen.Add(id, data);
             if (_written.TryGetValue(id, out var previous))
             {
-                if (previous.Matches(Layout(id, data, compare)))
+                if (previous.Matches(Layout(id, data, _scratch)))
                 {
                     continue;
                 }
@@ -289,7 +342,7 @@ internal sealed class IpcWriterCore
         return pending;
     }
 
-    private BodyLayout Layout(long id, ArrayData data, BodyLayout layout)
+    private BodyLayout Layout(int id, ArrayData data, BodyLayout layout)
     {
         var field = _dictionaryFields[id];
         layout.Reset(data.Length);
@@ -297,74 +350,58 @@ internal sealed class IpcWriterCore
         return layout;
     }
 
-    private bool SameContent(long id, ArrayData a, ArrayData b, BodyLayout scratch)
+    /// <summary>Walks the data in the order the ids were assigned, so the n-th dictionary met has id n.</summary>
+    private static void CollectDictionaries(Field field, ArrayData data, string path, ref int nextId, List<(int, ArrayData, string)> found)
     {
-        var first = DictionarySnapshot.Take(Layout(id, a, scratch));
-        return first.Matches(Layout(id, b, scratch));
-    }
-
-    private void CollectDictionaries(Field field, ArrayData data, string path, List<(long, ArrayData, string)> found)
-    {
-        if (field.Dictionary is { } encoding)
+        if (field.DataType is DictionaryType encoding)
         {
-            if (data.Dictionary is null)
-            {
-                throw new ArgumentException($"Column '{path}' is dictionary-encoded but its data carries no dictionary.");
-            }
-
-            var valueField = _dictionaryFields[encoding.Id];
-            CollectChildren(valueField.Type, data.Dictionary, path, found);
-            found.Add((encoding.Id, data.Dictionary, path));
+            var id = nextId++;
+            var values = data.Dictionary ?? throw new ArgumentException($"Column '{path}' is dictionary-encoded but its data carries no dictionary.");
+            CollectChildren(encoding.ValueType, values, path, ref nextId, found);
+            found.Add((id, values, path));
             return;
         }
 
-        CollectChildren(field.Type, data, path, found);
+        CollectChildren(field.DataType, data, path, ref nextId, found);
     }
 
-    private void CollectChildren(ArrowType type, ArrayData data, string path, List<(long, ArrayData, string)> found)
+    private static void CollectChildren(IArrowType type, ArrayData data, string path, ref int nextId, List<(int, ArrayData, string)> found)
     {
+        // FieldMatcher has checked that the data's children match the type's.
         switch (type)
         {
-            case ListType list when data.Children.Length == 1:
-                CollectDictionaries(list.ValueField, data.Children[0], path + "." + list.ValueField.Name, found);
+            case ListType list:
+                CollectDictionaries(list.ValueField, data.Children[0], path + "." + list.ValueField.Name, ref nextId, found);
                 break;
-            case StructType st when data.Children.Length == st.Fields.Count:
+            case StructType st:
                 for (var i = 0; i < st.Fields.Count; i++)
                 {
-                    CollectDictionaries(st.Fields[i], data.Children[i], path + "." + st.Fields[i].Name, found);
+                    CollectDictionaries(st.Fields[i], data.Children[i], path + "." + st.Fields[i].Name, ref nextId, found);
                 }
 
                 break;
         }
     }
 
-    private void CollectDictionaryFields(Field field, string path)
+    /// <summary>Numbers the schema's dictionaries depth-first, a dictionary before those nested in its values.</summary>
+    private void CollectDictionaryFields(Field field)
     {
-        if (field.Dictionary is { } encoding)
+        var type = field.DataType;
+        if (type is DictionaryType encoding)
         {
-            var valueField = new Field(field.Name, field.Type, nullable: true);
-            if (_dictionaryFields.TryGetValue(encoding.Id, out var existing))
-            {
-                if (existing.Type != valueField.Type)
-                {
-                    throw new ArgumentException($"Column '{path}' uses dictionary id {encoding.Id} with value type {field.Type}, but another column uses that id for {existing.Type}.");
-                }
-            }
-            else
-            {
-                _dictionaryFields.Add(encoding.Id, valueField);
-            }
+            _dictionaryFields.Add(new Field(field.Name, encoding.ValueType, nullable: true));
+            type = encoding.ValueType;
         }
 
-        switch (field.Type)
+        switch (type)
         {
             case ListType list:
-                CollectDictionaryFields(list.ValueField, path + "." + list.ValueField.Name);
+                CollectDictionaryFields(list.ValueField);
                 break;
             case StructType st:
                 foreach (var child in st.Fields)
                 {
-                    CollectDictionaryFields(child, path + "." + child.Name);
+                    CollectDictionaryFields(child);
                 }
 
                 break;
