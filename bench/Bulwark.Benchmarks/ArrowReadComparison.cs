@@ -8,8 +8,8 @@ using ApacheIpc = Apache.Arrow.Ipc;
 namespace Bulwark.Benchmarks;
 
 /// <summary>
-/// Bulwark's ArrowFileReader (which validates buffer sizes, offsets and null counts of every array it returns) against
-/// Apache.Arrow's ArrowFileReader over the same IPC file, written once by Bulwark: open, read every batch and scan it
+/// Bulwark's ArrowIpcFileReader (which validates buffer sizes, offsets and null counts of every array it returns) against
+/// Apache.Arrow's ArrowIpcFileReader over the same IPC file, written once by Bulwark: open, read every batch and scan it
 /// (sum of Id, total UTF-8 bytes of Url and Referrer, nulls in Referrer). Both scans must agree before the ratio prints.
 /// </summary>
 internal static class ArrowReadComparison
@@ -38,8 +38,8 @@ internal static class ArrowReadComparison
         Console.WriteLine($"Arrow IPC file read + full scan, {rows:N0} rows x 6 columns ({bytes:N0} bytes, written by Bulwark), median of {iterations}; {Environment.ProcessorCount} cores");
         Console.WriteLine("scan: sum of Id, total UTF-8 bytes of Url and Referrer, count of null Referrer");
         Console.WriteLine($"{"reader",-52} {"median ms",10} {"rows/s",14} {"MB/s",8}");
-        Print("Bulwark ArrowFileReader (validated)", ourMedian, rows, bytes);
-        Print($"Apache.Arrow {ArrowWriteComparison.ApacheVersion} ArrowFileReader", apacheMedian, rows, bytes);
+        Print("Bulwark ArrowIpcFileReader (validated)", ourMedian, rows, bytes);
+        Print($"Apache.Arrow {ArrowWriteComparison.ApacheVersion} ArrowIpcFileReader", apacheMedian, rows, bytes);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio (Bulwark rows/s / Apache.Arrow rows/s): {apacheMedian / ourMedian:0.00}x; goal (issue 8) at least 0.8x: {(apacheMedian / ourMedian >= 0.8 ? "met" : "NOT met")}"));
         Console.WriteLine($"same scan results (Bulwark {ours}, Apache {theirs}, expected {expected}): {same}");
         return same ? 0 : 1;
@@ -64,7 +64,7 @@ internal static class ArrowReadComparison
     private static async Task<Scan> ScanBulwarkAsync(string path)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using var reader = await ArrowFileReader.OpenAsync(file, path);
+        await using var reader = await ArrowIpcFileReader.OpenAsync(file, path);
         long count = 0, sumId = 0, stringBytes = 0, nulls = 0;
         await foreach (var batch in reader.ReadAllAsync())
         {

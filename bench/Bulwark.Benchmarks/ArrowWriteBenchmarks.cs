@@ -46,7 +46,7 @@ internal static class ArrowWriteRunner
     public static async Task<long> WriteAsync(BenchRow[] rows, Stream destination)
     {
         var counting = new CountingStream(destination);
-        await using (var writer = new ArrowFileWriter(counting, BenchRow.ArrowSchema, leaveOpen: true))
+        await using (var writer = new ArrowIpcFileWriter(counting, BenchRow.ArrowSchema, leaveOpen: true))
         {
             using var builder = BenchRow.CreateBatchBuilder();
             for (var i = 0; i < rows.Length; i++)

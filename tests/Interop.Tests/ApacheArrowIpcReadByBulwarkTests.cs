@@ -88,7 +88,7 @@ public sealed class ApacheArrowIpcReadByBulwarkTests : IDisposable
         var batches = new JsonArray();
         if (format == "file")
         {
-            await using var reader = await ArrowFileReader.OpenAsync(File.OpenRead(path), path);
+            await using var reader = await ArrowIpcFileReader.OpenAsync(File.OpenRead(path), path);
             for (var i = 0; i < reader.BatchCount; i++)
             {
                 using var batch = await reader.ReadBatchAsync(i);
@@ -98,7 +98,7 @@ public sealed class ApacheArrowIpcReadByBulwarkTests : IDisposable
             return (reader.Schema, batches);
         }
 
-        await using var stream = await ArrowStreamReader.OpenAsync(File.OpenRead(path), path);
+        await using var stream = await ArrowIpcStreamReader.OpenAsync(File.OpenRead(path), path);
         var schema = stream.Schema;
         while (await stream.ReadNextBatchAsync() is { } batch)
         {

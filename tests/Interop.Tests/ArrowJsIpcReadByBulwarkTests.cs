@@ -17,7 +17,7 @@ public sealed class ArrowJsIpcReadByBulwarkTests : IDisposable
     {
         var (path, expected, diagnostics) = await WriteWithArrowJsAsync("file");
 
-        await using var reader = await ArrowFileReader.OpenAsync(File.OpenRead(path), "apache-arrow.arrow");
+        await using var reader = await ArrowIpcFileReader.OpenAsync(File.OpenRead(path), "apache-arrow.arrow");
         var expectedBatches = expected["batches"]!.AsArray();
         Assert.Equal(expectedBatches.Count, reader.BatchCount);
 
@@ -30,13 +30,13 @@ public sealed class ArrowJsIpcReadByBulwarkTests : IDisposable
             }
         }
 
-        ArrowJson.AssertEqual(expected, Describe("file", reader.Schema, sequential), "apache-arrow file read by ArrowFileReader.ReadAllAsync", diagnostics);
+        ArrowJson.AssertEqual(expected, Describe("file", reader.Schema, sequential), "apache-arrow file read by ArrowIpcFileReader.ReadAllAsync", diagnostics);
 
         // Random access goes through the footer's blocks rather than the message sequence: read backwards.
         for (var index = reader.BatchCount - 1; index >= 0; index--)
         {
             using var batch = await reader.ReadBatchAsync(index, CancellationToken.None);
-            ArrowJson.AssertEqual(expectedBatches[index], ArrowJson.DescribeBatch(batch), $"apache-arrow file batch {index} read by ArrowFileReader.ReadBatchAsync", diagnostics);
+            ArrowJson.AssertEqual(expectedBatches[index], ArrowJson.DescribeBatch(batch), $"apache-arrow file batch {index} read by ArrowIpcFileReader.ReadBatchAsync", diagnostics);
         }
     }
 
@@ -45,7 +45,7 @@ public sealed class ArrowJsIpcReadByBulwarkTests : IDisposable
     {
         var (path, expected, diagnostics) = await WriteWithArrowJsAsync("stream");
 
-        await using var reader = await ArrowStreamReader.OpenAsync(File.OpenRead(path), "apache-arrow.arrows");
+        await using var reader = await ArrowIpcStreamReader.OpenAsync(File.OpenRead(path), "apache-arrow.arrows");
         var schema = reader.Schema;
         var batches = new JsonArray();
         while (await reader.ReadNextBatchAsync(CancellationToken.None) is { } batch)
@@ -57,7 +57,7 @@ public sealed class ArrowJsIpcReadByBulwarkTests : IDisposable
         }
 
         Assert.Null(await reader.ReadNextBatchAsync(CancellationToken.None));
-        ArrowJson.AssertEqual(expected, Describe("stream", schema, batches), "apache-arrow stream read by ArrowStreamReader", diagnostics);
+        ArrowJson.AssertEqual(expected, Describe("stream", schema, batches), "apache-arrow stream read by ArrowIpcStreamReader", diagnostics);
     }
 
     private static JsonObject Describe(string format, Schema schema, JsonArray batches) => new()

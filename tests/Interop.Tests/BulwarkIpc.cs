@@ -9,7 +9,7 @@ internal static class BulwarkIpc
     public static async Task WriteFileAsync(string path, Schema schema, IEnumerable<RecordBatch> batches, ArrowCompression compression = ArrowCompression.None)
     {
         await using var stream = File.Create(path);
-        await using var writer = new ArrowFileWriter(stream, schema, compression: compression);
+        await using var writer = new ArrowIpcFileWriter(stream, schema, compression: compression);
         foreach (var batch in batches)
         {
             await writer.WriteBatchAsync(batch, CancellationToken.None);
@@ -21,7 +21,7 @@ internal static class BulwarkIpc
     public static async Task WriteStreamAsync(string path, Schema schema, IEnumerable<RecordBatch> batches, ArrowCompression compression = ArrowCompression.None)
     {
         await using var stream = File.Create(path);
-        await using var writer = new ArrowStreamWriter(stream, schema, compression: compression);
+        await using var writer = new ArrowIpcStreamWriter(stream, schema, compression: compression);
         foreach (var batch in batches)
         {
             await writer.WriteBatchAsync(batch, CancellationToken.None);

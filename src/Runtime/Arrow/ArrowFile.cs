@@ -185,7 +185,7 @@ public static class ArrowFile
 
             if (head.AsSpan().StartsWith(FileMagic.ArrowFile))
             {
-                var reader = await ArrowFileReader.OpenAsync(stream, sourceName, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var reader = await ArrowIpcFileReader.OpenAsync(stream, sourceName, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
                     for (var i = 0; i < reader.BatchCount; i++)
@@ -196,7 +196,7 @@ public static class ArrowFile
             }
             else
             {
-                var reader = await ArrowStreamReader.OpenAsync(stream, sourceName, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var reader = await ArrowIpcStreamReader.OpenAsync(stream, sourceName, leaveOpen: true, cancellationToken: cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
                     while (await reader.ReadNextBatchAsync(cancellationToken).ConfigureAwait(false) is { } batch)

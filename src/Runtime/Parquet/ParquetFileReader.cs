@@ -142,7 +142,7 @@ public sealed class ParquetFileReader : IAsyncDisposable
 
         try
         {
-            var reader = await ArrowStreamReader.OpenAsync(new MemoryStream(bytes, writable: false), "ARROW:schema", cancellationToken: cancellationToken).ConfigureAwait(false);
+            var reader = await ArrowIpcStreamReader.OpenAsync(new MemoryStream(bytes, writable: false), "ARROW:schema", cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 return reader.Schema;

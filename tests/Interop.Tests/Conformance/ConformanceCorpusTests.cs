@@ -118,7 +118,7 @@ public sealed partial class ConformanceCorpusTests(ITestOutputHelper output)
 
     private static async Task<List<RecordBatch>> ReadFileFormatAsync(string path, string name)
     {
-        var reader = await ArrowFileReader.OpenAsync(File.OpenRead(path), name);
+        var reader = await ArrowIpcFileReader.OpenAsync(File.OpenRead(path), name);
         await using (reader)
         {
             var batches = new List<RecordBatch>();
@@ -133,7 +133,7 @@ public sealed partial class ConformanceCorpusTests(ITestOutputHelper output)
 
     private static async Task<List<RecordBatch>> ReadStreamFormatAsync(string path, string name)
     {
-        var reader = await ArrowStreamReader.OpenAsync(File.OpenRead(path), name);
+        var reader = await ArrowIpcStreamReader.OpenAsync(File.OpenRead(path), name);
         await using (reader)
         {
             var batches = new List<RecordBatch>();

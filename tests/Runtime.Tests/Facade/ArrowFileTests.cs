@@ -79,7 +79,7 @@ public sealed class ArrowFileTests : IDisposable
         var path = PathOf("empty.arrow");
         await ArrowFile.WriteAsync(path, Array.Empty<Visit>());
         Assert.Empty(await ArrowFile.ReadAsync<Visit>(path));
-        await using var reader = await ArrowFileReader.OpenAsync(File.OpenRead(path));
+        await using var reader = await ArrowIpcFileReader.OpenAsync(File.OpenRead(path));
         Assert.Equal(Visit.ArrowSchema, reader.Schema);
         Assert.Equal(0, reader.BatchCount);
     }
@@ -147,7 +147,7 @@ public sealed class ArrowFileTests : IDisposable
         }
 
         memory.Position = 0;
-        await using var reader = await ArrowStreamReader.OpenAsync(memory, leaveOpen: true);
+        await using var reader = await ArrowIpcStreamReader.OpenAsync(memory, leaveOpen: true);
         var rows = new List<Visit>();
         var batches = 0;
         while (await reader.ReadNextBatchAsync() is { } batch)

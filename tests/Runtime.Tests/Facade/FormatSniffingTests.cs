@@ -45,8 +45,8 @@ public sealed class FormatSniffingTests : IDisposable
     {
         var bytes = await File.ReadAllBytesAsync(await ParquetPathAsync());
 
-        var file = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowFileReader.OpenAsync(new MemoryStream(bytes), "x.parquet"));
-        var stream = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowStreamReader.OpenAsync(new MemoryStream(bytes)));
+        var file = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowIpcFileReader.OpenAsync(new MemoryStream(bytes), "x.parquet"));
+        var stream = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowIpcStreamReader.OpenAsync(new MemoryStream(bytes)));
 
         Assert.Equal("'x.parquet' is a Parquet file (it starts with PAR1), not an Arrow IPC file: read it with ParquetFile", file.Message);
         Assert.Equal("The stream is a Parquet file (it starts with PAR1), not an Arrow IPC stream: read it with ParquetFile", stream.Message);
@@ -58,7 +58,7 @@ public sealed class FormatSniffingTests : IDisposable
         var bytes = await File.ReadAllBytesAsync(await ParquetPathAsync());
         bytes[0] = (byte)'X';
 
-        var error = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowFileReader.OpenAsync(new MemoryStream(bytes), "x.parquet"));
+        var error = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowIpcFileReader.OpenAsync(new MemoryStream(bytes), "x.parquet"));
 
         Assert.Equal("'x.parquet' is a Parquet file (it ends with PAR1), not an Arrow IPC file: read it with ParquetFile", error.Message);
     }
@@ -132,7 +132,7 @@ public sealed class FormatSniffingTests : IDisposable
         var garbage = Enumerable.Repeat((byte)'z', 64).ToArray();
 
         var parquet = await Assert.ThrowsAsync<ParquetFormatException>(async () => await ParquetFileReader.OpenAsync(new MemoryStream(garbage), "g.bin"));
-        var arrow = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowFileReader.OpenAsync(new MemoryStream(garbage), "g.bin"));
+        var arrow = await Assert.ThrowsAsync<ArrowFormatException>(async () => await ArrowIpcFileReader.OpenAsync(new MemoryStream(garbage), "g.bin"));
 
         Assert.Contains("bad magic", parquet.Message, StringComparison.Ordinal);
         Assert.Contains("does not start with the Arrow magic", arrow.Message, StringComparison.Ordinal);

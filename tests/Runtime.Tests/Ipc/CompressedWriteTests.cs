@@ -27,7 +27,7 @@ public sealed class CompressedWriteTests
         using var memory = new MemoryStream();
         if (format == Format.File)
         {
-            await using var writer = new ArrowFileWriter(memory, schema, leaveOpen: true, compression);
+            await using var writer = new ArrowIpcFileWriter(memory, schema, leaveOpen: true, compression);
             foreach (var batch in batches)
             {
                 await writer.WriteBatchAsync(batch);
@@ -37,7 +37,7 @@ public sealed class CompressedWriteTests
         }
         else
         {
-            await using var writer = new ArrowStreamWriter(memory, schema, leaveOpen: true, compression);
+            await using var writer = new ArrowIpcStreamWriter(memory, schema, leaveOpen: true, compression);
             foreach (var batch in batches)
             {
                 await writer.WriteBatchAsync(batch);
@@ -154,7 +154,7 @@ public sealed class CompressedWriteTests
     public void AnUnknownCompressionIsRefusedWhenTheWriterIsCreated()
     {
         var schema = new Schema([new Field("a", IntType.Int32, true)]);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ArrowStreamWriter(new MemoryStream(), schema, compression: (ArrowCompression)7));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ArrowIpcStreamWriter(new MemoryStream(), schema, compression: (ArrowCompression)7));
         Assert.Equal("compression", error.ParamName);
     }
 }

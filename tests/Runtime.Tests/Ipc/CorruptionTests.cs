@@ -183,7 +183,7 @@ public sealed class CorruptionTests
         var lengthPosition = (int)block.Offset + 8 + header.Buffers.Start + (4 * 16) + 8;
         BitConverter.GetBytes(1L << 40).CopyTo(bytes, lengthPosition);
 
-        await using var file = await ArrowFileReader.OpenAsync(new MemoryStream(bytes), "requests.arrow");
+        await using var file = await ArrowIpcFileReader.OpenAsync(new MemoryStream(bytes), "requests.arrow");
         using (await file.ReadBatchAsync(0))
         {
         }

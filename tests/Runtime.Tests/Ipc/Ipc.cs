@@ -17,7 +17,7 @@ internal static class Ipc
         using var memory = new MemoryStream();
         if (format == Format.File)
         {
-            await using var writer = new ArrowFileWriter(memory, schema, leaveOpen: true);
+            await using var writer = new ArrowIpcFileWriter(memory, schema, leaveOpen: true);
             foreach (var batch in batches)
             {
                 await writer.WriteBatchAsync(batch);
@@ -27,7 +27,7 @@ internal static class Ipc
         }
         else
         {
-            await using var writer = new ArrowStreamWriter(memory, schema, leaveOpen: true);
+            await using var writer = new ArrowIpcStreamWriter(memory, schema, leaveOpen: true);
             foreach (var batch in batches)
             {
                 await writer.WriteBatchAsync(batch);
@@ -45,7 +45,7 @@ internal static class Ipc
         Stream stream = seekable ? new MemoryStream(bytes, writable: false) : new UnseekableStream(bytes);
         if (format == Format.File)
         {
-            await using var reader = await ArrowFileReader.OpenAsync(stream, "test.arrow", options);
+            await using var reader = await ArrowIpcFileReader.OpenAsync(stream, "test.arrow", options);
             await foreach (var batch in reader.ReadAllAsync())
             {
                 batches.Add(batch);
@@ -55,7 +55,7 @@ internal static class Ipc
         }
         else
         {
-            await using var reader = await ArrowStreamReader.OpenAsync(stream, "test.arrows", options);
+            await using var reader = await ArrowIpcStreamReader.OpenAsync(stream, "test.arrows", options);
             var schema = reader.Schema;
             while (await reader.ReadNextBatchAsync() is { } batch)
             {

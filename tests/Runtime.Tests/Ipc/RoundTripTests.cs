@@ -140,7 +140,7 @@ public sealed class RoundTripTests
         var field = new Field("status", Utf8Type.Default, true, dictionary: new DictionaryEncoding(0, IntType.Int32));
         var schema = new Schema([field]);
         using var memory = new MemoryStream();
-        await using var writer = new ArrowFileWriter(memory, schema, leaveOpen: true);
+        await using var writer = new ArrowIpcFileWriter(memory, schema, leaveOpen: true);
         await writer.WriteBatchAsync(DictionaryBatch(schema, ["a", "b"], [0, 1]));
 
         // An equal dictionary in a different object is fine.
@@ -242,7 +242,7 @@ public sealed class RoundTripTests
         var other = new Schema([new Field("b", IntType.Int32, true)]);
         var data = new TestData(7);
         using var memory = new MemoryStream();
-        await using (var writer = new ArrowStreamWriter(memory, schema, leaveOpen: true))
+        await using (var writer = new ArrowIpcStreamWriter(memory, schema, leaveOpen: true))
         {
             await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteBatchAsync(data.RandomBatch(other, 2)).AsTask());
             await writer.WriteBatchAsync(data.RandomBatch(schema, 2));

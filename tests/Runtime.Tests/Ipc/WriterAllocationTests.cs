@@ -18,8 +18,8 @@ public sealed class WriterAllocationTests
         Assert.True(bytes > 2_000_000);
 
         var counting = new CountingStream();
-        await using var writer = format == Format.File ? (IAsyncDisposable)new ArrowFileWriter(counting, schema) : new ArrowStreamWriter(counting, schema);
-        Func<RecordBatch, ValueTask> write = writer is ArrowFileWriter f ? b => f.WriteBatchAsync(b) : b => ((ArrowStreamWriter)writer).WriteBatchAsync(b);
+        await using var writer = format == Format.File ? (IAsyncDisposable)new ArrowIpcFileWriter(counting, schema) : new ArrowIpcStreamWriter(counting, schema);
+        Func<RecordBatch, ValueTask> write = writer is ArrowIpcFileWriter f ? b => f.WriteBatchAsync(b) : b => ((ArrowIpcStreamWriter)writer).WriteBatchAsync(b);
         await write(batch);
 
         var before = GC.GetAllocatedBytesForCurrentThread();

@@ -9,7 +9,7 @@ namespace Bulwark.Arrow.Ipc;
 /// checked against the file before use; truncated, corrupt or hostile input raises <see cref="ArrowFormatException"/>
 /// naming the source, the part, the byte offset and the reason. Not safe for concurrent use.
 /// </summary>
-public sealed class ArrowFileReader : IAsyncDisposable
+public sealed class ArrowIpcFileReader : IAsyncDisposable
 {
     private const int HeaderLength = 8;
     private const int TrailerLength = 10;
@@ -20,7 +20,7 @@ public sealed class ArrowFileReader : IAsyncDisposable
     private readonly MessageReader _messages;
     private readonly FileBlock[] _batches;
 
-    private ArrowFileReader(Stream stream, bool leaveOpen, IpcReaderCore core, MessageReader messages, FileBlock[] batches)
+    private ArrowIpcFileReader(Stream stream, bool leaveOpen, IpcReaderCore core, MessageReader messages, FileBlock[] batches)
     {
         _stream = stream;
         _leaveOpen = leaveOpen;
@@ -39,7 +39,7 @@ public sealed class ArrowFileReader : IAsyncDisposable
     /// <paramref name="sourceName"/> names the file in errors.
     /// </summary>
     /// <exception cref="ArrowFormatException">The file is not a valid Arrow IPC file (a Parquet file is named as one).</exception>
-    public static async ValueTask<ArrowFileReader> OpenAsync(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
+    public static async ValueTask<ArrowIpcFileReader> OpenAsync(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead || !stream.CanSeek)
@@ -102,7 +102,7 @@ public sealed class ArrowFileReader : IAsyncDisposable
             core.ApplyDictionary(message!, what, allowReplacement: false);
         }
 
-        return new ArrowFileReader(stream, leaveOpen, core, messages, batches);
+        return new ArrowIpcFileReader(stream, leaveOpen, core, messages, batches);
     }
 
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="BatchCount"/>.</exception>
@@ -173,7 +173,7 @@ public sealed class ArrowFileReader : IAsyncDisposable
 /// for the same id) and record batches, until the end-of-stream marker or the end of the source. Works on unseekable
 /// streams; sizes are checked before anything is allocated. Not safe for concurrent use.
 /// </summary>
-public sealed class ArrowStreamReader : IAsyncDisposable
+public sealed class ArrowIpcStreamReader : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
@@ -184,7 +184,7 @@ public sealed class ArrowStreamReader : IAsyncDisposable
     private int _messageIndex;
     private bool _ended;
 
-    private ArrowStreamReader(Stream stream, string? sourceName, ArrowReadOptions? options, bool leaveOpen)
+    private ArrowIpcStreamReader(Stream stream, string? sourceName, ArrowReadOptions? options, bool leaveOpen)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead)
@@ -210,9 +210,9 @@ public sealed class ArrowStreamReader : IAsyncDisposable
     /// <paramref name="sourceName"/> names the stream in errors.
     /// </summary>
     /// <exception cref="ArrowFormatException">The stream does not start with a valid schema message (a Parquet file is named as one).</exception>
-    public static async ValueTask<ArrowStreamReader> OpenAsync(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
+    public static async ValueTask<ArrowIpcStreamReader> OpenAsync(Stream stream, string? sourceName = null, ArrowReadOptions? options = null, bool leaveOpen = false, CancellationToken cancellationToken = default)
     {
-        var reader = new ArrowStreamReader(stream, sourceName, options, leaveOpen);
+        var reader = new ArrowIpcStreamReader(stream, sourceName, options, leaveOpen);
         await reader.ReadSchemaAsync(cancellationToken).ConfigureAwait(false);
         return reader;
     }

@@ -8,12 +8,12 @@ namespace Bulwark.Arrow.Ipc;
 /// from an earlier batch's is refused. Output is MetadataVersion V5, body buffers 64-byte aligned, uncompressed unless a
 /// compression is chosen when the writer is created.
 /// </summary>
-public sealed class ArrowFileWriter : IAsyncDisposable
+public sealed class ArrowIpcFileWriter : IAsyncDisposable
 {
     private readonly IpcWriterCore _core;
 
     /// <exception cref="ArgumentException">The stream is not writable or the schema cannot be written.</exception>
-    public ArrowFileWriter(Stream stream, Schema schema, bool leaveOpen = false, ArrowCompression compression = ArrowCompression.None) =>
+    public ArrowIpcFileWriter(Stream stream, Schema schema, bool leaveOpen = false, ArrowCompression compression = ArrowCompression.None) =>
         _core = new IpcWriterCore(stream, schema, leaveOpen, fileFormat: true, compression);
 
     public Schema Schema => _core.Schema;
@@ -36,12 +36,12 @@ public sealed class ArrowFileWriter : IAsyncDisposable
 /// Writes the Arrow IPC stream format: schema, dictionary batches, record batches, end-of-stream marker. A dictionary
 /// that changes between batches is sent again as a replacement (non-delta) dictionary batch before the batch using it.
 /// </summary>
-public sealed class ArrowStreamWriter : IAsyncDisposable
+public sealed class ArrowIpcStreamWriter : IAsyncDisposable
 {
     private readonly IpcWriterCore _core;
 
     /// <exception cref="ArgumentException">The stream is not writable or the schema cannot be written.</exception>
-    public ArrowStreamWriter(Stream stream, Schema schema, bool leaveOpen = false, ArrowCompression compression = ArrowCompression.None) =>
+    public ArrowIpcStreamWriter(Stream stream, Schema schema, bool leaveOpen = false, ArrowCompression compression = ArrowCompression.None) =>
         _core = new IpcWriterCore(stream, schema, leaveOpen, fileFormat: false, compression);
 
     public Schema Schema => _core.Schema;

@@ -79,7 +79,7 @@ internal sealed class MessageReader
 
         if (block is null && _prefix.AsSpan(0, 4).SequenceEqual("ARRO"u8))
         {
-            throw _context.Error(what, start, "the data starts with the Arrow file magic \"ARROW1\"; read it with ArrowFileReader, not as a stream");
+            throw _context.Error(what, start, "the data starts with the Arrow file magic \"ARROW1\"; read it with ArrowIpcFileReader, not as a stream");
         }
 
         var prefixLength = 4;
