@@ -76,6 +76,7 @@ public static class GeneratorHarness
         return platform
             .Where(path => !Path.GetFileName(path).StartsWith("Bulwark.", StringComparison.Ordinal))
             .Append(typeof(ArrowRecordAttribute).Assembly.Location)
+            .Append(typeof(Apache.Arrow.Schema).Assembly.Location)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
     }

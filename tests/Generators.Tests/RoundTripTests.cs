@@ -36,7 +36,7 @@ public sealed class RoundTripTests
         CheckRoundTrip(Generators.Dogs);
         Assert.Equal("dogs", Dog.TableName);
         Assert.Equal("animal", Animal.TableName);
-        Assert.Equal(["Name", "Barks"], Dog.ArrowSchema.Fields.Select(f => f.Name));
+        Assert.Equal(["Name", "Barks"], Dog.ArrowSchema.FieldsList.Select(f => f.Name));
     }
 
     [Fact]
@@ -100,48 +100,52 @@ public sealed class RoundTripTests
     [Fact]
     public void SchemaFollowsTheTypeMapping()
     {
-        var fields = AllScalars.ArrowSchema.Fields;
+        var schema = AllScalars.ArrowSchema;
+        var fields = schema.FieldsList;
+        Field Named(Schema s, string name) => s.FieldsList[s.GetFieldIndex(name, StringComparer.Ordinal)];
+        void AssertType(IArrowType expected, IArrowType actual) =>
+            Assert.True(ArrowTypes.Equal(expected, actual), $"expected {ArrowTypes.Describe(expected)}, got {ArrowTypes.Describe(actual)}");
+
         Assert.Equal("all_scalars", AllScalars.TableName);
         Assert.Equal(21, fields.Count);
         Assert.All(fields, f => Assert.False(f.IsNullable));
-        Assert.Equal(new Decimal128Type(28, 10), fields[AllScalars.ArrowSchema.IndexOf("Amount")].Type);
-        Assert.Equal(TimestampType.MicrosecondUtc, fields[AllScalars.ArrowSchema.IndexOf("When")].Type);
-        Assert.Equal(TimestampType.MicrosecondUtc, fields[AllScalars.ArrowSchema.IndexOf("WhenOffset")].Type);
-        Assert.Equal(DateType.Date32, fields[AllScalars.ArrowSchema.IndexOf("Day")].Type);
-        Assert.Equal(TimeType.Time64Microsecond, fields[AllScalars.ArrowSchema.IndexOf("Time")].Type);
-        Assert.Equal(DurationType.Microsecond, fields[AllScalars.ArrowSchema.IndexOf("Span")].Type);
+        AssertType(new Decimal128Type(28, 10), Named(schema, "Amount").DataType);
+        AssertType(new TimestampType(TimeUnit.Microsecond, "UTC"), Named(schema, "When").DataType);
+        AssertType(new TimestampType(TimeUnit.Microsecond, "UTC"), Named(schema, "WhenOffset").DataType);
+        AssertType(Date32Type.Default, Named(schema, "Day").DataType);
+        AssertType(new Time64Type(TimeUnit.Microsecond), Named(schema, "Time").DataType);
+        AssertType(DurationType.Microsecond, Named(schema, "Span").DataType);
 
-        var id = fields[AllScalars.ArrowSchema.IndexOf("Id")];
-        Assert.Equal(new FixedSizeBinaryType(16), id.Type);
-        Assert.Equal("arrow.uuid", id.ExtensionName);
-        Assert.Contains(new KeyValuePair<string, string>(Field.ExtensionMetadataKey, string.Empty), id.Metadata);
+        var id = Named(schema, "Id");
+        AssertType(new FixedSizeBinaryType(16), id.DataType);
+        Assert.Equal("arrow.uuid", ArrowTypes.ExtensionName(id));
+        Assert.Contains(new KeyValuePair<string, string>(ArrowTypes.ExtensionMetadataKey, string.Empty), id.Metadata);
 
-        var color = fields[AllScalars.ArrowSchema.IndexOf("Color")];
-        Assert.Equal(Utf8Type.Default, color.Type);
-        Assert.Equal(new DictionaryEncoding(0, IntType.Int32), color.Dictionary);
+        AssertType(new DictionaryType(Int32Type.Default, StringType.Default, false), Named(schema, "Color").DataType);
 
-        Assert.All(NullableScalars.ArrowSchema.Fields, f => Assert.True(f.IsNullable));
+        Assert.All(NullableScalars.ArrowSchema.FieldsList, f => Assert.True(f.IsNullable));
 
         var init = InitProperties.ArrowSchema;
-        Assert.Equal(["visit_id", "Url", "Referrer", "Status"], init.Fields.Select(f => f.Name));
-        Assert.False(init.Fields[1].IsNullable);
-        Assert.True(init.Fields[2].IsNullable);
+        Assert.Equal(["visit_id", "Url", "Referrer", "Status"], init.FieldsList.Select(f => f.Name));
+        Assert.False(init.FieldsList[1].IsNullable);
+        Assert.True(init.FieldsList[2].IsNullable);
     }
 
     [Fact]
-    public void DictionaryIdsAreNumberedDepthFirstAcrossTheSchema()
+    public void EnumsAreDictionaryFieldsAtEveryDepth()
     {
-        var fields = Shipment.ArrowSchema.Fields;
-        long? LevelId(ArrowType type) => ((StructType)type).Fields.Single(f => f.Name == "Level").Dictionary?.Id;
-        Assert.Equal(0, LevelId(fields[1].Type));
-        Assert.Equal(1, LevelId(fields[2].Type));
-        Assert.Equal(2, LevelId(((ListType)fields[5].Type).ValueField.Type));
+        // Apache.Arrow fields carry no dictionary id: the IPC writer numbers dictionaries when it writes the schema.
+        var fields = Shipment.ArrowSchema.FieldsList;
+        IArrowType Level(IArrowType type) => ((StructType)type).Fields.Single(f => f.Name == "Level").DataType;
+        Assert.IsType<DictionaryType>(Level(fields[1].DataType));
+        Assert.IsType<DictionaryType>(Level(fields[2].DataType));
+        Assert.IsType<DictionaryType>(Level(((ListType)fields[5].DataType).ValueField.DataType));
 
-        var lists = Lists.ArrowSchema.Fields;
-        Assert.Equal("item", ((ListType)lists[0].Type).ValueField.Name);
-        Assert.Equal(0, ((ListType)lists[4].Type).ValueField.Dictionary!.Id);
-        Assert.True(((ListType)lists[3].Type).ValueField.IsNullable);
-        Assert.False(((ListType)lists[1].Type).ValueField.IsNullable);
+        var lists = Lists.ArrowSchema.FieldsList;
+        Assert.Equal("item", ((ListType)lists[0].DataType).ValueField.Name);
+        Assert.IsType<DictionaryType>(((ListType)lists[4].DataType).ValueField.DataType);
+        Assert.True(((ListType)lists[3].DataType).ValueField.IsNullable);
+        Assert.False(((ListType)lists[1].DataType).ValueField.IsNullable);
     }
 
     [Fact]

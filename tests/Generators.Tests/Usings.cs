@@ -1,1 +1,3 @@
 global using Xunit;
+global using Apache.Arrow;
+global using Apache.Arrow.Types;

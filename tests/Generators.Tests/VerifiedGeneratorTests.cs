@@ -175,7 +175,9 @@ internal static class OfflineReferences
         test.SolutionTransforms.Add((solution, projectId) =>
         {
             var options = (CSharpCompilationOptions)solution.GetProject(projectId)!.CompilationOptions!;
-            return solution.WithProjectCompilationOptions(projectId, options.WithNullableContextOptions(NullableContextOptions.Enable));
+            // CS1701/CS1702 (reference version unification) are what the SDK suppresses in every build: Apache.Arrow targets net8.0.
+            var quiet = options.SpecificDiagnosticOptions.SetItem("CS1701", ReportDiagnostic.Suppress).SetItem("CS1702", ReportDiagnostic.Suppress);
+            return solution.WithProjectCompilationOptions(projectId, options.WithNullableContextOptions(NullableContextOptions.Enable).WithSpecificDiagnosticOptions(quiet));
         });
     }
 
@@ -192,6 +194,7 @@ internal static class OfflineReferences
             ?? throw new InvalidOperationException($"No Microsoft.NETCore.App.Ref {runtimeVersion.Major}.x reference pack under {packs}.");
         return Directory.GetFiles(refDirectory, "*.dll")
             .Append(typeof(ArrowRecordAttribute).Assembly.Location)
+            .Append(typeof(Apache.Arrow.Schema).Assembly.Location)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
     }

@@ -7,7 +7,7 @@ namespace Bulwark.Records;
 /// Decimal128 value too large for <see cref="decimal"/>, bytes that are not valid UTF-8, an enum name that is not a
 /// member of the enum, a date64 that is not a whole day. The message names the record type, the column, the row and the
 /// reason; <see cref="Exception.InnerException"/> is the conversion's own failure when there was one
-/// (<see cref="ArgumentOutOfRangeException"/>, <see cref="OverflowException"/>, <see cref="ArrowFormatException"/>).
+/// (<see cref="ArgumentOutOfRangeException"/>, <see cref="OverflowException"/>, <see cref="System.Text.DecoderFallbackException"/> for bytes that are not UTF-8).
 /// </summary>
 public sealed class ArrowValueException : ArrowSchemaMismatchException
 {

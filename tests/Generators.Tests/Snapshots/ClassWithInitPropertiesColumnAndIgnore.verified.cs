@@ -11,16 +11,16 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
     public static string TableName => "http_requests";
 
     /// <inheritdoc/>
-    public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Web.HttpRequest>();
+    public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Web.HttpRequest>();
 
     /// <inheritdoc/>
     public static global::Bulwark.Records.IArrowBatchBuilder<global::Web.HttpRequest> CreateBatchBuilder() => new BatchBuilder();
 
     /// <inheritdoc/>
-    public static global::Web.HttpRequest[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+    public static global::Web.HttpRequest[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
     {
         global::System.ArgumentNullException.ThrowIfNull(batch);
-        var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+        var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
         var records = new global::Web.HttpRequest[batch.Length];
         for (var row = 0; row < records.Length; row++)
         {
@@ -30,60 +30,60 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
         return records;
     }
 
-    static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Web.HttpRequest>.CreateArrowFields(ref long nextDictionaryId)
+    static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Web.HttpRequest>.CreateArrowFields()
     {
         // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-        return new global::Bulwark.Arrow.Field[]
+        return new global::Apache.Arrow.Field[]
         {
-            new global::Bulwark.Arrow.Field("visit_id", global::Bulwark.Arrow.IntType.Int64, false),
-            new global::Bulwark.Arrow.Field("Url", global::Bulwark.Arrow.Utf8Type.Default, false),
-            new global::Bulwark.Arrow.Field("Referrer", global::Bulwark.Arrow.Utf8Type.Default, true),
-            new global::Bulwark.Arrow.Field("Status", global::Bulwark.Arrow.IntType.Int32, false),
+            new global::Apache.Arrow.Field("visit_id", global::Apache.Arrow.Types.Int64Type.Default, false),
+            new global::Apache.Arrow.Field("Url", global::Apache.Arrow.Types.StringType.Default, false),
+            new global::Apache.Arrow.Field("Referrer", global::Apache.Arrow.Types.StringType.Default, true),
+            new global::Apache.Arrow.Field("Status", global::Apache.Arrow.Types.Int32Type.Default, false),
         };
     }
 
-    static global::Bulwark.Records.IArrowStructWriter<global::Web.HttpRequest> global::Bulwark.Records.IArrowStructRecord<global::Web.HttpRequest>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+    static global::Bulwark.Records.IArrowStructWriter<global::Web.HttpRequest> global::Bulwark.Records.IArrowStructRecord<global::Web.HttpRequest>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
         new BatchBuilder(fields, path + ".");
 
-    static global::Bulwark.Records.IArrowStructReader<global::Web.HttpRequest> global::Bulwark.Records.IArrowStructRecord<global::Web.HttpRequest>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-        new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+    static global::Bulwark.Records.IArrowStructReader<global::Web.HttpRequest> global::Bulwark.Records.IArrowStructRecord<global::Web.HttpRequest>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+        new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
     /// <summary>Appends <see cref="Web.HttpRequest"/> values column by column and cuts them into record batches.</summary>
     public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Web.HttpRequest>, global::Bulwark.Records.IArrowStructWriter<global::Web.HttpRequest>
     {
         private const string RecordType = "Web.HttpRequest";
 
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _VisitIdBuilder;
-        private readonly global::Bulwark.Arrow.Utf8Builder _UrlBuilder;
-        private readonly global::Bulwark.Arrow.Utf8Builder _ReferrerBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<int> _StatusBuilder;
-        private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _VisitIdBuilder;
+        private readonly global::Bulwark.Records.Utf8ColumnBuilder _UrlBuilder;
+        private readonly global::Bulwark.Records.Utf8ColumnBuilder _ReferrerBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<int> _StatusBuilder;
+        private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
         private readonly string _path;
         private int _count;
         private bool _faulted;
 
         /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
         public BatchBuilder()
-            : this(ArrowSchema.Fields, string.Empty)
+            : this(ArrowSchema.FieldsList, string.Empty)
         {
         }
 
         /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
         /// <param name="path">Prefix of column names in error messages.</param>
-        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
         {
             _path = path;
-            _VisitIdBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.IntType.Int64, path + "visit_id");
-            _UrlBuilder = new global::Bulwark.Arrow.Utf8Builder(path + "Url");
-            _ReferrerBuilder = new global::Bulwark.Arrow.Utf8Builder(path + "Referrer");
-            _StatusBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<int>(global::Bulwark.Arrow.IntType.Int32, path + "Status");
-            _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _VisitIdBuilder, _UrlBuilder, _ReferrerBuilder, _StatusBuilder };
+            _VisitIdBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(global::Apache.Arrow.Types.Int64Type.Default, path + "visit_id");
+            _UrlBuilder = new global::Bulwark.Records.Utf8ColumnBuilder(path + "Url");
+            _ReferrerBuilder = new global::Bulwark.Records.Utf8ColumnBuilder(path + "Referrer");
+            _StatusBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<int>(global::Apache.Arrow.Types.Int32Type.Default, path + "Status");
+            _columns = new global::Bulwark.Records.ColumnBuilder[] { _VisitIdBuilder, _UrlBuilder, _ReferrerBuilder, _StatusBuilder };
         }
 
         /// <inheritdoc/>
         public int Count => _count;
 
-        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Web.HttpRequest>.Children => _columns;
+        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Web.HttpRequest>.Children => _columns;
 
         /// <inheritdoc/>
         public void Append(in global::Web.HttpRequest record)
@@ -117,7 +117,7 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
         }
 
         /// <inheritdoc/>
-        public global::Bulwark.Arrow.RecordBatch Build()
+        public global::Apache.Arrow.RecordBatch Build()
         {
             if (_faulted)
             {
@@ -125,14 +125,8 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
             }
 
             var length = _count;
-            var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = _columns[i].Build();
-            }
-
             _count = 0;
-            return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+            return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
         }
 
         /// <inheritdoc/>
@@ -170,22 +164,24 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
     {
         private const string RecordType = "Web.HttpRequest";
 
-        private readonly global::Bulwark.Arrow.PrimitiveArray<long> _VisitIdColumn;
+        private readonly global::Bulwark.Records.PrimitiveColumn<long> _VisitIdColumn;
         private readonly global::Bulwark.Records.StringColumn _UrlColumn;
         private readonly global::Bulwark.Records.StringColumn? _ReferrerColumn;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<int> _StatusColumn;
+        private readonly global::Bulwark.Records.PrimitiveColumn<int> _StatusColumn;
         private readonly string _path;
 
-        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
         {
             _path = path;
-            var expected = ArrowSchema.Fields;
-            _VisitIdColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<long>>(RecordType, fields, columns, expected[0], path + "visit_id", required: true)!;
-            var UrlArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[1], path + "Url", required: true)!;
+            var expected = ArrowSchema.FieldsList;
+            var VisitIdArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[0], path + "visit_id", required: true)!;
+            _VisitIdColumn = new global::Bulwark.Records.PrimitiveColumn<long>(VisitIdArray, RecordType, path + "visit_id");
+            var UrlArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[1], path + "Url", required: true)!;
             _UrlColumn = new global::Bulwark.Records.StringColumn(UrlArray, RecordType, path + "Url");
-            var ReferrerArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[2], path + "Referrer", required: false);
+            var ReferrerArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[2], path + "Referrer", required: false);
             _ReferrerColumn = ReferrerArray is null ? null : new global::Bulwark.Records.StringColumn(ReferrerArray, RecordType, path + "Referrer");
-            _StatusColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, fields, columns, expected[3], path + "Status", required: true)!;
+            var StatusArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[3], path + "Status", required: true)!;
+            _StatusColumn = new global::Bulwark.Records.PrimitiveColumn<int>(StatusArray, RecordType, path + "Status");
         }
 
         public global::Web.HttpRequest Read(int row)

@@ -11,16 +11,16 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
     public static string TableName => "ticket";
 
     /// <inheritdoc/>
-    public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Ticket>();
+    public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Ticket>();
 
     /// <inheritdoc/>
     public static global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Ticket> CreateBatchBuilder() => new BatchBuilder();
 
     /// <inheritdoc/>
-    public static global::Shop.Ticket[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+    public static global::Shop.Ticket[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
     {
         global::System.ArgumentNullException.ThrowIfNull(batch);
-        var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+        var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
         var records = new global::Shop.Ticket[batch.Length];
         for (var row = 0; row < records.Length; row++)
         {
@@ -30,60 +30,60 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
         return records;
     }
 
-    static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Ticket>.CreateArrowFields(ref long nextDictionaryId)
+    static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Ticket>.CreateArrowFields()
     {
         // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-        return new global::Bulwark.Arrow.Field[]
+        return new global::Apache.Arrow.Field[]
         {
-            new global::Bulwark.Arrow.Field("Id", global::Bulwark.Arrow.IntType.Int32, false),
-            new global::Bulwark.Arrow.Field("Priority", global::Bulwark.Arrow.Utf8Type.Default, false, null, new global::Bulwark.Arrow.DictionaryEncoding(nextDictionaryId++, global::Bulwark.Arrow.IntType.Int32)),
-            new global::Bulwark.Arrow.Field("Escalation", global::Bulwark.Arrow.Utf8Type.Default, true, null, new global::Bulwark.Arrow.DictionaryEncoding(nextDictionaryId++, global::Bulwark.Arrow.IntType.Int32)),
+            new global::Apache.Arrow.Field("Id", global::Apache.Arrow.Types.Int32Type.Default, false),
+            new global::Apache.Arrow.Field("Priority", new global::Apache.Arrow.Types.DictionaryType(global::Apache.Arrow.Types.Int32Type.Default, global::Apache.Arrow.Types.StringType.Default, false), false),
+            new global::Apache.Arrow.Field("Escalation", new global::Apache.Arrow.Types.DictionaryType(global::Apache.Arrow.Types.Int32Type.Default, global::Apache.Arrow.Types.StringType.Default, false), true),
         };
     }
 
-    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Ticket> global::Bulwark.Records.IArrowStructRecord<global::Shop.Ticket>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Ticket> global::Bulwark.Records.IArrowStructRecord<global::Shop.Ticket>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
         new BatchBuilder(fields, path + ".");
 
-    static global::Bulwark.Records.IArrowStructReader<global::Shop.Ticket> global::Bulwark.Records.IArrowStructRecord<global::Shop.Ticket>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-        new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+    static global::Bulwark.Records.IArrowStructReader<global::Shop.Ticket> global::Bulwark.Records.IArrowStructRecord<global::Shop.Ticket>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+        new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
     /// <summary>Appends <see cref="Shop.Ticket"/> values column by column and cuts them into record batches.</summary>
     public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Ticket>, global::Bulwark.Records.IArrowStructWriter<global::Shop.Ticket>
     {
         private const string RecordType = "Shop.Ticket";
 
-        private static readonly global::Bulwark.Arrow.ArrayData s_PriorityDictionary = global::Bulwark.Arrow.FixedDictionaryBuilder.CreateUtf8Dictionary(new[] { "Low", "Normal", "Default", "High" });
-        private static readonly global::Bulwark.Arrow.ArrayData s_EscalationDictionary = global::Bulwark.Arrow.FixedDictionaryBuilder.CreateUtf8Dictionary(new[] { "Low", "Normal", "Default", "High" });
+        private static readonly global::Apache.Arrow.ArrayData s_PriorityDictionary = global::Bulwark.Records.DictionaryColumnBuilder.CreateUtf8Dictionary(new[] { "Low", "Normal", "Default", "High" });
+        private static readonly global::Apache.Arrow.ArrayData s_EscalationDictionary = global::Bulwark.Records.DictionaryColumnBuilder.CreateUtf8Dictionary(new[] { "Low", "Normal", "Default", "High" });
 
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<int> _IdBuilder;
-        private readonly global::Bulwark.Arrow.FixedDictionaryBuilder _PriorityBuilder;
-        private readonly global::Bulwark.Arrow.FixedDictionaryBuilder _EscalationBuilder;
-        private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<int> _IdBuilder;
+        private readonly global::Bulwark.Records.DictionaryColumnBuilder _PriorityBuilder;
+        private readonly global::Bulwark.Records.DictionaryColumnBuilder _EscalationBuilder;
+        private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
         private readonly string _path;
         private int _count;
         private bool _faulted;
 
         /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
         public BatchBuilder()
-            : this(ArrowSchema.Fields, string.Empty)
+            : this(ArrowSchema.FieldsList, string.Empty)
         {
         }
 
         /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
         /// <param name="path">Prefix of column names in error messages.</param>
-        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
         {
             _path = path;
-            _IdBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<int>(global::Bulwark.Arrow.IntType.Int32, path + "Id");
-            _PriorityBuilder = new global::Bulwark.Arrow.FixedDictionaryBuilder(s_PriorityDictionary, path + "Priority");
-            _EscalationBuilder = new global::Bulwark.Arrow.FixedDictionaryBuilder(s_EscalationDictionary, path + "Escalation");
-            _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _IdBuilder, _PriorityBuilder, _EscalationBuilder };
+            _IdBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<int>(global::Apache.Arrow.Types.Int32Type.Default, path + "Id");
+            _PriorityBuilder = new global::Bulwark.Records.DictionaryColumnBuilder(s_PriorityDictionary, path + "Priority");
+            _EscalationBuilder = new global::Bulwark.Records.DictionaryColumnBuilder(s_EscalationDictionary, path + "Escalation");
+            _columns = new global::Bulwark.Records.ColumnBuilder[] { _IdBuilder, _PriorityBuilder, _EscalationBuilder };
         }
 
         /// <inheritdoc/>
         public int Count => _count;
 
-        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Ticket>.Children => _columns;
+        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Ticket>.Children => _columns;
 
         /// <inheritdoc/>
         public void Append(in global::Shop.Ticket record)
@@ -114,7 +114,7 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
         }
 
         /// <inheritdoc/>
-        public global::Bulwark.Arrow.RecordBatch Build()
+        public global::Apache.Arrow.RecordBatch Build()
         {
             if (_faulted)
             {
@@ -122,14 +122,8 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
             }
 
             var length = _count;
-            var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = _columns[i].Build();
-            }
-
             _count = 0;
-            return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+            return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
         }
 
         /// <inheritdoc/>
@@ -187,19 +181,20 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
         private static readonly string[] s_EscalationNames = { "Low", "Normal", "Default", "High" };
         private static readonly global::Shop.Priority[] s_EscalationMembers = { global::Shop.Priority.Low, global::Shop.Priority.Normal, global::Shop.Priority.Default, global::Shop.Priority.High };
 
-        private readonly global::Bulwark.Arrow.PrimitiveArray<int> _IdColumn;
+        private readonly global::Bulwark.Records.PrimitiveColumn<int> _IdColumn;
         private readonly global::Bulwark.Records.EnumColumn<global::Shop.Priority> _PriorityColumn;
         private readonly global::Bulwark.Records.EnumColumn<global::Shop.Priority>? _EscalationColumn;
         private readonly string _path;
 
-        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
         {
             _path = path;
-            var expected = ArrowSchema.Fields;
-            _IdColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, fields, columns, expected[0], path + "Id", required: true)!;
-            var PriorityArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[1], path + "Priority", required: true)!;
+            var expected = ArrowSchema.FieldsList;
+            var IdArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[0], path + "Id", required: true)!;
+            _IdColumn = new global::Bulwark.Records.PrimitiveColumn<int>(IdArray, RecordType, path + "Id");
+            var PriorityArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[1], path + "Priority", required: true)!;
             _PriorityColumn = new global::Bulwark.Records.EnumColumn<global::Shop.Priority>(PriorityArray, s_PriorityNames, s_PriorityMembers, RecordType, path + "Priority");
-            var EscalationArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[2], path + "Escalation", required: false);
+            var EscalationArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[2], path + "Escalation", required: false);
             _EscalationColumn = EscalationArray is null ? null : new global::Bulwark.Records.EnumColumn<global::Shop.Priority>(EscalationArray, s_EscalationNames, s_EscalationMembers, RecordType, path + "Escalation");
         }
 

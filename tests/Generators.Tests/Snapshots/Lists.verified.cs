@@ -11,16 +11,16 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
     public static string TableName => "lists";
 
     /// <inheritdoc/>
-    public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Lists>();
+    public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Lists>();
 
     /// <inheritdoc/>
     public static global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Lists> CreateBatchBuilder() => new BatchBuilder();
 
     /// <inheritdoc/>
-    public static global::Shop.Lists[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+    public static global::Shop.Lists[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
     {
         global::System.ArgumentNullException.ThrowIfNull(batch);
-        var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+        var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
         var records = new global::Shop.Lists[batch.Length];
         for (var row = 0; row < records.Length; row++)
         {
@@ -30,71 +30,71 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
         return records;
     }
 
-    static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Lists>.CreateArrowFields(ref long nextDictionaryId)
+    static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Lists>.CreateArrowFields()
     {
         // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-        return new global::Bulwark.Arrow.Field[]
+        return new global::Apache.Arrow.Field[]
         {
-            new global::Bulwark.Arrow.Field("Numbers", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", global::Bulwark.Arrow.IntType.Int32, false)), false),
-            new global::Bulwark.Arrow.Field("Names", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", global::Bulwark.Arrow.Utf8Type.Default, false)), false),
-            new global::Bulwark.Arrow.Field("MaybeNames", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", global::Bulwark.Arrow.Utf8Type.Default, true)), true),
-            new global::Bulwark.Arrow.Field("MaybeLongs", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", global::Bulwark.Arrow.IntType.Int64, true)), false),
-            new global::Bulwark.Arrow.Field("Tags", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", global::Bulwark.Arrow.Utf8Type.Default, false, null, new global::Bulwark.Arrow.DictionaryEncoding(nextDictionaryId++, global::Bulwark.Arrow.IntType.Int32))), false),
-            new global::Bulwark.Arrow.Field("Times", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", global::Bulwark.Arrow.TimestampType.MicrosecondUtc, false)), true),
-            new global::Bulwark.Arrow.Field("Blobs", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", global::Bulwark.Arrow.BinaryType.Default, false)), false),
+            new global::Apache.Arrow.Field("Numbers", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", global::Apache.Arrow.Types.Int32Type.Default, false)), false),
+            new global::Apache.Arrow.Field("Names", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", global::Apache.Arrow.Types.StringType.Default, false)), false),
+            new global::Apache.Arrow.Field("MaybeNames", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", global::Apache.Arrow.Types.StringType.Default, true)), true),
+            new global::Apache.Arrow.Field("MaybeLongs", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", global::Apache.Arrow.Types.Int64Type.Default, true)), false),
+            new global::Apache.Arrow.Field("Tags", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", new global::Apache.Arrow.Types.DictionaryType(global::Apache.Arrow.Types.Int32Type.Default, global::Apache.Arrow.Types.StringType.Default, false), false)), false),
+            new global::Apache.Arrow.Field("Times", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), false)), true),
+            new global::Apache.Arrow.Field("Blobs", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", global::Apache.Arrow.Types.BinaryType.Default, false)), false),
         };
     }
 
-    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Lists> global::Bulwark.Records.IArrowStructRecord<global::Shop.Lists>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Lists> global::Bulwark.Records.IArrowStructRecord<global::Shop.Lists>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
         new BatchBuilder(fields, path + ".");
 
-    static global::Bulwark.Records.IArrowStructReader<global::Shop.Lists> global::Bulwark.Records.IArrowStructRecord<global::Shop.Lists>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-        new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+    static global::Bulwark.Records.IArrowStructReader<global::Shop.Lists> global::Bulwark.Records.IArrowStructRecord<global::Shop.Lists>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+        new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
     /// <summary>Appends <see cref="Shop.Lists"/> values column by column and cuts them into record batches.</summary>
     public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Lists>, global::Bulwark.Records.IArrowStructWriter<global::Shop.Lists>
     {
         private const string RecordType = "Shop.Lists";
 
-        private static readonly global::Bulwark.Arrow.ArrayData s_TagsDictionary = global::Bulwark.Arrow.FixedDictionaryBuilder.CreateUtf8Dictionary(new[] { "A", "B" });
+        private static readonly global::Apache.Arrow.ArrayData s_TagsDictionary = global::Bulwark.Records.DictionaryColumnBuilder.CreateUtf8Dictionary(new[] { "A", "B" });
 
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.PrimitiveBuilder<int>> _NumbersBuilder;
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.Utf8Builder> _NamesBuilder;
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.Utf8Builder> _MaybeNamesBuilder;
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.PrimitiveBuilder<long>> _MaybeLongsBuilder;
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.FixedDictionaryBuilder> _TagsBuilder;
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.PrimitiveBuilder<long>> _TimesBuilder;
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.BinaryBuilder> _BlobsBuilder;
-        private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.PrimitiveColumnBuilder<int>> _NumbersBuilder;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.Utf8ColumnBuilder> _NamesBuilder;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.Utf8ColumnBuilder> _MaybeNamesBuilder;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.PrimitiveColumnBuilder<long>> _MaybeLongsBuilder;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.DictionaryColumnBuilder> _TagsBuilder;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.PrimitiveColumnBuilder<long>> _TimesBuilder;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.BinaryColumnBuilder> _BlobsBuilder;
+        private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
         private readonly string _path;
         private int _count;
         private bool _faulted;
 
         /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
         public BatchBuilder()
-            : this(ArrowSchema.Fields, string.Empty)
+            : this(ArrowSchema.FieldsList, string.Empty)
         {
         }
 
         /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
         /// <param name="path">Prefix of column names in error messages.</param>
-        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
         {
             _path = path;
-            _NumbersBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.PrimitiveBuilder<int>>(new global::Bulwark.Arrow.PrimitiveBuilder<int>(global::Bulwark.Arrow.IntType.Int32, path + "Numbers" + ".item"), false, path + "Numbers");
-            _NamesBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.Utf8Builder>(new global::Bulwark.Arrow.Utf8Builder(path + "Names" + ".item"), false, path + "Names");
-            _MaybeNamesBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.Utf8Builder>(new global::Bulwark.Arrow.Utf8Builder(path + "MaybeNames" + ".item"), true, path + "MaybeNames");
-            _MaybeLongsBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.PrimitiveBuilder<long>>(new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.IntType.Int64, path + "MaybeLongs" + ".item"), true, path + "MaybeLongs");
-            _TagsBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.FixedDictionaryBuilder>(new global::Bulwark.Arrow.FixedDictionaryBuilder(s_TagsDictionary, path + "Tags" + ".item"), false, path + "Tags");
-            _TimesBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.PrimitiveBuilder<long>>(new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.TimestampType.MicrosecondUtc, path + "Times" + ".item"), false, path + "Times");
-            _BlobsBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Arrow.BinaryBuilder>(new global::Bulwark.Arrow.BinaryBuilder(path + "Blobs" + ".item"), false, path + "Blobs");
-            _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _NumbersBuilder, _NamesBuilder, _MaybeNamesBuilder, _MaybeLongsBuilder, _TagsBuilder, _TimesBuilder, _BlobsBuilder };
+            _NumbersBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.PrimitiveColumnBuilder<int>>(new global::Bulwark.Records.PrimitiveColumnBuilder<int>(global::Apache.Arrow.Types.Int32Type.Default, path + "Numbers" + ".item"), false, path + "Numbers");
+            _NamesBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.Utf8ColumnBuilder>(new global::Bulwark.Records.Utf8ColumnBuilder(path + "Names" + ".item"), false, path + "Names");
+            _MaybeNamesBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.Utf8ColumnBuilder>(new global::Bulwark.Records.Utf8ColumnBuilder(path + "MaybeNames" + ".item"), true, path + "MaybeNames");
+            _MaybeLongsBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.PrimitiveColumnBuilder<long>>(new global::Bulwark.Records.PrimitiveColumnBuilder<long>(global::Apache.Arrow.Types.Int64Type.Default, path + "MaybeLongs" + ".item"), true, path + "MaybeLongs");
+            _TagsBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.DictionaryColumnBuilder>(new global::Bulwark.Records.DictionaryColumnBuilder(s_TagsDictionary, path + "Tags" + ".item"), false, path + "Tags");
+            _TimesBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.PrimitiveColumnBuilder<long>>(new global::Bulwark.Records.PrimitiveColumnBuilder<long>(new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), path + "Times" + ".item"), false, path + "Times");
+            _BlobsBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.BinaryColumnBuilder>(new global::Bulwark.Records.BinaryColumnBuilder(path + "Blobs" + ".item"), false, path + "Blobs");
+            _columns = new global::Bulwark.Records.ColumnBuilder[] { _NumbersBuilder, _NamesBuilder, _MaybeNamesBuilder, _MaybeLongsBuilder, _TagsBuilder, _TimesBuilder, _BlobsBuilder };
         }
 
         /// <inheritdoc/>
         public int Count => _count;
 
-        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Lists>.Children => _columns;
+        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Lists>.Children => _columns;
 
         /// <inheritdoc/>
         public void Append(in global::Shop.Lists record)
@@ -191,7 +191,7 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
         }
 
         /// <inheritdoc/>
-        public global::Bulwark.Arrow.RecordBatch Build()
+        public global::Apache.Arrow.RecordBatch Build()
         {
             if (_faulted)
             {
@@ -199,14 +199,8 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             }
 
             var length = _count;
-            var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = _columns[i].Build();
-            }
-
             _count = 0;
-            return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+            return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
         }
 
         /// <inheritdoc/>
@@ -257,33 +251,33 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
         private static readonly string[] s_TagsNames = { "A", "B" };
         private static readonly global::Shop.Tag[] s_TagsMembers = { global::Shop.Tag.A, global::Shop.Tag.B };
 
-        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<int>> _NumbersColumn;
+        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.PrimitiveColumn<int>> _NumbersColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn> _NamesColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>? _MaybeNamesColumn;
-        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<long>> _MaybeLongsColumn;
+        private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.PrimitiveColumn<long>> _MaybeLongsColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.EnumColumn<global::Shop.Tag>> _TagsColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.TimestampColumn>? _TimesColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.BinaryColumn> _BlobsColumn;
         private readonly string _path;
 
-        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
         {
             _path = path;
-            var expected = ArrowSchema.Fields;
-            var NumbersArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[0], path + "Numbers", required: true)!;
-            _NumbersColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<int>>(NumbersArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, NumbersArray, path + "Numbers"));
-            var NamesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[1], path + "Names", required: true)!;
-            _NamesColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>(NamesArray, new global::Bulwark.Records.StringColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, NamesArray, path + "Names"), RecordType, path + "Names" + ".item", NamesArray));
-            var MaybeNamesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[2], path + "MaybeNames", required: false);
-            _MaybeNamesColumn = MaybeNamesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>(MaybeNamesArray, new global::Bulwark.Records.StringColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, MaybeNamesArray, path + "MaybeNames"), RecordType, path + "MaybeNames" + ".item", MaybeNamesArray));
-            var MaybeLongsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[3], path + "MaybeLongs", required: true)!;
-            _MaybeLongsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Arrow.PrimitiveArray<long>>(MaybeLongsArray, global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.PrimitiveArray<long>>(RecordType, MaybeLongsArray, path + "MaybeLongs"));
-            var TagsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[4], path + "Tags", required: true)!;
-            _TagsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.EnumColumn<global::Shop.Tag>>(TagsArray, new global::Bulwark.Records.EnumColumn<global::Shop.Tag>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, TagsArray, path + "Tags"), s_TagsNames, s_TagsMembers, RecordType, path + "Tags" + ".item", TagsArray));
-            var TimesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[5], path + "Times", required: false);
-            _TimesColumn = TimesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Records.TimestampColumn>(TimesArray, new global::Bulwark.Records.TimestampColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, TimesArray, path + "Times"), RecordType, path + "Times" + ".item", TimesArray));
-            var BlobsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[6], path + "Blobs", required: true)!;
-            _BlobsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.BinaryColumn>(BlobsArray, new global::Bulwark.Records.BinaryColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.ArrowArray>(RecordType, BlobsArray, path + "Blobs"), RecordType, path + "Blobs" + ".item", BlobsArray));
+            var expected = ArrowSchema.FieldsList;
+            var NumbersArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[0], path + "Numbers", required: true)!;
+            _NumbersColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.PrimitiveColumn<int>>(NumbersArray, new global::Bulwark.Records.PrimitiveColumn<int>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.IArrowArray>(RecordType, NumbersArray, path + "Numbers"), RecordType, path + "Numbers" + ".item", NumbersArray));
+            var NamesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[1], path + "Names", required: true)!;
+            _NamesColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>(NamesArray, new global::Bulwark.Records.StringColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.IArrowArray>(RecordType, NamesArray, path + "Names"), RecordType, path + "Names" + ".item", NamesArray));
+            var MaybeNamesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[2], path + "MaybeNames", required: false);
+            _MaybeNamesColumn = MaybeNamesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StringColumn>(MaybeNamesArray, new global::Bulwark.Records.StringColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.IArrowArray>(RecordType, MaybeNamesArray, path + "MaybeNames"), RecordType, path + "MaybeNames" + ".item", MaybeNamesArray));
+            var MaybeLongsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[3], path + "MaybeLongs", required: true)!;
+            _MaybeLongsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.PrimitiveColumn<long>>(MaybeLongsArray, new global::Bulwark.Records.PrimitiveColumn<long>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.IArrowArray>(RecordType, MaybeLongsArray, path + "MaybeLongs"), RecordType, path + "MaybeLongs" + ".item", MaybeLongsArray));
+            var TagsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[4], path + "Tags", required: true)!;
+            _TagsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.EnumColumn<global::Shop.Tag>>(TagsArray, new global::Bulwark.Records.EnumColumn<global::Shop.Tag>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.IArrowArray>(RecordType, TagsArray, path + "Tags"), s_TagsNames, s_TagsMembers, RecordType, path + "Tags" + ".item", TagsArray));
+            var TimesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[5], path + "Times", required: false);
+            _TimesColumn = TimesArray is null ? null : new global::Bulwark.Records.ListColumn<global::Bulwark.Records.TimestampColumn>(TimesArray, new global::Bulwark.Records.TimestampColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.IArrowArray>(RecordType, TimesArray, path + "Times"), RecordType, path + "Times" + ".item", TimesArray));
+            var BlobsArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[6], path + "Blobs", required: true)!;
+            _BlobsColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.BinaryColumn>(BlobsArray, new global::Bulwark.Records.BinaryColumn(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.IArrowArray>(RecordType, BlobsArray, path + "Blobs"), RecordType, path + "Blobs" + ".item", BlobsArray));
         }
 
         public global::Shop.Lists Read(int row)

@@ -11,16 +11,16 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
     public static string TableName => "address";
 
     /// <inheritdoc/>
-    public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Address>();
+    public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Address>();
 
     /// <inheritdoc/>
     public static global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Address> CreateBatchBuilder() => new BatchBuilder();
 
     /// <inheritdoc/>
-    public static global::Shop.Address[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+    public static global::Shop.Address[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
     {
         global::System.ArgumentNullException.ThrowIfNull(batch);
-        var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+        var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
         var records = new global::Shop.Address[batch.Length];
         for (var row = 0; row < records.Length; row++)
         {
@@ -30,56 +30,56 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
         return records;
     }
 
-    static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Address>.CreateArrowFields(ref long nextDictionaryId)
+    static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Address>.CreateArrowFields()
     {
         // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-        return new global::Bulwark.Arrow.Field[]
+        return new global::Apache.Arrow.Field[]
         {
-            new global::Bulwark.Arrow.Field("City", global::Bulwark.Arrow.Utf8Type.Default, false),
-            new global::Bulwark.Arrow.Field("Kind", global::Bulwark.Arrow.Utf8Type.Default, false, null, new global::Bulwark.Arrow.DictionaryEncoding(nextDictionaryId++, global::Bulwark.Arrow.IntType.Int32)),
+            new global::Apache.Arrow.Field("City", global::Apache.Arrow.Types.StringType.Default, false),
+            new global::Apache.Arrow.Field("Kind", new global::Apache.Arrow.Types.DictionaryType(global::Apache.Arrow.Types.Int32Type.Default, global::Apache.Arrow.Types.StringType.Default, false), false),
         };
     }
 
-    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Address> global::Bulwark.Records.IArrowStructRecord<global::Shop.Address>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Address> global::Bulwark.Records.IArrowStructRecord<global::Shop.Address>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
         new BatchBuilder(fields, path + ".");
 
-    static global::Bulwark.Records.IArrowStructReader<global::Shop.Address> global::Bulwark.Records.IArrowStructRecord<global::Shop.Address>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-        new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+    static global::Bulwark.Records.IArrowStructReader<global::Shop.Address> global::Bulwark.Records.IArrowStructRecord<global::Shop.Address>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+        new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
     /// <summary>Appends <see cref="Shop.Address"/> values column by column and cuts them into record batches.</summary>
     public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Address>, global::Bulwark.Records.IArrowStructWriter<global::Shop.Address>
     {
         private const string RecordType = "Shop.Address";
 
-        private static readonly global::Bulwark.Arrow.ArrayData s_KindDictionary = global::Bulwark.Arrow.FixedDictionaryBuilder.CreateUtf8Dictionary(new[] { "Home", "Work" });
+        private static readonly global::Apache.Arrow.ArrayData s_KindDictionary = global::Bulwark.Records.DictionaryColumnBuilder.CreateUtf8Dictionary(new[] { "Home", "Work" });
 
-        private readonly global::Bulwark.Arrow.Utf8Builder _CityBuilder;
-        private readonly global::Bulwark.Arrow.FixedDictionaryBuilder _KindBuilder;
-        private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+        private readonly global::Bulwark.Records.Utf8ColumnBuilder _CityBuilder;
+        private readonly global::Bulwark.Records.DictionaryColumnBuilder _KindBuilder;
+        private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
         private readonly string _path;
         private int _count;
         private bool _faulted;
 
         /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
         public BatchBuilder()
-            : this(ArrowSchema.Fields, string.Empty)
+            : this(ArrowSchema.FieldsList, string.Empty)
         {
         }
 
         /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
         /// <param name="path">Prefix of column names in error messages.</param>
-        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
         {
             _path = path;
-            _CityBuilder = new global::Bulwark.Arrow.Utf8Builder(path + "City");
-            _KindBuilder = new global::Bulwark.Arrow.FixedDictionaryBuilder(s_KindDictionary, path + "Kind");
-            _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _CityBuilder, _KindBuilder };
+            _CityBuilder = new global::Bulwark.Records.Utf8ColumnBuilder(path + "City");
+            _KindBuilder = new global::Bulwark.Records.DictionaryColumnBuilder(s_KindDictionary, path + "Kind");
+            _columns = new global::Bulwark.Records.ColumnBuilder[] { _CityBuilder, _KindBuilder };
         }
 
         /// <inheritdoc/>
         public int Count => _count;
 
-        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Address>.Children => _columns;
+        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Address>.Children => _columns;
 
         /// <inheritdoc/>
         public void Append(in global::Shop.Address record)
@@ -109,7 +109,7 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
         }
 
         /// <inheritdoc/>
-        public global::Bulwark.Arrow.RecordBatch Build()
+        public global::Apache.Arrow.RecordBatch Build()
         {
             if (_faulted)
             {
@@ -117,14 +117,8 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
             }
 
             var length = _count;
-            var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = _columns[i].Build();
-            }
-
             _count = 0;
-            return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+            return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
         }
 
         /// <inheritdoc/>
@@ -174,13 +168,13 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
         private readonly global::Bulwark.Records.EnumColumn<global::Shop.Kind> _KindColumn;
         private readonly string _path;
 
-        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
         {
             _path = path;
-            var expected = ArrowSchema.Fields;
-            var CityArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[0], path + "City", required: true)!;
+            var expected = ArrowSchema.FieldsList;
+            var CityArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[0], path + "City", required: true)!;
             _CityColumn = new global::Bulwark.Records.StringColumn(CityArray, RecordType, path + "City");
-            var KindArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[1], path + "Kind", required: true)!;
+            var KindArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[1], path + "Kind", required: true)!;
             _KindColumn = new global::Bulwark.Records.EnumColumn<global::Shop.Kind>(KindArray, s_KindNames, s_KindMembers, RecordType, path + "Kind");
         }
 

@@ -11,16 +11,16 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
     public static string TableName => "customer";
 
     /// <inheritdoc/>
-    public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Customer>();
+    public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Customer>();
 
     /// <inheritdoc/>
     public static global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Customer> CreateBatchBuilder() => new BatchBuilder();
 
     /// <inheritdoc/>
-    public static global::Shop.Customer[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+    public static global::Shop.Customer[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
     {
         global::System.ArgumentNullException.ThrowIfNull(batch);
-        var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+        var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
         var records = new global::Shop.Customer[batch.Length];
         for (var row = 0; row < records.Length; row++)
         {
@@ -30,60 +30,60 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
         return records;
     }
 
-    static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Customer>.CreateArrowFields(ref long nextDictionaryId)
+    static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Customer>.CreateArrowFields()
     {
         // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-        return new global::Bulwark.Arrow.Field[]
+        return new global::Apache.Arrow.Field[]
         {
-            new global::Bulwark.Arrow.Field("Id", global::Bulwark.Arrow.IntType.Int64, false),
-            new global::Bulwark.Arrow.Field("Home", new global::Bulwark.Arrow.StructType(global::Bulwark.Records.ArrowStruct.CreateFields<global::Shop.Address>(ref nextDictionaryId)), false),
-            new global::Bulwark.Arrow.Field("Work", new global::Bulwark.Arrow.StructType(global::Bulwark.Records.ArrowStruct.CreateFields<global::Shop.Address>(ref nextDictionaryId)), true),
-            new global::Bulwark.Arrow.Field("Previous", new global::Bulwark.Arrow.ListType(new global::Bulwark.Arrow.Field("item", new global::Bulwark.Arrow.StructType(global::Bulwark.Records.ArrowStruct.CreateFields<global::Shop.Address>(ref nextDictionaryId)), false)), false),
+            new global::Apache.Arrow.Field("Id", global::Apache.Arrow.Types.Int64Type.Default, false),
+            new global::Apache.Arrow.Field("Home", new global::Apache.Arrow.Types.StructType(global::Bulwark.Records.ArrowStruct.CreateFields<global::Shop.Address>()), false),
+            new global::Apache.Arrow.Field("Work", new global::Apache.Arrow.Types.StructType(global::Bulwark.Records.ArrowStruct.CreateFields<global::Shop.Address>()), true),
+            new global::Apache.Arrow.Field("Previous", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", new global::Apache.Arrow.Types.StructType(global::Bulwark.Records.ArrowStruct.CreateFields<global::Shop.Address>()), false)), false),
         };
     }
 
-    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Customer> global::Bulwark.Records.IArrowStructRecord<global::Shop.Customer>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Customer> global::Bulwark.Records.IArrowStructRecord<global::Shop.Customer>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
         new BatchBuilder(fields, path + ".");
 
-    static global::Bulwark.Records.IArrowStructReader<global::Shop.Customer> global::Bulwark.Records.IArrowStructRecord<global::Shop.Customer>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-        new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+    static global::Bulwark.Records.IArrowStructReader<global::Shop.Customer> global::Bulwark.Records.IArrowStructRecord<global::Shop.Customer>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+        new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
     /// <summary>Appends <see cref="Shop.Customer"/> values column by column and cuts them into record batches.</summary>
     public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Customer>, global::Bulwark.Records.IArrowStructWriter<global::Shop.Customer>
     {
         private const string RecordType = "Shop.Customer";
 
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _IdBuilder;
-        private readonly global::Bulwark.Records.RecordStructBuilder<global::Shop.Address> _HomeBuilder;
-        private readonly global::Bulwark.Records.RecordStructBuilder<global::Shop.Address> _WorkBuilder;
-        private readonly global::Bulwark.Arrow.ListBuilder<global::Bulwark.Records.RecordStructBuilder<global::Shop.Address>> _PreviousBuilder;
-        private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _IdBuilder;
+        private readonly global::Bulwark.Records.RecordStructColumnBuilder<global::Shop.Address> _HomeBuilder;
+        private readonly global::Bulwark.Records.RecordStructColumnBuilder<global::Shop.Address> _WorkBuilder;
+        private readonly global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.RecordStructColumnBuilder<global::Shop.Address>> _PreviousBuilder;
+        private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
         private readonly string _path;
         private int _count;
         private bool _faulted;
 
         /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
         public BatchBuilder()
-            : this(ArrowSchema.Fields, string.Empty)
+            : this(ArrowSchema.FieldsList, string.Empty)
         {
         }
 
         /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
         /// <param name="path">Prefix of column names in error messages.</param>
-        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
         {
             _path = path;
-            _IdBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.IntType.Int64, path + "Id");
-            _HomeBuilder = new global::Bulwark.Records.RecordStructBuilder<global::Shop.Address>((global::Bulwark.Arrow.StructType)fields[1].Type, path + "Home");
-            _WorkBuilder = new global::Bulwark.Records.RecordStructBuilder<global::Shop.Address>((global::Bulwark.Arrow.StructType)fields[2].Type, path + "Work");
-            _PreviousBuilder = new global::Bulwark.Arrow.ListBuilder<global::Bulwark.Records.RecordStructBuilder<global::Shop.Address>>(new global::Bulwark.Records.RecordStructBuilder<global::Shop.Address>((global::Bulwark.Arrow.StructType)((global::Bulwark.Arrow.ListType)fields[3].Type).ValueField.Type, path + "Previous" + ".item"), false, path + "Previous");
-            _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _IdBuilder, _HomeBuilder, _WorkBuilder, _PreviousBuilder };
+            _IdBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(global::Apache.Arrow.Types.Int64Type.Default, path + "Id");
+            _HomeBuilder = new global::Bulwark.Records.RecordStructColumnBuilder<global::Shop.Address>((global::Apache.Arrow.Types.StructType)fields[1].DataType, path + "Home");
+            _WorkBuilder = new global::Bulwark.Records.RecordStructColumnBuilder<global::Shop.Address>((global::Apache.Arrow.Types.StructType)fields[2].DataType, path + "Work");
+            _PreviousBuilder = new global::Bulwark.Records.ListColumnBuilder<global::Bulwark.Records.RecordStructColumnBuilder<global::Shop.Address>>(new global::Bulwark.Records.RecordStructColumnBuilder<global::Shop.Address>((global::Apache.Arrow.Types.StructType)((global::Apache.Arrow.Types.ListType)fields[3].DataType).ValueField.DataType, path + "Previous" + ".item"), false, path + "Previous");
+            _columns = new global::Bulwark.Records.ColumnBuilder[] { _IdBuilder, _HomeBuilder, _WorkBuilder, _PreviousBuilder };
         }
 
         /// <inheritdoc/>
         public int Count => _count;
 
-        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Customer>.Children => _columns;
+        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Customer>.Children => _columns;
 
         /// <inheritdoc/>
         public void Append(in global::Shop.Customer record)
@@ -131,7 +131,7 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
         }
 
         /// <inheritdoc/>
-        public global::Bulwark.Arrow.RecordBatch Build()
+        public global::Apache.Arrow.RecordBatch Build()
         {
             if (_faulted)
             {
@@ -139,14 +139,8 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
             }
 
             var length = _count;
-            var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = _columns[i].Build();
-            }
-
             _count = 0;
-            return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+            return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
         }
 
         /// <inheritdoc/>
@@ -184,23 +178,24 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
     {
         private const string RecordType = "Shop.Customer";
 
-        private readonly global::Bulwark.Arrow.PrimitiveArray<long> _IdColumn;
+        private readonly global::Bulwark.Records.PrimitiveColumn<long> _IdColumn;
         private readonly global::Bulwark.Records.StructColumn<global::Shop.Address> _HomeColumn;
         private readonly global::Bulwark.Records.StructColumn<global::Shop.Address>? _WorkColumn;
         private readonly global::Bulwark.Records.ListColumn<global::Bulwark.Records.StructColumn<global::Shop.Address>> _PreviousColumn;
         private readonly string _path;
 
-        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
         {
             _path = path;
-            var expected = ArrowSchema.Fields;
-            _IdColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<long>>(RecordType, fields, columns, expected[0], path + "Id", required: true)!;
-            var HomeArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.StructArray>(RecordType, fields, columns, expected[1], path + "Home", required: true)!;
+            var expected = ArrowSchema.FieldsList;
+            var IdArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[0], path + "Id", required: true)!;
+            _IdColumn = new global::Bulwark.Records.PrimitiveColumn<long>(IdArray, RecordType, path + "Id");
+            var HomeArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.StructArray>(RecordType, fields, columns, expected[1], path + "Home", required: true)!;
             _HomeColumn = new global::Bulwark.Records.StructColumn<global::Shop.Address>(HomeArray, path + "Home");
-            var WorkArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.StructArray>(RecordType, fields, columns, expected[2], path + "Work", required: false);
+            var WorkArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.StructArray>(RecordType, fields, columns, expected[2], path + "Work", required: false);
             _WorkColumn = WorkArray is null ? null : new global::Bulwark.Records.StructColumn<global::Shop.Address>(WorkArray, path + "Work");
-            var PreviousArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ListArray>(RecordType, fields, columns, expected[3], path + "Previous", required: true)!;
-            _PreviousColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StructColumn<global::Shop.Address>>(PreviousArray, new global::Bulwark.Records.StructColumn<global::Shop.Address>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Bulwark.Arrow.StructArray>(RecordType, PreviousArray, path + "Previous"), path + "Previous" + ".item"));
+            var PreviousArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.ListArray>(RecordType, fields, columns, expected[3], path + "Previous", required: true)!;
+            _PreviousColumn = new global::Bulwark.Records.ListColumn<global::Bulwark.Records.StructColumn<global::Shop.Address>>(PreviousArray, new global::Bulwark.Records.StructColumn<global::Shop.Address>(global::Bulwark.Records.ArrowRecordColumns.ListValues<global::Apache.Arrow.StructArray>(RecordType, PreviousArray, path + "Previous"), path + "Previous" + ".item"));
         }
 
         public global::Shop.Customer Read(int row)

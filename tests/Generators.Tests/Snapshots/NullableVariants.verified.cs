@@ -11,16 +11,16 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
     public static string TableName => "optional";
 
     /// <inheritdoc/>
-    public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Optional>();
+    public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.Optional>();
 
     /// <inheritdoc/>
     public static global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Optional> CreateBatchBuilder() => new BatchBuilder();
 
     /// <inheritdoc/>
-    public static global::Shop.Optional[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+    public static global::Shop.Optional[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
     {
         global::System.ArgumentNullException.ThrowIfNull(batch);
-        var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+        var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
         var records = new global::Shop.Optional[batch.Length];
         for (var row = 0; row < records.Length; row++)
         {
@@ -30,86 +30,86 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
         return records;
     }
 
-    static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Optional>.CreateArrowFields(ref long nextDictionaryId)
+    static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Optional>.CreateArrowFields()
     {
         // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-        return new global::Bulwark.Arrow.Field[]
+        return new global::Apache.Arrow.Field[]
         {
-            new global::Bulwark.Arrow.Field("Flag", global::Bulwark.Arrow.BooleanType.Default, true),
-            new global::Bulwark.Arrow.Field("Count", global::Bulwark.Arrow.IntType.Int32, true),
-            new global::Bulwark.Arrow.Field("Ratio", global::Bulwark.Arrow.FloatingPointType.Float64, true),
-            new global::Bulwark.Arrow.Field("Price", new global::Bulwark.Arrow.Decimal128Type(10, 2), true),
-            new global::Bulwark.Arrow.Field("Name", global::Bulwark.Arrow.Utf8Type.Default, true),
-            new global::Bulwark.Arrow.Field("Data", global::Bulwark.Arrow.BinaryType.Default, true),
-            new global::Bulwark.Arrow.Field("When", global::Bulwark.Arrow.TimestampType.MicrosecondUtc, true),
-            new global::Bulwark.Arrow.Field("Day", global::Bulwark.Arrow.DateType.Date32, true),
-            new global::Bulwark.Arrow.Field("Time", global::Bulwark.Arrow.TimeType.Time64Microsecond, true),
-            new global::Bulwark.Arrow.Field("Span", global::Bulwark.Arrow.DurationType.Microsecond, true),
-            new global::Bulwark.Arrow.Field("Id", new global::Bulwark.Arrow.FixedSizeBinaryType(16), true, new global::System.Collections.Generic.KeyValuePair<string, string>[] { new(global::Bulwark.Arrow.Field.ExtensionNameKey, "arrow.uuid"), new(global::Bulwark.Arrow.Field.ExtensionMetadataKey, "") }),
-            new global::Bulwark.Arrow.Field("Level", global::Bulwark.Arrow.Utf8Type.Default, true, null, new global::Bulwark.Arrow.DictionaryEncoding(nextDictionaryId++, global::Bulwark.Arrow.IntType.Int32)),
+            new global::Apache.Arrow.Field("Flag", global::Apache.Arrow.Types.BooleanType.Default, true),
+            new global::Apache.Arrow.Field("Count", global::Apache.Arrow.Types.Int32Type.Default, true),
+            new global::Apache.Arrow.Field("Ratio", global::Apache.Arrow.Types.DoubleType.Default, true),
+            new global::Apache.Arrow.Field("Price", new global::Apache.Arrow.Types.Decimal128Type(10, 2), true),
+            new global::Apache.Arrow.Field("Name", global::Apache.Arrow.Types.StringType.Default, true),
+            new global::Apache.Arrow.Field("Data", global::Apache.Arrow.Types.BinaryType.Default, true),
+            new global::Apache.Arrow.Field("When", new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), true),
+            new global::Apache.Arrow.Field("Day", global::Apache.Arrow.Types.Date32Type.Default, true),
+            new global::Apache.Arrow.Field("Time", new global::Apache.Arrow.Types.Time64Type(global::Apache.Arrow.Types.TimeUnit.Microsecond), true),
+            new global::Apache.Arrow.Field("Span", global::Apache.Arrow.Types.DurationType.Microsecond, true),
+            new global::Apache.Arrow.Field("Id", new global::Apache.Arrow.Types.FixedSizeBinaryType(16), true, new global::System.Collections.Generic.KeyValuePair<string, string>[] { new(global::Bulwark.Arrow.ArrowTypes.ExtensionNameKey, "arrow.uuid"), new(global::Bulwark.Arrow.ArrowTypes.ExtensionMetadataKey, "") }),
+            new global::Apache.Arrow.Field("Level", new global::Apache.Arrow.Types.DictionaryType(global::Apache.Arrow.Types.Int32Type.Default, global::Apache.Arrow.Types.StringType.Default, false), true),
         };
     }
 
-    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Optional> global::Bulwark.Records.IArrowStructRecord<global::Shop.Optional>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+    static global::Bulwark.Records.IArrowStructWriter<global::Shop.Optional> global::Bulwark.Records.IArrowStructRecord<global::Shop.Optional>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
         new BatchBuilder(fields, path + ".");
 
-    static global::Bulwark.Records.IArrowStructReader<global::Shop.Optional> global::Bulwark.Records.IArrowStructRecord<global::Shop.Optional>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-        new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+    static global::Bulwark.Records.IArrowStructReader<global::Shop.Optional> global::Bulwark.Records.IArrowStructRecord<global::Shop.Optional>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+        new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
     /// <summary>Appends <see cref="Shop.Optional"/> values column by column and cuts them into record batches.</summary>
     public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Shop.Optional>, global::Bulwark.Records.IArrowStructWriter<global::Shop.Optional>
     {
         private const string RecordType = "Shop.Optional";
 
-        private static readonly global::Bulwark.Arrow.ArrayData s_LevelDictionary = global::Bulwark.Arrow.FixedDictionaryBuilder.CreateUtf8Dictionary(new[] { "Low", "High" });
+        private static readonly global::Apache.Arrow.ArrayData s_LevelDictionary = global::Bulwark.Records.DictionaryColumnBuilder.CreateUtf8Dictionary(new[] { "Low", "High" });
 
-        private readonly global::Bulwark.Arrow.BooleanBuilder _FlagBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<int> _CountBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<double> _RatioBuilder;
-        private readonly global::Bulwark.Arrow.Decimal128Builder _PriceBuilder;
-        private readonly global::Bulwark.Arrow.Utf8Builder _NameBuilder;
-        private readonly global::Bulwark.Arrow.BinaryBuilder _DataBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _WhenBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<int> _DayBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _TimeBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _SpanBuilder;
-        private readonly global::Bulwark.Arrow.FixedSizeBinaryBuilder _IdBuilder;
-        private readonly global::Bulwark.Arrow.FixedDictionaryBuilder _LevelBuilder;
-        private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+        private readonly global::Bulwark.Records.BooleanColumnBuilder _FlagBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<int> _CountBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<double> _RatioBuilder;
+        private readonly global::Bulwark.Records.Decimal128ColumnBuilder _PriceBuilder;
+        private readonly global::Bulwark.Records.Utf8ColumnBuilder _NameBuilder;
+        private readonly global::Bulwark.Records.BinaryColumnBuilder _DataBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _WhenBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<int> _DayBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _TimeBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _SpanBuilder;
+        private readonly global::Bulwark.Records.FixedSizeBinaryColumnBuilder _IdBuilder;
+        private readonly global::Bulwark.Records.DictionaryColumnBuilder _LevelBuilder;
+        private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
         private readonly string _path;
         private int _count;
         private bool _faulted;
 
         /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
         public BatchBuilder()
-            : this(ArrowSchema.Fields, string.Empty)
+            : this(ArrowSchema.FieldsList, string.Empty)
         {
         }
 
         /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
         /// <param name="path">Prefix of column names in error messages.</param>
-        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
         {
             _path = path;
-            _FlagBuilder = new global::Bulwark.Arrow.BooleanBuilder(path + "Flag");
-            _CountBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<int>(global::Bulwark.Arrow.IntType.Int32, path + "Count");
-            _RatioBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<double>(global::Bulwark.Arrow.FloatingPointType.Float64, path + "Ratio");
-            _PriceBuilder = new global::Bulwark.Arrow.Decimal128Builder(new global::Bulwark.Arrow.Decimal128Type(10, 2), path + "Price");
-            _NameBuilder = new global::Bulwark.Arrow.Utf8Builder(path + "Name");
-            _DataBuilder = new global::Bulwark.Arrow.BinaryBuilder(path + "Data");
-            _WhenBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.TimestampType.MicrosecondUtc, path + "When");
-            _DayBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<int>(global::Bulwark.Arrow.DateType.Date32, path + "Day");
-            _TimeBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.TimeType.Time64Microsecond, path + "Time");
-            _SpanBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.DurationType.Microsecond, path + "Span");
-            _IdBuilder = new global::Bulwark.Arrow.FixedSizeBinaryBuilder(new global::Bulwark.Arrow.FixedSizeBinaryType(16), path + "Id");
-            _LevelBuilder = new global::Bulwark.Arrow.FixedDictionaryBuilder(s_LevelDictionary, path + "Level");
-            _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _FlagBuilder, _CountBuilder, _RatioBuilder, _PriceBuilder, _NameBuilder, _DataBuilder, _WhenBuilder, _DayBuilder, _TimeBuilder, _SpanBuilder, _IdBuilder, _LevelBuilder };
+            _FlagBuilder = new global::Bulwark.Records.BooleanColumnBuilder(path + "Flag");
+            _CountBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<int>(global::Apache.Arrow.Types.Int32Type.Default, path + "Count");
+            _RatioBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<double>(global::Apache.Arrow.Types.DoubleType.Default, path + "Ratio");
+            _PriceBuilder = new global::Bulwark.Records.Decimal128ColumnBuilder(new global::Apache.Arrow.Types.Decimal128Type(10, 2), path + "Price");
+            _NameBuilder = new global::Bulwark.Records.Utf8ColumnBuilder(path + "Name");
+            _DataBuilder = new global::Bulwark.Records.BinaryColumnBuilder(path + "Data");
+            _WhenBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), path + "When");
+            _DayBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<int>(global::Apache.Arrow.Types.Date32Type.Default, path + "Day");
+            _TimeBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(new global::Apache.Arrow.Types.Time64Type(global::Apache.Arrow.Types.TimeUnit.Microsecond), path + "Time");
+            _SpanBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(global::Apache.Arrow.Types.DurationType.Microsecond, path + "Span");
+            _IdBuilder = new global::Bulwark.Records.FixedSizeBinaryColumnBuilder(new global::Apache.Arrow.Types.FixedSizeBinaryType(16), path + "Id");
+            _LevelBuilder = new global::Bulwark.Records.DictionaryColumnBuilder(s_LevelDictionary, path + "Level");
+            _columns = new global::Bulwark.Records.ColumnBuilder[] { _FlagBuilder, _CountBuilder, _RatioBuilder, _PriceBuilder, _NameBuilder, _DataBuilder, _WhenBuilder, _DayBuilder, _TimeBuilder, _SpanBuilder, _IdBuilder, _LevelBuilder };
         }
 
         /// <inheritdoc/>
         public int Count => _count;
 
-        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Optional>.Children => _columns;
+        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.Optional>.Children => _columns;
 
         /// <inheritdoc/>
         public void Append(in global::Shop.Optional record)
@@ -200,7 +200,7 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
         }
 
         /// <inheritdoc/>
-        public global::Bulwark.Arrow.RecordBatch Build()
+        public global::Apache.Arrow.RecordBatch Build()
         {
             if (_faulted)
             {
@@ -208,14 +208,8 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
             }
 
             var length = _count;
-            var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = _columns[i].Build();
-            }
-
             _count = 0;
-            return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+            return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
         }
 
         /// <inheritdoc/>
@@ -271,9 +265,9 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
         private static readonly string[] s_LevelNames = { "Low", "High" };
         private static readonly global::Shop.Level[] s_LevelMembers = { global::Shop.Level.Low, global::Shop.Level.High };
 
-        private readonly global::Bulwark.Arrow.BooleanArray? _FlagColumn;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<int>? _CountColumn;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<double>? _RatioColumn;
+        private readonly global::Bulwark.Records.BooleanColumn? _FlagColumn;
+        private readonly global::Bulwark.Records.PrimitiveColumn<int>? _CountColumn;
+        private readonly global::Bulwark.Records.PrimitiveColumn<double>? _RatioColumn;
         private readonly global::Bulwark.Records.DecimalColumn? _PriceColumn;
         private readonly global::Bulwark.Records.StringColumn? _NameColumn;
         private readonly global::Bulwark.Records.BinaryColumn? _DataColumn;
@@ -281,33 +275,37 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
         private readonly global::Bulwark.Records.DateColumn? _DayColumn;
         private readonly global::Bulwark.Records.TimeColumn? _TimeColumn;
         private readonly global::Bulwark.Records.DurationColumn? _SpanColumn;
-        private readonly global::Bulwark.Arrow.FixedSizeBinaryArray? _IdColumn;
+        private readonly global::Bulwark.Records.UuidColumn? _IdColumn;
         private readonly global::Bulwark.Records.EnumColumn<global::Shop.Level>? _LevelColumn;
         private readonly string _path;
 
-        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
         {
             _path = path;
-            var expected = ArrowSchema.Fields;
-            _FlagColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.BooleanArray>(RecordType, fields, columns, expected[0], path + "Flag", required: false);
-            _CountColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, fields, columns, expected[1], path + "Count", required: false);
-            _RatioColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<double>>(RecordType, fields, columns, expected[2], path + "Ratio", required: false);
-            var PriceArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[3], path + "Price", required: false);
+            var expected = ArrowSchema.FieldsList;
+            var FlagArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[0], path + "Flag", required: false);
+            _FlagColumn = FlagArray is null ? null : new global::Bulwark.Records.BooleanColumn(FlagArray, RecordType, path + "Flag");
+            var CountArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[1], path + "Count", required: false);
+            _CountColumn = CountArray is null ? null : new global::Bulwark.Records.PrimitiveColumn<int>(CountArray, RecordType, path + "Count");
+            var RatioArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[2], path + "Ratio", required: false);
+            _RatioColumn = RatioArray is null ? null : new global::Bulwark.Records.PrimitiveColumn<double>(RatioArray, RecordType, path + "Ratio");
+            var PriceArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[3], path + "Price", required: false);
             _PriceColumn = PriceArray is null ? null : new global::Bulwark.Records.DecimalColumn(PriceArray, RecordType, path + "Price");
-            var NameArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[4], path + "Name", required: false);
+            var NameArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[4], path + "Name", required: false);
             _NameColumn = NameArray is null ? null : new global::Bulwark.Records.StringColumn(NameArray, RecordType, path + "Name");
-            var DataArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[5], path + "Data", required: false);
+            var DataArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[5], path + "Data", required: false);
             _DataColumn = DataArray is null ? null : new global::Bulwark.Records.BinaryColumn(DataArray, RecordType, path + "Data");
-            var WhenArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[6], path + "When", required: false);
+            var WhenArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[6], path + "When", required: false);
             _WhenColumn = WhenArray is null ? null : new global::Bulwark.Records.TimestampColumn(WhenArray, RecordType, path + "When");
-            var DayArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[7], path + "Day", required: false);
+            var DayArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[7], path + "Day", required: false);
             _DayColumn = DayArray is null ? null : new global::Bulwark.Records.DateColumn(DayArray, RecordType, path + "Day");
-            var TimeArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[8], path + "Time", required: false);
+            var TimeArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[8], path + "Time", required: false);
             _TimeColumn = TimeArray is null ? null : new global::Bulwark.Records.TimeColumn(TimeArray, RecordType, path + "Time");
-            var SpanArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[9], path + "Span", required: false);
+            var SpanArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[9], path + "Span", required: false);
             _SpanColumn = SpanArray is null ? null : new global::Bulwark.Records.DurationColumn(SpanArray, RecordType, path + "Span");
-            _IdColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.FixedSizeBinaryArray>(RecordType, fields, columns, expected[10], path + "Id", required: false);
-            var LevelArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[11], path + "Level", required: false);
+            var IdArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[10], path + "Id", required: false);
+            _IdColumn = IdArray is null ? null : new global::Bulwark.Records.UuidColumn(IdArray, RecordType, path + "Id");
+            var LevelArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[11], path + "Level", required: false);
             _LevelColumn = LevelArray is null ? null : new global::Bulwark.Records.EnumColumn<global::Shop.Level>(LevelArray, s_LevelNames, s_LevelMembers, RecordType, path + "Level");
         }
 
@@ -323,7 +321,7 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
             global::System.DateOnly? DayValue = _DayColumn is null || _DayColumn.IsNull(row) ? null : _DayColumn.GetValue(row);
             global::System.TimeOnly? TimeValue = _TimeColumn is null || _TimeColumn.IsNull(row) ? null : _TimeColumn.GetValue(row);
             global::System.TimeSpan? SpanValue = _SpanColumn is null || _SpanColumn.IsNull(row) ? null : _SpanColumn.GetValue(row);
-            global::System.Guid? IdValue = _IdColumn is null || _IdColumn.IsNull(row) ? null : _IdColumn.GetGuid(row);
+            global::System.Guid? IdValue = _IdColumn is null || _IdColumn.IsNull(row) ? null : _IdColumn.GetValue(row);
             global::Shop.Level? LevelValue = _LevelColumn is null || _LevelColumn.IsNull(row) ? null : _LevelColumn.GetValue(row);
 
             return new global::Shop.Optional(Flag: FlagValue, Count: CountValue, Ratio: RatioValue, Price: PriceValue, Name: NameValue, Data: DataValue, When: WhenValue, Day: DayValue, Time: TimeValue, Span: SpanValue, Id: IdValue, Level: LevelValue);

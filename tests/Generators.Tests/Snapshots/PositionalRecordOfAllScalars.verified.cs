@@ -11,16 +11,16 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
     public static string TableName => "all_scalars";
 
     /// <inheritdoc/>
-    public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.AllScalars>();
+    public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Shop.AllScalars>();
 
     /// <inheritdoc/>
     public static global::Bulwark.Records.IArrowBatchBuilder<global::Shop.AllScalars> CreateBatchBuilder() => new BatchBuilder();
 
     /// <inheritdoc/>
-    public static global::Shop.AllScalars[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+    public static global::Shop.AllScalars[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
     {
         global::System.ArgumentNullException.ThrowIfNull(batch);
-        var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+        var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
         var records = new global::Shop.AllScalars[batch.Length];
         for (var row = 0; row < records.Length; row++)
         {
@@ -30,113 +30,113 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
         return records;
     }
 
-    static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.AllScalars>.CreateArrowFields(ref long nextDictionaryId)
+    static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.AllScalars>.CreateArrowFields()
     {
         // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-        return new global::Bulwark.Arrow.Field[]
+        return new global::Apache.Arrow.Field[]
         {
-            new global::Bulwark.Arrow.Field("Flag", global::Bulwark.Arrow.BooleanType.Default, false),
-            new global::Bulwark.Arrow.Field("I8", global::Bulwark.Arrow.IntType.Int8, false),
-            new global::Bulwark.Arrow.Field("I16", global::Bulwark.Arrow.IntType.Int16, false),
-            new global::Bulwark.Arrow.Field("I32", global::Bulwark.Arrow.IntType.Int32, false),
-            new global::Bulwark.Arrow.Field("I64", global::Bulwark.Arrow.IntType.Int64, false),
-            new global::Bulwark.Arrow.Field("U8", global::Bulwark.Arrow.IntType.UInt8, false),
-            new global::Bulwark.Arrow.Field("U16", global::Bulwark.Arrow.IntType.UInt16, false),
-            new global::Bulwark.Arrow.Field("U32", global::Bulwark.Arrow.IntType.UInt32, false),
-            new global::Bulwark.Arrow.Field("U64", global::Bulwark.Arrow.IntType.UInt64, false),
-            new global::Bulwark.Arrow.Field("F32", global::Bulwark.Arrow.FloatingPointType.Float32, false),
-            new global::Bulwark.Arrow.Field("F64", global::Bulwark.Arrow.FloatingPointType.Float64, false),
-            new global::Bulwark.Arrow.Field("Amount", new global::Bulwark.Arrow.Decimal128Type(18, 4), false),
-            new global::Bulwark.Arrow.Field("Text", global::Bulwark.Arrow.Utf8Type.Default, false),
-            new global::Bulwark.Arrow.Field("Bytes", global::Bulwark.Arrow.BinaryType.Default, false),
-            new global::Bulwark.Arrow.Field("When", global::Bulwark.Arrow.TimestampType.MicrosecondUtc, false),
-            new global::Bulwark.Arrow.Field("WhenOffset", global::Bulwark.Arrow.TimestampType.MicrosecondUtc, false),
-            new global::Bulwark.Arrow.Field("Day", global::Bulwark.Arrow.DateType.Date32, false),
-            new global::Bulwark.Arrow.Field("Time", global::Bulwark.Arrow.TimeType.Time64Microsecond, false),
-            new global::Bulwark.Arrow.Field("Span", global::Bulwark.Arrow.DurationType.Microsecond, false),
-            new global::Bulwark.Arrow.Field("Id", new global::Bulwark.Arrow.FixedSizeBinaryType(16), false, new global::System.Collections.Generic.KeyValuePair<string, string>[] { new(global::Bulwark.Arrow.Field.ExtensionNameKey, "arrow.uuid"), new(global::Bulwark.Arrow.Field.ExtensionMetadataKey, "") }),
-            new global::Bulwark.Arrow.Field("Color", global::Bulwark.Arrow.Utf8Type.Default, false, null, new global::Bulwark.Arrow.DictionaryEncoding(nextDictionaryId++, global::Bulwark.Arrow.IntType.Int32)),
+            new global::Apache.Arrow.Field("Flag", global::Apache.Arrow.Types.BooleanType.Default, false),
+            new global::Apache.Arrow.Field("I8", global::Apache.Arrow.Types.Int8Type.Default, false),
+            new global::Apache.Arrow.Field("I16", global::Apache.Arrow.Types.Int16Type.Default, false),
+            new global::Apache.Arrow.Field("I32", global::Apache.Arrow.Types.Int32Type.Default, false),
+            new global::Apache.Arrow.Field("I64", global::Apache.Arrow.Types.Int64Type.Default, false),
+            new global::Apache.Arrow.Field("U8", global::Apache.Arrow.Types.UInt8Type.Default, false),
+            new global::Apache.Arrow.Field("U16", global::Apache.Arrow.Types.UInt16Type.Default, false),
+            new global::Apache.Arrow.Field("U32", global::Apache.Arrow.Types.UInt32Type.Default, false),
+            new global::Apache.Arrow.Field("U64", global::Apache.Arrow.Types.UInt64Type.Default, false),
+            new global::Apache.Arrow.Field("F32", global::Apache.Arrow.Types.FloatType.Default, false),
+            new global::Apache.Arrow.Field("F64", global::Apache.Arrow.Types.DoubleType.Default, false),
+            new global::Apache.Arrow.Field("Amount", new global::Apache.Arrow.Types.Decimal128Type(18, 4), false),
+            new global::Apache.Arrow.Field("Text", global::Apache.Arrow.Types.StringType.Default, false),
+            new global::Apache.Arrow.Field("Bytes", global::Apache.Arrow.Types.BinaryType.Default, false),
+            new global::Apache.Arrow.Field("When", new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), false),
+            new global::Apache.Arrow.Field("WhenOffset", new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), false),
+            new global::Apache.Arrow.Field("Day", global::Apache.Arrow.Types.Date32Type.Default, false),
+            new global::Apache.Arrow.Field("Time", new global::Apache.Arrow.Types.Time64Type(global::Apache.Arrow.Types.TimeUnit.Microsecond), false),
+            new global::Apache.Arrow.Field("Span", global::Apache.Arrow.Types.DurationType.Microsecond, false),
+            new global::Apache.Arrow.Field("Id", new global::Apache.Arrow.Types.FixedSizeBinaryType(16), false, new global::System.Collections.Generic.KeyValuePair<string, string>[] { new(global::Bulwark.Arrow.ArrowTypes.ExtensionNameKey, "arrow.uuid"), new(global::Bulwark.Arrow.ArrowTypes.ExtensionMetadataKey, "") }),
+            new global::Apache.Arrow.Field("Color", new global::Apache.Arrow.Types.DictionaryType(global::Apache.Arrow.Types.Int32Type.Default, global::Apache.Arrow.Types.StringType.Default, false), false),
         };
     }
 
-    static global::Bulwark.Records.IArrowStructWriter<global::Shop.AllScalars> global::Bulwark.Records.IArrowStructRecord<global::Shop.AllScalars>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+    static global::Bulwark.Records.IArrowStructWriter<global::Shop.AllScalars> global::Bulwark.Records.IArrowStructRecord<global::Shop.AllScalars>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
         new BatchBuilder(fields, path + ".");
 
-    static global::Bulwark.Records.IArrowStructReader<global::Shop.AllScalars> global::Bulwark.Records.IArrowStructRecord<global::Shop.AllScalars>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-        new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+    static global::Bulwark.Records.IArrowStructReader<global::Shop.AllScalars> global::Bulwark.Records.IArrowStructRecord<global::Shop.AllScalars>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+        new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
     /// <summary>Appends <see cref="Shop.AllScalars"/> values column by column and cuts them into record batches.</summary>
     public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Shop.AllScalars>, global::Bulwark.Records.IArrowStructWriter<global::Shop.AllScalars>
     {
         private const string RecordType = "Shop.AllScalars";
 
-        private static readonly global::Bulwark.Arrow.ArrayData s_ColorDictionary = global::Bulwark.Arrow.FixedDictionaryBuilder.CreateUtf8Dictionary(new[] { "Red", "Green", "Blue" });
+        private static readonly global::Apache.Arrow.ArrayData s_ColorDictionary = global::Bulwark.Records.DictionaryColumnBuilder.CreateUtf8Dictionary(new[] { "Red", "Green", "Blue" });
 
-        private readonly global::Bulwark.Arrow.BooleanBuilder _FlagBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<sbyte> _I8Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<short> _I16Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<int> _I32Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _I64Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<byte> _U8Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<ushort> _U16Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<uint> _U32Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<ulong> _U64Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<float> _F32Builder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<double> _F64Builder;
-        private readonly global::Bulwark.Arrow.Decimal128Builder _AmountBuilder;
-        private readonly global::Bulwark.Arrow.Utf8Builder _TextBuilder;
-        private readonly global::Bulwark.Arrow.BinaryBuilder _BytesBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _WhenBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _WhenOffsetBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<int> _DayBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _TimeBuilder;
-        private readonly global::Bulwark.Arrow.PrimitiveBuilder<long> _SpanBuilder;
-        private readonly global::Bulwark.Arrow.FixedSizeBinaryBuilder _IdBuilder;
-        private readonly global::Bulwark.Arrow.FixedDictionaryBuilder _ColorBuilder;
-        private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+        private readonly global::Bulwark.Records.BooleanColumnBuilder _FlagBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<sbyte> _I8Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<short> _I16Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<int> _I32Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _I64Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<byte> _U8Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<ushort> _U16Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<uint> _U32Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<ulong> _U64Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<float> _F32Builder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<double> _F64Builder;
+        private readonly global::Bulwark.Records.Decimal128ColumnBuilder _AmountBuilder;
+        private readonly global::Bulwark.Records.Utf8ColumnBuilder _TextBuilder;
+        private readonly global::Bulwark.Records.BinaryColumnBuilder _BytesBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _WhenBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _WhenOffsetBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<int> _DayBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _TimeBuilder;
+        private readonly global::Bulwark.Records.PrimitiveColumnBuilder<long> _SpanBuilder;
+        private readonly global::Bulwark.Records.FixedSizeBinaryColumnBuilder _IdBuilder;
+        private readonly global::Bulwark.Records.DictionaryColumnBuilder _ColorBuilder;
+        private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
         private readonly string _path;
         private int _count;
         private bool _faulted;
 
         /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
         public BatchBuilder()
-            : this(ArrowSchema.Fields, string.Empty)
+            : this(ArrowSchema.FieldsList, string.Empty)
         {
         }
 
         /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
         /// <param name="path">Prefix of column names in error messages.</param>
-        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+        internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
         {
             _path = path;
-            _FlagBuilder = new global::Bulwark.Arrow.BooleanBuilder(path + "Flag");
-            _I8Builder = new global::Bulwark.Arrow.PrimitiveBuilder<sbyte>(global::Bulwark.Arrow.IntType.Int8, path + "I8");
-            _I16Builder = new global::Bulwark.Arrow.PrimitiveBuilder<short>(global::Bulwark.Arrow.IntType.Int16, path + "I16");
-            _I32Builder = new global::Bulwark.Arrow.PrimitiveBuilder<int>(global::Bulwark.Arrow.IntType.Int32, path + "I32");
-            _I64Builder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.IntType.Int64, path + "I64");
-            _U8Builder = new global::Bulwark.Arrow.PrimitiveBuilder<byte>(global::Bulwark.Arrow.IntType.UInt8, path + "U8");
-            _U16Builder = new global::Bulwark.Arrow.PrimitiveBuilder<ushort>(global::Bulwark.Arrow.IntType.UInt16, path + "U16");
-            _U32Builder = new global::Bulwark.Arrow.PrimitiveBuilder<uint>(global::Bulwark.Arrow.IntType.UInt32, path + "U32");
-            _U64Builder = new global::Bulwark.Arrow.PrimitiveBuilder<ulong>(global::Bulwark.Arrow.IntType.UInt64, path + "U64");
-            _F32Builder = new global::Bulwark.Arrow.PrimitiveBuilder<float>(global::Bulwark.Arrow.FloatingPointType.Float32, path + "F32");
-            _F64Builder = new global::Bulwark.Arrow.PrimitiveBuilder<double>(global::Bulwark.Arrow.FloatingPointType.Float64, path + "F64");
-            _AmountBuilder = new global::Bulwark.Arrow.Decimal128Builder(new global::Bulwark.Arrow.Decimal128Type(18, 4), path + "Amount");
-            _TextBuilder = new global::Bulwark.Arrow.Utf8Builder(path + "Text");
-            _BytesBuilder = new global::Bulwark.Arrow.BinaryBuilder(path + "Bytes");
-            _WhenBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.TimestampType.MicrosecondUtc, path + "When");
-            _WhenOffsetBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.TimestampType.MicrosecondUtc, path + "WhenOffset");
-            _DayBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<int>(global::Bulwark.Arrow.DateType.Date32, path + "Day");
-            _TimeBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.TimeType.Time64Microsecond, path + "Time");
-            _SpanBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<long>(global::Bulwark.Arrow.DurationType.Microsecond, path + "Span");
-            _IdBuilder = new global::Bulwark.Arrow.FixedSizeBinaryBuilder(new global::Bulwark.Arrow.FixedSizeBinaryType(16), path + "Id");
-            _ColorBuilder = new global::Bulwark.Arrow.FixedDictionaryBuilder(s_ColorDictionary, path + "Color");
-            _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _FlagBuilder, _I8Builder, _I16Builder, _I32Builder, _I64Builder, _U8Builder, _U16Builder, _U32Builder, _U64Builder, _F32Builder, _F64Builder, _AmountBuilder, _TextBuilder, _BytesBuilder, _WhenBuilder, _WhenOffsetBuilder, _DayBuilder, _TimeBuilder, _SpanBuilder, _IdBuilder, _ColorBuilder };
+            _FlagBuilder = new global::Bulwark.Records.BooleanColumnBuilder(path + "Flag");
+            _I8Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<sbyte>(global::Apache.Arrow.Types.Int8Type.Default, path + "I8");
+            _I16Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<short>(global::Apache.Arrow.Types.Int16Type.Default, path + "I16");
+            _I32Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<int>(global::Apache.Arrow.Types.Int32Type.Default, path + "I32");
+            _I64Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(global::Apache.Arrow.Types.Int64Type.Default, path + "I64");
+            _U8Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<byte>(global::Apache.Arrow.Types.UInt8Type.Default, path + "U8");
+            _U16Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<ushort>(global::Apache.Arrow.Types.UInt16Type.Default, path + "U16");
+            _U32Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<uint>(global::Apache.Arrow.Types.UInt32Type.Default, path + "U32");
+            _U64Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<ulong>(global::Apache.Arrow.Types.UInt64Type.Default, path + "U64");
+            _F32Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<float>(global::Apache.Arrow.Types.FloatType.Default, path + "F32");
+            _F64Builder = new global::Bulwark.Records.PrimitiveColumnBuilder<double>(global::Apache.Arrow.Types.DoubleType.Default, path + "F64");
+            _AmountBuilder = new global::Bulwark.Records.Decimal128ColumnBuilder(new global::Apache.Arrow.Types.Decimal128Type(18, 4), path + "Amount");
+            _TextBuilder = new global::Bulwark.Records.Utf8ColumnBuilder(path + "Text");
+            _BytesBuilder = new global::Bulwark.Records.BinaryColumnBuilder(path + "Bytes");
+            _WhenBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), path + "When");
+            _WhenOffsetBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(new global::Apache.Arrow.Types.TimestampType(global::Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"), path + "WhenOffset");
+            _DayBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<int>(global::Apache.Arrow.Types.Date32Type.Default, path + "Day");
+            _TimeBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(new global::Apache.Arrow.Types.Time64Type(global::Apache.Arrow.Types.TimeUnit.Microsecond), path + "Time");
+            _SpanBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<long>(global::Apache.Arrow.Types.DurationType.Microsecond, path + "Span");
+            _IdBuilder = new global::Bulwark.Records.FixedSizeBinaryColumnBuilder(new global::Apache.Arrow.Types.FixedSizeBinaryType(16), path + "Id");
+            _ColorBuilder = new global::Bulwark.Records.DictionaryColumnBuilder(s_ColorDictionary, path + "Color");
+            _columns = new global::Bulwark.Records.ColumnBuilder[] { _FlagBuilder, _I8Builder, _I16Builder, _I32Builder, _I64Builder, _U8Builder, _U16Builder, _U32Builder, _U64Builder, _F32Builder, _F64Builder, _AmountBuilder, _TextBuilder, _BytesBuilder, _WhenBuilder, _WhenOffsetBuilder, _DayBuilder, _TimeBuilder, _SpanBuilder, _IdBuilder, _ColorBuilder };
         }
 
         /// <inheritdoc/>
         public int Count => _count;
 
-        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.AllScalars>.Children => _columns;
+        global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Shop.AllScalars>.Children => _columns;
 
         /// <inheritdoc/>
         public void Append(in global::Shop.AllScalars record)
@@ -204,7 +204,7 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
         }
 
         /// <inheritdoc/>
-        public global::Bulwark.Arrow.RecordBatch Build()
+        public global::Apache.Arrow.RecordBatch Build()
         {
             if (_faulted)
             {
@@ -212,14 +212,8 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
             }
 
             var length = _count;
-            var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-            for (var i = 0; i < arrays.Length; i++)
-            {
-                arrays[i] = _columns[i].Build();
-            }
-
             _count = 0;
-            return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+            return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
         }
 
         /// <inheritdoc/>
@@ -285,17 +279,17 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
         private static readonly string[] s_ColorNames = { "Red", "Green", "Blue" };
         private static readonly global::Shop.Color[] s_ColorMembers = { global::Shop.Color.Red, global::Shop.Color.Green, global::Shop.Color.Blue };
 
-        private readonly global::Bulwark.Arrow.BooleanArray _FlagColumn;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<sbyte> _I8Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<short> _I16Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<int> _I32Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<long> _I64Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<byte> _U8Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<ushort> _U16Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<uint> _U32Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<ulong> _U64Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<float> _F32Column;
-        private readonly global::Bulwark.Arrow.PrimitiveArray<double> _F64Column;
+        private readonly global::Bulwark.Records.BooleanColumn _FlagColumn;
+        private readonly global::Bulwark.Records.PrimitiveColumn<sbyte> _I8Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<short> _I16Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<int> _I32Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<long> _I64Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<byte> _U8Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<ushort> _U16Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<uint> _U32Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<ulong> _U64Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<float> _F32Column;
+        private readonly global::Bulwark.Records.PrimitiveColumn<double> _F64Column;
         private readonly global::Bulwark.Records.DecimalColumn _AmountColumn;
         private readonly global::Bulwark.Records.StringColumn _TextColumn;
         private readonly global::Bulwark.Records.BinaryColumn _BytesColumn;
@@ -304,43 +298,55 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
         private readonly global::Bulwark.Records.DateColumn _DayColumn;
         private readonly global::Bulwark.Records.TimeColumn _TimeColumn;
         private readonly global::Bulwark.Records.DurationColumn _SpanColumn;
-        private readonly global::Bulwark.Arrow.FixedSizeBinaryArray _IdColumn;
+        private readonly global::Bulwark.Records.UuidColumn _IdColumn;
         private readonly global::Bulwark.Records.EnumColumn<global::Shop.Color> _ColorColumn;
         private readonly string _path;
 
-        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+        public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
         {
             _path = path;
-            var expected = ArrowSchema.Fields;
-            _FlagColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.BooleanArray>(RecordType, fields, columns, expected[0], path + "Flag", required: true)!;
-            _I8Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<sbyte>>(RecordType, fields, columns, expected[1], path + "I8", required: true)!;
-            _I16Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<short>>(RecordType, fields, columns, expected[2], path + "I16", required: true)!;
-            _I32Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<int>>(RecordType, fields, columns, expected[3], path + "I32", required: true)!;
-            _I64Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<long>>(RecordType, fields, columns, expected[4], path + "I64", required: true)!;
-            _U8Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<byte>>(RecordType, fields, columns, expected[5], path + "U8", required: true)!;
-            _U16Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<ushort>>(RecordType, fields, columns, expected[6], path + "U16", required: true)!;
-            _U32Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<uint>>(RecordType, fields, columns, expected[7], path + "U32", required: true)!;
-            _U64Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<ulong>>(RecordType, fields, columns, expected[8], path + "U64", required: true)!;
-            _F32Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<float>>(RecordType, fields, columns, expected[9], path + "F32", required: true)!;
-            _F64Column = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<double>>(RecordType, fields, columns, expected[10], path + "F64", required: true)!;
-            var AmountArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[11], path + "Amount", required: true)!;
+            var expected = ArrowSchema.FieldsList;
+            var FlagArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[0], path + "Flag", required: true)!;
+            _FlagColumn = new global::Bulwark.Records.BooleanColumn(FlagArray, RecordType, path + "Flag");
+            var I8Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[1], path + "I8", required: true)!;
+            _I8Column = new global::Bulwark.Records.PrimitiveColumn<sbyte>(I8Array, RecordType, path + "I8");
+            var I16Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[2], path + "I16", required: true)!;
+            _I16Column = new global::Bulwark.Records.PrimitiveColumn<short>(I16Array, RecordType, path + "I16");
+            var I32Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[3], path + "I32", required: true)!;
+            _I32Column = new global::Bulwark.Records.PrimitiveColumn<int>(I32Array, RecordType, path + "I32");
+            var I64Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[4], path + "I64", required: true)!;
+            _I64Column = new global::Bulwark.Records.PrimitiveColumn<long>(I64Array, RecordType, path + "I64");
+            var U8Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[5], path + "U8", required: true)!;
+            _U8Column = new global::Bulwark.Records.PrimitiveColumn<byte>(U8Array, RecordType, path + "U8");
+            var U16Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[6], path + "U16", required: true)!;
+            _U16Column = new global::Bulwark.Records.PrimitiveColumn<ushort>(U16Array, RecordType, path + "U16");
+            var U32Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[7], path + "U32", required: true)!;
+            _U32Column = new global::Bulwark.Records.PrimitiveColumn<uint>(U32Array, RecordType, path + "U32");
+            var U64Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[8], path + "U64", required: true)!;
+            _U64Column = new global::Bulwark.Records.PrimitiveColumn<ulong>(U64Array, RecordType, path + "U64");
+            var F32Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[9], path + "F32", required: true)!;
+            _F32Column = new global::Bulwark.Records.PrimitiveColumn<float>(F32Array, RecordType, path + "F32");
+            var F64Array = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[10], path + "F64", required: true)!;
+            _F64Column = new global::Bulwark.Records.PrimitiveColumn<double>(F64Array, RecordType, path + "F64");
+            var AmountArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[11], path + "Amount", required: true)!;
             _AmountColumn = new global::Bulwark.Records.DecimalColumn(AmountArray, RecordType, path + "Amount");
-            var TextArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[12], path + "Text", required: true)!;
+            var TextArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[12], path + "Text", required: true)!;
             _TextColumn = new global::Bulwark.Records.StringColumn(TextArray, RecordType, path + "Text");
-            var BytesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[13], path + "Bytes", required: true)!;
+            var BytesArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[13], path + "Bytes", required: true)!;
             _BytesColumn = new global::Bulwark.Records.BinaryColumn(BytesArray, RecordType, path + "Bytes");
-            var WhenArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[14], path + "When", required: true)!;
+            var WhenArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[14], path + "When", required: true)!;
             _WhenColumn = new global::Bulwark.Records.TimestampColumn(WhenArray, RecordType, path + "When");
-            var WhenOffsetArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[15], path + "WhenOffset", required: true)!;
+            var WhenOffsetArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[15], path + "WhenOffset", required: true)!;
             _WhenOffsetColumn = new global::Bulwark.Records.TimestampColumn(WhenOffsetArray, RecordType, path + "WhenOffset");
-            var DayArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[16], path + "Day", required: true)!;
+            var DayArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[16], path + "Day", required: true)!;
             _DayColumn = new global::Bulwark.Records.DateColumn(DayArray, RecordType, path + "Day");
-            var TimeArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[17], path + "Time", required: true)!;
+            var TimeArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[17], path + "Time", required: true)!;
             _TimeColumn = new global::Bulwark.Records.TimeColumn(TimeArray, RecordType, path + "Time");
-            var SpanArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[18], path + "Span", required: true)!;
+            var SpanArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[18], path + "Span", required: true)!;
             _SpanColumn = new global::Bulwark.Records.DurationColumn(SpanArray, RecordType, path + "Span");
-            _IdColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.FixedSizeBinaryArray>(RecordType, fields, columns, expected[19], path + "Id", required: true)!;
-            var ColorArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.ArrowArray>(RecordType, fields, columns, expected[20], path + "Color", required: true)!;
+            var IdArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[19], path + "Id", required: true)!;
+            _IdColumn = new global::Bulwark.Records.UuidColumn(IdArray, RecordType, path + "Id");
+            var ColorArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[20], path + "Color", required: true)!;
             _ColorColumn = new global::Bulwark.Records.EnumColumn<global::Shop.Color>(ColorArray, s_ColorNames, s_ColorMembers, RecordType, path + "Color");
         }
 
@@ -365,7 +371,7 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
             global::System.DateOnly DayValue = _DayColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Day", row) : _DayColumn.GetValue(row);
             global::System.TimeOnly TimeValue = _TimeColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Time", row) : _TimeColumn.GetValue(row);
             global::System.TimeSpan SpanValue = _SpanColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Span", row) : _SpanColumn.GetValue(row);
-            global::System.Guid IdValue = _IdColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Id", row) : _IdColumn.GetGuid(row);
+            global::System.Guid IdValue = _IdColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Id", row) : _IdColumn.GetValue(row);
             global::Shop.Color ColorValue = _ColorColumn.IsNull(row) ? throw global::Bulwark.Records.ArrowRecordColumns.NullValue(RecordType, _path + "Color", row) : _ColorColumn.GetValue(row);
 
             return new global::Shop.AllScalars(Flag: FlagValue, I8: I8Value, I16: I16Value, I32: I32Value, I64: I64Value, U8: U8Value, U16: U16Value, U32: U32Value, U64: U64Value, F32: F32Value, F64: F64Value, Amount: AmountValue, Text: TextValue, Bytes: BytesValue, When: WhenValue, WhenOffset: WhenOffsetValue, Day: DayValue, Time: TimeValue, Span: SpanValue, Id: IdValue, Color: ColorValue);

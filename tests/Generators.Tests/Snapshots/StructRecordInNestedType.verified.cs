@@ -13,16 +13,16 @@ partial class Shapes
         public static string TableName => "point";
 
         /// <inheritdoc/>
-        public static global::Bulwark.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Geo.Shapes.Point>();
+        public static global::Apache.Arrow.Schema ArrowSchema { get; } = global::Bulwark.Records.ArrowStruct.CreateSchema<global::Geo.Shapes.Point>();
 
         /// <inheritdoc/>
         public static global::Bulwark.Records.IArrowBatchBuilder<global::Geo.Shapes.Point> CreateBatchBuilder() => new BatchBuilder();
 
         /// <inheritdoc/>
-        public static global::Geo.Shapes.Point[] ReadBatch(global::Bulwark.Arrow.RecordBatch batch)
+        public static global::Geo.Shapes.Point[] ReadBatch(global::Apache.Arrow.RecordBatch batch)
         {
             global::System.ArgumentNullException.ThrowIfNull(batch);
-            var reader = new ArrowReader(batch.Schema.Fields, batch.Columns, string.Empty);
+            var reader = new ArrowReader(batch.Schema.FieldsList, global::Bulwark.Records.ArrowRecordColumns.Columns(batch), string.Empty);
             var records = new global::Geo.Shapes.Point[batch.Length];
             for (var row = 0; row < records.Length; row++)
             {
@@ -32,54 +32,54 @@ partial class Shapes
             return records;
         }
 
-        static global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Geo.Shapes.Point>.CreateArrowFields(ref long nextDictionaryId)
+        static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Geo.Shapes.Point>.CreateArrowFields()
         {
             // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
-            return new global::Bulwark.Arrow.Field[]
+            return new global::Apache.Arrow.Field[]
             {
-                new global::Bulwark.Arrow.Field("X", global::Bulwark.Arrow.FloatingPointType.Float64, false),
-                new global::Bulwark.Arrow.Field("Y", global::Bulwark.Arrow.FloatingPointType.Float64, false),
+                new global::Apache.Arrow.Field("X", global::Apache.Arrow.Types.DoubleType.Default, false),
+                new global::Apache.Arrow.Field("Y", global::Apache.Arrow.Types.DoubleType.Default, false),
             };
         }
 
-        static global::Bulwark.Records.IArrowStructWriter<global::Geo.Shapes.Point> global::Bulwark.Records.IArrowStructRecord<global::Geo.Shapes.Point>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path) =>
+        static global::Bulwark.Records.IArrowStructWriter<global::Geo.Shapes.Point> global::Bulwark.Records.IArrowStructRecord<global::Geo.Shapes.Point>.CreateStructWriter(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path) =>
             new BatchBuilder(fields, path + ".");
 
-        static global::Bulwark.Records.IArrowStructReader<global::Geo.Shapes.Point> global::Bulwark.Records.IArrowStructRecord<global::Geo.Shapes.Point>.CreateStructReader(global::Bulwark.Arrow.StructArray array, string path) =>
-            new ArrowReader(((global::Bulwark.Arrow.StructType)array.Type).Fields, array.Fields, path + ".");
+        static global::Bulwark.Records.IArrowStructReader<global::Geo.Shapes.Point> global::Bulwark.Records.IArrowStructRecord<global::Geo.Shapes.Point>.CreateStructReader(global::Apache.Arrow.StructArray array, string path) =>
+            new ArrowReader(((global::Apache.Arrow.Types.StructType)array.Data.DataType).Fields, array.Fields, path + ".");
 
         /// <summary>Appends <see cref="Geo.Shapes.Point"/> values column by column and cuts them into record batches.</summary>
         public sealed class BatchBuilder : global::Bulwark.Records.IArrowBatchBuilder<global::Geo.Shapes.Point>, global::Bulwark.Records.IArrowStructWriter<global::Geo.Shapes.Point>
         {
             private const string RecordType = "Geo.Shapes.Point";
 
-            private readonly global::Bulwark.Arrow.PrimitiveBuilder<double> _XBuilder;
-            private readonly global::Bulwark.Arrow.PrimitiveBuilder<double> _YBuilder;
-            private readonly global::Bulwark.Arrow.ArrayBuilder[] _columns;
+            private readonly global::Bulwark.Records.PrimitiveColumnBuilder<double> _XBuilder;
+            private readonly global::Bulwark.Records.PrimitiveColumnBuilder<double> _YBuilder;
+            private readonly global::Bulwark.Records.ColumnBuilder[] _columns;
             private readonly string _path;
             private int _count;
             private bool _faulted;
 
             /// <summary>Creates an empty builder for batches of <see cref="ArrowSchema"/>.</summary>
             public BatchBuilder()
-                : this(ArrowSchema.Fields, string.Empty)
+                : this(ArrowSchema.FieldsList, string.Empty)
             {
             }
 
             /// <param name="fields">The fields as the enclosing schema declares them (a struct column's children).</param>
             /// <param name="path">Prefix of column names in error messages.</param>
-            internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, string path)
+            internal BatchBuilder(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, string path)
             {
                 _path = path;
-                _XBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<double>(global::Bulwark.Arrow.FloatingPointType.Float64, path + "X");
-                _YBuilder = new global::Bulwark.Arrow.PrimitiveBuilder<double>(global::Bulwark.Arrow.FloatingPointType.Float64, path + "Y");
-                _columns = new global::Bulwark.Arrow.ArrayBuilder[] { _XBuilder, _YBuilder };
+                _XBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<double>(global::Apache.Arrow.Types.DoubleType.Default, path + "X");
+                _YBuilder = new global::Bulwark.Records.PrimitiveColumnBuilder<double>(global::Apache.Arrow.Types.DoubleType.Default, path + "Y");
+                _columns = new global::Bulwark.Records.ColumnBuilder[] { _XBuilder, _YBuilder };
             }
 
             /// <inheritdoc/>
             public int Count => _count;
 
-            global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrayBuilder> global::Bulwark.Records.IArrowStructWriter<global::Geo.Shapes.Point>.Children => _columns;
+            global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Records.ColumnBuilder> global::Bulwark.Records.IArrowStructWriter<global::Geo.Shapes.Point>.Children => _columns;
 
             /// <inheritdoc/>
             public void Append(in global::Geo.Shapes.Point record)
@@ -99,7 +99,7 @@ partial class Shapes
             }
 
             /// <inheritdoc/>
-            public global::Bulwark.Arrow.RecordBatch Build()
+            public global::Apache.Arrow.RecordBatch Build()
             {
                 if (_faulted)
                 {
@@ -107,14 +107,8 @@ partial class Shapes
                 }
 
                 var length = _count;
-                var arrays = new global::Bulwark.Arrow.ArrowArray[_columns.Length];
-                for (var i = 0; i < arrays.Length; i++)
-                {
-                    arrays[i] = _columns[i].Build();
-                }
-
                 _count = 0;
-                return new global::Bulwark.Arrow.RecordBatch(ArrowSchema, arrays, length);
+                return global::Bulwark.Records.ColumnBuilder.BuildBatch(ArrowSchema, _columns, length);
             }
 
             /// <inheritdoc/>
@@ -150,16 +144,18 @@ partial class Shapes
         {
             private const string RecordType = "Geo.Shapes.Point";
 
-            private readonly global::Bulwark.Arrow.PrimitiveArray<double> _XColumn;
-            private readonly global::Bulwark.Arrow.PrimitiveArray<double> _YColumn;
+            private readonly global::Bulwark.Records.PrimitiveColumn<double> _XColumn;
+            private readonly global::Bulwark.Records.PrimitiveColumn<double> _YColumn;
             private readonly string _path;
 
-            public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Bulwark.Arrow.ArrowArray> columns, string path)
+            public ArrowReader(global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> fields, global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.IArrowArray> columns, string path)
             {
                 _path = path;
-                var expected = ArrowSchema.Fields;
-                _XColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<double>>(RecordType, fields, columns, expected[0], path + "X", required: true)!;
-                _YColumn = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Bulwark.Arrow.PrimitiveArray<double>>(RecordType, fields, columns, expected[1], path + "Y", required: true)!;
+                var expected = ArrowSchema.FieldsList;
+                var XArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[0], path + "X", required: true)!;
+                _XColumn = new global::Bulwark.Records.PrimitiveColumn<double>(XArray, RecordType, path + "X");
+                var YArray = global::Bulwark.Records.ArrowRecordColumns.Bind<global::Apache.Arrow.IArrowArray>(RecordType, fields, columns, expected[1], path + "Y", required: true)!;
+                _YColumn = new global::Bulwark.Records.PrimitiveColumn<double>(YArray, RecordType, path + "Y");
             }
 
             public global::Geo.Shapes.Point Read(int row)
