@@ -70,7 +70,6 @@ internal static partial class Emitter
         }
         else
         {
-            w.Line("// Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.");
             w.Line($"return new {Apache}Field[]");
             w.Open();
             foreach (var column in model.Columns)

@@ -32,7 +32,6 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
 
     static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Web.HttpRequest>.CreateArrowFields()
     {
-        // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
         return new global::Apache.Arrow.Field[]
         {
             new global::Apache.Arrow.Field("visit_id", global::Apache.Arrow.Types.Int64Type.Default, false),

@@ -32,7 +32,6 @@ partial record Ticket : global::Bulwark.Records.IArrowRecord<global::Shop.Ticket
 
     static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Ticket>.CreateArrowFields()
     {
-        // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
         return new global::Apache.Arrow.Field[]
         {
             new global::Apache.Arrow.Field("Id", global::Apache.Arrow.Types.Int32Type.Default, false),

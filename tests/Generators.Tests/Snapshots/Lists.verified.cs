@@ -32,7 +32,6 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
 
     static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Lists>.CreateArrowFields()
     {
-        // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
         return new global::Apache.Arrow.Field[]
         {
             new global::Apache.Arrow.Field("Numbers", new global::Apache.Arrow.Types.ListType(new global::Apache.Arrow.Field("item", global::Apache.Arrow.Types.Int32Type.Default, false)), false),

@@ -32,7 +32,6 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
 
     static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Address>.CreateArrowFields()
     {
-        // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
         return new global::Apache.Arrow.Field[]
         {
             new global::Apache.Arrow.Field("City", global::Apache.Arrow.Types.StringType.Default, false),

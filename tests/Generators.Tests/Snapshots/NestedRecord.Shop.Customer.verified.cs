@@ -32,7 +32,6 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
 
     static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Customer>.CreateArrowFields()
     {
-        // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
         return new global::Apache.Arrow.Field[]
         {
             new global::Apache.Arrow.Field("Id", global::Apache.Arrow.Types.Int64Type.Default, false),

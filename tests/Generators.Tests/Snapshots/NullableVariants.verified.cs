@@ -32,7 +32,6 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
 
     static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Shop.Optional>.CreateArrowFields()
     {
-        // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
         return new global::Apache.Arrow.Field[]
         {
             new global::Apache.Arrow.Field("Flag", global::Apache.Arrow.Types.BooleanType.Default, true),

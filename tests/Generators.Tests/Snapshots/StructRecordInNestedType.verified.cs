@@ -34,7 +34,6 @@ partial class Shapes
 
         static global::System.Collections.Generic.IReadOnlyList<global::Apache.Arrow.Field> global::Bulwark.Records.IArrowStructRecord<global::Geo.Shapes.Point>.CreateArrowFields()
         {
-            // Evaluated in order, so dictionary ids are numbered depth-first across the whole schema.
             return new global::Apache.Arrow.Field[]
             {
                 new global::Apache.Arrow.Field("X", global::Apache.Arrow.Types.DoubleType.Default, false),
