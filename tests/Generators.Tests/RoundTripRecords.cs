@@ -168,3 +168,7 @@ public partial record Animal(string Name);
 
 [ArrowRecord("dogs")]
 public partial record Dog(string Name, int Barks) : Animal(Name);
+
+/// <summary>System.Half maps to Arrow HalfFloat (Parquet FLOAT16).</summary>
+[ArrowRecord("halves")]
+public partial record Halves(Half Value, Half? Maybe, Half[] Values);

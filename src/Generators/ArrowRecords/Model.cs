@@ -16,6 +16,7 @@ internal enum ValueKind
     UInt64,
     Float32,
     Float64,
+    Float16,
     Decimal,
     String,
     Binary,

@@ -155,6 +155,7 @@ internal sealed record ValueKindInfo
         Primitive(ValueKind.UInt64, "ulong", Types + "UInt64Type.Default") with { SpecialType = SpecialType.System_UInt64 },
         Primitive(ValueKind.Float32, "float", Types + "FloatType.Default") with { SpecialType = SpecialType.System_Single },
         Primitive(ValueKind.Float64, "double", Types + "DoubleType.Default") with { SpecialType = SpecialType.System_Double },
+        Primitive(ValueKind.Float16, "global::System.Half", Types + "HalfFloatType.Default") with { SystemTypeName = "Half" },
         Adapted(
             new(ValueKind.Decimal)
             {
