@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 using Xunit;
@@ -15,13 +17,13 @@ public sealed class LayoutTests
         var data = new TestData(11);
         var schema = new Schema(
         [
-            new Field("id", IntType.Int64, false),
-            new Field("url", Utf8Type.Default, true),
+            new Field("id", Int64Type.Default, false),
+            new Field("url", StringType.Default, true),
             new Field("flag", BooleanType.Default, true),
-            new Field("day", DateType.Date32, true),
-            new Field("tags", new ListType(new Field("item", Utf8Type.Default, true)), true),
-            new Field("kind", Utf8Type.Default, true, dictionary: new DictionaryEncoding(3, IntType.Int8)),
-        ]);
+            new Field("day", Date32Type.Default, true),
+            new Field("tags", new ListType(new Field("item", StringType.Default, true)), true),
+            new Field("kind", new DictionaryType(Int8Type.Default, StringType.Default, false), true),
+        ], null);
         var batches = new[] { data.RandomBatch(schema, 5), data.RandomBatch(schema, 0), data.RandomBatch(schema, 33) };
         return (schema, await Ipc.WriteAsync(format, schema, batches));
     }
@@ -157,14 +159,14 @@ public sealed class LayoutTests
     [Fact]
     public void ReaderAppliesEachFieldsOwnDefaultsWhenScalarsAreOmitted()
     {
-        Assert.Equal(DateType.Date64, DecodeSingleFieldType(8, _ => { }));
-        Assert.Equal(new TimeType(TimeUnit.Millisecond), DecodeSingleFieldType(9, _ => { }));
-        Assert.Equal(new DurationType(TimeUnit.Millisecond), DecodeSingleFieldType(18, _ => { }));
-        Assert.Equal(new TimestampType(TimeUnit.Second, null), DecodeSingleFieldType(10, _ => { }));
-        Assert.Equal(IntType.UInt16, DecodeSingleFieldType(2, b => b.AddFieldInt(0, 16)));
-        Assert.Equal(new FloatingPointType(FloatingPointPrecision.Half), DecodeSingleFieldType(3, _ => { }));
-        Assert.Equal(new Decimal128Type(9, 0), DecodeSingleFieldType(7, b => b.AddFieldInt(0, 9)));
-        Assert.Equal(new TimeType(TimeUnit.Nanosecond), DecodeSingleFieldType(9, b =>
+        ArrayAssert.TypesEqual(Date64Type.Default, DecodeSingleFieldType(8, _ => { }));
+        ArrayAssert.TypesEqual(new Time32Type(TimeUnit.Millisecond), DecodeSingleFieldType(9, _ => { }));
+        ArrayAssert.TypesEqual(DurationType.Millisecond, DecodeSingleFieldType(18, _ => { }));
+        ArrayAssert.TypesEqual(new TimestampType(TimeUnit.Second, (string?)null), DecodeSingleFieldType(10, _ => { }));
+        ArrayAssert.TypesEqual(UInt16Type.Default, DecodeSingleFieldType(2, b => b.AddFieldInt(0, 16)));
+        ArrayAssert.TypesEqual(HalfFloatType.Default, DecodeSingleFieldType(3, _ => { }));
+        ArrayAssert.TypesEqual(new Decimal128Type(9, 0), DecodeSingleFieldType(7, b => b.AddFieldInt(0, 9)));
+        ArrayAssert.TypesEqual(new Time64Type(TimeUnit.Nanosecond), DecodeSingleFieldType(9, b =>
         {
             b.AddFieldInt(1, 64);
             b.AddFieldShort(0, 3);
@@ -185,7 +187,7 @@ public sealed class LayoutTests
     }
 
     /// <summary>Encodes a one-field schema whose type table is filled by <paramref name="fill"/>, then decodes the type.</summary>
-    private static ArrowType DecodeSingleFieldType(byte tag, Action<FlatBufferBuilder> fill)
+    private static IArrowType DecodeSingleFieldType(byte tag, Action<FlatBufferBuilder> fill)
     {
         var b = new FlatBufferBuilder();
         b.StartTable(3);
@@ -206,7 +208,7 @@ public sealed class LayoutTests
         var schema = b.EndTable();
         b.Finish(schema);
         var reader = new FlatBufferReader(b.WrittenMemory.ToArray(), new IpcContext("stream", "crafted"), 0);
-        return IpcMetadata.ReadSchema(reader.Root("schema"), ArrowReadOptions.Default).Fields[0].Type;
+        return IpcMetadata.ReadSchema(reader.Root("schema"), ArrowReadOptions.Default).Schema.FieldsList[0].DataType;
     }
 
     private static IpcMessage ReadMessage(byte[] bytes, int offset)
