@@ -152,7 +152,9 @@ public sealed class LayoutTests
         Assert.Equal(1, tags.Count);
         Assert.True(tags.GetTable(0).Has(5));
         var dictionary = fields.GetTable(5).GetTable(4, "dictionary");
-        Assert.Equal(3, dictionary.GetInt64(0, "id"));
+
+        // Fields carry no dictionary id any more: the writer numbers dictionaries depth-first from 0.
+        Assert.Equal(0, dictionary.GetInt64(0, "id"));
         Assert.Equal(8, dictionary.GetTable(1, "indexType").GetInt32(0, "bitWidth"));
     }
 
@@ -184,6 +186,9 @@ public sealed class LayoutTests
             b.AddFieldInt(2, 256);
         })).Message);
         Assert.Contains("bit width", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(2, b => b.AddFieldInt(0, 12))).Message);
+
+        // Arrow allows struct<>; Apache.Arrow cannot hold it, so it is refused as a format error, not an ArgumentNullException.
+        Assert.Contains("struct without child fields", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(13, _ => { })).Message);
     }
 
     /// <summary>Encodes a one-field schema whose type table is filled by <paramref name="fill"/>, then decodes the type.</summary>

@@ -70,7 +70,8 @@ internal sealed class TestData
 
         if (depth > 0 && roll == 1)
         {
-            var children = new Field[_random.Next(0, 4)];
+            // Apache.Arrow's StructType refuses an empty field list, so a struct has at least one child.
+            var children = new Field[_random.Next(1, 4)];
             for (var i = 0; i < children.Length; i++)
             {
                 children[i] = RandomField($"f{i}", depth - 1);
