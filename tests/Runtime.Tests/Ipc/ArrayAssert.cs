@@ -43,6 +43,9 @@ internal static class ArrayAssert
         }
     }
 
+    /// <summary>Compares slot <paramref name="i"/> of <paramref name="expected"/> with slot <paramref name="j"/> of <paramref name="actual"/>.</summary>
+    public static void SlotsEqual(IArrowArray expected, int i, IArrowArray actual, int j, string path) => SlotEqual(expected.Data, i, actual.Data, j, path);
+
     /// <summary>Whether slot <paramref name="index"/> (relative to the data's offset) is null.</summary>
     public static bool IsNull(ArrayData data, int index)
     {
