@@ -1,3 +1,6 @@
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Xunit;
 
@@ -6,20 +9,32 @@ namespace Bulwark.Runtime.Tests.Ipc;
 /// <summary>
 /// Compares arrays by their logical values (nulls, values, list ranges, dictionary-decoded values) rather than their
 /// bytes, so a round trip is judged by what a reader sees. Floating point values compare by bits (NaN == NaN).
+/// The comparison reads the Arrow layout itself (offsets applied per the spec: a slice's offset indexes its validity,
+/// values and offsets, and its struct children), so a sliced expected array is judged by the slice's values without
+/// relying on how a given Apache.Arrow version handles slices in its accessors.
 /// </summary>
 internal static class ArrayAssert
 {
+    /// <summary>Apache.Arrow's schemas compare by reference; this compares fields, types and metadata.</summary>
+    public static void SchemasEqual(Schema expected, Schema actual) =>
+        Assert.True(ArrowTypes.Equal(expected, actual), ArrowTypes.Describe(actual) + ", expected " + ArrowTypes.Describe(expected));
+
+    public static void TypesEqual(IArrowType expected, IArrowType actual) =>
+        Assert.True(ArrowTypes.Equal(expected, actual), ArrowTypes.Describe(actual) + ", expected " + ArrowTypes.Describe(expected));
+
     public static void BatchesEqual(RecordBatch expected, RecordBatch actual)
     {
-        Assert.Equal(expected.Schema, actual.Schema);
+        SchemasEqual(expected.Schema, actual.Schema);
         Assert.Equal(expected.Length, actual.Length);
         for (var c = 0; c < expected.ColumnCount; c++)
         {
-            ArraysEqual(expected.Column(c), actual.Column(c), expected.Schema.Fields[c].Name);
+            ArraysEqual(expected.Column(c), actual.Column(c), expected.Schema.FieldsList[c].Name);
         }
     }
 
-    public static void ArraysEqual(ArrowArray expected, ArrowArray actual, string path)
+    public static void ArraysEqual(IArrowArray expected, IArrowArray actual, string path) => DataEqual(expected.Data, actual.Data, path);
+
+    public static void DataEqual(ArrayData expected, ArrayData actual, string path)
     {
         Assert.True(expected.Length == actual.Length, $"{path}: length {actual.Length}, expected {expected.Length}");
         for (var i = 0; i < expected.Length; i++)
@@ -28,7 +43,26 @@ internal static class ArrayAssert
         }
     }
 
-    private static void SlotEqual(ArrowArray expected, int i, ArrowArray actual, int j, string path)
+    /// <summary>Compares slot <paramref name="i"/> of <paramref name="expected"/> with slot <paramref name="j"/> of <paramref name="actual"/>.</summary>
+    public static void SlotsEqual(IArrowArray expected, int i, IArrowArray actual, int j, string path) => SlotEqual(expected.Data, i, actual.Data, j, path);
+
+    /// <summary>Whether slot <paramref name="index"/> (relative to the data's offset) is null.</summary>
+    public static bool IsNull(ArrayData data, int index)
+    {
+        if (data.DataType is NullType)
+        {
+            return true;
+        }
+
+        var validity = data.Buffers.Length > 0 ? data.Buffers[0] : ArrowBuffer.Empty;
+        return validity.Length > 0 && !BitUtil.GetBit(validity.Span, data.Offset + index);
+    }
+
+    /// <summary>The dictionary index stored in slot <paramref name="index"/> of a dictionary-encoded array.</summary>
+    public static int DictionaryIndex(ArrayData data, int index) =>
+        checked((int)ArrayValidator.ReadIndex(data.Buffers[1].Span, (IntegerType)((DictionaryType)data.DataType).IndexType, data.Offset + index));
+
+    private static void SlotEqual(ArrayData expected, int i, ArrayData actual, int j, string path)
     {
         var expectedNull = IsNull(expected, i);
         Assert.True(expectedNull == IsNull(actual, j), $"{path}: null is {!expectedNull}, expected {expectedNull}");
@@ -37,62 +71,66 @@ internal static class ArrayAssert
             return;
         }
 
-        switch (expected)
+        Assert.True(expected.DataType.TypeId == actual.DataType.TypeId, $"{path}: type {ArrowTypes.Describe(actual.DataType)}, expected {ArrowTypes.Describe(expected.DataType)}");
+        var ei = expected.Offset + i;
+        var aj = actual.Offset + j;
+        switch (expected.DataType)
         {
-            case DictionaryArray ed:
-                var ad = Assert.IsType<DictionaryArray>(actual);
-                SlotEqual(ed.Dictionary, ed.GetIndex(i), ad.Dictionary, ad.GetIndex(j), path + ".value");
+            case DictionaryType:
+                SlotEqual(expected.Dictionary!, DictionaryIndex(expected, i), actual.Dictionary!, DictionaryIndex(actual, j), path + ".value");
                 return;
-            case NullArray:
-                Assert.IsType<NullArray>(actual);
+            case BooleanType:
+                Assert.True(BitUtil.GetBit(expected.Buffers[1].Span, ei) == BitUtil.GetBit(actual.Buffers[1].Span, aj), path);
                 return;
-            case BooleanArray eb:
-                Assert.True(eb.GetValue(i) == Assert.IsType<BooleanArray>(actual).GetValue(j), path);
+            case StringType or BinaryType:
+                var eb = VariableBytes(expected, ei);
+                var ab = VariableBytes(actual, aj);
+                Assert.True(eb.SequenceEqual(ab), $"{path}: bytes {Convert.ToHexString(ab)}, expected {Convert.ToHexString(eb)}");
                 return;
-            case BinaryArray ebin:
-                Assert.True(ebin.GetBytes(i).SequenceEqual(((BinaryArray)actual).GetBytes(j)), $"{path}: bytes differ");
-                return;
-            case FixedSizeBinaryArray ef:
-                Assert.True(ef.GetBytes(i).SequenceEqual(Assert.IsType<FixedSizeBinaryArray>(actual).GetBytes(j)), $"{path}: bytes differ");
-                return;
-            case Decimal128Array edec:
-                Assert.Equal(edec.GetUnscaled(i), Assert.IsType<Decimal128Array>(actual).GetUnscaled(j));
-                return;
-            case ListArray el:
-                var al = Assert.IsType<ListArray>(actual);
-                var (es, ee) = el.GetRange(i);
-                var (@as, ae) = al.GetRange(j);
+            case ListType:
+                var (es, ee) = Range(expected, ei);
+                var (@as, ae) = Range(actual, aj);
                 Assert.True(ee - es == ae - @as, $"{path}: list length {ae - @as}, expected {ee - es}");
                 for (var k = 0; k < ee - es; k++)
                 {
-                    SlotEqual(el.Values, es + k, al.Values, @as + k, $"{path}[{k}]");
+                    SlotEqual(expected.Children[0], es + k, actual.Children[0], @as + k, $"{path}[{k}]");
                 }
 
                 return;
-            case StructArray est:
-                var ast = Assert.IsType<StructArray>(actual);
-                Assert.Equal(est.Fields.Count, ast.Fields.Count);
-                for (var f = 0; f < est.Fields.Count; f++)
+            case StructType:
+                Assert.Equal(expected.Children.Length, actual.Children.Length);
+                for (var f = 0; f < expected.Children.Length; f++)
                 {
-                    SlotEqual(est.Fields[f], i, ast.Fields[f], j, $"{path}.{f}");
+                    // ArrayData.Slice keeps the parent's children: struct slot i is each child's slot offset + i.
+                    SlotEqual(expected.Children[f], ei, actual.Children[f], aj, $"{path}.{f}");
                 }
 
                 return;
             default:
-                // Fixed-width primitives (ints, floats, temporal types): compare the value's bytes.
-                Assert.Equal(expected.GetType(), actual.GetType());
-                var width = expected.Type.BitWidth / 8;
-                var e = expected.Data.Buffers[1].Span.Slice(i * width, width);
-                var a = actual.Data.Buffers[1].Span.Slice(j * width, width);
+                // Fixed-width values (ints, floats, decimals, fixed-size binary, temporal types): compare the bytes.
+                Assert.True(ArrowTypes.Equal(expected.DataType, actual.DataType), $"{path}: type {ArrowTypes.Describe(actual.DataType)}, expected {ArrowTypes.Describe(expected.DataType)}");
+                var width = ArrowTypes.ByteWidth(expected.DataType);
+                var e = expected.Buffers[1].Span.Slice(ei * width, width);
+                var a = actual.Buffers[1].Span.Slice(aj * width, width);
                 Assert.True(e.SequenceEqual(a), $"{path}: value bytes {Convert.ToHexString(a)}, expected {Convert.ToHexString(e)}");
                 return;
         }
     }
 
-    private static bool IsNull(ArrowArray array, int index) => array is NullArray || array.IsNull(index);
+    private static (int Start, int End) Range(ArrayData data, int absolute)
+    {
+        var offsets = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(data.Buffers[1].Span);
+        return (offsets[absolute], offsets[absolute + 1]);
+    }
+
+    private static ReadOnlySpan<byte> VariableBytes(ArrayData data, int absolute)
+    {
+        var (start, end) = Range(data, absolute);
+        return data.Buffers[2].Span[start..end];
+    }
 
     /// <summary>Reads every slot through the public accessors, as a consumer would; returns a checksum so nothing is elided.</summary>
-    public static long Touch(ArrowArray array)
+    public static long Touch(IArrowArray array)
     {
         long sum = 0;
         for (var i = 0; i < array.Length; i++)
@@ -103,7 +141,7 @@ internal static class ArrayAssert
         return sum;
     }
 
-    private static long TouchSlot(ArrowArray array, int i)
+    private static long TouchSlot(IArrowArray array, int i)
     {
         if (array is NullArray || array.IsNull(i))
         {
@@ -113,19 +151,18 @@ internal static class ArrayAssert
         switch (array)
         {
             case DictionaryArray d:
-                return TouchSlot(d.Dictionary, d.GetIndex(i));
+                return TouchSlot(d.Dictionary, DictionaryIndex(d.Data, i));
             case BooleanArray b:
-                return b.GetValue(i) ? 1 : 0;
+                return b.GetValue(i) == true ? 1 : 0;
             case StringArray s:
                 return s.GetString(i)!.Length;
             case BinaryArray bin:
                 return bin.GetBytes(i).Length;
             case FixedSizeBinaryArray f:
                 return f.GetBytes(i).Length;
-            case Decimal128Array dec:
-                return (long)(dec.GetUnscaled(i) & 0xFF);
             case ListArray l:
-                var (start, end) = l.GetRange(i);
+                var start = l.ValueOffsets[i];
+                var end = l.ValueOffsets[i + 1];
                 long sum = 0;
                 for (var k = start; k < end; k++)
                 {
@@ -142,8 +179,8 @@ internal static class ArrayAssert
 
                 return total;
             default:
-                var width = array.Type.BitWidth / 8;
-                return array.Data.Buffers[1].Span.Slice(i * width, width)[0];
+                var width = ArrowTypes.ByteWidth(array.Data.DataType);
+                return array.Data.Buffers[1].Span.Slice((array.Offset + i) * width, width)[0];
         }
     }
 }

@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 using Xunit;
@@ -19,13 +21,13 @@ public sealed class CorruptionTests
         var data = new TestData(21);
         var rich = new Schema(
         [
-            new Field("url", Utf8Type.Default, true),
-            new Field("n", IntType.Int32, false),
-            new Field("visits", new ListType(new Field("item", new StructType([new Field("t", TimestampType.MicrosecondUtc, true), new Field("b", BinaryType.Default, true)]), true)), true),
-            new Field("kind", Utf8Type.Default, true, dictionary: new DictionaryEncoding(0, IntType.UInt8)),
+            new Field("url", StringType.Default, true),
+            new Field("n", Int32Type.Default, false),
+            new Field("visits", new ListType(new Field("item", new StructType([new Field("t", new TimestampType(TimeUnit.Microsecond, "UTC"), true), new Field("b", BinaryType.Default, true)]), true)), true),
+            new Field("kind", new DictionaryType(UInt8Type.Default, StringType.Default, false), true),
             new Field("flag", BooleanType.Default, true),
             new Field("amount", new Decimal128Type(12, 2), true),
-        ]);
+        ], null);
         samples.Add(await Ipc.WriteAsync(format, rich, [data.RandomBatch(rich, 4), data.RandomBatch(rich, 0), data.RandomBatch(rich, 6)]));
         for (var seed = 0; seed < 2; seed++)
         {
@@ -43,7 +45,7 @@ public sealed class CorruptionTests
         var (_, batches) = await Ipc.ReadAsync(format, bytes, seekable: seekable);
         foreach (var batch in batches)
         {
-            foreach (var column in batch.Columns)
+            foreach (var column in batch.Arrays)
             {
                 ArrayAssert.Touch(column);
             }
@@ -168,7 +170,7 @@ public sealed class CorruptionTests
     [Fact]
     public async Task FormatErrorsNameTheBatchBufferFieldSourceAndOffset()
     {
-        var schema = new Schema([new Field("id", IntType.Int64, false), new Field("url", Utf8Type.Default, true)]);
+        var schema = new Schema([new Field("id", Int64Type.Default, false), new Field("url", StringType.Default, true)], null);
         var data = new TestData(5);
         var bytes = await Ipc.WriteAsync(Format.File, schema, [data.RandomBatch(schema, 3), data.RandomBatch(schema, 4)]);
 
@@ -200,7 +202,7 @@ public sealed class CorruptionTests
     [InlineData((byte)1, (byte)1, "body compression method 1 is not supported")]
     public async Task UnknownCompressionCodecsAndMethodsAreRefusedWithAClearMessage(byte codec, byte method, string reason)
     {
-        var schema = new Schema([new Field("a", IntType.Int32, true)]);
+        var schema = new Schema([new Field("a", Int32Type.Default, true)], null);
         var b = new FlatBufferBuilder();
         b.StartTable(2);
         b.AddFieldByte(0, codec);

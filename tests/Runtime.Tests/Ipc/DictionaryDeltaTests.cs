@@ -1,5 +1,8 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
+using Bulwark.Records;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Ipc;
@@ -7,12 +10,16 @@ namespace Bulwark.Runtime.Tests.Ipc;
 /// <summary>Delta dictionary batches (which other writers, e.g. apache-arrow JS, emit) extend the dictionary.</summary>
 public sealed class DictionaryDeltaTests
 {
-    private static readonly Field Status = new("status", Utf8Type.Default, true, dictionary: new DictionaryEncoding(4, IntType.Int16));
-    private static readonly Field Tags = new("tags", new ListType(new Field("item", IntType.Int32, true)), true, dictionary: new DictionaryEncoding(5, IntType.UInt8));
+    private static readonly Field Status = new("status", new DictionaryType(Int16Type.Default, StringType.Default, false), true);
+    private static readonly Field Tags = new("tags", new DictionaryType(UInt8Type.Default, new ListType(new Field("item", Int32Type.Default, true)), false), true);
+
+    // The schema writer numbers dictionaries depth-first from 0: status is 0, tags is 1.
+    private const long StatusId = 0;
+    private const long TagsId = 1;
 
     private static async Task<byte[]> CraftAsync(Action<MessageSequence> messages)
     {
-        var schema = new Schema([Status, Tags]);
+        var schema = new Schema([Status, Tags], null);
         var memory = new MemoryStream();
         var sequence = new MessageSequence(new MessageWriter(memory, 0), schema);
         await sequence.WriteSchemaAsync();
@@ -26,14 +33,14 @@ public sealed class DictionaryDeltaTests
     public async Task DeltasAppendToStringAndListDictionaries()
     {
         var data = new TestData(1);
-        var tagsA = data.RandomArray(new Field("tags", Tags.Type, true), 3);
-        var tagsB = data.RandomArray(new Field("tags", Tags.Type, true), 2);
+        var tagsA = data.RandomArray(new Field("tags", ValueType(Tags), true), 3);
+        var tagsB = data.RandomArray(new Field("tags", ValueType(Tags), true), 2);
         var bytes = await CraftAsync(m =>
         {
-            m.Dictionary(4, Strings("a", null, "b"), isDelta: false, Status);
-            m.Dictionary(5, tagsA, isDelta: false, Tags);
-            m.Dictionary(4, Strings("c", string.Empty), isDelta: true, Status);
-            m.Dictionary(5, tagsB, isDelta: true, Tags);
+            m.Dictionary(StatusId, Strings("a", null, "b"), isDelta: false, Status);
+            m.Dictionary(TagsId, tagsA, isDelta: false, Tags);
+            m.Dictionary(StatusId, Strings("c", string.Empty), isDelta: true, Status);
+            m.Dictionary(TagsId, tagsB, isDelta: true, Tags);
             m.Batch(Indices16(0, 3, 4, 2), Indices8(4, 0, 3, 1));
         });
 
@@ -45,25 +52,25 @@ public sealed class DictionaryDeltaTests
         Assert.True(values.IsNull(1));
 
         var tags = Assert.IsType<DictionaryArray>(batches[0].Column(1));
-        var expected = ArrowArray.Create(tagsB);
+        var expected = ArrowArrayFactory.BuildArray(tagsB);
         ArrayAssert.ArraysEqual(expected, Slice(tags, 3, 2), "tags delta");
     }
 
     [Fact]
     public async Task ADeltaBeforeAnyDictionaryIsAFormatError()
     {
-        var bytes = await CraftAsync(m => m.Dictionary(4, Strings("a"), isDelta: true, Status));
+        var bytes = await CraftAsync(m => m.Dictionary(StatusId, Strings("a"), isDelta: true, Status));
         var error = await Assert.ThrowsAsync<ArrowFormatException>(() => Ipc.ReadAsync(Format.Stream, bytes));
         Assert.Contains("before any dictionary", error.Message);
     }
 
     /// <summary>The decoded dictionary values at <paramref name="start"/>.. as an array, for comparison.</summary>
-    private static ArrowArray Slice(DictionaryArray array, int start, int count)
+    private static IArrowArray Slice(DictionaryArray array, int start, int count)
     {
         var dictionary = (ListArray)array.Dictionary;
-        using var items = new PrimitiveBuilder<int>(IntType.Int32);
-        using var lists = new ListBuilder<PrimitiveBuilder<int>>(items, true);
-        var values = (PrimitiveArray<int>)dictionary.Values;
+        using var items = new PrimitiveColumnBuilder<int>(Int32Type.Default);
+        using var lists = new ListColumnBuilder<PrimitiveColumnBuilder<int>>(items, true);
+        var values = (Int32Array)dictionary.Values;
         for (var i = start; i < start + count; i++)
         {
             if (dictionary.IsNull(i))
@@ -75,7 +82,7 @@ public sealed class DictionaryDeltaTests
             var (s, e) = dictionary.GetRange(i);
             for (var k = s; k < e; k++)
             {
-                items.Append(values.GetNullable(k));
+                items.Append(values.GetValue(k));
             }
 
             lists.EndList();
@@ -86,7 +93,7 @@ public sealed class DictionaryDeltaTests
 
     private static ArrayData Strings(params string?[] values)
     {
-        var builder = new Utf8Builder();
+        var builder = new Utf8ColumnBuilder();
         foreach (var value in values)
         {
             builder.Append(value);
@@ -96,10 +103,12 @@ public sealed class DictionaryDeltaTests
     }
 
     private static ArrayData Indices16(params short[] values) =>
-        new(IntType.Int16, values.Length, 0, [ArrowBuffer.Empty, ArrowBuffer.Wrap(values.SelectMany(BitConverter.GetBytes).ToArray())]);
+        new(Status.DataType, values.Length, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(values.SelectMany(BitConverter.GetBytes).ToArray())], []);
 
     private static ArrayData Indices8(params byte[] values) =>
-        new(IntType.UInt8, values.Length, 0, [ArrowBuffer.Empty, ArrowBuffer.Wrap(values)]);
+        new(Tags.DataType, values.Length, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer(values)], []);
+
+    private static IArrowType ValueType(Field field) => ((DictionaryType)field.DataType).ValueType;
 
     /// <summary>Queues hand-made messages (the writers never emit deltas) and writes them in order.</summary>
     internal sealed class MessageSequence(MessageWriter writer, Schema schema)
@@ -117,7 +126,7 @@ public sealed class DictionaryDeltaTests
         {
             var layout = new BodyLayout();
             layout.Reset(values.Length);
-            layout.AddColumn(new Field(field.Name, field.Type, true), values, field.Name);
+            layout.AddColumn(new Field(field.Name, ValueType(field), true), values, field.Name);
             var b = new FlatBufferBuilder();
             var batch = IpcMetadata.WriteRecordBatch(b, layout);
             var header = IpcMetadata.WriteDictionaryBatch(b, id, batch, isDelta);
@@ -131,7 +140,7 @@ public sealed class DictionaryDeltaTests
             layout.Reset(columns[0].Length);
             for (var i = 0; i < columns.Length; i++)
             {
-                layout.AddColumn(schema.Fields[i], columns[i], schema.Fields[i].Name);
+                layout.AddColumn(schema.FieldsList[i], columns[i], schema.FieldsList[i].Name);
             }
 
             var b = new FlatBufferBuilder();

@@ -1,3 +1,4 @@
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 
@@ -70,7 +71,7 @@ internal static class Ipc
     {
         var bytes = await WriteAsync(format, schema, batches);
         var result = await ReadAsync(format, bytes);
-        Xunit.Assert.Equal(schema, result.Schema);
+        ArrayAssert.SchemasEqual(schema, result.Schema);
         Xunit.Assert.Equal(batches.Count, result.Batches.Count);
         for (var i = 0; i < batches.Count; i++)
         {
@@ -104,7 +105,7 @@ internal sealed class UnseekableStream(byte[] bytes) : Stream
     {
         // Hands out at most 7 bytes per call so every read loop is exercised.
         var n = Math.Min(Math.Min(count, 7), bytes.Length - _position);
-        Array.Copy(bytes, _position, buffer, offset, n);
+        System.Array.Copy(bytes, _position, buffer, offset, n);
         _position += n;
         return n;
     }

@@ -1,5 +1,9 @@
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
+using Bulwark.Records;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Ipc;
@@ -14,14 +18,15 @@ public sealed class RoundTripTests
     {
         var data = new TestData(1);
         var fields = TestData.LeafTypes.Select((t, i) => new Field($"col{i}", t, nullable: true)).ToList();
-        var schema = new Schema(fields);
+        var schema = new Schema(fields, null);
         var batches = Enumerable.Range(0, 3).Select(i => data.RandomBatch(schema, 17 + i)).ToList();
         var (readSchema, read) = await Ipc.RoundTripAsync(format, schema, batches);
 
         // Types whose IPC encoding relies on per-field defaults come back as themselves, not as the default.
-        Assert.Equal(DateType.Date32, readSchema.Fields[TestData.LeafTypes.ToList().IndexOf(DateType.Date32)].Type);
-        Assert.Equal(new TimeType(TimeUnit.Second), readSchema.Fields[TestData.LeafTypes.ToList().IndexOf(new TimeType(TimeUnit.Second))].Type);
-        Assert.Contains(read[0].Columns, c => c.NullCount > 0);
+        var leafTypes = TestData.LeafTypes.ToList();
+        ArrayAssert.TypesEqual(Date32Type.Default, readSchema.FieldsList[leafTypes.FindIndex(t => t is Date32Type)].DataType);
+        ArrayAssert.TypesEqual(new Time32Type(TimeUnit.Second), readSchema.FieldsList[leafTypes.FindIndex(t => t is Time32Type { Unit: TimeUnit.Second })].DataType);
+        Assert.Contains(read[0].Arrays, c => c.NullCount > 0);
     }
 
     [Theory]
@@ -30,12 +35,12 @@ public sealed class RoundTripTests
     {
         var data = new TestData(2);
         var fields = TestData.LeafTypes.Select((t, i) => new Field($"col{i}", t, nullable: true)).ToList();
-        fields.Add(new Field("list", new ListType(new Field("item", new StructType([new Field("a", IntType.Int32, true)]), true)), true));
-        fields.Add(new Field("dict", Utf8Type.Default, true, dictionary: new DictionaryEncoding(0, IntType.Int16)));
-        var schema = new Schema(fields);
+        fields.Add(new Field("list", new ListType(new Field("item", new StructType([new Field("a", Int32Type.Default, true)]), true)), true));
+        fields.Add(new Field("dict", new DictionaryType(Int16Type.Default, StringType.Default, false), true));
+        var schema = new Schema(fields, null);
         await Ipc.RoundTripAsync(format, schema, [data.RandomBatch(schema, 0), data.RandomBatch(schema, 3), data.RandomBatch(schema, 0)]);
 
-        await Ipc.RoundTripAsync(format, new Schema([]), [new RecordBatch(new Schema([]), [], 0), new RecordBatch(new Schema([]), [], 5)]);
+        await Ipc.RoundTripAsync(format, new Schema([], null), [new RecordBatch(new Schema([], null), [], 0), new RecordBatch(new Schema([], null), [], 5)]);
         await Ipc.RoundTripAsync(format, schema, []);
     }
 
@@ -43,13 +48,13 @@ public sealed class RoundTripTests
     [MemberData(nameof(Formats))]
     public async Task BuiltColumnsRoundTripIncludingZeroLengthStringsAndNestedListOfStruct(Format format)
     {
-        var itemType = new StructType([new Field("id", IntType.Int64, false), new Field("url", Utf8Type.Default, true)]);
-        using var ids = new PrimitiveBuilder<long>(IntType.Int64, "id");
-        using var urls = new Utf8Builder("url");
-        using var items = new StructBuilder(itemType, [ids, urls], "item");
-        using var list = new ListBuilder<StructBuilder>(items, valuesNullable: true, "visits");
-        using var names = new Utf8Builder("name");
-        using var scores = new PrimitiveBuilder<double>(FloatingPointType.Float64, "score");
+        var itemType = new StructType([new Field("id", Int64Type.Default, false), new Field("url", StringType.Default, true)]);
+        using var ids = new PrimitiveColumnBuilder<long>(Int64Type.Default, "id");
+        using var urls = new Utf8ColumnBuilder("url");
+        using var items = new StructColumnBuilder(itemType, [ids, urls], "item");
+        using var list = new ListColumnBuilder<StructColumnBuilder>(items, valuesNullable: true, "visits");
+        using var names = new Utf8ColumnBuilder("name");
+        using var scores = new PrimitiveColumnBuilder<double>(DoubleType.Default, "score");
 
         string?[] nameValues = [string.Empty, null, "ü", string.Empty, "long " + new string('z', 100)];
         double[] scoreValues = [double.NaN, double.NegativeInfinity, -0.0, double.MaxValue, double.Epsilon];
@@ -80,34 +85,34 @@ public sealed class RoundTripTests
 
         var schema = new Schema(
         [
-            new Field("name", Utf8Type.Default, true),
-            new Field("score", FloatingPointType.Float64, false),
+            new Field("name", StringType.Default, true),
+            new Field("score", DoubleType.Default, false),
             new Field("visits", list.Type, true),
-        ]);
+        ], null);
         var batch = new RecordBatch(schema, [names.Build(), scores.Build(), list.Build()], nameValues.Length);
         var (_, read) = await Ipc.RoundTripAsync(format, schema, [batch]);
         var readNames = Assert.IsType<StringArray>(read[0].Column("name"));
         Assert.Equal(string.Empty, readNames.GetString(0));
         Assert.Null(readNames.GetString(1));
-        Assert.True(double.IsNaN(Assert.IsType<PrimitiveArray<double>>(read[0].Column(1)).GetValue(0)));
+        Assert.True(double.IsNaN(Assert.IsType<DoubleArray>(read[0].Column(1)).Values[0]));
         var visits = Assert.IsType<ListArray>(read[0].Column("visits"));
         Assert.True(visits.IsNull(1));
         Assert.Equal((0, 0), visits.GetRange(0));
         var structs = Assert.IsType<StructArray>(visits.Values);
-        Assert.Equal(long.MinValue, Assert.IsType<PrimitiveArray<long>>(structs.Fields[0]).GetValue(0));
+        Assert.Equal(long.MinValue, Assert.IsType<Int64Array>(structs.Fields[0]).Values[0]);
     }
 
     [Theory]
     [MemberData(nameof(Formats))]
     public async Task DictionaryColumnsWithEveryIndexTypeRoundTrip(Format format)
     {
-        var dictionary = FixedDictionaryBuilder.CreateUtf8Dictionary(["Get", "Post", "Put", "Delete"]);
-        using var status = new FixedDictionaryBuilder(dictionary, "method");
+        var dictionary = DictionaryColumnBuilder.CreateUtf8Dictionary(["Get", "Post", "Put", "Delete"]);
+        using var status = new DictionaryColumnBuilder(dictionary, "method");
         var data = new TestData(3);
-        var fields = new List<Field> { new("method", Utf8Type.Default, true, dictionary: new DictionaryEncoding(7, IntType.Int32)) };
-        fields.AddRange(TestData.IndexTypes.Select((t, i) => new Field($"d{i}", i % 2 == 0 ? Utf8Type.Default : IntType.Int64, true, dictionary: new DictionaryEncoding(100 + i, t))));
-        fields.Add(new Field("nested", new StructType([new Field("inner", BinaryType.Default, true, dictionary: new DictionaryEncoding(50, IntType.UInt8))]), true));
-        var schema = new Schema(fields);
+        var fields = new List<Field> { new("method", new DictionaryType(Int32Type.Default, StringType.Default, false), true) };
+        fields.AddRange(TestData.IndexTypes.Select((t, i) => new Field($"d{i}", new DictionaryType(t, i % 2 == 0 ? StringType.Default : Int64Type.Default, false), true)));
+        fields.Add(new Field("nested", new StructType([new Field("inner", new DictionaryType(UInt8Type.Default, BinaryType.Default, false), true)]), true));
+        var schema = new Schema(fields, null);
         var batches = new List<RecordBatch>();
         for (var b = 0; b < 3; b++)
         {
@@ -123,8 +128,8 @@ public sealed class RoundTripTests
                 }
             }
 
-            var columns = new List<ArrowArray> { status.Build() };
-            columns.AddRange(fields.Skip(1).Select(f => ArrowArray.Create(data.RandomArray(f, 9), f.Name)));
+            var columns = new List<IArrowArray> { status.Build() };
+            columns.AddRange(fields.Skip(1).Select(f => ArrowArrayFactory.BuildArray(data.RandomArray(f, 9))));
             batches.Add(new RecordBatch(schema, columns, 9));
         }
 
@@ -137,8 +142,8 @@ public sealed class RoundTripTests
     [Fact]
     public async Task FileFormatRefusesAChangedDictionaryNamingTheColumn()
     {
-        var field = new Field("status", Utf8Type.Default, true, dictionary: new DictionaryEncoding(0, IntType.Int32));
-        var schema = new Schema([field]);
+        var field = new Field("status", new DictionaryType(Int32Type.Default, StringType.Default, false), true);
+        var schema = new Schema([field], null);
         using var memory = new MemoryStream();
         await using var writer = new ArrowIpcFileWriter(memory, schema, leaveOpen: true);
         await writer.WriteBatchAsync(DictionaryBatch(schema, ["a", "b"], [0, 1]));
@@ -157,7 +162,7 @@ public sealed class RoundTripTests
     [Fact]
     public async Task StreamFormatReplacesAChangedDictionary()
     {
-        var schema = new Schema([new Field("status", Utf8Type.Default, true, dictionary: new DictionaryEncoding(0, IntType.Int32))]);
+        var schema = new Schema([new Field("status", new DictionaryType(Int32Type.Default, StringType.Default, false), true)], null);
         var batches = new[]
         {
             DictionaryBatch(schema, ["a", "b"], [0, 1]),
@@ -193,18 +198,18 @@ public sealed class RoundTripTests
     [Fact]
     public async Task SchemaAndFieldMetadataRoundTrip()
     {
-        var uuid = new Field("id", new FixedSizeBinaryType(16), false, [KeyValuePair.Create(Field.ExtensionNameKey, "arrow.uuid"), KeyValuePair.Create(Field.ExtensionMetadataKey, string.Empty)]);
+        var uuid = new Field("id", new FixedSizeBinaryType(16), false, [KeyValuePair.Create(ArrowTypes.ExtensionNameKey, "arrow.uuid"), KeyValuePair.Create(ArrowTypes.ExtensionMetadataKey, string.Empty)]);
         var schema = new Schema([uuid], [KeyValuePair.Create("table", "http_requests"), KeyValuePair.Create("ключ", "значение")]);
-        using var builder = new FixedSizeBinaryBuilder(new FixedSizeBinaryType(16));
+        using var builder = new FixedSizeBinaryColumnBuilder(new FixedSizeBinaryType(16));
         var guid = Guid.Parse("00112233-4455-6677-8899-aabbccddeeff");
         builder.Append(guid);
         var batch = new RecordBatch(schema, [builder.Build()], 1);
         foreach (var format in new[] { Format.File, Format.Stream })
         {
             var (readSchema, read) = await Ipc.RoundTripAsync(format, schema, [batch]);
-            Assert.Equal("arrow.uuid", readSchema.Fields[0].ExtensionName);
+            Assert.Equal("arrow.uuid", ArrowTypes.ExtensionName(readSchema.FieldsList[0]));
             Assert.Equal(schema.Metadata, readSchema.Metadata);
-            Assert.Equal(guid, ((FixedSizeBinaryArray)read[0].Column(0)).GetGuid(0));
+            Assert.Equal(guid, new Guid(((FixedSizeBinaryArray)read[0].Column(0)).GetBytes(0), bigEndian: true));
         }
     }
 
@@ -238,8 +243,8 @@ public sealed class RoundTripTests
     [Fact]
     public async Task WriterRejectsABatchOfAnotherSchemaAndKeepsWorking()
     {
-        var schema = new Schema([new Field("a", IntType.Int32, true)]);
-        var other = new Schema([new Field("b", IntType.Int32, true)]);
+        var schema = new Schema([new Field("a", Int32Type.Default, true)], null);
+        var other = new Schema([new Field("b", Int32Type.Default, true)], null);
         var data = new TestData(7);
         using var memory = new MemoryStream();
         await using (var writer = new ArrowIpcStreamWriter(memory, schema, leaveOpen: true))
@@ -257,8 +262,8 @@ public sealed class RoundTripTests
     [Fact]
     public async Task NullArrayReportsEverySlotNull()
     {
-        var schema = new Schema([new Field("n", NullType.Default, true)]);
-        var batch = new RecordBatch(schema, [ArrowArray.Create(new ArrayData(NullType.Default, 3, 3, []))], 3);
+        var schema = new Schema([new Field("n", NullType.Default, true)], null);
+        var batch = new RecordBatch(schema, [ArrowArrayFactory.BuildArray(new ArrayData(NullType.Default, 3, 3, 0, [], []))], 3);
         var (_, read) = await Ipc.RoundTripAsync(Format.File, schema, [batch]);
         Assert.True(read[0].Column(0).IsNull(2));
         Assert.Equal(3, read[0].Column(0).NullCount);
@@ -268,7 +273,7 @@ public sealed class RoundTripTests
     [MemberData(nameof(Formats))]
     public async Task AnIndexOutsideTheDictionaryIsAFormatError(Format format)
     {
-        var schema = new Schema([new Field("status", Utf8Type.Default, true, dictionary: new DictionaryEncoding(0, IntType.Int32))]);
+        var schema = new Schema([new Field("status", new DictionaryType(Int32Type.Default, StringType.Default, false), true)], null);
         var bytes = await Ipc.WriteAsync(format, schema, [DictionaryBatch(schema, ["a", "b"], [1, 0, 1])]);
 
         // The indices are the last 12 bytes of the record batch body's only non-empty buffer: find "01 00 00 00 00 00 00 00 01".
@@ -283,8 +288,8 @@ public sealed class RoundTripTests
 
     internal static RecordBatch DictionaryBatch(Schema schema, string[] values, int?[] indices)
     {
-        var dictionary = FixedDictionaryBuilder.CreateUtf8Dictionary(values);
-        var builder = new FixedDictionaryBuilder(dictionary, schema.Fields[0].Name);
+        var dictionary = DictionaryColumnBuilder.CreateUtf8Dictionary(values);
+        var builder = new DictionaryColumnBuilder(dictionary, schema.FieldsList[0].Name);
         foreach (var index in indices)
         {
             if (index is { } i)

@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 using Xunit;
@@ -12,9 +14,9 @@ public sealed class WriterAllocationTests
     public async Task WritingABatchDoesNotCopyItsBuffers(Format format)
     {
         var data = new TestData(9);
-        var schema = new Schema([new Field("id", IntType.Int64, true), new Field("url", Utf8Type.Default, true), new Field("tags", new ListType(new Field("item", IntType.Int32, true)), true)]);
+        var schema = new Schema([new Field("id", Int64Type.Default, true), new Field("url", StringType.Default, true), new Field("tags", new ListType(new Field("item", Int32Type.Default, true)), true)], null);
         var batch = data.RandomBatch(schema, 200_000);
-        var bytes = batch.Columns.Sum(c => c.Data.Buffers.Sum(b => (long)b.Length) + c.Data.Children.Sum(ch => ch.Buffers.Sum(b => (long)b.Length)));
+        var bytes = batch.Arrays.Sum(c => c.Data.Buffers.Sum(b => (long)b.Length) + c.Data.Children.Sum(ch => ch.Buffers.Sum(b => (long)b.Length)));
         Assert.True(bytes > 2_000_000);
 
         var counting = new CountingStream();

@@ -379,6 +379,12 @@ internal static partial class IpcMetadata
             case TypeTag.List:
                 return new ListType(children[0]);
             case TypeTag.Struct:
+                // Arrow allows struct<>, but Apache.Arrow's StructType throws ArgumentNullException for no fields.
+                if (children.Length == 0)
+                {
+                    throw reader.Error(What(), position, "a struct without child fields is not supported");
+                }
+
                 return new StructType(children);
             default:
                 // Only TypeTag.None passes IsSupported without a case of its own.
