@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Records;
 
@@ -10,11 +12,11 @@ public sealed record Visit(long Id, string? Url, double Score, DateOnly Day) : I
 
     public static Schema ArrowSchema { get; } = new(
     [
-        new Field("Id", IntType.Int64, false),
-        new Field("Url", Utf8Type.Default, true),
-        new Field("Score", FloatingPointType.Float64, false),
-        new Field("Day", DateType.Date32, false),
-    ]);
+        new Field("Id", Int64Type.Default, false),
+        new Field("Url", StringType.Default, true),
+        new Field("Score", DoubleType.Default, false),
+        new Field("Day", Date32Type.Default, false),
+    ], null);
 
     public static IArrowBatchBuilder<Visit> CreateBatchBuilder() => new Builder();
 
@@ -27,16 +29,16 @@ public sealed record Visit(long Id, string? Url, double Score, DateOnly Day) : I
         var rows = new Visit[batch.Length];
         for (var i = 0; i < rows.Length; i++)
         {
-            rows[i] = new Visit(ids.GetValue(i), urls.GetString(i), scores.GetValue(i), ArrowConvert.ToDateOnly(days.GetValue(i)));
+            rows[i] = new Visit(ids.Values[i], urls.GetString(i), scores.Values[i], ArrowConvert.ToDateOnly(days.Values[i]));
         }
 
         return rows;
     }
 
     private static TArray Column<TArray>(RecordBatch batch, string name)
-        where TArray : ArrowArray
+        where TArray : IArrowArray
     {
-        var index = batch.Schema.IndexOf(name);
+        var index = batch.Schema.GetFieldIndex(name);
         if (index < 0 || batch.Column(index) is not TArray array)
         {
             throw new ArrowSchemaMismatchException($"Visit: column '{name}' is missing or has another type.");
@@ -47,10 +49,10 @@ public sealed record Visit(long Id, string? Url, double Score, DateOnly Day) : I
 
     private sealed class Builder : IArrowBatchBuilder<Visit>
     {
-        private readonly PrimitiveBuilder<long> _ids = new(IntType.Int64, "Id");
-        private readonly Utf8Builder _urls = new("Url");
-        private readonly PrimitiveBuilder<double> _scores = new(FloatingPointType.Float64, "Score");
-        private readonly PrimitiveBuilder<int> _days = new(DateType.Date32, "Day");
+        private readonly PrimitiveColumnBuilder<long> _ids = new(Int64Type.Default, "Id");
+        private readonly Utf8ColumnBuilder _urls = new("Url");
+        private readonly PrimitiveColumnBuilder<double> _scores = new(DoubleType.Default, "Score");
+        private readonly PrimitiveColumnBuilder<int> _days = new(Date32Type.Default, "Day");
 
         public int Count => _ids.Length;
 
@@ -65,7 +67,7 @@ public sealed record Visit(long Id, string? Url, double Score, DateOnly Day) : I
         public RecordBatch Build()
         {
             var count = Count;
-            return new RecordBatch(ArrowSchema, [_ids.Build(), _urls.Build(), _scores.Build(), _days.Build()], count);
+            return ColumnBuilder.BuildBatch(ArrowSchema, [_ids, _urls, _scores, _days], count);
         }
 
         public void Clear()

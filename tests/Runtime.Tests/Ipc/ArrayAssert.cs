@@ -1,3 +1,7 @@
+using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Xunit;
 
@@ -11,15 +15,15 @@ internal static class ArrayAssert
 {
     public static void BatchesEqual(RecordBatch expected, RecordBatch actual)
     {
-        Assert.Equal(expected.Schema, actual.Schema);
+        Assert.True(ArrowTypes.Equal(expected.Schema, actual.Schema), ArrowTypes.Describe(actual.Schema) + ", expected " + ArrowTypes.Describe(expected.Schema));
         Assert.Equal(expected.Length, actual.Length);
         for (var c = 0; c < expected.ColumnCount; c++)
         {
-            ArraysEqual(expected.Column(c), actual.Column(c), expected.Schema.Fields[c].Name);
+            ArraysEqual(expected.Column(c), actual.Column(c), expected.Schema.FieldsList[c].Name);
         }
     }
 
-    public static void ArraysEqual(ArrowArray expected, ArrowArray actual, string path)
+    public static void ArraysEqual(IArrowArray expected, IArrowArray actual, string path)
     {
         Assert.True(expected.Length == actual.Length, $"{path}: length {actual.Length}, expected {expected.Length}");
         for (var i = 0; i < expected.Length; i++)
@@ -28,7 +32,7 @@ internal static class ArrayAssert
         }
     }
 
-    private static void SlotEqual(ArrowArray expected, int i, ArrowArray actual, int j, string path)
+    private static void SlotEqual(IArrowArray expected, int i, IArrowArray actual, int j, string path)
     {
         var expectedNull = IsNull(expected, i);
         Assert.True(expectedNull == IsNull(actual, j), $"{path}: null is {!expectedNull}, expected {expectedNull}");
@@ -41,7 +45,7 @@ internal static class ArrayAssert
         {
             case DictionaryArray ed:
                 var ad = Assert.IsType<DictionaryArray>(actual);
-                SlotEqual(ed.Dictionary, ed.GetIndex(i), ad.Dictionary, ad.GetIndex(j), path + ".value");
+                SlotEqual(ed.Dictionary, Index(ed, i), ad.Dictionary, Index(ad, j), path + ".value");
                 return;
             case NullArray:
                 Assert.IsType<NullArray>(actual);
@@ -52,16 +56,17 @@ internal static class ArrayAssert
             case BinaryArray ebin:
                 Assert.True(ebin.GetBytes(i).SequenceEqual(((BinaryArray)actual).GetBytes(j)), $"{path}: bytes differ");
                 return;
+            // Decimal128Array derives from FixedSizeBinaryArray, so it must be matched first.
+            case Decimal128Array edec:
+                Assert.Equal(Unscaled(edec, i), Unscaled(Assert.IsType<Decimal128Array>(actual), j));
+                return;
             case FixedSizeBinaryArray ef:
                 Assert.True(ef.GetBytes(i).SequenceEqual(Assert.IsType<FixedSizeBinaryArray>(actual).GetBytes(j)), $"{path}: bytes differ");
                 return;
-            case Decimal128Array edec:
-                Assert.Equal(edec.GetUnscaled(i), Assert.IsType<Decimal128Array>(actual).GetUnscaled(j));
-                return;
             case ListArray el:
                 var al = Assert.IsType<ListArray>(actual);
-                var (es, ee) = el.GetRange(i);
-                var (@as, ae) = al.GetRange(j);
+                var (es, ee) = Range(el, i);
+                var (@as, ae) = Range(al, j);
                 Assert.True(ee - es == ae - @as, $"{path}: list length {ae - @as}, expected {ee - es}");
                 for (var k = 0; k < ee - es; k++)
                 {
@@ -81,18 +86,31 @@ internal static class ArrayAssert
             default:
                 // Fixed-width primitives (ints, floats, temporal types): compare the value's bytes.
                 Assert.Equal(expected.GetType(), actual.GetType());
-                var width = expected.Type.BitWidth / 8;
-                var e = expected.Data.Buffers[1].Span.Slice(i * width, width);
-                var a = actual.Data.Buffers[1].Span.Slice(j * width, width);
+                var width = Width(expected);
+                var e = expected.Data.Buffers[1].Span.Slice((expected.Offset + i) * width, width);
+                var a = actual.Data.Buffers[1].Span.Slice((actual.Offset + j) * width, width);
                 Assert.True(e.SequenceEqual(a), $"{path}: value bytes {Convert.ToHexString(a)}, expected {Convert.ToHexString(e)}");
                 return;
         }
     }
 
-    private static bool IsNull(ArrowArray array, int index) => array is NullArray || array.IsNull(index);
+    private static bool IsNull(IArrowArray array, int index) => array is NullArray || array.IsNull(index);
+
+    private static int Width(IArrowArray array) => ((FixedWidthType)array.Data.DataType).BitWidth / 8;
+
+    private static int Index(DictionaryArray array, int index) =>
+        (int)ArrayValidator.ReadIndex(array.Data.Buffers[1].Span, (IntegerType)((DictionaryType)array.Data.DataType).IndexType, array.Offset + index);
+
+    private static Int128 Unscaled(Decimal128Array array, int index) => BinaryPrimitives.ReadInt128LittleEndian(array.GetBytes(index));
+
+    private static (int Start, int End) Range(ListArray array, int index)
+    {
+        var start = array.ValueOffsets[index];
+        return (start, start + array.GetValueLength(index));
+    }
 
     /// <summary>Reads every slot through the public accessors, as a consumer would; returns a checksum so nothing is elided.</summary>
-    public static long Touch(ArrowArray array)
+    public static long Touch(IArrowArray array)
     {
         long sum = 0;
         for (var i = 0; i < array.Length; i++)
@@ -103,7 +121,7 @@ internal static class ArrayAssert
         return sum;
     }
 
-    private static long TouchSlot(ArrowArray array, int i)
+    private static long TouchSlot(IArrowArray array, int i)
     {
         if (array is NullArray || array.IsNull(i))
         {
@@ -113,19 +131,19 @@ internal static class ArrayAssert
         switch (array)
         {
             case DictionaryArray d:
-                return TouchSlot(d.Dictionary, d.GetIndex(i));
+                return TouchSlot(d.Dictionary, Index(d, i));
             case BooleanArray b:
-                return b.GetValue(i) ? 1 : 0;
+                return b.GetValue(i) == true ? 1 : 0;
             case StringArray s:
                 return s.GetString(i)!.Length;
             case BinaryArray bin:
                 return bin.GetBytes(i).Length;
+            case Decimal128Array dec:
+                return (long)(Unscaled(dec, i) & 0xFF);
             case FixedSizeBinaryArray f:
                 return f.GetBytes(i).Length;
-            case Decimal128Array dec:
-                return (long)(dec.GetUnscaled(i) & 0xFF);
             case ListArray l:
-                var (start, end) = l.GetRange(i);
+                var (start, end) = Range(l, i);
                 long sum = 0;
                 for (var k = start; k < end; k++)
                 {
@@ -142,8 +160,8 @@ internal static class ArrayAssert
 
                 return total;
             default:
-                var width = array.Type.BitWidth / 8;
-                return array.Data.Buffers[1].Span.Slice(i * width, width)[0];
+                var width = Width(array);
+                return array.Data.Buffers[1].Span.Slice((array.Offset + i) * width, width)[0];
         }
     }
 }

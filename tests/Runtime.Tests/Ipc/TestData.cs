@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 
 namespace Bulwark.Runtime.Tests.Ipc;
@@ -17,30 +19,29 @@ internal sealed class TestData
     ];
 
     private readonly Random _random;
-    private readonly Dictionary<long, ArrayData> _dictionaries = new();
-    private long _nextDictionaryId;
+    private readonly Dictionary<Field, ArrayData> _dictionaries = new(ReferenceEqualityComparer.Instance);
 
     public TestData(int seed) => _random = new Random(seed);
 
     public Random Random => _random;
 
-    public static IReadOnlyList<ArrowType> LeafTypes { get; } =
+    public static IReadOnlyList<IArrowType> LeafTypes { get; } =
     [
         BooleanType.Default,
-        IntType.Int8, IntType.Int16, IntType.Int32, IntType.Int64, IntType.UInt8, IntType.UInt16, IntType.UInt32, IntType.UInt64,
-        new FloatingPointType(FloatingPointPrecision.Half), FloatingPointType.Float32, FloatingPointType.Float64,
+        Int8Type.Default, Int16Type.Default, Int32Type.Default, Int64Type.Default, UInt8Type.Default, UInt16Type.Default, UInt32Type.Default, UInt64Type.Default,
+        HalfFloatType.Default, FloatType.Default, DoubleType.Default,
         new Decimal128Type(38, 10), new Decimal128Type(5, 0), new Decimal128Type(18, 18),
-        Utf8Type.Default, BinaryType.Default, new FixedSizeBinaryType(16), new FixedSizeBinaryType(3), new FixedSizeBinaryType(1),
-        DateType.Date32, DateType.Date64,
-        new TimeType(TimeUnit.Second), new TimeType(TimeUnit.Millisecond), new TimeType(TimeUnit.Microsecond), new TimeType(TimeUnit.Nanosecond),
-        new TimestampType(TimeUnit.Second, null), new TimestampType(TimeUnit.Millisecond, "America/New_York"),
-        TimestampType.MicrosecondUtc, new TimestampType(TimeUnit.Nanosecond, "+07:30"), new TimestampType(TimeUnit.Microsecond, null),
-        new DurationType(TimeUnit.Second), new DurationType(TimeUnit.Millisecond), DurationType.Microsecond, new DurationType(TimeUnit.Nanosecond),
+        StringType.Default, BinaryType.Default, new FixedSizeBinaryType(16), new FixedSizeBinaryType(3), new FixedSizeBinaryType(1),
+        Date32Type.Default, Date64Type.Default,
+        new Time32Type(TimeUnit.Second), new Time32Type(TimeUnit.Millisecond), new Time64Type(TimeUnit.Microsecond), new Time64Type(TimeUnit.Nanosecond),
+        new TimestampType(TimeUnit.Second, (string?)null), new TimestampType(TimeUnit.Millisecond, "America/New_York"),
+        new TimestampType(TimeUnit.Microsecond, "UTC"), new TimestampType(TimeUnit.Nanosecond, "+07:30"), new TimestampType(TimeUnit.Microsecond, (string?)null),
+        DurationType.Second, DurationType.Millisecond, DurationType.Microsecond, DurationType.Nanosecond,
         NullType.Default,
     ];
 
-    public static IReadOnlyList<IntType> IndexTypes { get; } =
-        [IntType.Int8, IntType.Int16, IntType.Int32, IntType.Int64, IntType.UInt8, IntType.UInt16, IntType.UInt32, IntType.UInt64];
+    public static IReadOnlyList<IntegerType> IndexTypes { get; } =
+        [Int8Type.Default, Int16Type.Default, Int32Type.Default, Int64Type.Default, UInt8Type.Default, UInt16Type.Default, UInt32Type.Default, UInt64Type.Default];
 
     /// <summary>A random schema of 1..6 columns; <paramref name="maxDepth"/> bounds list/struct nesting.</summary>
     public Schema RandomSchema(int maxDepth = 3)
@@ -62,34 +63,35 @@ internal sealed class TestData
         var roll = _random.Next(10);
         if (depth > 0 && roll == 0)
         {
-            return new Field(name, new ListType(RandomField("item", depth - 1)), nullable);
+            return new Field(name, new ListType(RandomField("item", depth - 1)), nullable, null);
         }
 
         if (depth > 0 && roll == 1)
         {
-            var children = new Field[_random.Next(0, 4)];
+            // Apache's StructType refuses an empty field list.
+            var children = new Field[_random.Next(1, 4)];
             for (var i = 0; i < children.Length; i++)
             {
                 children[i] = RandomField($"f{i}", depth - 1);
             }
 
-            return new Field(name, new StructType(children), nullable);
+            return new Field(name, new StructType(children), nullable, null);
         }
 
         if (roll == 2)
         {
             var valueType = _random.Next(3) switch
             {
-                0 => (ArrowType)Utf8Type.Default,
-                1 => IntType.Int64,
+                0 => (IArrowType)StringType.Default,
+                1 => Int64Type.Default,
                 _ => BinaryType.Default,
             };
             var index = IndexTypes[_random.Next(IndexTypes.Count)];
-            return new Field(name, valueType, nullable, dictionary: new DictionaryEncoding(_nextDictionaryId++, index));
+            return new Field(name, new DictionaryType(index, valueType, false), nullable, null);
         }
 
         var type = LeafTypes[_random.Next(LeafTypes.Count)];
-        var metadata = _random.Next(8) == 0 ? new[] { KeyValuePair.Create(Field.ExtensionNameKey, "arrow.uuid") } : null;
+        var metadata = _random.Next(8) == 0 ? new[] { KeyValuePair.Create(ArrowTypes.ExtensionNameKey, "arrow.uuid") } : null;
         return new Field(name, type, nullable || type is NullType, metadata);
     }
 
@@ -103,10 +105,10 @@ internal sealed class TestData
 
     public RecordBatch RandomBatch(Schema schema, int length)
     {
-        var columns = new ArrowArray[schema.Fields.Count];
+        var columns = new IArrowArray[schema.FieldsList.Count];
         for (var i = 0; i < columns.Length; i++)
         {
-            columns[i] = ArrowArray.Create(RandomArray(schema.Fields[i], length), schema.Fields[i].Name);
+            columns[i] = ArrowArrayFactory.BuildArray(RandomArray(schema.FieldsList[i], length));
         }
 
         return new RecordBatch(schema, columns, length);
@@ -114,11 +116,11 @@ internal sealed class TestData
 
     public ArrayData RandomArray(Field field, int length)
     {
-        var (validity, nullCount) = RandomValidity(field.IsNullable && field.Type is not NullType, length);
-        if (field.Dictionary is { } encoding)
+        var (validity, nullCount) = RandomValidity(field.IsNullable && field.DataType is not NullType, length);
+        if (field.DataType is DictionaryType encoding)
         {
-            var dictionary = DictionaryFor(encoding.Id, field.Type);
-            var width = encoding.IndexType.Width / 8;
+            var dictionary = DictionaryFor(field, encoding.ValueType);
+            var width = ((IntegerType)encoding.IndexType).BitWidth / 8;
             var indices = new byte[length * width];
             for (var i = 0; i < length; i++)
             {
@@ -132,40 +134,40 @@ internal sealed class TestData
                 }
             }
 
-            return new ArrayData(encoding.IndexType, length, nullCount, [validity, ArrowBuffer.Wrap(indices)], dictionary: dictionary);
+            return new ArrayData(encoding, length, nullCount, 0, [validity, new ArrowBuffer(indices)], [], dictionary);
         }
 
-        return RandomValues(field.Type, length, validity, nullCount);
+        return RandomValues(field.DataType, length, validity, nullCount);
     }
 
-    /// <summary>One dictionary per id for the whole schema, as the IPC file format requires.</summary>
-    private ArrayData DictionaryFor(long id, ArrowType valueType)
+    /// <summary>One dictionary per dictionary field for the whole schema, as the IPC file format requires.</summary>
+    private ArrayData DictionaryFor(Field field, IArrowType valueType)
     {
-        if (!_dictionaries.TryGetValue(id, out var dictionary))
+        if (!_dictionaries.TryGetValue(field, out var dictionary))
         {
             dictionary = RandomValues(valueType, _random.Next(1, 6), ArrowBuffer.Empty, 0);
-            _dictionaries.Add(id, dictionary);
+            _dictionaries.Add(field, dictionary);
         }
 
         return dictionary;
     }
 
-    private ArrayData RandomValues(ArrowType type, int length, ArrowBuffer validity, int nullCount)
+    private ArrayData RandomValues(IArrowType type, int length, ArrowBuffer validity, int nullCount)
     {
         switch (type)
         {
             case NullType:
-                return new ArrayData(NullType.Default, length, length, []);
+                return new ArrayData(NullType.Default, length, length, 0, [], []);
             case BooleanType:
                 var bits = new byte[BitUtil.BytesForBits(length)];
                 _random.NextBytes(bits);
-                return new ArrayData(type, length, nullCount, [validity, ArrowBuffer.Wrap(bits)]);
-            case Utf8Type or BinaryType:
+                return new ArrayData(type, length, nullCount, 0, [validity, new ArrowBuffer(bits)], []);
+            case StringType or BinaryType:
                 var offsets = new byte[(length + 1) * 4];
                 var data = new List<byte>();
                 for (var i = 0; i < length; i++)
                 {
-                    if (type is Utf8Type)
+                    if (type is StringType)
                     {
                         data.AddRange(Encoding.UTF8.GetBytes(Samples[_random.Next(Samples.Length)]));
                     }
@@ -179,7 +181,7 @@ internal sealed class TestData
                     BinaryPrimitives.WriteInt32LittleEndian(offsets.AsSpan((i + 1) * 4), data.Count);
                 }
 
-                return new ArrayData(type, length, nullCount, [validity, ArrowBuffer.Wrap(offsets), ArrowBuffer.Wrap(data.ToArray())]);
+                return new ArrayData(type, length, nullCount, 0, [validity, new ArrowBuffer(offsets), new ArrowBuffer(data.ToArray())], []);
             case ListType list:
                 var listOffsets = new byte[(length + 1) * 4];
                 var total = 0;
@@ -190,7 +192,7 @@ internal sealed class TestData
                 }
 
                 var child = RandomArray(list.ValueField, total);
-                return new ArrayData(type, length, nullCount, [validity, ArrowBuffer.Wrap(listOffsets)], [child]);
+                return new ArrayData(type, length, nullCount, 0, [validity, new ArrowBuffer(listOffsets)], [child]);
             case StructType st:
                 var children = new ArrayData[st.Fields.Count];
                 for (var i = 0; i < children.Length; i++)
@@ -198,9 +200,9 @@ internal sealed class TestData
                     children[i] = RandomArray(st.Fields[i], length);
                 }
 
-                return new ArrayData(type, length, nullCount, [validity], children);
+                return new ArrayData(type, length, nullCount, 0, [validity], children);
             default:
-                var width = type.BitWidth / 8;
+                var width = ((FixedWidthType)type).BitWidth / 8;
                 var values = new byte[length * width];
                 _random.NextBytes(values);
                 for (var i = 0; i < length; i++)
@@ -208,12 +210,12 @@ internal sealed class TestData
                     WriteExtreme(type, values.AsSpan(i * width, width));
                 }
 
-                return new ArrayData(type, length, nullCount, [validity, ArrowBuffer.Wrap(values)]);
+                return new ArrayData(type, length, nullCount, 0, [validity, new ArrowBuffer(values)], []);
         }
     }
 
     /// <summary>Sometimes replaces a random value with an edge case of its type: min, max, zero, NaN, infinities, -0.</summary>
-    private void WriteExtreme(ArrowType type, Span<byte> slot)
+    private void WriteExtreme(IArrowType type, Span<byte> slot)
     {
         if (_random.Next(4) != 0)
         {
@@ -223,16 +225,16 @@ internal sealed class TestData
         var pick = _random.Next(4);
         switch (type)
         {
-            case IntType { Width: 32, IsSigned: true }:
+            case Int32Type:
                 BinaryPrimitives.WriteInt32LittleEndian(slot, pick switch { 0 => int.MinValue, 1 => int.MaxValue, 2 => 0, _ => -1 });
                 break;
-            case IntType { Width: 64, IsSigned: true } or TimestampType or DurationType or DateType { Unit: DateUnit.Millisecond }:
+            case Int64Type or TimestampType or DurationType or Date64Type:
                 BinaryPrimitives.WriteInt64LittleEndian(slot, pick switch { 0 => long.MinValue, 1 => long.MaxValue, 2 => 0, _ => -1 });
                 break;
-            case FloatingPointType { Precision: FloatingPointPrecision.Double }:
+            case DoubleType:
                 BinaryPrimitives.WriteDoubleLittleEndian(slot, pick switch { 0 => double.NaN, 1 => double.NegativeInfinity, 2 => -0.0, _ => double.MaxValue });
                 break;
-            case FloatingPointType { Precision: FloatingPointPrecision.Single }:
+            case FloatType:
                 BinaryPrimitives.WriteSingleLittleEndian(slot, pick switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => -0.0f, _ => float.Epsilon });
                 break;
             case Decimal128Type:
@@ -266,6 +268,6 @@ internal sealed class TestData
             }
         }
 
-        return nulls == 0 ? (ArrowBuffer.Empty, 0) : (ArrowBuffer.Wrap(bits), nulls);
+        return nulls == 0 ? (ArrowBuffer.Empty, 0) : (new ArrowBuffer(bits), nulls);
     }
 }
