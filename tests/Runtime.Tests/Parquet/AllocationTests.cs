@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -16,14 +18,14 @@ public sealed class AllocationTests
     public async Task WritingAllocatesNothingPerValue(ParquetCompression codec, ParquetDataPageVersion version)
     {
         const int rows = 200_000;
-        var schema = new Schema([new Field("id", IntType.Int64, false), new Field("name", Utf8Type.Default, false), new Field("maybe", IntType.Int32, true)]);
+        var schema = new Schema([new Field("id", Int64Type.Default, false), new Field("name", StringType.Default, false), new Field("maybe", Int32Type.Default, true)], null);
         var names = Enumerable.Range(0, 50).Select(i => "name_" + i).ToArray();
         using var batch = new RecordBatch(
             schema,
             [
-                Pq.Fixed(IntType.Int64, Enumerable.Range(0, rows).Select(i => (long)i).ToArray()),
+                Pq.Fixed(Int64Type.Default, Enumerable.Range(0, rows).Select(i => (long)i).ToArray()),
                 Pq.Strings(Enumerable.Range(0, rows).Select(i => names[i % 50]).ToArray()),
-                Pq.Fixed(IntType.Int32, Enumerable.Range(0, rows).ToArray(), Enumerable.Range(0, rows).Select(i => i % 3 != 0).ToArray()),
+                Pq.Fixed(Int32Type.Default, Enumerable.Range(0, rows).ToArray(), Enumerable.Range(0, rows).Select(i => i % 3 != 0).ToArray()),
             ],
             rows);
         var options = new ParquetWriteOptions { Compression = codec, DataPageVersion = version, PageSize = 256 * 1024 };

@@ -1,4 +1,6 @@
 using System.IO.Hashing;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -71,7 +73,7 @@ public sealed class ChecksumTests
     {
         var rng = new Random(17);
         var values = Enumerable.Range(0, 500).Select(_ => rng.NextInt64()).ToArray();
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, values)], values.Length);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, false)], null), [Pq.Fixed(Int64Type.Default, values)], values.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = version, Compression = codec, DictionaryEnabled = false });
         var meta = ParquetInspect.Footer(bytes).RowGroups[0].Columns[0].MetaData!;
         var page = Assert.Single(ParquetInspect.Pages(bytes));
@@ -133,7 +135,7 @@ public sealed class ChecksumTests
     public async Task AFlipInTheDictionaryPageIsRefusedAtPageZero()
     {
         var values = Enumerable.Range(0, 400).Select(i => "value " + (i % 13)).ToArray();
-        using var batch = new RecordBatch(new Schema([new Field("x", Utf8Type.Default, false)]), [Pq.Strings(values)], values.Length);
+        using var batch = new RecordBatch(new Schema([new Field("x", StringType.Default, false)], null), [Pq.Strings(values)], values.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.None });
         var pages = ParquetInspect.Pages(bytes);
         Assert.Equal(PageType.DictionaryPage, pages[0].Header.Type);
@@ -149,6 +151,6 @@ public sealed class ChecksumTests
         // Byte 10 of the dictionary body is the last character of its first entry (4-byte length, then "value 0").
         var (_, read) = await Pq.ReadAsync(damaged, new ParquetReadOptions { VerifyPageChecksums = false });
         var column = (StringArray)read.Single().Column(0);
-        Assert.Equal(values.Select(v => v == "value 0" ? "value \u0010" : v), Enumerable.Range(0, values.Length).Select(column.GetString));
+        Assert.Equal(values.Select(v => v == "value 0" ? "value \u0010" : v), Enumerable.Range(0, values.Length).Select(i => column.GetString(i)));
     }
 }

@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -25,7 +27,7 @@ public sealed class CodecTests
     /// <summary>400 000 equal longs in one page: a few kilobytes that decompress to 3.2 MB.</summary>
     private static async Task<byte[]> BombAsync(ParquetCompression codec, ParquetDataPageVersion version)
     {
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, new long[Rows])], Rows);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, false)], null), [Pq.Fixed(Int64Type.Default, new long[Rows])], Rows);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = codec, DataPageVersion = version, DictionaryEnabled = false, PageSize = 8 << 20 });
         Assert.True(bytes.Length < 256 * 1024, $"{codec} wrote {bytes.Length} bytes");
         Assert.Equal(Rows * 8, Assert.Single(ParquetInspect.Pages(bytes)).Header.UncompressedPageSize);
@@ -88,7 +90,7 @@ public sealed class CodecTests
     {
         var rng = new Random(5);
         var values = Enumerable.Range(0, 300).Select(_ => rng.NextInt64(-1000, 1000)).ToArray();
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, values, values.Select(v => v % 7 != 0).ToArray())], values.Length);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, true)], null), [Pq.Fixed(Int64Type.Default, values, values.Select(v => v % 7 != 0).ToArray())], values.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = codec, DataPageVersion = version, DictionaryEnabled = false });
         for (var trial = 0; trial < 50; trial++)
         {

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -40,7 +42,7 @@ public sealed class CorruptionTests
             var (_, batches) = Pq.ReadAsync(bytes, Limits).GetAwaiter().GetResult();
             foreach (var batch in batches)
             {
-                foreach (var column in batch.Columns)
+                foreach (var column in batch.Arrays)
                 {
                     Ipc.ArrayAssert.Touch(column);
                 }
@@ -126,7 +128,7 @@ public sealed class CorruptionTests
     public async Task DictionaryIndexOutOfRangeIsRejected()
     {
         var values = Enumerable.Repeat(7L, 32).Concat(Enumerable.Repeat(8L, 32)).ToArray();
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, values)], 64);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, false)], null), [Pq.Fixed(Int64Type.Default, values)], 64);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.None, WritePageChecksums = false });
         var meta = ParquetInspect.Footer(bytes).RowGroups[0].Columns[0].MetaData!;
         Assert.NotNull(meta.DictionaryPageOffset);
@@ -145,7 +147,7 @@ public sealed class CorruptionTests
     {
         // 400 000 equal longs compress to a few kilobytes but decompress to 3.2 MB.
         var rows = 400_000;
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, new long[rows])], rows);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, false)], null), [Pq.Fixed(Int64Type.Default, new long[rows])], rows);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { Compression = ParquetCompression.Gzip, DictionaryEnabled = false, PageSize = 8 << 20 });
         Assert.True(bytes.Length < 64 * 1024);
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -170,7 +172,7 @@ public sealed class CorruptionTests
     {
         // 2 000 copies of one 10 KB string: a 10 KB dictionary page and a few bytes of indices expand to 20 MB.
         var value = new string('q', 10_000);
-        using var batch = new RecordBatch(new Schema([new Field("s", Utf8Type.Default, false)]), [Pq.Strings(Enumerable.Repeat(value, 2000).ToArray())], 2000);
+        using var batch = new RecordBatch(new Schema([new Field("s", StringType.Default, false)], null), [Pq.Strings(Enumerable.Repeat(value, 2000).ToArray())], 2000);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryPageSizeLimit = 1 << 20 });
         Assert.True(bytes.Length < 100_000);
         var before = GC.GetAllocatedBytesForCurrentThread();

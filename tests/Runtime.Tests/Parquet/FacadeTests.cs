@@ -31,7 +31,7 @@ public sealed class FacadeTests : IDisposable
         await using var reader = await ParquetFileReader.OpenAsync(File.OpenRead(path), path);
         Assert.Equal(4, reader.RowGroupCount);
         Assert.Equal(1000, reader.RowCount);
-        Assert.Equal(Visit.ArrowSchema, reader.Schema);
+        Pq.AssertEqual(Visit.ArrowSchema, reader.Schema);
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
     }
 

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -20,7 +22,7 @@ public sealed class Float16Tests
             BinaryPrimitives.WriteUInt16LittleEndian(bytes, b);
             return (byte[]?)bytes;
         }).Append(null).ToArray();
-        using var batch = new RecordBatch(new Schema([new Field("h", new FixedSizeBinaryType(2), true)]), [Pq.FixedBinary(2, values)], values.Length);
+        using var batch = new RecordBatch(new Schema([new Field("h", new FixedSizeBinaryType(2), true)], null), [Pq.FixedBinary(2, values)], values.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryEnabled = dictionary });
         var footer = ParquetInspect.Footer(bytes);
         footer.KeyValueMetadata.Clear();
@@ -36,14 +38,15 @@ public sealed class Float16Tests
 
     private static void AssertHalves(RecordBatch batch)
     {
-        var column = Assert.IsType<PrimitiveArray<Half>>(batch.Column(0));
+        var column = Assert.IsType<HalfFloatArray>(batch.Column(0));
+        Half At(int i) => column.GetValue(i) ?? throw new Xunit.Sdk.XunitException($"slot {i} is null");
         Assert.Equal(Bits.Length + 1, column.Length);
-        Assert.Equal(Bits, Enumerable.Range(0, Bits.Length).Select(i => BitConverter.HalfToUInt16Bits(column.GetValue(i))));
+        Assert.Equal(Bits, Enumerable.Range(0, Bits.Length).Select(i => BitConverter.HalfToUInt16Bits(At(i))));
         Assert.True(column.IsNull(Bits.Length));
-        Assert.Equal(-2.5f, (float)column.GetValue(1));
-        Assert.Equal(float.NegativeInfinity, (float)column.GetValue(5));
-        Assert.True(Half.IsNaN(column.GetValue(7)));
-        Assert.Equal(65504f, (float)column.GetValue(9));
+        Assert.Equal(-2.5f, (float)At(1));
+        Assert.Equal(float.NegativeInfinity, (float)At(5));
+        Assert.True(Half.IsNaN(At(7)));
+        Assert.Equal(65504f, (float)At(9));
     }
 
     [Theory]
@@ -52,16 +55,16 @@ public sealed class Float16Tests
     public async Task Float16ColumnsReadAsHalfFloats(bool dictionary)
     {
         var (schema, read) = await Pq.ReadAsync(await FileAsync(dictionary, hint: null));
-        Assert.Equal(new Field("h", new FloatingPointType(FloatingPointPrecision.Half), true), schema.Fields[0]);
+        Pq.AssertEqual(new Field("h", HalfFloatType.Default, true), schema.FieldsList[0]);
         AssertHalves(read.Single());
     }
 
     [Fact]
     public async Task AFloat16ArrowSchemaAgreesWithTheColumn()
     {
-        var hint = new Schema([new Field("h", new FloatingPointType(FloatingPointPrecision.Half), true, [new("origin", "hint")])]);
+        var hint = new Schema([new Field("h", HalfFloatType.Default, true, [new("origin", "hint")])], null);
         var (schema, read) = await Pq.ReadAsync(await FileAsync(dictionary: false, hint));
-        Assert.Equal(hint.Fields[0], schema.Fields[0]);
+        Pq.AssertEqual(hint.FieldsList[0], schema.FieldsList[0]);
         AssertHalves(read.Single());
     }
 
@@ -71,9 +74,9 @@ public sealed class Float16Tests
     public async Task HalfFloatColumnsAreWrittenAsFloat16WithoutMinMax(bool dictionary)
     {
         var halves = Bits.Select(BitConverter.UInt16BitsToHalf).Append(Half.Zero).ToArray();
-        var field = new Field("h", new FloatingPointType(FloatingPointPrecision.Half), true);
+        var field = new Field("h", HalfFloatType.Default, true);
         var valid = Bits.Select(_ => true).Append(false).ToArray();
-        using var batch = new RecordBatch(new Schema([field]), [Pq.Fixed(field.Type, halves, valid)], halves.Length);
+        using var batch = new RecordBatch(new Schema([field], null), [Pq.Fixed(field.DataType, halves, valid)], halves.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryEnabled = dictionary });
 
         var footer = ParquetInspect.Footer(bytes);
@@ -89,7 +92,7 @@ public sealed class Float16Tests
         foreach (var file in new[] { bytes, ParquetInspect.WithoutArrowSchema(bytes) })
         {
             var (schema, read) = await Pq.ReadAsync(file);
-            Assert.Equal(field, schema.Fields[0]);
+            Pq.AssertEqual(field, schema.FieldsList[0]);
             AssertHalves(read.Single());
         }
     }
@@ -97,7 +100,7 @@ public sealed class Float16Tests
     [Fact]
     public async Task Float16OnAnotherWidthIsAClearError()
     {
-        using var batch = new RecordBatch(new Schema([new Field("h", new FixedSizeBinaryType(4), false)]), [Pq.FixedBinary(4, [new byte[4]])], 1);
+        using var batch = new RecordBatch(new Schema([new Field("h", new FixedSizeBinaryType(4), false)], null), [Pq.FixedBinary(4, [new byte[4]])], 1);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var footer = ParquetInspect.Footer(bytes);
         footer.KeyValueMetadata.Clear();

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -14,7 +16,7 @@ public sealed class ForeignFileTests
         var value = new byte[12];
         BinaryPrimitives.WriteInt64LittleEndian(value, 5);
         BinaryPrimitives.WriteInt32LittleEndian(value.AsSpan(8), 2_440_589);
-        using var batch = new RecordBatch(new Schema([new Field("t", new FixedSizeBinaryType(12), true)]), [Pq.FixedBinary(12, [value, null])], 2);
+        using var batch = new RecordBatch(new Schema([new Field("t", new FixedSizeBinaryType(12), true)], null), [Pq.FixedBinary(12, [value, null])], 2);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryEnabled = false });
         var footer = ParquetInspect.Footer(bytes);
         footer.KeyValueMetadata.Clear();
@@ -22,7 +24,7 @@ public sealed class ForeignFileTests
         footer.Schema[1].TypeLength = null;
         footer.RowGroups[0].Columns[0].MetaData!.Type = PhysicalType.Int96;
         var (schema, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
-        Assert.Equal(new TimestampType(TimeUnit.Nanosecond, null), schema.Fields[0].Type);
+        Pq.AssertEqual(new TimestampType(TimeUnit.Nanosecond, (string?)null), schema.FieldsList[0].DataType);
         var column = (PrimitiveArray<long>)read.Single().Column(0);
         Assert.Equal(86_400_000_000_000L + 5, column.GetValue(0));
         Assert.True(column.IsNull(1));
@@ -41,26 +43,26 @@ public sealed class ForeignFileTests
         }
 
         var (schema, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
-        Assert.Equal(IntType.Int8, schema.Fields[schema.IndexOf("i8")].Type);
-        Assert.Equal(IntType.UInt64, schema.Fields[schema.IndexOf("u64")].Type);
-        Assert.Equal(TimestampType.MicrosecondUtc, schema.Fields[schema.IndexOf("ts")].Type);
-        Assert.Equal(TimeType.Time64Microsecond, schema.Fields[schema.IndexOf("time")].Type);
-        Assert.Equal(new Decimal128Type(18, 4), schema.Fields[schema.IndexOf("d18")].Type);
-        Assert.Equal(Utf8Type.Default, schema.Fields[schema.IndexOf("enum")].Type);
-        Assert.IsType<ListType>(schema.Fields[schema.IndexOf("ints")].Type);
+        Pq.AssertEqual(Int8Type.Default, schema.GetFieldByName("i8").DataType);
+        Pq.AssertEqual(UInt64Type.Default, schema.GetFieldByName("u64").DataType);
+        Pq.AssertEqual(AllTypes.Ts, schema.GetFieldByName("ts").DataType);
+        Pq.AssertEqual(Time64Type.Microsecond, schema.GetFieldByName("time").DataType);
+        Pq.AssertEqual(new Decimal128Type(18, 4), schema.GetFieldByName("d18").DataType);
+        Pq.AssertEqual(StringType.Default, schema.GetFieldByName("enum").DataType);
+        Assert.IsType<ListType>(schema.GetFieldByName("ints").DataType);
         Assert.Equal(20, read.Single().Length);
     }
 
     [Fact]
     public async Task LogicalTypesWinOverConflictingConvertedTypes()
     {
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.UInt16, false)]), [Pq.Fixed(IntType.UInt16, new ushort[] { 65535 })], 1);
+        using var batch = new RecordBatch(new Schema([new Field("x", UInt16Type.Default, false)], null), [Pq.Fixed(UInt16Type.Default, new ushort[] { 65535 })], 1);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var footer = ParquetInspect.Footer(bytes);
         footer.KeyValueMetadata.Clear();
         footer.Schema[1].ConvertedType = ConvertedType.Int8;
         var (schema, read) = await Pq.ReadAsync(ParquetInspect.WithFooter(bytes, footer));
-        Assert.Equal(IntType.UInt16, schema.Fields[0].Type);
+        Pq.AssertEqual(UInt16Type.Default, schema.FieldsList[0].DataType);
         Assert.Equal((ushort)65535, ((PrimitiveArray<ushort>)read.Single().Column(0)).GetValue(0));
     }
 
@@ -70,7 +72,7 @@ public sealed class ForeignFileTests
     [InlineData(99, "unsupported codec 99 (unknown)")]
     public async Task UnsupportedCodecsAreClearErrors(int codec, string reason)
     {
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, new long[] { 1 })], 1);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, false)], null), [Pq.Fixed(Int64Type.Default, new long[] { 1 })], 1);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var footer = ParquetInspect.Footer(bytes);
         footer.RowGroups[0].Columns[0].MetaData!.Codec = codec;
@@ -89,7 +91,7 @@ public sealed class ForeignFileTests
     public async Task AV2PageWithoutValueBytesIsNotDecompressed(ParquetCompression codec)
     {
         // Other writers store an all-null v2 page as its levels alone: no compressed block at all for zero value bytes.
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, new long[10], new bool[10])], 10);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, true)], null), [Pq.Fixed(Int64Type.Default, new long[10], new bool[10])], 10);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = ParquetDataPageVersion.V2, Compression = codec, DictionaryEnabled = false });
         var (_, asWritten) = await Pq.ReadAsync(bytes);
         Assert.Equal(10, asWritten.Single().Column(0).NullCount);
@@ -108,7 +110,7 @@ public sealed class ForeignFileTests
     [Fact]
     public async Task AV2PageMarkedUncompressedIsReadAsStoredInACompressedChunk()
     {
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, Enumerable.Range(0, 50).Select(i => (long)i * 3).ToArray(), Enumerable.Range(0, 50).Select(i => i % 4 != 0).ToArray())], 50);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, true)], null), [Pq.Fixed(Int64Type.Default, Enumerable.Range(0, 50).Select(i => (long)i * 3).ToArray(), Enumerable.Range(0, 50).Select(i => i % 4 != 0).ToArray())], 50);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DataPageVersion = ParquetDataPageVersion.V2, Compression = ParquetCompression.None, DictionaryEnabled = false });
         Assert.False(Assert.Single(ParquetInspect.Pages(bytes)).Header.DataPageV2!.IsCompressed);
         var footer = ParquetInspect.Footer(bytes);
@@ -128,7 +130,7 @@ public sealed class ForeignFileTests
     public async Task AZeroValueChunkIsReadAsEmptyWithoutLookingAtItsOffsets()
     {
         // Such chunks carry offsets of 0 and a non-zero total size: nothing must be read from them.
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, true)]), [Pq.Fixed(IntType.Int64, new long[] { 1 })], 1);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, true)], null), [Pq.Fixed(Int64Type.Default, new long[] { 1 })], 1);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var footer = ParquetInspect.Footer(bytes);
         footer.NumRows = 0;
@@ -153,7 +155,7 @@ public sealed class ForeignFileTests
     public async Task AChunkWithADictionaryAndADataPageOffsetOfZeroStartsAtTheDictionary()
     {
         var values = Enumerable.Range(0, 100).Select(i => (long)(i % 5)).ToArray();
-        using var batch = new RecordBatch(new Schema([new Field("x", IntType.Int64, false)]), [Pq.Fixed(IntType.Int64, values)], values.Length);
+        using var batch = new RecordBatch(new Schema([new Field("x", Int64Type.Default, false)], null), [Pq.Fixed(Int64Type.Default, values)], values.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var footer = ParquetInspect.Footer(bytes);
         var meta = footer.RowGroups[0].Columns[0].MetaData!;

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -35,15 +37,15 @@ public sealed class Int96Tests
     }
 
     /// <summary>A file with one optional INT96 column 't', optionally with an ARROW:schema that declares it.</summary>
-    private static async Task<byte[]> FileAsync(byte[]?[] values, ArrowType? hinted = null)
+    private static async Task<byte[]> FileAsync(byte[]?[] values, IArrowType? hinted = null)
     {
-        using var batch = new RecordBatch(new Schema([new Field("t", new FixedSizeBinaryType(12), true)]), [Pq.FixedBinary(12, values)], values.Length);
+        using var batch = new RecordBatch(new Schema([new Field("t", new FixedSizeBinaryType(12), true)], null), [Pq.FixedBinary(12, values)], values.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryEnabled = false });
         var footer = ParquetInspect.Footer(bytes);
         footer.KeyValueMetadata.Clear();
         if (hinted is not null)
         {
-            footer.KeyValueMetadata.Add(new(ParquetSchema.ArrowSchemaKey, ParquetFileWriter.EncodeArrowSchema(new Schema([new Field("t", hinted, true)]))));
+            footer.KeyValueMetadata.Add(new(ParquetSchema.ArrowSchemaKey, ParquetFileWriter.EncodeArrowSchema(new Schema([new Field("t", hinted, true)], null))));
         }
 
         footer.Schema[1].Type = PhysicalType.Int96;
@@ -72,7 +74,7 @@ public sealed class Int96Tests
     {
         var bytes = await FileAsync([FromMicros(Y2024), null, FromMicros(-Y2024)]);
         var (schema, read) = await Pq.ReadAsync(bytes);
-        Assert.Equal(new TimestampType(TimeUnit.Nanosecond, null), schema.Fields[0].Type);
+        Pq.AssertEqual(new TimestampType(TimeUnit.Nanosecond, (string?)null), schema.FieldsList[0].DataType);
         var column = (PrimitiveArray<long>)read.Single().Column(0);
         Assert.Equal(Y2024 * 1000, column.GetValue(0));
         Assert.True(column.IsNull(1));
@@ -87,7 +89,7 @@ public sealed class Int96Tests
     {
         var bytes = await FileAsync([FromMicros(Y2024), FromMicros(Y9999), null, FromMicros(Y290000), FromMicros(Y1000)], new TimestampType(unit, "UTC"));
         var (schema, read) = await Pq.ReadAsync(bytes);
-        Assert.Equal(new TimestampType(unit, "UTC"), schema.Fields[0].Type);
+        Pq.AssertEqual(new TimestampType(unit, "UTC"), schema.FieldsList[0].DataType);
         var column = (PrimitiveArray<long>)read.Single().Column(0);
         Assert.Equal(Y2024 / microsPerUnit, column.GetValue(0));
         Assert.Equal(Y9999 / microsPerUnit, column.GetValue(1));
@@ -102,7 +104,7 @@ public sealed class Int96Tests
     public async Task AnInstantBeyondTheHintedUnitIsRefused()
     {
         // Julian day int.MaxValue is about 5.9 million years out: it fits int64 milliseconds but not microseconds.
-        var bytes = await FileAsync([FromMicros(Y2024), Int96(int.MaxValue, 0)], new TimestampType(TimeUnit.Microsecond, null));
+        var bytes = await FileAsync([FromMicros(Y2024), Int96(int.MaxValue, 0)], new TimestampType(TimeUnit.Microsecond, (string?)null));
         var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes));
         Assert.Equal("t", error.Column);
         Assert.Contains("INT96 value 1 (slot 1)", error.Reason);
@@ -115,7 +117,7 @@ public sealed class Int96Tests
     [InlineData(long.MaxValue)]
     public async Task NanosecondsOfTheDayOutsideOneDayAreRefused(long nanos)
     {
-        var bytes = await FileAsync([Int96(2_440_588L, nanos)], new TimestampType(TimeUnit.Microsecond, null));
+        var bytes = await FileAsync([Int96(2_440_588L, nanos)], new TimestampType(TimeUnit.Microsecond, (string?)null));
         var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes));
         Assert.Equal("t", error.Column);
         Assert.Contains($"INT96 value 0 (slot 0) of 't' has {nanos} nanoseconds of the day", error.Reason);
@@ -133,7 +135,7 @@ public sealed class Int96Tests
     {
         var bytes = await SparkShapedFileAsync();
         var (schema, read) = await Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = unit });
-        Assert.Equal(new TimestampType(unit, null), schema.Fields[0].Type);
+        Pq.AssertEqual(new TimestampType(unit, (string?)null), schema.FieldsList[0].DataType);
         var column = (PrimitiveArray<long>)read.Single().Column(0);
         Assert.Equal(Y2024 / microsPerUnit, column.GetValue(0));
         Assert.Equal(Y9999 / microsPerUnit, column.GetValue(1));
@@ -172,7 +174,7 @@ public sealed class Int96Tests
     {
         var bytes = await FileAsync([FromMicros(Y2024), FromMicros(Y9999), null, FromMicros(Y290000), FromMicros(Y1000)], new TimestampType(TimeUnit.Microsecond, "UTC"));
         var (schema, read) = await Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = unit });
-        Assert.Equal(new TimestampType(TimeUnit.Microsecond, "UTC"), schema.Fields[0].Type);
+        Pq.AssertEqual(new TimestampType(TimeUnit.Microsecond, "UTC"), schema.FieldsList[0].DataType);
         var column = (PrimitiveArray<long>)read.Single().Column(0);
         Assert.Equal(Y2024, column.GetValue(0));
         Assert.Equal(Y9999, column.GetValue(1));
@@ -184,7 +186,7 @@ public sealed class Int96Tests
     [Fact]
     public async Task AnInstantBeyondTheArrowSchemaUnitIsRefusedWhateverTheOption()
     {
-        var bytes = await FileAsync([FromMicros(Y2024), FromMicros(Y9999)], new TimestampType(TimeUnit.Nanosecond, null));
+        var bytes = await FileAsync([FromMicros(Y2024), FromMicros(Y9999)], new TimestampType(TimeUnit.Nanosecond, (string?)null));
         var error = await Assert.ThrowsAsync<ParquetFormatException>(() => Pq.ReadAsync(bytes, new ParquetReadOptions { Int96TimestampUnit = TimeUnit.Microsecond }));
         Assert.Contains("INT96 value 1 (slot 1)", error.Reason);
         Assert.EndsWith("is outside the range of timestamp[ns], the unit the file's ARROW:schema declares for it (ParquetReadOptions.Int96TimestampUnit does not override that)", error.Reason);

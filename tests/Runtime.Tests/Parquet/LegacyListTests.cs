@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -15,11 +17,11 @@ public sealed class LegacyListTests
     /// <summary>Rows [[1, 2], [3, 4]], [], [[]], [[5]] as a required list of required lists of required int32.</summary>
     private static RecordBatch NestedInts()
     {
-        var item = new Field("element", IntType.Int32, false);
+        var item = new Field("element", Int32Type.Default, false);
         var inner = new Field("element", new ListType(item), false);
-        var innerLists = Pq.List(item, Pq.Fixed(IntType.Int32, new[] { 1, 2, 3, 4, 5 }), [0, 2, 4, 4, 5]);
+        var innerLists = Pq.List(item, Pq.Fixed(Int32Type.Default, new[] { 1, 2, 3, 4, 5 }), [0, 2, 4, 4, 5]);
         var outer = Pq.List(inner, innerLists, [0, 2, 2, 3, 4]);
-        return new RecordBatch(new Schema([new Field("a", outer.Type, false)]), [outer], 4);
+        return new RecordBatch(new Schema([new Field("a", outer.Data.DataType, false)], null), [outer], 4);
     }
 
     private static readonly int[][][] NestedRows = [[[1, 2], [3, 4]], [], [[]], [[5]]];
@@ -57,11 +59,11 @@ public sealed class LegacyListTests
         var values = (PrimitiveArray<int>)inner.Values;
         return Enumerable.Range(0, outer.Length).Select(r =>
         {
-            var (start, end) = outer.GetRange(r);
+            var (start, end) = Pq.Range(outer, r);
             return Enumerable.Range(start, end - start).Select(l =>
             {
-                var (s, e) = inner.GetRange(l);
-                return Enumerable.Range(s, e - s).Select(values.GetValue).ToArray();
+                var (s, e) = Pq.Range(inner, l);
+                return Enumerable.Range(s, e - s).Select(i => values.Values[i]).ToArray();
             }).ToArray();
         }).ToArray();
     }
@@ -78,11 +80,11 @@ public sealed class LegacyListTests
             ["a", "array", "array"]);
         var (schema, read) = await Pq.ReadAsync(bytes);
 
-        var outerType = Assert.IsType<ListType>(schema.Fields[0].Type);
-        Assert.False(schema.Fields[0].IsNullable);
+        var outerType = Assert.IsType<ListType>(schema.FieldsList[0].DataType);
+        Assert.False(schema.FieldsList[0].IsNullable);
         Assert.False(outerType.ValueField.IsNullable);
-        var innerType = Assert.IsType<ListType>(outerType.ValueField.Type);
-        Assert.Equal(IntType.Int32, innerType.ValueField.Type);
+        var innerType = Assert.IsType<ListType>(outerType.ValueField.DataType);
+        Pq.AssertEqual(Int32Type.Default, innerType.ValueField.DataType);
         Assert.False(innerType.ValueField.IsNullable);
         Assert.Equal(NestedRows, ListsOfLists((ListArray)read.Single().Column(0)));
     }
@@ -99,17 +101,17 @@ public sealed class LegacyListTests
             ["a", "list", "element"]);
         var (schema, read) = await Pq.ReadAsync(bytes);
 
-        var outerType = Assert.IsType<ListType>(schema.Fields[0].Type);
-        var structType = Assert.IsType<StructType>(outerType.ValueField.Type);
+        var outerType = Assert.IsType<ListType>(schema.FieldsList[0].DataType);
+        var structType = Assert.IsType<StructType>(outerType.ValueField.DataType);
         Assert.False(outerType.ValueField.IsNullable);
         Assert.Equal("element", Assert.Single(structType.Fields).Name);
-        var innerType = Assert.IsType<ListType>(structType.Fields[0].Type);
+        var innerType = Assert.IsType<ListType>(structType.Fields[0].DataType);
         Assert.False(structType.Fields[0].IsNullable);
-        Assert.Equal(IntType.Int32, innerType.ValueField.Type);
+        Pq.AssertEqual(Int32Type.Default, innerType.ValueField.DataType);
 
         var outer = (ListArray)read.Single().Column(0);
         var inner = (ListArray)((StructArray)outer.Values).Fields[0];
-        var rebuilt = (ListArray)ArrowArray.Create(new ArrayData(new ListType(new Field("x", inner.Type, false)), outer.Length, 0, outer.Data.Buffers, [inner.Data]));
+        var rebuilt = (ListArray)ArrowArrayFactory.BuildArray(new ArrayData(new ListType(new Field("x", inner.Data.DataType, false)), outer.Length, 0, outer.Offset, outer.Data.Buffers, [inner.Data]));
         Assert.Equal(NestedRows, ListsOfLists(rebuilt));
     }
 
@@ -118,23 +120,23 @@ public sealed class LegacyListTests
     [InlineData("a_tuple")]
     public async Task ARepeatedGroupNamedArrayOrTupleIsTheStructElement(string name)
     {
-        var item = new Field("element", new StructType([new Field("x", IntType.Int32, false)]), false);
-        var structs = Pq.Struct(((StructType)item.Type).Fields, [Pq.Fixed(IntType.Int32, new[] { 7, 8, 9 })]);
+        var item = new Field("element", new StructType([new Field("x", Int32Type.Default, false)]), false);
+        var structs = Pq.Struct(((StructType)item.DataType).Fields, [Pq.Fixed(Int32Type.Default, new[] { 7, 8, 9 })]);
         var lists = Pq.List(item, structs, [0, 2, 2, 3], [true, false, true]);
-        using var batch = new RecordBatch(new Schema([new Field("a", lists.Type, true)]), [lists], 3);
+        using var batch = new RecordBatch(new Schema([new Field("a", lists.Data.DataType, true)], null), [lists], 3);
         var bytes = await WithLegacySchemaAsync(
             batch,
             [Root(1), Group("a", Optional, 1, list: true), Group(name, Repeated, 1), Int32("x", Required)],
             ["a", name, "x"]);
         var (schema, read) = await Pq.ReadAsync(bytes);
 
-        var listType = Assert.IsType<ListType>(schema.Fields[0].Type);
-        Assert.True(schema.Fields[0].IsNullable);
+        var listType = Assert.IsType<ListType>(schema.FieldsList[0].DataType);
+        Assert.True(schema.FieldsList[0].IsNullable);
         Assert.False(listType.ValueField.IsNullable);
-        var structType = Assert.IsType<StructType>(listType.ValueField.Type);
+        var structType = Assert.IsType<StructType>(listType.ValueField.DataType);
         Assert.Equal("x", Assert.Single(structType.Fields).Name);
         var column = (ListArray)read.Single().Column(0);
-        Assert.Equal([(0, 2), (2, 2), (2, 3)], Enumerable.Range(0, 3).Select(column.GetRange));
+        Assert.Equal([(0, 2), (2, 2), (2, 3)], Enumerable.Range(0, 3).Select(i => Pq.Range(column, i)));
         Assert.True(column.IsNull(1));
         var x = (PrimitiveArray<int>)((StructArray)column.Values).Fields[0];
         Assert.Equal([7, 8, 9], Enumerable.Range(0, 3).Select(x.GetValue));
@@ -145,11 +147,11 @@ public sealed class LegacyListTests
     {
         // a: repeated int32 directly under the LIST (required elements); b: a one-field group that is neither named
         // array nor a_tuple, whose optional field is the element.
-        var requiredItem = new Field("element", IntType.Int32, false);
-        var a = Pq.List(requiredItem, Pq.Fixed(IntType.Int32, new[] { 1, 2, 3 }), [0, 2, 3]);
-        var optionalItem = new Field("element", IntType.Int32, true);
-        var b = Pq.List(optionalItem, Pq.Fixed(IntType.Int32, new[] { 4, 0 }, [true, false]), [0, 0, 2]);
-        using var batch = new RecordBatch(new Schema([new Field("a", a.Type, true), new Field("b", b.Type, true)]), [a, b], 2);
+        var requiredItem = new Field("element", Int32Type.Default, false);
+        var a = Pq.List(requiredItem, Pq.Fixed(Int32Type.Default, new[] { 1, 2, 3 }), [0, 2, 3]);
+        var optionalItem = new Field("element", Int32Type.Default, true);
+        var b = Pq.List(optionalItem, Pq.Fixed(Int32Type.Default, new[] { 4, 0 }, [true, false]), [0, 0, 2]);
+        using var batch = new RecordBatch(new Schema([new Field("a", a.Data.DataType, true), new Field("b", b.Data.DataType, true)], null), [a, b], 2);
         var bytes = await WithLegacySchemaAsync(
             batch,
             [
@@ -160,13 +162,13 @@ public sealed class LegacyListTests
             ["b", "element", "str"]);
         var (schema, read) = await Pq.ReadAsync(bytes);
 
-        Assert.Equal(new Field("element", IntType.Int32, false), ((ListType)schema.Fields[0].Type).ValueField);
-        Assert.Equal(new Field("str", IntType.Int32, true), ((ListType)schema.Fields[1].Type).ValueField);
+        Pq.AssertEqual(new Field("element", Int32Type.Default, false), ((ListType)schema.FieldsList[0].DataType).ValueField);
+        Pq.AssertEqual(new Field("str", Int32Type.Default, true), ((ListType)schema.FieldsList[1].DataType).ValueField);
         var first = (ListArray)read.Single().Column(0);
-        Assert.Equal([(0, 2), (2, 3)], Enumerable.Range(0, 2).Select(first.GetRange));
+        Assert.Equal([(0, 2), (2, 3)], Enumerable.Range(0, 2).Select(i => Pq.Range(first, i)));
         Assert.Equal([1, 2, 3], Enumerable.Range(0, 3).Select(((PrimitiveArray<int>)first.Values).GetValue));
         var second = (ListArray)read.Single().Column(1);
-        Assert.Equal([(0, 0), (0, 2)], Enumerable.Range(0, 2).Select(second.GetRange));
+        Assert.Equal([(0, 0), (0, 2)], Enumerable.Range(0, 2).Select(i => Pq.Range(second, i)));
         Assert.Equal(4, ((PrimitiveArray<int>)second.Values).GetValue(0));
         Assert.True(second.Values.IsNull(1));
     }
@@ -190,13 +192,13 @@ public sealed class LegacyListTests
     {
         // A repeated primitive at the top and a repeated group inside a plain optional group, as protobuf-style writers
         // produce them without any LIST annotation.
-        var ints = Pq.List(new Field("element", IntType.Int32, false), Pq.Fixed(IntType.Int32, new[] { 5, 6 }), [0, 0, 2]);
-        var phoneFields = new[] { new Field("number", IntType.Int32, false) };
+        var ints = Pq.List(new Field("element", Int32Type.Default, false), Pq.Fixed(Int32Type.Default, new[] { 5, 6 }), [0, 0, 2]);
+        var phoneFields = new[] { new Field("number", Int32Type.Default, false) };
         var phoneItem = new Field("element", new StructType(phoneFields), false);
-        var phones = Pq.List(phoneItem, Pq.Struct(phoneFields, [Pq.Fixed(IntType.Int32, new[] { 11 })]), [0, 1, 1]);
-        var holderFields = new[] { new Field("phone", phones.Type, false) };
+        var phones = Pq.List(phoneItem, Pq.Struct(phoneFields, [Pq.Fixed(Int32Type.Default, new[] { 11 })]), [0, 1, 1]);
+        var holderFields = new[] { new Field("phone", phones.Data.DataType, false) };
         var holder = Pq.Struct(holderFields, [phones], [true, false]);
-        using var batch = new RecordBatch(new Schema([new Field("ints", ints.Type, false), new Field("numbers", holder.Type, true)]), [ints, holder], 2);
+        using var batch = new RecordBatch(new Schema([new Field("ints", ints.Data.DataType, false), new Field("numbers", holder.Data.DataType, true)], null), [ints, holder], 2);
         var bytes = await WithLegacySchemaAsync(
             batch,
             [Root(2), Int32("ints", Repeated), Group("numbers", Optional, 1), Group("phone", Repeated, 1), Int32("number", Required)],
@@ -204,17 +206,17 @@ public sealed class LegacyListTests
             ["numbers", "phone", "number"]);
         var (schema, read) = await Pq.ReadAsync(bytes);
 
-        Assert.Equal(new Field("ints", new ListType(new Field("ints", IntType.Int32, false)), false), schema.Fields[0]);
-        var phoneType = new StructType([new Field("number", IntType.Int32, false)]);
+        Pq.AssertEqual(new Field("ints", new ListType(new Field("ints", Int32Type.Default, false)), false), schema.FieldsList[0]);
+        var phoneType = new StructType([new Field("number", Int32Type.Default, false)]);
         var expectedHolder = new StructType([new Field("phone", new ListType(new Field("phone", phoneType, false)), false)]);
-        Assert.Equal(new Field("numbers", expectedHolder, true), schema.Fields[1]);
+        Pq.AssertEqual(new Field("numbers", expectedHolder, true), schema.FieldsList[1]);
         var readInts = (ListArray)read.Single().Column(0);
-        Assert.Equal([(0, 0), (0, 2)], Enumerable.Range(0, 2).Select(readInts.GetRange));
+        Assert.Equal([(0, 0), (0, 2)], Enumerable.Range(0, 2).Select(i => Pq.Range(readInts, i)));
         Assert.Equal([5, 6], Enumerable.Range(0, 2).Select(((PrimitiveArray<int>)readInts.Values).GetValue));
         var readHolder = (StructArray)read.Single().Column(1);
         Assert.True(readHolder.IsNull(1));
         var readPhones = (ListArray)readHolder.Fields[0];
-        Assert.Equal((0, 1), readPhones.GetRange(0));
+        Assert.Equal((0, 1), Pq.Range(readPhones, 0));
         Assert.Equal(11, ((PrimitiveArray<int>)((StructArray)readPhones.Values).Fields[0]).GetValue(0));
     }
 }

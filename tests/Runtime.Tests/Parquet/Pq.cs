@@ -1,5 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 
@@ -40,6 +43,19 @@ internal static class Pq
         }
     }
 
+    // Apache's types, fields and schemas compare by reference: these compare structurally and print both sides.
+    public static void AssertEqual(IArrowType expected, IArrowType actual) =>
+        Xunit.Assert.True(ArrowTypes.Equal(expected, actual), $"{ArrowTypes.Describe(actual)}, expected {ArrowTypes.Describe(expected)}");
+
+    public static void AssertEqual(Field expected, Field actual) =>
+        Xunit.Assert.True(ArrowTypes.Equal(expected, actual), $"{ArrowTypes.Describe(actual)}, expected {ArrowTypes.Describe(expected)}");
+
+    public static void AssertEqual(Schema expected, Schema actual) =>
+        Xunit.Assert.True(ArrowTypes.Equal(expected, actual), $"{ArrowTypes.Describe(actual)}, expected {ArrowTypes.Describe(expected)}");
+
+    /// <summary>The type of the named top-level field.</summary>
+    public static IArrowType TypeOf(Schema schema, string name) => schema.GetFieldByName(name).DataType;
+
     /// <summary>Concatenates batches row by row into one list of slot views, so differently cut row groups compare.</summary>
     public static void AssertSameRows(IReadOnlyList<RecordBatch> expected, IReadOnlyList<RecordBatch> actual)
     {
@@ -66,7 +82,7 @@ internal static class Pq
             {
                 for (var r = 0; r < batch.Length; r++)
                 {
-                    AssertSlotEqual(e.Column(c), offset + r, batch.Column(c), r, $"{e.Schema.Fields[c].Name}[{offset + r}]");
+                    AssertSlotEqual(e.Column(c), offset + r, batch.Column(c), r, $"{e.Schema.FieldsList[c].Name}[{offset + r}]");
                 }
             }
 
@@ -74,7 +90,7 @@ internal static class Pq
         }
     }
 
-    private static void AssertSlotEqual(ArrowArray expected, int i, ArrowArray actual, int j, string path)
+    private static void AssertSlotEqual(IArrowArray expected, int i, IArrowArray actual, int j, string path)
     {
         Xunit.Assert.True(expected.IsNull(i) == actual.IsNull(j), $"{path}: nullness differs");
         if (expected.IsNull(i))
@@ -90,11 +106,14 @@ internal static class Pq
             case BooleanArray b:
                 Xunit.Assert.Equal(b.GetValue(i), ((BooleanArray)actual).GetValue(j));
                 break;
+            case FixedSizeBinaryArray f:
+                Xunit.Assert.True(f.GetBytes(i).SequenceEqual(((FixedSizeBinaryArray)actual).GetBytes(j)), path);
+                break;
             case ListArray l:
             {
                 var a = (ListArray)actual;
-                var (es, ee) = l.GetRange(i);
-                var (@as, ae) = a.GetRange(j);
+                var (es, ee) = Range(l, i);
+                var (@as, ae) = Range(a, j);
                 Xunit.Assert.Equal(ee - es, ae - @as);
                 for (var k = 0; k < ee - es; k++)
                 {
@@ -114,18 +133,32 @@ internal static class Pq
             case DictionaryArray d:
             {
                 var a = (DictionaryArray)actual;
-                AssertSlotEqual(d.Dictionary, d.GetIndex(i), a.Dictionary, a.GetIndex(j), path);
+                AssertSlotEqual(d.Dictionary, Index(d, i), a.Dictionary, Index(a, j), path);
                 break;
             }
 
             default:
             {
-                var width = expected.Type.BitWidth / 8;
-                Xunit.Assert.True(expected.Data.Buffers[1].Span.Slice(i * width, width).SequenceEqual(actual.Data.Buffers[1].Span.Slice(j * width, width)), path);
+                var width = ((FixedWidthType)expected.Data.DataType).BitWidth / 8;
+                Xunit.Assert.Equal(expected.GetType(), actual.GetType());
+                var e = expected.Data.Buffers[1].Span.Slice((expected.Offset + i) * width, width);
+                var a = actual.Data.Buffers[1].Span.Slice((actual.Offset + j) * width, width);
+                Xunit.Assert.True(e.SequenceEqual(a), path);
                 break;
             }
         }
     }
+
+    /// <summary>The [start, end) range of list slot <paramref name="index"/> in the list's values.</summary>
+    public static (int Start, int End) Range(ListArray array, int index)
+    {
+        var start = array.ValueOffsets[index];
+        return (start, start + array.GetValueLength(index));
+    }
+
+    /// <summary>The dictionary index of slot <paramref name="index"/>, whatever the index type.</summary>
+    public static int Index(DictionaryArray array, int index) =>
+        (int)ArrayValidator.ReadIndex(array.Data.Buffers[1].Span, (IntegerType)((DictionaryType)array.Data.DataType).IndexType, array.Offset + index);
 
     // ---------------------------------------------------------------- column construction
 
@@ -150,18 +183,18 @@ internal static class Pq
             }
         }
 
-        return nulls == 0 ? ArrowBuffer.Empty : ArrowBuffer.Wrap(bits);
+        return nulls == 0 ? ArrowBuffer.Empty : new ArrowBuffer(bits);
     }
 
-    public static ArrowArray Fixed<T>(ArrowType type, T[] values, bool[]? valid = null)
+    public static IArrowArray Fixed<T>(IArrowType type, T[] values, bool[]? valid = null)
         where T : unmanaged
     {
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
         var validity = Validity(valid, out var nulls);
-        return ArrowArray.Create(new ArrayData(type, values.Length, nulls, [validity, ArrowBuffer.Wrap(bytes)]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(type, values.Length, nulls, 0, [validity, new ArrowBuffer(bytes)], []));
     }
 
-    public static ArrowArray Bools(bool[] values, bool[]? valid = null)
+    public static IArrowArray Bools(bool[] values, bool[]? valid = null)
     {
         var bits = new byte[BitUtil.BytesForBits(values.Length)];
         for (var i = 0; i < values.Length; i++)
@@ -173,10 +206,10 @@ internal static class Pq
         }
 
         var validity = Validity(valid, out var nulls);
-        return ArrowArray.Create(new ArrayData(BooleanType.Default, values.Length, nulls, [validity, ArrowBuffer.Wrap(bits)]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(BooleanType.Default, values.Length, nulls, 0, [validity, new ArrowBuffer(bits)], []));
     }
 
-    public static ArrayData BinaryData(ArrowType type, byte[]?[] values)
+    public static ArrayData BinaryData(IArrowType type, byte[]?[] values)
     {
         var offsets = new byte[(values.Length + 1) * 4];
         var data = new List<byte>();
@@ -189,13 +222,13 @@ internal static class Pq
         }
 
         var validity = Validity(valid, out var nulls);
-        return new ArrayData(type, values.Length, nulls, [validity, ArrowBuffer.Wrap(offsets), ArrowBuffer.Wrap(data.ToArray())]);
+        return new ArrayData(type, values.Length, nulls, 0, [validity, new ArrowBuffer(offsets), new ArrowBuffer(data.ToArray())], []);
     }
 
-    public static ArrowArray Strings(string?[] values) =>
-        ArrowArray.Create(BinaryData(Utf8Type.Default, values.Select(v => v is null ? null : Encoding.UTF8.GetBytes(v)).ToArray()));
+    public static IArrowArray Strings(string?[] values) =>
+        ArrowArrayFactory.BuildArray(BinaryData(StringType.Default, values.Select(v => v is null ? null : Encoding.UTF8.GetBytes(v)).ToArray()));
 
-    public static ArrowArray FixedBinary(int width, byte[]?[] values)
+    public static IArrowArray FixedBinary(int width, byte[]?[] values)
     {
         var data = new byte[values.Length * width];
         var valid = values.Select(v => v is not null).ToArray();
@@ -205,10 +238,10 @@ internal static class Pq
         }
 
         var validity = Validity(valid, out var nulls);
-        return ArrowArray.Create(new ArrayData(new FixedSizeBinaryType(width), values.Length, nulls, [validity, ArrowBuffer.Wrap(data)]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(new FixedSizeBinaryType(width), values.Length, nulls, 0, [validity, new ArrowBuffer(data)], []));
     }
 
-    public static ArrowArray Decimals(Decimal128Type type, Int128?[] values)
+    public static IArrowArray Decimals(Decimal128Type type, Int128?[] values)
     {
         var data = new byte[values.Length * 16];
         for (var i = 0; i < values.Length; i++)
@@ -217,12 +250,15 @@ internal static class Pq
         }
 
         var validity = Validity(values.Select(v => v.HasValue).ToArray(), out var nulls);
-        return ArrowArray.Create(new ArrayData(type, values.Length, nulls, [validity, ArrowBuffer.Wrap(data)]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(type, values.Length, nulls, 0, [validity, new ArrowBuffer(data)], []));
     }
 
-    public static ArrowArray Enum(string[] names, int?[] indices)
+    /// <summary>The type of an enum column: int32 indices into utf8 names.</summary>
+    public static readonly DictionaryType EnumType = new(Int32Type.Default, StringType.Default, false);
+
+    public static IArrowArray Enum(string[] names, int?[] indices)
     {
-        var dictionary = BinaryData(Utf8Type.Default, names.Select(n => (byte[]?)Encoding.UTF8.GetBytes(n)).ToArray());
+        var dictionary = BinaryData(StringType.Default, names.Select(n => (byte[]?)Encoding.UTF8.GetBytes(n)).ToArray());
         var data = new byte[indices.Length * 4];
         for (var i = 0; i < indices.Length; i++)
         {
@@ -230,10 +266,10 @@ internal static class Pq
         }
 
         var validity = Validity(indices.Select(v => v.HasValue).ToArray(), out var nulls);
-        return ArrowArray.Create(new ArrayData(IntType.Int32, indices.Length, nulls, [validity, ArrowBuffer.Wrap(data)], dictionary: dictionary));
+        return ArrowArrayFactory.BuildArray(new ArrayData(EnumType, indices.Length, nulls, 0, [validity, new ArrowBuffer(data)], [], dictionary));
     }
 
-    public static ArrowArray List(Field itemField, ArrowArray items, int[] offsets, bool[]? valid = null)
+    public static IArrowArray List(Field itemField, IArrowArray items, int[] offsets, bool[]? valid = null)
     {
         var bytes = new byte[offsets.Length * 4];
         for (var i = 0; i < offsets.Length; i++)
@@ -242,12 +278,12 @@ internal static class Pq
         }
 
         var validity = Validity(valid, out var nulls);
-        return ArrowArray.Create(new ArrayData(new ListType(itemField), offsets.Length - 1, nulls, [validity, ArrowBuffer.Wrap(bytes)], [items.Data]));
+        return ArrowArrayFactory.BuildArray(new ArrayData(new ListType(itemField), offsets.Length - 1, nulls, 0, [validity, new ArrowBuffer(bytes)], [items.Data]));
     }
 
-    public static ArrowArray Struct(IReadOnlyList<Field> fields, ArrowArray[] children, bool[]? valid = null)
+    public static IArrowArray Struct(IReadOnlyList<Field> fields, IArrowArray[] children, bool[]? valid = null)
     {
         var validity = Validity(valid, out var nulls);
-        return ArrowArray.Create(new ArrayData(new StructType(fields), children[0].Length, nulls, [validity], children.Select(c => c.Data).ToArray()));
+        return ArrowArrayFactory.BuildArray(new ArrayData(new StructType(fields), children[0].Length, nulls, 0, [validity], children.Select(c => c.Data).ToArray()));
     }
 }

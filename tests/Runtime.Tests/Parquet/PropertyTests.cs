@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Bulwark.Runtime.Tests.Ipc;
@@ -16,11 +18,11 @@ public sealed class PropertyTests
     private static readonly Arbitrary<int> Seeds = Gen.Choose(0, int.MaxValue).ToArbitrary();
 
     /// <summary>The Arrow types Parquet stores natively (TestData's decimals of precision up to 18 hold out-of-range extremes).</summary>
-    private static bool Writable(Field field) => field.Dictionary is not null
-        ? field.Type is Utf8Type or BinaryType
-        : field.Type switch
+    private static bool Writable(Field field) => field.DataType is DictionaryType dictionary
+        ? dictionary.ValueType is StringType or BinaryType
+        : field.DataType switch
         {
-            NullType or DateType { Unit: DateUnit.Millisecond } or TimeType { Unit: TimeUnit.Second } or TimestampType { Unit: TimeUnit.Second } => false,
+            NullType or Date64Type or TimeType { Unit: TimeUnit.Second } or TimestampType { Unit: TimeUnit.Second } => false,
             Decimal128Type { Precision: <= 18 } => false,
             ListType list => Writable(list.ValueField),
             StructType st => st.Fields.Count > 0 && st.Fields.All(Writable),
@@ -33,7 +35,7 @@ public sealed class PropertyTests
         {
             var data = new Ipc.TestData(seed);
             var schema = data.RandomSchema();
-            if (!schema.Fields.All(Writable))
+            if (!schema.FieldsList.All(Writable))
             {
                 return;
             }
@@ -49,7 +51,7 @@ public sealed class PropertyTests
             };
             var bytes = Pq.WriteAsync(schema, batches, options).GetAwaiter().GetResult();
             var (readSchema, read) = Pq.ReadAsync(bytes).GetAwaiter().GetResult();
-            Assert.Equal(schema, readSchema);
+            Pq.AssertEqual(schema, readSchema);
             var expected = batches.Where(b => b.Length > 0).ToList();
             Assert.Equal(expected.Count, read.Count);
             for (var i = 0; i < expected.Count; i++)

@@ -1,3 +1,5 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -34,7 +36,7 @@ public sealed class RoundTripTests
         var options = new ParquetWriteOptions { DataPageVersion = version, Compression = codec, DictionaryEnabled = dictionary, PageSize = 512, RowGroupSize = 200 };
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], options);
         var (schema, read) = await Pq.ReadAsync(bytes);
-        Assert.Equal(batch.Schema, schema);
+        Pq.AssertEqual(batch.Schema, schema);
         Assert.Equal(3, read.Count);
         Pq.AssertSameRows([batch], read);
         foreach (var b in read)
@@ -49,7 +51,7 @@ public sealed class RoundTripTests
         using var batch = AllTypes.Batch(0, true, seed: 1);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var (schema, read) = await Pq.ReadAsync(bytes);
-        Assert.Equal(batch.Schema, schema);
+        Pq.AssertEqual(batch.Schema, schema);
         Assert.Empty(read);
     }
 
@@ -79,21 +81,21 @@ public sealed class RoundTripTests
         var bytes = await Pq.WriteAsync(batch.Schema, [batch]);
         var stripped = ParquetInspect.WithoutArrowSchema(bytes);
         var (schema, read) = await Pq.ReadAsync(stripped);
-        Assert.Equal(IntType.Int64, schema.Fields[schema.IndexOf("dur")].Type);
-        Assert.Equal(Utf8Type.Default, schema.Fields[schema.IndexOf("enum")].Type);
-        Assert.Null(schema.Fields[schema.IndexOf("enum")].Dictionary);
-        Assert.Equal("arrow.uuid", schema.Fields[schema.IndexOf("uuid")].ExtensionName);
-        Assert.Equal(TimestampType.MicrosecondUtc, schema.Fields[schema.IndexOf("ts")].Type);
-        Assert.Equal(new Decimal128Type(38, 10), schema.Fields[schema.IndexOf("d38")].Type);
-        Assert.Equal(IntType.UInt16, schema.Fields[schema.IndexOf("u16")].Type);
-        var items = Assert.IsType<ListType>(schema.Fields[schema.IndexOf("ints")].Type);
+        Pq.AssertEqual(Int64Type.Default, schema.GetFieldByName("dur").DataType);
+        Pq.AssertEqual(StringType.Default, schema.GetFieldByName("enum").DataType);
+        Assert.IsNotType<DictionaryType>(schema.GetFieldByName("enum").DataType);
+        Assert.Equal("arrow.uuid", ArrowTypes.ExtensionName(schema.GetFieldByName("uuid")));
+        Pq.AssertEqual(AllTypes.Ts, schema.GetFieldByName("ts").DataType);
+        Pq.AssertEqual(new Decimal128Type(38, 10), schema.GetFieldByName("d38").DataType);
+        Pq.AssertEqual(UInt16Type.Default, schema.GetFieldByName("u16").DataType);
+        var items = Assert.IsType<ListType>(schema.GetFieldByName("ints").DataType);
         Assert.Equal("element", items.ValueField.Name);
         Assert.Equal(batch.Length, read.Single().Length);
         var enumColumn = Assert.IsType<StringArray>(read[0].Column("enum"));
         var source = Assert.IsType<DictionaryArray>(batch.Column("enum"));
         for (var i = 0; i < batch.Length; i++)
         {
-            Assert.Equal(source.IsNull(i) ? null : ((StringArray)source.Dictionary).GetString(source.GetIndex(i)), enumColumn.GetString(i));
+            Assert.Equal(source.IsNull(i) ? null : ((StringArray)source.Dictionary).GetString(Pq.Index(source, i)), enumColumn.GetString(i));
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit;
@@ -9,9 +11,9 @@ namespace Bulwark.Runtime.Tests.Parquet;
 /// <summary>Statistics in each type's column order, and the footer details readers depend on.</summary>
 public sealed class StatisticsTests
 {
-    private static async Task<ColumnMetaData> ColumnAsync(Field field, ArrowArray column, bool dictionary = false)
+    private static async Task<ColumnMetaData> ColumnAsync(Field field, IArrowArray column, bool dictionary = false)
     {
-        using var batch = new RecordBatch(new Schema([field]), [column], column.Length);
+        using var batch = new RecordBatch(new Schema([field], null), [column], column.Length);
         var bytes = await Pq.WriteAsync(batch.Schema, [batch], new ParquetWriteOptions { DictionaryEnabled = dictionary });
         return ParquetInspect.Footer(bytes).RowGroups[0].Columns[0].MetaData!;
     }
@@ -21,19 +23,19 @@ public sealed class StatisticsTests
     [InlineData(true)]
     public async Task SignedAndUnsignedIntegersCompareInTheirOwnOrder(bool dictionary)
     {
-        var signed = await ColumnAsync(new Field("x", IntType.Int32, false), Pq.Fixed(IntType.Int32, [-5, 3, 0, -5, 3]), dictionary);
+        var signed = await ColumnAsync(new Field("x", Int32Type.Default, false), Pq.Fixed(Int32Type.Default, [-5, 3, 0, -5, 3]), dictionary);
         Assert.Equal(-5, BinaryPrimitives.ReadInt32LittleEndian(signed.Statistics!.MinValue));
         Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(signed.Statistics.MaxValue));
 
-        var unsigned = await ColumnAsync(new Field("x", IntType.UInt32, false), Pq.Fixed(IntType.UInt32, [1u, uint.MaxValue, 5u]), dictionary);
+        var unsigned = await ColumnAsync(new Field("x", UInt32Type.Default, false), Pq.Fixed(UInt32Type.Default, [1u, uint.MaxValue, 5u]), dictionary);
         Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(unsigned.Statistics!.MinValue));
         Assert.Equal(uint.MaxValue, BinaryPrimitives.ReadUInt32LittleEndian(unsigned.Statistics.MaxValue));
 
-        var unsigned8 = await ColumnAsync(new Field("x", IntType.UInt8, false), Pq.Fixed(IntType.UInt8, new byte[] { 200, 7, 255 }), dictionary);
+        var unsigned8 = await ColumnAsync(new Field("x", UInt8Type.Default, false), Pq.Fixed(UInt8Type.Default, new byte[] { 200, 7, 255 }), dictionary);
         Assert.Equal(7, BinaryPrimitives.ReadInt32LittleEndian(unsigned8.Statistics!.MinValue));
         Assert.Equal(255, BinaryPrimitives.ReadInt32LittleEndian(unsigned8.Statistics.MaxValue));
 
-        var wide = await ColumnAsync(new Field("x", IntType.UInt64, false), Pq.Fixed(IntType.UInt64, [3UL, ulong.MaxValue, 2UL]), dictionary);
+        var wide = await ColumnAsync(new Field("x", UInt64Type.Default, false), Pq.Fixed(UInt64Type.Default, [3UL, ulong.MaxValue, 2UL]), dictionary);
         Assert.Equal(2UL, BinaryPrimitives.ReadUInt64LittleEndian(wide.Statistics!.MinValue));
         Assert.Equal(ulong.MaxValue, BinaryPrimitives.ReadUInt64LittleEndian(wide.Statistics.MaxValue));
     }
@@ -44,7 +46,7 @@ public sealed class StatisticsTests
     public async Task StringsCompareAsUnsignedUtf8Bytes(bool dictionary)
     {
         // UTF-16 ordinal puts U+1F600 (a surrogate pair, D83D) below U+FFFD; UTF-8 bytes (F0 vs EF) put it above.
-        var meta = await ColumnAsync(new Field("s", Utf8Type.Default, true), Pq.Strings(["\uFFFD", "😀", "a", null, "Z"]), dictionary);
+        var meta = await ColumnAsync(new Field("s", StringType.Default, true), Pq.Strings(["\uFFFD", "😀", "a", null, "Z"]), dictionary);
         Assert.Equal("Z", Encoding.UTF8.GetString(meta.Statistics!.MinValue!));
         Assert.Equal("😀", Encoding.UTF8.GetString(meta.Statistics.MaxValue!));
         Assert.Equal(1, meta.Statistics.NullCount);
@@ -54,16 +56,16 @@ public sealed class StatisticsTests
     [Fact]
     public async Task FloatsSkipNaNAndWriteSignedZeros()
     {
-        var meta = await ColumnAsync(new Field("f", FloatingPointType.Float64, false), Pq.Fixed(FloatingPointType.Float64, [double.NaN, 1.5, -2.0]));
+        var meta = await ColumnAsync(new Field("f", DoubleType.Default, false), Pq.Fixed(DoubleType.Default, [double.NaN, 1.5, -2.0]));
         Assert.Equal(-2.0, BitConverter.ToDouble(meta.Statistics!.MinValue));
         Assert.Equal(1.5, BitConverter.ToDouble(meta.Statistics.MaxValue));
 
-        meta = await ColumnAsync(new Field("f", FloatingPointType.Float32, false), Pq.Fixed(FloatingPointType.Float32, [0.0f, float.NaN, 0.0f]));
+        meta = await ColumnAsync(new Field("f", FloatType.Default, false), Pq.Fixed(FloatType.Default, [0.0f, float.NaN, 0.0f]));
         Assert.True(float.IsNegative(BitConverter.ToSingle(meta.Statistics!.MinValue)));
         Assert.Equal(0.0f, BitConverter.ToSingle(meta.Statistics.MinValue));
         Assert.False(float.IsNegative(BitConverter.ToSingle(meta.Statistics.MaxValue)));
 
-        meta = await ColumnAsync(new Field("f", FloatingPointType.Float64, false), Pq.Fixed(FloatingPointType.Float64, [double.NaN, double.NaN]));
+        meta = await ColumnAsync(new Field("f", DoubleType.Default, false), Pq.Fixed(DoubleType.Default, [double.NaN, double.NaN]));
         Assert.Null(meta.Statistics!.MinValue);
         Assert.Null(meta.Statistics.MaxValue);
         Assert.Equal(0, meta.Statistics.NullCount);
@@ -85,7 +87,7 @@ public sealed class StatisticsTests
     [Fact]
     public async Task AllNullColumnsHaveOnlyANullCount()
     {
-        var meta = await ColumnAsync(new Field("x", IntType.Int64, true), Pq.Fixed(IntType.Int64, [0L, 0L], [false, false]));
+        var meta = await ColumnAsync(new Field("x", Int64Type.Default, true), Pq.Fixed(Int64Type.Default, [0L, 0L], [false, false]));
         Assert.Equal(2, meta.Statistics!.NullCount);
         Assert.Null(meta.Statistics.MinValue);
         Assert.Equal(2, meta.NumValues);
