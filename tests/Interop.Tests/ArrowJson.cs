@@ -17,8 +17,10 @@ namespace Bulwark.Interop.Tests;
 /// </summary>
 internal static class ArrowJson
 {
+    /// <summary>The type as describe.mjs names it; a dictionary-encoded type by its value type, as arrow-js reports it.</summary>
     public static string TypeString(IArrowType type) => type switch
     {
+        DictionaryType d => TypeString(d.ValueType),
         NullType => "null",
         BooleanType => "bool",
         IntegerType i => (i.IsSigned ? "int" : "uint") + Invariant(i.BitWidth),
