@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side by side in one run: Bulwark's validating ArrowFileReader against Apache.Arrow's ArrowFileReader reading the same
+# Side by side in one run: Bulwark's validating ArrowIpcFileReader against Apache.Arrow's ArrowFileReader reading the same
 # Arrow IPC file (the 1M-row x 6-column BenchRow table, written once by Bulwark) and scanning it (sum of Id, string
 # bytes, nulls). Prints rows/s, the ratio and whether issue 8's goal (at least 0.8x) is met, and checks that both scans
 # equal the values computed from the source rows.

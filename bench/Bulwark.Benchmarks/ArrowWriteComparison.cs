@@ -43,7 +43,7 @@ internal static class ArrowWriteComparison
 
         Console.WriteLine($"Arrow IPC file write, {rows:N0} rows x 6 columns (long, double, string, nullable string, timestamp[us, UTC], int), median of {iterations}; {Environment.ProcessorCount} cores");
         Console.WriteLine($"{"writer",-52} {"median ms",10} {"rows/s",14} {"MB/s",8} {"file bytes",14}");
-        Print("Bulwark (generated builder + ArrowFileWriter)", ourMedian, rows, bytes);
+        Print("Bulwark (generated builder + ArrowIpcFileWriter)", ourMedian, rows, bytes);
         Print($"Apache.Arrow {ApacheVersion} builders + ArrowFileWriter", buildersMedian, rows, buildersBytes);
         Print($"Apache.Arrow {ApacheVersion} arrays by hand + ArrowFileWriter", byHandMedian, rows, byHandBytes);
         Print($"apache-arrow {js.GetProperty("version").GetString()} (JS)", jsMedian, rows, jsBytes);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 
@@ -250,17 +251,17 @@ internal static partial class ParquetComparison
         {
             using var batch = await reader.ReadRowGroupAsync(g, CancellationToken.None);
             count += batch.Length;
-            var ids = (PrimitiveArray<long>)batch.Column("Id");
-            var scores = (PrimitiveArray<double>)batch.Column("Score");
+            var ids = ((PrimitiveArray<long>)batch.Column("Id")).Values;
+            var scores = ((PrimitiveArray<double>)batch.Column("Score")).Values;
             var urls = batch.Column("Url");
             var refs = batch.Column("Referrer");
-            var times = (PrimitiveArray<long>)batch.Column("Time");
-            var statuses = (PrimitiveArray<int>)batch.Column("Status");
+            var times = ((PrimitiveArray<long>)batch.Column("Time")).Values;
+            var statuses = ((PrimitiveArray<int>)batch.Column("Status")).Values;
             long timeChunk = 0;
             for (var i = 0; i < batch.Length; i++)
             {
-                sumId += ids.GetValue(i);
-                sumScore += scores.GetValue(i);
+                sumId += ids[i];
+                sumScore += scores[i];
                 sumUrl += Utf8Length(urls, i);
                 if (refs.IsValid(i))
                 {
@@ -269,14 +270,14 @@ internal static partial class ParquetComparison
                 }
 
                 // Microseconds since 1970 near 2026 are ~1.8e15: a long holds the sum of 1024 of them, not of a row group.
-                timeChunk += times.GetValue(i);
+                timeChunk += times[i];
                 if ((i & 1023) == 1023)
                 {
                     sumTime += timeChunk;
                     timeChunk = 0;
                 }
 
-                sumStatus += statuses.GetValue(i);
+                sumStatus += statuses[i];
             }
 
             sumTime += timeChunk;
@@ -285,10 +286,10 @@ internal static partial class ParquetComparison
         return new Aggregates(count, sumId, sumScore, sumUrl, referrers, sumReferrer, sumTime, sumStatus);
     }
 
-    private static int Utf8Length(ArrowArray array, int index) => array switch
+    private static int Utf8Length(IArrowArray array, int index) => array switch
     {
         BinaryArray strings => strings.GetBytes(index).Length,
-        DictionaryArray dictionary => Utf8Length(dictionary.Dictionary, dictionary.GetIndex(index)),
+        DictionaryArray { Indices: Int32Array indices } dictionary => Utf8Length(dictionary.Dictionary, indices.Values[index]),
         _ => throw new InvalidOperationException($"unexpected string column array {array.GetType().Name}"),
     };
 

@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
+using Bulwark.Records;
+using TimeUnit = Apache.Arrow.Types.TimeUnit;
 
 namespace Bulwark.Interop.Tests;
 
@@ -21,36 +25,36 @@ internal static class AllTypesTable
     {
         var columns = new List<IColumnSpec>
         {
-            new ColumnSpec<PrimitiveBuilder<long>, long>(
-                new Field("id", IntType.Int64, nullable: false),
+            new ColumnSpec<PrimitiveColumnBuilder<long>, long>(
+                new Field("id", Int64Type.Default, nullable: false),
                 row => (long)row,
-                () => new PrimitiveBuilder<long>(IntType.Int64),
+                () => new PrimitiveColumnBuilder<long>(Int64Type.Default),
                 (b, v) => b.Append(v),
                 v => ArrowJson.Invariant(v)),
-            new ColumnSpec<Utf8Builder, string>(
-                new Field("name", Utf8Type.Default, nullable: false),
+            new ColumnSpec<Utf8ColumnBuilder, string>(
+                new Field("name", StringType.Default, nullable: false),
                 row => "row " + ArrowJson.Invariant(row),
-                () => new Utf8Builder(),
+                () => new Utf8ColumnBuilder(),
                 (b, v) => b.Append(v),
                 v => v),
-            new ColumnSpec<BooleanBuilder, bool?>(
+            new ColumnSpec<BooleanColumnBuilder, bool?>(
                 new Field("flag", BooleanType.Default, nullable: true),
                 [true, false, null, false, true, true, null, true, false, false, true],
-                () => new BooleanBuilder(),
+                () => new BooleanColumnBuilder(),
                 (b, v) => b.Append(v!.Value),
                 v => v!.Value),
-            Primitive<sbyte>("i8", IntType.Int8, [sbyte.MinValue, sbyte.MaxValue, 0, null, -1, 42], v => v),
-            Primitive<short>("i16", IntType.Int16, [short.MinValue, short.MaxValue, null, 0, -1, 1234], v => v),
-            Primitive<int>("i32", IntType.Int32, [int.MinValue, int.MaxValue, 0, -1, null, 123456], v => v),
-            Primitive<long>("i64", IntType.Int64, [long.MinValue, long.MaxValue, 0, null, -1, 9007199254740993], v => ArrowJson.Invariant(v)),
-            Primitive<byte>("u8", IntType.UInt8, [byte.MinValue, byte.MaxValue, null, 1, 128], v => v),
-            Primitive<ushort>("u16", IntType.UInt16, [ushort.MinValue, ushort.MaxValue, 1, null, 32768], v => v),
-            Primitive<uint>("u32", IntType.UInt32, [uint.MinValue, uint.MaxValue, null, 1, 2147483648], v => v),
-            Primitive<ulong>("u64", IntType.UInt64, [ulong.MinValue, ulong.MaxValue, null, 1, 9223372036854775808], v => ArrowJson.Invariant(v)),
-            Primitive<float>("f32", FloatingPointType.Float32,
+            Primitive<sbyte>("i8", Int8Type.Default, [sbyte.MinValue, sbyte.MaxValue, 0, null, -1, 42], v => v),
+            Primitive<short>("i16", Int16Type.Default, [short.MinValue, short.MaxValue, null, 0, -1, 1234], v => v),
+            Primitive<int>("i32", Int32Type.Default, [int.MinValue, int.MaxValue, 0, -1, null, 123456], v => v),
+            Primitive<long>("i64", Int64Type.Default, [long.MinValue, long.MaxValue, 0, null, -1, 9007199254740993], v => ArrowJson.Invariant(v)),
+            Primitive<byte>("u8", UInt8Type.Default, [byte.MinValue, byte.MaxValue, null, 1, 128], v => v),
+            Primitive<ushort>("u16", UInt16Type.Default, [ushort.MinValue, ushort.MaxValue, 1, null, 32768], v => v),
+            Primitive<uint>("u32", UInt32Type.Default, [uint.MinValue, uint.MaxValue, null, 1, 2147483648], v => v),
+            Primitive<ulong>("u64", UInt64Type.Default, [ulong.MinValue, ulong.MaxValue, null, 1, 9223372036854775808], v => ArrowJson.Invariant(v)),
+            Primitive<float>("f32", FloatType.Default,
                 [0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, null, 1.5f, float.MaxValue, float.Epsilon, 1.1f, float.MinValue],
                 v => ArrowJson.Float(v)),
-            Primitive<double>("f64", FloatingPointType.Float64,
+            Primitive<double>("f64", DoubleType.Default,
                 [0d, -0d, double.NaN, double.PositiveInfinity, double.NegativeInfinity, null, double.MaxValue, double.Epsilon, 0.1, -123.456, double.MinValue],
                 v => ArrowJson.Float(v)),
             Decimal("dec", new Decimal128Type(38, 9),
@@ -71,32 +75,32 @@ internal static class AllTypesTable
                 null,
                 (12.5m, "1250"),
             ]),
-            new ColumnSpec<Utf8Builder, string?>(
-                new Field("text", Utf8Type.Default, nullable: true, metadata: [new("comment", "free text, ünïcödé")]),
+            new ColumnSpec<Utf8ColumnBuilder, string?>(
+                new Field("text", StringType.Default, nullable: true, metadata: [new KeyValuePair<string, string>("comment", "free text, ünïcödé")]),
                 [string.Empty, "ascii", null, "é ü ß", "😀 astral 𝄞", "中文", "nul\0inside", "line\nbreak \"quoted\" \\", "\u2028 separator", new string('x', 1000) + "end"],
-                () => new Utf8Builder(),
+                () => new Utf8ColumnBuilder(),
                 (b, v) => b.Append(v),
                 v => v),
-            new ColumnSpec<BinaryBuilder, byte[]?>(
+            new ColumnSpec<BinaryColumnBuilder, byte[]?>(
                 new Field("bytes", BinaryType.Default, nullable: true),
                 [[], [0, 1, 2, 255], null, [0xde, 0xad, 0xbe, 0xef], Enumerable.Range(0, 256).Select(i => (byte)i).ToArray()],
-                () => new BinaryBuilder(),
+                () => new BinaryColumnBuilder(),
                 (b, v) => b.Append(v),
                 v => ArrowJson.Hex(v)),
-            new ColumnSpec<FixedSizeBinaryBuilder, Guid?>(
-                new Field("uuid", new FixedSizeBinaryType(16), nullable: true, metadata: [new(Field.ExtensionNameKey, UuidExtension)]),
+            new ColumnSpec<FixedSizeBinaryColumnBuilder, Guid?>(
+                new Field("uuid", new FixedSizeBinaryType(16), nullable: true, metadata: [new KeyValuePair<string, string>(ArrowTypes.ExtensionNameKey, UuidExtension)]),
                 [Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), null, Guid.Parse("ffffffff-ffff-ffff-ffff-ffffffffffff"), Guid.Empty, Guid.Parse("12345678-9abc-4def-8123-456789abcdef")],
-                () => new FixedSizeBinaryBuilder(new FixedSizeBinaryType(16)),
+                () => new FixedSizeBinaryColumnBuilder(new FixedSizeBinaryType(16)),
                 (b, v) => b.Append(v!.Value),
                 // "N" prints the RFC 4122 byte order, which is what arrow.uuid stores.
                 v => v!.Value.ToString("N")),
-            Primitive<int>("day", DateType.Date32,
+            Primitive<int>("day", Date32Type.Default,
                 [0, -1, 19000, null, ArrowConvert.ToDays(DateOnly.MinValue), ArrowConvert.ToDays(DateOnly.MaxValue), int.MinValue, int.MaxValue],
                 v => v),
-            Primitive<long>("time", TimeType.Time64Microsecond,
+            Primitive<long>("time", new Time64Type(TimeUnit.Microsecond),
                 [0, ArrowConvert.ToMicroseconds(TimeOnly.MaxValue), null, 43200000000, 1],
                 v => ArrowJson.Invariant(v)),
-            Primitive<long>("ts", TimestampType.MicrosecondUtc,
+            Primitive<long>("ts", new TimestampType(TimeUnit.Microsecond, "UTC"),
                 [
                     0, -1, ArrowConvert.ToUnixMicroseconds(new DateTimeOffset(2023, 11, 14, 22, 13, 20, TimeSpan.Zero).AddTicks(1234560)), null,
                     ArrowConvert.ToUnixMicroseconds(DateTime.MinValue), ArrowConvert.ToUnixMicroseconds(DateTime.MaxValue), long.MinValue, long.MaxValue,
@@ -106,10 +110,10 @@ internal static class AllTypesTable
                 [0, -1, null, long.MaxValue, long.MinValue, 86400000000, ArrowConvert.ToMicroseconds(TimeSpan.FromDays(-3.5))],
                 v => ArrowJson.Invariant(v)),
             Dictionary("color", [0, 1, 2, null, 3, 4, 0, 2]),
-            new ColumnSpec<ListBuilder<PrimitiveBuilder<int>>, int?[]?>(
-                new Field("ints", new ListType(new Field("item", IntType.Int32, nullable: true)), nullable: true),
+            new ColumnSpec<ListColumnBuilder<PrimitiveColumnBuilder<int>>, int?[]?>(
+                new Field("ints", new ListType(new Field("item", Int32Type.Default, nullable: true)), nullable: true),
                 [[], [1, 2, 3], null, [null, -1], [int.MaxValue, int.MinValue]],
-                () => new ListBuilder<PrimitiveBuilder<int>>(new PrimitiveBuilder<int>(IntType.Int32), valuesNullable: true),
+                () => new ListColumnBuilder<PrimitiveColumnBuilder<int>>(new PrimitiveColumnBuilder<int>(Int32Type.Default), valuesNullable: true),
                 (b, v) =>
                 {
                     foreach (var item in v!)
@@ -120,10 +124,10 @@ internal static class AllTypesTable
                     b.EndList();
                 },
                 v => new JsonArray(v!.Select(i => i is null ? null : (JsonNode)i.Value).ToArray())),
-            new ColumnSpec<ListBuilder<Utf8Builder>, string?[]?>(
-                new Field("words", new ListType(new Field("item", Utf8Type.Default, nullable: true)), nullable: true),
+            new ColumnSpec<ListColumnBuilder<Utf8ColumnBuilder>, string?[]?>(
+                new Field("words", new ListType(new Field("item", StringType.Default, nullable: true)), nullable: true),
                 [["a", string.Empty, null], null, [], ["😀"], ["x", "y", "z", "w"]],
-                () => new ListBuilder<Utf8Builder>(new Utf8Builder(), valuesNullable: true),
+                () => new ListColumnBuilder<Utf8ColumnBuilder>(new Utf8ColumnBuilder(), valuesNullable: true),
                 (b, v) =>
                 {
                     foreach (var item in v!)
@@ -184,38 +188,38 @@ internal static class AllTypesTable
         }
         """)!;
 
-    public static ColumnSpec<PrimitiveBuilder<T>, T?> Primitive<T>(string name, ArrowType type, T?[] cycle, Func<T, JsonNode> encode)
+    public static ColumnSpec<PrimitiveColumnBuilder<T>, T?> Primitive<T>(string name, IArrowType type, T?[] cycle, Func<T, JsonNode> encode)
         where T : unmanaged =>
         new(
             new Field(name, type, nullable: true),
             cycle,
-            () => new PrimitiveBuilder<T>(type),
+            () => new PrimitiveColumnBuilder<T>(type),
             (b, v) => b.Append(v!.Value),
             v => encode(v!.Value));
 
     /// <summary>A dictionary&lt;int32, utf8&gt; column over <see cref="Colors"/>; one dictionary serves every batch.</summary>
-    public static ColumnSpec<FixedDictionaryBuilder, int?> Dictionary(string name, int?[] cycle, long id = 0) =>
-        Dictionary(name, row => cycle[row % cycle.Length], id);
+    public static ColumnSpec<DictionaryColumnBuilder, int?> Dictionary(string name, int?[] cycle) =>
+        Dictionary(name, row => cycle[row % cycle.Length]);
 
     /// <summary>A dictionary&lt;int32, utf8&gt; column over <see cref="Colors"/> whose row r holds index <paramref name="index"/>(r).</summary>
-    public static ColumnSpec<FixedDictionaryBuilder, int?> Dictionary(string name, Func<int, int?> index, long id = 0)
+    public static ColumnSpec<DictionaryColumnBuilder, int?> Dictionary(string name, Func<int, int?> index)
     {
-        var dictionary = FixedDictionaryBuilder.CreateUtf8Dictionary(Colors);
-        return new ColumnSpec<FixedDictionaryBuilder, int?>(
-            new Field(name, Utf8Type.Default, nullable: true, dictionary: new DictionaryEncoding(id, IntType.Int32)),
+        var dictionary = DictionaryColumnBuilder.CreateUtf8Dictionary(Colors);
+        return new ColumnSpec<DictionaryColumnBuilder, int?>(
+            new Field(name, new DictionaryType(Int32Type.Default, StringType.Default, false), nullable: true),
             index,
-            () => new FixedDictionaryBuilder(dictionary),
+            () => new DictionaryColumnBuilder(dictionary),
             (b, v) => b.AppendIndex(v!.Value),
             v => Colors[v!.Value],
             Colors);
     }
 
     // Each value comes with its unscaled integer written out, so the expectation does not reuse the builder's scaling.
-    private static ColumnSpec<Decimal128Builder, (decimal Value, string Unscaled)?> Decimal(string name, Decimal128Type type, (decimal Value, string Unscaled)?[] cycle) =>
+    private static ColumnSpec<Decimal128ColumnBuilder, (decimal Value, string Unscaled)?> Decimal(string name, Decimal128Type type, (decimal Value, string Unscaled)?[] cycle) =>
         new(
             new Field(name, type, nullable: true),
             cycle,
-            () => new Decimal128Builder(type),
+            () => new Decimal128ColumnBuilder(type),
             (b, v) => b.Append(v!.Value.Value),
             v => v!.Value.Unscaled);
 
@@ -223,20 +227,20 @@ internal static class AllTypesTable
 
     private sealed record Pair(long Key, string? Value);
 
-    // A null struct slot puts a null in every child (StructBuilder.AppendNull), even in the non-nullable "x": the
+    // A null struct slot puts a null in every child (StructColumnBuilder.AppendNull), even in the non-nullable "x": the
     // format allows that under a null parent slot, and the readers must accept it (arrow-rs checks it).
     private static IColumnSpec PointColumn()
     {
-        var type = new StructType([new Field("x", IntType.Int32, nullable: false), new Field("label", Utf8Type.Default, nullable: true)]);
+        var type = new StructType([new Field("x", Int32Type.Default, nullable: false), new Field("label", StringType.Default, nullable: true)]);
         Point?[] cycle = [new(1, "a"), null, new(-1, null), new(0, string.Empty), new(int.MaxValue, "😀")];
-        return new ColumnSpec<StructBuilder, Point?>(
+        return new ColumnSpec<StructColumnBuilder, Point?>(
             new Field("point", type, nullable: true),
             cycle,
-            () => new StructBuilder(type, [new PrimitiveBuilder<int>(IntType.Int32), new Utf8Builder()]),
+            () => new StructColumnBuilder(type, [new PrimitiveColumnBuilder<int>(Int32Type.Default), new Utf8ColumnBuilder()]),
             (b, v) =>
             {
-                ((PrimitiveBuilder<int>)b.Children[0]).Append(v!.X);
-                ((Utf8Builder)b.Children[1]).Append(v.Label);
+                ((PrimitiveColumnBuilder<int>)b.Children[0]).Append(v!.X);
+                ((Utf8ColumnBuilder)b.Children[1]).Append(v.Label);
                 b.Append();
             },
             v => new JsonObject { ["x"] = v!.X, ["label"] = v.Label });
@@ -245,15 +249,15 @@ internal static class AllTypesTable
     // A non-nullable struct column, so a struct field's own non-nullable flag is checked too.
     private static IColumnSpec PairColumn()
     {
-        var type = new StructType([new Field("key", IntType.Int64, nullable: false), new Field("value", Utf8Type.Default, nullable: true)]);
-        return new ColumnSpec<StructBuilder, Pair>(
+        var type = new StructType([new Field("key", Int64Type.Default, nullable: false), new Field("value", StringType.Default, nullable: true)]);
+        return new ColumnSpec<StructColumnBuilder, Pair>(
             new Field("pair", type, nullable: false),
             row => new Pair(-row * 1000L, row % 3 == 0 ? null : "v" + ArrowJson.Invariant(row)),
-            () => new StructBuilder(type, [new PrimitiveBuilder<long>(IntType.Int64), new Utf8Builder()]),
+            () => new StructColumnBuilder(type, [new PrimitiveColumnBuilder<long>(Int64Type.Default), new Utf8ColumnBuilder()]),
             (b, v) =>
             {
-                ((PrimitiveBuilder<long>)b.Children[0]).Append(v.Key);
-                ((Utf8Builder)b.Children[1]).Append(v.Value);
+                ((PrimitiveColumnBuilder<long>)b.Children[0]).Append(v.Key);
+                ((Utf8ColumnBuilder)b.Children[1]).Append(v.Value);
                 b.Append();
             },
             v => new JsonObject { ["key"] = ArrowJson.Invariant(v.Key), ["value"] = v.Value });

@@ -1,5 +1,6 @@
 using System.Data.SqlTypes;
 using System.Text.Json.Nodes;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 using AA = Apache.Arrow;
@@ -51,14 +52,14 @@ public sealed class ApacheArrowIpcReadByBulwarkTests : IDisposable
 
         var (schema, batches) = await ReadWithBulwarkAsync(path, format);
 
-        var fields = schema.Fields;
+        var fields = schema.FieldsList;
         Assert.Equal(columns.Select(c => c.Field.Name), fields.Select(f => f.Name));
-        Assert.Equal(columns.Select(c => c.BulwarkType), fields.Select(f => ArrowJson.TypeString(f.Type)));
+        Assert.Equal(columns.Select(c => c.BulwarkType), fields.Select(f => ArrowJson.TypeString(f.DataType)));
         Assert.Equal(columns.Select(c => c.Field.IsNullable), fields.Select(f => f.IsNullable));
         Assert.Equal("apache-arrow-csharp", schema.Metadata.Single(m => m.Key == "writer").Value);
-        Assert.Equal("arrow.uuid", schema.Fields.Single(f => f.Name == "uuid").Metadata.Single(m => m.Key == Field.ExtensionNameKey).Value);
-        Assert.Equal(IntType.Int32, schema.Fields.Single(f => f.Name == "color").Dictionary?.IndexType);
-        var point = (StructType)schema.Fields.Single(f => f.Name == "point").Type;
+        Assert.Equal("arrow.uuid", schema.FieldsList.Single(f => f.Name == "uuid").Metadata.Single(m => m.Key == ArrowTypes.ExtensionNameKey).Value);
+        Assert.IsType<AAT.Int32Type>(Assert.IsType<AAT.DictionaryType>(schema.FieldsList.Single(f => f.Name == "color").DataType).IndexType);
+        var point = (AAT.StructType)schema.FieldsList.Single(f => f.Name == "point").DataType;
         Assert.Equal([false, true], point.Fields.Select(f => f.IsNullable));
 
         Assert.Equal(BatchSizes, batches.Select(b => b!["numRows"]!.GetValue<int>()));

@@ -205,7 +205,7 @@ internal static class ApacheArrowJson
         var result = DescribeMetadata(field.Metadata);
         if (field.DataType is AA.ExtensionType extension)
         {
-            result[Bulwark.Arrow.Field.ExtensionNameKey] = extension.Name;
+            result[Bulwark.Arrow.ArrowTypes.ExtensionNameKey] = extension.Name;
         }
 
         return result;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 

@@ -1,33 +1,38 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Bulwark.Arrow;
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
+using Apache.Arrow.Types;
 using Xunit.Sdk;
+using TimeUnit = Apache.Arrow.Types.TimeUnit;
 
 namespace Bulwark.Interop.Tests;
 
 /// <summary>
-/// The JSON shape of js/describe.mjs, produced from Bulwark's own types and arrays, and a comparison that lists every
+/// The JSON shape of js/describe.mjs, produced from the Apache.Arrow schemas and arrays Bulwark reads and builds, and a comparison that lists every
 /// difference by path. Both sides encode values the same way: 64-bit integers as decimal strings, floats with
 /// "NaN"/"Infinity"/"-Infinity"/"-0" as strings, decimals as the unscaled integer, bytes as lowercase hex, temporal
 /// values as their raw stored integers.
 /// </summary>
 internal static class ArrowJson
 {
-    public static string TypeString(ArrowType type) => type switch
+    /// <summary>The type as describe.mjs names it; a dictionary-encoded type by its value type, as arrow-js reports it.</summary>
+    public static string TypeString(IArrowType type) => type switch
     {
+        DictionaryType d => TypeString(d.ValueType),
         NullType => "null",
         BooleanType => "bool",
-        IntType i => (i.IsSigned ? "int" : "uint") + Invariant(i.Width),
-        FloatingPointType { Precision: FloatingPointPrecision.Half } => "float16",
-        FloatingPointType { Precision: FloatingPointPrecision.Single } => "float32",
-        FloatingPointType => "float64",
+        IntegerType i => (i.IsSigned ? "int" : "uint") + Invariant(i.BitWidth),
+        HalfFloatType => "float16",
+        FloatType => "float32",
+        DoubleType => "float64",
         Decimal128Type d => $"decimal128({Invariant(d.Precision)}, {Invariant(d.Scale)})",
-        Utf8Type => "utf8",
+        StringType => "utf8",
         BinaryType => "binary",
         FixedSizeBinaryType f => $"fixed_size_binary({Invariant(f.ByteWidth)})",
-        DateType { Unit: DateUnit.Day } => "date32[day]",
-        DateType => "date64[ms]",
+        Date32Type => "date32[day]",
+        Date64Type => "date64[ms]",
         TimeType t => $"time{Invariant(t.BitWidth)}[{UnitName(t.Unit)}]",
         TimestampType { Timezone: null } t => $"timestamp[{UnitName(t.Unit)}]",
         TimestampType t => $"timestamp[{UnitName(t.Unit)}, {t.Timezone}]",
@@ -37,30 +42,56 @@ internal static class ArrowJson
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "No canonical name for this type."),
     };
 
-    public static JsonObject DescribeSchema(Schema schema) => new()
+    /// <summary>
+    /// The schema in describe.mjs's shape. Apache.Arrow fields carry no dictionary id (ids exist only inside an IPC
+    /// file), so the ids are numbered here as Bulwark's IPC writer assigns them: pre-order over the fields, from 0.
+    /// </summary>
+    public static JsonObject DescribeSchema(Schema schema)
     {
-        ["metadata"] = DescribeMetadata(schema.Metadata),
-        ["fields"] = new JsonArray(schema.Fields.Select(f => (JsonNode?)DescribeField(f)).ToArray()),
-    };
+        var nextId = 0L;
+        var fields = new JsonArray();
+        foreach (var field in schema.FieldsList)
+        {
+            fields.Add(DescribeField(field, ref nextId));
+        }
 
-    public static JsonObject DescribeField(Field field)
+        return new JsonObject
+        {
+            ["metadata"] = DescribeMetadata(schema.HasMetadata ? schema.Metadata : null),
+            ["fields"] = fields,
+        };
+    }
+
+    private static JsonObject DescribeField(Field field, ref long nextId)
     {
-        IEnumerable<Field> children = field.Type switch
+        JsonObject? dictionary = null;
+        var type = field.DataType;
+        if (type is DictionaryType encoding)
+        {
+            dictionary = new JsonObject { ["id"] = nextId++, ["indexType"] = TypeString(encoding.IndexType), ["ordered"] = encoding.Ordered };
+            type = encoding.ValueType;
+        }
+
+        IEnumerable<Field> childFields = type switch
         {
             ListType list => [list.ValueField],
             StructType st => st.Fields,
             _ => [],
         };
+        var children = new JsonArray();
+        foreach (var child in childFields)
+        {
+            children.Add(DescribeField(child, ref nextId));
+        }
+
         return new JsonObject
         {
             ["name"] = field.Name,
-            ["type"] = TypeString(field.Type),
+            ["type"] = TypeString(type),
             ["nullable"] = field.IsNullable,
-            ["metadata"] = DescribeMetadata(field.Metadata),
-            ["dictionary"] = field.Dictionary is { } d
-                ? new JsonObject { ["id"] = d.Id, ["indexType"] = TypeString(d.IndexType), ["ordered"] = d.IsOrdered }
-                : null,
-            ["children"] = new JsonArray(children.Select(c => (JsonNode?)DescribeField(c)).ToArray()),
+            ["metadata"] = DescribeMetadata(field.HasMetadata ? field.Metadata : null),
+            ["dictionary"] = dictionary,
+            ["children"] = children,
         };
     }
 
@@ -79,7 +110,7 @@ internal static class ArrowJson
 
             var column = new JsonObject
             {
-                ["name"] = batch.Schema.Fields[c].Name,
+                ["name"] = batch.Schema.FieldsList[c].Name,
                 ["length"] = array.Length,
                 ["nullCount"] = array.NullCount,
                 ["values"] = values,
@@ -101,7 +132,8 @@ internal static class ArrowJson
         return new JsonObject { ["numRows"] = batch.Length, ["columns"] = columns };
     }
 
-    public static JsonNode? Value(ArrowArray array, int index)
+    // Subclasses before their bases: StringArray is a BinaryArray, Decimal128Array a FixedSizeBinaryArray.
+    public static JsonNode? Value(IArrowArray array, int index)
     {
         if (array.IsNull(index))
         {
@@ -110,20 +142,20 @@ internal static class ArrowJson
 
         return array switch
         {
-            DictionaryArray d => Value(d.Dictionary, d.GetIndex(index)),
-            BooleanArray b => b.GetValue(index),
-            PrimitiveArray<sbyte> p => p.GetValue(index),
-            PrimitiveArray<short> p => p.GetValue(index),
-            PrimitiveArray<int> p => p.GetValue(index),
-            PrimitiveArray<long> p => Invariant(p.GetValue(index)),
-            PrimitiveArray<byte> p => p.GetValue(index),
-            PrimitiveArray<ushort> p => p.GetValue(index),
-            PrimitiveArray<uint> p => p.GetValue(index),
-            PrimitiveArray<ulong> p => Invariant(p.GetValue(index)),
-            PrimitiveArray<Half> p => Float((double)p.GetValue(index)),
-            PrimitiveArray<float> p => Float(p.GetValue(index)),
-            PrimitiveArray<double> p => Float(p.GetValue(index)),
-            Decimal128Array d => d.GetUnscaled(index).ToString(CultureInfo.InvariantCulture),
+            DictionaryArray d => Value(d.Dictionary, ArrowValues.DictionaryIndex(d, index)),
+            BooleanArray b => b.GetValue(index)!.Value,
+            PrimitiveArray<sbyte> p => p.Values[index],
+            PrimitiveArray<short> p => p.Values[index],
+            PrimitiveArray<int> p => p.Values[index],
+            PrimitiveArray<long> p => Invariant(p.Values[index]),
+            PrimitiveArray<byte> p => p.Values[index],
+            PrimitiveArray<ushort> p => p.Values[index],
+            PrimitiveArray<uint> p => p.Values[index],
+            PrimitiveArray<ulong> p => Invariant(p.Values[index]),
+            PrimitiveArray<Half> p => Float((double)p.Values[index]),
+            PrimitiveArray<float> p => Float(p.Values[index]),
+            PrimitiveArray<double> p => Float(p.Values[index]),
+            Decimal128Array d => ArrowValues.Unscaled(d, index).ToString(CultureInfo.InvariantCulture),
             StringArray s => s.GetString(index),
             BinaryArray b => Hex(b.GetBytes(index)),
             FixedSizeBinaryArray f => Hex(f.GetBytes(index)),
@@ -263,7 +295,7 @@ internal static class ArrowJson
 
     private static JsonNode ListValue(ListArray list, int index)
     {
-        var (start, end) = list.GetRange(index);
+        var (start, end) = ArrowValues.ListRange(list, index);
         var items = new JsonArray();
         for (var j = start; j < end; j++)
         {
@@ -275,7 +307,7 @@ internal static class ArrowJson
 
     private static JsonNode StructValue(StructArray array, int index)
     {
-        var fields = ((StructType)array.Type).Fields;
+        var fields = ((StructType)array.Data.DataType).Fields;
         var result = new JsonObject();
         for (var k = 0; k < fields.Count; k++)
         {
@@ -285,18 +317,18 @@ internal static class ArrowJson
         return result;
     }
 
-    private static string UnitName(Arrow.TimeUnit unit) => unit switch
+    private static string UnitName(TimeUnit unit) => unit switch
     {
-        Arrow.TimeUnit.Second => "s",
-        Arrow.TimeUnit.Millisecond => "ms",
-        Arrow.TimeUnit.Microsecond => "us",
+        TimeUnit.Second => "s",
+        TimeUnit.Millisecond => "ms",
+        TimeUnit.Microsecond => "us",
         _ => "ns",
     };
 
-    private static JsonObject DescribeMetadata(IEnumerable<KeyValuePair<string, string>> metadata)
+    private static JsonObject DescribeMetadata(IEnumerable<KeyValuePair<string, string>>? metadata)
     {
         var result = new JsonObject();
-        foreach (var (key, value) in metadata)
+        foreach (var (key, value) in metadata ?? [])
         {
             result[key] = value;
         }

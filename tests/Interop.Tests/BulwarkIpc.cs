@@ -1,3 +1,4 @@
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 

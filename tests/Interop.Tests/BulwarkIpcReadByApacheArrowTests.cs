@@ -63,7 +63,7 @@ public sealed class BulwarkIpcReadByApacheArrowTests : IDisposable
         // Apache.Arrow does not register arrow.uuid by default: the extension name stays in the field's metadata.
         var uuid = reader.Schema.GetFieldByName("uuid");
         Assert.IsType<AAT.FixedSizeBinaryType>(uuid.DataType);
-        Assert.Equal(AllTypesTable.UuidExtension, uuid.Metadata[Field.ExtensionNameKey]);
+        Assert.Equal(AllTypesTable.UuidExtension, uuid.Metadata[ArrowTypes.ExtensionNameKey]);
     }
 
     [Theory]
@@ -114,7 +114,7 @@ public sealed class BulwarkIpcReadByApacheArrowTests : IDisposable
     public async Task Compressed_bodies_are_really_compressed(string format)
     {
         // Guards the compressed cases above against a writer that ignores the option: a repetitive table must shrink.
-        var table = new TestTable([AllTypesTable.Primitive<long>("n", IntType.Int64, [1, 1, 1, 1, 2], v => ArrowJson.Invariant(v))]);
+        var table = new TestTable([AllTypesTable.Primitive<long>("n", AAT.Int64Type.Default, [1, 1, 1, 1, 2], v => ArrowJson.Invariant(v))]);
         var sizes = new[] { 4096 };
         var plain = await WriteAsync(table, format, ArrowCompression.None, sizes);
         foreach (var compression in new[] { ArrowCompression.Lz4Frame, ArrowCompression.Zstd })

@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
+using Bulwark.Records;
 
 namespace Bulwark.Interop.Tests;
 
@@ -28,14 +31,14 @@ public sealed class BulwarkIpcReadByArrowJsTests : IDisposable
         var allNullEnd = allNullStart + sizes[5];
         var table = new TestTable(
         [
-            new ColumnSpec<PrimitiveBuilder<int>, int>(
-                new Field("seq", IntType.Int32, nullable: false),
+            new ColumnSpec<PrimitiveColumnBuilder<int>, int>(
+                new Field("seq", Int32Type.Default, nullable: false),
                 row => row,
-                () => new PrimitiveBuilder<int>(IntType.Int32),
+                () => new PrimitiveColumnBuilder<int>(Int32Type.Default),
                 (b, v) => b.Append(v),
                 v => v),
-            AllTypesTable.Dictionary("color", [0, 1, 2, 3, 4, null, 4, 3, 2, 1, 0, null, null], id: 0),
-            AllTypesTable.Dictionary("other", row => row >= allNullStart && row < allNullEnd ? null : (row % 3) switch { 0 => 4, 1 => null, _ => 0 }, id: 1),
+            AllTypesTable.Dictionary("color", [0, 1, 2, 3, 4, null, 4, 3, 2, 1, 0, null, null]),
+            AllTypesTable.Dictionary("other", row => row >= allNullStart && row < allNullEnd ? null : (row % 3) switch { 0 => 4, 1 => null, _ => 0 }),
         ]);
         var schema = JsonNode.Parse(
             """

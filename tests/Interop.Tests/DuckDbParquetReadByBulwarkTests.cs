@@ -41,7 +41,7 @@ public sealed class DuckDbParquetReadByBulwarkTests : IDisposable
         var what = $"DuckDB Parquet ({printed["copyOptions"]})";
 
         var (schema, batches) = await BulwarkParquet.ReadAsync(path);
-        var types = new JsonArray(schema.Fields.Select(f => (JsonNode?)new JsonObject { ["name"] = f.Name, ["type"] = ArrowJson.TypeString(f.Type) }).ToArray());
+        var types = new JsonArray(schema.FieldsList.Select(f => (JsonNode?)new JsonObject { ["name"] = f.Name, ["type"] = ArrowJson.TypeString(f.DataType) }).ToArray());
         var expectedTypes = new JsonArray(ArrowTypes.Select(t => (JsonNode?)new JsonObject { ["name"] = t.Name, ["type"] = t.Type }).ToArray());
         ArrowJson.AssertEqual(expectedTypes, types, $"{what}: Arrow schema read by ParquetFileReader", diagnostics);
         Assert.Equal(printed["rowGroups"]!.AsArray().Count, batches.Count);

@@ -37,7 +37,7 @@ internal static class ParquetReaders
     public static TestTable AllTypesForDuckDb()
     {
         var table = AllTypesTable.Create();
-        var columns = table.Columns.Select(c => c.Field.Name != "ts" ? c : AllTypesTable.Primitive<long>("ts", TimestampType.MicrosecondUtc,
+        var columns = table.Columns.Select(c => c.Field.Name != "ts" ? c : AllTypesTable.Primitive<long>("ts", new Apache.Arrow.Types.TimestampType(Apache.Arrow.Types.TimeUnit.Microsecond, "UTC"),
             [
                 0, -1, ArrowConvert.ToUnixMicroseconds(new DateTimeOffset(2023, 11, 14, 22, 13, 20, TimeSpan.Zero).AddTicks(1234560)), null,
                 ArrowConvert.ToUnixMicroseconds(DateTime.MinValue), ArrowConvert.ToUnixMicroseconds(DateTime.MaxValue), long.MinValue + 1, long.MaxValue,

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using PS = ParquetSharp;
@@ -132,9 +133,9 @@ public sealed class ParquetSharpParquetReadByBulwarkTests : IDisposable
         Assert.Equal(RowGroupSizes.Length, reader.RowGroupCount);
         ArrowJson.AssertEqual(
             new JsonArray(specs.Select(s => (JsonNode?)$"{s.Column.Name}: {s.BulwarkType}").ToArray()),
-            new JsonArray(reader.Schema.Fields.Select(f => (JsonNode?)$"{f.Name}: {ArrowJson.TypeString(f.Type)}").ToArray()),
+            new JsonArray(reader.Schema.FieldsList.Select(f => (JsonNode?)$"{f.Name}: {ArrowJson.TypeString(f.DataType)}").ToArray()),
             $"{what}: column names and Arrow types");
-        Assert.Equal("arrow.uuid", reader.Schema.Fields.Single(f => f.Name == "uid").Metadata.Single(m => m.Key == Field.ExtensionNameKey).Value);
+        Assert.Equal("arrow.uuid", reader.Schema.FieldsList.Single(f => f.Name == "uid").Metadata.Single(m => m.Key == ArrowTypes.ExtensionNameKey).Value);
 
         var batches = new JsonArray();
         for (var g = 0; g < reader.RowGroupCount; g++)

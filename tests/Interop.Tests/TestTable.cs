@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using Bulwark.Arrow;
+using Apache.Arrow;
+using Bulwark.Records;
 
 namespace Bulwark.Interop.Tests;
 
@@ -8,9 +9,9 @@ internal interface IColumnSpec
 {
     Field Field { get; }
 
-    ArrayBuilder CreateBuilder();
+    ColumnBuilder CreateBuilder();
 
-    void Append(ArrayBuilder builder, int row);
+    void Append(ColumnBuilder builder, int row);
 
     JsonNode? Expected(int row);
 
@@ -21,7 +22,7 @@ internal interface IColumnSpec
 }
 
 internal sealed class ColumnSpec<TBuilder, TValue> : IColumnSpec
-    where TBuilder : ArrayBuilder
+    where TBuilder : ColumnBuilder
 {
     private readonly Func<int, TValue> _value;
     private readonly Func<TBuilder> _create;
@@ -49,9 +50,9 @@ internal sealed class ColumnSpec<TBuilder, TValue> : IColumnSpec
 
     public JsonArray? ExpectedDictionary => _dictionary is null ? null : new JsonArray(_dictionary.Select(d => (JsonNode?)d).ToArray());
 
-    public ArrayBuilder CreateBuilder() => _create();
+    public ColumnBuilder CreateBuilder() => _create();
 
-    public void Append(ArrayBuilder builder, int row)
+    public void Append(ColumnBuilder builder, int row)
     {
         var value = _value(row);
         if (value is null)
@@ -86,7 +87,10 @@ internal sealed class TestTable
 
     public Schema Schema { get; }
 
-    /// <summary>Batches of the given sizes, rows numbered continuously across them; one builder per column serves every batch.</summary>
+    /// <summary>
+    /// Batches of the given sizes, rows numbered continuously across them; one builder per column serves every batch.
+    /// Each batch owns pooled memory until it is disposed.
+    /// </summary>
     public List<RecordBatch> BuildBatches(IReadOnlyList<int> sizes)
     {
         var builders = Columns.Select(c => c.CreateBuilder()).ToArray();
@@ -102,7 +106,7 @@ internal sealed class TestTable
                 }
             }
 
-            batches.Add(new RecordBatch(Schema, builders.Select(b => b.Build()).ToArray(), size));
+            batches.Add(ColumnBuilder.BuildBatch(Schema, builders, size));
             row += size;
         }
 

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Parquet;
 using Xunit.Sdk;
@@ -44,7 +46,7 @@ public sealed partial class ConformanceCorpusTests
     /// </summary>
     private static readonly Dictionary<string, ParquetReadOptions> ParquetOptions = new(StringComparer.Ordinal)
     {
-        ["int96_from_spark.parquet"] = new ParquetReadOptions { Int96TimestampUnit = TimeUnit.Microsecond },
+        ["int96_from_spark.parquet"] = new ParquetReadOptions { Int96TimestampUnit = Apache.Arrow.Types.TimeUnit.Microsecond },
     };
 
     /// <summary>
@@ -197,7 +199,7 @@ public sealed partial class ConformanceCorpusTests
         var result = await NodeEnvironment.RunScriptAsync("duckdb-parquet-values.mjs", [path]);
         var duck = ArrowJson.Parse(result.StandardOutput, "duckdb-parquet-values.mjs");
         var columns = duck["columns"]!.AsArray().Select(c => (Name: c!["name"]!.GetValue<string>(), Type: c["type"]!.GetValue<string>())).ToArray();
-        var names = schema.Fields.Select(f => f.Name).ToArray();
+        var names = schema.FieldsList.Select(f => f.Name).ToArray();
         if (!columns.Select(c => c.Name).SequenceEqual(names, StringComparer.Ordinal))
         {
             return $"DuckDB reads columns [{string.Join(", ", columns.Select(c => c.Name))}], Bulwark [{string.Join(", ", names)}]";
@@ -213,7 +215,7 @@ public sealed partial class ConformanceCorpusTests
         // would not show a zone lost or invented.
         for (var k = 0; k < names.Length; k++)
         {
-            if (schema.Fields[k].Type is TimestampType timestamp && timestamp.Timezone is null == columns[k].Type.StartsWith("TIMESTAMP WITH TIME ZONE", StringComparison.Ordinal))
+            if (schema.FieldsList[k].DataType is TimestampType timestamp && timestamp.Timezone is null == columns[k].Type.StartsWith("TIMESTAMP WITH TIME ZONE", StringComparison.Ordinal))
             {
                 return $"column {names[k]}: DuckDB reads {columns[k].Type}, Bulwark {ArrowJson.TypeString(timestamp)}";
             }
@@ -234,7 +236,7 @@ public sealed partial class ConformanceCorpusTests
         var arrowRs = await ParquetReaders.ParquetWasmAsync(path);
         var expected = TestTable.FlattenColumns(arrowRs.Json);
         var actual = new JsonObject();
-        for (var k = 0; k < schema.Fields.Count; k++)
+        for (var k = 0; k < schema.FieldsList.Count; k++)
         {
             var values = new JsonArray();
             foreach (var batch in batches)
@@ -245,7 +247,7 @@ public sealed partial class ConformanceCorpusTests
                 }
             }
 
-            actual[schema.Fields[k].Name] = values;
+            actual[schema.FieldsList[k].Name] = values;
         }
 
         return Difference(expected, actual);

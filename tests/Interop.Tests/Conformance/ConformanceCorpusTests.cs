@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json.Nodes;
+using Apache.Arrow;
 using Bulwark.Arrow;
 using Bulwark.Arrow.Ipc;
 using Xunit.Abstractions;

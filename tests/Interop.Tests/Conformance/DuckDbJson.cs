@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Bulwark.Arrow;
-using ArrowTimeUnit = Bulwark.Arrow.TimeUnit;
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
+using Apache.Arrow.Types;
+using ArrowTimeUnit = Apache.Arrow.Types.TimeUnit;
 
 namespace Bulwark.Interop.Tests.Conformance;
 
@@ -18,7 +20,7 @@ namespace Bulwark.Interop.Tests.Conformance;
 internal static class DuckDbJson
 {
     /// <summary>One column of a reader's output: every value of every batch, in order.</summary>
-    public static JsonArray Column(IEnumerable<ArrowArray> chunks, bool nanosecondsAsMicroseconds)
+    public static JsonArray Column(IEnumerable<IArrowArray> chunks, bool nanosecondsAsMicroseconds)
     {
         var values = new JsonArray();
         foreach (var chunk in chunks)
@@ -37,48 +39,49 @@ internal static class DuckDbJson
     /// TIMESTAMPs: a nanosecond timestamp is then written in microseconds, exactly, or as "micros+Nns" when it has a
     /// sub-microsecond part, so that no truncation passes unseen.
     /// </summary>
-    public static JsonNode? Value(ArrowArray array, int index, bool nanosecondsAsMicroseconds = false)
+    public static JsonNode? Value(IArrowArray array, int index, bool nanosecondsAsMicroseconds = false)
     {
         if (array.IsNull(index))
         {
             return null;
         }
 
-        switch (array.Type)
+        switch (array.Data.DataType)
         {
             case TimestampType timestamp:
-                var instant = ((PrimitiveArray<long>)array).GetValue(index);
+                var instant = ((PrimitiveArray<long>)array).Values[index];
                 return timestamp.Unit == ArrowTimeUnit.Nanosecond && nanosecondsAsMicroseconds
                     ? NanosecondsInMicroseconds(instant)
                     : Invariant(timestamp.Unit == ArrowTimeUnit.Nanosecond ? instant : ToMicroseconds(instant, timestamp.Unit));
             case TimeType time:
                 long raw = array switch
                 {
-                    PrimitiveArray<int> p => p.GetValue(index),
-                    PrimitiveArray<long> p => p.GetValue(index),
+                    PrimitiveArray<int> p => p.Values[index],
+                    PrimitiveArray<long> p => p.Values[index],
                     _ => throw new ArgumentOutOfRangeException(nameof(array), array.GetType().Name, "A time array of an unexpected layout."),
                 };
                 return Invariant(time.Unit == ArrowTimeUnit.Nanosecond ? raw : ToMicroseconds(raw, time.Unit));
-            case DateType { Unit: DateUnit.Millisecond }:
-                return JsonValue.Create(checked((int)Math.Floor(((PrimitiveArray<long>)array).GetValue(index) / 86_400_000.0)));
+            case Date64Type:
+                return JsonValue.Create(checked((int)Math.Floor(((PrimitiveArray<long>)array).Values[index] / 86_400_000.0)));
         }
 
+        // Subclasses before their bases: StringArray is a BinaryArray, Decimal128Array a FixedSizeBinaryArray.
         return array switch
         {
-            DictionaryArray d => Value(d.Dictionary, d.GetIndex(index), nanosecondsAsMicroseconds),
-            BooleanArray b => b.GetValue(index),
-            PrimitiveArray<sbyte> p => p.GetValue(index),
-            PrimitiveArray<short> p => p.GetValue(index),
-            PrimitiveArray<int> p => p.GetValue(index),
-            PrimitiveArray<long> p => Invariant(p.GetValue(index)),
-            PrimitiveArray<byte> p => p.GetValue(index),
-            PrimitiveArray<ushort> p => p.GetValue(index),
-            PrimitiveArray<uint> p => p.GetValue(index),
-            PrimitiveArray<ulong> p => p.GetValue(index).ToString(CultureInfo.InvariantCulture),
-            PrimitiveArray<Half> p => ArrowJson.Float((double)p.GetValue(index)),
-            PrimitiveArray<float> p => ArrowJson.Float(p.GetValue(index)),
-            PrimitiveArray<double> p => ArrowJson.Float(p.GetValue(index)),
-            Decimal128Array d => d.GetUnscaled(index).ToString(CultureInfo.InvariantCulture),
+            DictionaryArray d => Value(d.Dictionary, ArrowValues.DictionaryIndex(d, index), nanosecondsAsMicroseconds),
+            BooleanArray b => b.GetValue(index)!.Value,
+            PrimitiveArray<sbyte> p => p.Values[index],
+            PrimitiveArray<short> p => p.Values[index],
+            PrimitiveArray<int> p => p.Values[index],
+            PrimitiveArray<long> p => Invariant(p.Values[index]),
+            PrimitiveArray<byte> p => p.Values[index],
+            PrimitiveArray<ushort> p => p.Values[index],
+            PrimitiveArray<uint> p => p.Values[index],
+            PrimitiveArray<ulong> p => p.Values[index].ToString(CultureInfo.InvariantCulture),
+            PrimitiveArray<Half> p => ArrowJson.Float((double)p.Values[index]),
+            PrimitiveArray<float> p => ArrowJson.Float(p.Values[index]),
+            PrimitiveArray<double> p => ArrowJson.Float(p.Values[index]),
+            Decimal128Array d => ArrowValues.Unscaled(d, index).ToString(CultureInfo.InvariantCulture),
             StringArray s => s.GetString(index),
             BinaryArray b => ArrowJson.Hex(b.GetBytes(index)),
             FixedSizeBinaryArray f => ArrowJson.Hex(f.GetBytes(index)),
@@ -106,7 +109,7 @@ internal static class DuckDbJson
 
     private static JsonArray ListValue(ListArray list, int index, bool nanosecondsAsMicroseconds)
     {
-        var (start, end) = list.GetRange(index);
+        var (start, end) = ArrowValues.ListRange(list, index);
         var items = new JsonArray();
         for (var j = start; j < end; j++)
         {
@@ -118,7 +121,7 @@ internal static class DuckDbJson
 
     private static JsonObject StructValue(StructArray array, int index, bool nanosecondsAsMicroseconds)
     {
-        var fields = ((StructType)array.Type).Fields;
+        var fields = ((StructType)array.Data.DataType).Fields;
         var result = new JsonObject();
         for (var k = 0; k < fields.Count; k++)
         {

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
-using Bulwark.Arrow;
+using Apache.Arrow;
+using Apache.Arrow.Arrays;
 
 namespace Bulwark.Interop.Tests.Conformance;
 
@@ -48,7 +49,7 @@ internal static class GoldenJson
         return null;
     }
 
-    private static string? CompareColumn(JsonObject field, JsonObject column, ArrowArray actual, Dictionary<long, JsonObject> dictionaries, string where)
+    private static string? CompareColumn(JsonObject field, JsonObject column, IArrowArray actual, Dictionary<long, JsonObject> dictionaries, string where)
     {
         var count = column["count"]!.GetValue<int>();
         if (actual.Length != count)
@@ -88,7 +89,7 @@ internal static class GoldenJson
         return null;
     }
 
-    private static string? CompareValue(JsonObject field, JsonObject column, int g, ArrowArray actual, int a, Dictionary<long, JsonObject> dictionaries, string where)
+    private static string? CompareValue(JsonObject field, JsonObject column, int g, IArrowArray actual, int a, Dictionary<long, JsonObject> dictionaries, string where)
     {
         if (field["dictionary"] is JsonObject encoding)
         {
@@ -96,7 +97,7 @@ internal static class GoldenJson
             var dictionary = dictionaries[encoding["id"]!.GetValue<long>()];
             var actualDictionary = (DictionaryArray)actual;
             var goldenIndex = (int)ParseInteger(column["DATA"]![g]!);
-            var actualIndex = actualDictionary.GetIndex(a);
+            var actualIndex = ArrowValues.DictionaryIndex(actualDictionary, a);
             var goldenValid = dictionary["VALIDITY"] is not JsonArray v || v[goldenIndex]!.GetValue<int>() != 0;
             if (actualDictionary.Dictionary.IsValid(actualIndex) != goldenValid)
             {
@@ -114,7 +115,7 @@ internal static class GoldenJson
             case "list":
             {
                 var offsets = column["OFFSET"]!.AsArray();
-                var (start, end) = ((ListArray)actual).GetRange(a);
+                var (start, end) = ArrowValues.ListRange((ListArray)actual, a);
                 var goldenStart = (int)ParseInteger(offsets[g]!);
                 var goldenEnd = (int)ParseInteger(offsets[g + 1]!);
                 if (end - start != goldenEnd - goldenStart)
@@ -174,46 +175,35 @@ internal static class GoldenJson
         }
     }
 
-    private static (bool Same, string Shown) SameScalar(string typeName, JsonObject type, JsonNode expected, ArrowArray actual, int i)
+    private static (bool Same, string Shown) SameScalar(string typeName, JsonObject type, JsonNode expected, IArrowArray actual, int i)
     {
+        // Subclasses before their bases: StringArray is a BinaryArray, Decimal128Array a FixedSizeBinaryArray.
         switch (actual)
         {
             case BooleanArray b:
-                return (b.GetValue(i) == expected.GetValue<bool>(), b.GetValue(i).ToString());
+                return (b.GetValue(i) == expected.GetValue<bool>(), b.GetValue(i).ToString()!);
             case StringArray s:
                 return (s.GetString(i) == expected.GetValue<string>(), s.GetString(i) ?? "null");
             case BinaryArray bin:
                 return (Convert.ToHexString(bin.GetBytes(i)) == expected.GetValue<string>().ToUpperInvariant(), Convert.ToHexString(bin.GetBytes(i)));
+            case Decimal128Array dec:
+                var unscaled = ArrowValues.Unscaled(dec, i);
+                return (unscaled == Int128.Parse(expected.GetValue<string>(), CultureInfo.InvariantCulture), unscaled.ToString(CultureInfo.InvariantCulture));
             case FixedSizeBinaryArray fsb:
                 return (Convert.ToHexString(fsb.GetBytes(i)) == expected.GetValue<string>().ToUpperInvariant(), Convert.ToHexString(fsb.GetBytes(i)));
-            case Decimal128Array dec:
-                return (dec.GetUnscaled(i) == Int128.Parse(expected.GetValue<string>(), CultureInfo.InvariantCulture), dec.GetUnscaled(i).ToString(CultureInfo.InvariantCulture));
             case PrimitiveArray<float> f:
-                return (f.GetValue(i).Equals((float)expected.GetValue<double>()), f.GetValue(i).ToString(CultureInfo.InvariantCulture));
+                return (f.Values[i].Equals((float)expected.GetValue<double>()), f.Values[i].ToString(CultureInfo.InvariantCulture));
             case PrimitiveArray<double> d:
-                return (d.GetValue(i).Equals(expected.GetValue<double>()), d.GetValue(i).ToString(CultureInfo.InvariantCulture));
+                return (d.Values[i].Equals(expected.GetValue<double>()), d.Values[i].ToString(CultureInfo.InvariantCulture));
             case PrimitiveArray<Half> h:
-                return (h.GetValue(i).Equals((Half)expected.GetValue<double>()), h.GetValue(i).ToString(CultureInfo.InvariantCulture));
+                return (h.Values[i].Equals((Half)expected.GetValue<double>()), h.Values[i].ToString(CultureInfo.InvariantCulture));
             default:
-                var integer = IntegerValue(actual, i);
+                var integer = ArrowValues.Integer(actual, i);
                 return integer is { } value
                     ? (value == ParseInteger(expected), value.ToString(CultureInfo.InvariantCulture))
                     : (false, $"an array of {actual.GetType().Name} for golden type {typeName} ({type.ToJsonString()}) that this comparer does not know");
         }
     }
-
-    private static BigInteger? IntegerValue(ArrowArray actual, int i) => actual switch
-    {
-        PrimitiveArray<sbyte> p => p.GetValue(i),
-        PrimitiveArray<short> p => p.GetValue(i),
-        PrimitiveArray<int> p => p.GetValue(i),
-        PrimitiveArray<long> p => p.GetValue(i),
-        PrimitiveArray<byte> p => p.GetValue(i),
-        PrimitiveArray<ushort> p => p.GetValue(i),
-        PrimitiveArray<uint> p => p.GetValue(i),
-        PrimitiveArray<ulong> p => p.GetValue(i),
-        _ => null,
-    };
 
     /// <summary>Golden JSON spells 64-bit integers as strings and narrower ones as numbers.</summary>
     private static BigInteger ParseInteger(JsonNode node) =>

@@ -311,6 +311,12 @@ internal static partial class IpcMetadata
             throw reader.Error(What(), position, $"type {tag} needs {expectChildren} child fields, found {children.Length}");
         }
 
+        // The format allows a struct without fields, but Apache.Arrow's StructType cannot hold one (its constructor throws).
+        if (tag == TypeTag.Struct && children.Length == 0)
+        {
+            throw reader.Error(What(), position, "a struct with no fields is not supported");
+        }
+
         switch (tag)
         {
             case TypeTag.Null:
