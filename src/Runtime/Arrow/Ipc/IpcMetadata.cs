@@ -59,8 +59,11 @@ internal readonly record struct IpcMessage(MessageHeaderType Type, FbTable Heade
 /// </summary>
 internal sealed record IpcSchema(Schema Schema, IReadOnlyDictionary<Field, long> DictionaryIds);
 
-/// <summary>A decoded RecordBatch header: row count, the flattened field nodes and buffers vectors, and the body codec if any.</summary>
-internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers, IpcCompression? Compression = null);
+/// <summary>
+/// A decoded RecordBatch header: row count, the flattened field nodes and buffers vectors, the body codec if any, and
+/// the number of variadic data buffers of each binary/utf8 view column in field order.
+/// </summary>
+internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers, IpcCompression? Compression = null, FbVector VariadicBufferCounts = default);
 
 /// <summary>Encodes and decodes Schema.fbs / Message.fbs / File.fbs tables. Field ids come from the .fbs declaration order.</summary>
 internal static partial class IpcMetadata
@@ -70,13 +73,14 @@ internal static partial class IpcMetadata
 
     public const short MetadataVersionV4 = 3;
 
-    private const int MaxDecimal128Precision = 38;
+    // The widest precision each decimal width can hold (Schema.fbs: decimal32 9, decimal64 18, decimal128 38, decimal256 76).
+    private const int MaxDecimal32Precision = 9, MaxDecimal64Precision = 18, MaxDecimal128Precision = 38, MaxDecimal256Precision = 76;
 
     // Field ids (a union occupies two ids: its type tag, then its value).
     private const int SchemaEndianness = 0, SchemaFields = 1, SchemaCustomMetadata = 2;
     private const int FieldName = 0, FieldNullable = 1, FieldTypeType = 2, FieldType = 3, FieldDictionary = 4, FieldChildren = 5, FieldCustomMetadata = 6;
     private const int MessageVersion = 0, MessageHeaderTypeId = 1, MessageHeader = 2, MessageBodyLength = 3;
-    private const int RecordBatchLength = 0, RecordBatchNodes = 1, RecordBatchBuffers = 2, RecordBatchCompression = 3;
+    private const int RecordBatchLength = 0, RecordBatchNodes = 1, RecordBatchBuffers = 2, RecordBatchCompression = 3, RecordBatchVariadicBufferCounts = 4;
     private const int DictionaryBatchId = 0, DictionaryBatchData = 1, DictionaryBatchIsDelta = 2;
     private const int FooterVersion = 0, FooterSchema = 1, FooterDictionaries = 2, FooterRecordBatches = 3;
 
@@ -140,7 +144,8 @@ internal static partial class IpcMetadata
 
         var nodes = table.GetVector(RecordBatchNodes, "nodes", 16);
         var buffers = table.GetVector(RecordBatchBuffers, "buffers", 16);
-        return new RecordBatchHeader(length, nodes, buffers, compression);
+        var variadicCounts = table.GetVector(RecordBatchVariadicBufferCounts, "variadicBufferCounts", 8);
+        return new RecordBatchHeader(length, nodes, buffers, compression, variadicCounts);
     }
 
     public static (long Id, FbTable Data, bool IsDelta) ReadDictionaryBatch(FbTable table)
@@ -302,8 +307,8 @@ internal static partial class IpcMetadata
 
         var expectChildren = tag switch
         {
-            TypeTag.List => 1,
-            TypeTag.Struct => -1,
+            TypeTag.List or TypeTag.LargeList or TypeTag.FixedSizeList or TypeTag.Map => 1,
+            TypeTag.Struct or TypeTag.Union => -1,
             _ => 0,
         };
         if (expectChildren >= 0 && children.Length != expectChildren)
@@ -328,24 +333,19 @@ internal static partial class IpcMetadata
                     var precision => throw reader.Error(What(), position, $"floating point precision {precision} is unknown"),
                 };
             case TypeTag.Decimal:
-                var decimalPrecision = t.GetInt32(0, "precision");
-                var scale = t.GetInt32(1, "scale");
-                var bitWidth = t.GetInt32(2, "bitWidth", 128);
-                if (bitWidth != 128)
-                {
-                    throw reader.Error(What(), position, $"decimal{bitWidth} is not supported (only decimal128 is)");
-                }
-
-                if (decimalPrecision is < 1 or > MaxDecimal128Precision || scale < 0 || scale > decimalPrecision)
-                {
-                    throw reader.Error(What(), position, $"decimal128({decimalPrecision}, {scale}) is not supported (precision 1..38, scale 0..precision)");
-                }
-
-                return new Decimal128Type(decimalPrecision, scale);
+                return ReadDecimalType(t, reader, What, position);
             case TypeTag.Utf8:
                 return StringType.Default;
             case TypeTag.Binary:
                 return BinaryType.Default;
+            case TypeTag.LargeUtf8:
+                return LargeStringType.Default;
+            case TypeTag.LargeBinary:
+                return LargeBinaryType.Default;
+            case TypeTag.Utf8View:
+                return StringViewType.Default;
+            case TypeTag.BinaryView:
+                return BinaryViewType.Default;
             case TypeTag.FixedSizeBinary:
                 var byteWidth = t.GetInt32(0, "byteWidth");
                 if (byteWidth < 1 || byteWidth > int.MaxValue / 8)
@@ -376,10 +376,32 @@ internal static partial class IpcMetadata
                 return new TimestampType(tsUnit, string.IsNullOrEmpty(timezone) ? null : timezone);
             case TypeTag.Duration:
                 return DurationType.FromTimeUnit(ReadTimeUnit(t.GetInt16(0, "unit", 1), reader, What, position));
+            case TypeTag.Interval:
+                return t.GetInt16(0, "unit") switch
+                {
+                    0 => IntervalType.YearMonth,
+                    1 => IntervalType.DayTime,
+                    2 => IntervalType.MonthDayNanosecond,
+                    var unit => throw reader.Error(What(), position, $"interval unit {unit} is unknown"),
+                };
             case TypeTag.List:
                 return new ListType(children[0]);
+            case TypeTag.LargeList:
+                return new LargeListType(children[0]);
+            case TypeTag.FixedSizeList:
+                var listSize = t.GetInt32(0, "listSize");
+                if (listSize < 0)
+                {
+                    throw reader.Error(What(), position, $"fixed size list size {listSize} is negative");
+                }
+
+                return new FixedSizeListType(children[0], listSize);
             case TypeTag.Struct:
                 return new StructType(children);
+            case TypeTag.Map:
+                return ReadMapType(t, children[0], reader, What, position);
+            case TypeTag.Union:
+                return ReadUnionType(t, children, reader, What, position);
             default:
                 // Only TypeTag.None passes IsSupported without a case of its own.
                 throw reader.Error(What(), position, "the field has no type");
@@ -387,9 +409,108 @@ internal static partial class IpcMetadata
     }
 
     /// <summary>The type tags <see cref="ReadType"/> maps; <see cref="TypeTag.None"/> counts so it gets its own message.</summary>
-    private static bool IsSupported(TypeTag tag) => tag is TypeTag.None or TypeTag.Null or TypeTag.Bool or TypeTag.Int or TypeTag.FloatingPoint
-        or TypeTag.Decimal or TypeTag.Utf8 or TypeTag.Binary or TypeTag.FixedSizeBinary or TypeTag.Date or TypeTag.Time
-        or TypeTag.Timestamp or TypeTag.Duration or TypeTag.List or TypeTag.Struct;
+    private static bool IsSupported(TypeTag tag) => tag is not (TypeTag.RunEndEncoded or TypeTag.ListView or TypeTag.LargeListView) && (byte)tag <= (byte)TypeTag.LargeListView;
+
+    private static IArrowType ReadDecimalType(FbTable t, FlatBufferReader reader, Func<string> what, int position)
+    {
+        var precision = t.GetInt32(0, "precision");
+        var scale = t.GetInt32(1, "scale");
+        var bitWidth = t.GetInt32(2, "bitWidth", 128);
+        var maxPrecision = bitWidth switch
+        {
+            32 => MaxDecimal32Precision,
+            64 => MaxDecimal64Precision,
+            128 => MaxDecimal128Precision,
+            256 => MaxDecimal256Precision,
+            _ => throw reader.Error(what(), position, $"decimal{bitWidth} is not supported (decimal32, decimal64, decimal128 and decimal256 are)"),
+        };
+        if (precision < 1 || precision > maxPrecision || scale < 0 || scale > precision)
+        {
+            throw reader.Error(what(), position, $"decimal{bitWidth}({precision}, {scale}) is not supported (precision 1..{maxPrecision}, scale 0..precision)");
+        }
+
+        return bitWidth switch
+        {
+            32 => new Decimal32Type(precision, scale),
+            64 => new Decimal64Type(precision, scale),
+            128 => new Decimal128Type(precision, scale),
+            _ => new Decimal256Type(precision, scale),
+        };
+    }
+
+    /// <summary>
+    /// A map is a list of non-null key/value structs whose keys are never null (Schema.fbs). Apache's MapType renames
+    /// the entries, key and value fields to their canonical names; the data does not depend on them.
+    /// </summary>
+    private static MapType ReadMapType(FbTable t, Field entries, FlatBufferReader reader, Func<string> what, int position)
+    {
+        if (entries.DataType is not StructType { Fields.Count: 2 } entryType)
+        {
+            throw reader.Error(what(), position, $"a map's child must be a struct of key and value, not {ArrowTypes.Describe(entries.DataType)}");
+        }
+
+        if (entries.IsNullable)
+        {
+            throw reader.Error(what(), position, $"the map's entries field '{entries.Name}' is nullable; map entries cannot be null");
+        }
+
+        if (entryType.Fields[0].IsNullable)
+        {
+            throw reader.Error(what(), position, $"the map's key field '{entryType.Fields[0].Name}' is nullable; map keys cannot be null");
+        }
+
+        return new MapType(entries, t.GetBool(0, "keysSorted"));
+    }
+
+    /// <summary>
+    /// A union's type ids name its children; absent, they are the child indices. Each id fits the int8 type ids buffer
+    /// and names one child.
+    /// </summary>
+    private static UnionType ReadUnionType(FbTable t, Field[] children, FlatBufferReader reader, Func<string> what, int position)
+    {
+        var mode = t.GetInt16(0, "mode") switch
+        {
+            0 => UnionMode.Sparse,
+            1 => UnionMode.Dense,
+            var other => throw reader.Error(what(), position, $"union mode {other} is unknown"),
+        };
+        var typeIdsVector = t.GetVector(1, "typeIds", 4);
+        var typeIds = new int[children.Length];
+        if (typeIdsVector.IsPresent)
+        {
+            if (typeIdsVector.Count != children.Length)
+            {
+                throw reader.Error(what(), position, $"the union declares {typeIdsVector.Count} type ids for {children.Length} children");
+            }
+
+            for (var i = 0; i < typeIds.Length; i++)
+            {
+                typeIds[i] = typeIdsVector.GetStructInt32(i, 0);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < typeIds.Length; i++)
+            {
+                typeIds[i] = i;
+            }
+        }
+
+        for (var i = 0; i < typeIds.Length; i++)
+        {
+            if (typeIds[i] is < 0 or > sbyte.MaxValue)
+            {
+                throw reader.Error(what(), position, $"union type id {typeIds[i]} is outside 0..{sbyte.MaxValue}");
+            }
+
+            if (System.Array.IndexOf(typeIds, typeIds[i], 0, i) >= 0)
+            {
+                throw reader.Error(what(), position, $"union type id {typeIds[i]} is declared twice");
+            }
+        }
+
+        return new UnionType(children, typeIds, mode);
+    }
 
     /// <summary>The bit width Arrow gives a time of day in <paramref name="unit"/>: time32 for s and ms, time64 for us and ns.</summary>
     private static int TimeWidth(TimeUnit unit) => unit is TimeUnit.Second or TimeUnit.Millisecond ? 32 : 64;
