@@ -359,6 +359,39 @@ public sealed class MoreTypesTests
         Assert.Equal(["beta", "alpha", "alpha", "beta"], read);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Map_with_dictionary_encoded_values_and_non_canonical_names_reads_every_value(bool file)
+    {
+        var dictionaryType = new DictionaryType(Int8Type.Default, StringType.Default, false);
+        var type = new MapType(new Field("key", StringType.Default, false), new Field("value", dictionaryType, true));
+        var keys = new StringArray.Builder().Append("k1").Append("k2").Append("k3").Build();
+        var words = new StringArray.Builder().Append("alpha").Append("beta").Build();
+        var values = new DictionaryArray(dictionaryType, new Int8Array.Builder().Append(1).Append(0).AppendNull().Build(), words);
+        var entries = new StructArray(type.KeyValueType, 3, [keys, values], ArrowBuffer.Empty, 0);
+        var offsets = new ArrowBuffer(new[] { 0, 2, 3 }.SelectMany(BitConverter.GetBytes).ToArray());
+        var map = new MapArray(type, 2, offsets, entries, ArrowBuffer.Empty, 0, 0);
+        var schema = new Schema([new Field("m", type, true)], null);
+        var bytes = await MoreTypesIpc.WriteWithApacheAsync(new RecordBatch(schema, [map], 2), file);
+
+        // Other writers may name the entries, key and value fields freely; Apache's MapType renames them on read, and
+        // the dictionary of the renamed value field must still be found.
+        ReplaceAll(bytes, "entries"u8, "ENTRIES"u8);
+        ReplaceAll(bytes, "value"u8, "VALUE"u8);
+        var (_, batches) = await MoreTypesIpc.ReadWithBulwarkAsync(bytes, file);
+        var actual = Assert.IsType<MapArray>(Assert.Single(batches).Column(0));
+        Assert.Equal([0, 2, 3], actual.ValueOffsets.ToArray());
+        var actualKeys = Assert.IsType<StringArray>(actual.Keys);
+        Assert.Equal(["k1", "k2", "k3"], Enumerable.Range(0, 3).Select(i => actualKeys.GetString(i)).ToArray());
+        var actualValues = Assert.IsType<DictionaryArray>(actual.Values);
+        var dictionary = Assert.IsType<StringArray>(actualValues.Dictionary);
+        var indices = Assert.IsType<Int8Array>(actualValues.Indices);
+        Assert.Equal("beta", dictionary.GetString(indices.GetValue(0)!.Value));
+        Assert.Equal("alpha", dictionary.GetString(indices.GetValue(1)!.Value));
+        Assert.False(actualValues.IsValid(2));
+    }
+
     [Fact]
     public void Describe_and_Equal_cover_the_new_types()
     {
@@ -429,6 +462,18 @@ public sealed class MoreTypesTests
         Int16Array a => a.GetValue(i)!.Value,
         var other => throw new InvalidOperationException(other.GetType().Name),
     };
+
+    private static void ReplaceAll(byte[] bytes, ReadOnlySpan<byte> find, ReadOnlySpan<byte> replacement)
+    {
+        var found = 0;
+        for (var at = bytes.AsSpan().IndexOf(find); at >= 0; at = bytes.AsSpan().IndexOf(find))
+        {
+            replacement.CopyTo(bytes.AsSpan(at));
+            found++;
+        }
+
+        Assert.True(found > 0, "pattern not found");
+    }
 
     private static void WriteInt256(Span<byte> target, BigInteger value)
     {

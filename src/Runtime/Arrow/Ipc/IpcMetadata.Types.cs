@@ -34,7 +34,7 @@ internal static partial class IpcMetadata
             children[i] = ReadField(childrenVector.GetTable(i), depth + 1, options, budget, new FieldPath(path, i));
         }
 
-        var type = ReadType(tag, typeTable, children, reader, name, path, table.Position);
+        var type = ReadType(tag, typeTable, children, reader, name, path, table.Position, budget.DictionaryIds);
         long? dictionaryId = null;
         var dictionaryTable = table.GetTable(FieldDictionary, "dictionary");
         if (dictionaryTable.IsPresent)
@@ -73,7 +73,7 @@ internal static partial class IpcMetadata
         };
     }
 
-    private static IArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string name, FieldPath path, int position)
+    private static IArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string name, FieldPath path, int position, Dictionary<Field, long> dictionaryIds)
     {
         string What() => $"field '{name}' ({path})";
 
@@ -185,7 +185,7 @@ internal static partial class IpcMetadata
             case TypeTag.Struct:
                 return new StructType(children);
             case TypeTag.Map:
-                return ReadMapType(t, children[0], reader, What, position);
+                return ReadMapType(t, children[0], reader, What, position, dictionaryIds);
             case TypeTag.Union:
                 return ReadUnionType(t, children, reader, What, position);
             default:
@@ -226,9 +226,10 @@ internal static partial class IpcMetadata
 
     /// <summary>
     /// A map is a list of non-null key/value structs whose keys are never null (Schema.fbs). Apache's MapType renames
-    /// the entries, key and value fields to their canonical names; the data does not depend on them.
+    /// the entries, key and value fields to their canonical names (new field objects); the data does not depend on
+    /// them, but the dictionary ids, keyed by field object, must follow the renamed fields.
     /// </summary>
-    private static MapType ReadMapType(FbTable t, Field entries, FlatBufferReader reader, Func<string> what, int position)
+    private static MapType ReadMapType(FbTable t, Field entries, FlatBufferReader reader, Func<string> what, int position, Dictionary<Field, long> dictionaryIds)
     {
         if (entries.DataType is not StructType { Fields.Count: 2 } entryType)
         {
@@ -245,7 +246,19 @@ internal static partial class IpcMetadata
             throw reader.Error(what(), position, $"the map's key field '{entryType.Fields[0].Name}' is nullable; map keys cannot be null");
         }
 
-        return new MapType(entries, t.GetBool(0, "keysSorted"));
+        var map = new MapType(entries, t.GetBool(0, "keysSorted"));
+        MoveDictionaryId(dictionaryIds, entries, map.Fields[0]);
+        MoveDictionaryId(dictionaryIds, entryType.Fields[0], map.KeyField);
+        MoveDictionaryId(dictionaryIds, entryType.Fields[1], map.ValueField);
+        return map;
+    }
+
+    private static void MoveDictionaryId(Dictionary<Field, long> dictionaryIds, Field original, Field renamed)
+    {
+        if (!ReferenceEquals(original, renamed) && dictionaryIds.Remove(original, out var id))
+        {
+            dictionaryIds.Add(renamed, id);
+        }
     }
 
     /// <summary>
