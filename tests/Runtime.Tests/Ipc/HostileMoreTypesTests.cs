@@ -61,6 +61,25 @@ public sealed class HostileMoreTypesTests
     }
 
     [Fact]
+    public async Task A_variadic_buffer_count_past_the_buffers_of_the_batch_is_refused()
+    {
+        // One view into the third of three data buffers.
+        var text = System.Text.Encoding.UTF8.GetBytes(LongText);
+        var view = new byte[16];
+        BinaryPrimitives.WriteInt32LittleEndian(view, text.Length);
+        text.AsSpan(0, 4).CopyTo(view.AsSpan(4));
+        BinaryPrimitives.WriteInt32LittleEndian(view.AsSpan(8), 2);
+        var buffers = new[] { ArrowBuffer.Empty, new ArrowBuffer(view), new ArrowBuffer(new byte[8]), new ArrowBuffer(new byte[8]), new ArrowBuffer(text) };
+        var column = new StringViewArray(new ArrayData(StringViewType.Default, 1, 0, 0, buffers, []));
+        Assert.Equal(LongText, column.GetString(0));
+        var bytes = await WriteAsync("views", column);
+
+        // The record batch's variadicBufferCounts vector: length 1, then the count 3 as an int64.
+        Patch(bytes, [.. Int32s(1), .. Int64s(3)], [.. Int32s(1), .. Int64s(5)]);
+        await AssertRefusedAsync(bytes, "views", "variadic buffer count 5 is outside 0..3");
+    }
+
+    [Fact]
     public async Task A_view_whose_prefix_differs_from_its_value_is_refused()
     {
         var column = new BinaryViewArray.Builder().Append(System.Text.Encoding.UTF8.GetBytes(LongText)).Build();
