@@ -10,7 +10,7 @@ namespace Bulwark.Arrow;
 /// against the bitmap, monotonic in-range offsets and dictionary indices. The work is linear in the data and allocates
 /// nothing, so hostile input costs no more than reading it. Data from files always has offset 0.
 /// </summary>
-internal static class ArrayValidator
+internal static partial class ArrayValidator
 {
     /// <summary>
     /// Validates <paramref name="data"/> and creates the Apache array over it. Dictionary values in
@@ -80,6 +80,30 @@ internal static class ArrayValidator
                 ExpectBuffers(data, 3, path);
                 ValidateValidity(data, path);
                 ValidateOffsets(data, data.Buffers[1], data.Buffers[2].Length, path, "offsets");
+                return;
+            case LargeStringType or LargeBinaryType:
+                ExpectBuffers(data, 3, path);
+                ValidateValidity(data, path);
+                ValidateLargeOffsets(data, data.Buffers[1], data.Buffers[2].Length, path, "offsets");
+                return;
+            case StringViewType or BinaryViewType:
+                ValidateViews(data, path);
+                return;
+            case LargeListType largeList:
+                ExpectBuffers(data, 2, path);
+                ExpectChildren(data, 1, path);
+                ValidateValidity(data, path);
+                ValidateLargeOffsets(data, data.Buffers[1], data.Children[0].Length, path, "list offsets");
+                Validate(data.Children[0], path + "." + largeList.ValueField.Name, validatedDictionaries);
+                return;
+            case FixedSizeListType fixedSizeList:
+                ValidateFixedSizeList(data, fixedSizeList, path, validatedDictionaries);
+                return;
+            case MapType map:
+                ValidateMap(data, map, path, validatedDictionaries);
+                return;
+            case UnionType union:
+                ValidateUnion(data, union, path, validatedDictionaries);
                 return;
             default:
                 var width = ArrowTypes.ByteWidth(data.DataType);

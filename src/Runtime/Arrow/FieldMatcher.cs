@@ -58,6 +58,9 @@ internal static class FieldMatcher
             case ListType list when data.DataType is ListType && data.Children.Length == 1:
                 Check(list.ValueField, data.Children[0], path + "." + list.ValueField.Name);
                 return;
+            case LargeListType largeList when data.DataType is LargeListType && data.Children.Length == 1:
+                Check(largeList.ValueField, data.Children[0], path + "." + largeList.ValueField.Name);
+                return;
             case StructType st when data.DataType is StructType && data.Children.Length == st.Fields.Count:
                 for (var i = 0; i < st.Fields.Count; i++)
                 {
@@ -78,7 +81,7 @@ internal static class FieldMatcher
                 }
 
                 return;
-            case ListType or StructType:
+            case ListType or LargeListType or StructType:
                 throw Mismatch(path, type, data);
             default:
                 if (!ArrowTypes.Equal(type, data.DataType))

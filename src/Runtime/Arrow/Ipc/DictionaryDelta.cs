@@ -72,8 +72,13 @@ internal static class DictionaryDelta
 
             default:
                 {
-                    // Both halves were validated as this type, so it has a byte width.
+                    // Both halves were validated as this type; a fixed-width one has a byte width, the rest have no delta code.
                     var width = ArrowTypes.ByteWidth(field.DataType);
+                    if (width == 0)
+                    {
+                        throw new ArrowFormatException($"dictionary '{path}': a delta dictionary of {ArrowTypes.Describe(field.DataType)} is not supported");
+                    }
+
                     var values = ConcatBytes(first.Buffers[1].Span[..(first.Length * width)], delta.Buffers[1].Span[..(delta.Length * width)]);
                     return new ArrayData(field.DataType, (int)length, nullCount, 0, [validity, new ArrowBuffer(values)], []);
                 }

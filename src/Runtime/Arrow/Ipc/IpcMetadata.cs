@@ -59,8 +59,11 @@ internal readonly record struct IpcMessage(MessageHeaderType Type, FbTable Heade
 /// </summary>
 internal sealed record IpcSchema(Schema Schema, IReadOnlyDictionary<Field, long> DictionaryIds);
 
-/// <summary>A decoded RecordBatch header: row count, the flattened field nodes and buffers vectors, and the body codec if any.</summary>
-internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers, IpcCompression? Compression = null);
+/// <summary>
+/// A decoded RecordBatch header: row count, the flattened field nodes and buffers vectors, the body codec if any, and
+/// the number of variadic data buffers of each binary/utf8 view column in field order.
+/// </summary>
+internal readonly record struct RecordBatchHeader(long Length, FbVector Nodes, FbVector Buffers, IpcCompression? Compression = null, FbVector VariadicBufferCounts = default);
 
 /// <summary>Encodes and decodes Schema.fbs / Message.fbs / File.fbs tables. Field ids come from the .fbs declaration order.</summary>
 internal static partial class IpcMetadata
@@ -70,13 +73,14 @@ internal static partial class IpcMetadata
 
     public const short MetadataVersionV4 = 3;
 
-    private const int MaxDecimal128Precision = 38;
+    // The widest precision each decimal width can hold (Schema.fbs: decimal32 9, decimal64 18, decimal128 38, decimal256 76).
+    private const int MaxDecimal32Precision = 9, MaxDecimal64Precision = 18, MaxDecimal128Precision = 38, MaxDecimal256Precision = 76;
 
     // Field ids (a union occupies two ids: its type tag, then its value).
     private const int SchemaEndianness = 0, SchemaFields = 1, SchemaCustomMetadata = 2;
     private const int FieldName = 0, FieldNullable = 1, FieldTypeType = 2, FieldType = 3, FieldDictionary = 4, FieldChildren = 5, FieldCustomMetadata = 6;
     private const int MessageVersion = 0, MessageHeaderTypeId = 1, MessageHeader = 2, MessageBodyLength = 3;
-    private const int RecordBatchLength = 0, RecordBatchNodes = 1, RecordBatchBuffers = 2, RecordBatchCompression = 3;
+    private const int RecordBatchLength = 0, RecordBatchNodes = 1, RecordBatchBuffers = 2, RecordBatchCompression = 3, RecordBatchVariadicBufferCounts = 4;
     private const int DictionaryBatchId = 0, DictionaryBatchData = 1, DictionaryBatchIsDelta = 2;
     private const int FooterVersion = 0, FooterSchema = 1, FooterDictionaries = 2, FooterRecordBatches = 3;
 
@@ -140,7 +144,8 @@ internal static partial class IpcMetadata
 
         var nodes = table.GetVector(RecordBatchNodes, "nodes", 16);
         var buffers = table.GetVector(RecordBatchBuffers, "buffers", 16);
-        return new RecordBatchHeader(length, nodes, buffers, compression);
+        var variadicCounts = table.GetVector(RecordBatchVariadicBufferCounts, "variadicBufferCounts", 8);
+        return new RecordBatchHeader(length, nodes, buffers, compression, variadicCounts);
     }
 
     public static (long Id, FbTable Data, bool IsDelta) ReadDictionaryBatch(FbTable table)
@@ -221,199 +226,6 @@ internal static partial class IpcMetadata
     {
         public override string ToString() => parent is null ? $"schema field {index}" : $"{parent} child {index}";
     }
-
-    private static Field ReadField(FbTable table, int depth, ArrowReadOptions options, SchemaReadState budget, FieldPath path)
-    {
-        var reader = table.Reader;
-        if (depth > options.MaxDepth)
-        {
-            throw reader.Error(path.ToString(), table.Position, $"fields are nested more than {options.MaxDepth} levels deep");
-        }
-
-        if (--budget.Remaining < 0)
-        {
-            throw reader.Error(path.ToString(), table.Position, $"the schema declares more than {options.MaxFields} fields");
-        }
-
-        var name = table.GetString(FieldName, "name") ?? string.Empty;
-        var nullable = table.GetBool(FieldNullable, "nullable");
-        var tag = (TypeTag)table.GetByte(FieldTypeType, "type_type");
-        var typeTable = table.GetTable(FieldType, "type");
-        var childrenVector = table.GetVector(FieldChildren, "children", 4);
-        var children = new Field[childrenVector.IsPresent ? childrenVector.Count : 0];
-
-        // The children end up copied into the type as well; charge both before the recursion allocates them.
-        reader.Charge(16L * children.Length, "children", table.Position);
-        for (var i = 0; i < children.Length; i++)
-        {
-            children[i] = ReadField(childrenVector.GetTable(i), depth + 1, options, budget, new FieldPath(path, i));
-        }
-
-        var type = ReadType(tag, typeTable, children, reader, name, path, table.Position);
-        long? dictionaryId = null;
-        var dictionaryTable = table.GetTable(FieldDictionary, "dictionary");
-        if (dictionaryTable.IsPresent)
-        {
-            dictionaryId = dictionaryTable.GetInt64(0, "id");
-            var indexTable = dictionaryTable.GetTable(1, "indexType");
-            var indexType = indexTable.IsPresent ? ReadIntType(indexTable, reader, () => $"field '{name}' ({path}) dictionary index type") : Int32Type.Default;
-            type = new DictionaryType(indexType, type, dictionaryTable.GetBool(2, "isOrdered"));
-        }
-
-        var metadata = ReadKeyValues(table.GetVector(FieldCustomMetadata, "custom_metadata", 4));
-        var field = new Field(name, type, nullable, metadata);
-        if (dictionaryId is { } id)
-        {
-            budget.DictionaryIds.Add(field, id);
-        }
-
-        return field;
-    }
-
-    private static IntegerType ReadIntType(FbTable table, FlatBufferReader reader, Func<string> what)
-    {
-        var width = table.GetInt32(0, "bitWidth");
-        var signed = table.GetBool(1, "is_signed");
-        return (width, signed) switch
-        {
-            (8, true) => Int8Type.Default,
-            (16, true) => Int16Type.Default,
-            (32, true) => Int32Type.Default,
-            (64, true) => Int64Type.Default,
-            (8, false) => UInt8Type.Default,
-            (16, false) => UInt16Type.Default,
-            (32, false) => UInt32Type.Default,
-            (64, false) => UInt64Type.Default,
-            _ => throw reader.Error(what(), table.Position, $"integer bit width {width} is not 8, 16, 32 or 64"),
-        };
-    }
-
-    private static IArrowType ReadType(TypeTag tag, FbTable t, Field[] children, FlatBufferReader reader, string name, FieldPath path, int position)
-    {
-        string What() => $"field '{name}' ({path})";
-
-        // Refuse an unsupported type by name before counting its children: a Map or Union with its children is
-        // well-formed, and a complaint about the child count would point at the wrong problem.
-        if (!IsSupported(tag))
-        {
-            var tagName = Enum.IsDefined(tag) ? tag.ToString() : $"type tag {(byte)tag}";
-            throw reader.Error(What(), position, $"Arrow type {tagName} is not supported");
-        }
-
-        var expectChildren = tag switch
-        {
-            TypeTag.List => 1,
-            TypeTag.Struct => -1,
-            _ => 0,
-        };
-        if (expectChildren >= 0 && children.Length != expectChildren)
-        {
-            throw reader.Error(What(), position, $"type {tag} needs {expectChildren} child fields, found {children.Length}");
-        }
-
-        // The format allows a struct without fields, but Apache.Arrow's StructType cannot hold one (its constructor throws).
-        if (tag == TypeTag.Struct && children.Length == 0)
-        {
-            throw reader.Error(What(), position, "a struct with no fields is not supported");
-        }
-
-        switch (tag)
-        {
-            case TypeTag.Null:
-                return NullType.Default;
-            case TypeTag.Bool:
-                return BooleanType.Default;
-            case TypeTag.Int:
-                return ReadIntType(t, reader, What);
-            case TypeTag.FloatingPoint:
-                return t.GetInt16(0, "precision") switch
-                {
-                    0 => HalfFloatType.Default,
-                    1 => FloatType.Default,
-                    2 => DoubleType.Default,
-                    var precision => throw reader.Error(What(), position, $"floating point precision {precision} is unknown"),
-                };
-            case TypeTag.Decimal:
-                var decimalPrecision = t.GetInt32(0, "precision");
-                var scale = t.GetInt32(1, "scale");
-                var bitWidth = t.GetInt32(2, "bitWidth", 128);
-                if (bitWidth != 128)
-                {
-                    throw reader.Error(What(), position, $"decimal{bitWidth} is not supported (only decimal128 is)");
-                }
-
-                if (decimalPrecision is < 1 or > MaxDecimal128Precision || scale < 0 || scale > decimalPrecision)
-                {
-                    throw reader.Error(What(), position, $"decimal128({decimalPrecision}, {scale}) is not supported (precision 1..38, scale 0..precision)");
-                }
-
-                return new Decimal128Type(decimalPrecision, scale);
-            case TypeTag.Utf8:
-                return StringType.Default;
-            case TypeTag.Binary:
-                return BinaryType.Default;
-            case TypeTag.FixedSizeBinary:
-                var byteWidth = t.GetInt32(0, "byteWidth");
-                if (byteWidth < 1 || byteWidth > int.MaxValue / 8)
-                {
-                    throw reader.Error(What(), position, $"fixed size binary width {byteWidth} is invalid");
-                }
-
-                return new FixedSizeBinaryType(byteWidth);
-            case TypeTag.Date:
-                return t.GetInt16(0, "unit", 1) switch
-                {
-                    0 => Date32Type.Default,
-                    1 => Date64Type.Default,
-                    var unit => throw reader.Error(What(), position, $"date unit {unit} is unknown"),
-                };
-            case TypeTag.Time:
-                var timeUnit = ReadTimeUnit(t.GetInt16(0, "unit", 1), reader, What, position);
-                var timeWidth = t.GetInt32(1, "bitWidth", 32);
-                if (TimeWidth(timeUnit) != timeWidth)
-                {
-                    throw reader.Error(What(), position, $"time with unit {timeUnit} must be {TimeWidth(timeUnit)} bits wide, not {timeWidth}");
-                }
-
-                return timeWidth == 32 ? new Time32Type(timeUnit) : new Time64Type(timeUnit);
-            case TypeTag.Timestamp:
-                var tsUnit = ReadTimeUnit(t.GetInt16(0, "unit"), reader, What, position);
-                var timezone = t.GetString(1, "timezone");
-                return new TimestampType(tsUnit, string.IsNullOrEmpty(timezone) ? null : timezone);
-            case TypeTag.Duration:
-                return DurationType.FromTimeUnit(ReadTimeUnit(t.GetInt16(0, "unit", 1), reader, What, position));
-            case TypeTag.List:
-                return new ListType(children[0]);
-            case TypeTag.Struct:
-                // Arrow allows struct<>, but Apache.Arrow's StructType throws ArgumentNullException for no fields.
-                if (children.Length == 0)
-                {
-                    throw reader.Error(What(), position, "a struct without child fields is not supported");
-                }
-
-                return new StructType(children);
-            default:
-                // Only TypeTag.None passes IsSupported without a case of its own.
-                throw reader.Error(What(), position, "the field has no type");
-        }
-    }
-
-    /// <summary>The type tags <see cref="ReadType"/> maps; <see cref="TypeTag.None"/> counts so it gets its own message.</summary>
-    private static bool IsSupported(TypeTag tag) => tag is TypeTag.None or TypeTag.Null or TypeTag.Bool or TypeTag.Int or TypeTag.FloatingPoint
-        or TypeTag.Decimal or TypeTag.Utf8 or TypeTag.Binary or TypeTag.FixedSizeBinary or TypeTag.Date or TypeTag.Time
-        or TypeTag.Timestamp or TypeTag.Duration or TypeTag.List or TypeTag.Struct;
-
-    /// <summary>The bit width Arrow gives a time of day in <paramref name="unit"/>: time32 for s and ms, time64 for us and ns.</summary>
-    private static int TimeWidth(TimeUnit unit) => unit is TimeUnit.Second or TimeUnit.Millisecond ? 32 : 64;
-
-    private static TimeUnit ReadTimeUnit(short value, FlatBufferReader reader, Func<string> what, int position) => value switch
-    {
-        0 => TimeUnit.Second,
-        1 => TimeUnit.Millisecond,
-        2 => TimeUnit.Microsecond,
-        3 => TimeUnit.Nanosecond,
-        _ => throw reader.Error(what(), position, $"time unit {value} is unknown"),
-    };
 
     /// <summary>
     /// The pairs as a dictionary. The format allows a key twice, Apache.Arrow's fields and schemas do not: the last

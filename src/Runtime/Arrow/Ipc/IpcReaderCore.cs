@@ -51,7 +51,7 @@ internal sealed class IpcReaderCore
 
         var schema = Schema;
         var header = IpcMetadata.ReadRecordBatchHeader(message.Message.Header, what);
-        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, _dictionaryIds, Options);
+        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, _dictionaryIds, Options, message.Message.Version);
         var columns = new IArrowArray[schema.FieldsList.Count];
         for (var i = 0; i < columns.Length; i++)
         {
@@ -109,7 +109,7 @@ internal sealed class IpcReaderCore
         }
 
         var header = IpcMetadata.ReadRecordBatchHeader(data, what);
-        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, _dictionaryIds, Options);
+        var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, _dictionaryIds, Options, message.Message.Version);
         var values = decoder.ReadField(field, field.Name);
         decoder.ExpectFullyConsumed();
         Validate(values, field.Name, what, message.BodyOffset);
@@ -173,18 +173,12 @@ internal sealed class IpcReaderCore
             type = encoding.ValueType;
         }
 
-        switch (type)
+        if (type is NestedType nested)
         {
-            case ListType list:
-                CollectDictionaryFields(list.ValueField, path + "." + list.ValueField.Name, offset);
-                break;
-            case StructType st:
-                foreach (var child in st.Fields)
-                {
-                    CollectDictionaryFields(child, path + "." + child.Name, offset);
-                }
-
-                break;
+            foreach (var child in nested.Fields)
+            {
+                CollectDictionaryFields(child, path + "." + child.Name, offset);
+            }
         }
     }
 }
