@@ -60,6 +60,14 @@ internal static class ArrayValidator
                 ValidateOffsets(data, data.Buffers[1], data.Children[0].Length, path, "list offsets");
                 Validate(data.Children[0], path + ".item", validatedDictionaries);
                 return;
+            // Validating a map (aa-map): a list of its entries struct, whose keys the format declares non-null.
+            case MapType map:
+                ExpectBuffers(data, 2, path);
+                ExpectChildren(data, 1, path);
+                ValidateValidity(data, path);
+                ValidateOffsets(data, data.Buffers[1], data.Children[0].Length, path, "map offsets");
+                Validate(data.Children[0], path + "." + map.Fields[0].Name, validatedDictionaries);
+                return;
             case StructType st:
                 ExpectBuffers(data, 1, path);
                 ExpectChildren(data, st.Fields.Count, path);

@@ -86,6 +86,18 @@ public static class ArrowRecordColumns
     public static ArrowSchemaMismatchException NullItem(string recordType, string path, int row, int item) =>
         new($"Cannot read '{recordType}': column '{path}' holds a null item at row {row} (item {item}), but the element type cannot be null.");
 
+    /// <summary>A null value in a map whose value type cannot hold one.</summary>
+    public static ArrowSchemaMismatchException NullMapValue(string recordType, string path, int row, int item) =>
+        new($"Cannot read '{recordType}': column '{path}' holds a null value at row {row} (entry {item}), but the dictionary's value type cannot be null.");
+
+    /// <summary>Appending a map with a null key (possible only through a custom dictionary implementation).</summary>
+    public static ArgumentNullException NullMapKey(string recordType, string member, string path) =>
+        new(member, $"'{recordType}.{member}' holds a null key; the keys of map column '{path}' cannot be null.");
+
+    /// <summary>Appending a null value into a map whose value type is not nullable.</summary>
+    public static ArgumentNullException NullMapValue(string recordType, string member, string path) =>
+        new(member, $"'{recordType}.{member}' holds a null value, but the values of map column '{path}' are not nullable. Declare the value type nullable to store nulls.");
+
     /// <summary>Appending null into a member whose column is not nullable.</summary>
     public static ArgumentNullException NullMember(string recordType, string member, string path) =>
         new(member, $"'{recordType}.{member}' is null, but column '{path}' is not nullable. Declare the member nullable to store nulls.");

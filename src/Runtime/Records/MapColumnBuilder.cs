@@ -16,24 +16,40 @@ public sealed class MapColumnBuilder<TKeys, TValues> : ColumnBuilder
     private readonly PooledBuffer _offsets = new();
     private readonly StructType _entriesType;
 
-    public MapColumnBuilder(TKeys keys, TValues values, bool valuesNullable, string? name = null)
-        : base(CreateType(keys.Type, values.Type, valuesNullable), name)
+    /// <summary>A builder of <paramref name="type"/> as the schema declares it; the keys and values builders must produce its key and value types.</summary>
+    public MapColumnBuilder(MapType type, TKeys keys, TValues values, string? name = null)
+        : base(type, name)
     {
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(values);
+        if (!ArrowTypes.Equal(keys.Type, type.KeyField.DataType) || !ArrowTypes.Equal(values.Type, type.ValueField.DataType))
+        {
+            throw new ArgumentException(
+                $"Map column '{Name}' is {ArrowTypes.Describe(type)}, but its builders produce {ArrowTypes.Describe(keys.Type)} keys and {ArrowTypes.Describe(values.Type)} values.",
+                nameof(type));
+        }
+
         Keys = keys;
         Values = values;
-        _entriesType = ((MapType)Type).KeyValueType;
+        _entriesType = type.KeyValueType;
+    }
+
+    /// <summary>A builder of the Map type Bulwark writes: keys not sorted, entries and keys non-nullable.</summary>
+    public MapColumnBuilder(TKeys keys, TValues values, bool valuesNullable, string? name = null)
+        : this(CreateType(keys, values, valuesNullable), keys, values, name)
+    {
     }
 
     public TKeys Keys { get; }
 
     public TValues Values { get; }
 
-    /// <summary>The Map type Bulwark writes: keys not sorted, entries and keys non-nullable.</summary>
-    public static MapType CreateType(IArrowType keyType, IArrowType valueType, bool valuesNullable)
+    private static MapType CreateType(TKeys keys, TValues values, bool valuesNullable)
     {
-        ArgumentNullException.ThrowIfNull(keyType);
-        ArgumentNullException.ThrowIfNull(valueType);
-        var entries = new StructType([new Field("key", keyType, false, null), new Field("value", valueType, valuesNullable, null)]);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(values);
+        var entries = new StructType([new Field("key", keys.Type, false, null), new Field("value", values.Type, valuesNullable, null)]);
         return new MapType(new Field("entries", entries, false, null), keySorted: false);
     }
 

@@ -74,6 +74,15 @@ internal sealed class BodyLayout
                 ExpectChildren(data, 1, path);
                 AddColumn(list.ValueField, data.Children[0], path + "." + list.ValueField.Name);
                 return;
+
+            // Writing a map (aa-map): the list layout over its entries struct.
+            case MapType map:
+                Nodes.Add(new FieldNodeInfo(length, data.NullCount));
+                AddValidity(data, path);
+                AddOffsets(data, path);
+                ExpectChildren(data, 1, path);
+                AddColumn(map.Fields[0], data.Children[0], path + "." + map.Fields[0].Name);
+                return;
             case StructType st:
                 Nodes.Add(new FieldNodeInfo(length, data.NullCount));
                 AddValidity(data, path);
@@ -231,6 +240,15 @@ internal sealed class BodyDecoder
                     var validity = NextBuffer(path, nullCount);
                     var offsets = NextBuffer(path, 1);
                     var child = ReadField(list.ValueField, path + "." + list.ValueField.Name);
+                    return new ArrayData(field.DataType, length, nullCount, 0, [validity, offsets], [child]);
+                }
+
+            // Reading a map (aa-map): the list layout over its entries struct.
+            case MapType map:
+                {
+                    var validity = NextBuffer(path, nullCount);
+                    var offsets = NextBuffer(path, 1);
+                    var child = ReadField(map.Fields[0], path + "." + map.Fields[0].Name);
                     return new ArrayData(field.DataType, length, nullCount, 0, [validity, offsets], [child]);
                 }
 

@@ -303,6 +303,7 @@ internal static partial class IpcMetadata
         var expectChildren = tag switch
         {
             TypeTag.List => 1,
+            TypeTag.Map => 1,
             TypeTag.Struct => -1,
             _ => 0,
         };
@@ -380,6 +381,15 @@ internal static partial class IpcMetadata
                 return new ListType(children[0]);
             case TypeTag.Struct:
                 return new StructType(children);
+
+            // Reading a map (aa-map): its one child is the entries struct of a key and a value.
+            case TypeTag.Map:
+                if (children[0].DataType is not StructType { Fields.Count: 2 })
+                {
+                    throw reader.Error(What(), position, $"a map's child must be a struct of a key and a value, not {ArrowTypes.Describe(children[0].DataType)}");
+                }
+
+                return new MapType(children[0], t.GetBool(0, "keysSorted"));
             default:
                 // Only TypeTag.None passes IsSupported without a case of its own.
                 throw reader.Error(What(), position, "the field has no type");
@@ -389,7 +399,7 @@ internal static partial class IpcMetadata
     /// <summary>The type tags <see cref="ReadType"/> maps; <see cref="TypeTag.None"/> counts so it gets its own message.</summary>
     private static bool IsSupported(TypeTag tag) => tag is TypeTag.None or TypeTag.Null or TypeTag.Bool or TypeTag.Int or TypeTag.FloatingPoint
         or TypeTag.Decimal or TypeTag.Utf8 or TypeTag.Binary or TypeTag.FixedSizeBinary or TypeTag.Date or TypeTag.Time
-        or TypeTag.Timestamp or TypeTag.Duration or TypeTag.List or TypeTag.Struct;
+        or TypeTag.Timestamp or TypeTag.Duration or TypeTag.List or TypeTag.Struct or TypeTag.Map;
 
     /// <summary>The bit width Arrow gives a time of day in <paramref name="unit"/>: time32 for s and ms, time64 for us and ns.</summary>
     private static int TimeWidth(TimeUnit unit) => unit is TimeUnit.Second or TimeUnit.Millisecond ? 32 : 64;

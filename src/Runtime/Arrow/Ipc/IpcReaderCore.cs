@@ -178,6 +178,9 @@ internal sealed class IpcReaderCore
             case ListType list:
                 CollectDictionaryFields(list.ValueField, path + "." + list.ValueField.Name, offset);
                 break;
+            case MapType map:
+                CollectDictionaryFields(map.Fields[0], path + "." + map.Fields[0].Name, offset);
+                break;
             case StructType st:
                 foreach (var child in st.Fields)
                 {
