@@ -18,3 +18,15 @@ public partial record Maps(
 /// <summary>The same column names, read as a subset: a map member with a narrower record.</summary>
 [ArrowRecord]
 public partial record CountsOnly(int Id, Dictionary<string, long> Counts);
+
+/// <summary>The map columns of parquet-testing's nonnullable.impala.parquet.</summary>
+[ArrowRecord]
+public partial record ImpalaRequired([property: Column("ID")] long Id, [property: Column("Int_Map")] Dictionary<string, int> IntMap);
+
+/// <summary>The map column of parquet-testing's nullable.impala.parquet.</summary>
+[ArrowRecord]
+public partial record ImpalaNullable([property: Column("id")] long? Id, [property: Column("int_map")] Dictionary<string, int?>? IntMap);
+
+/// <summary>The map column of parquet-testing's incorrect_map_schema.parquet (an optional key, as Presto writes it).</summary>
+[ArrowRecord]
+public partial record PrestoMap([property: Column("my_map")] Dictionary<string, string?> MyMap);

@@ -629,7 +629,8 @@ internal static class ParquetSchema
     /// <summary>
     /// A MAP group (or, as older writers annotated it, MAP_KEY_VALUE), read by the backward-compatibility rules for
     /// maps: its one child is a repeated group of any name (annotated MAP_KEY_VALUE or not) holding the key and the value
-    /// under any names. A map without a value field is a set, which Arrow's Map cannot hold, so it is refused.
+    /// under any names, the key required (or, as some writers have it, optional). A map without a value field is a set,
+    /// which Arrow's Map cannot hold, so it is refused.
     /// </summary>
     private static ColumnNode ReadMap(SchemaElement e, List<SchemaElement> elements, ref int position, string[] path, int defSlot, int defPresent, int repSlot, bool nullable, int depth, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
     {
@@ -664,9 +665,16 @@ internal static class ParquetSchema
         var firstLeaf = leaves.Count;
         var key = ReadNode(elements, ref position, entriesPath, entryDef, repSlot + 1, depth + 2, leaves, location, options);
         var value = ReadNode(elements, ref position, entriesPath, entryDef, repSlot + 1, depth + 2, leaves, location, options);
-        if (key.Nullable || key.Kind != NodeKind.Leaf)
+        if (key.Kind != NodeKind.Leaf)
         {
-            throw location.Error($"the key of MAP '{dotted}' must be a required primitive field");
+            throw location.Error($"the key of MAP '{dotted}' must be a primitive field");
+        }
+
+        // Some writers (Presto) declare the key optional though the format requires it: the column is read, and the
+        // Arrow key stays non-nullable as Map requires; a null key that does turn up is refused where it is read.
+        if (key.Nullable)
+        {
+            key.Field = new Field(key.Field.Name, key.Field.DataType, false, key.Field.HasMetadata ? key.Field.Metadata : null);
         }
 
         var entriesType = new StructType([key.Field, value.Field]);
