@@ -125,6 +125,13 @@ internal static partial class Parser
             return null;
         }
 
+        // Refused by kind before parsing, which would ask a decimal key for a [Decimal] of its own.
+        if (ValueKindInfo.Find(keyType) is { } scalar && ValueKindInfo.Of(scalar).NotAMapKey is { } scalarReason)
+        {
+            Refuse(scalarReason);
+            return null;
+        }
+
         var ownDiagnostics = new List<DiagnosticInfo>();
         var key = ParseValue(member, keyType, null, CollectionKind.Dictionary, ownerName, memberType, ownDiagnostics);
         if (key is null)
