@@ -77,19 +77,38 @@ public sealed class MapInteropTests
         Assert.Contains("key 'k' twice", error.Message);
     }
 
-    [Fact]
-    public void ANullKeyIsRefused()
+    /// <summary>
+    /// Apache's builder will not write a null key into a non-nullable key field, so the layout is built by hand: one map
+    /// of two entries whose second key is null.
+    /// </summary>
+    private static RecordBatch NullKeyBatch()
     {
-        // Apache's builder will not write a null key into a non-nullable key field, so the layout is built by hand:
-        // one map of two entries whose second key is null.
         var keys = new StringArray.Builder().Append("a").AppendNull().Build();
         var values = new Int64Array.Builder().Append(1).Append(2).Build();
         var type = (MapType)CountsSchema.FieldsList[1].DataType;
         var entries = new StructArray(type.KeyValueType, 2, [keys, values], ArrowBuffer.Empty, 0);
         var offsets = new ArrowBuffer(new byte[] { 0, 0, 0, 0, 2, 0, 0, 0 });
         var map = new MapArray(type, 1, offsets, entries, ArrowBuffer.Empty, 0, 0);
-        using var batch = new RecordBatch(CountsSchema, [new Int32Array.Builder().Append(7).Build(), map], 1);
+        return new RecordBatch(CountsSchema, [new Int32Array.Builder().Append(7).Build(), map], 1);
+    }
 
+    [Fact]
+    public async Task WritersRefuseANullKey()
+    {
+        using var batch = NullKeyBatch();
+        await using var arrow = new ArrowIpcFileWriter(new MemoryStream(), CountsSchema);
+        var ipcError = await Assert.ThrowsAsync<ArrowFormatException>(async () => await arrow.WriteBatchAsync(batch));
+        Assert.Contains("'Counts.entries.key' is declared non-nullable", ipcError.Message);
+
+        await using var parquet = new ParquetFileWriter(new MemoryStream(), CountsSchema);
+        var parquetError = await Assert.ThrowsAsync<ArgumentException>(async () => await parquet.WriteBatchAsync(batch));
+        Assert.Contains("Counts.entries.key", parquetError.Message);
+    }
+
+    [Fact]
+    public void ANullKeyIsRefused()
+    {
+        using var batch = NullKeyBatch();
         var error = Assert.Throws<ArrowValueException>(() => CountsOnly.ReadBatch(batch));
         Assert.Equal("Counts", error.Column);
         Assert.Equal(0, error.Row);
