@@ -98,6 +98,11 @@ internal static class DiagnosticDescriptors
         "Member name is reserved for generated code",
         "'{0}' has a member named '{1}' (in '{2}'), which the generator adds to implement IArrowRecord; rename the member");
 
+    public static readonly DiagnosticDescriptor UnsupportedMapKey = Error(
+        "BWK0018",
+        "Dictionary key type cannot be a map key",
+        "Member '{0}' of '{1}' has type '{2}', whose key type '{3}' cannot be an Arrow map key{4}; use string, an integer, bool, Guid, DateOnly or an enum as the key, or mark the member [Ignore]");
+
     // Checkpoint state ([CheckpointState] / [Id]) diagnostics: BWK0101 upward.
     public static readonly DiagnosticDescriptor StateTypeNotPartial = Error(
         "BWK0101",

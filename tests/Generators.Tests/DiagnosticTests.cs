@@ -24,7 +24,10 @@ public sealed class DiagnosticTests
 
     [Theory]
     [InlineData("object", "Payload")]
-    [InlineData("Dictionary<string, int>", "Payload")]
+    [InlineData("SortedDictionary<string, int>", "Payload")]
+    [InlineData("List<Dictionary<string, int>>", "Payload")]
+    [InlineData("Dictionary<string, List<int>>", "Payload")]
+    [InlineData("Dictionary<string, Dictionary<string, int>>", "Payload")]
     [InlineData("char", "Payload")]
     [InlineData("List<List<int>>", "Payload")]
     [InlineData("int[][]", "Payload")]
@@ -283,6 +286,31 @@ public sealed class DiagnosticTests
             }
             """, "Row", "TableName", "Base");
 
+    [Theory]
+    [InlineData("Dictionary<string?, int>", "string?", "cannot be null")]
+    [InlineData("IDictionary<int?, string>", "int?", "cannot be null")]
+    [InlineData("Dictionary<double, int>", "double", "NaN")]
+    [InlineData("IReadOnlyDictionary<Half, int>", "System.Half", "NaN")]
+    [InlineData("Dictionary<byte[], int>", "byte[]", "compare by reference")]
+    [InlineData("Dictionary<DateTime, int>", "System.DateTime", "microsecond")]
+    [InlineData("Dictionary<TimeSpan, int>?", "System.TimeSpan", "microsecond")]
+    [InlineData("Dictionary<decimal, int>", "decimal", "[Decimal]")]
+    [InlineData("Dictionary<Key, int>", "Key", "not a record")]
+    [InlineData("Dictionary<object, int>", "object", "no Arrow mapping")]
+    public void BWK0018_UnsupportedMapKey(string type, string key, string reason) =>
+        Expect("BWK0018", DiagnosticSeverity.Error, "Payload", $$"""
+            [ArrowRecord]
+            public partial record Key(int Value);
+
+            [ArrowRecord]
+            public partial class Holder
+            {
+                public int Id { get; set; }
+
+                public {{type}} Payload { get; set; } = default!;
+            }
+            """, "Payload", "Holder", $"'{key}'", reason);
+
     [Fact]
     public void EveryDescriptorHasATest()
     {
@@ -292,7 +320,7 @@ public sealed class DiagnosticTests
             .Where(id => id.StartsWith("BWK00", StringComparison.Ordinal))
             .ToList();
         var tested = typeof(DiagnosticTests).GetMethods().Select(m => m.Name.Split('_')[0]).Where(n => n.StartsWith("BWK", StringComparison.Ordinal)).ToHashSet();
-        Assert.Equal(17, ids.Count);
+        Assert.Equal(18, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.All(ids, id => Assert.Contains(id, tested));
     }

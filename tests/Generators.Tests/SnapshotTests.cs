@@ -72,6 +72,21 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void Maps() => Verify(nameof(Maps), """
+        namespace Shop;
+
+        public enum Tag { A, B }
+
+        [ArrowRecord]
+        public partial record Item(string Sku, int Count);
+
+        [ArrowRecord]
+        public partial record Maps(
+            Dictionary<string, long> Counts, Dictionary<Tag, string?>? Labels, IReadOnlyDictionary<Guid, Tag> Owners,
+            IDictionary<int, Item?> Items, [property: Decimal(9, 2)] Dictionary<DateOnly, decimal?> Prices);
+        """);
+
+    [Fact]
     public void EnumWithAliasesAndUnderlyingType() => Verify(nameof(EnumWithAliasesAndUnderlyingType), """
         namespace Shop;
 

@@ -18,10 +18,10 @@ internal static partial class Emitter
         w.Line($"private const string RecordType = {Literal(model.DisplayName)};");
         w.Line();
         var hasStatics = false;
-        foreach (var column in model.Columns.Where(c => c.Value.Kind == ValueKind.Enum))
+        foreach (var (member, _, value) in Enums(model))
         {
-            var names = string.Join(", ", column.Value.EnumMembers.Select(m => Literal(m.Name)));
-            w.Line($"private static readonly {Apache}ArrayData s_{column.MemberName}Dictionary = {Records}DictionaryColumnBuilder.CreateUtf8Dictionary(new[] {{ {names} }});");
+            var names = string.Join(", ", value.EnumMembers.Select(m => Literal(m.Name)));
+            w.Line($"private static readonly {Apache}ArrayData s_{member}Dictionary = {Records}DictionaryColumnBuilder.CreateUtf8Dictionary(new[] {{ {names} }});");
             hasStatics = true;
         }
 
@@ -32,7 +32,7 @@ internal static partial class Emitter
 
         foreach (var column in model.Columns)
         {
-            w.Line($"private readonly {BuilderType(column.Value, column.Collection)} _{column.MemberName}Builder;");
+            w.Line($"private readonly {BuilderType(column.Value, column.Collection, column.Key)} _{column.MemberName}Builder;");
         }
 
         w.Line($"private readonly {Records}ColumnBuilder[] _columns;");
@@ -60,7 +60,7 @@ internal static partial class Emitter
             var column = model.Columns[i];
             var field = $"fields[{Int(i)}]";
             var name = $"path + {Literal(column.ColumnName)}";
-            w.Line($"_{column.MemberName}Builder = {NewBuilder(column.MemberName, column.Value, column.Collection, field, name)};");
+            w.Line($"_{column.MemberName}Builder = {NewBuilder(column.MemberName, column.Value, column.Collection, field, name, column.Key)};");
         }
 
         var builders = string.Join(", ", model.Columns.Select(c => $"_{c.MemberName}Builder"));
@@ -116,20 +116,20 @@ internal static partial class Emitter
         w.Line("_count++;");
         w.Close();
 
-        foreach (var column in model.Columns.Where(c => c.Value.Kind == ValueKind.Enum))
+        foreach (var (member, columnName, value) in Enums(model))
         {
             w.Line();
-            w.Open($"private int ToIndex{column.MemberName}({column.Value.TypeName} value) => value switch");
-            for (var i = 0; i < column.Value.EnumMembers.Count; i++)
+            w.Open($"private int ToIndex{member}({value.TypeName} value) => value switch");
+            for (var i = 0; i < value.EnumMembers.Count; i++)
             {
-                var member = column.Value.EnumMembers[i];
-                if (!member.IsAlias)
+                var enumMember = value.EnumMembers[i];
+                if (!enumMember.IsAlias)
                 {
-                    w.Line($"{column.Value.TypeName}.{Identifier(member.Name)} => {Int(i)},");
+                    w.Line($"{value.TypeName}.{Identifier(enumMember.Name)} => {Int(i)},");
                 }
             }
 
-            w.Line($"_ => throw {Columns}.UndefinedEnumValue(_path + {Literal(column.ColumnName)}, value),");
+            w.Line($"_ => throw {Columns}.UndefinedEnumValue(_path + {Literal(columnName)}, value),");
             w.Close(";");
         }
 
@@ -212,11 +212,13 @@ internal static partial class Emitter
                     }
                     else
                     {
-                        AppendValue(w, builder, local, column.Value, column.MemberName, column.ColumnName, isItem: false);
+                        AppendValue(w, builder, local, column.Value, column.MemberName, nullError: null);
                     }
 
                     continue;
                 }
+
+                var path = $"_path + {Literal(column.ColumnName)}";
 
                 if (column.IsNullable)
                 {
@@ -226,7 +228,13 @@ internal static partial class Emitter
                     w.Open("else");
                 }
 
-                if (column.Collection is CollectionKind.Array or CollectionKind.List)
+                if (column.Collection.IsMap())
+                {
+                    w.Open($"foreach (var entry in {local})");
+                    AppendValue(w, builder + ".Keys", "entry.Key", column.Key!, KeyMember(column.MemberName), $"{Columns}.NullMapKey(RecordType, {Literal(column.MemberName)}, {path})");
+                    AppendValue(w, builder + ".Values", "entry.Value", column.Value, column.MemberName, $"{Columns}.NullMapValue(RecordType, {Literal(column.MemberName)}, {path})");
+                }
+                else if (column.Collection is CollectionKind.Array or CollectionKind.List)
                 {
                     w.Open($"foreach (var item in {local})");
                 }
@@ -236,10 +244,14 @@ internal static partial class Emitter
                     w.Line($"var item = {local}[i];");
                 }
 
-                AppendValue(w, builder + ".Values", "item", column.Value, column.MemberName, column.ColumnName, isItem: true);
+                if (column.Collection.IsList())
+                {
+                    AppendValue(w, builder + ".Values", "item", column.Value, column.MemberName, $"{Columns}.NullListItem(RecordType, {Literal(column.MemberName)}, {path})");
+                }
+
                 w.Close();
                 w.Line();
-                w.Line($"{builder}.EndList();");
+                w.Line($"{builder}.{(column.Collection.IsMap() ? "EndMap" : "EndList")}();");
                 if (column.IsNullable)
                 {
                     w.Close();
@@ -264,13 +276,15 @@ internal static partial class Emitter
         w.Close();
     }
 
-    /// <summary>Appends the value in local <paramref name="value"/> (a member value or a list item) to <paramref name="builder"/>.</summary>
-    private static void AppendValue(SourceWriter w, string builder, string value, ValueModel model, string member, string column, bool isItem)
+    /// <summary>Appends the value in <paramref name="value"/> (a member value, a list item, a map key or value) to <paramref name="builder"/>.</summary>
+    /// <param name="member">The member name enum helpers stand under (<see cref="KeyMember"/> for map keys).</param>
+    /// <param name="nullError">For list items and map entries, what a null in a non-nullable reference type throws.</param>
+    private static void AppendValue(SourceWriter w, string builder, string value, ValueModel model, string member, string? nullError)
     {
         var conversion = ValueKindInfo.Of(model.Kind).Conversion;
         if (model.Kind == ValueKind.Enum)
         {
-            // Only list items get here: enum members were mapped to indices before the try block.
+            // Only list items and map entries get here: enum members were mapped to indices before the try block.
             if (model.IsNullable)
             {
                 w.Open($"if ({value}.HasValue)");
@@ -311,9 +325,9 @@ internal static partial class Emitter
             return;
         }
 
-        if (isItem && !model.IsNullable && !model.IsValueType)
+        if (nullError is not null && !model.IsNullable && !model.IsValueType)
         {
-            value = $"{value} ?? throw {Columns}.NullListItem(RecordType, {Literal(member)}, _path + {Literal(column)})";
+            value = $"{value} ?? throw {nullError}";
         }
 
         w.Line($"{builder}.Append({(conversion is null ? value : conversion + "(" + value + ")")});");
@@ -339,15 +353,20 @@ internal static partial class Emitter
 
         if (collection != CollectionKind.None)
         {
-            return builder + ".EndList();";
+            return builder + (collection.IsMap() ? ".EndMap();" : ".EndList();");
         }
 
         return builder + "." + ValueKindInfo.Of(value.Kind).Placeholder + ";";
     }
 
-    private static string BuilderType(ValueModel value, CollectionKind collection)
+    private static string BuilderType(ValueModel value, CollectionKind collection, ValueModel? key = null)
     {
-        if (collection != CollectionKind.None)
+        if (collection.IsMap())
+        {
+            return $"{Records}MapColumnBuilder<{BuilderType(key!, CollectionKind.None)}, {BuilderType(value, CollectionKind.None)}>";
+        }
+
+        if (collection.IsList())
         {
             return $"{Records}ListColumnBuilder<{BuilderType(value, CollectionKind.None)}>";
         }
@@ -355,9 +374,17 @@ internal static partial class Emitter
         return ValueKindInfo.Fill(ValueKindInfo.Of(value.Kind).Builder, ("type", value.TypeName));
     }
 
-    private static string NewBuilder(string member, ValueModel value, CollectionKind collection, string field, string name)
+    private static string NewBuilder(string member, ValueModel value, CollectionKind collection, string field, string name, ValueModel? key = null)
     {
-        if (collection != CollectionKind.None)
+        if (collection.IsMap())
+        {
+            var mapType = $"(({ApacheTypes}MapType){field}.DataType)";
+            var keys = NewBuilder(KeyMember(member), key!, CollectionKind.None, mapType + ".KeyField", name + " + \".key\"");
+            var values = NewBuilder(member, value, CollectionKind.None, mapType + ".ValueField", name + " + \".value\"");
+            return $"new {BuilderType(value, collection, key)}({mapType}, {keys}, {values}, {name})";
+        }
+
+        if (collection.IsList())
         {
             var item = NewBuilder(member, value, CollectionKind.None, $"(({ApacheTypes}ListType){field}.DataType).ValueField", name + " + \".item\"");
             return $"new {BuilderType(value, collection)}({item}, {Bool(value.IsNullable)}, {name})";

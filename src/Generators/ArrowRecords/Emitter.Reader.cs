@@ -17,12 +17,12 @@ internal static partial class Emitter
         w.Line($"private const string RecordType = {Literal(model.DisplayName)};");
         w.Line();
         var hasStatics = false;
-        foreach (var column in model.Columns.Where(c => c.Value.Kind == ValueKind.Enum))
+        foreach (var (member, _, value) in Enums(model))
         {
-            var names = string.Join(", ", column.Value.EnumMembers.Select(m => Literal(m.Name)));
-            var values = string.Join(", ", column.Value.EnumMembers.Select(m => column.Value.TypeName + "." + Identifier(m.Name)));
-            w.Line($"private static readonly string[] s_{column.MemberName}Names = {{ {names} }};");
-            w.Line($"private static readonly {column.Value.TypeName}[] s_{column.MemberName}Members = {{ {values} }};");
+            var names = string.Join(", ", value.EnumMembers.Select(m => Literal(m.Name)));
+            var values = string.Join(", ", value.EnumMembers.Select(m => value.TypeName + "." + Identifier(m.Name)));
+            w.Line($"private static readonly string[] s_{member}Names = {{ {names} }};");
+            w.Line($"private static readonly {value.TypeName}[] s_{member}Members = {{ {values} }};");
             hasStatics = true;
         }
 
@@ -33,7 +33,7 @@ internal static partial class Emitter
 
         foreach (var column in model.Columns)
         {
-            w.Line($"private readonly {ColumnType(column.Value, column.Collection)}{(column.IsNullable ? "?" : string.Empty)} _{column.MemberName}Column;");
+            w.Line($"private readonly {ColumnType(column.Value, column.Collection, column.Key)}{(column.IsNullable ? "?" : string.Empty)} _{column.MemberName}Column;");
         }
 
         w.Line("private readonly string _path;");
@@ -51,7 +51,7 @@ internal static partial class Emitter
             var path = $"path + {Literal(column.ColumnName)}";
             var arrayType = ArrayType(column.Value, column.Collection);
             var bind = $"{Columns}.Bind<{arrayType}>(RecordType, fields, columns, expected[{Int(i)}], {path}, required: {Bool(!column.IsNullable)})";
-            var wrap = Wrap(column.MemberName + "Array", column.MemberName, column.Value, column.Collection, path);
+            var wrap = Wrap(column.MemberName + "Array", column.MemberName, column.Value, column.Collection, path, key: column.Key);
             var required = column.IsNullable ? string.Empty : "!";
             if (wrap is null)
             {
@@ -120,7 +120,14 @@ internal static partial class Emitter
         foreach (var column in model.Columns.Where(c => c.Collection != CollectionKind.None))
         {
             w.Line();
-            EmitListRead(w, column);
+            if (column.Collection.IsMap())
+            {
+                EmitMapRead(w, column);
+            }
+            else
+            {
+                EmitListRead(w, column);
+            }
         }
 
         w.Close();
@@ -172,6 +179,55 @@ internal static partial class Emitter
         w.Close();
     }
 
+    private static void EmitMapRead(SourceWriter w, ColumnModel column)
+    {
+        var key = column.Key!.TypeName;
+        var value = column.Value.DeclaredTypeName;
+        var mapType = column.Collection switch
+        {
+            CollectionKind.Dictionary => $"global::System.Collections.Generic.Dictionary<{key}, {value}>",
+            CollectionKind.ReadOnlyDictionary => $"global::System.Collections.Generic.IReadOnlyDictionary<{key}, {value}>",
+            _ => $"global::System.Collections.Generic.IDictionary<{key}, {value}>",
+        };
+        var field = $"_{column.MemberName}Column";
+        var path = $"_path + {Literal(column.ColumnName)}";
+        w.Open($"private {mapType}{(column.IsNullable ? "?" : string.Empty)} Read{column.MemberName}(int row)");
+        if (column.IsNullable)
+        {
+            w.Open($"if ({field} is null || {field}.IsNull(row))");
+            w.Line("return null;");
+        }
+        else
+        {
+            w.Open($"if ({field}.IsNull(row))");
+            w.Line($"throw {Columns}.NullValue(RecordType, {path}, row);");
+        }
+
+        w.Close();
+        w.Line();
+        w.Line($"var (start, end) = {field}.GetRange(row);");
+        w.Line($"var keys = {field}.Keys;");
+        w.Line($"var values = {field}.Values;");
+        w.Line($"var map = new global::System.Collections.Generic.Dictionary<{key}, {value}>(end - start);");
+        w.Open("for (var i = start; i < end; i++)");
+        w.Open($"if (keys.IsNull(i) || {field}.IsNullEntry(i))");
+        w.Line($"throw {field}.NullKey(row, i);");
+        w.Close();
+        w.Line();
+        w.Line($"var key = {Get("keys", "i", column.Key)};");
+        var get = Get("values", "i", column.Value);
+        w.Line(column.Value.IsNullable
+            ? $"{value} value = values.IsNull(i) ? null : {get};"
+            : $"{value} value = values.IsNull(i) ? throw {Columns}.NullMapValue(RecordType, {path}, row, i - start) : {get};");
+        w.Open("if (!map.TryAdd(key, value))");
+        w.Line($"throw {field}.DuplicateKey(row, i, key);");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line("return map;");
+        w.Close();
+    }
+
     /// <summary><c>new T[end - start]</c>, with the length in the first rank even when T is itself an array (byte[]).</summary>
     private static string ArrayCreation(string item)
     {
@@ -192,7 +248,12 @@ internal static partial class Emitter
     /// </summary>
     private static string ArrayType(ValueModel value, CollectionKind collection)
     {
-        if (collection != CollectionKind.None)
+        if (collection.IsMap())
+        {
+            return Apache + "MapArray";
+        }
+
+        if (collection.IsList())
         {
             return Apache + "ListArray";
         }
@@ -201,9 +262,14 @@ internal static partial class Emitter
     }
 
     /// <summary>The type of the reader's field for a column: the array, or a wrapper that reads it as the member type.</summary>
-    private static string ColumnType(ValueModel value, CollectionKind collection)
+    private static string ColumnType(ValueModel value, CollectionKind collection, ValueModel? key = null)
     {
-        if (collection != CollectionKind.None)
+        if (collection.IsMap())
+        {
+            return $"{Records}MapColumn<{ColumnType(key!, CollectionKind.None)}, {ColumnType(value, CollectionKind.None)}>";
+        }
+
+        if (collection.IsList())
         {
             return $"{Records}ListColumn<{ColumnType(value, CollectionKind.None)}>";
         }
@@ -212,10 +278,22 @@ internal static partial class Emitter
     }
 
     /// <summary>The expression wrapping a bound array in <see cref="ColumnType"/>, or null when the array is used as is.</summary>
-    /// <param name="list">For list items, the expression of the list array, which adapters use to name the row in errors.</param>
-    private static string? Wrap(string array, string member, ValueModel value, CollectionKind collection, string path, string? list = null)
+    /// <param name="list">For list items and map entries, the expression of the list or map array, which adapters use to name the row in errors.</param>
+    /// <param name="key">For maps, the key.</param>
+    private static string? Wrap(string array, string member, ValueModel value, CollectionKind collection, string path, string? list = null, ValueModel? key = null)
     {
-        if (collection != CollectionKind.None)
+        if (collection.IsMap())
+        {
+            var keysPath = path + " + \".key\"";
+            var valuesPath = path + " + \".value\"";
+            var keys = $"{Columns}.MapKeys<{ArrayType(key!, CollectionKind.None)}>(RecordType, {array}, {path})";
+            var values = $"{Columns}.MapValues<{ArrayType(value, CollectionKind.None)}>(RecordType, {array}, {path})";
+            var wrappedKeys = Wrap(keys, KeyMember(member), key!, CollectionKind.None, keysPath, array) ?? keys;
+            var wrappedValues = Wrap(values, member, value, CollectionKind.None, valuesPath, array) ?? values;
+            return $"new {ColumnType(value, collection, key)}({array}, {wrappedKeys}, {wrappedValues}, RecordType, {path})";
+        }
+
+        if (collection.IsList())
         {
             var itemsType = ArrayType(value, CollectionKind.None);
             var items = $"{Columns}.ListValues<{itemsType}>(RecordType, {array}, {path})";

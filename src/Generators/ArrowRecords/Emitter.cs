@@ -74,7 +74,7 @@ internal static partial class Emitter
             w.Open();
             foreach (var column in model.Columns)
             {
-                w.Line(FieldExpression(column.ColumnName, column.Value, column.Collection, column.IsNullable) + ",");
+                w.Line(FieldExpression(column.ColumnName, column.Value, column.Collection, column.IsNullable, column.Key) + ",");
             }
 
             w.Close(";");
@@ -96,9 +96,18 @@ internal static partial class Emitter
         }
     }
 
-    private static string FieldExpression(string name, ValueModel value, CollectionKind collection, bool nullable)
+    private static string FieldExpression(string name, ValueModel value, CollectionKind collection, bool nullable, ValueModel? key = null)
     {
-        if (collection != CollectionKind.None)
+        if (collection.IsMap())
+        {
+            // The layout the Arrow format defines for Map: non-nullable entries of a non-nullable key and a value.
+            var keyField = FieldExpression("key", key!, CollectionKind.None, false);
+            var valueField = FieldExpression("value", value, CollectionKind.None, value.IsNullable);
+            var entries = $"new {Apache}Field(\"entries\", new {ApacheTypes}StructType(new {Apache}Field[] {{ {keyField}, {valueField} }}), false)";
+            return $"new {Apache}Field({Literal(name)}, new {ApacheTypes}MapType({entries}, false), {Bool(nullable)})";
+        }
+
+        if (collection.IsList())
         {
             var item = FieldExpression("item", value, CollectionKind.None, value.IsNullable);
             return $"new {Apache}Field({Literal(name)}, new {ApacheTypes}ListType({item}), {Bool(nullable)})";
@@ -113,6 +122,29 @@ internal static partial class Emitter
             ("precision", Int(value.Precision)),
             ("scale", Int(value.Scale)),
             ("type", value.TypeName));
+
+    /// <summary>
+    /// The name a map's key stands under where generated statics and helpers are per member (enum names, ToIndex): the
+    /// member name plus a suffix a member name would hardly end with, so a map's key and value never share one.
+    /// </summary>
+    private static string KeyMember(string member) => member + "__Key";
+
+    /// <summary>The enum columns' statics and helpers: (member name for statics, column name, enum value) per enum.</summary>
+    private static IEnumerable<(string Member, string Column, ValueModel Value)> Enums(RecordModel model)
+    {
+        foreach (var column in model.Columns)
+        {
+            if (column.Key is { Kind: ValueKind.Enum } key)
+            {
+                yield return (KeyMember(column.MemberName), column.ColumnName, key);
+            }
+
+            if (column.Value.Kind == ValueKind.Enum)
+            {
+                yield return (column.MemberName, column.ColumnName, column.Value);
+            }
+        }
+    }
 
     private static string Cref(RecordModel model) =>
         model.FullyQualifiedName.Replace("global::", string.Empty).Replace('<', '{').Replace('>', '}');

@@ -30,7 +30,7 @@ internal enum ValueKind
     Record,
 }
 
-/// <summary>The collection shape of a list column; it decides what the reader constructs.</summary>
+/// <summary>The collection shape of a list or map column; it decides what the reader constructs.</summary>
 internal enum CollectionKind
 {
     None,
@@ -38,6 +38,16 @@ internal enum CollectionKind
     List,
     ReadOnlyList,
     IList,
+    Dictionary,
+    ReadOnlyDictionary,
+    IDictionary,
+}
+
+internal static class CollectionKindExtensions
+{
+    public static bool IsList(this CollectionKind kind) => kind is CollectionKind.Array or CollectionKind.List or CollectionKind.ReadOnlyList or CollectionKind.IList;
+
+    public static bool IsMap(this CollectionKind kind) => kind is CollectionKind.Dictionary or CollectionKind.ReadOnlyDictionary or CollectionKind.IDictionary;
 }
 
 /// <param name="TypeName">The fully qualified type without a nullable annotation, e.g. <c>global::System.Guid</c>.</param>
@@ -60,14 +70,16 @@ internal sealed record ValueModel(
 internal sealed record EnumMemberModel(string Name, bool IsAlias);
 
 /// <param name="MemberName">The member's name as in metadata (no <c>@</c>).</param>
-/// <param name="IsNullable">Whether the member itself may be null (for lists: the list, not its items).</param>
-/// <param name="Value">The value, or for lists the item.</param>
+/// <param name="IsNullable">Whether the member itself may be null (for lists and maps: the collection, not its items).</param>
+/// <param name="Value">The value, for lists the item, for maps the entries' value.</param>
+/// <param name="Key">For maps, the entries' key (never nullable); otherwise null.</param>
 internal sealed record ColumnModel(
     string MemberName,
     string ColumnName,
     bool IsNullable,
     CollectionKind Collection,
-    ValueModel Value);
+    ValueModel Value,
+    ValueModel? Key = null);
 
 /// <param name="HidesInheritedMembers">A base type is an Arrow record too, so the generated static members hide its own.</param>
 /// <param name="ConstructorArguments">The constructor's arguments, passed by name.</param>

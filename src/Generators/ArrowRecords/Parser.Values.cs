@@ -16,7 +16,8 @@ namespace Bulwark.Generators.ArrowRecords;
 /// <summary>How a member type maps to a <see cref="ValueModel"/>: scalar kinds, decimals, enums, nested records and list shapes.</summary>
 internal static partial class Parser
 {
-    private static ValueModel? ParseValue(ISymbol member, ITypeSymbol type, AttributeData? decimalAttribute, bool isItem, string ownerName, ITypeSymbol memberType, List<DiagnosticInfo> diagnostics)
+    /// <param name="container">The list or map shape holding the value (an item, a key or a value), or None for a member's own value.</param>
+    private static ValueModel? ParseValue(ISymbol member, ITypeSymbol type, AttributeData? decimalAttribute, CollectionKind container, string ownerName, ITypeSymbol memberType, List<DiagnosticInfo> diagnostics)
     {
         var location = MemberLocation(member);
         var nullable = IsNullable(type);
@@ -72,9 +73,9 @@ internal static partial class Parser
 
         if (type is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named)
         {
-            if (isItem && Collection(named).Element is not null)
+            if (container != CollectionKind.None && (Collection(named).Element is not null || Map(named) is not null))
             {
-                Unsupported(" (lists of lists are not supported)");
+                Unsupported(NestedCollectionReason(container));
                 return null;
             }
 
@@ -94,14 +95,58 @@ internal static partial class Parser
             }
         }
 
-        if (isItem && type is IArrayTypeSymbol)
+        if (container != CollectionKind.None && type is IArrayTypeSymbol)
         {
-            Unsupported(" (lists of lists are not supported)");
+            Unsupported(NestedCollectionReason(container));
             return null;
         }
 
         Unsupported(string.Empty);
         return null;
+    }
+
+    private static string NestedCollectionReason(CollectionKind container) =>
+        container.IsMap() ? " (map keys and values cannot be lists or maps)" : " (list items cannot be lists or maps)";
+
+    /// <summary>
+    /// The key of a map member, or null (reported as BWK0018) when its type cannot be one: keys are never null, and only
+    /// kinds that round-trip exactly and compare as they are stored (<see cref="ValueKindInfo.NotAMapKey"/>) qualify.
+    /// </summary>
+    private static ValueModel? ParseMapKey(ISymbol member, ITypeSymbol keyType, string ownerName, ITypeSymbol memberType, List<DiagnosticInfo> diagnostics)
+    {
+        void Refuse(string reason) =>
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.UnsupportedMapKey, MemberLocation(member), member.Name, ownerName, memberType.ToDisplayString(Display), keyType.ToDisplayString(Display), reason));
+
+        // Only an explicit '?' makes a key nullable: a key type from nullable-oblivious code is still a key.
+        if (IsNullableValueType(keyType) || keyType.NullableAnnotation == NullableAnnotation.Annotated)
+        {
+            Refuse(" (a map key cannot be null)");
+            return null;
+        }
+
+        // Refused by kind before parsing, which would ask a decimal key for a [Decimal] of its own.
+        if (ValueKindInfo.Find(keyType) is { } scalar && ValueKindInfo.Of(scalar).NotAMapKey is { } scalarReason)
+        {
+            Refuse(scalarReason);
+            return null;
+        }
+
+        var ownDiagnostics = new List<DiagnosticInfo>();
+        var key = ParseValue(member, keyType, null, CollectionKind.Dictionary, ownerName, memberType, ownDiagnostics);
+        if (key is null)
+        {
+            Refuse(" (it has no Arrow mapping)");
+            return null;
+        }
+
+        if (ValueKindInfo.Of(key.Kind).NotAMapKey is { } reason)
+        {
+            Refuse(reason);
+            return null;
+        }
+
+        return key with { IsNullable = false };
     }
 
     /// <summary>The precision and scale of a decimal member's <c>[Decimal]</c>, or null (reported) when missing or out of range.</summary>
@@ -158,6 +203,27 @@ internal static partial class Parser
         return (CollectionKind.None, null);
     }
 
+    /// <summary>The map shape, key and value of <c>Dictionary&lt;K, V&gt;</c>, <c>IDictionary&lt;K, V&gt;</c> or <c>IReadOnlyDictionary&lt;K, V&gt;</c>, or null.</summary>
+    private static (CollectionKind Kind, ITypeSymbol Key, ITypeSymbol Value)? Map(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 2 } named)
+        {
+            var kind = named.OriginalDefinition.ToDisplayString() switch
+            {
+                "System.Collections.Generic.Dictionary<TKey, TValue>" => CollectionKind.Dictionary,
+                "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" => CollectionKind.ReadOnlyDictionary,
+                "System.Collections.Generic.IDictionary<TKey, TValue>" => CollectionKind.IDictionary,
+                _ => CollectionKind.None,
+            };
+            if (kind != CollectionKind.None)
+            {
+                return (kind, named.TypeArguments[0], named.TypeArguments[1]);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// Follows the nested record members of <paramref name="member"/> depth-first; returns the path back to
     /// <paramref name="root"/> (e.g. <c>Node.Next -&gt; Node</c>) if there is one.
@@ -209,6 +275,10 @@ internal static partial class Parser
         if (!IsByteArray(type) && Collection(type).Element is { } element)
         {
             type = WithoutNullableWrapper(element);
+        }
+        else if (Map(type) is { } map)
+        {
+            type = WithoutNullableWrapper(map.Value);
         }
 
         return type is INamedTypeSymbol named && IsArrowRecord(named) ? named : null;

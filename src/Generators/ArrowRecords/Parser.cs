@@ -278,6 +278,7 @@ internal static partial class Parser
         var collection = CollectionKind.None;
         var isNullable = IsNullable(memberType);
         var valueType = memberType;
+        ValueModel? key = null;
         if (!IsByteArray(memberType))
         {
             (collection, var element) = Collection(memberType);
@@ -285,9 +286,15 @@ internal static partial class Parser
             {
                 valueType = element;
             }
+            else if (Map(memberType) is var (mapKind, keyType, mapValue))
+            {
+                collection = mapKind;
+                valueType = mapValue;
+                key = ParseMapKey(member, keyType, ownerName, memberType, diagnostics);
+            }
         }
 
-        var value = ParseValue(member, valueType, decimalAttribute, collection != CollectionKind.None, ownerName, memberType, diagnostics);
+        var value = ParseValue(member, valueType, decimalAttribute, collection, ownerName, memberType, diagnostics);
         if (decimalAttribute is not null && value is not null && value.Kind != ValueKind.Decimal)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DecimalOnNonDecimal, LocationInfo.From(decimalAttribute.ApplicationSyntaxReference), member.Name, ownerName, memberType.ToDisplayString(Display)));
@@ -303,6 +310,6 @@ internal static partial class Parser
             isNullable = value.IsNullable;
         }
 
-        return new ColumnModel(member.Name, columnName, isNullable, collection, value);
+        return new ColumnModel(member.Name, columnName, isNullable, collection, value, key);
     }
 }

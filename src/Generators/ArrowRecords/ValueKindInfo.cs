@@ -22,6 +22,9 @@ internal sealed record ValueKindInfo
     private const string Records = "global::Bulwark.Records.";
     private const string Convert = "global::Bulwark.Arrow.ArrowConvert.";
 
+    private const string FloatKey = " (floating-point keys do not compare reliably: NaN never equals itself)";
+    private const string SubMicrosecondKey = " (Arrow stores microseconds, so keys that differ by less than a microsecond would collide)";
+
     private ValueKindInfo(ValueKind kind) => Kind = kind;
 
     public ValueKind Kind { get; }
@@ -73,6 +76,12 @@ internal sealed record ValueKindInfo
     /// fit, oversized binary data and nested records. Fixed-width values and checked enums cannot.
     /// </summary>
     public bool AppendCanThrow { get; private init; }
+
+    /// <summary>
+    /// Why a value of this kind cannot be a map key (text appended to the diagnostic), or null when it can: keys must
+    /// round-trip exactly and compare the way they are stored, or reading a map back could find two equal keys.
+    /// </summary>
+    public string? NotAMapKey { get; private init; }
 
     public static ValueKindInfo Of(ValueKind kind) => Table[(int)kind];
 
@@ -130,6 +139,7 @@ internal sealed record ValueKindInfo
         Getter = info.Getter,
         GetterReturnsNullable = info.GetterReturnsNullable,
         AppendCanThrow = info.AppendCanThrow,
+        NotAMapKey = info.NotAMapKey,
     };
 
     /// <summary>Indexed by <see cref="ValueKind"/>; the static constructor checks the order.</summary>
@@ -153,9 +163,9 @@ internal sealed record ValueKindInfo
         Primitive(ValueKind.UInt16, "ushort", Types + "UInt16Type.Default") with { SpecialType = SpecialType.System_UInt16 },
         Primitive(ValueKind.UInt32, "uint", Types + "UInt32Type.Default") with { SpecialType = SpecialType.System_UInt32 },
         Primitive(ValueKind.UInt64, "ulong", Types + "UInt64Type.Default") with { SpecialType = SpecialType.System_UInt64 },
-        Primitive(ValueKind.Float32, "float", Types + "FloatType.Default") with { SpecialType = SpecialType.System_Single },
-        Primitive(ValueKind.Float64, "double", Types + "DoubleType.Default") with { SpecialType = SpecialType.System_Double },
-        Primitive(ValueKind.Float16, "global::System.Half", Types + "HalfFloatType.Default") with { SystemTypeName = "Half" },
+        Primitive(ValueKind.Float32, "float", Types + "FloatType.Default") with { SpecialType = SpecialType.System_Single, NotAMapKey = FloatKey },
+        Primitive(ValueKind.Float64, "double", Types + "DoubleType.Default") with { SpecialType = SpecialType.System_Double, NotAMapKey = FloatKey },
+        Primitive(ValueKind.Float16, "global::System.Half", Types + "HalfFloatType.Default") with { SystemTypeName = "Half", NotAMapKey = FloatKey },
         Adapted(
             new(ValueKind.Decimal)
             {
@@ -164,6 +174,7 @@ internal sealed record ValueKindInfo
                 Builder = Records + "Decimal128ColumnBuilder",
                 Placeholder = "Append(0m)",
                 AppendCanThrow = true,
+                NotAMapKey = " ([Decimal] on the member sets the precision of its values, not of its keys)",
             },
             "DecimalColumn"),
         Adapted(
@@ -185,6 +196,7 @@ internal sealed record ValueKindInfo
                 Builder = Records + "BinaryColumnBuilder",
                 BuilderArguments = "{name}",
                 Placeholder = "Append(global::System.ReadOnlySpan<byte>.Empty)",
+                NotAMapKey = " (byte arrays compare by reference, so no key read back would find an entry)",
                 GetterReturnsNullable = true,
                 AppendCanThrow = true,
             },
@@ -195,6 +207,7 @@ internal sealed record ValueKindInfo
                 SpecialType = SpecialType.System_DateTime,
                 Conversion = Convert + "ToUnixMicroseconds",
                 Getter = "GetDateTime",
+                NotAMapKey = SubMicrosecondKey,
             },
             "TimestampColumn"),
         Adapted(
@@ -203,16 +216,17 @@ internal sealed record ValueKindInfo
                 SystemTypeName = "DateTimeOffset",
                 Conversion = Convert + "ToUnixMicroseconds",
                 Getter = "GetDateTimeOffset",
+                NotAMapKey = SubMicrosecondKey,
             },
             "TimestampColumn"),
         Adapted(
             Primitive(ValueKind.DateOnly, "int", Types + "Date32Type.Default") with { SystemTypeName = "DateOnly", Conversion = Convert + "ToDays" },
             "DateColumn"),
         Adapted(
-            Primitive(ValueKind.TimeOnly, "long", "new " + Types + "Time64Type(" + Types + "TimeUnit.Microsecond)") with { SystemTypeName = "TimeOnly", Conversion = Convert + "ToMicroseconds" },
+            Primitive(ValueKind.TimeOnly, "long", "new " + Types + "Time64Type(" + Types + "TimeUnit.Microsecond)") with { SystemTypeName = "TimeOnly", Conversion = Convert + "ToMicroseconds", NotAMapKey = SubMicrosecondKey },
             "TimeColumn"),
         Adapted(
-            Primitive(ValueKind.TimeSpan, "long", Types + "DurationType.Microsecond") with { SystemTypeName = "TimeSpan", Conversion = Convert + "ToMicroseconds" },
+            Primitive(ValueKind.TimeSpan, "long", Types + "DurationType.Microsecond") with { SystemTypeName = "TimeSpan", Conversion = Convert + "ToMicroseconds", NotAMapKey = SubMicrosecondKey },
             "DurationColumn"),
         new(ValueKind.Guid)
         {
@@ -244,6 +258,7 @@ internal sealed record ValueKindInfo
             Column = Records + "StructColumn<{type}>",
             WrapArguments = "{array}, {path}",
             AppendCanThrow = true,
+            NotAMapKey = " (a map key must be a single value, not a record)",
         },
     ];
 

@@ -61,6 +61,9 @@ internal static class FieldMatcher
             case LargeListType largeList when data.DataType is LargeListType && data.Children.Length == 1:
                 Check(largeList.ValueField, data.Children[0], path + "." + largeList.ValueField.Name);
                 return;
+            case MapType map when data.DataType is MapType actual && actual.KeySorted == map.KeySorted && data.Children.Length == 1:
+                Check(map.Fields[0], data.Children[0], path + "." + map.Fields[0].Name);
+                return;
             case StructType st when data.DataType is StructType && data.Children.Length == st.Fields.Count:
                 for (var i = 0; i < st.Fields.Count; i++)
                 {
@@ -81,7 +84,7 @@ internal static class FieldMatcher
                 }
 
                 return;
-            case ListType or LargeListType or StructType:
+            case ListType or LargeListType or MapType or StructType:
                 throw Mismatch(path, type, data);
             default:
                 if (!ArrowTypes.Equal(type, data.DataType))

@@ -206,6 +206,9 @@ internal static class ParquetSchema
                 return node;
             }
 
+            case MapType map:
+                return FromArrowMap(field, map, path, defSlot, defPresent, repSlot, elements, leaves);
+
             default:
             {
                 var element = LeafElement(field, dotted, out var kind, out var order);
@@ -230,6 +233,50 @@ internal static class ParquetSchema
                 return node;
             }
         }
+    }
+
+    /// <summary>
+    /// The standard three-level MAP: <c>group (MAP) { repeated group key_value { required key; value } }</c>. Shredding
+    /// and assembly treat it as a list whose element is the required <c>key_value</c> struct; only the Arrow type differs.
+    /// </summary>
+    private static ColumnNode FromArrowMap(Field field, MapType map, string[] path, int defSlot, int defPresent, int repSlot, List<SchemaElement> elements, List<LeafColumn> leaves)
+    {
+        var dotted = string.Join('.', path);
+        if (map.KeyField.IsNullable)
+        {
+            throw new ArgumentException($"Column '{dotted}' is a map with nullable keys; Parquet MAP keys are required.");
+        }
+
+        var firstLeaf = leaves.Count;
+        elements.Add(new SchemaElement
+        {
+            Name = field.Name,
+            RepetitionType = field.IsNullable ? Repetition.Optional : Repetition.Required,
+            NumChildren = 1,
+            ConvertedType = ConvertedType.Map,
+            LogicalType = new LogicalTypeInfo(LogicalKind.Map),
+        });
+        elements.Add(new SchemaElement { Name = "key_value", RepetitionType = Repetition.Repeated, NumChildren = 2 });
+        string[] entriesPath = [.. path, "key_value"];
+        var entryDef = defPresent + 1;
+        var entries = new ColumnNode
+        {
+            Field = map.Fields[0],
+            Kind = NodeKind.Struct,
+            Path = dotted + ".key_value",
+            DefSlot = entryDef,
+            DefPresent = entryDef,
+            RepSlot = repSlot + 1,
+            FirstLeaf = firstLeaf,
+        };
+        entries.Children =
+        [
+            FromArrowField(new Field("key", map.KeyField.DataType, false, map.KeyField.HasMetadata ? map.KeyField.Metadata : null), entriesPath, entryDef, repSlot + 1, elements, leaves),
+            FromArrowField(new Field("value", map.ValueField.DataType, map.ValueField.IsNullable, map.ValueField.HasMetadata ? map.ValueField.Metadata : null), entriesPath, entryDef, repSlot + 1, elements, leaves),
+        ];
+        entries.Children[0].Field = map.KeyField;
+        entries.Children[1].Field = map.ValueField;
+        return new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Element = entries, FirstLeaf = firstLeaf };
     }
 
     private static SchemaElement LeafElement(Field field, string path, out LeafKind kind, out StatsOrder order)
@@ -521,7 +568,7 @@ internal static class ParquetSchema
 
         if (IsMap(e))
         {
-            throw location.Error($"column '{dotted}' is a MAP: the Parquet MAP type is not supported");
+            return ReadMap(e, elements, ref position, path, defSlot, defPresent, repSlot, nullable, depth, leaves, location, options);
         }
 
         if (IsList(e))
@@ -580,6 +627,73 @@ internal static class ParquetSchema
     }
 
     /// <summary>
+    /// A MAP group (or, as older writers annotated it, MAP_KEY_VALUE), read by the backward-compatibility rules for
+    /// maps: its one child is a repeated group of any name (annotated MAP_KEY_VALUE or not) holding the key and the value
+    /// under any names, the key required (or, as some writers have it, optional). A map without a value field is a set,
+    /// which Arrow's Map cannot hold, so it is refused.
+    /// </summary>
+    private static ColumnNode ReadMap(SchemaElement e, List<SchemaElement> elements, ref int position, string[] path, int defSlot, int defPresent, int repSlot, bool nullable, int depth, List<LeafColumn> leaves, ParquetLocation location, ParquetReadOptions options)
+    {
+        var dotted = string.Join('.', path);
+        var children = e.NumChildren ?? 0;
+        if (children != 1 || position >= elements.Count)
+        {
+            throw location.Error($"MAP group '{dotted}' has {children} children; it must have one repeated group of keys and values");
+        }
+
+        var repeated = elements[position];
+        if (repeated.RepetitionType != Repetition.Repeated || repeated.Type is not null || repeated.NumChildren is not { } fields)
+        {
+            throw location.Error($"the child of MAP group '{dotted}' is not a repeated group");
+        }
+
+        if (fields != 2)
+        {
+            throw location.Error(fields == 1
+                ? $"MAP group '{dotted}' has keys but no values; a map without values is not supported"
+                : $"the key-value group of MAP '{dotted}' has {fields} fields; it must have a key and a value");
+        }
+
+        if (depth + 2 > options.MaxDepth)
+        {
+            throw location.Error($"the schema nests deeper than the limit of {options.MaxDepth}");
+        }
+
+        position++;
+        string[] entriesPath = [.. path, repeated.Name];
+        var entryDef = defPresent + 1;
+        var firstLeaf = leaves.Count;
+        var key = ReadNode(elements, ref position, entriesPath, entryDef, repSlot + 1, depth + 2, leaves, location, options);
+        var value = ReadNode(elements, ref position, entriesPath, entryDef, repSlot + 1, depth + 2, leaves, location, options);
+        if (key.Kind != NodeKind.Leaf)
+        {
+            throw location.Error($"the key of MAP '{dotted}' must be a primitive field");
+        }
+
+        // Some writers (Presto) declare the key optional though the format requires it: the column is read, and the
+        // Arrow key stays non-nullable as Map requires; a null key that does turn up is refused where it is read.
+        if (key.Nullable)
+        {
+            key.Field = new Field(key.Field.Name, key.Field.DataType, false, key.Field.HasMetadata ? key.Field.Metadata : null);
+        }
+
+        var entriesType = new StructType([key.Field, value.Field]);
+        var entries = new ColumnNode
+        {
+            Field = new Field("entries", entriesType, false, null),
+            Kind = NodeKind.Struct,
+            Path = string.Join('.', entriesPath),
+            DefSlot = entryDef,
+            DefPresent = entryDef,
+            RepSlot = repSlot + 1,
+            Children = [key, value],
+            FirstLeaf = firstLeaf,
+        };
+        var field = new Field(e.Name, new MapType(entries.Field, keySorted: false), nullable, metadata: null);
+        return CheckLevels(new ColumnNode { Field = field, Kind = NodeKind.List, Path = dotted, DefSlot = defSlot, DefPresent = defPresent, RepSlot = repSlot, Element = entries, FirstLeaf = firstLeaf }, location);
+    }
+
+    /// <summary>
     /// The repeated element of a two-level list: it exists at <paramref name="defSlot"/> and is itself required. A group
     /// is read by its own annotation, so a repeated LIST group (an old writer's list of lists) is a list element.
     /// </summary>
@@ -604,7 +718,7 @@ internal static class ParquetSchema
 
         if (IsMap(e))
         {
-            throw location.Error($"column '{dotted}' is a MAP: the Parquet MAP type is not supported");
+            return ReadMap(e, elements, ref position, path, defSlot, defSlot, repSlot, false, depth + 1, leaves, location, options);
         }
 
         if (IsList(e))
@@ -844,6 +958,8 @@ internal static class ParquetSchema
 
         switch (node.Kind)
         {
+            case NodeKind.List when natural.DataType is MapType:
+                return hint.DataType is MapType map && HintMatches(map.Fields[0], node.Element!, ignoreName: true);
             case NodeKind.List:
                 return hint.DataType is ListType list && HintMatches(list.ValueField, node.Element!, ignoreName: true);
             case NodeKind.Struct:
@@ -882,6 +998,9 @@ internal static class ParquetSchema
     {
         switch (node.Kind)
         {
+            case NodeKind.List when hint.DataType is MapType map:
+                ApplyHint(map.Fields[0], node.Element!);
+                break;
             case NodeKind.List:
                 ApplyHint(((ListType)hint.DataType).ValueField, node.Element!);
                 break;

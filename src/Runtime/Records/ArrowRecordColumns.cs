@@ -57,6 +57,14 @@ public static class ArrowRecordColumns
             ?? throw new ArrowSchemaMismatchException($"Cannot read '{recordType}': the items of column '{path}' have type {ArrowTypes.Describe(list.Values.Data.DataType)}.");
     }
 
+    /// <summary>The keys of a map column bound by <see cref="Bind{TArray}"/>, whose key type was checked there.</summary>
+    public static TArray MapKeys<TArray>(string recordType, MapArray map, string path)
+        where TArray : class, IArrowArray => MapChild<TArray>(recordType, map, 0, path);
+
+    /// <summary>The values of a map column bound by <see cref="Bind{TArray}"/>, whose value type was checked there.</summary>
+    public static TArray MapValues<TArray>(string recordType, MapArray map, string path)
+        where TArray : class, IArrowArray => MapChild<TArray>(recordType, map, 1, path);
+
     /// <summary>The columns of <paramref name="batch"/> in schema order, for binding.</summary>
     public static IReadOnlyList<IArrowArray> Columns(RecordBatch batch)
     {
@@ -77,6 +85,18 @@ public static class ArrowRecordColumns
     /// <summary>A null list item where the element type cannot hold one.</summary>
     public static ArrowSchemaMismatchException NullItem(string recordType, string path, int row, int item) =>
         new($"Cannot read '{recordType}': column '{path}' holds a null item at row {row} (item {item}), but the element type cannot be null.");
+
+    /// <summary>A null value in a map whose value type cannot hold one.</summary>
+    public static ArrowSchemaMismatchException NullMapValue(string recordType, string path, int row, int item) =>
+        new($"Cannot read '{recordType}': column '{path}' holds a null value at row {row} (entry {item}), but the dictionary's value type cannot be null.");
+
+    /// <summary>Appending a map with a null key (possible only through a custom dictionary implementation).</summary>
+    public static ArgumentNullException NullMapKey(string recordType, string member, string path) =>
+        new(member, $"'{recordType}.{member}' holds a null key; the keys of map column '{path}' cannot be null.");
+
+    /// <summary>Appending a null value into a map whose value type is not nullable.</summary>
+    public static ArgumentNullException NullMapValue(string recordType, string member, string path) =>
+        new(member, $"'{recordType}.{member}' holds a null value, but the values of map column '{path}' are not nullable. Declare the value type nullable to store nulls.");
 
     /// <summary>Appending null into a member whose column is not nullable.</summary>
     public static ArgumentNullException NullMember(string recordType, string member, string path) =>
@@ -102,7 +122,8 @@ public static class ArrowRecordColumns
     /// plain utf8, timestamps, times and durations in any unit (timestamps with any time zone or none), date32 or date64,
     /// Decimal128 of any precision and scale, fixed_size_binary(16) with or without the <c>arrow.uuid</c> extension.
     /// Integers and floats must have the exact width. Nullability is checked per row and dictionary ids are file-specific,
-    /// so neither is compared; struct children are bound by name by the nested record's reader.
+    /// so neither is compared; struct children are bound by name by the nested record's reader. A map's keys and values
+    /// are each held to the same rules; whether its keys are sorted does not matter.
     /// </summary>
     public static bool IsReadableAs(Field actual, Field expected)
     {
@@ -127,6 +148,9 @@ public static class ArrowRecordColumns
         return expected.DataType switch
         {
             ListType expectedList => actual.DataType is ListType actualList && IsReadableAs(actualList.ValueField, expectedList.ValueField),
+            MapType expectedMap => actual.DataType is MapType actualMap
+                && IsReadableAs(actualMap.KeyField, expectedMap.KeyField)
+                && IsReadableAs(actualMap.ValueField, expectedMap.ValueField),
             StructType => actual.DataType is StructType,
             TimestampType => actual.DataType is TimestampType,
             DateType => actual.DataType is DateType,
@@ -138,6 +162,25 @@ public static class ArrowRecordColumns
     }
 
     private static string Describe(Field field) => ArrowTypes.Describe(field.DataType);
+
+    /// <summary>
+    /// Child <paramref name="index"/> of a map's entries struct, aligned with the map's offsets: Apache slices a struct
+    /// without slicing its children, so a child is sliced here when the entries carry an offset.
+    /// </summary>
+    private static TArray MapChild<TArray>(string recordType, MapArray map, int index, string path)
+        where TArray : class, IArrowArray
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var entries = map.Data.Children[0];
+        var child = entries.Children[index];
+        if (entries.Offset != 0 || child.Length != entries.Length)
+        {
+            child = child.Slice(entries.Offset, entries.Length);
+        }
+
+        return ArrowArrayFactory.BuildArray(child) as TArray
+            ?? throw new ArrowSchemaMismatchException($"Cannot read '{recordType}': the {(index == 0 ? "keys" : "values")} of column '{path}' have type {ArrowTypes.Describe(child.DataType)}.");
+    }
 
     /// <summary>What <see cref="IsReadableAs"/> accepts for <paramref name="expected"/>, for refusal messages.</summary>
     private static string DescribeAccepted(Field expected)
@@ -154,6 +197,7 @@ public static class ArrowRecordColumns
             DurationType => $"{type} (or duration in s, ms or ns)",
             Decimal128Type => $"{type} (or decimal128 of any precision and scale whose values fit System.Decimal)",
             ListType list => $"list<{DescribeAccepted(list.ValueField)}>",
+            MapType map => $"map<{DescribeAccepted(map.KeyField)}, {DescribeAccepted(map.ValueField)}>",
             _ => type,
         };
     }

@@ -72,8 +72,10 @@ internal sealed class BatchNormalizer
                     break;
                 }
 
-            case ListType list:
+            // A map is laid out as a list of its entries struct.
+            case ListType or MapType:
                 {
+                    var itemField = data.DataType is MapType map ? map.Fields[0] : ((ListType)data.DataType).ValueField;
                     var (offsets, start, end) = Offsets(buffers, offset, length, path, ref changed);
                     var child = ExpectChild(children, 1, 0, path);
                     if (child.Length < end)
@@ -82,7 +84,7 @@ internal sealed class BatchNormalizer
                     }
 
                     var used = start == 0 && end == child.Length ? child : child.Slice(start, end - start);
-                    var normalized = Normalize(used, path + "." + list.ValueField.Name);
+                    var normalized = Normalize(used, path + "." + itemField.Name);
                     if (!ReferenceEquals(normalized, child))
                     {
                         newChildren = [normalized];

@@ -159,6 +159,7 @@ internal static partial class IpcMetadata
         IReadOnlyList<Field> childFields = valueType switch
         {
             ListType list => [list.ValueField],
+            MapType map => [map.Fields[0]],
             StructType st => st.Fields,
             _ => System.Array.Empty<Field>(),
         };
@@ -266,6 +267,10 @@ internal static partial class IpcMetadata
                 return (TypeTag.Duration, b.EndTable());
             case ListType:
                 return (TypeTag.List, EmptyTable(b));
+            case MapType map:
+                b.StartTable(1);
+                b.AddFieldBool(0, map.KeySorted);
+                return (TypeTag.Map, b.EndTable());
             case StructType:
                 return (TypeTag.Struct, EmptyTable(b));
             default:

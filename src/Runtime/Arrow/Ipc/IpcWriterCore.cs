@@ -373,6 +373,9 @@ internal sealed class IpcWriterCore
             case ListType list:
                 CollectDictionaries(list.ValueField, data.Children[0], path + "." + list.ValueField.Name, ref nextId, found);
                 break;
+            case MapType map:
+                CollectDictionaries(map.Fields[0], data.Children[0], path + "." + map.Fields[0].Name, ref nextId, found);
+                break;
             case StructType st:
                 for (var i = 0; i < st.Fields.Count; i++)
                 {
@@ -397,6 +400,9 @@ internal sealed class IpcWriterCore
         {
             case ListType list:
                 CollectDictionaryFields(list.ValueField);
+                break;
+            case MapType map:
+                CollectDictionaryFields(map.Fields[0]);
                 break;
             case StructType st:
                 foreach (var child in st.Fields)
