@@ -10,6 +10,7 @@ public sealed class Bwk1002RecordWriterTests
 {
     // A record type written by hand (the harness runs no generator); only its type matters to the analyzer.
     private const string Prelude = """
+        using Apache.Arrow;
         using Bulwark;
         using Bulwark.Arrow;
         using Bulwark.Parquet;
@@ -86,7 +87,7 @@ public sealed class Bwk1002RecordWriterTests
 
         Assert.Equal("ArrowFile.CreateWriter<Row>(path)", diagnostic.SpanText);
         Assert.Equal(
-            "'writer' (ArrowRecordWriter<Row>) is disposed at line 20 without being committed; everything written to it is lost, so call CompleteAsync on every path",
+            "'writer' (ArrowRecordWriter<Row>) is disposed at line 21 without being committed; everything written to it is lost, so call CompleteAsync on every path",
             diagnostic.Message);
     }
 

@@ -99,7 +99,7 @@ public sealed class ConsumerPackageTests : IDisposable
             var back = await ArrowFile.ReadAsync<Visit>(path);
             File.Delete(path);
             Console.WriteLine($"table={Visit.TableName}");
-            Console.WriteLine($"columns={string.Join(",", Visit.ArrowSchema.Fields.Select(f => f.Name))}");
+            Console.WriteLine($"columns={string.Join(",", Visit.ArrowSchema.FieldsList.Select(f => f.Name))}");
             Console.WriteLine($"rows={back.Count}");
             Console.WriteLine($"equal={visits.Zip(back).All(p => p.First.Id == p.Second.Id && p.First.Url == p.Second.Url && p.First.Referrer == p.Second.Referrer && p.First.Kind == p.Second.Kind && p.First.At == p.Second.At && p.First.Tags.SequenceEqual(p.Second.Tags))}");
 

@@ -18,19 +18,6 @@ public sealed partial class ConformanceCorpusTests(ITestOutputHelper output)
     /// <summary>Arrow integration files (by name, in every version directory) refused for an unsupported type.</summary>
     private static readonly Dictionary<string, string> ArrowRefusals = new(StringComparer.Ordinal)
     {
-        ["generated_interval"] = "Interval is not supported",
-        ["generated_interval_mdn"] = "Interval is not supported",
-        ["generated_map"] = "Map is not supported",
-        ["generated_map_non_canonical"] = "Map is not supported",
-        ["generated_nested"] = "FixedSizeList is not supported",
-        ["generated_union"] = "Union is not supported",
-        ["generated_decimal256"] = "decimal256 is not supported",
-        ["generated_decimal32"] = "decimal32 is not supported",
-        ["generated_decimal64"] = "decimal64 is not supported",
-        ["generated_nested_large_offsets"] = "LargeList is not supported",
-        ["generated_primitive_large_offsets"] = "LargeBinary is not supported",
-        ["generated_large_binary"] = "LargeBinary is not supported",
-        ["generated_binary_view"] = "BinaryView is not supported",
         ["generated_list_view"] = "ListView is not supported",
         ["generated_run_end_encoded"] = "RunEndEncoded is not supported",
     };

@@ -14,8 +14,8 @@ namespace Bulwark.Interop.Tests.Conformance;
 /// are numbers with "NaN"/"Infinity"/"-Infinity"/"-0" as strings; decimals the unscaled integer; strings as they are;
 /// binary, fixed-size binary and geometry as lowercase hex; dates as days; times and timestamps (with or without a
 /// zone, DuckDB stores both as an instant or wall clock in microseconds) in microseconds, except nanosecond ones,
-/// which DuckDB keeps in nanoseconds (TIMESTAMP_NS, TIME_NS); lists as arrays, structs as objects, dictionaries as
-/// their decoded values, nulls as null.
+/// which DuckDB keeps in nanoseconds (TIMESTAMP_NS, TIME_NS); lists as arrays, structs as objects, maps as arrays of
+/// {key, value} objects, dictionaries as their decoded values, nulls as null.
 /// </summary>
 internal static class DuckDbJson
 {
@@ -65,7 +65,7 @@ internal static class DuckDbJson
                 return JsonValue.Create(checked((int)Math.Floor(((PrimitiveArray<long>)array).Values[index] / 86_400_000.0)));
         }
 
-        // Subclasses before their bases: StringArray is a BinaryArray, Decimal128Array a FixedSizeBinaryArray.
+        // Subclasses before their bases: StringArray is a BinaryArray, Decimal128Array a FixedSizeBinaryArray, MapArray a ListArray.
         return array switch
         {
             DictionaryArray d => Value(d.Dictionary, ArrowValues.DictionaryIndex(d, index), nanosecondsAsMicroseconds),
@@ -85,6 +85,7 @@ internal static class DuckDbJson
             StringArray s => s.GetString(index),
             BinaryArray b => ArrowJson.Hex(b.GetBytes(index)),
             FixedSizeBinaryArray f => ArrowJson.Hex(f.GetBytes(index)),
+            MapArray m => MapValue(m, index, nanosecondsAsMicroseconds),
             ListArray l => ListValue(l, index, nanosecondsAsMicroseconds),
             StructArray s => StructValue(s, index, nanosecondsAsMicroseconds),
             _ => throw new ArgumentOutOfRangeException(nameof(array), array.GetType().Name, "No DuckDB JSON encoding for this array."),
@@ -114,6 +115,23 @@ internal static class DuckDbJson
         for (var j = start; j < end; j++)
         {
             items.Add(Value(list.Values, j, nanosecondsAsMicroseconds));
+        }
+
+        return items;
+    }
+
+    /// <summary>A map as DuckDB's entries, whatever the file named its key and value fields.</summary>
+    private static JsonArray MapValue(MapArray map, int index, bool nanosecondsAsMicroseconds)
+    {
+        var (start, end) = ArrowValues.ListRange(map, index);
+        var items = new JsonArray();
+        for (var j = start; j < end; j++)
+        {
+            items.Add(new JsonObject
+            {
+                ["key"] = Value(map.Keys, j, nanosecondsAsMicroseconds),
+                ["value"] = Value(map.Values, j, nanosecondsAsMicroseconds),
+            });
         }
 
         return items;

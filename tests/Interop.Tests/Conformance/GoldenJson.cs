@@ -1,18 +1,22 @@
 using System.Globalization;
 using System.Numerics;
+using System.Text;
 using System.Text.Json.Nodes;
 using Apache.Arrow;
 using Apache.Arrow.Arrays;
+using Apache.Arrow.Scalars;
+using Apache.Arrow.Types;
 
 namespace Bulwark.Interop.Tests.Conformance;
 
 /// <summary>
 /// Compares batches Bulwark read with the Arrow integration-test JSON that describes the same file ("golden" files of
-/// arrow-testing): every column's length, validity and value, recursively through lists, structs and dictionaries.
-/// Returns the first difference as text, or null when everything matches.
+/// arrow-testing): every column's length, validity and value, recursively through lists, structs, maps, unions and
+/// dictionaries. Returns the first difference as text, or null when everything matches.
 /// </summary>
 internal static class GoldenJson
 {
+
     public static string? Compare(JsonObject golden, IReadOnlyList<RecordBatch> batches)
     {
         var fields = golden["schema"]!["fields"]!.AsArray();
@@ -57,36 +61,37 @@ internal static class GoldenJson
             return $"{where}: length {actual.Length}, golden {count}";
         }
 
-        var validity = column["VALIDITY"]?.AsArray();
-        var isNullType = field["type"]!["name"]!.GetValue<string>() == "null";
         for (var i = 0; i < count; i++)
         {
-            // A column of the null type has no validity in the JSON: every slot is null.
-            var valid = !isNullType && (validity is null || validity[i]!.GetValue<int>() != 0);
+            var valid = GoldenValid(field, column, i);
             if (actual.IsValid(i) != valid)
             {
                 return $"{where}, row {i}: valid={actual.IsValid(i)}, golden valid={valid}";
             }
-        }
 
-        if (isNullType)
-        {
-            return null;
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            if (actual.IsValid(i))
+            if (valid && CompareValue(field, column, i, actual, i, dictionaries, $"{where}, row {i}") is { } difference)
             {
-                var difference = CompareValue(field, column, i, actual, i, dictionaries, $"{where}, row {i}");
-                if (difference is not null)
-                {
-                    return difference;
-                }
+                return difference;
             }
         }
 
         return null;
+    }
+
+    /// <summary>A slot is valid unless VALIDITY says 0; a null-type column has every slot null, a union none of its own.</summary>
+    private static bool GoldenValid(JsonObject field, JsonObject column, int g) =>
+        field["type"]!["name"]!.GetValue<string>() != "null" && (column["VALIDITY"] is not JsonArray v || v[g]!.GetValue<int>() != 0);
+
+    /// <summary>Compares the validity and (when valid) value of golden slot <paramref name="g"/> with actual slot <paramref name="a"/>.</summary>
+    private static string? CompareSlot(JsonObject field, JsonObject column, int g, IArrowArray actual, int a, Dictionary<long, JsonObject> dictionaries, string where)
+    {
+        var goldenValid = GoldenValid(field, column, g);
+        if (actual.IsValid(a) != goldenValid)
+        {
+            return $"{where}: valid={actual.IsValid(a)}, golden valid={goldenValid}";
+        }
+
+        return goldenValid ? CompareValue(field, column, g, actual, a, dictionaries, where) : null;
     }
 
     private static string? CompareValue(JsonObject field, JsonObject column, int g, IArrowArray actual, int a, Dictionary<long, JsonObject> dictionaries, string where)
@@ -97,51 +102,41 @@ internal static class GoldenJson
             var dictionary = dictionaries[encoding["id"]!.GetValue<long>()];
             var actualDictionary = (DictionaryArray)actual;
             var goldenIndex = (int)ParseInteger(column["DATA"]![g]!);
-            var actualIndex = ArrowValues.DictionaryIndex(actualDictionary, a);
-            var goldenValid = dictionary["VALIDITY"] is not JsonArray v || v[goldenIndex]!.GetValue<int>() != 0;
-            if (actualDictionary.Dictionary.IsValid(actualIndex) != goldenValid)
-            {
-                return $"{where} (dictionary entry): valid={actualDictionary.Dictionary.IsValid(actualIndex)}, golden valid={goldenValid}";
-            }
-
-            var valueField = new JsonObject { ["type"] = field["type"]!.DeepClone(), ["children"] = field["children"]!.DeepClone() };
-            return goldenValid ? CompareValue(valueField, dictionary, goldenIndex, actualDictionary.Dictionary, actualIndex, dictionaries, $"{where} (dictionary)") : null;
+            var actualIndex = (int)IntegerValue(actualDictionary.Indices, a)!.Value;
+            var valueField = new JsonObject { ["type"] = field["type"]!.DeepClone(), ["children"] = field["children"]?.DeepClone() ?? new JsonArray() };
+            return CompareSlot(valueField, dictionary, goldenIndex, actualDictionary.Dictionary, actualIndex, dictionaries, $"{where} (dictionary)");
         }
 
         var type = field["type"]!.AsObject();
         var name = type["name"]!.GetValue<string>();
         switch (name)
         {
-            case "list":
+            case "list" or "largelist" or "map":
             {
                 var offsets = column["OFFSET"]!.AsArray();
-                var (start, end) = ArrowValues.ListRange((ListArray)actual, a);
-                var goldenStart = (int)ParseInteger(offsets[g]!);
-                var goldenEnd = (int)ParseInteger(offsets[g + 1]!);
-                if (end - start != goldenEnd - goldenStart)
+                var (start, end, values) = actual switch
                 {
-                    return $"{where}: list of {end - start}, golden {goldenEnd - goldenStart}";
+                    ListArray list => (list.ValueOffsets[a], list.ValueOffsets[a + 1], list.Values),
+                    LargeListArray large => ((int)large.ValueOffsets[a], (int)large.ValueOffsets[a + 1], large.Values),
+                    _ => (0, -1, actual),
+                };
+                if (end < 0)
+                {
+                    return $"{where}: an array of {actual.GetType().Name} for golden type {name}";
                 }
 
-                var childField = field["children"]![0]!.AsObject();
-                var childColumn = column["children"]![0]!.AsObject();
-                var values = ((ListArray)actual).Values;
-                var childValidity = childColumn["VALIDITY"]?.AsArray();
-                for (var k = 0; k < end - start; k++)
-                {
-                    var goldenValid = childValidity is null || childValidity[goldenStart + k]!.GetValue<int>() != 0;
-                    if (values.IsValid(start + k) != goldenValid)
-                    {
-                        return $"{where}[{k}]: valid={values.IsValid(start + k)}, golden valid={goldenValid}";
-                    }
+                return CompareRange(field, column, (int)ParseInteger(offsets[g]!), (int)ParseInteger(offsets[g + 1]!), values, start, end, dictionaries, where);
+            }
 
-                    if (goldenValid && CompareValue(childField, childColumn, goldenStart + k, values, start + k, dictionaries, $"{where}[{k}]") is { } difference)
-                    {
-                        return difference;
-                    }
+            case "fixedsizelist":
+            {
+                var size = type["listSize"]!.GetValue<int>();
+                if (actual is not FixedSizeListArray fixedSizeList)
+                {
+                    return $"{where}: an array of {actual.GetType().Name} for golden type {name}";
                 }
 
-                return null;
+                return CompareRange(field, column, g * size, (g + 1) * size, fixedSizeList.Values, a * size, (a + 1) * size, dictionaries, where);
             }
 
             case "struct":
@@ -150,14 +145,8 @@ internal static class GoldenJson
                 var fields = ((StructArray)actual).Fields;
                 for (var c = 0; c < children.Count; c++)
                 {
-                    var childColumn = column["children"]![c]!.AsObject();
-                    var goldenValid = childColumn["VALIDITY"] is not JsonArray v || v[g]!.GetValue<int>() != 0;
-                    if (fields[c].IsValid(a) != goldenValid)
-                    {
-                        return $"{where}.{children[c]!["name"]}: valid={fields[c].IsValid(a)}, golden valid={goldenValid}";
-                    }
-
-                    if (goldenValid && CompareValue(children[c]!.AsObject(), childColumn, g, fields[c], a, dictionaries, $"{where}.{children[c]!["name"]}") is { } difference)
+                    var difference = CompareSlot(children[c]!.AsObject(), column["children"]![c]!.AsObject(), g, fields[c], a, dictionaries, $"{where}.{children[c]!["name"]}");
+                    if (difference is not null)
                     {
                         return difference;
                     }
@@ -166,44 +155,156 @@ internal static class GoldenJson
                 return null;
             }
 
+            case "union":
+            {
+                if (actual is not UnionArray union)
+                {
+                    return $"{where}: an array of {actual.GetType().Name} for golden type union";
+                }
+
+                var goldenTypeId = column["TYPE_ID"]![g]!.GetValue<int>();
+                var actualTypeId = (sbyte)union.TypeIds[a];
+                if (goldenTypeId != actualTypeId)
+                {
+                    return $"{where}: type id {actualTypeId}, golden {goldenTypeId}";
+                }
+
+                var child = System.Array.IndexOf(union.Type.TypeIds, actualTypeId);
+                var goldenChild = type["typeIds"]!.AsArray().Select(n => n!.GetValue<int>()).ToList().IndexOf(goldenTypeId);
+                var dense = union.Mode == UnionMode.Dense;
+                var goldenSlot = dense ? (int)ParseInteger(column["OFFSET"]![g]!) : g;
+                var actualSlot = dense ? ((DenseUnionArray)union).ValueOffsets[a] : a;
+                var childField = field["children"]![goldenChild]!.AsObject();
+                return CompareSlot(childField, column["children"]![goldenChild]!.AsObject(), goldenSlot, union.Fields[child], actualSlot, dictionaries, $"{where}.{childField["name"]}");
+            }
+
             default:
             {
-                var expected = column["DATA"]![g]!;
-                var (same, shown) = SameScalar(name, type, expected, actual, a);
-                return same ? null : $"{where}: {shown}, golden {expected.ToJsonString()}";
+                var (same, shown) = SameScalar(name, type, column, g, actual, a);
+                return same ? null : $"{where}: {shown}, golden {Shown(column, g)}";
             }
         }
     }
 
-    private static (bool Same, string Shown) SameScalar(string typeName, JsonObject type, JsonNode expected, IArrowArray actual, int i)
+    private static string Shown(JsonObject column, int g) =>
+        (column["DATA"] ?? column["VIEWS"])?[g]?.ToJsonString() ?? "(none)";
+
+    /// <summary>A list-like slot: same element count, then each element's validity and value.</summary>
+    private static string? CompareRange(JsonObject field, JsonObject column, int goldenStart, int goldenEnd, IArrowArray values, int start, int end, Dictionary<long, JsonObject> dictionaries, string where)
     {
-        // Subclasses before their bases: StringArray is a BinaryArray, Decimal128Array a FixedSizeBinaryArray.
+        if (end - start != goldenEnd - goldenStart)
+        {
+            return $"{where}: {end - start} elements, golden {goldenEnd - goldenStart}";
+        }
+
+        var childField = field["children"]![0]!.AsObject();
+        var childColumn = column["children"]![0]!.AsObject();
+        for (var k = 0; k < end - start; k++)
+        {
+            if (CompareSlot(childField, childColumn, goldenStart + k, values, start + k, dictionaries, $"{where}[{k}]") is { } difference)
+            {
+                return difference;
+            }
+        }
+
+        return null;
+    }
+
+    private static (bool Same, string Shown) SameScalar(string typeName, JsonObject type, JsonObject column, int g, IArrowArray actual, int i)
+    {
+        var data = column["DATA"]?[g];
         switch (actual)
         {
             case BooleanArray b:
-                return (b.GetValue(i) == expected.GetValue<bool>(), b.GetValue(i).ToString()!);
+                return (b.GetValue(i) == data!.GetValue<bool>(), b.GetValue(i).ToString()!);
             case StringArray s:
-                return (s.GetString(i) == expected.GetValue<string>(), s.GetString(i) ?? "null");
+                return (s.GetString(i) == data!.GetValue<string>(), s.GetString(i) ?? "null");
+            case LargeStringArray s:
+                return (s.GetString(i) == data!.GetValue<string>(), s.GetString(i) ?? "null");
             case BinaryArray bin:
-                return (Convert.ToHexString(bin.GetBytes(i)) == expected.GetValue<string>().ToUpperInvariant(), Convert.ToHexString(bin.GetBytes(i)));
-            case Decimal128Array dec:
-                var unscaled = ArrowValues.Unscaled(dec, i);
-                return (unscaled == Int128.Parse(expected.GetValue<string>(), CultureInfo.InvariantCulture), unscaled.ToString(CultureInfo.InvariantCulture));
+                return SameHex(bin.GetBytes(i), data!);
+            case LargeBinaryArray bin:
+                return SameHex(bin.GetBytes(i), data!);
+            case StringViewArray or BinaryViewArray:
+            {
+                var bytes = ((BinaryViewArray)actual).GetBytes(i);
+                var expected = GoldenViewBytes(column, g, actual is StringViewArray);
+                return (bytes.SequenceEqual(expected), Convert.ToHexString(bytes));
+            }
+
+            case Decimal32Array or Decimal64Array or Decimal128Array or Decimal256Array:
+            {
+                // Golden decimals are unscaled integers; the bytes are little-endian two's complement.
+                var unscaled = new BigInteger(((FixedSizeBinaryArray)actual).GetBytes(i), isUnsigned: false, isBigEndian: false);
+                return (unscaled == BigInteger.Parse(data!.GetValue<string>(), CultureInfo.InvariantCulture), unscaled.ToString(CultureInfo.InvariantCulture));
+            }
+
             case FixedSizeBinaryArray fsb:
-                return (Convert.ToHexString(fsb.GetBytes(i)) == expected.GetValue<string>().ToUpperInvariant(), Convert.ToHexString(fsb.GetBytes(i)));
+                return SameHex(fsb.GetBytes(i), data!);
+            case YearMonthIntervalArray ym:
+            {
+                var interval = ym.GetValue(i)!.Value;
+                return (interval.Equals(new YearMonthInterval(data!.GetValue<int>())), interval.ToString()!);
+            }
+
+            case DayTimeIntervalArray dt:
+            {
+                var interval = dt.GetValue(i)!.Value;
+                return (interval.Equals(new DayTimeInterval(data!["days"]!.GetValue<int>(), data["milliseconds"]!.GetValue<int>())), $"{interval.Days}d {interval.Milliseconds}ms");
+            }
+
+            case MonthDayNanosecondIntervalArray mdn:
+            {
+                var interval = mdn.GetValue(i)!.Value;
+                var expected = new MonthDayNanosecondInterval(data!["months"]!.GetValue<int>(), data["days"]!.GetValue<int>(), (long)ParseInteger(data["nanoseconds"]!));
+                return (interval.Equals(expected), $"{interval.Months}m {interval.Days}d {interval.Nanoseconds}ns");
+            }
+
             case PrimitiveArray<float> f:
-                return (f.Values[i].Equals((float)expected.GetValue<double>()), f.Values[i].ToString(CultureInfo.InvariantCulture));
+                return (f.GetValue(i).Equals((float)data!.GetValue<double>()), f.GetValue(i)!.Value.ToString(CultureInfo.InvariantCulture));
             case PrimitiveArray<double> d:
-                return (d.Values[i].Equals(expected.GetValue<double>()), d.Values[i].ToString(CultureInfo.InvariantCulture));
+                return (d.GetValue(i).Equals(data!.GetValue<double>()), d.GetValue(i)!.Value.ToString(CultureInfo.InvariantCulture));
             case PrimitiveArray<Half> h:
-                return (h.Values[i].Equals((Half)expected.GetValue<double>()), h.Values[i].ToString(CultureInfo.InvariantCulture));
+                return (h.GetValue(i).Equals((Half)data!.GetValue<double>()), h.GetValue(i)!.Value.ToString(CultureInfo.InvariantCulture));
             default:
-                var integer = ArrowValues.Integer(actual, i);
+                var integer = IntegerValue(actual, i);
                 return integer is { } value
-                    ? (value == ParseInteger(expected), value.ToString(CultureInfo.InvariantCulture))
+                    ? (value == ParseInteger(data!), value.ToString(CultureInfo.InvariantCulture))
                     : (false, $"an array of {actual.GetType().Name} for golden type {typeName} ({type.ToJsonString()}) that this comparer does not know");
         }
     }
+
+    private static (bool Same, string Shown) SameHex(ReadOnlySpan<byte> bytes, JsonNode expected)
+    {
+        var hex = Convert.ToHexString(bytes);
+        return (hex == expected.GetValue<string>().ToUpperInvariant(), hex);
+    }
+
+    /// <summary>A golden view is either INLINED (text for utf8view, hex for binaryview) or a range of a variadic buffer.</summary>
+    private static byte[] GoldenViewBytes(JsonObject column, int g, bool utf8)
+    {
+        var view = column["VIEWS"]![g]!.AsObject();
+        if (view["INLINED"] is { } inlined)
+        {
+            return utf8 ? Encoding.UTF8.GetBytes(inlined.GetValue<string>()) : Convert.FromHexString(inlined.GetValue<string>());
+        }
+
+        var buffer = Convert.FromHexString(column["VARIADIC_DATA_BUFFERS"]![view["BUFFER_INDEX"]!.GetValue<int>()]!.GetValue<string>());
+        return buffer.AsSpan(view["OFFSET"]!.GetValue<int>(), view["SIZE"]!.GetValue<int>()).ToArray();
+    }
+
+    private static BigInteger? IntegerValue(IArrowArray actual, int i) => actual switch
+    {
+        PrimitiveArray<sbyte> p => p.GetValue(i),
+        PrimitiveArray<short> p => p.GetValue(i),
+        PrimitiveArray<int> p => p.GetValue(i),
+        PrimitiveArray<long> p => p.GetValue(i),
+        PrimitiveArray<byte> p => p.GetValue(i),
+        PrimitiveArray<ushort> p => p.GetValue(i),
+        PrimitiveArray<uint> p => p.GetValue(i),
+        PrimitiveArray<ulong> p => p.GetValue(i),
+        _ => null,
+    };
 
     /// <summary>Golden JSON spells 64-bit integers as strings and narrower ones as numbers.</summary>
     private static BigInteger ParseInteger(JsonNode node) =>

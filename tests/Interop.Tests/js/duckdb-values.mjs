@@ -5,7 +5,7 @@
 //   DATE -> days since the epoch (number); TIME, TIMESTAMP, TIMESTAMP WITH TIME ZONE -> raw microseconds as a string;
 //   TIMESTAMP_S and TIMESTAMP_MS -> the same instant in microseconds as a string; TIMESTAMP_NS and TIME_NS -> raw
 //   nanoseconds as a string; GEOMETRY -> its WKB as lowercase hex; LIST/ARRAY -> array; STRUCT -> object keyed by
-//   member name.
+//   member name; MAP -> array of {key, value} objects in stored order.
 // Values are taken from DuckDB's raw representations (days, micros, unscaled integers, bytes), never from its text
 // output, so nothing is rounded or reformatted on the way.
 import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
@@ -58,6 +58,8 @@ export function encodeDuckDBValue(value, type) {
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY:
       return value.items.map((item) => encodeDuckDBValue(item, type.valueType));
+    case DuckDBTypeId.MAP:
+      return value.entries.map((entry) => ({ key: encodeDuckDBValue(entry.key, type.keyType), value: encodeDuckDBValue(entry.value, type.valueType) }));
     case DuckDBTypeId.STRUCT: {
       const out = {};
       type.entryNames.forEach((name, k) => { out[name] = encodeDuckDBValue(value.entries[name], type.entryTypes[k]); });

@@ -178,17 +178,23 @@ public sealed class LayoutTests
     [Fact]
     public void ReaderRejectsUnsupportedAndInconsistentTypesWithFormatErrors()
     {
-        Assert.Contains("LargeUtf8", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(20, _ => { })).Message);
+        Assert.Contains("RunEndEncoded", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(22, _ => { })).Message);
+        Assert.Contains("ListView", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(25, _ => { })).Message);
         Assert.Contains("bits wide", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(9, b => b.AddFieldInt(1, 64))).Message);
-        Assert.Contains("decimal256", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(7, b =>
+        Assert.Contains("decimal512 is not supported", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(7, b =>
         {
             b.AddFieldInt(0, 9);
-            b.AddFieldInt(2, 256);
+            b.AddFieldInt(2, 512);
+        })).Message);
+        Assert.Contains("decimal32(10, 0) is not supported", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(7, b =>
+        {
+            b.AddFieldInt(0, 10);
+            b.AddFieldInt(2, 32);
         })).Message);
         Assert.Contains("bit width", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(2, b => b.AddFieldInt(0, 12))).Message);
 
         // Arrow allows struct<>; Apache.Arrow cannot hold it, so it is refused as a format error, not an ArgumentNullException.
-        Assert.Contains("struct without child fields", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(13, _ => { })).Message);
+        Assert.Contains("Struct with no child fields", Assert.Throws<ArrowFormatException>(() => DecodeSingleFieldType(13, _ => { })).Message);
     }
 
     /// <summary>Encodes a one-field schema whose type table is filled by <paramref name="fill"/>, then decodes the type.</summary>

@@ -103,11 +103,9 @@ public sealed class LegacyFormatTests
 
     /// <summary>Types Bulwark does not map are refused by name, whatever children they (correctly) declare.</summary>
     [Theory]
-    [InlineData((byte)17, "Map", 1)]
-    [InlineData((byte)14, "Union", 2)]
-    [InlineData((byte)16, "FixedSizeList", 1)]
-    [InlineData((byte)21, "LargeList", 1)]
-    [InlineData((byte)11, "Interval", 0)]
+    [InlineData((byte)22, "RunEndEncoded", 2)]
+    [InlineData((byte)25, "ListView", 1)]
+    [InlineData((byte)26, "LargeListView", 1)]
     [InlineData((byte)99, "type tag 99", 0)]
     public async Task UnsupportedTypesAreRefusedByNameNotByChildCount(byte tag, string name, int childCount)
     {

@@ -119,4 +119,24 @@ public sealed class SlicedWriteTests
             Assert.Equal(row % 3 == 1 ? null : new string((char)('a' + row), row), url.GetString(i));
         }
     }
+
+    /// <summary>The readers take types the writers do not write; a schema with one is refused before a byte is written.</summary>
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task TypesTheWritersDoNotWriteAreRefusedNamingTheColumn(Format format)
+    {
+        IArrowType[] types =
+        [
+            LargeStringType.Default,
+            new FixedSizeListType(new Field("item", Int32Type.Default, true), 2),
+            new UnionType([new Field("a", Int32Type.Default, true)], [0], UnionMode.Sparse),
+        ];
+        foreach (var type in types)
+        {
+            var schema = new Schema([new Field("id", Int64Type.Default, false), new Field("odd", type, true)], null);
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => Ipc.WriteAsync(format, schema, []));
+            Assert.Contains("Column 'odd'", error.Message);
+            Assert.Contains("is not supported", error.Message);
+        }
+    }
 }

@@ -74,6 +74,14 @@ internal sealed class BodyLayout
                 ExpectChildren(data, 1, path);
                 AddColumn(list.ValueField, data.Children[0], path + "." + list.ValueField.Name);
                 return;
+            case MapType map:
+                // A map has the list layout over its entries struct.
+                Nodes.Add(new FieldNodeInfo(length, data.NullCount));
+                AddValidity(data, path);
+                AddOffsets(data, path);
+                ExpectChildren(data, 1, path);
+                AddColumn(map.Fields[0], data.Children[0], path + "." + map.Fields[0].Name);
+                return;
             case StructType st:
                 Nodes.Add(new FieldNodeInfo(length, data.NullCount));
                 AddValidity(data, path);
