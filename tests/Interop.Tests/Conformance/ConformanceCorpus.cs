@@ -3,10 +3,10 @@ using System.Reflection;
 namespace Bulwark.Interop.Tests.Conformance;
 
 /// <summary>
-/// Where the public conformance corpora are: apache/parquet-testing (<c>parquet-testing/data</c>) and
-/// apache/arrow-testing (<c>arrow-testing/data</c>) under one directory. The files are not part of this repository; the
-/// directory is <c>BULWARK_CONFORMANCE_DIR</c> when set, else <c>shared/conformance</c> beside the repository (where the
-/// project's shared data lives, and where CI finds it beside its clone).
+/// Where the public conformance corpora are: copies of apache/parquet-testing (<c>parquet-testing/data</c>) and
+/// apache/arrow-testing (<c>arrow-testing/data</c>, its IPC directories) vendored in tests/Conformance with their
+/// license (see tests/Conformance/NOTICE.md). <c>BULWARK_CONFORMANCE_DIR</c>, when set, points at another copy of the
+/// same layout, e.g. a newer checkout of both repositories.
 /// </summary>
 internal static class ConformanceCorpus
 {
@@ -23,7 +23,7 @@ internal static class ConformanceCorpus
     public static string ArrowIpcFileFuzz => Path.Combine(Directory!, "arrow-testing", "data", "arrow-ipc-file");
 
     public static string SkipReason =>
-        $"The conformance corpora are not on this machine: set {EnvironmentVariable} to a directory holding parquet-testing/data and arrow-testing/data (copies of apache/parquet-testing and apache/arrow-testing), or place them in shared/conformance beside the repository.";
+        $"The conformance corpora are missing: tests/Conformance holds them in the repository, or set {EnvironmentVariable} to a directory holding parquet-testing/data and arrow-testing/data.";
 
     private static string? Locate()
     {
@@ -39,8 +39,8 @@ internal static class ConformanceCorpus
             return null;
         }
 
-        // tests/Interop.Tests -> repository root -> its parent, where shared/ sits beside the clone.
-        var candidate = Path.GetFullPath(Path.Combine(source, "..", "..", "..", "shared", "conformance"));
+        // tests/Interop.Tests -> tests/Conformance.
+        var candidate = Path.GetFullPath(Path.Combine(source, "..", "Conformance"));
         return System.IO.Directory.Exists(candidate) ? candidate : null;
     }
 }
