@@ -51,6 +51,10 @@ internal static class ArrowReadComparison
     /// </summary>
     private static async Task<(double Ours, Scan OurResult, double Apache, Scan ApacheResult)> MeasureAsync(int iterations, Func<Task<Scan>> ours, Func<Task<Scan>> apache)
     {
+        // The source rows are garbage by now; collected here, not on whichever reader's clock a full GC next runs.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var warmUp = Stopwatch.StartNew();
         for (var round = 0; round < 3 || warmUp.Elapsed < TimeSpan.FromSeconds(1); round++)
         {
