@@ -30,12 +30,11 @@ internal static class ArrowReadComparison
             bytes = await ArrowWriteRunner.WriteAsync(table, file);
         }
 
-        var (ourMedian, ours) = await MeasureAsync(iterations, () => ScanBulwarkAsync(path));
-        var (apacheMedian, theirs) = await MeasureAsync(iterations, () => ScanApacheAsync(path));
+        var (ourMedian, ours, apacheMedian, theirs) = await MeasureAsync(iterations, () => ScanBulwarkAsync(path), () => ScanApacheAsync(path));
         var expected = Expected(rows);
         var same = ours == expected && theirs == expected;
 
-        Console.WriteLine($"Arrow IPC file read + full scan, {rows:N0} rows x 6 columns ({bytes:N0} bytes, written by Bulwark), median of {iterations}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"Arrow IPC file read + full scan, {rows:N0} rows x 6 columns ({bytes:N0} bytes, written by Bulwark), median of {iterations} interleaved runs each; {Environment.ProcessorCount} cores");
         Console.WriteLine("scan: sum of Id, total UTF-8 bytes of Url and Referrer, count of null Referrer");
         Console.WriteLine($"{"reader",-52} {"median ms",10} {"rows/s",14} {"MB/s",8}");
         Print("Bulwark ArrowIpcFileReader (validated)", ourMedian, rows, bytes);
@@ -45,84 +44,110 @@ internal static class ArrowReadComparison
         return same ? 0 : 1;
     }
 
-    // One warm-up (JIT tiers, pooled buffers, the file cache), then the median of the timed runs.
-    private static async Task<(double MedianMs, Scan Result)> MeasureAsync(int iterations, Func<Task<Scan>> scan)
+    /// <summary>
+    /// Both readers in the same run, interleaved (alternating which goes first) so a burst of load from elsewhere on the
+    /// machine or a GC hits both alike. Warm-up lasts at least a second: tiered JIT promotes hot methods in the
+    /// background after a delay, and a short warm-up left whichever reader ran first on slower code.
+    /// </summary>
+    private static async Task<(double Ours, Scan OurResult, double Apache, Scan ApacheResult)> MeasureAsync(int iterations, Func<Task<Scan>> ours, Func<Task<Scan>> apache)
     {
-        var result = await scan();
-        var samples = new List<double>();
-        for (var i = 0; i < iterations; i++)
+        // The source rows are garbage by now; collected here, not on whichever reader's clock a full GC next runs.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var warmUp = Stopwatch.StartNew();
+        for (var round = 0; round < 3 || warmUp.Elapsed < TimeSpan.FromSeconds(1); round++)
         {
-            var watch = Stopwatch.StartNew();
-            result = await scan();
-            samples.Add(watch.Elapsed.TotalMilliseconds);
+            await ours();
+            await apache();
         }
 
+        var ourSamples = new List<double>();
+        var apacheSamples = new List<double>();
+        Scan ourResult = default, apacheResult = default;
+        for (var i = 0; i < iterations; i++)
+        {
+            if (i % 2 == 0)
+            {
+                ourResult = await TimeAsync(ours, ourSamples);
+                apacheResult = await TimeAsync(apache, apacheSamples);
+            }
+            else
+            {
+                apacheResult = await TimeAsync(apache, apacheSamples);
+                ourResult = await TimeAsync(ours, ourSamples);
+            }
+        }
+
+        return (Median(ourSamples), ourResult, Median(apacheSamples), apacheResult);
+    }
+
+    private static async Task<Scan> TimeAsync(Func<Task<Scan>> scan, List<double> samples)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = await scan();
+        samples.Add(watch.Elapsed.TotalMilliseconds);
+        return result;
+    }
+
+    private static double Median(List<double> samples)
+    {
         samples.Sort();
-        return (samples[samples.Count / 2], result);
+        return samples[samples.Count / 2];
     }
 
     private static async Task<Scan> ScanBulwarkAsync(string path)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using var reader = await ArrowIpcFileReader.OpenAsync(file, path);
-        long count = 0, sumId = 0, stringBytes = 0, nulls = 0;
-        await foreach (var batch in reader.ReadAllAsync())
+        var scan = default(Scan);
+        for (var i = 0; i < reader.BatchCount; i++)
         {
-            using (batch)
-            {
-                count += batch.Length;
-                var ids = ((ApacheArrays.Int64Array)batch.Column("Id")).Values;
-                var urls = (ApacheArrays.StringArray)batch.Column("Url");
-                var referrers = (ApacheArrays.StringArray)batch.Column("Referrer");
-                for (var i = 0; i < batch.Length; i++)
-                {
-                    sumId += ids[i];
-                    stringBytes += urls.GetBytes(i).Length;
-                    if (referrers.IsValid(i))
-                    {
-                        stringBytes += referrers.GetBytes(i).Length;
-                    }
-                    else
-                    {
-                        nulls++;
-                    }
-                }
-            }
+            using var batch = await reader.ReadBatchAsync(i);
+            scan = Add(scan, batch);
         }
 
-        return new Scan(count, sumId, stringBytes, nulls);
+        return scan;
     }
 
     private static async Task<Scan> ScanApacheAsync(string path)
     {
         await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         using var reader = new ApacheIpc.ArrowFileReader(file);
-        long count = 0, sumId = 0, stringBytes = 0, nulls = 0;
+        var scan = default(Scan);
         while (await reader.ReadNextRecordBatchAsync() is { } batch)
         {
             using (batch)
             {
-                count += batch.Length;
-                var ids = ((ApacheArrays.Int64Array)batch.Column("Id")).Values;
-                var urls = (ApacheArrays.StringArray)batch.Column("Url");
-                var referrers = (ApacheArrays.StringArray)batch.Column("Referrer");
-                for (var i = 0; i < batch.Length; i++)
-                {
-                    sumId += ids[i];
-                    stringBytes += urls.GetBytes(i).Length;
-                    if (referrers.IsValid(i))
-                    {
-                        stringBytes += referrers.GetBytes(i).Length;
-                    }
-                    else
-                    {
-                        nulls++;
-                    }
-                }
+                scan = Add(scan, batch);
             }
         }
 
-        return new Scan(count, sumId, stringBytes, nulls);
+        return scan;
+    }
+
+    // One scan for both readers: the same JIT-compiled loop over Apache arrays, so only the readers differ.
+    private static Scan Add(Scan scan, ApacheArrays.RecordBatch batch)
+    {
+        long sumId = 0, stringBytes = 0, nulls = 0;
+        var ids = ((ApacheArrays.Int64Array)batch.Column("Id")).Values;
+        var urls = (ApacheArrays.StringArray)batch.Column("Url");
+        var referrers = (ApacheArrays.StringArray)batch.Column("Referrer");
+        for (var i = 0; i < batch.Length; i++)
+        {
+            sumId += ids[i];
+            stringBytes += urls.GetBytes(i).Length;
+            if (referrers.IsValid(i))
+            {
+                stringBytes += referrers.GetBytes(i).Length;
+            }
+            else
+            {
+                nulls++;
+            }
+        }
+
+        return new Scan(scan.Rows + batch.Length, scan.SumId + sumId, scan.StringBytes + stringBytes, scan.Nulls + nulls);
     }
 
     // The scan computed from BenchRow.Create(i) itself, so agreement of the two readers is not agreement on a wrong answer.

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 
@@ -22,24 +23,19 @@ internal static partial class ArrayValidator
         }
 
         ExpectSize(offsetsBuffer, ((long)data.Length + 1) * 8, path, what);
-        var offsets = offsetsBuffer.Span;
-        var previous = BinaryPrimitives.ReadInt64LittleEndian(offsets);
-        if (previous < 0)
+        var offsets = MemoryMarshal.Cast<byte, long>(offsetsBuffer.Span)[..(data.Length + 1)];
+        if (offsets[0] < 0)
         {
-            throw Fail(path, $"{what} start at {previous}, below zero");
+            throw Fail(path, $"{what} start at {offsets[0]}, below zero");
         }
 
-        for (var i = 1; i <= data.Length; i++)
+        var slot = FirstDecrease(offsets);
+        if (slot >= 0)
         {
-            var current = BinaryPrimitives.ReadInt64LittleEndian(offsets.Slice(i * 8, 8));
-            if (current < previous)
-            {
-                throw Fail(path, $"{what} decrease at slot {i - 1} ({previous} then {current})");
-            }
-
-            previous = current;
+            throw Fail(path, $"{what} decrease at slot {slot} ({offsets[slot]} then {offsets[slot + 1]})");
         }
 
+        var previous = offsets[^1];
         if (previous > int.MaxValue)
         {
             throw Fail(path, $"{what} reach {previous}; {ArrowTypes.Describe(data.DataType)} values past {int.MaxValue} are not supported (Apache.Arrow indexes them with an int)");

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 
@@ -154,20 +155,11 @@ internal static partial class ArrayValidator
         }
 
         var values = data.Buffers[1].Span;
-        var validity = data.Buffers[0].Span;
-        var checkValidity = data.NullCount > 0 && validity.Length > 0;
-        for (var i = 0; i < data.Length; i++)
+        var validity = data.NullCount > 0 ? data.Buffers[0].Span : default;
+        var slot = FirstIndexOutside(values, indexType, data.Length, validity, dictionary.Length);
+        if (slot >= 0)
         {
-            if (checkValidity && !BitUtil.GetBit(validity, i))
-            {
-                continue;
-            }
-
-            var index = ReadIndex(values, indexType, i);
-            if (index < 0 || index >= dictionary.Length)
-            {
-                throw Fail(path, $"dictionary index {index} at slot {i} is outside the dictionary of {dictionary.Length} values");
-            }
+            throw Fail(path, $"dictionary index {ReadIndex(values, indexType, slot)} at slot {slot} is outside the dictionary of {dictionary.Length} values");
         }
     }
 
@@ -200,27 +192,21 @@ internal static partial class ArrayValidator
         }
 
         ExpectSize(offsetsBuffer, ((long)data.Length + 1) * 4, path, what);
-        var offsets = offsetsBuffer.Span;
-        var previous = BinaryPrimitives.ReadInt32LittleEndian(offsets);
-        if (previous < 0)
+        var offsets = MemoryMarshal.Cast<byte, int>(offsetsBuffer.Span)[..(data.Length + 1)];
+        if (offsets[0] < 0)
         {
-            throw Fail(path, $"{what} start at {previous}, below zero");
+            throw Fail(path, $"{what} start at {offsets[0]}, below zero");
         }
 
-        for (var i = 1; i <= data.Length; i++)
+        var slot = FirstDecrease(offsets);
+        if (slot >= 0)
         {
-            var current = BinaryPrimitives.ReadInt32LittleEndian(offsets.Slice(i * 4, 4));
-            if (current < previous)
-            {
-                throw Fail(path, $"{what} decrease at slot {i - 1} ({previous} then {current})");
-            }
-
-            previous = current;
+            throw Fail(path, $"{what} decrease at slot {slot} ({offsets[slot]} then {offsets[slot + 1]})");
         }
 
-        if (previous > limit)
+        if (offsets[^1] > limit)
         {
-            throw Fail(path, $"{what} end at {previous}, past the {limit} values available");
+            throw Fail(path, $"{what} end at {offsets[^1]}, past the {limit} values available");
         }
     }
 

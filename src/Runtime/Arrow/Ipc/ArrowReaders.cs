@@ -105,6 +105,7 @@ public sealed class ArrowIpcFileReader : IAsyncDisposable
         return new ArrowIpcFileReader(stream, leaveOpen, core, messages, batches);
     }
 
+    /// <summary>Batch <paramref name="index"/>; its arrays view pooled memory that disposing the batch returns.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not below <see cref="BatchCount"/>.</exception>
     /// <exception cref="ArrowFormatException">The batch is corrupt.</exception>
     public async ValueTask<RecordBatch> ReadBatchAsync(int index, CancellationToken cancellationToken = default)
@@ -239,7 +240,10 @@ public sealed class ArrowIpcStreamReader : IAsyncDisposable
         return _schema;
     }
 
-    /// <summary>The next record batch, or null at the end-of-stream marker or the end of the source.</summary>
+    /// <summary>
+    /// The next record batch, or null at the end-of-stream marker or the end of the source. Its arrays view pooled
+    /// memory that disposing the batch returns.
+    /// </summary>
     /// <exception cref="ArrowFormatException">A message is truncated, corrupt or out of place.</exception>
     public async ValueTask<RecordBatch?> ReadNextBatchAsync(CancellationToken ct = default)
     {

@@ -14,7 +14,10 @@ internal sealed class RawMessage
 
     public required long BodyOffset { get; init; }
 
-    public required byte[] Body { get; init; }
+    public required ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>The pooled array behind <see cref="Body"/>, when it is rented; whoever takes the body returns it.</summary>
+    public byte[]? RentedBody { get; init; }
 }
 
 /// <summary>
@@ -146,12 +149,32 @@ internal sealed class MessageReader
         }
 
         var bodyOffset = Position;
-        var body = await ReadExactlyAsync(message.BodyLength, what + " body", cancellationToken).ConfigureAwait(false);
-        return new RawMessage { Offset = start, Metadata = reader, Message = message, BodyOffset = bodyOffset, Body = body };
+
+        // A record batch body is rented: the batch built over it returns it when disposed, as Apache's readers free
+        // theirs, so a scan does not allocate (and later collect) a large object per batch. Other bodies, dictionaries
+        // above all, live as long as the reader and stay plain arrays.
+        var rent = message.Type == MessageHeaderType.RecordBatch;
+        var body = await ReadExactlyAsync(message.BodyLength, what + " body", rent, cancellationToken).ConfigureAwait(false);
+        return new RawMessage
+        {
+            Offset = start,
+            Metadata = reader,
+            Message = message,
+            BodyOffset = bodyOffset,
+            Body = body.AsMemory(0, (int)message.BodyLength),
+            RentedBody = rent && body.Length > 0 ? body : null,
+        };
     }
 
     /// <summary>Reads exactly <paramref name="count"/> bytes, failing before allocation when the source cannot hold them.</summary>
-    public async ValueTask<byte[]> ReadExactlyAsync(long count, string what, CancellationToken cancellationToken)
+    public ValueTask<byte[]> ReadExactlyAsync(long count, string what, CancellationToken cancellationToken) =>
+        ReadExactlyAsync(count, what, rent: false, cancellationToken);
+
+    /// <summary>
+    /// With <paramref name="rent"/> the array comes from the shared pool and may be longer than
+    /// <paramref name="count"/>; only the first <paramref name="count"/> bytes are read.
+    /// </summary>
+    private async ValueTask<byte[]> ReadExactlyAsync(long count, string what, bool rent, CancellationToken cancellationToken)
     {
         var start = Position;
         if (count == 0)
@@ -170,29 +193,50 @@ internal sealed class MessageReader
         }
 
         var size = (int)count;
-        var buffer = new byte[_stream.CanSeek ? size : Math.Min(size, ChunkSize)];
+        var capacity = _stream.CanSeek ? size : Math.Min(size, ChunkSize);
+        var buffer = Allocate(capacity, rent);
         var filled = 0;
-        while (filled < size)
+        try
         {
-            if (filled == buffer.Length)
+            while (filled < size)
             {
-                // Unknown remaining length: grow geometrically so a lying length costs at most twice what arrived.
-                var next = new byte[(int)Math.Min(size, (long)buffer.Length * 2)];
-                buffer.AsSpan(0, filled).CopyTo(next);
-                buffer = next;
-            }
+                if (filled == capacity)
+                {
+                    // Unknown remaining length: grow geometrically so a lying length costs at most twice what arrived.
+                    capacity = (int)Math.Min(size, (long)capacity * 2);
+                    var next = Allocate(capacity, rent);
+                    buffer.AsSpan(0, filled).CopyTo(next);
+                    Release(buffer, rent);
+                    buffer = next;
+                }
 
-            var read = await _stream.ReadAsync(buffer.AsMemory(filled, buffer.Length - filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw _context.Error(what, start, $"truncated: {count} bytes declared but only {filled} remain");
-            }
+                var read = await _stream.ReadAsync(buffer.AsMemory(filled, capacity - filled), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    throw _context.Error(what, start, $"truncated: {count} bytes declared but only {filled} remain");
+                }
 
-            filled += read;
-            Position += read;
+                filled += read;
+                Position += read;
+            }
+        }
+        catch
+        {
+            Release(buffer, rent);
+            throw;
         }
 
         return buffer;
+    }
+
+    private static byte[] Allocate(int length, bool rent) => rent ? ArrayPool<byte>.Shared.Rent(length) : new byte[length];
+
+    private static void Release(byte[] buffer, bool rent)
+    {
+        if (rent)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async ValueTask<int> ReadUpToAsync(Memory<byte> destination, CancellationToken cancellationToken)

@@ -49,6 +49,27 @@ internal sealed class IpcReaderCore
             throw Context.Error(what, message.Offset, $"expected a RecordBatch message, found {message.Message.Type}");
         }
 
+        // The batch owns the rented body from here on; should the body prove invalid, it goes straight back.
+        var lease = new BufferLease();
+        if (message.RentedBody is { } rented)
+        {
+            lease.Add(rented);
+        }
+
+        try
+        {
+            var (columns, length) = DecodeColumns(message, what);
+            return new PooledRecordBatch(Schema, columns, length, lease);
+        }
+        catch
+        {
+            lease.Return();
+            throw;
+        }
+    }
+
+    private (IArrowArray[] Columns, int Length) DecodeColumns(RawMessage message, string what)
+    {
         var schema = Schema;
         var header = IpcMetadata.ReadRecordBatchHeader(message.Message.Header, what);
         var decoder = new BodyDecoder(Context, what, message.BodyOffset, message.Body, header, _dictionaries, _dictionaryIds, Options, message.Message.Version);
@@ -78,8 +99,7 @@ internal sealed class IpcReaderCore
             throw Context.Error(what, message.Offset, ex.Message, ex);
         }
 
-        // The buffers view the message body, a plain array the batch keeps alive: there is no pooled memory to return.
-        return new RecordBatch(schema, columns, length);
+        return (columns, length);
     }
 
     /// <summary>Stores a dictionary; a second dictionary for an id replaces the first only where the format allows it.</summary>
