@@ -111,6 +111,57 @@ public sealed class PostgresConsensusTests(PostgresServer server)
         Assert.Equal(Entry(0, "zero"), await consensus.HeadAsync("k"));
     }
 
+    [ConsensusFact]
+    public async Task AnExpectedRowTruncatedWhileTheCompareAndSetWaitsForItIsAMismatchNotAResurrection()
+    {
+        var connectionString = await server.CreateSchemaAsync();
+        await using var consensus = new PostgresConsensus(connectionString);
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
+
+        // The compare-and-set's snapshot sees row 0 as the head and it waits for row 0's lock. Meanwhile a peer writes
+        // 1 and 2 and truncates 0 and 1. Inserting 1 again would put a stale entry below the head; FOR KEY SHARE finds
+        // row 0 deleted instead, so nothing is inserted.
+        await using (var peer = await BlockRowAsync(connectionString, "k", 0))
+        {
+            var compareAndSet = consensus.CompareAndSetAsync("k", 0, Entry(1, "stale"));
+            await WaitingBackendAsync(connectionString, compareAndSet, "INSERT INTO consensus%");
+            await ExecuteAsync(peer, "INSERT INTO consensus VALUES ('k', 1, 'one'::bytea), ('k', 2, 'two'::bytea)");
+            await ExecuteAsync(peer, "DELETE FROM consensus WHERE shard = 'k' AND sequence_number < 2");
+            await ExecuteAsync(peer, "COMMIT");
+
+            Assert.Equal(CasResult.Mismatch(2), await compareAndSet);
+        }
+
+        Assert.Equal([2L], await consensus.ScanAsync("k", 0, 10).Select(e => e.SeqNo).ToListAsync());
+    }
+
+    [ConsensusFact]
+    public async Task AFirstWriteWaitingOnATruncationSeesTheKeyItTruncated()
+    {
+        var connectionString = await server.CreateSchemaAsync();
+        await using var consensus = new PostgresConsensus(connectionString);
+        Assert.Null(await consensus.HeadAsync("k"));
+
+        // The peer holds the shard's advisory lock as a truncation does, writes 0..2 and truncates 0 and 1. A first
+        // write that had looked before the peer's writes and inserted after its truncation would re-create row 0
+        // next to head 2; it waits for the lock instead and then sees the key is not empty.
+        await using (var peer = new NpgsqlConnection(connectionString))
+        {
+            await peer.OpenAsync();
+            await ExecuteAsync(peer, "BEGIN");
+            await ExecuteAsync(peer, $"SELECT pg_advisory_xact_lock_shared({PostgresConsensus.AdvisoryLockClass}, hashtext('k'))");
+            var firstWrite = consensus.CompareAndSetAsync("k", null, Entry(0, "late first"));
+            await WaitingBackendAsync(connectionString, firstWrite, "SELECT pg_advisory_xact_lock(%");
+            await ExecuteAsync(peer, "INSERT INTO consensus VALUES ('k', 0, 'zero'::bytea), ('k', 1, 'one'::bytea), ('k', 2, 'two'::bytea)");
+            await ExecuteAsync(peer, "DELETE FROM consensus WHERE shard = 'k' AND sequence_number < 2");
+            await ExecuteAsync(peer, "COMMIT");
+
+            Assert.Equal(CasResult.Mismatch(2), await firstWrite);
+        }
+
+        Assert.Equal([2L], await consensus.ScanAsync("k", 0, 10).Select(e => e.SeqNo).ToListAsync());
+    }
+
     [Fact]
     public async Task AServerThatCannotBeReachedIsADefiniteTransientFailure()
     {
@@ -141,14 +192,21 @@ public sealed class PostgresConsensusTests(PostgresServer server)
         return connection;
     }
 
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>The backend of the compare-and-set once it waits for a lock; polled, with no deadline but the call's end.</summary>
-    private static async Task<int> WaitingBackendAsync(string connectionString, Task<CasResult> compareAndSet)
+    private static async Task<int> WaitingBackendAsync(string connectionString, Task<CasResult> compareAndSet, string statement = "INSERT INTO consensus%")
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var find = new NpgsqlCommand(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO consensus%' LIMIT 1",
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1 LIMIT 1",
             connection);
+        find.Parameters.Add(new NpgsqlParameter<string> { TypedValue = statement });
         while (true)
         {
             Assert.False(compareAndSet.IsCompleted, "the compare-and-set finished instead of waiting for the locked row");

@@ -110,6 +110,31 @@ public sealed class FileConsensusTests : IDisposable
     }
 
     [Fact]
+    public async Task AnExpectedEntryTruncatedWhileTheCompareAndSetWaitsForTheKeyLockIsAMismatchNotAResurrection()
+    {
+        var consensus = new FileConsensus(root);
+        await Commit(consensus, "k", null, Entry(0, "zero"));
+        var keyDirectory = Assert.Single(Directory.GetDirectories(root));
+        Task<CasResult> compareAndSet;
+
+        // A peer (another process) holds the key's lock, writes 1 and 2 and truncates 0 and 1. Linking 1 again would
+        // put a stale entry below the head; link(2) alone cannot see that 1 once existed, the lock makes the writer
+        // look at the head only once the peer is done.
+        using (new FileStream(Path.Join(keyDirectory, ".lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            compareAndSet = consensus.CompareAndSetAsync("k", 0, Entry(1, "stale"));
+            File.WriteAllBytes(Path.Join(keyDirectory, "00000000000000000001"), "one"u8.ToArray());
+            File.WriteAllBytes(Path.Join(keyDirectory, "00000000000000000002"), "two"u8.ToArray());
+            File.Delete(Path.Join(keyDirectory, "00000000000000000000"));
+            File.Delete(Path.Join(keyDirectory, "00000000000000000001"));
+            Assert.False(compareAndSet.IsCompleted);
+        }
+
+        Assert.Equal(CasResult.Mismatch(2), await compareAndSet);
+        Assert.Equal([Entry(2, "two")], await ScanAll(consensus, "k"));
+    }
+
+    [Fact]
     public async Task ATruncationCutShortByAPowerLossIsFinishedAtOpen()
     {
         var consensus = new FileConsensus(root);
