@@ -1,0 +1,45 @@
+using Bulwark.Shards;
+using Xunit;
+
+namespace Bulwark.Runtime.Tests.Shards;
+
+public sealed class ConsensusValueTests
+{
+    [Fact]
+    public void EntriesAreEqualByContentNotByBuffer()
+    {
+        var a = new VersionedData(3, new byte[] { 1, 2, 3 });
+        var b = new VersionedData(3, new byte[] { 0, 1, 2, 3 }.AsMemory(1));
+
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, new VersionedData(4, new byte[] { 1, 2, 3 }));
+        Assert.NotEqual(a, new VersionedData(3, new byte[] { 1, 2 }));
+        Assert.Equal(new VersionedData(0, default), new VersionedData(0, Array.Empty<byte>()));
+        Assert.Equal("VersionedData { SeqNo = 3, Data = 3 bytes 0x010203 }", a.ToString());
+    }
+
+    [Fact]
+    public void ResultsSayWhatHappened()
+    {
+        Assert.True(CasResult.Committed(5).IsCommitted);
+        Assert.Equal(5, CasResult.Committed(5).HeadSeqNo);
+        Assert.True(CasResult.Mismatch(null).IsMismatch);
+        Assert.Null(CasResult.Mismatch(null).HeadSeqNo);
+        Assert.Equal("Mismatch(head 7)", CasResult.Mismatch(7).ToString());
+        Assert.NotEqual(CasResult.Mismatch(5), CasResult.Committed(5));
+
+        // A result nobody produced is neither outcome, so it can never pass for a commit.
+        Assert.False(default(CasResult).IsCommitted);
+        Assert.False(default(CasResult).IsMismatch);
+    }
+
+    [Fact]
+    public void AnIndeterminateFailureIsATransientConsensusFailure()
+    {
+        var e = new IndeterminateConsensusException("lost the answer");
+        Assert.IsAssignableFrom<ConsensusException>(e);
+        Assert.True(e.IsTransient);
+        Assert.False(new ConsensusException("broken").IsTransient);
+    }
+}
