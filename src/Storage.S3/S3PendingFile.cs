@@ -44,10 +44,11 @@ internal sealed class S3PendingFile : PendingFile
         cancellationToken.ThrowIfCancellationRequested();
         failed = true;
         buffer.Seal();
+        S3StorageBackend.Uploaded uploaded;
         try
         {
             await backend.CheckPublishableAsync(Path, cancellationToken).ConfigureAwait(false);
-            await backend.UploadAsync(Path, buffer, createNew, id => openUploadId = id, cancellationToken).ConfigureAwait(false);
+            uploaded = await backend.UploadAsync(Path, buffer, createNew, id => openUploadId = id, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -61,7 +62,7 @@ internal sealed class S3PendingFile : PendingFile
         var length = buffer.Length;
         buffer.MarkCommitted();
         buffer.Abandon(); // releases the local bytes; the committed state (and length) stays
-        S3Log.Committed(backend.Logger, Path, length, 0, backend.Description);
+        S3Log.Committed(backend.Logger, Path, length, uploaded.Parts, backend.Description);
     }
 
     public override async ValueTask DisposeAsync()

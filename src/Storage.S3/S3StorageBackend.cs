@@ -242,7 +242,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
         string? continuation = null;
         do
         {
-            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = listPrefix, Delimiter = "/", ContinuationToken = continuation };
+            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = listPrefix, Delimiter = "/", ContinuationToken = continuation, MaxKeys = ListPageSize };
             var page = await CallAsync("list", normalized, token => client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
             foreach (var item in page.S3Objects ?? [])
             {
@@ -302,7 +302,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
         string? continuation = null;
         do
         {
-            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = listPrefix, ContinuationToken = continuation, MaxKeys = DeleteBatchSize };
+            var request = new ListObjectsV2Request { BucketName = bucket, Prefix = listPrefix, ContinuationToken = continuation, MaxKeys = ListPageSize };
             var page = await CallAsync("list", normalized, token => client.ListObjectsV2Async(request, token), cancellationToken).ConfigureAwait(false);
             var keys = (page.S3Objects ?? []).Select(o => new KeyVersion { Key = o.Key }).ToList();
             if (keys.Count > 0)
@@ -357,7 +357,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
             string? etag;
             try
             {
-                etag = await PutNewAsync(normalized, buffer, cancellationToken).ConfigureAwait(false);
+                etag = (await PutNewAsync(normalized, buffer, cancellationToken).ConfigureAwait(false)).ETag;
             }
             catch (StorageFileExistsException exception)
             {
@@ -430,6 +430,9 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
 
     internal ILogger Logger => logger;
 
+    /// <summary>Keys asked for per listing request (S3 answers at most 1000); tests make it small to page.</summary>
+    internal int ListPageSize { get; set; } = DeleteBatchSize;
+
     internal string ObjectKey(string normalized) => keyPrefix + normalized;
 
     /// <summary>The listing prefix (and the marker key) of a directory; the key prefix itself for the root.</summary>
@@ -451,8 +454,8 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
         }
     }
 
-    /// <summary>Uploads the sealed buffer to <paramref name="normalized"/>: one PUT or a multipart upload. Returns the ETag.</summary>
-    internal async Task<string?> UploadAsync(string normalized, PendingBuffer buffer, bool createNew, Action<string?> trackUpload, CancellationToken cancellationToken)
+    /// <summary>Uploads the sealed buffer to <paramref name="normalized"/>: one PUT or a multipart upload.</summary>
+    internal async Task<Uploaded> UploadAsync(string normalized, PendingBuffer buffer, bool createNew, Action<string?> trackUpload, CancellationToken cancellationToken)
     {
         if (!createNew)
         {
@@ -601,7 +604,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
         }
     }
 
-    private async Task<string?> PutNewAsync(string normalized, PendingBuffer buffer, CancellationToken cancellationToken, Action<string?>? trackUpload = null)
+    private async Task<Uploaded> PutNewAsync(string normalized, PendingBuffer buffer, CancellationToken cancellationToken, Action<string?>? trackUpload = null)
     {
         trackUpload ??= static _ => { };
         if (await UsesNativeConditionalWritesAsync(cancellationToken).ConfigureAwait(false))
@@ -626,7 +629,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
         }
     }
 
-    private async Task<string?> UploadUnconditionallyAsync(string normalized, PendingBuffer buffer, bool ifNoneMatch, Action<string?> trackUpload, CancellationToken cancellationToken)
+    private async Task<Uploaded> UploadUnconditionallyAsync(string normalized, PendingBuffer buffer, bool ifNoneMatch, Action<string?> trackUpload, CancellationToken cancellationToken)
     {
         var length = buffer.Length;
         if (length <= multipartThreshold)
@@ -637,7 +640,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
         return await MultipartUploadAsync(normalized, buffer, ifNoneMatch, trackUpload, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<string?> PutAsync(string normalized, PendingBuffer buffer, bool ifNoneMatch, CancellationToken cancellationToken)
+    private async Task<Uploaded> PutAsync(string normalized, PendingBuffer buffer, bool ifNoneMatch, CancellationToken cancellationToken)
     {
         using var body = new BufferSliceStream(buffer, 0, buffer.Length);
         var md5 = await body.ComputeMd5Async(cancellationToken).ConfigureAwait(false);
@@ -660,7 +663,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
             try
             {
                 var response = await client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
-                return response.ETag;
+                return new Uploaded(response.ETag, 1);
             }
             catch (AmazonS3Exception exception) when (ifNoneMatch && IsPreconditionFailed(exception))
             {
@@ -677,7 +680,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
         }
     }
 
-    private async Task<string?> MultipartUploadAsync(string normalized, PendingBuffer buffer, bool ifNoneMatch, Action<string?> trackUpload, CancellationToken cancellationToken)
+    private async Task<Uploaded> MultipartUploadAsync(string normalized, PendingBuffer buffer, bool ifNoneMatch, Action<string?> trackUpload, CancellationToken cancellationToken)
     {
         var key = ObjectKey(normalized);
         var length = buffer.Length;
@@ -722,7 +725,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
             {
                 var response = await client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
                 trackUpload(null);
-                return response.ETag;
+                return new Uploaded(response.ETag, count);
             }
             catch (AmazonS3Exception exception) when (ifNoneMatch && IsPreconditionFailed(exception))
             {
@@ -953,4 +956,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
     private StorageException IsFile(string normalized) => new($"'{normalized}' in {Description} is a file, not a directory.");
 
     private DirectoryNotFoundException DirectoryNotFound(string normalized) => new($"Directory {S3Paths.Display(normalized)} does not exist in {Description}.");
+
+    /// <summary>What an upload published: the object's ETag and how many parts it took (1 for a single PUT).</summary>
+    internal readonly record struct Uploaded(string? ETag, int Parts);
 }
