@@ -442,7 +442,15 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
     {
         try
         {
-            await client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = ObjectKey(normalized), IfMatch = etag }).ConfigureAwait(false);
+            try
+            {
+                await client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = ObjectKey(normalized), IfMatch = etag }).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception exception) when (etag is not null && exception.StatusCode is HttpStatusCode.NotImplemented or HttpStatusCode.BadRequest)
+            {
+                // A server that refuses conditional deletes: the lock object is released unconditionally.
+                await client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket, Key = ObjectKey(normalized) }).ConfigureAwait(false);
+            }
         }
         catch (AmazonS3Exception exception) when (exception.StatusCode == HttpStatusCode.PreconditionFailed)
         {
