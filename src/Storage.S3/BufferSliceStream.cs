@@ -67,9 +67,7 @@ internal sealed class BufferSliceStream : Stream
             return 0;
         }
 
-        var rented = new byte[count];
-        buffer.ReadAtAsync(start + position, rented, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        rented.CopyTo(destination);
+        buffer.ReadAt(start + position, destination[..count]);
         position += count;
         return count;
     }

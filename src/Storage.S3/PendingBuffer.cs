@@ -174,8 +174,33 @@ internal sealed class PendingBuffer : Stream
         }
     }
 
-    /// <summary>The sealed content when it is still in memory (no copy), else null.</summary>
-    public ReadOnlyMemory<byte>? InMemoryContent => state == State.Sealed && memory is not null ? memory.GetBuffer().AsMemory(0, (int)length) : null;
+    /// <summary>The synchronous <see cref="ReadAtAsync"/>, for callers of <see cref="Stream.Read(Span{byte})"/>.</summary>
+    public void ReadAt(long offset, Span<byte> destination)
+    {
+        if (state != State.Sealed)
+        {
+            throw new InvalidOperationException($"The pending file '{path}' is not being uploaded.");
+        }
+
+        if (memory is not null)
+        {
+            memory.GetBuffer().AsSpan(checked((int)offset), destination.Length).CopyTo(destination);
+            return;
+        }
+
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var read = RandomAccess.Read(file!.SafeFileHandle, destination[done..], offset + done);
+            if (read == 0)
+            {
+                throw new IOException($"The temporary file buffering '{path}' ended after {offset + done} of its {length} bytes.");
+            }
+
+            done += read;
+        }
+    }
+
 
     protected override void Dispose(bool disposing)
     {

@@ -55,7 +55,8 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
     private readonly S3ConditionalWrites conditionalWrites;
     private readonly ILogger logger;
     private readonly SemaphoreSlim probeGate = new(1, 1);
-    private bool? nativeConditionalWrites;
+    // 0: not decided yet; 1: the server honours If-None-Match; 2: check-then-put.
+    private int conditionalWriteMode;
 
     /// <exception cref="ArgumentException">The options are incomplete or out of range.</exception>
     /// <exception cref="StoragePathException">The prefix is not a valid storage path.</exception>
@@ -751,17 +752,17 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
 
     private async Task<bool> UsesNativeConditionalWritesAsync(CancellationToken cancellationToken)
     {
-        if (nativeConditionalWrites is { } known)
+        if (Volatile.Read(ref conditionalWriteMode) is var known and not 0)
         {
-            return known;
+            return known == 1;
         }
 
         await probeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (nativeConditionalWrites is { } decided)
+            if (conditionalWriteMode is var decided and not 0)
             {
-                return decided;
+                return decided == 1;
             }
 
             bool native;
@@ -779,7 +780,7 @@ public sealed class S3StorageBackend : IStorageBackend, IDisposable
                     break;
             }
 
-            nativeConditionalWrites = native;
+            Volatile.Write(ref conditionalWriteMode, native ? 1 : 2);
             return native;
         }
         finally
