@@ -1,7 +1,7 @@
 namespace Bulwark.Storage.S3;
 
 /// <summary>A lock object in the bucket; disposing deletes it if it is still the object this holder created.</summary>
-internal sealed class S3Lock(S3StorageBackend backend, string path, StorageLockOwner owner, string? etag) : StorageLock(path, owner)
+internal sealed class S3Lock(S3LockObjects locks, string path, StorageLockOwner owner, string? etag) : StorageLock(path, owner)
 {
     private int released;
 
@@ -9,7 +9,7 @@ internal sealed class S3Lock(S3StorageBackend backend, string path, StorageLockO
     {
         if (Interlocked.Exchange(ref released, 1) == 0)
         {
-            await backend.DeleteLockAsync(Path, etag).ConfigureAwait(false);
+            await locks.ReleaseAsync(Path, etag).ConfigureAwait(false);
         }
     }
 }

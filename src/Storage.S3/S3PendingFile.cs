@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Bulwark.Storage.S3;
 
 /// <summary>
@@ -7,17 +9,19 @@ namespace Bulwark.Storage.S3;
 /// </summary>
 internal sealed class S3PendingFile : PendingFile
 {
-    private readonly S3StorageBackend backend;
+    private readonly S3Publisher publisher;
+    private readonly ILogger logger;
     private readonly PendingBuffer buffer;
     private readonly bool createNew;
     private string? openUploadId;
     private bool failed;
     private bool disposed;
 
-    public S3PendingFile(S3StorageBackend backend, string path, PendingBuffer buffer, bool createNew)
+    public S3PendingFile(S3Publisher publisher, ILogger logger, string path, PendingBuffer buffer, bool createNew)
         : base(path)
     {
-        this.backend = backend;
+        this.publisher = publisher;
+        this.logger = logger;
         this.buffer = buffer;
         this.createNew = createNew;
     }
@@ -44,11 +48,11 @@ internal sealed class S3PendingFile : PendingFile
         cancellationToken.ThrowIfCancellationRequested();
         failed = true;
         buffer.Seal();
-        S3StorageBackend.Uploaded uploaded;
+        S3Uploader.Uploaded uploaded;
         try
         {
-            await backend.CheckPublishableAsync(Path, cancellationToken).ConfigureAwait(false);
-            uploaded = await backend.UploadAsync(Path, buffer, createNew, id => openUploadId = id, cancellationToken).ConfigureAwait(false);
+            await publisher.CheckPublishableAsync(Path, cancellationToken).ConfigureAwait(false);
+            uploaded = await publisher.PublishAsync(Path, buffer, createNew, id => openUploadId = id, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -62,7 +66,7 @@ internal sealed class S3PendingFile : PendingFile
         var length = buffer.Length;
         buffer.MarkCommitted();
         buffer.Abandon(); // releases the local bytes; the committed state (and length) stays
-        S3Log.Committed(backend.Logger, Path, length, uploaded.Parts, backend.Description);
+        S3Log.Committed(logger, Path, length, uploaded.Parts, publisher.Description);
     }
 
     public override async ValueTask DisposeAsync()
@@ -90,13 +94,13 @@ internal sealed class S3PendingFile : PendingFile
 
         try
         {
-            await backend.AbortUploadAsync(Path, uploadId).ConfigureAwait(false);
+            await publisher.AbortUploadAsync(Path, uploadId).ConfigureAwait(false);
             openUploadId = null;
         }
-        catch (Exception exception) when (S3StorageBackend.IsServiceOrTransportFailure(exception, CancellationToken.None))
+        catch (Exception exception) when (S3Errors.IsServiceOrTransportFailure(exception, CancellationToken.None))
         {
             // Disposal and failed commits must not hide the error that got them here; the upload is reported instead.
-            S3Log.AbortFailed(backend.Logger, exception, uploadId, Path, backend.Description);
+            S3Log.AbortFailed(logger, exception, uploadId, Path, publisher.Description);
         }
     }
 }

@@ -33,7 +33,7 @@ internal sealed class S3ReadStream(GetObjectResponse response, string path, stri
         {
             return body.Read(buffer);
         }
-        catch (Exception exception) when (S3StorageBackend.IsServiceOrTransportFailure(exception, CancellationToken.None))
+        catch (Exception exception) when (S3Errors.IsServiceOrTransportFailure(exception, CancellationToken.None))
         {
             throw Failed(exception);
         }
@@ -48,7 +48,7 @@ internal sealed class S3ReadStream(GetObjectResponse response, string path, stri
         {
             return await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (S3StorageBackend.IsServiceOrTransportFailure(exception, cancellationToken))
+        catch (Exception exception) when (S3Errors.IsServiceOrTransportFailure(exception, cancellationToken))
         {
             throw Failed(exception);
         }
@@ -71,5 +71,5 @@ internal sealed class S3ReadStream(GetObjectResponse response, string path, stri
     }
 
     private StorageException Failed(Exception exception) =>
-        new($"Cannot read '{path}' in {description}: {S3StorageBackend.Reason(exception)}", exception);
+        new($"Cannot read '{path}' in {description}: {S3Errors.Reason(exception)}", exception);
 }
