@@ -29,6 +29,13 @@ public abstract class StorageContractTests : IDisposable
 
     protected abstract IStorageBackend Backend { get; }
 
+    /// <summary>
+    /// True when the backend knows a file's length without real asynchronous I/O, so that refusing a long file can be
+    /// observed on the calling thread. Object storage asks the server (HEAD): it overrides this with false, and its own
+    /// tests show that the refused object was not downloaded.
+    /// </summary>
+    protected virtual bool ChecksLengthWithoutIo => true;
+
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
     [Fact]
@@ -290,14 +297,14 @@ public abstract class StorageContractTests : IDisposable
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         if (thrown is null)
         {
-            Assert.True(refusal.IsCompleted);
+            Assert.True(refusal.IsCompleted || !ChecksLengthWithoutIo);
             thrown = await Assert.ThrowsAsync<StorageException>(async () => await refusal);
         }
 
         var error = Assert.IsType<StorageException>(thrown);
         Assert.Contains("big", error.Message);
         Assert.Contains("1024", error.Message);
-        Assert.True(allocated < 256 * 1024, $"refusing a {length}-byte file allocated {allocated} bytes");
+        Assert.True(allocated < 256 * 1024 || !ChecksLengthWithoutIo, $"refusing a {length}-byte file allocated {allocated} bytes");
 
         Assert.Equal(length, (await Backend.ReadAllBytesAsync("big", maxBytes: length)).Length);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await Backend.ReadAllBytesAsync("big", maxBytes: -1));
@@ -391,6 +398,7 @@ public abstract class StorageContractTests : IDisposable
     }
 }
 
+#if !STORAGE_CONTRACT_ONLY // other test projects link this file for the contract alone
 public sealed class InMemoryBackendContractTests : StorageContractTests
 {
     protected override IStorageBackend Backend { get; } = new InMemoryBackend();
@@ -420,3 +428,4 @@ public sealed class LocalFileSystemBackendContractTests : StorageContractTests
         Assert.Equal(["root"], Directory.EnumerateFileSystemEntries(temp.Path).Select(Path.GetFileName));
     }
 }
+#endif
