@@ -153,6 +153,7 @@ public sealed partial class IngestController
                 _frozen = frozen;
                 _instruments.CachedBytesChanged(frozen.Bytes - _cutBytes);
                 _cutBytes = 0;
+                _cutOldest = null;
                 _cutInProgress = false;
                 ReleaseSpace();
             }
@@ -165,6 +166,7 @@ public sealed partial class IngestController
             {
                 _instruments.CachedBytesChanged(-_cutBytes);
                 _cutBytes = 0;
+                _cutOldest = null;
                 _cutInProgress = false;
                 var reason = $"flush {cut.Number} could not be encoded: {Clean(exception.Message)}";
                 IngestLog.Lost(_logger, exception, cut.Number, WriterId, reason);
@@ -258,6 +260,8 @@ public sealed partial class IngestController
     {
         if (_visits.TryGetValue(visit, out var entry))
         {
+            // A visit that had already failed keeps its own reason in front: "finalized as failed: x; spilled to ...".
+            reason = entry.Phase == VisitPhase.Failed && entry.Reason is { } earlier ? $"{earlier}; {reason}" : reason;
             entry.Phase = VisitPhase.Failed;
             entry.Reason = reason;
             Resolve(entry, VisitState.Incomplete, reason);

@@ -55,6 +55,15 @@ public sealed partial class IngestController
         }
     }
 
+    /// <summary>Wakes the loop if it sleeps past <paramref name="due"/>, so that it reschedules. Callers hold <see cref="_gate"/>.</summary>
+    private void WakeIfParkedPast(DateTimeOffset due)
+    {
+        if (_wake is null || _parkedUntil is null || _parkedUntil > due)
+        {
+            Wake();
+        }
+    }
+
     private async Task RunLoopAsync()
     {
         while (!_abort.IsCancellationRequested)

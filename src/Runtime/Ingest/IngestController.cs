@@ -125,10 +125,12 @@ public sealed partial class IngestController : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposing, this);
             if (!_visits.TryGetValue(visitId, out var entry))
             {
-                entry = new VisitEntry(visitId, _time.GetUtcNow());
+                var now = _time.GetUtcNow();
+                entry = new VisitEntry(visitId, now);
                 entry.Handle = new IngestVisit(this, entry);
                 _visits.Add(visitId, entry);
                 _instruments.VisitOpened();
+                WakeIfParkedPast(now + _options.VisitTimeout);
             }
 
             return entry.Handle!;
@@ -192,7 +194,7 @@ public sealed partial class IngestController : IAsyncDisposable
                 {
                     entry.Phase = VisitPhase.Succeeded;
                     _pendingCompleted.Add(entry.Id);
-                    _oldestUncut ??= _time.GetUtcNow();
+                    MarkUncut(_time.GetUtcNow());
                 }
                 else
                 {
@@ -256,7 +258,7 @@ public sealed partial class IngestController : IAsyncDisposable
         var count = _uncutRows[table] = _uncutRows.GetValueOrDefault(table) + 1;
         entry.LastActivity = now;
         _lastAppend = now;
-        _oldestUncut ??= now;
+        MarkUncut(now);
         if (count >= _options.MaxRowsPerFile || _uncutBytes >= _options.MaxCachedBytes / 2)
         {
             Wake();
@@ -269,8 +271,22 @@ public sealed partial class IngestController : IAsyncDisposable
         entry.Phase = VisitPhase.Failed;
         entry.Reason = reason;
         _pendingIncomplete.Add(new IncompleteVisit(entry.Id, reason));
-        _oldestUncut ??= _time.GetUtcNow();
+        MarkUncut(_time.GetUtcNow());
         IngestLog.VisitIncomplete(_logger, entry.Id, reason);
+    }
+
+    /// <summary>Notes the first uncut item since the last cut, and makes the loop schedule its cut.</summary>
+    private void MarkUncut(DateTimeOffset now)
+    {
+        if (_oldestUncut is null)
+        {
+            _oldestUncut = now;
+            WakeIfParkedPast(((_options.Deviations & IngestDeviation.IdleDebounce) != 0 ? _lastAppend : now) + _options.FlushInterval);
+        }
+        else if ((_options.Deviations & IngestDeviation.IdleDebounce) != 0)
+        {
+            Wake();
+        }
     }
 
     private void Resolve(VisitEntry entry, VisitState state, string? reason)
