@@ -42,6 +42,17 @@ public sealed partial class IngestController
         }
     }
 
+    internal string DebugState
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return $"wake={_wake?.Task.Status} parkedUntil={_parkedUntil} wakeRequested={_wakeRequested} loop={_loop.Status} frozen={_frozen?.Number} cutInProgress={_cutInProgress} retryAt={_retryAt} disposing={_disposing} now={_time.GetUtcNow()} oldestUncut={_oldestUncut}";
+            }
+        }
+    }
+
     /// <summary>Callers hold <see cref="_gate"/>.</summary>
     private void Wake()
     {

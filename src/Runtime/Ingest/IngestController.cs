@@ -244,7 +244,7 @@ public sealed partial class IngestController : IAsyncDisposable
             // The builder may hold half the record: it and this visit's rows of the table go; nothing else shared it.
             entry.Tables.Remove(table);
             _uncutBytes -= rows.Bytes;
-            _uncutRows[table] -= rows.Rows;
+            _uncutRows[table] = _uncutRows.GetValueOrDefault(table) - rows.Rows;
             _instruments.CachedBytesChanged(-rows.Bytes);
             _instruments.EncodeFailed();
             rows.Dispose();

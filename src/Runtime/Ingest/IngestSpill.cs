@@ -90,6 +90,9 @@ public static class IngestSpill
         var directory = $"{baseWriter}-{CommitNames.Number(flush.Number)}-{id}";
         var fullPath = Path.Join(spill.RootPath, directory);
         var tables = new List<SpillTableDocument>();
+
+        // Created (and its parent synced) up front: a flush of terminal marks alone has no table file to create it.
+        await spill.CreateDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
         foreach (var part in flush.Parts)
         {
             var file = flush.Commit.Files.Single(f => f.Path == part.Path);

@@ -64,12 +64,12 @@ internal sealed class IngestHarness : IAsyncDisposable
     /// <summary>Waits (in real time, without asserting on it) until the loop has nothing to do before the fake clock moves.</summary>
     public static async Task SettleAsync(IngestController controller)
     {
-        for (var i = 0; i < 200_000 && !controller.IsQuiescent; i++)
+        for (var i = 0; i < 20_000 && !controller.IsQuiescent; i++)
         {
             await Task.Delay(i < 100 ? 0 : 1);
         }
 
-        Assert.True(controller.IsQuiescent, "the ingest loop did not settle");
+        Assert.True(controller.IsQuiescent, $"the ingest loop did not settle: {controller.DebugState}");
     }
 
     public Task SettleAsync() => SettleAsync(Controller);
@@ -99,7 +99,7 @@ internal sealed class IngestHarness : IAsyncDisposable
     public static async Task ShutdownAsync(IngestController controller, FakeTimeProvider time)
     {
         var disposal = controller.DisposeAsync().AsTask();
-        for (var i = 0; i < 100_000 && !disposal.IsCompleted; i++)
+        for (var i = 0; i < 20_000 && !disposal.IsCompleted; i++)
         {
             if (controller.IsQuiescent)
             {
@@ -107,6 +107,11 @@ internal sealed class IngestHarness : IAsyncDisposable
             }
 
             await Task.Delay(i < 100 ? 0 : 1);
+        }
+
+        if (!disposal.IsCompleted)
+        {
+            throw new TimeoutException($"disposal did not finish; quiescent={controller.IsQuiescent} health={controller.Health} {controller.DebugState}");
         }
 
         await disposal;
