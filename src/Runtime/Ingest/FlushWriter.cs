@@ -28,6 +28,28 @@ internal sealed class FlushWriter(IStorageBackend backend)
         await backend.SyncDirectoryAsync(CommitNames.CommitDirectory, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// True when an attempt that reported failure had in fact written the commit record (byte for byte); its directory
+    /// is then synced, so the flush is committed now. False when the record is absent, other, or unreadable.
+    /// </summary>
+    public async Task<bool> TookEffectAsync(FrozenFlush flush, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await HoldsAsync(flush.RecordPath, flush.RecordBytes, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            await backend.SyncDirectoryAsync(CommitNames.CommitDirectory, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private async Task WriteExactAsync(string path, byte[] bytes, string writer, CancellationToken cancellationToken)
     {
         try

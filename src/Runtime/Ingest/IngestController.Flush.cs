@@ -209,42 +209,52 @@ public sealed partial class IngestController
 
         lock (_gate)
         {
-            _frozen = null;
-            _retryAt = null;
-            _lastSuccess = _time.GetUtcNow();
-            _consecutiveFailures = 0;
-            _lastError = null;
-            _instruments.CachedBytesChanged(-flush.Bytes);
-            _instruments.FlushCommitted(flush.Rows, flush.Bytes);
-            IngestLog.Committed(_logger, flush.Number, WriterId, flush.Parts.Count, flush.Rows, flush.Bytes);
-            foreach (var id in flush.Commit.CompletedVisits)
-            {
-                if (_visits.TryGetValue(id, out var entry) && entry.MarkerFlush == flush.Number)
-                {
-                    Resolve(entry, VisitState.Committed, null);
-                }
-            }
-
-            foreach (var visit in flush.Commit.IncompleteVisits)
-            {
-                if (_visits.TryGetValue(visit.VisitId, out var entry) && entry.MarkerFlush == flush.Number)
-                {
-                    Resolve(entry, VisitState.Incomplete, entry.Reason);
-                }
-            }
-
-            _flushWaiters.RemoveAll(waiter =>
-            {
-                if (waiter.Target <= flush.Number)
-                {
-                    waiter.Done.TrySetResult();
-                    return true;
-                }
-
-                return false;
-            });
-            ReleaseSpace();
+            OnCommitted(flush);
         }
+    }
+
+    /// <summary>Flush N reached its commit point: resolve the visits it ends, release its bytes and the waiters. Callers hold <see cref="_gate"/>.</summary>
+    private void OnCommitted(FrozenFlush flush)
+    {
+        if (_frozen == flush)
+        {
+            _frozen = null;
+        }
+
+        _retryAt = null;
+        _lastSuccess = _time.GetUtcNow();
+        _consecutiveFailures = 0;
+        _lastError = null;
+        _instruments.CachedBytesChanged(-flush.Bytes);
+        _instruments.FlushCommitted(flush.Rows, flush.Bytes);
+        IngestLog.Committed(_logger, flush.Number, WriterId, flush.Parts.Count, flush.Rows, flush.Bytes);
+        foreach (var id in flush.Commit.CompletedVisits)
+        {
+            if (_visits.TryGetValue(id, out var entry) && entry.MarkerFlush == flush.Number)
+            {
+                Resolve(entry, VisitState.Committed, null);
+            }
+        }
+
+        foreach (var visit in flush.Commit.IncompleteVisits)
+        {
+            if (_visits.TryGetValue(visit.VisitId, out var entry) && entry.MarkerFlush == flush.Number)
+            {
+                Resolve(entry, VisitState.Incomplete, entry.Reason);
+            }
+        }
+
+        _flushWaiters.RemoveAll(waiter =>
+        {
+            if (waiter.Target <= flush.Number)
+            {
+                waiter.Done.TrySetResult();
+                return true;
+            }
+
+            return false;
+        });
+        ReleaseSpace();
     }
 
     /// <summary>Exponential in the failures, capped, with jitter in [½, 1] of the delay so that many writers do not retry in step.</summary>

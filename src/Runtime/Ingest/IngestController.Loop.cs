@@ -255,6 +255,18 @@ public sealed partial class IngestController
 
         foreach (var flush in flushes)
         {
+            // An attempt that reported failure may have landed its commit record: then nothing is to be spilled, and
+            // the visits it ends are Committed, not Incomplete.
+            if (await _writer.TookEffectAsync(flush, CancellationToken.None).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    OnCommitted(flush);
+                }
+
+                continue;
+            }
+
             string reason;
             if (_options.SpillDirectory is null)
             {

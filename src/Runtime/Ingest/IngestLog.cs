@@ -31,7 +31,7 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 5009, Level = LogLevel.Information, Message = "Replayed spill '{Spill}' into {Backend} as flush {Flush} of '{Writer}'")]
     public static partial void Replayed(ILogger logger, string spill, string backend, long flush, string writer);
 
-    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Spill '{Spill}' was already committed to {Backend}; removed it without committing again")]
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Spill '{Spill}' was already committed to {Backend}; removed it without committing its rows again")]
     public static partial void ReplaySkipped(ILogger logger, string spill, string backend);
 
     [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Spill directory '{Spill}' has no manifest (a spill cut short by a crash); left in place, not replayed")]

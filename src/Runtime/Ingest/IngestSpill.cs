@@ -64,6 +64,28 @@ public static class IngestSpill
             var original = CommitNames.CommitPath(manifest.Flush, manifest.Writer!);
             if (await HoldsAsync(destination, original, manifest.Record!, cancellationToken).ConfigureAwait(false))
             {
+                // The flush took effect after all: its rows are there and must not be committed twice. Its visits were
+                // still reported Incomplete (spilled), so the ones the original record does not already list as
+                // incomplete are listed now, by a flush of marks alone under the same deterministic name.
+                var listed = CommitRecordCodec.Decode(original, Encoding.UTF8.GetBytes(manifest.Record!), manifest.Flush, manifest.Writer!)
+                    .IncompleteVisits.Select(v => v.VisitId).ToHashSet();
+                var marks = new SpillManifestDocument
+                {
+                    Format = manifest.Format,
+                    Writer = manifest.Writer,
+                    Flush = manifest.Flush,
+                    SpillId = manifest.SpillId,
+                    CutAt = manifest.CutAt,
+                    SpilledAt = manifest.SpilledAt,
+                    Record = manifest.Record,
+                    Tables = [],
+                    Incomplete = manifest.Incomplete!.Where(v => !listed.Contains(v.Visit)).ToList(),
+                };
+                if (marks.Incomplete.Count > 0)
+                {
+                    await writer.WriteAsync(await ToFlushAsync(spill, entry.Path, marks, options.Format, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                }
+
                 IngestLog.ReplaySkipped(logger, entry.Path, destination.Description);
                 result.AlreadyCommitted.Add(entry.Path);
             }

@@ -131,7 +131,30 @@ public sealed class IngestRegressionTests
         Assert.Empty(result.Replayed);
         Assert.Single(result.AlreadyCommitted);
         Assert.Equal(2, (await h.ReadAsync<PageRow>()).Count);
-        Assert.Equal(["000000000001-w1.json"], await h.FilesAsync("_commits"));
+        Assert.Equal(["part-000000000001-w1.parquet"], await h.FilesAsync("pages"));
+
+        // The visit was reported Incomplete (spilled), so it is listed as such, by a commit of that mark alone.
+        Assert.Equal(1, Assert.Single(await h.ReadAsync<IncompleteVisit>()).VisitId);
+        Assert.Equal(2, (await h.FilesAsync("_commits")).Length);
+        Assert.Empty((await IngestSpill.ReplayAsync(spill, h.Storage)).AlreadyCommitted);
+    }
+
+    [Fact]
+    public async Task ShutdownFindsAFlushThatTookEffectAndReportsItCommittedInsteadOfSpilling()
+    {
+        using var temp = new TempDirectory();
+        var spill = temp.Join("spill");
+        var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(spill));
+        var done = (await h.VisitAsync(1, pages: 2, requests: 0)).FinalizeAsync(true);
+
+        // The commit record lands but the attempt reports failure; from then on no file can be created.
+        h.Faults.FailWhen(StorageOperationKind.Rename, p => p.StartsWith("_commits/", StringComparison.Ordinal), timing: FaultTiming.After);
+        h.Faults.FailWhen(op => op.Kind == StorageOperationKind.Create && h.Faults.FaultsFired > 0, permanent: true);
+        await h.ShutdownAsync();
+
+        Assert.Equal(VisitState.Committed, (await done).State);
+        Assert.False(Directory.Exists(spill) && Directory.EnumerateFileSystemEntries(spill).Any());
+        Assert.Equal(2, (await h.ReadAsync<PageRow>()).Count);
     }
 
     [Fact]
