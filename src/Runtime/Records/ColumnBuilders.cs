@@ -31,6 +31,15 @@ public abstract class ColumnBuilder : IDisposable
 
     public int NullCount => Validity.NullCount;
 
+    /// <summary>
+    /// The bytes of the values appended so far — data, offsets, children, and validity as one bit per slot — which is
+    /// what the built arrays will hold; ingest bounds its cache by it without building a batch.
+    /// </summary>
+    internal long EncodedBytes => ((long)Validity.Length + 7) / 8 + ValueBytes;
+
+    /// <summary>The bytes of this builder's own buffers other than validity, plus its children's.</summary>
+    private protected abstract long ValueBytes { get; }
+
     public abstract void AppendNull();
 
     /// <summary>Detaches the appended values as array data; the builder is empty afterwards.</summary>
@@ -53,6 +62,18 @@ public abstract class ColumnBuilder : IDisposable
         }
 
         return new PooledRecordBatch(schema, arrays, length, lease);
+    }
+
+    /// <summary>The <see cref="EncodedBytes"/> of <paramref name="columns"/> together.</summary>
+    internal static long SumEncodedBytes(IReadOnlyList<ColumnBuilder> columns)
+    {
+        long total = 0;
+        for (var i = 0; i < columns.Count; i++)
+        {
+            total += columns[i].EncodedBytes;
+        }
+
+        return total;
     }
 
     /// <summary>Discards the appended values, keeping the memory for reuse.</summary>
@@ -105,6 +126,8 @@ public sealed class PrimitiveColumnBuilder<T> : ColumnBuilder
         _values.Write(default(T));
         Validity.AppendNull();
     }
+
+    private protected override long ValueBytes => _values.Length;
 
     internal override ArrayData BuildData(BufferLease lease)
     {
@@ -173,6 +196,8 @@ public sealed class BooleanColumnBuilder : ColumnBuilder
         Validity.AppendNull();
     }
 
+    private protected override long ValueBytes => _bits.Length;
+
     internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
@@ -234,6 +259,8 @@ public class BinaryColumnBuilder : ColumnBuilder
         WriteOffset();
         Validity.AppendNull();
     }
+
+    private protected override long ValueBytes => (long)Offsets.Length + Bytes.Length;
 
     internal override ArrayData BuildData(BufferLease lease)
     {
@@ -374,6 +401,8 @@ public sealed class FixedSizeBinaryColumnBuilder : ColumnBuilder
         Validity.AppendNull();
     }
 
+    private protected override long ValueBytes => _values.Length;
+
     internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;
@@ -441,6 +470,8 @@ public sealed class Decimal128ColumnBuilder : ColumnBuilder
         _values.Write(Int128.Zero);
         Validity.AppendNull();
     }
+
+    private protected override long ValueBytes => _values.Length;
 
     internal override ArrayData BuildData(BufferLease lease)
     {

@@ -66,6 +66,8 @@ public sealed class MapColumnBuilder<TKeys, TValues> : ColumnBuilder
         Validity.AppendNull();
     }
 
+    private protected override long ValueBytes => _offsets.Length + Keys.EncodedBytes + Values.EncodedBytes;
+
     internal override ArrayData BuildData(BufferLease lease)
     {
         // Generated builders fault (and refuse to build) when an append fails between a key and its value.

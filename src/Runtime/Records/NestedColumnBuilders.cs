@@ -33,6 +33,8 @@ public sealed class ListColumnBuilder<TValues> : ColumnBuilder
         Validity.AppendNull();
     }
 
+    private protected override long ValueBytes => _offsets.Length + Values.EncodedBytes;
+
     internal override ArrayData BuildData(BufferLease lease)
     {
         if (_offsets.Length == 0)
@@ -103,6 +105,8 @@ public sealed class StructColumnBuilder : ColumnBuilder
 
         Validity.AppendNull();
     }
+
+    private protected override long ValueBytes => SumEncodedBytes(Children);
 
     internal override ArrayData BuildData(BufferLease lease)
     {
@@ -192,6 +196,8 @@ public sealed class DictionaryColumnBuilder : ColumnBuilder
         _indices.Write(0);
         Validity.AppendNull();
     }
+
+    private protected override long ValueBytes => _indices.Length;
 
     internal override ArrayData BuildData(BufferLease lease)
     {

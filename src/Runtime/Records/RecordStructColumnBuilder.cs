@@ -43,6 +43,8 @@ public sealed class RecordStructColumnBuilder<T> : ColumnBuilder
         Validity.AppendNull();
     }
 
+    private protected override long ValueBytes => SumEncodedBytes(_writer.Children);
+
     internal override ArrayData BuildData(BufferLease lease)
     {
         var length = Length;

@@ -83,7 +83,18 @@ public sealed class CrashSimulatingBackend : IStorageBackend
         }
     }
 
-    public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default)
+    public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default) =>
+        Create(path, noReplace: false, cancellationToken);
+
+    /// <summary>
+    /// A pending file published by a no-replace rename: traced as a <see cref="StorageOperationKind.Rename"/> and modelled
+    /// exactly like one (durable once its directory is synced), but refused, with nothing traced as published, when a
+    /// committed file is visible at the path.
+    /// </summary>
+    public ValueTask<PendingFile> CreateNewAsync(string path, CancellationToken cancellationToken = default) =>
+        Create(path, noReplace: true, cancellationToken);
+
+    private ValueTask<PendingFile> Create(string path, bool noReplace, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         path = StoragePath.Normalize(path);
@@ -103,7 +114,7 @@ public sealed class CrashSimulatingBackend : IStorageBackend
             Record(StorageOperationKind.Create, path);
         }
 
-        return ValueTask.FromResult<PendingFile>(new CrashPendingFile(this, path));
+        return ValueTask.FromResult<PendingFile>(new CrashPendingFile(this, path, noReplace));
     }
 
     public ValueTask CreateDirectoryAsync(string directory, CancellationToken cancellationToken = default)
@@ -455,12 +466,14 @@ public sealed class CrashSimulatingBackend : IStorageBackend
         private readonly CrashSimulatingBackend _owner;
         private readonly MemoryStream _buffer = new();
         private readonly ObservedWriteStream _stream;
+        private readonly bool _noReplace;
         private bool _closed;
 
-        public CrashPendingFile(CrashSimulatingBackend owner, string path)
+        public CrashPendingFile(CrashSimulatingBackend owner, string path, bool noReplace)
             : base(path)
         {
             _owner = owner;
+            _noReplace = noReplace;
             _stream = new ObservedWriteStream(_buffer, bytes =>
             {
                 if (_closed)
@@ -500,6 +513,13 @@ public sealed class CrashSimulatingBackend : IStorageBackend
                 }
 
                 _owner.Record(StorageOperationKind.Flush, Path, content);
+                if (_noReplace && _owner._model.Visible.TryGetValue(Path, out var taken) && taken is not null)
+                {
+                    // link(2) failing with EEXIST: the flushed temporary is left unpublished, the existing file untouched.
+                    _closed = true;
+                    throw new StorageFileExistsException(Path, _owner.Description);
+                }
+
                 var rename = _owner.Record(StorageOperationKind.Rename, Path, content);
                 _owner._model.Publish(Path, content, rename.Sequence);
             }

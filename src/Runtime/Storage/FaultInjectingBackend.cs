@@ -118,11 +118,24 @@ public sealed class FaultInjectingBackend : IStorageBackend
         }
     }
 
-    public async ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default)
+    public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default) =>
+        CreateAsync(path, noReplace: false, cancellationToken);
+
+    /// <summary>
+    /// Traced and failed like <see cref="CreateAsync(string, CancellationToken)"/>: a <see cref="StorageOperationKind.Create"/>,
+    /// then on commit a <see cref="StorageOperationKind.Flush"/> and a <see cref="StorageOperationKind.Rename"/> (the
+    /// no-replace rename), so every rule written for files applies to it too.
+    /// </summary>
+    public ValueTask<PendingFile> CreateNewAsync(string path, CancellationToken cancellationToken = default) =>
+        CreateAsync(path, noReplace: true, cancellationToken);
+
+    private async ValueTask<PendingFile> CreateAsync(string path, bool noReplace, CancellationToken cancellationToken)
     {
         path = StoragePath.Normalize(path);
         var fault = Check(StorageOperationKind.Create, path, default);
-        var inner = await _inner.CreateAsync(path, cancellationToken).ConfigureAwait(false);
+        var inner = noReplace
+            ? await _inner.CreateNewAsync(path, cancellationToken).ConfigureAwait(false)
+            : await _inner.CreateAsync(path, cancellationToken).ConfigureAwait(false);
         if (fault is not null)
         {
             await inner.DisposeAsync().ConfigureAwait(false);

@@ -18,6 +18,15 @@ public interface IStorageBackend
     /// </summary>
     ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Like <see cref="CreateAsync"/>, but <see cref="PendingFile.CommitAsync"/> publishes the file only if no committed
+    /// file exists at <paramref name="path"/>, deciding and publishing in one atomic step (a no-replace rename, a
+    /// conditional put): of two writers racing on one path exactly one commit wins. The loser's commit throws
+    /// <see cref="StorageFileExistsException"/> and publishes nothing. The rename is durable, as for
+    /// <see cref="CreateAsync"/>, once the parent directory has been synced.
+    /// </summary>
+    ValueTask<PendingFile> CreateNewAsync(string path, CancellationToken cancellationToken = default);
+
     /// <summary>Creates <paramref name="directory"/> and any missing parents, syncing each new entry's parent, up to the root.</summary>
     ValueTask CreateDirectoryAsync(string directory, CancellationToken cancellationToken = default);
 
@@ -77,6 +86,33 @@ public class StorageException : IOException
         : base(message, innerException)
     {
     }
+}
+
+/// <summary>
+/// A commit of a file created with <see cref="IStorageBackend.CreateNewAsync"/> found a committed file at its path;
+/// nothing was published and the existing file is unchanged.
+/// </summary>
+public sealed class StorageFileExistsException : StorageException
+{
+    public StorageFileExistsException(string path, string backend)
+        : base($"File '{path}' already exists in {backend}; a file created as new does not replace it, so nothing was published.")
+    {
+        Path = path;
+        Backend = backend;
+    }
+
+    public StorageFileExistsException(string path, string backend, Exception innerException)
+        : base($"File '{path}' already exists in {backend}; a file created as new does not replace it, so nothing was published.", innerException)
+    {
+        Path = path;
+        Backend = backend;
+    }
+
+    /// <summary>The normalized path that was taken.</summary>
+    public string Path { get; }
+
+    /// <summary>The backend's <see cref="IStorageBackend.Description"/>.</summary>
+    public string Backend { get; }
 }
 
 /// <summary>A path was refused: absolute, escaping the root, or holding characters no backend may store.</summary>

@@ -15,7 +15,13 @@ public sealed class InMemoryBackend : IStorageBackend
 
     public string Description => "memory";
 
-    public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default)
+    public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default) =>
+        Create(path, noReplace: false, cancellationToken);
+
+    public ValueTask<PendingFile> CreateNewAsync(string path, CancellationToken cancellationToken = default) =>
+        Create(path, noReplace: true, cancellationToken);
+
+    private ValueTask<PendingFile> Create(string path, bool noReplace, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var normalized = StorageNames.NormalizeBelowRoot(path);
@@ -28,7 +34,7 @@ public sealed class InMemoryBackend : IStorageBackend
             }
         }
 
-        return ValueTask.FromResult<PendingFile>(new MemoryPendingFile(this, normalized));
+        return ValueTask.FromResult<PendingFile>(new MemoryPendingFile(this, normalized, noReplace));
     }
 
     public ValueTask CreateDirectoryAsync(string directory, CancellationToken cancellationToken = default)
@@ -229,7 +235,7 @@ public sealed class InMemoryBackend : IStorageBackend
         return current;
     }
 
-    private void Publish(string normalized, byte[] bytes)
+    private void Publish(string normalized, byte[] bytes, bool noReplace)
     {
         lock (gate)
         {
@@ -245,6 +251,12 @@ public sealed class InMemoryBackend : IStorageBackend
                 throw StorageNames.IsDirectory(normalized, Description);
             }
 
+            // Checked and published under one lock: the atomic step a no-replace rename is.
+            if (noReplace && parent.Children.ContainsKey(name))
+            {
+                throw new StorageFileExistsException(normalized, Description);
+            }
+
             parent.Children[name] = bytes;
         }
     }
@@ -258,14 +270,16 @@ public sealed class InMemoryBackend : IStorageBackend
     {
         private readonly InMemoryBackend backend;
         private readonly MemoryStream buffer = new();
+        private readonly bool noReplace;
         private Stream stream;
         private bool failed;
         private bool disposed;
 
-        public MemoryPendingFile(InMemoryBackend backend, string path)
+        public MemoryPendingFile(InMemoryBackend backend, string path, bool noReplace)
             : base(path)
         {
             this.backend = backend;
+            this.noReplace = noReplace;
             stream = buffer;
         }
 
@@ -288,7 +302,7 @@ public sealed class InMemoryBackend : IStorageBackend
             cancellationToken.ThrowIfCancellationRequested();
             failed = true;
             var bytes = buffer.ToArray();
-            backend.Publish(Path, bytes);
+            backend.Publish(Path, bytes, noReplace);
             failed = false;
             IsCommitted = true;
             stream = new ClosedPendingStream(Path, bytes.Length, committed: true);

@@ -60,7 +60,14 @@ public sealed class LocalFileSystemBackend : IStorageBackend
     /// </summary>
     public IReadOnlyCollection<string> DirtyDirectories => dirtyDirectories.Keys.Order(StringComparer.Ordinal).ToArray();
 
-    public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default)
+    public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default) =>
+        Create(path, noReplace: false, cancellationToken);
+
+    /// <summary>A pending file whose commit publishes only onto a free name: link(2) then unlink on Unix, a no-replace move on Windows.</summary>
+    public ValueTask<PendingFile> CreateNewAsync(string path, CancellationToken cancellationToken = default) =>
+        Create(path, noReplace: true, cancellationToken);
+
+    private ValueTask<PendingFile> Create(string path, bool noReplace, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var normalized = StorageNames.NormalizeBelowRoot(path);
@@ -82,7 +89,7 @@ public sealed class LocalFileSystemBackend : IStorageBackend
             throw Failed("create a temporary file for", normalized, exception);
         }
 
-        return ValueTask.FromResult<PendingFile>(new LocalPendingFile(this, normalized, temporary, stream));
+        return ValueTask.FromResult<PendingFile>(new LocalPendingFile(this, normalized, temporary, stream, noReplace));
     }
 
     public ValueTask CreateDirectoryAsync(string directory, CancellationToken cancellationToken = default)
@@ -610,14 +617,16 @@ public sealed class LocalFileSystemBackend : IStorageBackend
         private readonly LocalFileSystemBackend backend;
         private readonly string temporary;
         private readonly FileStream file;
+        private readonly bool noReplace;
         private Stream stream;
         private bool failed;
         private bool disposed;
 
-        public LocalPendingFile(LocalFileSystemBackend backend, string path, string temporary, FileStream file)
+        public LocalPendingFile(LocalFileSystemBackend backend, string path, string temporary, FileStream file, bool noReplace)
             : base(path)
         {
             this.backend = backend;
+            this.noReplace = noReplace;
             this.temporary = temporary;
             this.file = file;
             stream = file;
@@ -664,7 +673,19 @@ public sealed class LocalFileSystemBackend : IStorageBackend
             var full = backend.Resolve(Path, Path);
             try
             {
-                File.Move(temporary, full, overwrite: true);
+                if (!noReplace)
+                {
+                    File.Move(temporary, full, overwrite: true);
+                }
+                else if (!TryPublishNew(full, out var leftBehind))
+                {
+                    // Still "failed": the temporary is deleted on dispose and the commit cannot be retried.
+                    throw Directory.Exists(full) ? StorageNames.IsDirectory(Path, backend.Description) : new StorageFileExistsException(Path, backend.Description);
+                }
+                else if (leftBehind is not null)
+                {
+                    StorageLog.TemporaryNotDeleted(backend.logger, new IOException("unlink failed"), leftBehind, Path, backend.Description);
+                }
             }
             catch (Exception exception) when (IsIoFailure(exception))
             {
@@ -677,6 +698,25 @@ public sealed class LocalFileSystemBackend : IStorageBackend
             backend.MarkDirty(StoragePath.GetDirectory(Path));
             backend.instruments.Committed(length);
             StorageLog.Committed(backend.logger, Path, length, backend.Description);
+        }
+
+        private bool TryPublishNew(string full, out string? leftBehind)
+        {
+            leftBehind = null;
+            if (!OperatingSystem.IsWindows())
+            {
+                return NoReplaceRename.TryLink(temporary, full, out leftBehind);
+            }
+
+            try
+            {
+                File.Move(temporary, full, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(full) || Directory.Exists(full))
+            {
+                return false;
+            }
         }
 
         public override async ValueTask DisposeAsync()

@@ -379,6 +379,95 @@ public abstract class StorageContractTests : IDisposable
         Assert.Null(await Backend.GetEntryAsync("c"));
     }
 
+    [Fact]
+    public async Task CreateNewPublishesOntoAFreeName()
+    {
+        await using var file = await Backend.CreateNewAsync("n/new.bin");
+        await file.WriteAsync(new byte[] { 1, 2, 3 });
+        Assert.Null(await Backend.GetEntryAsync("n/new.bin"));
+        await file.CommitAsync();
+
+        Assert.True(file.IsCommitted);
+        Assert.Equal(new byte[] { 1, 2, 3 }, await Backend.ReadAllBytesAsync("n/new.bin"));
+        await Backend.SyncDirectoryAsync("n");
+        AssertNoStrayFiles("n");
+    }
+
+    [Fact]
+    public async Task CreateNewNeverReplacesACommittedFile()
+    {
+        await WriteAsync("n/taken.bin", [7, 7]);
+        await using (var file = await Backend.CreateNewAsync("n/taken.bin"))
+        {
+            await file.WriteAsync(new byte[] { 9, 9, 9 });
+            var refused = await Assert.ThrowsAsync<StorageFileExistsException>(async () => await file.CommitAsync());
+
+            Assert.False(file.IsCommitted);
+            Assert.Equal("n/taken.bin", refused.Path);
+            Assert.Equal(Backend.Description, refused.Backend);
+            Assert.Contains("n/taken.bin", refused.Message, StringComparison.Ordinal);
+            Assert.Contains(Backend.Description, refused.Message, StringComparison.Ordinal);
+
+            // A refused commit, like any failed one, is not retried on the same pending file.
+            await Assert.ThrowsAnyAsync<InvalidOperationException>(async () => await file.CommitAsync());
+        }
+
+        Assert.Equal(new byte[] { 7, 7 }, await Backend.ReadAllBytesAsync("n/taken.bin"));
+        Assert.Equal(["n/taken.bin"], (await Backend.ListAsync("n")).Select(e => e.Path));
+        AssertNoStrayFiles("n");
+    }
+
+    [Fact]
+    public async Task CreateNewPublishesAgainOnceTheFileIsDeleted()
+    {
+        await WriteAsync("gone.bin", [1]);
+        Assert.True(await Backend.DeleteAsync("gone.bin"));
+        await using var file = await Backend.CreateNewAsync("gone.bin");
+        await file.WriteAsync(new byte[] { 2 });
+        await file.CommitAsync();
+        Assert.Equal(new byte[] { 2 }, await Backend.ReadAllBytesAsync("gone.bin"));
+    }
+
+    [Fact]
+    public async Task TwoWritersRacingCreateNewOnOnePathExactlyOneWins()
+    {
+        for (var round = 0; round < 16; round++)
+        {
+            var path = $"race/{round}.bin";
+            await using var first = await Backend.CreateNewAsync(path);
+            await using var second = await Backend.CreateNewAsync(path);
+            await first.WriteAsync(new byte[] { 1, (byte)round });
+            await second.WriteAsync(new byte[] { 2, (byte)round, 0 });
+
+            using var start = new ManualResetEventSlim();
+            var commits = new[] { first, second }.Select(file => Task.Run(async () =>
+            {
+                start.Wait();
+                try
+                {
+                    await file.CommitAsync();
+                    return (Exception?)null;
+                }
+                catch (Exception exception)
+                {
+                    return exception;
+                }
+            })).ToArray();
+            start.Set();
+            var outcomes = await Task.WhenAll(commits);
+
+            Assert.Single(outcomes, o => o is null);
+            Assert.IsType<StorageFileExistsException>(Assert.Single(outcomes, o => o is not null));
+            var winner = outcomes[0] is null ? new byte[] { 1, (byte)round } : new byte[] { 2, (byte)round, 0 };
+            Assert.Equal(winner, await Backend.ReadAllBytesAsync(path));
+            Assert.Equal(outcomes[0] is null, first.IsCommitted);
+            Assert.Equal(outcomes[1] is null, second.IsCommitted);
+        }
+
+        Assert.Equal(16, (await Backend.ListAsync("race")).Count);
+        AssertNoStrayFiles("race");
+    }
+
     /// <summary>Checks, where the backend has a physical form, that no temporary or other stray file is left.</summary>
     protected virtual void AssertNoStrayFiles(string directory)
     {

@@ -1,0 +1,154 @@
+using Bulwark.Ingest;
+using Bulwark.Records;
+using Bulwark.Storage;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace Bulwark.Runtime.Tests.Ingest;
+
+[ArrowRecord("pages")]
+public sealed partial record PageRow(long VisitId, string Url, int Status);
+
+[ArrowRecord("requests")]
+public sealed partial record RequestRow(long VisitId, string Url);
+
+/// <summary>A controller on a fault-injecting in-memory dataset, driven by a fake clock that only the test advances.</summary>
+internal sealed class IngestHarness : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private IngestHarness(FakeTimeProvider time, IStorageBackend storage, FaultInjectingBackend faults, IngestOptions options, IngestController controller)
+    {
+        Time = time;
+        Storage = storage;
+        Faults = faults;
+        Options = options;
+        Controller = controller;
+    }
+
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>The backend without faults: what is really stored.</summary>
+    public IStorageBackend Storage { get; }
+
+    public FaultInjectingBackend Faults { get; }
+
+    public IngestOptions Options { get; }
+
+    public IngestController Controller { get; private set; }
+
+    public static IngestOptions DefaultOptions(string? spill = null) => new()
+    {
+        WriterId = "w1",
+        FlushInterval = TimeSpan.FromSeconds(1),
+        MaxAge = TimeSpan.FromSeconds(5),
+        RetryDelay = TimeSpan.FromMilliseconds(100),
+        MaxRetryDelay = TimeSpan.FromSeconds(1),
+        VisitTimeout = TimeSpan.FromSeconds(30),
+        ShutdownTimeout = TimeSpan.FromSeconds(10),
+        SpillDirectory = spill,
+    };
+
+    public static async Task<IngestHarness> OpenAsync(IngestOptions? options = null, IStorageBackend? storage = null, FakeTimeProvider? time = null)
+    {
+        time ??= new FakeTimeProvider(Start);
+        storage ??= new InMemoryBackend();
+        options ??= DefaultOptions();
+        var faults = new FaultInjectingBackend(storage);
+        var controller = await IngestController.OpenAsync(faults, options, null, time);
+        return new IngestHarness(time, storage, faults, options, controller);
+    }
+
+    public TimeSpan Elapsed => Time.GetUtcNow() - Start;
+
+    /// <summary>Waits (in real time, without asserting on it) until the loop has nothing to do before the fake clock moves.</summary>
+    public static async Task SettleAsync(IngestController controller)
+    {
+        for (var i = 0; i < 20_000 && !controller.IsQuiescent; i++)
+        {
+            await Task.Delay(i < 100 ? 0 : 1);
+        }
+
+        Assert.True(controller.IsQuiescent, $"the ingest loop did not settle: {controller.DebugState}");
+    }
+
+    public Task SettleAsync() => SettleAsync(Controller);
+
+    /// <summary>Advances the clock in <paramref name="step"/>s, settling between them, until <paramref name="done"/> or <paramref name="limit"/> of fake time.</summary>
+    public Task RunUntilAsync(Func<bool> done, TimeSpan? limit = null, TimeSpan? step = null) => RunUntilAsync(Controller, Time, done, limit, step);
+
+    public static async Task RunUntilAsync(IngestController controller, FakeTimeProvider time, Func<bool> done, TimeSpan? limit = null, TimeSpan? step = null)
+    {
+        var end = time.GetUtcNow() + (limit ?? TimeSpan.FromMinutes(5));
+        while (true)
+        {
+            await SettleAsync(controller);
+            if (done())
+            {
+                return;
+            }
+
+            Assert.True(time.GetUtcNow() < end, $"not done within {limit ?? TimeSpan.FromMinutes(5)} of fake time");
+            time.Advance(step ?? TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    /// <summary>Disposes the controller while advancing the clock (its drain waits on the fake clock).</summary>
+    public Task ShutdownAsync() => ShutdownAsync(Controller, Time);
+
+    public static async Task ShutdownAsync(IngestController controller, FakeTimeProvider time)
+    {
+        var disposal = controller.DisposeAsync().AsTask();
+        for (var i = 0; i < 20_000 && !disposal.IsCompleted; i++)
+        {
+            if (controller.IsQuiescent)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+
+            await Task.Delay(i < 100 ? 0 : 1);
+        }
+
+        if (!disposal.IsCompleted)
+        {
+            throw new TimeoutException($"disposal did not finish; quiescent={controller.IsQuiescent} health={controller.Health} {controller.DebugState}");
+        }
+
+        await disposal;
+    }
+
+    public async Task<List<T>> ReadAsync<T>()
+        where T : IArrowRecord<T>
+    {
+        var dataset = await IngestDataset.OpenAsync(Storage);
+        var rows = new List<T>();
+        await foreach (var row in dataset.ReadAsync<T>())
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    public async Task<string[]> FilesAsync(string directory) =>
+        await Storage.GetEntryAsync(directory) is null ? [] : (await Storage.ListAsync(directory)).Select(e => e.Name).ToArray();
+
+    public async ValueTask DisposeAsync() => await ShutdownAsync();
+
+    /// <summary>Appends <paramref name="pages"/> page rows and <paramref name="requests"/> request rows to a new visit.</summary>
+    public async Task<IngestVisit> VisitAsync(long id, int pages, int requests)
+    {
+        var visit = Controller.StartVisit(id);
+        for (var i = 0; i < pages; i++)
+        {
+            await visit.AppendAsync(new PageRow(id, $"https://example.org/{id}/{i}", 200));
+        }
+
+        for (var i = 0; i < requests; i++)
+        {
+            await visit.AppendAsync(new RequestRow(id, $"https://cdn.example.org/{id}/{i}"));
+        }
+
+        return visit;
+    }
+}
