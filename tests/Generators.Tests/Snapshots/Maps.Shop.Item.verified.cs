@@ -90,17 +90,12 @@ partial record Item : global::Bulwark.Records.IArrowRecord<global::Shop.Item>, g
             var SkuValue = record.Sku ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMember(RecordType, "Sku", _path + "Sku");
             var CountValue = record.Count;
 
-            try
-            {
-                _SkuBuilder.Append(SkuValue);
-                _CountBuilder.Append(CountValue);
-            }
-            catch
-            {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
-            }
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            _SkuBuilder.Append(SkuValue);
+            _CountBuilder.Append(CountValue);
+            _faulted = false;
 
             _count++;
         }

@@ -105,68 +105,64 @@ partial record Maps : global::Bulwark.Records.IArrowRecord<global::Shop.Maps>, g
             var ItemsValue = record.Items ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMember(RecordType, "Items", _path + "Items");
             var PricesValue = record.Prices ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMember(RecordType, "Prices", _path + "Prices");
 
-            try
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            foreach (var entry in CountsValue)
             {
-                foreach (var entry in CountsValue)
+                _CountsBuilder.Keys.Append(entry.Key ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMapKey(RecordType, "Counts", _path + "Counts"));
+                _CountsBuilder.Values.Append(entry.Value);
+            }
+
+            _CountsBuilder.EndMap();
+
+            if (LabelsValue is null)
+            {
+                _LabelsBuilder.AppendNull();
+            }
+            else
+            {
+                foreach (var entry in LabelsValue)
                 {
-                    _CountsBuilder.Keys.Append(entry.Key ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMapKey(RecordType, "Counts", _path + "Counts"));
-                    _CountsBuilder.Values.Append(entry.Value);
+                    _LabelsBuilder.Keys.AppendIndex(ToIndexLabels__Key(entry.Key));
+                    _LabelsBuilder.Values.Append(entry.Value);
                 }
 
-                _CountsBuilder.EndMap();
+                _LabelsBuilder.EndMap();
+            }
 
-                if (LabelsValue is null)
+            foreach (var entry in OwnersValue)
+            {
+                _OwnersBuilder.Keys.Append(entry.Key);
+                _OwnersBuilder.Values.AppendIndex(ToIndexOwners(entry.Value));
+            }
+
+            _OwnersBuilder.EndMap();
+
+            foreach (var entry in ItemsValue)
+            {
+                _ItemsBuilder.Keys.Append(entry.Key);
+                if (entry.Value is null)
                 {
-                    _LabelsBuilder.AppendNull();
+                    _ItemsBuilder.Values.AppendNull();
                 }
                 else
                 {
-                    foreach (var entry in LabelsValue)
-                    {
-                        _LabelsBuilder.Keys.AppendIndex(ToIndexLabels__Key(entry.Key));
-                        _LabelsBuilder.Values.Append(entry.Value);
-                    }
-
-                    _LabelsBuilder.EndMap();
+                    _ItemsBuilder.Values.Append(entry.Value);
                 }
-
-                foreach (var entry in OwnersValue)
-                {
-                    _OwnersBuilder.Keys.Append(entry.Key);
-                    _OwnersBuilder.Values.AppendIndex(ToIndexOwners(entry.Value));
-                }
-
-                _OwnersBuilder.EndMap();
-
-                foreach (var entry in ItemsValue)
-                {
-                    _ItemsBuilder.Keys.Append(entry.Key);
-                    if (entry.Value is null)
-                    {
-                        _ItemsBuilder.Values.AppendNull();
-                    }
-                    else
-                    {
-                        _ItemsBuilder.Values.Append(entry.Value);
-                    }
-                }
-
-                _ItemsBuilder.EndMap();
-
-                foreach (var entry in PricesValue)
-                {
-                    _PricesBuilder.Keys.Append(global::Bulwark.Arrow.ArrowConvert.ToDays(entry.Key));
-                    _PricesBuilder.Values.Append(entry.Value);
-                }
-
-                _PricesBuilder.EndMap();
             }
-            catch
+
+            _ItemsBuilder.EndMap();
+
+            foreach (var entry in PricesValue)
             {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
+                _PricesBuilder.Keys.Append(global::Bulwark.Arrow.ArrowConvert.ToDays(entry.Key));
+                _PricesBuilder.Values.Append(entry.Value);
             }
+
+            _PricesBuilder.EndMap();
+
+            _faulted = false;
 
             _count++;
         }

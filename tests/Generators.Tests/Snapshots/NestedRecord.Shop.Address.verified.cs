@@ -92,17 +92,12 @@ partial record Address : global::Bulwark.Records.IArrowRecord<global::Shop.Addre
             var CityValue = record.City ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMember(RecordType, "City", _path + "City");
             var KindIndex = ToIndexKind(record.Kind);
 
-            try
-            {
-                _CityBuilder.Append(CityValue);
-                _KindBuilder.AppendIndex(KindIndex);
-            }
-            catch
-            {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
-            }
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            _CityBuilder.Append(CityValue);
+            _KindBuilder.AppendIndex(KindIndex);
+            _faulted = false;
 
             _count++;
         }

@@ -98,33 +98,29 @@ partial record Customer : global::Bulwark.Records.IArrowRecord<global::Shop.Cust
             var WorkValue = record.Work;
             var PreviousValue = record.Previous ?? throw global::Bulwark.Records.ArrowRecordColumns.NullMember(RecordType, "Previous", _path + "Previous");
 
-            try
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            _IdBuilder.Append(IdValue);
+            _HomeBuilder.Append(HomeValue);
+
+            if (WorkValue is null)
             {
-                _IdBuilder.Append(IdValue);
-                _HomeBuilder.Append(HomeValue);
-
-                if (WorkValue is null)
-                {
-                    _WorkBuilder.AppendNull();
-                }
-                else
-                {
-                    _WorkBuilder.Append(WorkValue);
-                }
-
-                foreach (var item in PreviousValue)
-                {
-                    _PreviousBuilder.Values.Append(item ?? throw global::Bulwark.Records.ArrowRecordColumns.NullListItem(RecordType, "Previous", _path + "Previous"));
-                }
-
-                _PreviousBuilder.EndList();
+                _WorkBuilder.AppendNull();
             }
-            catch
+            else
             {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
+                _WorkBuilder.Append(WorkValue);
             }
+
+            foreach (var item in PreviousValue)
+            {
+                _PreviousBuilder.Values.Append(item ?? throw global::Bulwark.Records.ArrowRecordColumns.NullListItem(RecordType, "Previous", _path + "Previous"));
+            }
+
+            _PreviousBuilder.EndList();
+
+            _faulted = false;
 
             _count++;
         }

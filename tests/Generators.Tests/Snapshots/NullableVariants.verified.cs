@@ -132,68 +132,64 @@ partial record Optional : global::Bulwark.Records.IArrowRecord<global::Shop.Opti
             var IdValue = record.Id;
             var LevelIndex = record.Level is { } LevelValue ? ToIndexLevel(LevelValue) : -1;
 
-            try
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            _FlagBuilder.Append(FlagValue);
+            _CountBuilder.Append(CountValue);
+            _RatioBuilder.Append(RatioValue);
+            _PriceBuilder.Append(PriceValue);
+            _NameBuilder.Append(NameValue);
+            _DataBuilder.Append(DataValue);
+
+            if (WhenValue.HasValue)
             {
-                _FlagBuilder.Append(FlagValue);
-                _CountBuilder.Append(CountValue);
-                _RatioBuilder.Append(RatioValue);
-                _PriceBuilder.Append(PriceValue);
-                _NameBuilder.Append(NameValue);
-                _DataBuilder.Append(DataValue);
-
-                if (WhenValue.HasValue)
-                {
-                    _WhenBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(WhenValue.GetValueOrDefault()));
-                }
-                else
-                {
-                    _WhenBuilder.AppendNull();
-                }
-
-                if (DayValue.HasValue)
-                {
-                    _DayBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToDays(DayValue.GetValueOrDefault()));
-                }
-                else
-                {
-                    _DayBuilder.AppendNull();
-                }
-
-                if (TimeValue.HasValue)
-                {
-                    _TimeBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(TimeValue.GetValueOrDefault()));
-                }
-                else
-                {
-                    _TimeBuilder.AppendNull();
-                }
-
-                if (SpanValue.HasValue)
-                {
-                    _SpanBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(SpanValue.GetValueOrDefault()));
-                }
-                else
-                {
-                    _SpanBuilder.AppendNull();
-                }
-
-                _IdBuilder.Append(IdValue);
-
-                if (LevelIndex < 0)
-                {
-                    _LevelBuilder.AppendNull();
-                }
-                else
-                {
-                    _LevelBuilder.AppendIndex(LevelIndex);
-                }
+                _WhenBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(WhenValue.GetValueOrDefault()));
             }
-            catch
+            else
             {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
+                _WhenBuilder.AppendNull();
             }
+
+            if (DayValue.HasValue)
+            {
+                _DayBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToDays(DayValue.GetValueOrDefault()));
+            }
+            else
+            {
+                _DayBuilder.AppendNull();
+            }
+
+            if (TimeValue.HasValue)
+            {
+                _TimeBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(TimeValue.GetValueOrDefault()));
+            }
+            else
+            {
+                _TimeBuilder.AppendNull();
+            }
+
+            if (SpanValue.HasValue)
+            {
+                _SpanBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(SpanValue.GetValueOrDefault()));
+            }
+            else
+            {
+                _SpanBuilder.AppendNull();
+            }
+
+            _IdBuilder.Append(IdValue);
+
+            if (LevelIndex < 0)
+            {
+                _LevelBuilder.AppendNull();
+            }
+            else
+            {
+                _LevelBuilder.AppendIndex(LevelIndex);
+            }
+
+            _faulted = false;
 
             _count++;
         }

@@ -168,36 +168,31 @@ partial record AllScalars : global::Bulwark.Records.IArrowRecord<global::Shop.Al
             var IdValue = record.Id;
             var ColorIndex = ToIndexColor(record.Color);
 
-            try
-            {
-                _FlagBuilder.Append(FlagValue);
-                _I8Builder.Append(I8Value);
-                _I16Builder.Append(I16Value);
-                _I32Builder.Append(I32Value);
-                _I64Builder.Append(I64Value);
-                _U8Builder.Append(U8Value);
-                _U16Builder.Append(U16Value);
-                _U32Builder.Append(U32Value);
-                _U64Builder.Append(U64Value);
-                _F32Builder.Append(F32Value);
-                _F64Builder.Append(F64Value);
-                _AmountBuilder.Append(AmountValue);
-                _TextBuilder.Append(TextValue);
-                _BytesBuilder.Append(BytesValue);
-                _WhenBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(WhenValue));
-                _WhenOffsetBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(WhenOffsetValue));
-                _DayBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToDays(DayValue));
-                _TimeBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(TimeValue));
-                _SpanBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(SpanValue));
-                _IdBuilder.Append(IdValue);
-                _ColorBuilder.AppendIndex(ColorIndex);
-            }
-            catch
-            {
-                // Some columns took this row's value and others did not: refuse further use until Clear().
-                _faulted = true;
-                throw;
-            }
+            // Faulted until every column has taken this row's value: should one throw, some columns would hold the
+            // row and others not, and the builder refuses further use until Clear().
+            _faulted = true;
+            _FlagBuilder.Append(FlagValue);
+            _I8Builder.Append(I8Value);
+            _I16Builder.Append(I16Value);
+            _I32Builder.Append(I32Value);
+            _I64Builder.Append(I64Value);
+            _U8Builder.Append(U8Value);
+            _U16Builder.Append(U16Value);
+            _U32Builder.Append(U32Value);
+            _U64Builder.Append(U64Value);
+            _F32Builder.Append(F32Value);
+            _F64Builder.Append(F64Value);
+            _AmountBuilder.Append(AmountValue);
+            _TextBuilder.Append(TextValue);
+            _BytesBuilder.Append(BytesValue);
+            _WhenBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(WhenValue));
+            _WhenOffsetBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToUnixMicroseconds(WhenOffsetValue));
+            _DayBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToDays(DayValue));
+            _TimeBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(TimeValue));
+            _SpanBuilder.Append(global::Bulwark.Arrow.ArrowConvert.ToMicroseconds(SpanValue));
+            _IdBuilder.Append(IdValue);
+            _ColorBuilder.AppendIndex(ColorIndex);
+            _faulted = false;
 
             _count++;
         }

@@ -258,16 +258,28 @@ internal sealed class MessageReader
     }
 }
 
-/// <summary>Writes encapsulated messages and counts the bytes written, so blocks can be recorded on unseekable streams.</summary>
+/// <summary>
+/// Writes encapsulated messages and counts the bytes written, so blocks can be recorded on unseekable streams. On a
+/// seekable <see cref="FileStream"/> a large message (frame, padding and every body buffer) goes to the file in one
+/// gathered write (<see cref="RandomAccess.WriteAsync(Microsoft.Win32.SafeHandles.SafeFileHandle, IReadOnlyList{ReadOnlyMemory{byte}}, long, CancellationToken)"/>,
+/// pwritev on Unix) instead of one write per buffer: a record batch's body is a dozen buffers or more, each too large
+/// for the stream's buffer, so each was a system call of its own, and with an asynchronous stream a thread-pool hop.
+/// </summary>
 internal sealed class MessageWriter
 {
+    // Messages smaller than this go through the stream's own buffering: for them one gathered write saves nothing.
+    private const int GatherThreshold = 64 * 1024;
+
     private static readonly byte[] Zeros = new byte[BodyLayout.BufferAlignment];
 
     private readonly Stream _stream;
+    private readonly FileStream? _file;
+    private readonly List<ReadOnlyMemory<byte>> _pieces = new();
 
     public MessageWriter(Stream stream, long position)
     {
         _stream = stream;
+        _file = stream.GetType() == typeof(FileStream) && stream.CanSeek ? (FileStream)stream : null;
         Position = position;
     }
 
@@ -298,37 +310,65 @@ internal sealed class MessageWriter
             BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(4), padded);
             flatbuffer.Span.CopyTo(frame.AsSpan(8));
             frame.AsSpan(8 + flatbuffer.Length, padded - flatbuffer.Length).Clear();
-            await WriteRawAsync(frame.AsMemory(0, framedLength), cancellationToken).ConfigureAwait(false);
+
+            // The message as the pieces it is written from: frame, then each buffer after the padding that aligns it.
+            _pieces.Clear();
+            _pieces.Add(frame.AsMemory(0, framedLength));
+            long bodyLength = 0;
+            if (body is not null)
+            {
+                var written = 0L;
+                foreach (var buffer in body.Buffers)
+                {
+                    AddPadding(buffer.Offset - written);
+                    if (!buffer.Memory.IsEmpty)
+                    {
+                        _pieces.Add(buffer.Memory);
+                    }
+
+                    written = buffer.Offset + buffer.Memory.Length;
+                }
+
+                AddPadding(body.BodyLength - written);
+                bodyLength = body.BodyLength;
+            }
+
+            await WritePiecesAsync(framedLength + bodyLength, cancellationToken).ConfigureAwait(false);
+            return new FileBlock(start, framedLength, bodyLength);
         }
         finally
         {
+            _pieces.Clear();
             ArrayPool<byte>.Shared.Return(frame);
         }
-
-        long bodyLength = 0;
-        if (body is not null)
-        {
-            var bodyStart = Position;
-            foreach (var buffer in body.Buffers)
-            {
-                await PadAsync(bodyStart + buffer.Offset - Position, cancellationToken).ConfigureAwait(false);
-                await WriteRawAsync(buffer.Memory, cancellationToken).ConfigureAwait(false);
-            }
-
-            await PadAsync(bodyStart + body.BodyLength - Position, cancellationToken).ConfigureAwait(false);
-            bodyLength = body.BodyLength;
-        }
-
-        return new FileBlock(start, framedLength, bodyLength);
     }
 
-    private async ValueTask PadAsync(long count, CancellationToken cancellationToken)
+    private void AddPadding(long count)
     {
         while (count > 0)
         {
             var chunk = (int)Math.Min(count, Zeros.Length);
-            await WriteRawAsync(Zeros.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
+            _pieces.Add(Zeros.AsMemory(0, chunk));
             count -= chunk;
+        }
+    }
+
+    private async ValueTask WritePiecesAsync(long total, CancellationToken cancellationToken)
+    {
+        if (_file is not null && total >= GatherThreshold)
+        {
+            // What the stream still buffers goes to the file first, so its position is where the message belongs.
+            await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var offset = _file.Position;
+            await RandomAccess.WriteAsync(_file.SafeFileHandle, _pieces, offset, cancellationToken).ConfigureAwait(false);
+            _file.Position = offset + total;
+            Position += total;
+            return;
+        }
+
+        foreach (var piece in _pieces)
+        {
+            await WriteRawAsync(piece, cancellationToken).ConfigureAwait(false);
         }
     }
 }
