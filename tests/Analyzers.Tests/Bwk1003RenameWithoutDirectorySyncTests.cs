@@ -310,6 +310,7 @@ public sealed class Bwk1003RenameWithoutDirectorySyncTests
             {
                 public abstract string Description { get; }
                 public abstract ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default);
+                public abstract ValueTask<PendingFile> CreateNewAsync(string path, CancellationToken cancellationToken = default);
                 public abstract ValueTask CreateDirectoryAsync(string directory, CancellationToken cancellationToken = default);
                 public abstract ValueTask SyncDirectoryAsync(string directory, CancellationToken cancellationToken = default);
                 public abstract ValueTask<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default);
