@@ -131,6 +131,9 @@ public sealed class UnreliableConsensus : IConsensus
 
     private async Task<TResult> RunAsync<TResult>(Injection? fault, Func<Task<TResult>> call)
     {
+        // Every call leaves its caller's thread, as a network call would, so concurrent callers interleave between
+        // their reads and their writes instead of running each append to its end in one synchronous stretch.
+        await Task.Yield();
         if (fault is null)
         {
             return await call().ConfigureAwait(false);
