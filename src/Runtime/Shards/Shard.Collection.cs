@@ -2,7 +2,7 @@ namespace Bulwark.Shards;
 
 /// <summary>What <see cref="Shard{T}.CollectGarbageAsync"/> did.</summary>
 /// <param name="DeletedParts">Part files deleted.</param>
-/// <param name="KeptParts">Part files kept: referenced by a state some lease may read, or written under a live writer lease.</param>
+/// <param name="KeptParts">Part files kept: referenced by a state some lease may read, or possibly about to be committed by a live writer.</param>
 /// <param name="TruncatedBelow">Consensus entries below this sequence number were removed.</param>
 public readonly record struct ShardGarbage(int DeletedParts, int KeptParts, long TruncatedBelow);
 
@@ -12,9 +12,10 @@ public sealed partial class Shard<T>
     /// Deletes part files no lease can need, then truncates consensus below the oldest entry a lease holds. Steps:
     /// remove expired leases (a compare-and-set, so the removal is durable before anything depends on it); take the
     /// oldest entry any remaining lease holds; keep every part a state from that entry to the head references (a
-    /// reader that loaded an older state than the head may still read the parts it dropped), and every part written
-    /// under a writer lease that is still live (an append or compaction may be about to reference it — a writer whose
-    /// lease is gone can no longer commit, so its parts are safe to judge); delete the rest. A part dropped by
+    /// reader that loaded an older state than the head may still read the parts it dropped), and every part a live
+    /// writer numbered above its lease's <see cref="ShardLease.SettledAttempts"/> (an append or compaction may be about
+    /// to reference it; a writer whose lease is gone can no longer commit, so its parts are judged by references
+    /// alone); delete the rest. A part dropped by
     /// compaction is therefore deleted only after the compare-and-set that dropped it is committed in consensus and
     /// every lease has moved past it; a part of a lost race or a crashed writer once its writer's lease is gone. Any
     /// failure to read a state stops the collection before it deletes anything.
@@ -32,9 +33,9 @@ public sealed partial class Shard<T>
         var ignoreLeases = (_context.Options.Deviations & ShardDeviation.GcIgnoresLeases) != 0;
         var oldest = ignoreLeases ? head.SeqNo : ShardTransitions.OldestLeasedSeqNo(head.State, head.SeqNo);
         var keep = await ReferencedSinceAsync(oldest, head, ct).ConfigureAwait(false);
-        HashSet<Guid> liveWriters = ignoreLeases
+        Dictionary<Guid, long> liveWriters = ignoreLeases
             ? []
-            : head.State.Leases.Where(l => l.Kind == LeaseKind.Writer).Select(l => l.LeaseId).ToHashSet();
+            : head.State.Leases.Where(l => l.Kind == LeaseKind.Writer).ToDictionary(l => l.LeaseId, l => l.SettledAttempts);
 
         IReadOnlyList<Storage.StorageEntry> files;
         try
@@ -50,13 +51,14 @@ public sealed partial class Shard<T>
         var kept = 0;
         foreach (var file in files.Where(f => !f.IsDirectory))
         {
-            if (ShardNames.LeaseOfPart(file.Name) is not { } lease)
+            if (ShardNames.ParsePart(file.Name) is not { } part)
             {
                 ShardLog.ForeignFile(_context.Logger, ShardId, file.Path);
                 continue;
             }
 
-            if (keep.Contains(file.Path) || liveWriters.Contains(lease))
+            var mayBeInFlight = liveWriters.TryGetValue(part.Lease, out var settled) && part.Attempt > settled;
+            if (keep.Contains(file.Path) || mayBeInFlight)
             {
                 kept++;
                 continue;
@@ -85,7 +87,7 @@ public sealed partial class Shard<T>
     {
         var keep = head.State.Parts.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         var expected = fromSeqNo;
-        await foreach (var state in _context.Store.ScanAsync(fromSeqNo, ct).ConfigureAwait(false))
+        foreach (var state in await _context.Store.ScanAllAsync(fromSeqNo, _context.Budget("read the leased states"), ct).ConfigureAwait(false))
         {
             if (state.SeqNo != expected)
             {

@@ -29,19 +29,43 @@ public static class ShardNames
     internal static string AppendPartKey(string shardId, Guid leaseId, Guid token, int attempt) =>
         $"{PartsDirectory(shardId)}/{leaseId:N}-{token:N}-{attempt.ToString(CultureInfo.InvariantCulture)}{PartExtension}";
 
-    /// <summary>A part written by a compaction run under <paramref name="leaseId"/>.</summary>
-    internal static string CompactedPartKey(string shardId, Guid leaseId, Guid run) =>
-        $"{PartsDirectory(shardId)}/{leaseId:N}-c{run:N}{PartExtension}";
+    /// <summary>A part written by a compaction under <paramref name="leaseId"/>, numbered like the writer's appends.</summary>
+    internal static string CompactedPartKey(string shardId, Guid leaseId, int attempt) =>
+        $"{PartsDirectory(shardId)}/{leaseId:N}-c{attempt.ToString(CultureInfo.InvariantCulture)}{PartExtension}";
 
     /// <summary>The lease id a part's file name starts with, or null for a name no shard writes.</summary>
-    internal static Guid? LeaseOfPart(string fileName)
+    internal static Guid? LeaseOfPart(string fileName) => ParsePart(fileName)?.Lease;
+
+    /// <summary>
+    /// The lease and attempt number of a part file name (<c>&lt;lease&gt;-&lt;token&gt;-&lt;n&gt;.parquet</c> or
+    /// <c>&lt;lease&gt;-c&lt;n&gt;.parquet</c>), or null for a name no shard writes.
+    /// </summary>
+    internal static (Guid Lease, int Attempt)? ParsePart(string fileName)
     {
-        if (!fileName.EndsWith(PartExtension, StringComparison.Ordinal) || fileName.Length < 33 || fileName[32] != '-')
+        if (!fileName.EndsWith(PartExtension, StringComparison.Ordinal) || fileName.Length < 35 || fileName[32] != '-'
+            || !Guid.TryParseExact(fileName.AsSpan(0, 32), "N", out var lease))
         {
             return null;
         }
 
-        return Guid.TryParseExact(fileName.AsSpan(0, 32), "N", out var lease) ? lease : null;
+        // A token may start with 'c' too, so the longer form is tried first.
+        var rest = fileName.AsSpan(33, fileName.Length - 33 - PartExtension.Length);
+        if (rest.Length > 33 && rest[32] == '-' && Guid.TryParseExact(rest[..32], "N", out _))
+        {
+            rest = rest[33..];
+        }
+        else if (rest.StartsWith("c"))
+        {
+            rest = rest[1..];
+        }
+        else
+        {
+            return null;
+        }
+
+        return rest.Length is > 0 and <= 10 && !rest.StartsWith("0") && int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var attempt)
+            ? (lease, attempt)
+            : null;
     }
 
     internal static bool IsPartKeyOf(string shardId, string key) =>

@@ -57,9 +57,12 @@ public enum LeaseKind : byte
 /// <summary>
 /// A lease: its holder may read any state at sequence number <see cref="SeqNo"/> or later, so no part those states
 /// reference is deleted while it lives. A reader's lease also holds <see cref="Hold"/>: the shard's since never passes
-/// it. Leases expire at <see cref="ExpiresAtMs"/> (Unix milliseconds) unless renewed by a heartbeat.
+/// it. Leases expire at <see cref="ExpiresAtMs"/> (Unix milliseconds) unless renewed by a heartbeat. A writer numbers
+/// the parts it writes under its lease; <see cref="SettledAttempts"/> is the highest number whose compare-and-sets can
+/// no longer land (the head has moved past every entry they expected), so only parts numbered above it may be about to
+/// be committed, and garbage collection judges the others by the states that reference them alone.
 /// </summary>
-public sealed record ShardLease(string HolderId, Guid LeaseId, LeaseKind Kind, long? Hold, long SeqNo, long ExpiresAtMs)
+public sealed record ShardLease(string HolderId, Guid LeaseId, LeaseKind Kind, long? Hold, long SeqNo, long ExpiresAtMs, long SettledAttempts = 0)
 {
     public bool IsExpired(long nowMs) => ExpiresAtMs <= nowMs;
 }

@@ -65,6 +65,7 @@ public static class ShardStateCodec
             WriteInt64(payload, lease.Hold ?? -1);
             WriteInt64(payload, lease.SeqNo);
             WriteInt64(payload, lease.ExpiresAtMs);
+            WriteInt64(payload, lease.SettledAttempts);
         }
 
         var bytes = new byte[HeaderBytes + payload.WrittenCount + TrailerBytes];
@@ -159,14 +160,14 @@ public static class ShardStateCodec
             writers[i] = new WriterRegistration(id, leaseId, token, writtenUpper, partKey.Length == 0 ? null : partKey, reader.Int64());
         }
 
-        var leases = new ShardLease[reader.Count("leases", 45)];
+        var leases = new ShardLease[reader.Count("leases", 53)];
         for (var i = 0; i < leases.Length; i++)
         {
             var holder = reader.String("lease holder");
             var leaseId = reader.Guid();
             var kind = (LeaseKind)reader.Byte();
             var hold = reader.Int64();
-            leases[i] = new ShardLease(holder, leaseId, kind, hold == -1 ? null : hold, reader.Int64(), reader.Int64());
+            leases[i] = new ShardLease(holder, leaseId, kind, hold == -1 ? null : hold, reader.Int64(), reader.Int64(), reader.Int64());
         }
 
         reader.ExpectEnd();

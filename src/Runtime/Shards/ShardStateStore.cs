@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace Bulwark.Shards;
@@ -133,25 +132,39 @@ internal sealed class ShardStateStore
         }
     }
 
-    /// <summary>The states from <paramref name="fromSeqNo"/> to the head, oldest first.</summary>
-    public async IAsyncEnumerable<ShardHead> ScanAsync(long fromSeqNo, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// The states from <paramref name="fromSeqNo"/> to the head, oldest first, read a page at a time; a page whose read
+    /// fails is read again within <paramref name="budget"/>.
+    /// </summary>
+    public async Task<List<ShardHead>> ScanAllAsync(long fromSeqNo, RetryBudget budget, CancellationToken ct)
     {
         const int Page = 64;
+        var states = new List<ShardHead>();
         var next = fromSeqNo;
         while (true)
         {
-            var count = 0;
-            await foreach (var entry in _consensus.ScanAsync(Key, next, Page, ct).ConfigureAwait(false))
+            var page = new List<VersionedData>(Page);
+            try
             {
-                count++;
-                next = entry.SeqNo + 1;
-                yield return Decode(entry);
+                await foreach (var entry in _consensus.ScanAsync(Key, next, Page, ct).ConfigureAwait(false))
+                {
+                    page.Add(entry);
+                }
+            }
+            catch (ConsensusException e) when (e.IsTransient)
+            {
+                ShardLog.ConsensusCallFailed(_logger, e, "scan the states", ShardId, budget.Failures + 1);
+                await budget.FailedAsync(e, ct).ConfigureAwait(false);
+                continue;
             }
 
-            if (count < Page)
+            states.AddRange(page.Select(Decode));
+            if (page.Count < Page)
             {
-                yield break;
+                return states;
             }
+
+            next = page[^1].SeqNo + 1;
         }
     }
 

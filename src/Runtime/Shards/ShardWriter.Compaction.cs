@@ -46,7 +46,7 @@ public sealed partial class ShardWriter<T>
         ShardPart? part = null;
         if (merged.Count > 0)
         {
-            var key = ShardNames.CompactedPartKey(ShardId, LeaseId, Guid.NewGuid());
+            var key = ShardNames.CompactedPartKey(ShardId, LeaseId, Interlocked.Increment(ref _attempt));
             part = await _context.Parts.WriteAsync(key, eligible.Min(p => p.Lower), eligible.Max(p => p.Upper), merged, ct).ConfigureAwait(false);
             ShardMetrics.PartsWritten.Add(1);
         }
@@ -104,7 +104,9 @@ public sealed partial class ShardWriter<T>
             return Transition<int>.Stop(part is null && budget.MayHaveWritten && replaced.All(key => !head.State.References(key)) ? replaced.Count : 0);
         }
 
-        var renewed = lease with { SeqNo = head.SeqNo, ExpiresAtMs = Math.Max(lease.ExpiresAtMs, _context.ExpiryMs) };
+        // Once this commits, the writer is done with the parts it replaced (its lease need only cover the new entry),
+        // and no compare-and-set of an earlier part number can land any more (this one passed the entries they expected).
+        var renewed = lease with { SeqNo = head.SeqNo + 1, ExpiresAtMs = Math.Max(lease.ExpiresAtMs, _context.ExpiryMs), SettledAttempts = Volatile.Read(ref _attempt) };
         var next = ShardTransitions.WithLease(ShardTransitions.WithCompaction(head.State, replaced, part), renewed, _context.Options.MaxLeases);
         return Transition<int>.Write(next, replaced.Count);
     }

@@ -18,7 +18,7 @@ public sealed partial class ShardWriter<T>
                 : Transition<bool>.Write(
                     ShardTransitions.WithLease(
                         ShardTransitions.WithoutExpiredLeases(h.State, now),
-                        new ShardLease(WriterId, leaseId, LeaseKind.Writer, null, h.SeqNo, expiry),
+                        new ShardLease(WriterId, leaseId, LeaseKind.Writer, null, h.SeqNo, expiry, Volatile.Read(ref _attempt)),
                         _context.Options.MaxLeases),
                     true),
             ct,
@@ -48,27 +48,42 @@ public sealed partial class ShardWriter<T>
         return await TakeLeaseAsync(head, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The heartbeat: pushes the lease's expiry forward and its entry to the head, so it holds back no garbage collection.</summary>
+    /// <summary>
+    /// The heartbeat: pushes the lease's expiry forward and, when no append or compaction is running, its entry to the
+    /// head, so an idle writer holds back no garbage collection (a running compaction may be reading an older state's
+    /// parts, so its entry stays where it is).
+    /// </summary>
     private async Task RenewAsync(CancellationToken ct)
     {
-        var leaseId = LeaseId;
-        var expiry = _context.ExpiryMs;
-        var outcome = await _context.Store.TransitionAsync(
-            "renew a writer lease",
-            h => h.State.FindLease(leaseId) switch
-            {
-                null => Transition<bool>.Stop(false),
-                { ExpiresAtMs: var at } when at >= expiry => Transition<bool>.Stop(true),
-                { } lease => Transition<bool>.Write(
-                    ShardTransitions.WithLease(h.State, lease with { ExpiresAtMs = expiry, SeqNo = h.SeqNo }, _context.Options.MaxLeases),
-                    true),
-            },
-            ct).ConfigureAwait(false);
-        _context.Observe(outcome.Head);
-        if (!outcome.Result)
+        var idle = await _gate.WaitAsync(0, ct).ConfigureAwait(false);
+        try
         {
-            // The next append takes a new lease (or reports that another handle took over).
-            ShardLog.LeaseLost(_context.Logger, leaseId, WriterId, ShardId, "the heartbeat found it gone");
+            var leaseId = LeaseId;
+            var expiry = _context.ExpiryMs;
+            var outcome = await _context.Store.TransitionAsync(
+                "renew a writer lease",
+                h => h.State.FindLease(leaseId) switch
+                {
+                    null => Transition<bool>.Stop(false),
+                    { ExpiresAtMs: var at } when at >= expiry => Transition<bool>.Stop(true),
+                    { } lease => Transition<bool>.Write(
+                        ShardTransitions.WithLease(h.State, idle ? lease with { ExpiresAtMs = expiry, SeqNo = h.SeqNo + 1, SettledAttempts = Volatile.Read(ref _attempt) } : lease with { ExpiresAtMs = expiry }, _context.Options.MaxLeases),
+                        true),
+                },
+                ct).ConfigureAwait(false);
+            _context.Observe(outcome.Head);
+            if (!outcome.Result)
+            {
+                // The next append takes a new lease (or reports that another handle took over).
+                ShardLog.LeaseLost(_context.Logger, leaseId, WriterId, ShardId, "the heartbeat found it gone");
+            }
+        }
+        finally
+        {
+            if (idle)
+            {
+                _gate.Release();
+            }
         }
     }
 }

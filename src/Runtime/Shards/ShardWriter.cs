@@ -214,7 +214,9 @@ public sealed partial class ShardWriter<T> : IAsyncDisposable
         }
 
         var registered = new WriterRegistration(WriterId, LeaseId, token, newUpper, part?.Key, head.SeqNo + 1);
-        var renewed = lease with { SeqNo = head.SeqNo, ExpiresAtMs = Math.Max(lease.ExpiresAtMs, _context.ExpiryMs) };
+        // An append reads no parts, so the lease need only cover the entry it writes; once it commits, no
+        // compare-and-set of this or an earlier part number can land any more (it passed the entries they expected).
+        var renewed = lease with { SeqNo = head.SeqNo + 1, ExpiresAtMs = Math.Max(lease.ExpiresAtMs, _context.ExpiryMs), SettledAttempts = Volatile.Read(ref _attempt) };
         var next = ShardTransitions.WithAppend(state, newUpper, part, registered, renewed, _context.Options.MaxWriterRegistrations);
         return Transition<AppendResult>.Write(next, AppendResult.Committed(newUpper));
     }
