@@ -83,7 +83,7 @@ public sealed partial class ShardReader<T> : IAsyncDisposable
         var state = RequireLease(head).State;
         if (asOf < Hold || asOf < state.Since || asOf >= state.Upper)
         {
-            throw new ShardFrontierException(ShardId, asOf, Math.Max(state.Since, Hold), state.Upper, asOf < Hold ? $"reader '{ReaderId}' holds only from {Hold}" : null);
+            throw new ShardFrontierException(ShardId, asOf, state.Since, state.Upper, asOf < Hold ? $"reader '{ReaderId}' holds the since only at or below {Hold}" : null);
         }
 
         var updates = await ReadPartsAsync(head, state.Parts, ct).ConfigureAwait(false);
