@@ -43,9 +43,10 @@ public sealed partial class ShardReader<T>
                 yield return new ShardEvent<T>.Updates(frontier, head.State.Upper, batch);
             }
 
-            yield return new ShardEvent<T>.Progress(head.State.Upper);
+            // Moved before the yield: code after it runs only when the consumer asks for the next event.
             frontier = head.State.Upper;
             WantHold(frontier - 1);
+            yield return new ShardEvent<T>.Progress(frontier);
         }
     }
 

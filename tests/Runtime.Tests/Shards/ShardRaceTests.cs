@@ -1,4 +1,6 @@
+using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
+using Bulwark.Storage;
 using Xunit;
 using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
 
@@ -78,6 +80,24 @@ public sealed class ShardRaceTests
         Assert.True(
             failures.Count > 0 || Enumerable.Range(0, (int)Steps).Any(step => attempts.Count(a => a.Expected == step && a.Result.IsInShard) > 1),
             "the shard did not notice a store that lost its writes");
+    }
+
+    [Fact]
+    public async Task Racing_writers_over_FileConsensus_and_local_files_leave_a_shard_another_process_reads_the_same()
+    {
+        using var temp = new TempDirectory();
+        var consensusRoot = Directory.CreateDirectory(temp.Join("consensus")).FullName;
+        var blobRoot = Directory.CreateDirectory(temp.Join("blob")).FullName;
+        var kit = new ShardTestKit();
+        var faulty = new UnreliableConsensus(new FileConsensus(consensusRoot), failRate: 0.1, indeterminateRate: 0.1, seed: 9);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, faulty, new LocalFileSystemBackend(blobRoot), kit.Options());
+
+        var (attempts, failures) = await RaceAsync(shard);
+        Assert.Empty(failures);
+
+        var reopened = await Shard<Edge>.OpenAsync(ShardId, new FileConsensus(consensusRoot), new LocalFileSystemBackend(blobRoot), kit.Options());
+        Assert.Equal(Steps, (await reopened.GetFrontiersAsync()).Upper);
+        Same(attempts.Where(a => a.Result.IsInShard).SelectMany(a => a.Batch), await reopened.SnapshotAsync(Steps - 1));
     }
 
     [Fact]

@@ -54,6 +54,31 @@ public sealed class ShardReaderTests
     }
 
     [Fact]
+    public async Task A_listeners_hold_follows_what_it_has_reported()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 1, Guid.NewGuid())).IsCommitted);
+        await using var events = shard.ListenAsync(0).GetAsyncEnumerator();
+        Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events));
+        Assert.Equal(0, await shard.AdvanceSinceAsync(100));
+
+        Assert.True((await writer.CompareAndAppendAsync([], 1, 4, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(new ShardEvent<Edge>.Progress(4), await NextAsync(kit, events));
+
+        // The next heartbeat writes the hold: one below the upper the listener reported.
+        for (var round = 0; (await kit.StateAsync()).Leases.Single(l => l.Kind == LeaseKind.Reader).Hold != 3; round++)
+        {
+            Assert.True(round < 10_000, "the listener's hold never moved");
+            kit.Time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(3, await shard.AdvanceSinceAsync(100));
+    }
+
+    [Fact]
     public async Task A_readers_hold_bounds_the_since_until_it_moves_or_goes()
     {
         var kit = new ShardTestKit();
