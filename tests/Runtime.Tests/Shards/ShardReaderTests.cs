@@ -145,6 +145,8 @@ public sealed class ShardReaderTests
         var lease = writer.LeaseId;
 
         // Two minutes on the shard clock, in heartbeat-sized steps, each step waiting until both leases are renewed.
+        // While waiting the clock creeps on a second at a time: a heartbeat that was still finishing its previous
+        // renewal when the step began sets up its next wait after the step, and fires only once time moves again.
         for (var step = 0; step < 12; step++)
         {
             kit.Time.Advance(TimeSpan.FromSeconds(10));
@@ -153,6 +155,10 @@ public sealed class ShardReaderTests
             {
                 Assert.True(round < 10_000, "a heartbeat never renewed its lease");
                 await Task.Delay(5);
+                if (round % 10 == 9)
+                {
+                    kit.Time.Advance(TimeSpan.FromSeconds(1));
+                }
             }
 
             await shard.CollectGarbageAsync();
@@ -174,10 +180,8 @@ public sealed class ShardReaderTests
         var frozen = new FakeTimeProvider(kit.Time.GetUtcNow());
         var stalled = await (await kit.OpenAsync(time: frozen)).OpenReaderAsync("stalled", hold: 1);
 
-        // The writer's heartbeat keeps its lease; the stalled reader's clock never moves.
-        kit.Time.Advance(TimeSpan.FromSeconds(10));
-        kit.Time.Advance(TimeSpan.FromSeconds(10));
-        kit.Time.Advance(TimeSpan.FromSeconds(11));
+        // The stalled reader's clock never moves, so nothing renews its lease; the collector's clock passes its expiry.
+        kit.Time.Advance(TimeSpan.FromSeconds(31));
         Assert.Equal(9, await shard.AdvanceSinceAsync(9));
 
         var lost = await Assert.ThrowsAsync<ShardLeaseLostException>(() => stalled.SnapshotAsync(9));
