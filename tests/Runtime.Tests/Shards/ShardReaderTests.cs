@@ -1,0 +1,196 @@
+using Bulwark.Shards;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
+
+namespace Bulwark.Runtime.Tests.Shards;
+
+/// <summary>Reads, listeners, frontiers and leases: who may move the since, and what a lease that is gone means.</summary>
+public sealed class ShardReaderTests
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task Listen_yields_the_snapshot_then_each_new_interval_and_its_progress()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([U(1, "a", 0)], 0, 1, Guid.NewGuid())).IsCommitted);
+
+        using var stop = new CancellationTokenSource();
+        await using var events = shard.ListenAsync(0, stop.Token).GetAsyncEnumerator(stop.Token);
+        var snapshot = Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events));
+        Same([U(1, "a", 0)], snapshot.Contents);
+
+        Assert.True((await writer.CompareAndAppendAsync([U(2, "b", 1), U(3, "c", 2), U(3, "c", 2)], 1, 3, Guid.NewGuid())).IsCommitted);
+        var updates = Assert.IsType<ShardEvent<Edge>.Updates>(await NextAsync(kit, events));
+        Assert.Equal((1, 3), (updates.Lower, updates.Upper));
+        Same([U(2, "b", 1), U(3, "c", 2, 2)], updates.Contents);
+        Assert.Equal(new ShardEvent<Edge>.Progress(3), await NextAsync(kit, events));
+
+        // An empty interval is progress alone.
+        Assert.True((await writer.CompareAndAppendAsync([], 3, 5, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(new ShardEvent<Edge>.Progress(5), await NextAsync(kit, events));
+        await stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Listen_sees_appends_of_another_process_by_polling_on_the_shards_clock()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        var otherProcess = await kit.OpenAsync();
+        await using var writer = await otherProcess.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 1, Guid.NewGuid())).IsCommitted);
+
+        await using var events = shard.ListenAsync(0).GetAsyncEnumerator();
+        Assert.Empty(Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events)).Contents);
+        var next = events.MoveNextAsync().AsTask();
+        Assert.True((await writer.CompareAndAppendAsync([U(7, "x", 1)], 1, 2, Guid.NewGuid())).IsCommitted);
+
+        Assert.True(await kit.PumpAsync(next, Poll));
+        Same([U(7, "x", 1)], Assert.IsType<ShardEvent<Edge>.Updates>(events.Current).Contents);
+    }
+
+    [Fact]
+    public async Task A_listeners_hold_follows_what_it_has_reported()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 1, Guid.NewGuid())).IsCommitted);
+        await using var events = shard.ListenAsync(0).GetAsyncEnumerator();
+        Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events));
+        Assert.Equal(0, await shard.AdvanceSinceAsync(100));
+
+        Assert.True((await writer.CompareAndAppendAsync([], 1, 4, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(new ShardEvent<Edge>.Progress(4), await NextAsync(kit, events));
+
+        // The next heartbeat writes the hold: one below the upper the listener reported.
+        for (var round = 0; (await kit.StateAsync()).Leases.Single(l => l.Kind == LeaseKind.Reader).Hold != 3; round++)
+        {
+            Assert.True(round < 10_000, "the listener's hold never moved");
+            kit.Time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(3, await shard.AdvanceSinceAsync(100));
+    }
+
+    [Fact]
+    public async Task A_readers_hold_bounds_the_since_until_it_moves_or_goes()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 20, Guid.NewGuid())).IsCommitted);
+
+        var reader = await shard.OpenReaderAsync("r", hold: 3);
+        Assert.Equal(3, await shard.AdvanceSinceAsync(10));
+        await reader.DowngradeSinceAsync(6);
+        await reader.DowngradeSinceAsync(4);
+        Assert.Equal(6, reader.Hold);
+        Assert.Equal(6, await shard.AdvanceSinceAsync(10));
+        await reader.DisposeAsync();
+        Assert.Equal(10, await shard.AdvanceSinceAsync(10));
+
+        // Never past the upper, and never back.
+        Assert.Equal(20, await shard.AdvanceSinceAsync(50));
+        Assert.Equal(20, await shard.AdvanceSinceAsync(5));
+    }
+
+    [Fact]
+    public async Task Reads_outside_since_and_upper_are_typed_errors()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+
+        // An empty shard (upper 0) has no time to read at.
+        await Assert.ThrowsAsync<ShardFrontierException>(() => shard.SnapshotAsync(0));
+        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 2), 0, 5, Guid.NewGuid())).IsCommitted);
+        await shard.AdvanceSinceAsync(3);
+
+        var atUpper = await Assert.ThrowsAsync<ShardFrontierException>(() => shard.SnapshotAsync(5));
+        Assert.Equal((3, 5), (atUpper.Since, atUpper.Upper));
+        await Assert.ThrowsAsync<ShardFrontierException>(() => shard.SnapshotAsync(2));
+        await Assert.ThrowsAsync<ShardFrontierException>(() => shard.OpenReaderAsync("r", hold: 1));
+
+        // At the since, earlier times read as the since.
+        Same(Batch("a", 3), await shard.SnapshotAsync(3));
+    }
+
+    [Fact]
+    public async Task A_second_handle_of_a_writer_fences_the_first()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var first = await shard.OpenWriterAsync("w");
+        await using var second = await shard.OpenWriterAsync("w");
+
+        var fenced = await Assert.ThrowsAsync<ShardLeaseLostException>(() => first.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()));
+        Assert.True(fenced.Replaced);
+        Assert.True((await second.CompareAndAppendAsync(Batch("b", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(await kit.ReferencedPartsAsync(), await kit.PartFilesAsync());
+    }
+
+    [Fact]
+    public async Task Heartbeats_keep_leases_alive_across_many_lease_durations()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        await using var reader = await shard.OpenReaderAsync("r");
+        var lease = writer.LeaseId;
+
+        // Two minutes on the shard clock, in heartbeat-sized steps, each step waiting until both leases are renewed.
+        // While waiting the clock creeps on a second at a time: a heartbeat that was still finishing its previous
+        // renewal when the step began sets up its next wait after the step, and fires only once time moves again.
+        for (var step = 0; step < 12; step++)
+        {
+            kit.Time.Advance(TimeSpan.FromSeconds(10));
+            var due = kit.Time.GetUtcNow().ToUnixTimeMilliseconds();
+            for (var round = 0; (await kit.StateAsync()).Leases.Any(l => l.ExpiresAtMs < due + 20_000); round++)
+            {
+                Assert.True(round < 10_000, "a heartbeat never renewed its lease");
+                await Task.Delay(5);
+                if (round % 10 == 9)
+                {
+                    kit.Time.Advance(TimeSpan.FromSeconds(1));
+                }
+            }
+
+            await shard.CollectGarbageAsync();
+        }
+
+        Assert.Equal(2, (await kit.StateAsync()).Leases.Count);
+        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(lease, writer.LeaseId);
+        Same(Batch("a", 0), await reader.SnapshotAsync(0));
+    }
+
+    [Fact]
+    public async Task A_reader_whose_lease_expired_is_told_so_and_no_longer_holds_the_since()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 10, Guid.NewGuid())).IsCommitted);
+        var frozen = new FakeTimeProvider(kit.Time.GetUtcNow());
+        var stalled = await (await kit.OpenAsync(time: frozen)).OpenReaderAsync("stalled", hold: 1);
+
+        // The stalled reader's clock never moves, so nothing renews its lease; the collector's clock passes its expiry.
+        kit.Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(9, await shard.AdvanceSinceAsync(9));
+
+        var lost = await Assert.ThrowsAsync<ShardLeaseLostException>(() => stalled.SnapshotAsync(9));
+        Assert.False(lost.Replaced);
+    }
+
+    private static async Task<ShardEvent<Edge>> NextAsync(ShardTestKit kit, IAsyncEnumerator<ShardEvent<Edge>> events)
+    {
+        Assert.True(await kit.PumpAsync(events.MoveNextAsync().AsTask(), Poll));
+        return events.Current;
+    }
+}
