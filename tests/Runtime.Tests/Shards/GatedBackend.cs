@@ -36,6 +36,8 @@ internal sealed class GatedBackend(IStorageBackend inner) : IStorageBackend
 
     public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default) => inner.CreateAsync(path, cancellationToken);
 
+    public ValueTask<PendingFile> CreateNewAsync(string path, CancellationToken cancellationToken = default) => inner.CreateNewAsync(path, cancellationToken);
+
     public ValueTask CreateDirectoryAsync(string directory, CancellationToken cancellationToken = default) => inner.CreateDirectoryAsync(directory, cancellationToken);
 
     public ValueTask SyncDirectoryAsync(string directory, CancellationToken cancellationToken = default) => inner.SyncDirectoryAsync(directory, cancellationToken);
