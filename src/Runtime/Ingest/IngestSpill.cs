@@ -38,10 +38,12 @@ public static class IngestSpill
         options ??= new IngestOptions();
         options.Validate();
         logger ??= NullLogger.Instance;
-        var result = new IngestReplayResult();
+        List<IngestCommit> replayed = [];
+        List<string> alreadyCommitted = [];
+        List<string> skipped = [];
         if (!Directory.Exists(spillDirectory))
         {
-            return result;
+            return new IngestReplayResult(replayed, alreadyCommitted, skipped);
         }
 
         var spill = new LocalFileSystemBackend(spillDirectory);
@@ -57,7 +59,7 @@ public static class IngestSpill
             if (manifest is null)
             {
                 IngestLog.SpillWithoutManifest(logger, Path.Join(spill.RootPath, entry.Path));
-                result.Skipped.Add(Path.Join(spill.RootPath, entry.Path));
+                skipped.Add(Path.Join(spill.RootPath, entry.Path));
                 continue;
             }
 
@@ -87,14 +89,14 @@ public static class IngestSpill
                 }
 
                 IngestLog.ReplaySkipped(logger, entry.Path, destination.Description);
-                result.AlreadyCommitted.Add(entry.Path);
+                alreadyCommitted.Add(entry.Path);
             }
             else
             {
                 var flush = await ToFlushAsync(spill, entry.Path, manifest, options.Format, cancellationToken).ConfigureAwait(false);
                 await writer.WriteAsync(flush, cancellationToken).ConfigureAwait(false);
                 IngestLog.Replayed(logger, entry.Path, destination.Description, flush.Number, flush.Writer);
-                result.Replayed.Add(flush.Commit);
+                replayed.Add(flush.Commit);
             }
 
             // Only after the commit point: a crash before this leaves the spill for the next replay to finish.
@@ -102,7 +104,7 @@ public static class IngestSpill
             await spill.SyncDirectoryAsync("", cancellationToken).ConfigureAwait(false);
         }
 
-        return result;
+        return new IngestReplayResult(replayed, alreadyCommitted, skipped);
     }
 
     /// <summary>Writes <paramref name="flush"/> as a spill; returns its absolute path and the reason its visits get, once its manifest is durable.</summary>
@@ -258,17 +260,10 @@ public static class IngestSpill
 }
 
 /// <summary>What <see cref="IngestSpill.ReplayAsync"/> did.</summary>
-public sealed class IngestReplayResult
-{
-    /// <summary>The spills committed now, as their commit records describe them.</summary>
-    public List<IngestCommit> Replayed { get; } = [];
-
-    /// <summary>Spills whose original flush had taken effect after all: removed, not committed again.</summary>
-    public List<string> AlreadyCommitted { get; } = [];
-
-    /// <summary>Spill directories without a manifest (cut short by a crash), left in place.</summary>
-    public List<string> Skipped { get; } = [];
-}
+/// <param name="Replayed">The spills committed now, as their commit records describe them.</param>
+/// <param name="AlreadyCommitted">Spills whose original flush had taken effect after all: removed, not committed again.</param>
+/// <param name="Skipped">Spill directories without a manifest (cut short by a crash), left in place.</param>
+public sealed record IngestReplayResult(IReadOnlyList<IngestCommit> Replayed, IReadOnlyList<string> AlreadyCommitted, IReadOnlyList<string> Skipped);
 
 internal sealed class SpillManifestDocument
 {
