@@ -5,7 +5,11 @@ namespace Bulwark.Ingest;
 /// <summary>Reads the commit log <c>_commits/</c>: every record validated, sorted by writer and flush.</summary>
 internal static class CommitLog
 {
-    public static async Task<IReadOnlyList<IngestCommit>> ReadAsync(IStorageBackend backend, Func<string, bool>? writerFilter, CancellationToken cancellationToken)
+    /// <param name="backend">The dataset.</param>
+    /// <param name="writerFilter">Reads only the records of the writer identities it accepts; null reads all.</param>
+    /// <param name="cancellationToken">Stops between records.</param>
+    /// <param name="damaged">Null: a damaged record throws. Otherwise damaged records are added here and skipped.</param>
+    public static async Task<IReadOnlyList<IngestCommit>> ReadAsync(IStorageBackend backend, Func<string, bool>? writerFilter, CancellationToken cancellationToken, List<IngestDamagedCommit>? damaged = null)
     {
         var commits = new List<IngestCommit>();
         if (await backend.GetEntryAsync(CommitNames.CommitDirectory, cancellationToken).ConfigureAwait(false) is not { IsDirectory: true })
@@ -21,8 +25,20 @@ internal static class CommitLog
                 continue;
             }
 
-            var bytes = await backend.ReadAllBytesAsync(entry.Path, CommitRecordCodec.MaxRecordBytes, cancellationToken).ConfigureAwait(false);
-            commits.Add(CommitRecordCodec.Decode(entry.Path, bytes, flush, writer));
+            try
+            {
+                var bytes = await backend.ReadAllBytesAsync(entry.Path, CommitRecordCodec.MaxRecordBytes, cancellationToken).ConfigureAwait(false);
+                commits.Add(CommitRecordCodec.Decode(entry.Path, bytes, flush, writer));
+            }
+            catch (IngestDataException e) when (damaged is not null)
+            {
+                damaged.Add(new IngestDamagedCommit(entry.Path, flush, writer, e.Reason));
+            }
+            catch (StorageException e) when (damaged is not null && e is not StoragePathException)
+            {
+                // Longer than any record is allowed to be.
+                damaged.Add(new IngestDamagedCommit(entry.Path, flush, writer, e.Message));
+            }
         }
 
         commits.Sort(static (a, b) => a.BaseWriter != b.BaseWriter ? string.CompareOrdinal(a.BaseWriter, b.BaseWriter)

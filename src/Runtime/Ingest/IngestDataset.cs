@@ -14,15 +14,19 @@ public sealed class IngestDataset
     private readonly IStorageBackend _backend;
     private readonly HashSet<(string Writer, long Visit)> _ended;
 
-    private IngestDataset(IStorageBackend backend, IReadOnlyList<IngestCommit> commits)
+    private IngestDataset(IStorageBackend backend, IReadOnlyList<IngestCommit> commits, IReadOnlyList<IngestDamagedCommit> damaged)
     {
         _backend = backend;
         Commits = commits;
+        DamagedCommits = damaged;
         _ended = CommitLog.EndedVisits(commits);
     }
 
     /// <summary>Every commit record, by writer and flush number: the dataset's history.</summary>
     public IReadOnlyList<IngestCommit> Commits { get; }
+
+    /// <summary>The commit records that could not be read; always empty unless opened with <see cref="OpenForInspectionAsync"/>.</summary>
+    public IReadOnlyList<IngestDamagedCommit> DamagedCommits { get; }
 
     /// <summary>The tables that have at least one committed part.</summary>
     public IReadOnlyList<string> Tables => Commits.SelectMany(c => c.Files).Select(f => f.Table).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -32,7 +36,85 @@ public sealed class IngestDataset
     public static async Task<IngestDataset> OpenAsync(IStorageBackend backend, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        return new IngestDataset(backend, await CommitLog.ReadAsync(backend, null, cancellationToken).ConfigureAwait(false));
+        return new IngestDataset(backend, await CommitLog.ReadAsync(backend, null, cancellationToken).ConfigureAwait(false), []);
+    }
+
+    /// <summary>
+    /// Reads the commit log like <see cref="OpenAsync"/>, except that a damaged commit record is listed in
+    /// <see cref="DamagedCommits"/> and left out instead of failing the open: for tools that report damage
+    /// (`bulwark ingest status`, `bulwark verify`). Readers should use <see cref="OpenAsync"/>, which never shows a
+    /// dataset with a flush silently missing.
+    /// </summary>
+    public static async Task<IngestDataset> OpenForInspectionAsync(IStorageBackend backend, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var damaged = new List<IngestDamagedCommit>();
+        var commits = await CommitLog.ReadAsync(backend, null, cancellationToken, damaged).ConfigureAwait(false);
+        return new IngestDataset(backend, commits, damaged);
+    }
+
+    /// <summary>
+    /// Parses a part's file name, <c>part-N-writer.parquet</c> or <c>.arrow</c>: the flush number and the writer
+    /// identity (a <see cref="IngestOptions.WriterId"/>, or <c>writer.spill-…</c> for a replayed spill).
+    /// </summary>
+    public static bool TryParsePartName(string fileName, out long flush, out string writer)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        writer = string.Empty;
+        if (!CommitNames.TryParsePartName(fileName, out flush, out var rest))
+        {
+            return false;
+        }
+
+        var identity = rest.EndsWith(".parquet", StringComparison.Ordinal) ? rest[..^".parquet".Length]
+            : rest.EndsWith(".arrow", StringComparison.Ordinal) ? rest[..^".arrow".Length]
+            : null;
+        if (identity is null || !CommitNames.IsWriterIdentity(identity))
+        {
+            return false;
+        }
+
+        writer = identity;
+        return true;
+    }
+
+    /// <summary>
+    /// Null when the committed part <paramref name="file"/> is present with the size and CRC32C its commit record
+    /// lists and, with <paramref name="checkContents"/>, decodes to the rows it lists; otherwise why not, as a phrase.
+    /// </summary>
+    public async Task<string?> VerifyPartAsync(IngestCommitFile file, bool checkContents = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        byte[] bytes;
+        try
+        {
+            bytes = await ReadPartAsync(file, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IngestDataException e)
+        {
+            return e.Reason;
+        }
+
+        if (!checkContents)
+        {
+            return null;
+        }
+
+        long rows = 0;
+        try
+        {
+            await foreach (var batch in PartCodec.DecodeAsync(bytes, file.Path, cancellationToken).ConfigureAwait(false))
+            {
+                rows += batch.Length;
+                batch.Dispose();
+            }
+        }
+        catch (DataFormatException e)
+        {
+            return $"it cannot be decoded: {e.Message}";
+        }
+
+        return rows == file.Rows ? null : $"it holds {rows} rows, its commit record lists {file.Rows}";
     }
 
     /// <summary>True once the visit has ended in a committed flush of <paramref name="writer"/>: its rows are visible.</summary>
@@ -164,6 +246,17 @@ public sealed class IngestDataset
 
         return bytes;
     }
+}
+
+/// <summary>A commit record <see cref="IngestDataset.OpenForInspectionAsync"/> could not read.</summary>
+/// <param name="Path">The record's path, <c>_commits/N-writer.json</c>.</param>
+/// <param name="Flush">The flush number its name gives.</param>
+/// <param name="Writer">The writer identity its name gives.</param>
+/// <param name="Reason">Why it could not be read.</param>
+public sealed record IngestDamagedCommit(string Path, long Flush, string Writer, string Reason)
+{
+    /// <summary>The controller's <see cref="IngestOptions.WriterId"/> the record belongs to.</summary>
+    public string BaseWriter => CommitNames.BaseWriter(Writer);
 }
 
 /// <summary>An ingest dataset at a glance.</summary>

@@ -27,10 +27,14 @@ public sealed class IngestDataException : IOException
         : base($"Ingest file '{path}' is damaged: {reason}", innerException)
     {
         Path = path;
+        Reason = reason;
     }
 
     /// <summary>The damaged file.</summary>
     public string Path { get; }
+
+    /// <summary>What is wrong with it, without the path.</summary>
+    public string Reason { get; }
 }
 
 /// <summary>A record could not be encoded (the builder refused a value); its visit is Incomplete, other visits are unaffected.</summary>
