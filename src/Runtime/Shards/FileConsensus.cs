@@ -43,6 +43,11 @@ public sealed partial class FileConsensus : IConsensus
     /// <param name="meterFactory">Creates the <see cref="ConsensusMetrics.MeterName"/> meter; without one a process-wide meter is used.</param>
     /// <exception cref="ConsensusException">The root cannot be created or read.</exception>
     public FileConsensus(string rootDirectory, ILogger? logger = null, IMeterFactory? meterFactory = null)
+        : this(rootDirectory, logger, meterFactory, readOnly: false)
+    {
+    }
+
+    private FileConsensus(string rootDirectory, ILogger? logger, IMeterFactory? meterFactory, bool readOnly)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
         if (DirectorySync.IsRequired && !DirectorySync.IsImplemented)
@@ -54,6 +59,17 @@ public sealed partial class FileConsensus : IConsensus
         Description = $"consensus directory '{RootPath}'";
         this.logger = logger ?? NullLogger.Instance;
         instruments = ConsensusInstruments.Create(meterFactory);
+        IsReadOnly = readOnly;
+        if (readOnly)
+        {
+            if (!Directory.Exists(RootPath))
+            {
+                throw new ConsensusException($"{Description} does not exist.");
+            }
+
+            return;
+        }
+
         Guard(() =>
         {
             EnsureDirectory(RootPath);
@@ -94,6 +110,7 @@ public sealed partial class FileConsensus : IConsensus
     public async Task<CasResult> CompareAndSetAsync(string key, long? expectedSeqNo, VersionedData next, CancellationToken ct = default)
     {
         var directory = KeyDirectory(ConsensusArguments.ValidateCompareAndSet(key, expectedSeqNo, next));
+        ThrowIfReadOnly("compare-and-set");
         ct.ThrowIfCancellationRequested();
         using var keyLock = await LockAsync(directory, ct).ConfigureAwait(false);
 
@@ -188,6 +205,7 @@ public sealed partial class FileConsensus : IConsensus
     public async Task<long> TruncateAsync(string key, long belowSeqNo, CancellationToken ct = default)
     {
         var directory = KeyDirectory(ConsensusArguments.ValidateTruncate(key, belowSeqNo));
+        ThrowIfReadOnly("truncate");
         ct.ThrowIfCancellationRequested();
         if (!Directory.Exists(directory))
         {

@@ -54,28 +54,10 @@ internal sealed class ShardPartStore<T>
     /// <exception cref="ShardPartException">The part is missing, has other bytes than recorded, or is not a part of this record type.</exception>
     public async Task<List<Update<T>>> ReadAsync(ShardPart part, CancellationToken ct)
     {
-        if (part.Bytes > _options.MaxPartBytes)
+        var (bytes, problem, error) = await ShardPartCheck.ReadAsync(_blob, part, _options.MaxPartBytes, ct).ConfigureAwait(false);
+        if (bytes is null)
         {
-            throw new ShardPartException(_shardId, part.Key, $"has {part.Bytes} bytes, more than MaxPartBytes ({_options.MaxPartBytes})");
-        }
-
-        byte[] bytes;
-        try
-        {
-            bytes = await _blob.ReadAllBytesAsync(part.Key, part.Bytes, ct).ConfigureAwait(false);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new ShardPartException(_shardId, part.Key, "is missing from blob storage", e);
-        }
-        catch (StorageException e) when (e is not StoragePathException)
-        {
-            throw new ShardPartException(_shardId, part.Key, $"could not be read: {e.Message}", e);
-        }
-
-        if (bytes.Length != part.Bytes || CheckpointFiles.Crc32C(bytes) is var crc && crc != part.Crc32C)
-        {
-            throw new ShardPartException(_shardId, part.Key, $"has {bytes.Length} bytes with another CRC32C than the {part.Bytes} bytes (CRC32C 0x{part.Crc32C:x8}) the state recorded");
+            throw new ShardPartException(_shardId, part.Key, problem!, error);
         }
 
         List<Update<T>> updates;
