@@ -6,8 +6,8 @@ using Bulwark.Storage;
 namespace Bulwark.Cli;
 
 /// <summary>
-/// `bulwark checkpoints list|drop|repair` and `bulwark verify`. Exit codes: 0 healthy (or done), 1 problems found (or
-/// nothing changed without --yes, or the change was refused), 2 usage error.
+/// The `bulwark` command tree. Exit codes: 0 healthy (or done), 1 problems found (or nothing changed without --yes,
+/// or the change was refused), 2 usage error.
 /// A bad store is reported line by line, never as a stack trace: the people who run this are looking at a damaged store.
 /// </summary>
 internal static class BulwarkCommand
@@ -16,38 +16,31 @@ internal static class BulwarkCommand
     public const int ProblemsFound = 1;
     public const int UsageError = 2;
 
-    internal const string Usage = "usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes] | bulwark verify DIR";
+    internal const string Usage =
+        "usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes]"
+        + " | bulwark ingest status DATASET | bulwark ingest replay SPILL DEST [--format parquet|arrow]"
+        + " | bulwark shard inspect [SHARD_ID] (--consensus DIR | --postgres CONNECTION_STRING) --blob DIR"
+        + " | bulwark verify PATH [--blob DIR] [--consensus DIR | --postgres CONNECTION_STRING]"
+        + " | bulwark COMMAND --help";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, TimeProvider.System, cancellationToken);
+
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Reports.</param>
+    /// <param name="error">Errors and usage.</param>
+    /// <param name="time">The clock leases are judged live or expired by (a fake one in tests).</param>
+    /// <param name="cancellationToken">Stops the command.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("Bulwark: inspect and verify durable pipeline stores.");
-
-        var listDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
-        var list = new Command("list", "List the committed checkpoints, oldest first.") { listDirectory };
-        var dropDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
-        var dropId = new Argument<string>("ID") { Description = "The id of the checkpoint to drop, as `checkpoints list` prints it." };
-        var dropYes = new Option<bool>("--yes") { Description = "Drop it; without this only say what would be done." };
-        var drop = new Command("drop", "Remove one checkpoint (typically a damaged one) from the catalog and delete its files.") { dropDirectory, dropId, dropYes };
-
-        var repairDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
-        var repairYes = new Option<bool>("--yes") { Description = "Write the rebuilt catalog; without this only print the plan." };
-        var repair = new Command("repair", "Rebuild the catalog from the checkpoint directories that are intact.") { repairDirectory, repairYes };
-
-        var checkpoints = new Command("checkpoints", "Commands for checkpoint stores.") { list, drop, repair };
-
-        var verifyDirectory = new Argument<string>("DIR") { Description = "The checkpoint store directory." };
-        var verify = new Command("verify", "Check catalog, manifests, file presence, sizes, CRC32C and state headers; one line per problem.") { verifyDirectory };
-
-        root.Add(checkpoints);
-        root.Add(verify);
-
-        var exitCode = UsageError;
-        list.SetAction(async (result, token) => exitCode = await ListAsync(result.GetValue(listDirectory)!, output, error, token));
-        drop.SetAction(async (result, token) => exitCode = await CheckpointsDropCommand.RunAsync(
-            result.GetValue(dropDirectory)!, result.GetValue(dropId)!, result.GetValue(dropYes), output, error, token));
-        repair.SetAction(async (result, token) => exitCode = await CheckpointsRepairCommand.RunAsync(
-            result.GetValue(repairDirectory)!, result.GetValue(repairYes), output, error, token));
-        verify.SetAction(async (result, token) => exitCode = await VerifyAsync(result.GetValue(verifyDirectory)!, output, error, token));
+        var cli = new CliContext(output, error, time);
+        var root = new RootCommand("Bulwark: inspect and verify durable pipeline stores: checkpoint stores, ingest datasets and shards.")
+        {
+            CheckpointsCommand.Create(cli),
+            IngestCommand.Create(cli),
+            ShardCommand.Create(cli),
+            VerifyCommand.Create(cli),
+        };
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -73,72 +66,12 @@ internal static class BulwarkCommand
             return ProblemsFound;
         }
 
-        return parse.Action is null || invoked != 0 ? Math.Max(invoked, exitCode) : exitCode;
-    }
-
-    private static async Task<int> ListAsync(string directory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        if (await OpenAsync(directory, error) is not { } backend)
-        {
-            return UsageError;
-        }
-
-        var result = await RunGuardedAsync(() => CheckpointStoreVerifier.VerifyAsync(backend, checkContents: false, cancellationToken: cancellationToken).AsTask(), error);
-        if (result is null)
-        {
-            return ProblemsFound;
-        }
-
-        await output.WriteLineAsync($"{result.Checkpoints.Count} checkpoint(s) in {directory}");
-        foreach (var checkpoint in result.Checkpoints)
-        {
-            var bytes = checkpoint.Files.Sum(f => f.Length);
-            var operators = string.Join(", ", checkpoint.OperatorIds.OrderBy(o => o, StringComparer.Ordinal));
-            await output.WriteLineAsync(string.Create(
-                CultureInfo.InvariantCulture,
-                $"{checkpoint.Id:D}  {checkpoint.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {checkpoint.Files.Count,4} files  {bytes,14:N0} bytes  operators: {(operators.Length == 0 ? "(none)" : operators)}"));
-        }
-
-        await WriteProblemsAsync(result, output);
-        return result.IsHealthy ? Healthy : ProblemsFound;
-    }
-
-    private static async Task<int> VerifyAsync(string directory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
-    {
-        if (await OpenAsync(directory, error) is not { } backend)
-        {
-            return UsageError;
-        }
-
-        var result = await RunGuardedAsync(() => CheckpointStoreVerifier.VerifyAsync(backend, checkContents: true, cancellationToken: cancellationToken).AsTask(), error);
-        if (result is null)
-        {
-            return ProblemsFound;
-        }
-
-        await WriteProblemsAsync(result, output);
-        await output.WriteLineAsync(result.IsHealthy
-            ? $"healthy: {result.Checkpoints.Count} checkpoint(s), {result.FilesChecked} file(s) verified"
-            : $"{result.Problems.Count} problem(s) found in {directory}");
-        return result.IsHealthy ? Healthy : ProblemsFound;
-    }
-
-    private static async Task WriteProblemsAsync(CheckpointVerification result, TextWriter output)
-    {
-        foreach (var problem in result.Problems)
-        {
-            var path = problem.Path.Length == 0 ? "." : problem.Path;
-            await output.WriteLineAsync($"problem: {path}: {problem.Reason}");
-        }
-
-        foreach (var note in result.Notes)
-        {
-            await output.WriteLineAsync("note: " + note);
-        }
+        // --help and --version run System.CommandLine's own actions, which never set an exit code of ours.
+        return cli.Ran ? cli.ExitCode : invoked;
     }
 
     /// <summary>The backend for an existing directory; the local backend would create a missing root, and verifying must not write.</summary>
-    private static async Task<IStorageBackend?> OpenAsync(string directory, TextWriter error)
+    internal static async Task<LocalFileSystemBackend?> OpenAsync(string directory, TextWriter error)
     {
         if (!Directory.Exists(directory))
         {
@@ -161,12 +94,10 @@ internal static class BulwarkCommand
             return (null, UsageError);
         }
 
-        bool hasCatalog, hasCheckpoints;
+        bool isStore;
         try
         {
-            hasCatalog = File.Exists(Path.Combine(directory, Checkpointer.CatalogFileName));
-            hasCheckpoints = Directory.EnumerateDirectories(directory)
-                .Any(d => Guid.TryParseExact(Path.GetFileName(d), "D", out var id) && id.ToString("D") == Path.GetFileName(d));
+            isStore = StoreDetection.IsCheckpointStore(directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -174,7 +105,7 @@ internal static class BulwarkCommand
             return (null, ProblemsFound);
         }
 
-        if (!hasCatalog && !hasCheckpoints)
+        if (!isStore)
         {
             await error.WriteLineAsync($"error: '{directory}' is not a checkpoint store: it has no catalog ({Checkpointer.CatalogFileName}) and no checkpoint directories");
             return (null, UsageError);
@@ -186,21 +117,34 @@ internal static class BulwarkCommand
     internal static string Timestamp(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
+    internal static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
     /// <summary>An expected failure as one "error:" line: the messages of the runtime's exceptions already name the cause and the remedy.</summary>
     internal static async Task WriteErrorAsync(TextWriter error, Exception exception) =>
         await error.WriteLineAsync("error: " + exception.Message.ReplaceLineEndings(" "));
+}
 
-    /// <summary>A storage failure while reading is reported as one line, not a stack trace.</summary>
-    private static async Task<CheckpointVerification?> RunGuardedAsync(Func<Task<CheckpointVerification>> run, TextWriter error)
+/// <summary>What every command writes to, the clock it judges leases by, and the exit code it sets.</summary>
+internal sealed class CliContext(TextWriter output, TextWriter error, TimeProvider time)
+{
+    private int _exitCode = BulwarkCommand.UsageError;
+
+    public TextWriter Output { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>True once a command of ours ran and set <see cref="ExitCode"/>.</summary>
+    public bool Ran { get; private set; }
+
+    public int ExitCode
     {
-        try
+        get => _exitCode;
+        set
         {
-            return await run();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            await error.WriteLineAsync("error: the store could not be read: " + e.Message);
-            return null;
+            _exitCode = value;
+            Ran = true;
         }
     }
 }

@@ -73,13 +73,19 @@ public abstract class CliTestBase : IDisposable
         .Order(StringComparer.Ordinal)
         .Select(p => File.Exists(p) ? $"{Path.GetRelativePath(root, p)} {Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(p)))}" : Path.GetRelativePath(root, p) + "/"));
 
+    /// <summary>A count as the CLI prints it: thousands separated by commas, whatever the machine's culture.</summary>
+    protected static string N(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
     protected static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    protected static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    protected static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunAtAsync(TimeProvider.System, args);
+
+    /// <summary>Runs the CLI with <paramref name="time"/> as its clock (leases are judged live or expired by it).</summary>
+    protected static async Task<(int Code, string Output, string Error)> RunAtAsync(TimeProvider time, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await BulwarkCommand.RunAsync(args, output, error);
+        var code = await BulwarkCommand.RunAsync(args, output, error, time);
         return (code, output.ToString(), error.ToString());
     }
 

@@ -182,11 +182,43 @@ public sealed class CliTests : CliTestBase
     [InlineData("checkpoints drop x y z")]
     [InlineData("checkpoints repair")]
     [InlineData("checkpoints repair x --force")]
+    [InlineData("ingest")]
+    [InlineData("ingest status")]
+    [InlineData("ingest status a b")]
+    [InlineData("ingest replay a")]
+    [InlineData("ingest replay a b --format csv")]
+    [InlineData("shard")]
+    [InlineData("shard inspect --consensus a")]
+    [InlineData("shard inspect a b --blob c")]
+    [InlineData("verify a --yes")]
     public async Task Usage_errors_exit_2_with_a_usage_line(string commandLine)
     {
-        var (code, _, error) = await RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var (code, output, error) = await RunAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, code);
-        Assert.Contains("usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes] | bulwark verify DIR", error, StringComparison.Ordinal);
+        Assert.Equal("", output);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.Contains(
+            "usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes]"
+            + " | bulwark ingest status DATASET | bulwark ingest replay SPILL DEST [--format parquet|arrow]"
+            + " | bulwark shard inspect [SHARD_ID] (--consensus DIR | --postgres CONNECTION_STRING) --blob DIR"
+            + " | bulwark verify PATH [--blob DIR] [--consensus DIR | --postgres CONNECTION_STRING]"
+            + " | bulwark COMMAND --help",
+            error,
+            StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help", "checkpoints")]
+    [InlineData("ingest --help", "replay")]
+    [InlineData("ingest replay --help", "--format <arrow|parquet>")]
+    [InlineData("shard inspect --help", "--postgres <CONNECTION_STRING>")]
+    [InlineData("verify --help", "--consensus <DIR>")]
+    public async Task Help_exits_0_and_describes_the_commands_and_options(string commandLine, string mentioned)
+    {
+        var (code, output, error) = await RunAsync(commandLine.Split(' '));
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains(mentioned, output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -200,11 +232,19 @@ public sealed class CliTests : CliTestBase
     }
 
     [Fact]
-    public async Task A_directory_that_is_not_aStore_is_a_problem()
+    public async Task A_directory_that_is_no_store_is_a_usage_error_saying_what_was_looked_for()
     {
         Directory.CreateDirectory(Store);
-        var (code, output, _) = await RunAsync("verify", Store);
-        Assert.Equal(1, code);
-        Assert.Equal("problem: checkpoints.json: there is no catalog: this is not a Bulwark checkpoint store", Lines(output)[0]);
+        File.WriteAllText(Path.Combine(Store, "notes.txt"), "not a store");
+        var (code, output, error) = await RunAsync("verify", Store);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal(
+            [
+                $"error: '{Store}' is not a store bulwark knows; it looked for a checkpoint store (checkpoints.json or checkpoint directories), "
+                + "an ingest dataset (_commits/, _locks/ or TABLE/part-* files), a shard consensus directory (FileConsensus key directories of shard states) "
+                + "or a shard blob directory (shards/SHARD_ID/parts/)",
+            ],
+            Lines(error));
     }
 }
