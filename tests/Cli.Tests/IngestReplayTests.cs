@@ -78,6 +78,28 @@ public sealed class IngestReplayTests : CliTestBase
     }
 
     [Fact]
+    public async Task A_replay_cut_short_after_its_commit_point_and_rerun_in_another_format_commits_nothing_twice()
+    {
+        await SpillAsync();
+        var spilled = Assert.Single(Directory.GetDirectories(Spill));
+        var copy = Path.Combine(Work, "spill-copy");
+        CopyDirectory(spilled, Path.Combine(copy, Path.GetFileName(spilled)));
+        Assert.Equal(0, (await RunAsync("ingest", "replay", Spill, Dataset)).Code);
+        var afterFirst = Snapshot(Dataset);
+
+        // The first replay wrote Parquet and stopped before it removed the spill; the operator re-runs it with Arrow.
+        CopyDirectory(Path.Combine(copy, Path.GetFileName(spilled)), spilled);
+        var (code, output, error) = await RunAsync("ingest", "replay", Spill, Dataset, "--format", "arrow");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Equal("replayed 0 spill(s), 1 already there, 0 skipped", Lines(output)[^1]);
+        Assert.Equal(afterFirst, Snapshot(Dataset));
+        Assert.Equal(4, (await IngestKit.ReadAsync<PageRow>(Dataset)).Count);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Spill));
+    }
+
+    [Fact]
     public async Task Parts_of_a_replay_cut_short_before_its_commit_point_are_orphans_that_the_next_replay_commits()
     {
         await SpillAsync();

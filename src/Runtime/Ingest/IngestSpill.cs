@@ -94,9 +94,18 @@ public static class IngestSpill
             else
             {
                 var flush = await ToFlushAsync(spill, entry.Path, manifest, options.Format, cancellationToken).ConfigureAwait(false);
-                await writer.WriteAsync(flush, cancellationToken).ConfigureAwait(false);
-                IngestLog.Replayed(logger, entry.Path, destination.Description, flush.Number, flush.Writer);
-                replayed.Add(flush.Commit);
+                if (await ReadOwnCommitAsync(destination, flush, cancellationToken).ConfigureAwait(false) is { } committed)
+                {
+                    // An earlier replay got past its commit point and stopped before it removed the spill. Its record
+                    // is the truth even where this run would write other bytes (another part format): never a second copy.
+                    replayed.Add(committed);
+                }
+                else
+                {
+                    await writer.WriteAsync(flush, cancellationToken).ConfigureAwait(false);
+                    IngestLog.Replayed(logger, entry.Path, destination.Description, flush.Number, flush.Writer);
+                    replayed.Add(flush.Commit);
+                }
             }
 
             // Only after the commit point: a crash before this leaves the spill for the next replay to finish.
@@ -105,6 +114,18 @@ public static class IngestSpill
         }
 
         return new IngestReplayResult(replayed, alreadyCommitted, skipped);
+    }
+
+    private static async Task<IngestCommit?> ReadOwnCommitAsync(IStorageBackend destination, FrozenFlush flush, CancellationToken cancellationToken)
+    {
+        var path = flush.Commit.Path;
+        if (await destination.GetEntryAsync(path, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        var bytes = await destination.ReadAllBytesAsync(path, CommitRecordCodec.MaxRecordBytes, cancellationToken).ConfigureAwait(false);
+        return CommitRecordCodec.Decode(path, bytes, flush.Number, flush.Writer);
     }
 
     /// <summary>Writes <paramref name="flush"/> as a spill; returns its absolute path and the reason its visits get, once its manifest is durable.</summary>
