@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Bulwark.Benchmarks;
 
-// `compare-arrow-write`, `compare-arrow-read`, `compare-checkpoint`, `compare-parquet` and `compare-analyzers` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
+// `compare-arrow-write`, `compare-arrow-read`, `compare-checkpoint`, `compare-parquet`, `compare-ingest` and `compare-analyzers` run side-by-side comparisons with real peers; anything else goes to BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "compare-arrow-write")
 {
     var rows = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
@@ -45,6 +45,14 @@ if (args.Length > 0 && args[0] == "compare-parquet")
     var iterations = positional.Count > 1 ? int.Parse(positional[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
     var script = positional.Count > 2 ? positional[2] : Path.Combine("bench", "js", "duckdb-parquet.mjs");
     return await ParquetComparison.RunAsync(rows, iterations, script, codec);
+}
+
+if (args.Length > 0 && args[0] == "compare-ingest")
+{
+    var records = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+    var repeats = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+    var directory = args.Length > 3 ? args[3] : Path.Combine(Path.GetTempPath(), "bulwark-bench-ingest");
+    return await IngestComparison.RunAsync(records, repeats, directory);
 }
 
 if (args.Length > 0 && args[0] == "compare-analyzers")
