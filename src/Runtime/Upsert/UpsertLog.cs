@@ -21,4 +21,7 @@ internal static partial class UpsertLog
 
     [LoggerMessage(EventId = 6006, Level = LogLevel.Debug, Message = "Upsert '{WriterId}' appended [{Expected}, {NewUpper}) to shard '{ShardId}': {Updates} updates from {Inputs} inputs ({Outcome})")]
     public static partial void Appended(ILogger logger, string writerId, long expected, long newUpper, string shardId, int updates, int inputs, string outcome);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "The reader lease of '{ReaderId}' on shard '{ShardId}' expired and was removed; taking a new one")]
+    public static partial void FeedbackLeaseLost(ILogger logger, string readerId, string shardId);
 }

@@ -15,7 +15,7 @@ public sealed partial class UpsertOperator<TKey, TRow>
         _keyOf = keyOf;
         _options = options;
         _twoWay = (options.Deviations & UpsertDeviation.TwoWayClassification) != 0;
-        _logger = (ILogger?)options.LoggerFactory?.CreateLogger("Bulwark.Upsert.UpsertOperator") ?? NullLogger.Instance;
+        _logger = Logger(options);
         _metrics = UpsertInstruments.Create(options.MeterFactory);
         _state = new UpsertState<TKey, TRow>(shard.ShardId, keyOf);
     }
@@ -48,7 +48,7 @@ public sealed partial class UpsertOperator<TKey, TRow>
         UpsertFeedback<TRow>? feedback = null;
         try
         {
-            feedback = await UpsertFeedback<TRow>.OpenAsync(output, writerId, ct).ConfigureAwait(false);
+            feedback = await UpsertFeedback<TRow>.OpenAsync(output, writerId, Logger(options), ct).ConfigureAwait(false);
             var upsert = new UpsertOperator<TKey, TRow>(output, writer, feedback, keyOf, options);
             await upsert.StartAsync(ct).ConfigureAwait(false);
             return upsert;
@@ -96,6 +96,9 @@ public sealed partial class UpsertOperator<TKey, TRow>
         await SaveStateAsync(draft, ct).ConfigureAwait(false);
         return await checkpointer.CommitAsync(draft, ct).ConfigureAwait(false);
     }
+
+    private static ILogger Logger(UpsertOptions options) =>
+        (ILogger?)options.LoggerFactory?.CreateLogger("Bulwark.Upsert.UpsertOperator") ?? NullLogger.Instance;
 
     private async Task StartAsync(CancellationToken ct)
     {

@@ -186,7 +186,7 @@ internal sealed class ReplicaWorkload
                     Note($"{replica.Id} pushes to {to}");
                 }
             }
-            else if (roll < 65)
+            else if (roll < 63)
             {
                 Note($"{replica.Id} follows");
                 await replica.Upsert.AdvanceInputAsync(replica.Upsert.InputFrontier);
@@ -227,8 +227,8 @@ internal sealed class ReplicaWorkload
 
     private async Task RestartAsync(Replica replica)
     {
-        // From its checkpoint if it has one and the dice say so; otherwise its checkpoint store is lost too.
-        var fromCheckpoint = _random.Next(2) == 0;
+        // From its checkpoint if it has one, two times in three; otherwise its checkpoint store is lost too.
+        var fromCheckpoint = _random.Next(3) > 0;
         if (!fromCheckpoint)
         {
             replica.Store = new InMemoryBackend();

@@ -16,8 +16,8 @@ public sealed class UpsertReplicaPropertyTests(ITestOutputHelper output)
 {
     private static readonly Arbitrary<int> Seeds = Gen.Choose(0, int.MaxValue).ToArbitrary();
 
-    /// <summary>Workloads per property run: 25 by default (CI); set BULWARK_UPSERT_PROPERTY_RUNS for a longer sweep.</summary>
-    private static int Runs => int.TryParse(Environment.GetEnvironmentVariable("BULWARK_UPSERT_PROPERTY_RUNS"), out var runs) && runs > 0 ? runs : 25;
+    /// <summary>Workloads per property run: 40 by default (CI); set BULWARK_UPSERT_PROPERTY_RUNS for a longer sweep.</summary>
+    private static int Runs => int.TryParse(Environment.GetEnvironmentVariable("BULWARK_UPSERT_PROPERTY_RUNS"), out var runs) && runs > 0 ? runs : 40;
 
     [Fact]
     public void Replicas_with_random_lags_crashes_and_restarts_converge_to_the_single_writer_output_and_none_freezes() =>
