@@ -23,7 +23,8 @@ namespace Bulwark.Upsert;
 /// can pin it: replicas converge, and none freezes the shard.
 /// </para>
 /// <para>
-/// The calls of one operator run one at a time. A failed append (the shard unavailable, the call cancelled) changes no
+/// The calls of one operator run one at a time; the members that read its state (<see cref="TryGetRow"/>,
+/// <see cref="KeyCount"/>) are for its caller between calls. A failed append (the shard unavailable, the call cancelled) changes no
 /// state; the next call retries it with the same idempotency token first, so it is never in the shard twice.
 /// </para>
 /// </remarks>

@@ -51,7 +51,7 @@ public sealed class UpsertRaceTests
     }
 
     /// <summary>Each replica feeds the whole source in random chunks, retrying what the store refused; then follows the shard once.</summary>
-    private static async Task<UpsertOperator<long, Edge>[]> RaceAsync(List<Bulwark.Upsert.UpsertInput<long, Edge>> source, Func<int, Task<UpsertOperator<long, Edge>>> open, int seed)
+    private static async Task<UpsertOperator<long, Edge>[]> RaceAsync(List<UpsertInput<long, Edge>> source, Func<int, Task<UpsertOperator<long, Edge>>> open, int seed)
     {
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var runs = Enumerable.Range(0, Replicas).Select(i => Task.Run(async () =>
@@ -90,7 +90,7 @@ public sealed class UpsertRaceTests
         return replicas;
     }
 
-    private static async Task CheckAsync(UpsertOperator<long, Edge>[] replicas, List<Bulwark.Upsert.UpsertInput<long, Edge>> source, long upper, IReadOnlyList<Update<Edge>> history)
+    private static async Task CheckAsync(UpsertOperator<long, Edge>[] replicas, List<UpsertInput<long, Edge>> source, long upper, IReadOnlyList<Update<Edge>> history)
     {
         var (expected, live) = UpsertModel.Run(source, End);
         Assert.Equal(End, upper);
