@@ -19,35 +19,57 @@ public sealed partial class ShardReader<T>
         while (frontier < long.MaxValue)
         {
             var advanced = _context.UpperAdvanced;
-            ShardHead head;
-            List<Update<T>> updates;
-            using (Pin())
+            var (upper, batch) = await ReadFromAsync(frontier, ct).ConfigureAwait(false);
+            if (upper <= frontier)
             {
-                head = RequireLease(await _context.ReadHeadAsync("listen", ct).ConfigureAwait(false));
-                if (head.State.Upper <= frontier)
-                {
-                    await WaitForUpperAsync(advanced, ct).ConfigureAwait(false);
-                    continue;
-                }
-
-                // Compacted parts end at or below the since, which this lease keeps at or below frontier - 1: the
-                // parts that overlap [frontier, upper) were appended there and hold their original times.
-                var upper = head.State.Upper;
-                var overlapping = head.State.Parts.Where(p => p.Upper > frontier && p.Lower < upper);
-                updates = await ReadPartsAsync(head, overlapping, ct).ConfigureAwait(false);
+                await WaitForUpperAsync(advanced, ct).ConfigureAwait(false);
+                continue;
             }
 
-            var batch = Consolidation.Consolidate(updates.Where(u => u.Time >= frontier && u.Time < head.State.Upper));
             if (batch.Count > 0)
             {
-                yield return new ShardEvent<T>.Updates(frontier, head.State.Upper, batch);
+                yield return new ShardEvent<T>.Updates(frontier, upper, batch);
             }
 
             // Moved before the yield: code after it runs only when the consumer asks for the next event.
-            frontier = head.State.Upper;
+            frontier = upper;
             WantHold(frontier - 1);
             yield return new ShardEvent<T>.Progress(frontier);
         }
+    }
+
+    /// <summary>
+    /// The consolidated updates at times in <c>[frontier, upper)</c>, in time order, where <c>upper</c> is the current
+    /// upper (returned with them; nothing is read when it is not above <paramref name="frontier"/>). The since must not
+    /// be above <paramref name="frontier"/>: compacted parts end at or below the since, so the parts that overlap
+    /// <c>[frontier, upper)</c> were appended there and hold their original times. A listener's hold keeps it so; the
+    /// upsert operator, which reads its output shard this way after losing a race, checks it.
+    /// </summary>
+    /// <exception cref="ShardFrontierException">The since is above <paramref name="frontier"/>: the updates there may have been compacted.</exception>
+    internal async Task<(long Upper, List<Update<T>> Updates)> ReadFromAsync(long frontier, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ShardHead head;
+        List<Update<T>> updates;
+        using (Pin())
+        {
+            head = RequireLease(await _context.ReadHeadAsync("listen", ct).ConfigureAwait(false));
+            var upper = head.State.Upper;
+            if (upper <= frontier)
+            {
+                return (upper, []);
+            }
+
+            if (head.State.Since > frontier)
+            {
+                throw new ShardFrontierException(ShardId, frontier, head.State.Since, upper, "the updates from there on may have been compacted");
+            }
+
+            var overlapping = head.State.Parts.Where(p => p.Upper > frontier && p.Lower < upper);
+            updates = await ReadPartsAsync(head, overlapping, ct).ConfigureAwait(false);
+        }
+
+        return (head.State.Upper, Consolidation.Consolidate(updates.Where(u => u.Time >= frontier && u.Time < head.State.Upper)));
     }
 
     /// <summary>Waits for the poll interval, or less if this process sees the upper advance first.</summary>
@@ -60,7 +82,8 @@ public sealed partial class ShardReader<T>
         ct.ThrowIfCancellationRequested();
     }
 
-    private void WantHold(long hold)
+    /// <summary>Asks the next heartbeat to move this reader's hold forward to <paramref name="hold"/> (never back).</summary>
+    internal void WantHold(long hold)
     {
         long seen;
         while ((seen = Interlocked.Read(ref _wantedHold)) < hold && Interlocked.CompareExchange(ref _wantedHold, hold, seen) != seen)
