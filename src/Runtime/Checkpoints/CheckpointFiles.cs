@@ -89,29 +89,6 @@ internal static class CheckpointFiles
     public const int ManifestFormatVersion = 1;
     public const int MaxOperatorIdLength = 200;
 
-    public const uint Crc32CStart = 0xFFFFFFFFu;
-
-    public static uint Crc32C(ReadOnlySpan<byte> bytes) => Crc32CFinish(Crc32CAppend(Crc32CStart, bytes));
-
-    /// <summary>Feeds <paramref name="bytes"/> into a running CRC32C begun with <see cref="Crc32CStart"/>.</summary>
-    public static uint Crc32CAppend(uint crc, ReadOnlySpan<byte> bytes)
-    {
-        var longs = MemoryMarshal.Cast<byte, ulong>(bytes);
-        foreach (var value in longs)
-        {
-            crc = BitOperations.Crc32C(crc, value);
-        }
-
-        foreach (var b in bytes[(longs.Length * sizeof(ulong))..])
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-
-        return crc;
-    }
-
-    public static uint Crc32CFinish(uint crc) => ~crc;
-
     public static string DirectoryOf(Guid id) => id.ToString("D");
 
     /// <summary>The store's lock file and the owner record beside it: part of the store, never unreferenced leftovers.</summary>

@@ -172,7 +172,7 @@ public static class CheckpointStoreVerifier
         }
 
         var bytes = await backend.ReadAllBytesAsync(file.Path, file.Length, cancellationToken).ConfigureAwait(false);
-        var crc = CheckpointFiles.Crc32C(bytes);
+        var crc = Checksums.Crc32C(bytes);
         if (crc != file.Crc32C)
         {
             return new CheckpointProblem(file.Path, CheckpointProblemKind.WrongChecksum, $"its CRC32C is {crc:x8}; the manifest of checkpoint {id:D} records {file.Crc32C:x8}");

@@ -249,7 +249,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
             throw new CheckpointCorruptException(id, [new CheckpointProblem(file.Path, CheckpointProblemKind.WrongSize, $"it is {bytes.LongLength} bytes, the manifest recorded {file.Length}")]);
         }
 
-        var crc = CheckpointFiles.Crc32C(bytes);
+        var crc = Checksums.Crc32C(bytes);
         if (crc != file.Crc32C)
         {
             throw new CheckpointCorruptException(id, [new CheckpointProblem(file.Path, CheckpointProblemKind.WrongChecksum, $"its CRC32C is {crc:x8}, the manifest recorded {file.Crc32C:x8}")]);
@@ -296,7 +296,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
         var states = new List<(CheckpointFileInfo File, ReadOnlyMemory<byte> Bytes)>();
         foreach (var (operatorId, bytes) in draft.States.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            states.Add((new CheckpointFileInfo(CheckpointFiles.StatePath(id, operatorId), CheckpointFileKind.State, operatorId, bytes.Length, CheckpointFiles.Crc32C(bytes.Span)), bytes));
+            states.Add((new CheckpointFileInfo(CheckpointFiles.StatePath(id, operatorId), CheckpointFileKind.State, operatorId, bytes.Length, Checksums.Crc32C(bytes.Span)), bytes));
         }
 
         CheckpointInfo info;
@@ -387,7 +387,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
     /// <summary>Whether a draft's new shared file is the committed one of the same name, without rewriting it.</summary>
     private static bool SameAsCommitted(CheckpointFileInfo committed, SharedFileSource source) => source switch
     {
-        SharedFileSource.Memory memory => memory.Bytes.Length == committed.Length && CheckpointFiles.Crc32C(memory.Bytes.Span) == committed.Crc32C,
+        SharedFileSource.Memory memory => memory.Bytes.Length == committed.Length && Checksums.Crc32C(memory.Bytes.Span) == committed.Crc32C,
         SharedFileSource.Adopted adopted => (adopted.ExpectedLength ?? committed.Length) == committed.Length && (adopted.ExpectedCrc32C ?? committed.Crc32C) == committed.Crc32C,
         _ => false,
     };

@@ -32,7 +32,7 @@ internal abstract class SharedFileSource
                 await file.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return (bytes.Length, CheckpointFiles.Crc32C(bytes.Span));
+            return (bytes.Length, Checksums.Crc32C(bytes.Span));
         }
     }
 
@@ -105,12 +105,12 @@ internal abstract class SharedFileSource
         var buffer = ArrayPool<byte>.Shared.Rent(CopyChunkBytes);
         try
         {
-            var crc = CheckpointFiles.Crc32CStart;
+            var crc = Checksums.Crc32CStart;
             long length = 0;
             int read;
             while ((read = await input.ReadAsync(buffer.AsMemory(0, CopyChunkBytes), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                crc = CheckpointFiles.Crc32CAppend(crc, buffer.AsSpan(0, read));
+                crc = Checksums.Crc32CAppend(crc, buffer.AsSpan(0, read));
                 length += read;
                 if (output is not null)
                 {
@@ -118,7 +118,7 @@ internal abstract class SharedFileSource
                 }
             }
 
-            return (length, CheckpointFiles.Crc32CFinish(crc));
+            return (length, Checksums.Crc32CFinish(crc));
         }
         finally
         {

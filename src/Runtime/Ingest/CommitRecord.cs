@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Bulwark.Checkpoints;
+using Bulwark.Storage;
 
 namespace Bulwark.Ingest;
 
@@ -157,7 +157,7 @@ internal static class CommitRecordCodec
     public const int FormatVersion = 1;
     public const int MaxRecordBytes = 64 * 1024 * 1024;
 
-    public static uint Crc32C(ReadOnlySpan<byte> bytes) => CheckpointFiles.Crc32C(bytes);
+    public static uint Crc32C(ReadOnlySpan<byte> bytes) => Checksums.Crc32C(bytes);
 
     public static byte[] Encode(IngestCommit commit) => JsonSerializer.SerializeToUtf8Bytes(ToDocument(commit), IngestJsonContext.Default.CommitDocument);
 

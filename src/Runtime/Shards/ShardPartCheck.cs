@@ -81,7 +81,7 @@ public static class ShardPartCheck
             return (null, $"could not be read: {e.Message}", e);
         }
 
-        if (bytes.Length != part.Bytes || CheckpointFiles.Crc32C(bytes) is var crc && crc != part.Crc32C)
+        if (bytes.Length != part.Bytes || Checksums.Crc32C(bytes) is var crc && crc != part.Crc32C)
         {
             return (null, $"has {bytes.Length} bytes with another CRC32C than the {part.Bytes} bytes (CRC32C 0x{part.Crc32C:x8}) the state recorded", null);
         }

@@ -47,7 +47,7 @@ internal sealed class ShardPartStore<T>
             maxTime = Math.Max(maxTime, update.Time);
         }
 
-        return new ShardPart(key, lower, upper, minTime, maxTime, updates.Count, bytes.Length, CheckpointFiles.Crc32C(bytes));
+        return new ShardPart(key, lower, upper, minTime, maxTime, updates.Count, bytes.Length, Checksums.Crc32C(bytes));
     }
 
     /// <summary>Reads a part, checking its length and CRC32C against what the state recorded before decoding it.</summary>

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
-using Bulwark.Checkpoints;
+using Bulwark.Storage;
 
 namespace Bulwark.Shards;
 
@@ -74,7 +74,7 @@ public static class ShardStateCodec
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(6), 0);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), (uint)payload.WrittenCount);
         payload.WrittenSpan.CopyTo(bytes.AsSpan(HeaderBytes));
-        var crc = CheckpointFiles.Crc32C(bytes.AsSpan(0, bytes.Length - TrailerBytes));
+        var crc = Checksums.Crc32C(bytes.AsSpan(0, bytes.Length - TrailerBytes));
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - TrailerBytes), crc);
         return bytes;
     }
@@ -132,7 +132,7 @@ public static class ShardStateCodec
         }
 
         var stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes[^TrailerBytes..]);
-        var computed = CheckpointFiles.Crc32C(bytes[..^TrailerBytes]);
+        var computed = Checksums.Crc32C(bytes[..^TrailerBytes]);
         if (stored != computed)
         {
             throw new FormatException($"its CRC32C is 0x{computed:x8}, not the stored 0x{stored:x8}");

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using Bulwark.Checkpoints;
 using Bulwark.Shards;
+using Bulwark.Storage;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Shards;
@@ -208,7 +208,7 @@ public sealed class ShardStateCodecTests
     {
         var copy = (byte[])bytes.Clone();
         BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(8), (uint)(copy.Length - 16));
-        BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(copy.Length - 4), CheckpointFiles.Crc32C(copy.AsSpan(0, copy.Length - 4)));
+        BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(copy.Length - 4), Checksums.Crc32C(copy.AsSpan(0, copy.Length - 4)));
         return copy;
     }
 }
