@@ -16,8 +16,9 @@ namespace Bulwark.Runtime.Tests.Ingest;
 /// kill every visit it printed Committed must be in the dataset with exactly its rows (I1), no visit may be visible
 /// in part (I5), and no reader may see an uncommitted part, a row twice or a visit that has not ended (I7). Each
 /// restarted worker's open must remove exactly the uncommitted parts the kill left, resume after the last commit and
-/// close exactly the visits left unended. Kill moments are counted in printed events from a logged seed, never
-/// timed; the only time limit is the worker's hang guard.
+/// close exactly the visits left unended. Kill moments are counted in printed lines from a logged seed — a number
+/// of outcomes, then often a storage step of the flush under way (the worker prints each file that lands and each
+/// directory sync) — never timed; the only time limit is the worker's hang guard.
 /// </summary>
 public sealed class IngestProcessKillTests(ITestOutputHelper output)
 {
@@ -26,6 +27,15 @@ public sealed class IngestProcessKillTests(ITestOutputHelper output)
 
     /// <summary>A kill comes after 0 to this many printed outcomes (a run prints hundreds a second).</summary>
     private const int MostEventsBeforeKill = 30;
+
+    /// <summary>Where in a flush a kill lands: at the line a stage matches (or at once, for null).</summary>
+    private static readonly Func<string, bool>?[] Stages =
+    [
+        null,
+        line => line.StartsWith("stored ", StringComparison.Ordinal) && line.Contains("/part-", StringComparison.Ordinal),
+        line => line.StartsWith("synced ", StringComparison.Ordinal) && line is not "synced _commits" and not "synced .",
+        line => line.StartsWith("stored _commits/", StringComparison.Ordinal),
+    ];
 
     private static readonly IReadOnlyList<AuditTable> Tables =
     [
@@ -66,7 +76,7 @@ public sealed class IngestProcessKillTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{kills} SIGKILLs: {totals.Committed} visits reported Committed, {totals.Incomplete} Incomplete; {totals.Removed} uncommitted parts removed and {totals.Unfinished} unended visits closed by reopens; {totals.Commits} commits audited in the last states; {totals.Temporaries} temporaries of killed writes left behind (invisible to readers)");
-        Assert.True(totals.Removed > 0 && totals.Unfinished > 0, "no kill left an uncommitted part or an unended visit: the kills did not land inside flushes or visits");
+        Assert.True(totals.Removed > 0 && totals.Unfinished > 0, "no kill left an uncommitted part or no kill an unended visit: the kills did not land inside flushes and visits");
     }
 
     private async Task KillRepeatedlyAsync(string dataset, int runs, Random random, string context, Totals totals)
@@ -87,6 +97,13 @@ public sealed class IngestProcessKillTests(ITestOutputHelper output)
                     {
                         var line = await worker.NextLineAsync();
                         events -= line.StartsWith("committed ", StringComparison.Ordinal) || line.StartsWith("incomplete ", StringComparison.Ordinal) ? 1 : 0;
+                    }
+
+                    // Then, most times, on into a flush: just after one of its parts landed, after a table directory
+                    // was synced, or after its commit record landed (not yet synced, never yet reported).
+                    var stage = Stages[random.Next(Stages.Length)];
+                    while (stage is not null && !stage(await worker.NextLineAsync()))
+                    {
                     }
                 }
 
@@ -139,6 +156,8 @@ public sealed class IngestProcessKillTests(ITestOutputHelper output)
                     Assert.True(line == $"opened {expected.NextFlush} {expected.Unended.Count}", $"{context}\nexpected 'opened {expected.NextFlush} {expected.Unended.Count}'");
                     totals.Removed += removed.Count;
                     totals.Unfinished += expected.Unended.Count;
+                    break;
+                case "stored" or "synced":
                     break;
                 case "committed" or "incomplete" when opened && words.Length == 3:
                     var visit = long.Parse(words[1], CultureInfo.InvariantCulture);

@@ -10,6 +10,7 @@ namespace Bulwark.Tests.Worker;
 /// An ingesting process: an <see cref="IngestController"/> on a local directory, <see cref="IngestWorkload.Lanes"/>
 /// visits in flight at once, each appending its planned rows to two tables and finalizing. Lines:
 /// <c>removed &lt;path&gt;</c> (an uncommitted part the open removed),
+/// <c>stored &lt;path&gt;</c> and <c>synced &lt;directory&gt;</c> (storage steps, see <see cref="ObservedBackend"/>),
 /// <c>opened &lt;next flush&gt; &lt;unfinished visits closed&gt;</c> (what the open found, from its log event),
 /// <c>committed &lt;visit&gt; fetches=&lt;rows&gt; pages=&lt;rows&gt;</c> (printed only after the visit's FinalizeAsync resolved Committed),
 /// <c>incomplete &lt;visit&gt; &lt;reason&gt;</c> (after it resolved Incomplete).
@@ -34,7 +35,7 @@ internal static class IngestLoop
         try
         {
             var events = new ControllerEvents();
-            var ingest = await IngestController.OpenAsync(new LocalFileSystemBackend(args[1]), IngestWorkload.Options(run), events);
+            var ingest = await IngestController.OpenAsync(new ObservedBackend(new LocalFileSystemBackend(args[1])), IngestWorkload.Options(run), events);
             Say($"opened {events.NextFlush} {events.Unfinished}");
             await Task.WhenAll(Enumerable.Range(0, IngestWorkload.Lanes).Select(lane => Task.Run(() => LaneAsync(ingest, run, lane))));
             return 0;
