@@ -10,10 +10,11 @@ namespace Bulwark.Runtime.Tests.Ingest;
 
 /// <summary>
 /// Every crash state a disk could be left in (lost unsynced renames and deletions, reordered changes, torn writes) at
-/// every step of a six-flush workload, and at every step of the reopen that follows each of those crashes — its
-/// recovery (orphan parts removed) and the flush that closes the visits the crash left unended. A writer reopened on
-/// any of them loses no visit reported Committed before the first crash, duplicates nothing, keeps no uncommitted part,
-/// shows no reader part of a visit, and closes every unended visit (see <see cref="IngestAudit"/>).
+/// every step of a 20-flush workload, and at every step of the run that follows each of those crashes — its recovery
+/// (uncommitted parts removed), the flush that closes the visits the crash left unended, its own 15 flushes and its
+/// shutdown. A writer reopened on any of them loses no visit reported Committed before either crash, duplicates
+/// nothing, keeps no uncommitted part, shows no reader part of a visit, and closes every unended visit (see
+/// <see cref="IngestAudit"/>). At least 10,000 distinct states; it takes about a minute of CPU.
 /// </summary>
 public sealed class IngestCrashSweepTests(ITestOutputHelper output)
 {
@@ -63,6 +64,7 @@ public sealed class IngestCrashSweepTests(ITestOutputHelper output)
         var states = new ConcurrentDictionary<string, Candidate>(StringComparer.Ordinal);
         var starts = crashes.GroupBy(NamespaceKey, StringComparer.Ordinal).ToArray();
         var secondStates = 0;
+        var recoveries = 0;
         if (violations.IsEmpty)
         {
             await Parallel.ForEachAsync(starts, Parallelism(stop), async (group, _) =>
@@ -70,6 +72,11 @@ public sealed class IngestCrashSweepTests(ITestOutputHelper output)
                 var crash = group.First();
                 var reported = first.ReportedBefore(group.Max(c => c.PrefixLength));
                 var second = await Workload.RunAsync(crash, run: 1, rounds: SecondRounds);
+                if (second.Trace.Any(op => op.Kind == StorageOperationKind.Delete))
+                {
+                    Interlocked.Increment(ref recoveries);
+                }
+
                 foreach (var state in CrashSimulatingBackend.EnumerateCrashStates(crash, second.Trace))
                 {
                     Interlocked.Increment(ref secondStates);
@@ -82,7 +89,7 @@ public sealed class IngestCrashSweepTests(ITestOutputHelper output)
         }
 
         var distinct = crashes.Select(c => c.Key).Concat(states.Keys).Distinct(StringComparer.Ordinal).Count();
-        output.WriteLine($"{crashes.Count} crash states of the first run ({first.Trace.Count} operations), {secondStates} of the {starts.Length} runs after them: {distinct} distinct crash states reopened and audited, {violations.Count} violations; {clock.Elapsed.TotalSeconds:F1} s (CPU time of this process meanwhile: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s)");
+        output.WriteLine($"{crashes.Count} crash states of the first run ({first.Trace.Count} operations), {secondStates} of the {starts.Length} runs after them ({recoveries} of which removed uncommitted parts): {distinct} distinct crash states reopened and audited, {violations.Count} violations; {clock.Elapsed.TotalSeconds:F1} s (CPU time of this process meanwhile: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s)");
         Assert.True(violations.IsEmpty, $"{(stop.IsCancellationRequested ? "stopped at " : "")}{violations.Count} violations:\n{string.Join("\n", violations.Take(MostViolations))}");
         Assert.True(distinct >= MinimumDistinctStates, $"only {distinct} distinct crash states; the sweep must cover at least {MinimumDistinctStates}");
 
@@ -143,6 +150,12 @@ public sealed class IngestCrashSweepTests(ITestOutputHelper output)
             }
 
             await reopened.DisposeAsync().AsTask().WaitAsync(HangGuard);
+            if (open.Status.UnendedVisits.Count == 0)
+            {
+                // Nothing was left to close: the controller wrote nothing, and the audit above stands.
+                return violations;
+            }
+
             var done = await IngestAudit.ReadAsync(disk, Tables);
             violations.AddRange(done.Violations(Workload.Expected, reported).Select(v => $"after the reopened controller closed: {v}"));
             if (done.Status.UnendedVisits.Count > 0)
