@@ -10,9 +10,11 @@ namespace Bulwark.Runtime.Tests.Checkpoints;
 internal sealed record ReportedCommit(Guid Id, string State);
 
 /// <summary>
-/// One running <c>Bulwark.Tests.Worker checkpoint-loop</c> process (tests/Workers), read line by line. Every wait is
-/// bounded only by a hang guard that fails with the transcript, never by a timing expectation: a slow machine just
-/// waits longer. Any <c>error</c> line fails the test at once.
+/// One running <c>Bulwark.Tests.Worker</c> process (tests/Workers) in any of its modes, read line by line; the
+/// <c>checkpoint-loop</c> lines are also parsed into <see cref="RestoredState"/> and <see cref="Commits"/>. Every wait
+/// is bounded only by a hang guard that fails with the transcript, never by a timing expectation: a slow machine just
+/// waits longer. Any <c>error</c> line fails the test at once. The worker's standard input stays open while this
+/// object lives, so a worker that watches it ends when the test host dies.
 /// </summary>
 internal sealed class WorkerProcess : IAsyncDisposable
 {
@@ -25,10 +27,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Task _pump;
     private readonly List<ReportedCommit> _commits = [];
+    private readonly List<string> _read = [];
+    private readonly bool _checkpointLines;
 
-    private WorkerProcess(Process process)
+    private WorkerProcess(Process process, bool checkpointLines)
     {
         _process = process;
+        _checkpointLines = checkpointLines;
         Pid = process.Id;
         _pump = PumpAsync();
     }
@@ -40,6 +45,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>Every commit the worker reported, in order, among the lines read so far.</summary>
     public IReadOnlyList<ReportedCommit> Commits => _commits;
+
+    /// <summary>Every stdout line read so far, in order (after <see cref="KillAsync"/>: all the worker printed).</summary>
+    public IReadOnlyList<string> Lines => _read;
 
     /// <summary>The stdout lines read so far and the stderr captured, for failure messages.</summary>
     public string Transcript
@@ -57,23 +65,29 @@ internal sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>dotnet Bulwark.Tests.Worker.dll checkpoint-loop STORE 0</c> from the test's output directory.</summary>
-    public static WorkerProcess Start(string store, bool waitForLock = false)
+    public static WorkerProcess Start(string store, bool waitForLock = false) =>
+        Start(["checkpoint-loop", store, "0", .. waitForLock ? ["--wait-for-lock"] : Array.Empty<string>()]);
+
+    /// <summary>Starts <c>dotnet Bulwark.Tests.Worker.dll ARGUMENTS...</c> (the first is the mode) from the test's output directory.</summary>
+    public static WorkerProcess Start(IReadOnlyList<string> arguments)
     {
         var worker = Path.Join(AppContext.BaseDirectory, "Bulwark.Tests.Worker.dll");
         Assert.True(File.Exists(worker), $"The worker is built into the test output through a ProjectReference; '{worker}' is missing.");
         var info = new ProcessStartInfo(DotnetHost())
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[worker, "checkpoint-loop", store, "0", .. waitForLock ? ["--wait-for-lock"] : Array.Empty<string>()])
+        info.ArgumentList.Add(worker);
+        foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("The worker process did not start.");
-        return new WorkerProcess(process);
+        return new WorkerProcess(process, arguments[0] == "checkpoint-loop");
     }
 
     /// <summary>The next stdout line; fails on an <c>error</c> line, on the end of output, or when the hang guard trips.</summary>
@@ -195,7 +209,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
             _transcript.AppendLine(line);
         }
 
+        _read.Add(line);
         Assert.False(line.StartsWith("error ", StringComparison.Ordinal), $"The worker reported an error.\n{Transcript}");
+        if (!_checkpointLines)
+        {
+            return;
+        }
+
         var parts = line.Split(' ');
         if (parts[0] == "committed" && parts.Length == 3)
         {
