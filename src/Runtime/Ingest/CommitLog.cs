@@ -93,6 +93,18 @@ internal static class IngestRecovery
         var removed = new List<string>();
         foreach (var directory in await backend.ListAsync("", cancellationToken).ConfigureAwait(false))
         {
+            if (directory.IsDirectory && directory.Name == CommitNames.CommitDirectory)
+            {
+                // A commit record is published by linking a temporary: a kill before the link leaves the temporary.
+                if (backend is LocalFileSystemBackend commits
+                    && await commits.DeleteAbandonedTemporariesAsync(directory.Path, target => CommitNames.TryParseCommitName(target, out _, out var w) && w == writer, cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    await backend.SyncDirectoryAsync(directory.Path, cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
             if (!directory.IsDirectory || directory.Name.StartsWith('_'))
             {
                 continue;
@@ -102,13 +114,21 @@ internal static class IngestRecovery
             foreach (var file in await backend.ListAsync(directory.Path, cancellationToken).ConfigureAwait(false))
             {
                 // Only this writer's own parts: other writers' flushes may be in progress right now.
-                if (!file.IsDirectory && CommitNames.TryParsePartName(file.Name, out _, out var rest)
-                    && (rest == writer + ".parquet" || rest == writer + ".arrow") && !referenced.Contains(file.Path))
+                if (!file.IsDirectory && IsOwnPart(file.Name, writer) && !referenced.Contains(file.Path))
                 {
                     await backend.DeleteAsync(file.Path, cancellationToken).ConfigureAwait(false);
                     removed.Add(file.Path);
                     removedHere = true;
                 }
+            }
+
+            // A process killed while writing a part leaves its hidden temporary behind, which no reader sees but which
+            // holds disk space. Only this writer's (the lock excludes its other processes) and only where the whole
+            // part name survived in the temporary's name; a temporary of a very long writer id is left.
+            if (backend is LocalFileSystemBackend local
+                && await local.DeleteAbandonedTemporariesAsync(directory.Path, target => IsOwnPart(target, writer), cancellationToken).ConfigureAwait(false) > 0)
+            {
+                removedHere = true;
             }
 
             if (removedHere)
@@ -119,4 +139,7 @@ internal static class IngestRecovery
 
         return new RecoveryResult(next, unfinished, removed);
     }
+
+    private static bool IsOwnPart(string name, string writer) =>
+        CommitNames.TryParsePartName(name, out _, out var rest) && (rest == writer + ".parquet" || rest == writer + ".arrow");
 }

@@ -313,8 +313,19 @@ public sealed partial class LocalFileSystemBackend : IStorageBackend
     /// being written looks exactly like an abandoned one.
     /// </remarks>
     /// <returns>How many temporaries were deleted.</returns>
-    public ValueTask<int> DeleteAbandonedTemporariesAsync(string directory, CancellationToken cancellationToken = default)
+    public ValueTask<int> DeleteAbandonedTemporariesAsync(string directory, CancellationToken cancellationToken = default) =>
+        DeleteAbandonedTemporariesAsync(directory, static _ => true, cancellationToken);
+
+    /// <summary>
+    /// Deletes the temporaries in <paramref name="directory"/> that were made for a name <paramref name="isOwnTarget"/>
+    /// accepts (the target's name, cut at 64 characters for long names): for a writer that shares the directory with
+    /// other writers and can tell its own files by name. Durable after the directory is synced.
+    /// </summary>
+    /// <remarks>Call it only while no pending file of the names it accepts is open.</remarks>
+    /// <returns>How many temporaries were deleted.</returns>
+    public ValueTask<int> DeleteAbandonedTemporariesAsync(string directory, Func<string, bool> isOwnTarget, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(isOwnTarget);
         cancellationToken.ThrowIfCancellationRequested();
         var normalized = StorageNames.Normalize(directory);
         var full = Resolve(normalized, directory);
@@ -325,7 +336,7 @@ public sealed partial class LocalFileSystemBackend : IStorageBackend
             foreach (var info in new DirectoryInfo(full).EnumerateFileSystemInfos())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!StorageNames.IsTemporary(info.Name))
+                if (!StorageNames.TryGetTemporaryTarget(info.Name, out var target) || !isOwnTarget(target))
                 {
                     continue;
                 }

@@ -54,6 +54,22 @@ internal static class StorageNames
     }
 
     /// <summary>
+    /// The name a temporary was made for (cut at 64 characters, as <see cref="NewTemporaryName"/> cuts it), or false
+    /// when <paramref name="name"/> is no temporary.
+    /// </summary>
+    public static bool TryGetTemporaryTarget(string name, out string target)
+    {
+        target = string.Empty;
+        if (!IsTemporary(name))
+        {
+            return false;
+        }
+
+        target = name[1..(name.Length - TemporarySuffix.Length - RandomHexLength - 1)];
+        return true;
+    }
+
+    /// <summary>
     /// Normalizes <paramref name="path"/> and refuses segments named like pending temporaries: they are hidden from
     /// listings, so a file or directory with such a name would exist but never be listed.
     /// </summary>

@@ -121,6 +121,10 @@ public sealed class IngestProcessKillTests(ITestOutputHelper output)
         var reopened = await IngestController.OpenAsync(storage, IngestWorkload.Options(runs + 1), null, new FakeTimeProvider(DateTimeOffset.UnixEpoch));
         var open = await AuditAsync(storage, runs, reported, $"{context}, reopened");
         Assert.True(open.Status.UnreferencedParts.Count == 0, $"{context}: uncommitted parts survived the reopen: {string.Join(", ", open.Status.UnreferencedParts)}");
+
+        // A kill during a part's write leaves its hidden temporary; the reopen reclaims the writer's own.
+        var temporaries = Directory.EnumerateFiles(storage.RootPath, ".*.tmp", SearchOption.AllDirectories).ToArray();
+        Assert.True(temporaries.Length == 0, $"{context}: abandoned temporaries survived the reopen: {string.Join(", ", temporaries)}");
         await reopened.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(10)); // a hang guard: the drain needs no clock
         var closed = await AuditAsync(storage, runs, reported, $"{context}, reopened and closed");
         Assert.True(closed.Status.UnendedVisits.Count == 0, $"{context}: visits still unended after the reopened controller closed: {string.Join(", ", closed.Status.UnendedVisits)}");
