@@ -62,5 +62,10 @@ if (args.Length > 0 && args[0] == "compare-analyzers")
     return await AnalyzerScaleComparison.RunAsync(files, iterations);
 }
 
+if (args.Length > 0 && args[0] == "compare-shards")
+{
+    return await ShardComparison.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ArrowWriteBenchmarks).Assembly).Run(args);
 return 0;
