@@ -90,6 +90,20 @@ internal sealed class PooledBuffer
 
     public void Clear() => Length = 0;
 
+    /// <summary>Forgets the bytes from <paramref name="length"/> on (which must not exceed <see cref="Length"/>).</summary>
+    public void Truncate(int length)
+    {
+        if ((uint)length > (uint)Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The buffer holds {Length} bytes.");
+        }
+
+        Length = length;
+    }
+
+    /// <summary>The little-endian int32 at byte <paramref name="offset"/> of the written bytes.</summary>
+    public int ReadInt32(int offset) => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(Written[offset..]);
+
     public ArrowBuffer Detach(BufferLease lease)
     {
         if (Length == 0)
@@ -187,6 +201,36 @@ internal struct ValidityBuffer
         _bits?.Clear();
         Length = 0;
         NullCount = 0;
+    }
+
+    /// <summary>Forgets the slots from <paramref name="length"/> on (which must not exceed <see cref="Length"/>).</summary>
+    public void Truncate(int length)
+    {
+        if ((uint)length > (uint)Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The bitmap holds {Length} slots.");
+        }
+
+        if (NullCount != 0)
+        {
+            var bits = _bits!;
+            bits.Truncate(BitUtil.BytesForBits(length));
+            ClearBitsFrom(bits, length);
+            NullCount = length - BitUtil.CountSetBits(bits.Written, length);
+        }
+
+        // With no null left the bitmap is stale, as before the first null: the next null materializes it afresh.
+        Length = length;
+    }
+
+    /// <summary>Clears the bits of the last byte from <paramref name="bitCount"/> on, which appends set in place.</summary>
+    public static void ClearBitsFrom(PooledBuffer bits, int bitCount)
+    {
+        var rest = bitCount & 7;
+        if (rest != 0)
+        {
+            bits.Written[bitCount >> 3] &= (byte)((1 << rest) - 1);
+        }
     }
 
     public void Release()

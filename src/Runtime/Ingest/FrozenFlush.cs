@@ -55,6 +55,8 @@ internal sealed class FrozenFlush
         IReadOnlyList<long> completed,
         IReadOnlyList<IncompleteVisit> incomplete,
         IngestFormat format,
+        Action<long>? held,
+        Action<TableCut>? copying,
         CancellationToken cancellationToken)
     {
         var extension = format == IngestFormat.Parquet ? ".parquet" : ".arrow";
@@ -63,7 +65,7 @@ internal sealed class FrozenFlush
         var all = cuts.ToList();
         if (incomplete.Count > 0)
         {
-            var marks = new TableCut<IncompleteVisit>();
+            var marks = new RecordsCut<IncompleteVisit>();
             marks.AddRecords(incomplete);
             all.Add(marks);
         }
@@ -72,10 +74,17 @@ internal sealed class FrozenFlush
         {
             foreach (var cut in all.OrderBy(c => c.Table, StringComparer.Ordinal))
             {
+                // Counted as held: room for the gathered copy while it is made (no larger than the builders it comes
+                // from), then the copy instead of both, then the part's bytes instead of the copy. Appends left that
+                // room free (see IngestController.HasRoom).
                 byte[] bytes;
+                copying?.Invoke(cut);
                 using (var batch = cut.Build())
                 {
+                    var built = TableCut.BufferBytes(batch);
+                    held?.Invoke(built - (2 * cut.SourceBytes));
                     bytes = await PartCodec.EncodeAsync([batch], cut.Schema, format, cancellationToken).ConfigureAwait(false);
+                    held?.Invoke(bytes.Length - built);
                 }
 
                 var path = CommitNames.PartPath(cut.Table, number, writer, extension);

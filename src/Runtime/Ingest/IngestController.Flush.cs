@@ -11,6 +11,8 @@ public sealed partial class IngestController
     private bool _cutInProgress;
     private bool _cutRequested;
     private long _cutBytes;
+    private long _cutReserve;
+    private List<long> _cutToCopy = [];
     private DateTimeOffset? _cutOldest;
     private DateTimeOffset? _lastSuccess;
     private DateTimeOffset? _retryAt;
@@ -61,7 +63,7 @@ public sealed partial class IngestController
             ? now - _lastAppend >= _options.FlushInterval
             : now - oldest >= _options.FlushInterval;
         return aged || _cutRequested || _disposing || _uncutBytes >= _options.MaxCachedBytes / 2
-            || _uncutRows.Values.Any(rows => rows >= _options.MaxRowsPerFile);
+            || _tables.Values.Any(table => table.Rows >= _options.MaxRowsPerFile);
     }
 
     private DateTimeOffset? NextCutTime() => _oldestUncut is not { } oldest ? null
@@ -72,15 +74,13 @@ public sealed partial class IngestController
     private CutContent TakeCut(DateTimeOffset now)
     {
         var number = _nextFlush++;
-        var rows = new List<(long, VisitTable)>();
-        foreach (var entry in _visits.Values.OrderBy(v => v.Id))
+        var tables = new List<TableCut>();
+        foreach (var (_, buffer) in _tables.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            foreach (var (_, table) in entry.Tables.OrderBy(t => t.Key, StringComparer.Ordinal))
+            if (buffer.Take() is { } taken)
             {
-                rows.Add((entry.Id, table));
+                tables.Add(taken);
             }
-
-            entry.Tables.Clear();
         }
 
         var completed = _pendingCompleted.ToArray();
@@ -95,11 +95,12 @@ public sealed partial class IngestController
             }
         }
 
-        var cut = new CutContent(number, now, _oldestUncut ?? now, rows, completed, incomplete);
+        var cut = new CutContent(number, now, _oldestUncut ?? now, tables, completed, incomplete);
         _cutBytes = _uncutBytes;
+        _cutToCopy = tables.Select(t => t.SourceBytes).ToList();
+        _cutReserve = _cutToCopy.Count == 0 ? 0 : _cutToCopy.Max();
         _cutOldest = _oldestUncut;
         _uncutBytes = 0;
-        _uncutRows.Clear();
         _oldestUncut = null;
         _cutRequested = false;
         _cutInProgress = true;
@@ -110,37 +111,42 @@ public sealed partial class IngestController
     /// <summary>Encodes a cut into its final bytes: from here on every attempt writes exactly these.</summary>
     private async Task<FrozenFlush> FreezeAsync(CutContent cut)
     {
-        var tables = new Dictionary<string, TableCut>(StringComparer.Ordinal);
-        var next = 0;
-        try
+        // A table whose every row was dropped with a rejected record gets no part.
+        foreach (var table in cut.Tables.Where(t => t.Rows == 0))
         {
-            for (; next < cut.Rows.Count; next++)
-            {
-                var (visit, rows) = cut.Rows[next];
-                if (!tables.TryGetValue(rows.Table, out var table))
-                {
-                    tables.Add(rows.Table, table = rows.CreateCut());
-                }
-
-                table.Add(visit, rows);
-            }
-        }
-        catch
-        {
-            foreach (var (_, rows) in cut.Rows.Skip(next + 1))
-            {
-                rows.Dispose();
-            }
-
-            foreach (var table in tables.Values)
-            {
-                table.Dispose();
-            }
-
-            throw;
+            table.Dispose();
         }
 
-        return await FrozenFlush.PrepareAsync(cut.Number, WriterId, cut.CutAt, cut.Oldest, tables.Values.ToArray(), cut.Completed, cut.Incomplete, _options.Format, CancellationToken.None).ConfigureAwait(false);
+        return await FrozenFlush.PrepareAsync(cut.Number, WriterId, cut.CutAt, cut.Oldest, cut.Tables.Where(t => t.Rows > 0).ToArray(), cut.Completed, cut.Incomplete, _options.Format, HoldCutBytes, OnTableCopying, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A table of the cut is about to be copied into its batch: the room kept free for it is now counted as held, and
+    /// the room kept for copies is the largest one still to come.
+    /// </summary>
+    private void OnTableCopying(TableCut table)
+    {
+        lock (_gate)
+        {
+            _cutToCopy.Remove(table.SourceBytes);
+            _cutReserve = _cutToCopy.Count == 0 ? 0 : _cutToCopy.Max();
+            _cutBytes += table.SourceBytes;
+            CountHeld(table.SourceBytes);
+        }
+    }
+
+    /// <summary>While a cut is encoded, what it holds changes: gathered copies and encoded parts come, builders go.</summary>
+    private void HoldCutBytes(long change)
+    {
+        lock (_gate)
+        {
+            _cutBytes += change;
+            CountHeld(change);
+            if (change < 0)
+            {
+                ReleaseSpace();
+            }
+        }
     }
 
     private async Task CutAndFreezeAsync(CutContent cut)
@@ -151,8 +157,10 @@ public sealed partial class IngestController
             lock (_gate)
             {
                 _frozen = frozen;
-                _instruments.CachedBytesChanged(frozen.Bytes - _cutBytes);
+                CountHeld(frozen.Bytes - _cutBytes);
                 _cutBytes = 0;
+                _cutReserve = 0;
+                _cutToCopy = [];
                 _cutOldest = null;
                 _cutInProgress = false;
                 ReleaseSpace();
@@ -164,13 +172,15 @@ public sealed partial class IngestController
             // still get their one outcome.
             lock (_gate)
             {
-                _instruments.CachedBytesChanged(-_cutBytes);
+                CountHeld(-_cutBytes);
                 _cutBytes = 0;
+                _cutReserve = 0;
+                _cutToCopy = [];
                 _cutOldest = null;
                 _cutInProgress = false;
                 var reason = $"flush {cut.Number} could not be encoded: {Clean(exception.Message)}";
                 IngestLog.Lost(_logger, exception, cut.Number, WriterId, reason);
-                foreach (var visit in cut.Rows.Select(r => r.Visit).Concat(cut.Completed).Concat(cut.Incomplete.Select(v => v.VisitId)).Distinct())
+                foreach (var visit in cut.Tables.SelectMany(t => t.Segments.Select(s => s.VisitId)).Concat(cut.Completed).Concat(cut.Incomplete.Select(v => v.VisitId)).Distinct())
                 {
                     ResolveIncomplete(visit, reason);
                 }
@@ -225,7 +235,7 @@ public sealed partial class IngestController
         _lastSuccess = _time.GetUtcNow();
         _consecutiveFailures = 0;
         _lastError = null;
-        _instruments.CachedBytesChanged(-flush.Bytes);
+        CountHeld(-flush.Bytes);
         _instruments.FlushCommitted(flush.Rows, flush.Bytes);
         IngestLog.Committed(_logger, flush.Number, WriterId, flush.Parts.Count, flush.Rows, flush.Bytes);
         foreach (var id in flush.Commit.CompletedVisits)
@@ -307,7 +317,7 @@ public sealed partial class IngestController
         long Number,
         DateTimeOffset CutAt,
         DateTimeOffset Oldest,
-        IReadOnlyList<(long Visit, VisitTable Rows)> Rows,
+        IReadOnlyList<TableCut> Tables,
         IReadOnlyList<long> Completed,
         IReadOnlyList<IncompleteVisit> Incomplete);
 }

@@ -301,7 +301,7 @@ public sealed partial class IngestController
                     _frozen = null;
                 }
 
-                _instruments.CachedBytesChanged(-flush.Bytes);
+                CountHeld(-flush.Bytes);
             }
         }
     }

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Bulwark.Ingest;
 
 /// <summary>
-/// The storage controller: visits append typed records, the controller caches them per visit and table and a
-/// <see cref="TimeProvider"/>-driven loop flushes them as atomic multi-table flushes (see <see cref="FlushWriter"/>).
+/// The storage controller: visits append typed records, the controller caches them per table (noting which rows are
+/// whose) and a <see cref="TimeProvider"/>-driven loop flushes them as atomic multi-table flushes (see <see cref="FlushWriter"/>).
 /// Every visit it observes ends in exactly one <see cref="VisitOutcome"/>; a storage error never strands one.
 /// </summary>
 /// <remarks>
@@ -18,6 +18,9 @@ namespace Bulwark.Ingest;
 /// </remarks>
 public sealed partial class IngestController : IAsyncDisposable
 {
+    // What a record's change to the held bytes may wait to reach before the cached_bytes instrument hears of it.
+    private const long HeldPublishStep = 64 * 1024;
+
     private readonly Lock _gate = new();
     private readonly IStorageBackend _backend;
     private readonly IngestOptions _options;
@@ -27,14 +30,19 @@ public sealed partial class IngestController : IAsyncDisposable
     private readonly StorageLock _lock;
     private readonly FlushWriter _writer;
     private readonly Dictionary<long, VisitEntry> _visits = [];
-    private readonly Dictionary<string, Type> _tableTypes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _uncutRows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TableBuffer> _tables = new(StringComparer.Ordinal);
+
+    // The tables again, by a number each record type gets once per process: found without hashing the table name.
+    private TableBuffer?[] _slots = [];
     private readonly List<long> _pendingCompleted = [];
     private readonly List<IncompleteVisit> _pendingIncomplete = [];
     private TaskCompletionSource _space = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _uncutBytes;
     private DateTimeOffset? _oldestUncut;
     private DateTimeOffset _lastAppend;
+    private long _unpublishedHeld;
+    private long _recordTick = long.MinValue;
+    private DateTimeOffset _recordTime;
     private bool _disposing;
 
     private IngestController(IStorageBackend backend, IngestOptions options, TimeProvider time, ILogger logger, StorageLock storageLock, RecoveryResult recovery)
@@ -80,6 +88,37 @@ public sealed partial class IngestController : IAsyncDisposable
     }
 
     private long HeldBytes => _uncutBytes + _cutBytes + (_frozen?.Bytes ?? 0);
+
+    /// <summary>
+    /// Whether an append fits within MaxCachedBytes, counting the copies cuts will make: a cut copies its tables one at
+    /// a time into the batch a part is encoded from, so a table's bytes are held twice for a while. The cut being
+    /// encoded needs room for the largest table it has still to copy, and the uncut rows, once cut (only after the
+    /// flush before them is committed, so the two never overlap), room for their own largest table.
+    /// </summary>
+    private bool HasRoom
+    {
+        get
+        {
+            if (HeldBytes + _cutReserve >= _options.MaxCachedBytes)
+            {
+                return false;
+            }
+
+            // No table holds more than all of them: the common case needs no look at each.
+            if (2 * _uncutBytes < _options.MaxCachedBytes)
+            {
+                return true;
+            }
+
+            long largest = 0;
+            foreach (var table in _tables.Values)
+            {
+                largest = Math.Max(largest, table.Bytes);
+            }
+
+            return _uncutBytes + largest < _options.MaxCachedBytes;
+        }
+    }
 
     /// <summary>
     /// Opens the dataset on <paramref name="backend"/> as writer <see cref="IngestOptions.WriterId"/>: takes the writer's
@@ -141,34 +180,35 @@ public sealed partial class IngestController : IAsyncDisposable
     public ValueTask AppendAsync<T>(long visitId, T record, CancellationToken cancellationToken = default)
         where T : IArrowRecord<T> => StartVisit(visitId).AppendAsync(record, cancellationToken);
 
-    internal async ValueTask AppendAsync<T>(VisitEntry entry, T record, CancellationToken cancellationToken)
+    internal ValueTask AppendAsync<T>(VisitEntry entry, T record, CancellationToken cancellationToken)
+        where T : IArrowRecord<T>
+    {
+        // Synchronous while there is room: no state machine on the path every record takes. Errors still come
+        // through the returned task, as they would from an async method.
+        Task space;
+        try
+        {
+            lock (_gate)
+            {
+                if (TryAppend(entry, record, out space))
+                {
+                    return default;
+                }
+            }
+        }
+        catch (Exception exception)
+        {
+            return ValueTask.FromException(exception);
+        }
+
+        return WaitThenAppendAsync(entry, record, space, cancellationToken);
+    }
+
+    private async ValueTask WaitThenAppendAsync<T>(VisitEntry entry, T record, Task space, CancellationToken cancellationToken)
         where T : IArrowRecord<T>
     {
         while (true)
         {
-            Task space;
-            lock (_gate)
-            {
-                ObjectDisposedException.ThrowIf(_disposing, this);
-                if (entry.Phase != VisitPhase.Open)
-                {
-                    throw new InvalidOperationException($"Visit {entry.Id} has already ended ({(entry.Phase == VisitPhase.Succeeded ? "finalized" : entry.Reason)}); it takes no more records.");
-                }
-
-                var table = RegisterTable<T>();
-                if (HeldBytes < _options.MaxCachedBytes && _uncutRows.GetValueOrDefault(table) < _options.MaxRowsPerFile)
-                {
-                    Encode(entry, table, record);
-                    return;
-                }
-
-                // Full: ask the loop to cut now, and wait for a cut (rows) or a commit (bytes) to make room.
-                entry.WaitingAppends++;
-                _cutRequested = true;
-                space = _space.Task;
-                Wake();
-            }
-
             try
             {
                 await space.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -181,7 +221,43 @@ public sealed partial class IngestController : IAsyncDisposable
                     entry.LastActivity = _time.GetUtcNow();
                 }
             }
+
+            lock (_gate)
+            {
+                if (TryAppend(entry, record, out space))
+                {
+                    return;
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="record"/> if there is room; otherwise asks the loop to cut now and returns the task a cut
+    /// (rows) or a commit (bytes) completes when it makes room, with the append counted as waiting. Callers hold <see cref="_gate"/>.
+    /// </summary>
+    private bool TryAppend<T>(VisitEntry entry, T record, out Task space)
+        where T : IArrowRecord<T>
+    {
+        ObjectDisposedException.ThrowIf(_disposing, this);
+        if (entry.Phase != VisitPhase.Open)
+        {
+            throw new InvalidOperationException($"Visit {entry.Id} has already ended ({(entry.Phase == VisitPhase.Succeeded ? "finalized" : entry.Reason)}); it takes no more records.");
+        }
+
+        var table = RegisterTable<T>();
+        if (HasRoom && table.Rows < _options.MaxRowsPerFile)
+        {
+            Encode(entry, table, record);
+            space = Task.CompletedTask;
+            return true;
+        }
+
+        entry.WaitingAppends++;
+        _cutRequested = true;
+        space = _space.Task;
+        Wake();
+        return false;
     }
 
     internal Task<VisitOutcome> FinalizeVisit(VisitEntry entry, bool success, string? reason)
@@ -207,13 +283,19 @@ public sealed partial class IngestController : IAsyncDisposable
     }
 
     /// <summary>Takes the same path for every table name: a directory of the dataset, refused if it could collide.</summary>
-    private string RegisterTable<T>()
+    private TableBuffer<T> RegisterTable<T>()
         where T : IArrowRecord<T>
     {
-        var table = T.TableName;
-        if (_tableTypes.TryGetValue(table, out var type))
+        var slot = TableSlot<T>.Index;
+        if (slot < _slots.Length && _slots[slot] is TableBuffer<T> known)
         {
-            return type == typeof(T) ? table : throw new InvalidOperationException($"Table '{table}' already takes records of {type.FullName}; {typeof(T).FullName} cannot share it.");
+            return known;
+        }
+
+        var table = T.TableName;
+        if (_tables.TryGetValue(table, out var buffer))
+        {
+            return buffer as TableBuffer<T> ?? throw new InvalidOperationException($"Table '{table}' already takes records of {buffer.RecordType.FullName}; {typeof(T).FullName} cannot share it.");
         }
 
         if (!CommitNames.IsValidTable(table) || (table == "incomplete_visits" && typeof(T) != typeof(IncompleteVisit)))
@@ -221,47 +303,81 @@ public sealed partial class IngestController : IAsyncDisposable
             throw new ArgumentException($"Table name '{table}' of {typeof(T).FullName} cannot be an ingest table: it must be letters, digits, '_', '-' or '.', not start with '_', and not be 'incomplete_visits'.");
         }
 
-        _tableTypes.Add(table, typeof(T));
-        return table;
-    }
-
-    private void Encode<T>(VisitEntry entry, string table, T record)
-        where T : IArrowRecord<T>
-    {
-        if (!entry.Tables.TryGetValue(table, out var rows))
+        var created = new TableBuffer<T>();
+        _tables.Add(table, created);
+        if (slot >= _slots.Length)
         {
-            rows = new VisitTable<T>();
-            entry.Tables.Add(table, rows);
+            Array.Resize(ref _slots, Math.Max(slot + 1, _slots.Length * 2));
         }
 
+        _slots[slot] = created;
+        return created;
+    }
+
+    private void Encode<T>(VisitEntry entry, TableBuffer<T> table, T record)
+        where T : IArrowRecord<T>
+    {
         long added;
         try
         {
-            added = ((VisitTable<T>)rows).Append(record);
+            added = table.Append(entry, record);
         }
         catch (Exception exception)
         {
-            // The builder may hold half the record: it and this visit's rows of the table go; nothing else shared it.
-            entry.Tables.Remove(table);
-            _uncutBytes -= rows.Bytes;
-            _uncutRows[table] = _uncutRows.GetValueOrDefault(table) - rows.Rows;
-            _instruments.CachedBytesChanged(-rows.Bytes);
+            // Only this record was undone; the visit's other cached rows of the table are left out of the cut.
+            var dropped = table.Drop(entry);
             _instruments.EncodeFailed();
-            rows.Dispose();
-            Fail(entry, $"a record for table '{table}' could not be encoded ({Clean(exception.Message)}); its {rows.Rows} cached rows of that table were discarded");
-            throw new IngestRecordException(entry.Id, table, exception);
+            Fail(entry, $"a record for table '{table.Table}' could not be encoded ({Clean(exception.Message)}); its {dropped} cached rows of that table were discarded");
+            throw new IngestRecordException(entry.Id, table.Table, exception);
         }
 
-        var now = _time.GetUtcNow();
+        var now = RecordTime();
         _uncutBytes += added;
-        _instruments.CachedBytesChanged(added);
-        var count = _uncutRows[table] = _uncutRows.GetValueOrDefault(table) + 1;
+        CountHeld(added, batched: true);
         entry.LastActivity = now;
         _lastAppend = now;
         MarkUncut(now);
-        if (count >= _options.MaxRowsPerFile || _uncutBytes >= _options.MaxCachedBytes / 2)
+        if (table.Rows >= _options.MaxRowsPerFile || _uncutBytes >= _options.MaxCachedBytes / 2)
         {
             Wake();
+        }
+    }
+
+    /// <summary>
+    /// The time an appended record is stamped with (the visit's last activity, the oldest uncut row). On the system
+    /// clock it is read at most once per tick of the coarse millisecond counter: reading it for every record cost more
+    /// than the bookkeeping it serves, and a timestamp a few milliseconds old changes no timeout or flush materially.
+    /// Any other <see cref="TimeProvider"/> (a test's fake clock) is read every time. Callers hold <see cref="_gate"/>.
+    /// </summary>
+    private DateTimeOffset RecordTime()
+    {
+        if (!ReferenceEquals(_time, TimeProvider.System))
+        {
+            return _time.GetUtcNow();
+        }
+
+        var tick = Environment.TickCount64;
+        if (tick != _recordTick)
+        {
+            _recordTick = tick;
+            _recordTime = _time.GetUtcNow();
+        }
+
+        return _recordTime;
+    }
+
+    /// <summary>
+    /// Tells the cached_bytes instrument of a change in what is held. A record's few bytes are gathered until they make
+    /// <see cref="HeldPublishStep"/> (a listener called for every record cost as much as caching it); anything else
+    /// (a cut, a commit, a spill) publishes at once, with what was gathered. Callers hold <see cref="_gate"/>.
+    /// </summary>
+    private void CountHeld(long change, bool batched = false)
+    {
+        _unpublishedHeld += change;
+        if (!batched || Math.Abs(_unpublishedHeld) >= HeldPublishStep)
+        {
+            _instruments.CachedBytesChanged(_unpublishedHeld);
+            _unpublishedHeld = 0;
         }
     }
 
@@ -293,12 +409,7 @@ public sealed partial class IngestController : IAsyncDisposable
     {
         if (_visits.Remove(entry.Id))
         {
-            foreach (var rows in entry.Tables.Values)
-            {
-                rows.Dispose();
-            }
-
-            entry.Tables.Clear();
+            entry.Released = true;
             _instruments.VisitResolved(state);
             entry.Outcome.TrySetResult(new VisitOutcome(entry.Id, state, reason));
         }
@@ -330,4 +441,17 @@ public sealed partial class IngestController : IAsyncDisposable
 
         return builder.ToString();
     }
+}
+
+/// <summary>A number of <typeparamref name="T"/>'s own, for <see cref="IngestController"/>'s table lookups.</summary>
+internal static class TableSlot<T>
+{
+    public static readonly int Index = TableSlots.Next();
+}
+
+internal static class TableSlots
+{
+    private static int s_next = -1;
+
+    public static int Next() => Interlocked.Increment(ref s_next);
 }

@@ -264,7 +264,7 @@ public static class IngestSpill
         var incomplete = manifest.Incomplete!.Select(v => new IncompleteVisit(v.Visit, v.Reason ?? "spilled")).ToArray();
         if (incomplete.Length > 0)
         {
-            var marks = new TableCut<IncompleteVisit>();
+            var marks = new RecordsCut<IncompleteVisit>();
             marks.AddRecords(incomplete);
             using var batch = marks.Build();
             marks.Dispose();

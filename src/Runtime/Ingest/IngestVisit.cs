@@ -24,7 +24,7 @@ public sealed class IngestVisit
     internal VisitEntry Entry { get; }
 
     /// <summary>
-    /// Caches <paramref name="record"/> in its table, encoded at once into this visit's own builder. Waits while the
+    /// Caches <paramref name="record"/> in its table, encoded at once into the table's builder. Waits while the
     /// controller holds <see cref="IngestOptions.MaxCachedBytes"/> or the table <see cref="IngestOptions.MaxRowsPerFile"/>
     /// uncut rows (backpressure).
     /// </summary>
@@ -51,8 +51,8 @@ internal sealed class VisitEntry(long id, DateTimeOffset now)
 
     public string? Reason { get; set; }
 
-    /// <summary>Uncut rows by table.</summary>
-    public Dictionary<string, VisitTable> Tables { get; } = new(StringComparer.Ordinal);
+    /// <summary>Set once the outcome resolved: rows the visit still has in a table's buffer are not written.</summary>
+    public bool Released { get; set; }
 
     public DateTimeOffset LastActivity { get; set; } = now;
 

@@ -10,7 +10,7 @@ internal static class PartCodec
 {
     public static async Task<byte[]> EncodeAsync(IReadOnlyList<RecordBatch> batches, Schema schema, IngestFormat format, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream();
+        using var stream = new PooledOutputStream();
         if (format == IngestFormat.Parquet)
         {
             var writer = new ParquetFileWriter(stream, schema, options: null, leaveOpen: true);

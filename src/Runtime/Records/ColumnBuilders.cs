@@ -79,6 +79,19 @@ public abstract class ColumnBuilder : IDisposable
     /// <summary>Discards the appended values, keeping the memory for reuse.</summary>
     public abstract void Clear();
 
+    /// <summary>
+    /// Forgets every value from row <paramref name="length"/> on, children's included, so that a builder a rejected
+    /// record left half-appended (some columns a row longer than others, a list's items without their end) holds
+    /// exactly its first <paramref name="length"/> rows again. No column may hold fewer.
+    /// </summary>
+    internal abstract void Truncate(int length);
+
+    /// <summary>Where the values of row <paramref name="length"/> begin, by an int32 offsets buffer (written lazily).</summary>
+    private protected static int EndOffset(PooledBuffer offsets, int length) => offsets.Length == 0 ? 0 : offsets.ReadInt32(length * sizeof(int));
+
+    /// <summary>Back to the offsets of <paramref name="length"/> rows; none at all for no rows, as before the first value.</summary>
+    private protected static void TruncateOffsets(PooledBuffer offsets, int length) => offsets.Truncate(offsets.Length == 0 || length == 0 ? 0 : (length + 1) * sizeof(int));
+
     public void Dispose()
     {
         Release();
@@ -140,6 +153,12 @@ public sealed class PrimitiveColumnBuilder<T> : ColumnBuilder
     {
         Validity.Clear();
         _values.Clear();
+    }
+
+    internal override void Truncate(int length)
+    {
+        Validity.Truncate(length);
+        _values.Truncate(length * Unsafe.SizeOf<T>());
     }
 
     private protected override void Release()
@@ -213,6 +232,13 @@ public sealed class BooleanColumnBuilder : ColumnBuilder
         _bits.Clear();
     }
 
+    internal override void Truncate(int length)
+    {
+        Validity.Truncate(length);
+        _bits.Truncate(BitUtil.BytesForBits(length));
+        ValidityBuffer.ClearBitsFrom(_bits, length);
+    }
+
     private protected override void Release()
     {
         Validity.Release();
@@ -284,6 +310,14 @@ public class BinaryColumnBuilder : ColumnBuilder
         Bytes.Clear();
     }
 
+    internal override void Truncate(int length)
+    {
+        var end = EndOffset(Offsets, length);
+        Validity.Truncate(length);
+        TruncateOffsets(Offsets, length);
+        Bytes.Truncate(end);
+    }
+
     private protected void EndValue()
     {
         WriteOffset();
@@ -337,150 +371,4 @@ public sealed class Utf8ColumnBuilder : BinaryColumnBuilder
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ArgumentException UnpairedSurrogate(string parameter) =>
         new($"Column '{Name}': the string at row {Length} holds an unpaired surrogate and cannot be stored as UTF-8.", parameter);
-}
-
-public sealed class FixedSizeBinaryColumnBuilder : ColumnBuilder
-{
-    private readonly PooledBuffer _values = new();
-    private readonly int _width;
-
-    public FixedSizeBinaryColumnBuilder(FixedSizeBinaryType type, string? name = null)
-        : base(type, name)
-    {
-        _width = type.ByteWidth;
-    }
-
-    public void Append(ReadOnlySpan<byte> value)
-    {
-        if (value.Length != _width)
-        {
-            throw new ArgumentException($"Column '{Name}' holds {_width}-byte values; got {value.Length} bytes.", nameof(value));
-        }
-
-        _values.Write(value);
-        Validity.AppendValid();
-    }
-
-    /// <summary>Appends a UUID in RFC 4122 (big-endian) byte order, as the arrow.uuid extension defines it.</summary>
-    public void Append(Guid value)
-    {
-        if (_width != 16)
-        {
-            throw new InvalidOperationException($"Column '{Name}' is fixed_size_binary({_width}); a UUID needs 16 bytes.");
-        }
-
-        value.TryWriteBytes(_values.GetSpan(16), bigEndian: true, out _);
-        _values.Advance(16);
-        Validity.AppendValid();
-    }
-
-    public void Append(Guid? value)
-    {
-        if (value.HasValue)
-        {
-            Append(value.GetValueOrDefault());
-        }
-        else
-        {
-            AppendNull();
-        }
-    }
-
-    public override void AppendNull()
-    {
-        _values.GetSpan(_width)[.._width].Clear();
-        _values.Advance(_width);
-        Validity.AppendNull();
-    }
-
-    private protected override long ValueBytes => _values.Length;
-
-    internal override ArrayData BuildData(BufferLease lease)
-    {
-        var length = Length;
-        var nulls = NullCount;
-        return new ArrayData(Type, length, nulls, 0, [Validity.Detach(lease), _values.Detach(lease)], []);
-    }
-
-    public override void Clear()
-    {
-        Validity.Clear();
-        _values.Clear();
-    }
-
-    private protected override void Release()
-    {
-        Validity.Release();
-        _values.Release();
-    }
-}
-
-public sealed class Decimal128ColumnBuilder : ColumnBuilder
-{
-    private readonly PooledBuffer _values = new();
-    private readonly int _precision;
-    private readonly int _scale;
-
-    public Decimal128ColumnBuilder(Decimal128Type type, string? name = null)
-        : base(type, name)
-    {
-        _precision = type.Precision;
-        _scale = type.Scale;
-    }
-
-    /// <exception cref="ArgumentOutOfRangeException">The value needs more digits or fractional digits than the column allows.</exception>
-    public void Append(decimal value)
-    {
-        Int128 unscaled;
-        try
-        {
-            unscaled = DecimalConvert.ToUnscaled(value, _precision, _scale);
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            throw new ArgumentOutOfRangeException($"Column '{Name}', row {Length}: {ex.Message}", ex);
-        }
-
-        _values.Write(unscaled);
-        Validity.AppendValid();
-    }
-
-    public void Append(decimal? value)
-    {
-        if (value.HasValue)
-        {
-            Append(value.GetValueOrDefault());
-        }
-        else
-        {
-            AppendNull();
-        }
-    }
-
-    public override void AppendNull()
-    {
-        _values.Write(Int128.Zero);
-        Validity.AppendNull();
-    }
-
-    private protected override long ValueBytes => _values.Length;
-
-    internal override ArrayData BuildData(BufferLease lease)
-    {
-        var length = Length;
-        var nulls = NullCount;
-        return new ArrayData(Type, length, nulls, 0, [Validity.Detach(lease), _values.Detach(lease)], []);
-    }
-
-    public override void Clear()
-    {
-        Validity.Clear();
-        _values.Clear();
-    }
-
-    private protected override void Release()
-    {
-        Validity.Release();
-        _values.Release();
-    }
 }

@@ -98,6 +98,16 @@ public sealed class MapColumnBuilder<TKeys, TValues> : ColumnBuilder
         Values.Clear();
     }
 
+    internal override void Truncate(int length)
+    {
+        // Also mends a key appended without its value: both are cut back to where the row's entries begin.
+        var end = EndOffset(_offsets, length);
+        Validity.Truncate(length);
+        TruncateOffsets(_offsets, length);
+        Keys.Truncate(end);
+        Values.Truncate(end);
+    }
+
     private protected override void Release()
     {
         Validity.Release();

@@ -56,6 +56,14 @@ public sealed class ListColumnBuilder<TValues> : ColumnBuilder
         Values.Clear();
     }
 
+    internal override void Truncate(int length)
+    {
+        var end = EndOffset(_offsets, length);
+        Validity.Truncate(length);
+        TruncateOffsets(_offsets, length);
+        Values.Truncate(end);
+    }
+
     private protected override void Release()
     {
         Validity.Release();
@@ -128,6 +136,15 @@ public sealed class StructColumnBuilder : ColumnBuilder
         foreach (var child in Children)
         {
             child.Clear();
+        }
+    }
+
+    internal override void Truncate(int length)
+    {
+        Validity.Truncate(length);
+        foreach (var child in Children)
+        {
+            child.Truncate(length);
         }
     }
 
@@ -210,6 +227,12 @@ public sealed class DictionaryColumnBuilder : ColumnBuilder
     {
         Validity.Clear();
         _indices.Clear();
+    }
+
+    internal override void Truncate(int length)
+    {
+        Validity.Truncate(length);
+        _indices.Truncate(length * sizeof(int));
     }
 
     private protected override void Release()

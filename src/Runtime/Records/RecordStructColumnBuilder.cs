@@ -67,6 +67,16 @@ public sealed class RecordStructColumnBuilder<T> : ColumnBuilder
         _writer.Clear();
     }
 
+    internal override void Truncate(int length)
+    {
+        // The writer's own row count only matters to its Build, which a struct column never calls.
+        Validity.Truncate(length);
+        foreach (var child in _writer.Children)
+        {
+            child.Truncate(length);
+        }
+    }
+
     private protected override void Release()
     {
         Validity.Release();
