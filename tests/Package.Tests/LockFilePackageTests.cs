@@ -6,31 +6,9 @@ namespace Bulwark.Package.Tests;
 /// its id to the reserved list; reusing that id is BWK0110 even with the switch on. Without the switch the first build
 /// creates the file (not in a CI build, nor where it cannot be written: a warning with the command instead).
 /// </summary>
-public sealed class LockFilePackageTests : IDisposable, IClassFixture<PackedRuntime>
+[Collection(PackagesCollection.Name)]
+public sealed class LockFilePackageTests(PackedFeed feed)
 {
-    // A hang guard, not a speed expectation: a pack or build competing with other test projects for two cores takes
-    // minutes, so the guard sits far above that and well inside the CI run's own limit.
-    internal static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(30);
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "bulwark-lock-" + Guid.NewGuid().ToString("N")[..12]);
-    private readonly PackedRuntime _runtime;
-
-    public LockFilePackageTests(PackedRuntime runtime)
-    {
-        _runtime = runtime;
-        Directory.CreateDirectory(_work);
-    }
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A build server may still hold a file for a moment; the temp folder is cleaned by the OS later.
-        }
-    }
 
     [Fact]
     public async Task Update_switch_writes_the_lock_file_and_reserves_removed_ids()
@@ -57,7 +35,7 @@ public sealed class LockFilePackageTests : IDisposable, IClassFixture<PackedRunt
 
             """.ReplaceLineEndings("\n"), await File.ReadAllTextAsync(lockPath));
 
-        var run = await ProcessRunner.RunAsync("dotnet", ["run", "-c", "Release", "--no-build"], consumer, env, StepTimeout);
+        var run = await ProcessRunner.RunAsync("dotnet", ["run", "-c", "Release", "--no-build"], consumer, env);
         Assert.True(run.ExitCode == 0, run.Describe("the consumer"));
         Assert.Equal("total=1", run.StandardOutput.Trim());
 
@@ -201,23 +179,10 @@ public sealed class LockFilePackageTests : IDisposable, IClassFixture<PackedRunt
     /// <summary>A consumer of the packed runtime in its own folder, with <see cref="Program"/> as its code.</summary>
     private async Task<(string Consumer, Dictionary<string, string> Env)> CreateConsumer(string name)
     {
-        var (feed, version, env) = (_runtime.Feed, _runtime.Version, _runtime.Env);
-        // The runtime's own dependencies come from this machine's package cache, so the test needs no network.
-        var machineCache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } cache
-            ? cache
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var consumer = Path.Combine(_work, name);
+        feed.RequirePackage("Bulwark.Runtime");
+        var consumer = Path.Combine(feed.Work, "lock-" + name);
         Directory.CreateDirectory(consumer);
-        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="bulwark-local" value="{feed}" />
-                <add key="machine-cache" value="{machineCache}" />
-              </packageSources>
-            </configuration>
-            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "nuget.config"), feed.NuGetConfig);
         await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -228,13 +193,12 @@ public sealed class LockFilePackageTests : IDisposable, IClassFixture<PackedRunt
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Bulwark.Runtime" Version="{version}" />
+                <PackageReference Include="Bulwark.Runtime" Version="{feed.Version}" />
               </ItemGroup>
             </Project>
             """);
-        var program = Path.Combine(consumer, "Program.cs");
         await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), Program);
-        return (consumer, env);
+        return (consumer, feed.Env);
     }
 
     private static async Task SetWritable(string directory, bool writable)
@@ -245,54 +209,10 @@ public sealed class LockFilePackageTests : IDisposable, IClassFixture<PackedRunt
             return;
         }
 
-        var chattr = await ProcessRunner.RunAsync("chattr", [writable ? "-i" : "+i", directory], directory, null, StepTimeout);
+        var chattr = await ProcessRunner.RunAsync("chattr", [writable ? "-i" : "+i", directory], directory, null);
         Assert.True(chattr.ExitCode == 0, chattr.Describe("chattr"));
     }
 
     private static Task<ProcessResult> Build(string directory, IReadOnlyDictionary<string, string> env, params string[] extra) =>
-        ProcessRunner.RunAsync("dotnet", ["build", "-c", "Release", "--nologo", .. extra], directory, env, StepTimeout);
-}
-
-/// <summary>The repository's runtime packed once, under a unique version, into a folder feed for the tests of a class.</summary>
-public sealed class PackedRuntime : IAsyncLifetime
-{
-    private readonly string _work = Path.Combine(Path.GetTempPath(), "bulwark-pack-" + Guid.NewGuid().ToString("N")[..12]);
-
-    public string Feed => Path.Combine(_work, "feed");
-
-    // A unique version keeps any package cache from serving an older build of the same version.
-    public string Version { get; } = "0.1.0-lock." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
-
-    public Dictionary<string, string> Env => new()
-    {
-        ["NUGET_PACKAGES"] = Path.Combine(_work, "packages"),
-        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        ["DOTNET_NOLOGO"] = "1",
-    };
-
-    public async Task InitializeAsync()
-    {
-        var root = ProcessRunner.FindRepositoryRoot();
-        var pack = await ProcessRunner.RunAsync(
-            "dotnet",
-            ["pack", Path.Combine(root, "src", "Runtime", "Bulwark.Runtime.csproj"), "-c", "Release", "-o", Feed, "--artifacts-path", Path.Combine(_work, "artifacts"), "-p:Version=" + Version, "--nologo"],
-            root,
-            Env,
-            LockFilePackageTests.StepTimeout);
-        Assert.True(pack.ExitCode == 0, pack.Describe("dotnet pack"));
-    }
-
-    public Task DisposeAsync()
-    {
-        try
-        {
-            Directory.Delete(_work, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A build server may still hold a file for a moment; the temp folder is cleaned by the OS later.
-        }
-
-        return Task.CompletedTask;
-    }
+        ProcessRunner.RunAsync("dotnet", ["build", "-c", "Release", "--nologo", .. extra], directory, env);
 }

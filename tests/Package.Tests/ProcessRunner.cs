@@ -3,14 +3,18 @@ using System.Text;
 
 namespace Bulwark.Package.Tests;
 
-internal sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
     public string Describe(string what) => $"{what} exited with {ExitCode}.\n--- stdout ---\n{StandardOutput}\n--- stderr ---\n{StandardError}";
 }
 
 internal static class ProcessRunner
 {
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout)
+    // Only a guard against a process that never ends, never a speed expectation: a pack, a build or a NativeAOT
+    // publish competing with every other test project for two cores takes as long as it takes.
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(45);
+
+    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -46,7 +50,7 @@ internal static class ProcessRunner
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
+        using var cts = new CancellationTokenSource(HangGuard);
         try
         {
             await process.WaitForExitAsync(cts.Token);
@@ -54,7 +58,7 @@ internal static class ProcessRunner
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', info.ArgumentList)} did not finish within {timeout}.\n{stdout}\n{stderr}");
+            throw new TimeoutException($"{fileName} {string.Join(' ', info.ArgumentList)} was still running after {HangGuard} (a hang guard).\n{stdout}\n{stderr}");
         }
 
         process.WaitForExit();
@@ -72,5 +76,20 @@ internal static class ProcessRunner
         }
 
         return root;
+    }
+
+    /// <summary>Deletes a scratch directory; a build server may still hold a file for a moment, and the OS cleans temp later.</summary>
+    public static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 }
