@@ -2,6 +2,7 @@ using Bulwark.Ingest;
 using Bulwark.Runtime.Tests.Checkpoints;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Ingest;
