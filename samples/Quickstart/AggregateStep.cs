@@ -4,36 +4,6 @@ using Bulwark.Storage;
 
 namespace Quickstart;
 
-/// <summary>What step 2 did; <see cref="Problems"/> lists every broken guarantee.</summary>
-public sealed record AggregateResult(
-    string StoreDirectory,
-    Guid? RestoredFrom,
-    IReadOnlyList<SkippedCheckpoint> Skipped,
-    IReadOnlyDictionary<string, long> RestoredCounts,
-    int RestoredRuns,
-    long RowsCounted,
-    HostCounter Counter,
-    Guid Committed,
-    long RowsInDataset,
-    IReadOnlyList<string> Problems)
-{
-    /// <summary>What step 2 prints; <paramref name="shown"/> is <see cref="StoreDirectory"/> as the user typed it.</summary>
-    public IEnumerable<string> Describe(string shown)
-    {
-        yield return RestoredFrom is { } id
-            ? $"2. checkpointed aggregator: restored checkpoint {id} ({RestoredCounts.Values.Sum()} requests counted over {RestoredRuns} earlier run(s))"
-            : "2. checkpointed aggregator: no checkpoint yet, starting from empty counts (run the command again to see them restored)";
-        foreach (var skipped in Skipped)
-        {
-            yield return $"   skipped damaged checkpoint {skipped.Id}: {skipped.Error.Message}";
-        }
-
-        yield return $"   counted the {RowsCounted} rows it had not counted yet; requests per host: {Counter.Describe()}";
-        yield return $"   guaranteed: counts and read position committed together in checkpoint {Committed}: {Counter.Total} requests counted = {RowsInDataset} rows in the dataset, each once";
-        yield return $"   check: bulwark verify {shown}";
-    }
-}
-
 /// <summary>
 /// Step 2, an aggregator that survives restarts: it restores its <see cref="HostCounter"/> from the newest intact
 /// checkpoint, counts the dataset's rows past the position it had reached, and commits the new state through the
@@ -75,5 +45,37 @@ public static class AggregateStep
 
         var problems = counter.Total == rows ? [] : new[] { $"the counter holds {counter.Total} requests, the dataset {rows} rows" };
         return new AggregateResult(storeDirectory, restored?.Id, healthy.Skipped, restoredCounts, restoredRuns, counted, counter, committed.Id, rows, problems);
+    }
+}
+
+/// <summary>What step 2 did; <see cref="Problems"/> lists every broken guarantee.</summary>
+public sealed record AggregateResult(
+    string StoreDirectory,
+    Guid? RestoredFrom,
+    IReadOnlyList<SkippedCheckpoint> Skipped,
+    IReadOnlyDictionary<string, long> RestoredCounts,
+    int RestoredRuns,
+    long RowsCounted,
+    HostCounter Counter,
+    Guid Committed,
+    long RowsInDataset,
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>What step 2 prints; <paramref name="shown"/> is <see cref="StoreDirectory"/> as the user typed it.</summary>
+    public IEnumerable<string> Describe(string shown)
+    {
+        yield return RestoredFrom is { } id
+            ? $"2. checkpointed aggregator: restored checkpoint {id} ({RestoredCounts.Values.Sum()} requests counted over {RestoredRuns} earlier run(s))"
+            : "2. checkpointed aggregator: no checkpoint yet, starting from empty counts (run the command again to see them restored)";
+        foreach (var skipped in Skipped)
+        {
+            yield return $"   skipped damaged checkpoint {skipped.Id}: {skipped.Error.Message}";
+        }
+
+        var perHost = Counter.CountsByHost.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => RestoredFrom is null ? $"{p.Key} {p.Value}" : $"{p.Key} {RestoredCounts.GetValueOrDefault(p.Key)} -> {p.Value}");
+        yield return $"   counted the {RowsCounted} rows it had not counted yet; requests per host: {string.Join(", ", perHost)}";
+        yield return $"   guaranteed: counts and read position committed together in checkpoint {Committed}: {Counter.Total} requests counted = {RowsInDataset} rows in the dataset, each once";
+        yield return $"   check: bulwark verify {shown}";
     }
 }

@@ -3,35 +3,6 @@ using Bulwark.Storage;
 
 namespace Quickstart;
 
-/// <summary>One visit of step 1: its outcome and the rows it appended (none for a page that failed to load).</summary>
-public sealed record CrawledVisit(VisitOutcome Outcome, IReadOnlyList<HttpRequest> Rows);
-
-/// <summary>What step 1 did and what the dataset holds afterwards; <see cref="Problems"/> lists every broken guarantee.</summary>
-public sealed record CrawlResult(
-    string Directory,
-    IReadOnlyList<CrawledVisit> Visits,
-    int FaultsInjected,
-    IReadOnlyList<HttpRequest> RowsReadBack,
-    long RowsInDataset,
-    IReadOnlyList<string> Problems)
-{
-    public IEnumerable<CrawledVisit> Committed => Visits.Where(v => v.Outcome.State == VisitState.Committed);
-
-    public IEnumerable<CrawledVisit> Incomplete => Visits.Where(v => v.Outcome.State == VisitState.Incomplete);
-
-    public long RowsCommitted => Committed.Sum(v => v.Rows.Count);
-
-    /// <summary>What step 1 prints: what happened, what it guaranteed and how to check it; <paramref name="shown"/> is <see cref="Directory"/> as the user typed it.</summary>
-    public IEnumerable<string> Describe(string shown)
-    {
-        yield return $"1. crawl -> Parquet: {Visits.Count} visits at once through the ingest controller, on a disk that failed {FaultsInjected} write(s) (each retried)";
-        yield return $"   {Committed.Count()} visits committed, {Incomplete.Count()} incomplete (page failed to load; listed in the incomplete_visits table)";
-        yield return $"   guaranteed: every visit ended exactly once; the {RowsCommitted} rows of the committed visits are in the dataset exactly once (read back: {RowsReadBack.Count}; all runs: {RowsInDataset})";
-        yield return $"   check: bulwark verify {shown}";
-        yield return $"          duckdb -c \"SELECT Host, count(*) AS requests FROM read_parquet('{shown}/{HttpRequest.TableName}/*.parquet') GROUP BY Host ORDER BY Host\"";
-    }
-}
-
 /// <summary>
 /// Step 1, a simulated crawl: visits run at once, each loads its page (a delay) and appends one row per request to the
 /// ingest controller, which flushes them as Parquet parts through a disk that fails now and then (<see cref="FlakyDisk"/>).
@@ -50,6 +21,7 @@ public static class CrawlStep
         System.IO.Directory.CreateDirectory(directory);
         var disk = new LocalFileSystemBackend(directory);
         var firstVisit = await NextVisitIdAsync(disk, ct);
+        // Short intervals, so that 40 visits make several flushes in a second; the defaults suit a long-running crawler.
         var options = new IngestOptions
         {
             WriterId = WriterId,
@@ -81,7 +53,7 @@ public static class CrawlStep
         }
 
         var readBack = all.Where(r => r.VisitId >= firstVisit).ToArray();
-        var problems = Check(visits, readBack, incompleteListed);
+        var problems = Verify(visits, readBack, incompleteListed);
         return new CrawlResult(directory, visits, flaky.FaultsFired, readBack, all.Count, problems);
     }
 
@@ -112,7 +84,8 @@ public static class CrawlStep
         return new CrawledVisit(await visit.FinalizeAsync(success: true).WaitAsync(ct), rows);
     }
 
-    private static List<string> Check(IReadOnlyList<CrawledVisit> visits, IReadOnlyList<HttpRequest> readBack, HashSet<long> incompleteListed)
+    /// <summary>Every committed visit's rows in the dataset once and in order, no row of another visit, every incomplete visit listed.</summary>
+    public static IReadOnlyList<string> Verify(IReadOnlyList<CrawledVisit> visits, IReadOnlyList<HttpRequest> readBack, IReadOnlySet<long> incompleteListed)
     {
         var problems = new List<string>();
         var byVisit = readBack.ToLookup(r => r.VisitId);
@@ -122,13 +95,22 @@ public static class CrawlStep
             var expected = visit.Outcome.State == VisitState.Committed ? visit.Rows : [];
             if (!byVisit[id].SequenceEqual(expected))
             {
-                problems.Add($"visit {id} ({visit.Outcome.State}): the dataset holds {byVisit[id].Count()} rows, it appended {expected.Count}");
+                var held = byVisit[id].Count();
+                problems.Add(held == expected.Count
+                    ? $"visit {id} ({visit.Outcome.State}): the dataset's {held} rows differ from those it appended"
+                    : $"visit {id} ({visit.Outcome.State}): the dataset holds {held} rows, it appended {expected.Count}");
             }
 
             if (visit.Outcome.State == VisitState.Incomplete && !incompleteListed.Contains(id))
             {
                 problems.Add($"visit {id} is Incomplete but incomplete_visits does not list it");
             }
+        }
+
+        var made = visits.Select(v => v.Outcome.VisitId).ToHashSet();
+        foreach (var stray in byVisit.Where(rows => !made.Contains(rows.Key)))
+        {
+            problems.Add($"the dataset holds {stray.Count()} rows of visit {stray.Key}, which this run did not make");
         }
 
         return problems;
@@ -141,5 +123,34 @@ public static class CrawlStep
         var known = dataset.Commits.SelectMany(c => c.Files.SelectMany(f => f.Visits.Select(v => v.VisitId))
             .Concat(c.CompletedVisits).Concat(c.IncompleteVisits.Select(v => v.VisitId)));
         return known.DefaultIfEmpty(0).Max() + 1;
+    }
+}
+
+/// <summary>One visit of step 1: its outcome and the rows it appended (none for a page that failed to load).</summary>
+public sealed record CrawledVisit(VisitOutcome Outcome, IReadOnlyList<HttpRequest> Rows);
+
+/// <summary>What step 1 did and what the dataset holds afterwards; <see cref="Problems"/> lists every broken guarantee.</summary>
+public sealed record CrawlResult(
+    string Directory,
+    IReadOnlyList<CrawledVisit> Visits,
+    int FaultsInjected,
+    IReadOnlyList<HttpRequest> RowsReadBack,
+    long RowsInDataset,
+    IReadOnlyList<string> Problems)
+{
+    public IEnumerable<CrawledVisit> Committed => Visits.Where(v => v.Outcome.State == VisitState.Committed);
+
+    public IEnumerable<CrawledVisit> Incomplete => Visits.Where(v => v.Outcome.State == VisitState.Incomplete);
+
+    public long RowsCommitted => Committed.Sum(v => v.Rows.Count);
+
+    /// <summary>What step 1 prints: what happened, what it guaranteed and how to check it; <paramref name="shown"/> is <see cref="Directory"/> as the user typed it.</summary>
+    public IEnumerable<string> Describe(string shown)
+    {
+        yield return $"1. crawl -> Parquet: {Visits.Count} visits at once through the ingest controller, on a disk that failed {FaultsInjected} write(s) (each retried)";
+        yield return $"   {Committed.Count()} visits committed, {Incomplete.Count()} incomplete (page failed to load; listed in the incomplete_visits table)";
+        yield return $"   guaranteed: every visit ended exactly once; the {RowsCommitted} rows of the committed visits are in the dataset exactly once (read back: {RowsReadBack.Count}; all runs: {RowsInDataset})";
+        yield return $"   check: bulwark verify {shown}";
+        yield return $"          duckdb -c \"SELECT Host, count(*) AS requests FROM read_parquet('{shown}/{HttpRequest.TableName}/*.parquet') GROUP BY Host ORDER BY Host\"";
     }
 }

@@ -39,7 +39,4 @@ public partial class HostCounter
     }
 
     public void EndRun() => _runs++;
-
-    /// <summary>The counts as "host n, host n" in host order, for printing and comparing.</summary>
-    public string Describe() => string.Join(", ", _countsByHost.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
 }

@@ -4,30 +4,6 @@ using Bulwark.Upsert;
 
 namespace Quickstart;
 
-/// <summary>What step 3 did; <see cref="Problems"/> lists every broken guarantee.</summary>
-public sealed record UpsertResult(
-    string ShardId,
-    IReadOnlyList<UpsertInput<string, LatestRequest>> Feed,
-    long Upper,
-    long OutputA,
-    long OutputB,
-    long TicksWrittenByA,
-    long TicksWrittenByB,
-    int LaggingCalls,
-    int LaggingCallsAtUpper,
-    IReadOnlyList<LatestRequest> Content,
-    IReadOnlyList<string> Problems)
-{
-    /// <summary>What step 3 prints; <paramref name="consensus"/> says where the shard's state machine lives.</summary>
-    public IEnumerable<string> Describe(string consensus)
-    {
-        yield return $"3. upsert into a shard ({consensus}): replicas A and B write the newest request per host from the same {Feed.Count} inputs; B lags {UpsertStep.Lag} ticks, then A stops";
-        yield return $"   shard upper {Upper}; A's output frontier {OutputA}, B's {OutputB}; of its {Upper} ticks A wrote {TicksWrittenByA}, B {TicksWrittenByB}";
-        yield return $"   guaranteed: neither froze (B's output was at the upper after all {LaggingCallsAtUpper} of its {LaggingCalls} calls while its input lagged); the shard holds {Content.Count} rows, one per host, as one writer alone would have written";
-        yield return "   check: the shard lives in this process; samples/Replicas runs the same race on PostgreSQL (--postgres) and prints more";
-    }
-}
-
 /// <summary>
 /// Step 3, a feedback upsert with two replicas: both read the same feed (this run's requests, spread over
 /// <see cref="Ticks"/> ticks, keyed by host) into one shard. A leads while B lags <see cref="Lag"/> ticks behind; then A
@@ -110,5 +86,29 @@ public static class UpsertStep
         }
 
         return new UpsertResult(ShardId, feed, upper, a.OutputFrontier, b.OutputFrontier, byA, byB, laggingCalls, atUpper, content, problems);
+    }
+}
+
+/// <summary>What step 3 did; <see cref="Problems"/> lists every broken guarantee.</summary>
+public sealed record UpsertResult(
+    string ShardId,
+    IReadOnlyList<UpsertInput<string, LatestRequest>> Feed,
+    long Upper,
+    long OutputA,
+    long OutputB,
+    long TicksWrittenByA,
+    long TicksWrittenByB,
+    int LaggingCalls,
+    int LaggingCallsAtUpper,
+    IReadOnlyList<LatestRequest> Content,
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>What step 3 prints; <paramref name="consensus"/> says where the shard's state machine lives.</summary>
+    public IEnumerable<string> Describe(string consensus)
+    {
+        yield return $"3. upsert into a shard ({consensus}): replicas A and B write the newest request per host from the same {Feed.Count} inputs; B lags {UpsertStep.Lag} ticks, then A stops";
+        yield return $"   shard upper {Upper}; A's output frontier {OutputA}, B's {OutputB}; of its {Upper} ticks A wrote {TicksWrittenByA}, B {TicksWrittenByB}";
+        yield return $"   guaranteed: neither froze (B's output was at the upper after all {LaggingCallsAtUpper} of its {LaggingCalls} calls while its input lagged); the shard holds {Content.Count} rows, one per host, as one writer alone would have written";
+        yield return "   check: the shard lives in this process; samples/Replicas runs the same race on PostgreSQL (--postgres) and prints more";
     }
 }

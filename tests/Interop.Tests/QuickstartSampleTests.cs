@@ -83,6 +83,27 @@ public sealed class QuickstartSampleTests(QuickstartRunFixture fixture) : IClass
     }
 
     [Fact]
+    public void TheCrawlsOwnChecksReportAMissingRowAStrayRowAndAnUnlistedVisit()
+    {
+        var crawl = fixture.Runs[0].Crawl;
+        var committed = crawl.Committed.First();
+        var missing = committed.Rows[0];
+        var readBack = crawl.RowsReadBack.Where(r => r != missing).Append(missing with { VisitId = 999 }).ToArray();
+        var unlisted = crawl.Incomplete.First().Outcome.VisitId;
+        var listed = crawl.Incomplete.Select(v => v.Outcome.VisitId).Where(id => id != unlisted).ToHashSet();
+
+        var problems = CrawlStep.Verify(crawl.Visits, readBack, listed);
+
+        string[] expected =
+        [
+            $"visit {committed.Outcome.VisitId} (Committed): the dataset holds {committed.Rows.Count - 1} rows, it appended {committed.Rows.Count}",
+            $"visit {unlisted} is Incomplete but incomplete_visits does not list it",
+            "the dataset holds 1 rows of visit 999, which this run did not make",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), problems.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task TheSecondRunRestoresTheFirstRunsCountsAndCountsOnlyItsNewRows()
     {
         var (first, second) = (fixture.Runs[0].Aggregate, fixture.Runs[1].Aggregate);
