@@ -72,7 +72,8 @@ internal static class VerifyCommand
             case StoreKind.ShardBlob:
                 return await VerifyBlobAsync(path, backend, blobDirectory, consensusDirectory, connectionString, cli, ct);
             default:
-                await cli.Error.WriteLineAsync($"error: '{path}' is not a store bulwark knows; it looked for {StoreDetection.LookedFor}");
+                await cli.Error.WriteLineAsync($"error: '{path}' is not a store bulwark knows; it looked for {StoreDetection.LookedFor}"
+                    + StoreDetection.DidYouMean(path, StoreDetection.IsAnyStore));
                 return BulwarkCommand.UsageError;
         }
     }
