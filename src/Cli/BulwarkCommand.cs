@@ -187,6 +187,9 @@ internal sealed class CliContext(TextWriter output, TextWriter error, TimeProvid
 /// <summary>Which of stdout and stderr is a terminal, and the terminal's width.</summary>
 internal sealed record CliTerminal(bool Output, bool Error, int? Width)
 {
+    /// <summary>The size of a store from which verify draws a progress bar (when stderr is a terminal): below it, verification is quick.</summary>
+    public long ProgressThresholdBytes { get; init; } = 64L * 1024 * 1024;
+
     public static CliTerminal None { get; } = new(false, false, null);
 
     public static CliTerminal Detect()

@@ -37,7 +37,8 @@ internal static class CatCommand
         };
         limit.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 0)
+            // Tokens, not the value: a value that is no number is the parser's error, and reading it here would throw.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, CultureInfo.InvariantCulture, out var n) && n < 0)
             {
                 result.AddError("--limit must be 0 or more");
             }
@@ -66,7 +67,7 @@ internal static class CatCommand
         var rows = limit ?? (format == "table" ? DefaultTableRows : int.MaxValue);
         var table = format == "table" ? new List<string?[]>() : null;
         string[] names;
-        var more = false;
+        bool? more = false;
         try
         {
             await using var data = await DataFile.OpenAsync(path, ct);
@@ -79,8 +80,10 @@ internal static class CatCommand
             }
 
             var written = 0;
-            await foreach (var batch in data.ReadBatchesAsync(ct))
+            var batchIndex = -1;
+            await foreach (var batch in rows == 0 ? Empty() : data.ReadBatchesAsync(ct))
             {
+                batchIndex++;
                 using (batch)
                 {
                     var take = Math.Min(batch.Length, rows - written);
@@ -101,13 +104,18 @@ internal static class CatCommand
                     }
 
                     written += take;
-                    if (take < batch.Length)
+                    if (written == rows)
                     {
-                        // The limit stopped inside this batch (or before it): nothing after it is read.
-                        more = true;
+                        // Nothing after the limit is read: whether more rows follow is known from this batch or the footer.
+                        more = take < batch.Length ? true : data.HasRowsAfter(batchIndex, written);
                         break;
                     }
                 }
+            }
+
+            if (rows == 0)
+            {
+                more = data.HasRowsAfter(-1, 0);
             }
         }
         catch (Exception e) when (e is DataFormatException or IOException or UnauthorizedAccessException or NotSupportedException)
@@ -164,7 +172,13 @@ internal static class CatCommand
         : value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
         : value;
 
-    private static void WriteTable(CliContext cli, string[] names, List<string?[]> rows, bool more)
+    private static async IAsyncEnumerable<RecordBatch> Empty()
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    private static void WriteTable(CliContext cli, string[] names, List<string?[]> rows, bool? more)
     {
         var table = new Spectre.Console.Table { Border = TableBorder.Rounded };
         foreach (var field in names)
@@ -179,9 +193,12 @@ internal static class CatCommand
 
         var console = cli.CreateConsole(cli.Output);
         console.Write(table);
-        cli.Output.WriteLine(more
-            ? string.Create(CultureInfo.InvariantCulture, $"{rows.Count} row(s) shown; there are more (--limit N shows N)")
-            : string.Create(CultureInfo.InvariantCulture, $"{rows.Count} row(s)"));
+        cli.Output.WriteLine(more switch
+        {
+            true => string.Create(CultureInfo.InvariantCulture, $"{rows.Count} row(s) shown; there are more (--limit N shows N)"),
+            null => string.Create(CultureInfo.InvariantCulture, $"{rows.Count} row(s) shown; a stream may hold more (--limit N shows N)"),
+            false => string.Create(CultureInfo.InvariantCulture, $"{rows.Count} row(s)"),
+        });
     }
 
     private static string Cut(string value) =>

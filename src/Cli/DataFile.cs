@@ -76,6 +76,16 @@ internal sealed class DataFile : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether rows follow batch <paramref name="batchIndex"/> (-1: before the first), after <paramref name="rowsRead"/>
+    /// rows, as far as the footer tells without reading: Parquet knows its row count, an Arrow IPC file its batches
+    /// (one may be empty); null for a stream, which only reading tells.
+    /// </summary>
+    public bool? HasRowsAfter(int batchIndex, long rowsRead) =>
+        _parquet is not null ? _parquet.RowCount > rowsRead
+        : _arrowFile is not null ? batchIndex + 1 < _arrowFile.BatchCount
+        : null;
+
     /// <summary>The batches in file order (a Parquet row group is one batch); the caller disposes each.</summary>
     public async IAsyncEnumerable<RecordBatch> ReadBatchesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -24,7 +24,8 @@ internal static class GcCommand
         };
         retain.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1)
+            // Tokens, not the value: a value that is no number is the parser's error, and reading it here would throw.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n < 1)
             {
                 result.AddError("--retain must be 1 or more: the newest checkpoint is never collected");
             }
