@@ -29,11 +29,7 @@ internal static class BulwarkCommand
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
         RunAsync(args, output, error, TimeProvider.System, cancellationToken);
 
-    /// <param name="args">The command line.</param>
-    /// <param name="output">Reports.</param>
-    /// <param name="error">Errors and usage.</param>
-    /// <param name="time">The clock leases are judged live or expired by (a fake one in tests).</param>
-    /// <param name="cancellationToken">Stops the command.</param>
+    /// <summary>Runs with no terminal: plain, deterministic output (as tests and pipes see it).</summary>
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken = default) =>
         RunAsync(args, output, error, time, CliTerminal.None, cancellationToken);
 

@@ -26,7 +26,7 @@ internal static class VerifyCommand
         var verify = new Command(
             "verify",
             "Detect what PATH is (checkpoint store, ingest dataset, shard consensus or blob directory) and verify every file it holds against what its records say; "
-            + "one line per problem; orphans are reported, not counted. Exit 2 if PATH is none of these.")
+            + "one line per problem; orphans are reported, not counted. A progress bar is drawn on stderr for stores of 64 MiB or more when it is a terminal. Exit 2 if PATH is none of these.")
         {
             path,
             blob,
