@@ -135,7 +135,7 @@ internal static class DataFileKit
         return new RecordBatch(new Schema([new Field("n", Int64Type.Default, false)], null), [builder.Build()], count);
     }
 
-    private static IArrowArray Fixed(IArrowType type, int width, Int128[] values, bool[] nulls)
+    public static IArrowArray Fixed(IArrowType type, int width, Int128[] values, bool[] nulls)
     {
         var bytes = new byte[values.Length * width];
         for (var i = 0; i < values.Length; i++)
@@ -149,8 +149,18 @@ internal static class DataFileKit
                 case 8:
                     BinaryPrimitives.WriteInt64LittleEndian(slot, (long)values[i]);
                     break;
-                default:
+                case 32:
                     BinaryPrimitives.WriteInt128LittleEndian(slot, values[i]);
+                    BinaryPrimitives.WriteInt128LittleEndian(slot[16..], values[i] < 0 ? -1 : 0);
+                    break;
+                case 16:
+                    BinaryPrimitives.WriteInt128LittleEndian(slot, values[i]);
+                    break;
+                default:
+                    // Fixed-size binary: the value's low bytes, little-endian.
+                    var all = new byte[16];
+                    BinaryPrimitives.WriteInt128LittleEndian(all, values[i]);
+                    all.AsSpan(0, width).CopyTo(slot);
                     break;
             }
         }
@@ -159,7 +169,7 @@ internal static class DataFileKit
         return ArrowArrayFactory.BuildArray(data);
     }
 
-    private static ArrowBuffer Validity(params bool[] valid)
+    public static ArrowBuffer Validity(params bool[] valid)
     {
         var bits = new byte[(valid.Length + 7) / 8];
         for (var i = 0; i < valid.Length; i++)
