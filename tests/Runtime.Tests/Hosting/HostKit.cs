@@ -52,9 +52,10 @@ internal sealed class HostKit : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Bounded, so that a component whose shutdown hangs fails its test instead of the whole run.
         if (Host is IAsyncDisposable disposable)
         {
-            await disposable.DisposeAsync();
+            await disposable.DisposeAsync().AsTask().WaitAsync(HangGuard);
         }
 
         _directory.Dispose();
