@@ -2,6 +2,7 @@ using Bulwark.Hosting;
 using Bulwark.Ingest;
 using Bulwark.Runtime.Tests.Ingest;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Hosting;

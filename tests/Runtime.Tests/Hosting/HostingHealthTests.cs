@@ -4,6 +4,7 @@ using Bulwark.Runtime.Tests.Ingest;
 using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Shards;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Xunit;
 
