@@ -1,4 +1,5 @@
 using Bulwark.Storage;
+using Bulwark.Testing;
 
 namespace Quickstart;
 
