@@ -141,7 +141,7 @@ public sealed partial class Checkpointer
             deleted.Add(directory);
         }
 
-        CheckpointMetrics.GcDeletions.Add(deleted.Count);
+        _metrics.GcDeletions.Add(deleted.Count);
         return deleted;
     }
 }
