@@ -1,5 +1,6 @@
 using Bulwark.Ingest;
 using Bulwark.Storage;
+using Bulwark.Testing;
 
 namespace Crawler;
 

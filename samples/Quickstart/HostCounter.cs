@@ -3,8 +3,9 @@ using Bulwark;
 namespace Quickstart;
 
 /// <summary>
-/// An operator's state: requests counted per host across runs. The generator writes its versioned, checksummed
-/// serializer; the ids are the wire contract, recorded in bulwark.lock.json.
+/// The aggregator's state: requests counted per host, and how far into the dataset it has counted. The generator writes
+/// its versioned, checksummed serializer; the ids are the wire contract. Both fields are committed in one checkpoint,
+/// so a restored counter resumes exactly where its counts stop: no row is counted twice or skipped.
 /// </summary>
 [CheckpointState]
 public partial class HostCounter
@@ -18,21 +19,24 @@ public partial class HostCounter
     [Id(3)]
     private int _runs;
 
+    [Id(4)]
+    private long _countedThroughVisit;
+
     public IReadOnlyDictionary<string, long> CountsByHost => _countsByHost;
 
     public long Total => _total;
 
     public int Runs => _runs;
 
-    public void Count(string host)
+    /// <summary>Every row of a visit up to this id has been counted.</summary>
+    public long CountedThroughVisit => _countedThroughVisit;
+
+    public void Count(HttpRequest request)
     {
-        _countsByHost[host] = _countsByHost.GetValueOrDefault(host) + 1;
+        _countsByHost[request.Host] = _countsByHost.GetValueOrDefault(request.Host) + 1;
         _total++;
+        _countedThroughVisit = Math.Max(_countedThroughVisit, request.VisitId);
     }
 
     public void EndRun() => _runs++;
-
-    public bool SameAs(HostCounter other) =>
-        _total == other._total && _runs == other._runs && _countsByHost.Count == other._countsByHost.Count
-        && _countsByHost.All(pair => other._countsByHost.TryGetValue(pair.Key, out var count) && count == pair.Value);
 }

@@ -2,32 +2,16 @@ using Bulwark;
 
 namespace Quickstart;
 
-public enum ContentKind
-{
-    Html,
-    Image,
-    Script,
-    Other,
-}
-
-/// <summary>One fetched URL of a crawl.</summary>
+/// <summary>One page a crawl fetched: the row the ingest controller writes to the http_requests table.</summary>
 [ArrowRecord("http_requests")]
-public partial record HttpRequest(
+public sealed partial record HttpRequest(
     long VisitId,
+    string Host,
     string Url,
-    string? Referrer,
-    [property: Column("ts")] DateTimeOffset Time,
     int Status,
-    ContentKind Kind,
-    TimeSpan Elapsed,
-    long? Bytes);
+    [property: Column("ts")] DateTimeOffset Time,
+    TimeSpan Elapsed);
 
-/// <summary>A link found on a fetched page.</summary>
-[ArrowRecord]
-public partial record PageLink(
-    long VisitId,
-    string FromUrl,
-    string ToUrl,
-    string? AnchorText,
-    bool NoFollow,
-    string[] Rel);
+/// <summary>The newest request to a host: the upsert keeps one row per host in its shard.</summary>
+[ArrowRecord("latest_requests")]
+public sealed partial record LatestRequest(string Host, long VisitId, string Url, int Status);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Spectre.Console;
 using Bulwark.Checkpoints;
 using Bulwark.Storage;
 
@@ -17,7 +18,9 @@ internal static class BulwarkCommand
     public const int UsageError = 2;
 
     internal const string Usage =
-        "usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes]"
+        "usage: bulwark cat FILE [--format table|csv|jsonl] [--limit N] | bulwark schema FILE"
+        + " | bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes]"
+        + " | bulwark gc --plan DIR [--retain N] [--except ID]..."
         + " | bulwark ingest status DATASET | bulwark ingest replay SPILL DEST [--format parquet|arrow]"
         + " | bulwark shard inspect [SHARD_ID] (--consensus DIR | --postgres CONNECTION_STRING) --blob DIR"
         + " | bulwark verify PATH [--blob DIR] [--consensus DIR | --postgres CONNECTION_STRING]"
@@ -26,18 +29,26 @@ internal static class BulwarkCommand
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
         RunAsync(args, output, error, TimeProvider.System, cancellationToken);
 
+    /// <summary>Runs with no terminal: plain, deterministic output (as tests and pipes see it).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, time, CliTerminal.None, cancellationToken);
+
     /// <param name="args">The command line.</param>
     /// <param name="output">Reports.</param>
     /// <param name="error">Errors and usage.</param>
     /// <param name="time">The clock leases are judged live or expired by (a fake one in tests).</param>
+    /// <param name="terminal">Which of the writers is a terminal, and how wide: progress bars and table widths depend on it.</param>
     /// <param name="cancellationToken">Stops the command.</param>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TimeProvider time, CliTerminal terminal, CancellationToken cancellationToken = default)
     {
-        var cli = new CliContext(output, error, time);
-        var root = new RootCommand("Bulwark: inspect and verify durable pipeline stores: checkpoint stores, ingest datasets and shards.")
+        var cli = new CliContext(output, error, time) { Terminal = terminal };
+        var root = new RootCommand("Bulwark: inspect and verify durable pipeline stores (checkpoint stores, ingest datasets, shards) and the Arrow and Parquet files they hold.")
         {
+            CatCommand.Create(cli),
             CheckpointsCommand.Create(cli),
+            GcCommand.Create(cli),
             IngestCommand.Create(cli),
+            SchemaCommand.Create(cli),
             ShardCommand.Create(cli),
             VerifyCommand.Create(cli),
         };
@@ -75,7 +86,7 @@ internal static class BulwarkCommand
     {
         if (!Directory.Exists(directory))
         {
-            await error.WriteLineAsync($"error: '{directory}' is not a directory");
+            await error.WriteLineAsync("error: " + StoreDetection.NotADirectory(directory));
             return null;
         }
 
@@ -107,7 +118,8 @@ internal static class BulwarkCommand
 
         if (!isStore)
         {
-            await error.WriteLineAsync($"error: '{directory}' is not a checkpoint store: it has no catalog ({Checkpointer.CatalogFileName}) and no checkpoint directories");
+            await error.WriteLineAsync($"error: '{directory}' is not a checkpoint store: it has no catalog ({Checkpointer.CatalogFileName}) and no checkpoint directories"
+                + StoreDetection.DidYouMean(directory, StoreDetection.IsCheckpointStore));
             return (null, UsageError);
         }
 
@@ -138,6 +150,25 @@ internal sealed class CliContext(TextWriter output, TextWriter error, TimeProvid
     /// <summary>True once a command of ours ran and set <see cref="ExitCode"/>.</summary>
     public bool Ran { get; private set; }
 
+    /// <summary>Which writers are terminals; none in tests, so output stays plain and deterministic.</summary>
+    public CliTerminal Terminal { get; init; } = CliTerminal.None;
+
+    /// <summary>A Spectre console over <paramref name="writer"/>: no colours or cursor moves unless it is a terminal, and no wrapping unless it has a width.</summary>
+    public IAnsiConsole CreateConsole(TextWriter writer)
+    {
+        var terminal = ReferenceEquals(writer, Output) ? Terminal.Output : Terminal.Error;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = terminal && Terminal.Width is { } width ? width : 32_767;
+        console.Profile.Capabilities.Unicode = true;
+        return console;
+    }
+
     public int ExitCode
     {
         get => _exitCode;
@@ -146,5 +177,31 @@ internal sealed class CliContext(TextWriter output, TextWriter error, TimeProvid
             _exitCode = value;
             Ran = true;
         }
+    }
+}
+
+/// <summary>Which of stdout and stderr is a terminal, and the terminal's width.</summary>
+internal sealed record CliTerminal(bool Output, bool Error, int? Width)
+{
+    /// <summary>The size of a store from which verify draws a progress bar (when stderr is a terminal): below it, verification is quick.</summary>
+    public long ProgressThresholdBytes { get; init; } = 64L * 1024 * 1024;
+
+    public static CliTerminal None { get; } = new(false, false, null);
+
+    public static CliTerminal Detect()
+    {
+        var output = !Console.IsOutputRedirected;
+        var error = !Console.IsErrorRedirected;
+        int? width = null;
+        try
+        {
+            width = output || error ? Console.WindowWidth : null;
+        }
+        catch (IOException)
+        {
+            // No console window after all (a pseudo-terminal without a size): nothing is wrapped.
+        }
+
+        return new CliTerminal(output, error, width is > 0 ? width : null);
     }
 }

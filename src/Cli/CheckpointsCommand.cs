@@ -49,9 +49,10 @@ internal static class CheckpointsCommand
 
     private static async Task<int> ListAsync(string directory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (await BulwarkCommand.OpenAsync(directory, error) is not { } backend)
+        var (backend, failureCode) = await BulwarkCommand.OpenStoreAsync(directory, error);
+        if (backend is null)
         {
-            return BulwarkCommand.UsageError;
+            return failureCode;
         }
 
         var result = await RunGuardedAsync(() => CheckpointStoreVerifier.VerifyAsync(backend, checkContents: false, cancellationToken: cancellationToken).AsTask(), error);

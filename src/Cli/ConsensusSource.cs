@@ -65,7 +65,7 @@ internal sealed class ConsensusSource : IAsyncDisposable
     {
         if (!Directory.Exists(directory))
         {
-            await error.WriteLineAsync($"error: '{directory}' is not a directory");
+            await error.WriteLineAsync("error: " + StoreDetection.NotADirectory(directory));
             return (null, BulwarkCommand.UsageError);
         }
 

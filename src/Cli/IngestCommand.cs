@@ -148,7 +148,8 @@ internal static class IngestCommand
 
         if (!isDataset)
         {
-            await error.WriteLineAsync($"error: '{directory}' is not an ingest dataset: it has no commit log (_commits/), no writer locks (_locks/) and no part files (TABLE/part-*)");
+            await error.WriteLineAsync($"error: '{directory}' is not an ingest dataset: it has no commit log (_commits/), no writer locks (_locks/) and no part files (TABLE/part-*)"
+                + StoreDetection.DidYouMean(directory, StoreDetection.IsIngestDataset));
             return (null, BulwarkCommand.UsageError);
         }
 

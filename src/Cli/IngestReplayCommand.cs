@@ -15,7 +15,7 @@ internal static class IngestReplayCommand
     {
         if (!Directory.Exists(spill))
         {
-            await error.WriteLineAsync($"error: '{spill}' is not a directory");
+            await error.WriteLineAsync("error: " + StoreDetection.NotADirectory(spill));
             return BulwarkCommand.UsageError;
         }
 
@@ -29,7 +29,8 @@ internal static class IngestReplayCommand
         {
             if (Directory.EnumerateFileSystemEntries(destination).Any() && !StoreDetection.IsIngestDataset(destination))
             {
-                await error.WriteLineAsync($"error: '{destination}' is not an ingest dataset: it has files, but no commit log (_commits/), no writer locks (_locks/) and no part files (TABLE/part-*)");
+                await error.WriteLineAsync($"error: '{destination}' is not an ingest dataset: it has files, but no commit log (_commits/), no writer locks (_locks/) and no part files (TABLE/part-*)"
+                    + StoreDetection.DidYouMean(destination, StoreDetection.IsIngestDataset));
                 return BulwarkCommand.UsageError;
             }
 

@@ -94,4 +94,42 @@ internal static class StoreDetection
             .Order(StringComparer.Ordinal)
             .ToArray()!;
     }
+
+    /// <summary>Why a path that should be a directory is not one: "'X' does not exist" or "'X' is a file, not a directory".</summary>
+    public static string NotADirectory(string path) =>
+        File.Exists(path) ? $"'{path}' is a file, not a directory" : $"'{path}' does not exist";
+
+    /// <summary>
+    /// "; did you mean 'DIR/child'?" when exactly one directory inside <paramref name="directory"/> is what was wanted
+    /// (the user named the parent), else empty. A child that cannot be read is not a candidate.
+    /// </summary>
+    public static string DidYouMean(string directory, Func<string, bool> isWanted)
+    {
+        string[] matches;
+        try
+        {
+            matches = Directory.EnumerateDirectories(directory).Where(d => Matches(d, isWanted)).Take(2).ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+
+        return matches.Length == 1 ? $"; did you mean '{matches[0]}'?" : string.Empty;
+    }
+
+    /// <summary>Whatever kind of store <paramref name="directory"/> is; false when it cannot be read.</summary>
+    public static bool IsAnyStore(string directory) => Detect(directory) != StoreKind.None;
+
+    private static bool Matches(string directory, Func<string, bool> isWanted)
+    {
+        try
+        {
+            return isWanted(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

@@ -26,7 +26,7 @@ internal static class VerifyCommand
         var verify = new Command(
             "verify",
             "Detect what PATH is (checkpoint store, ingest dataset, shard consensus or blob directory) and verify every file it holds against what its records say; "
-            + "one line per problem; orphans are reported, not counted. Exit 2 if PATH is none of these.")
+            + "one line per problem; orphans are reported, not counted. A progress bar is drawn on stderr for stores of 64 MiB or more when it is a terminal. Exit 2 if PATH is none of these.")
         {
             path,
             blob,
@@ -64,15 +64,16 @@ internal static class VerifyCommand
                 await cli.Error.WriteLineAsync($"error: --blob, --consensus and --postgres apply to shards only, and '{path}' is {(kind == StoreKind.CheckpointStore ? "a checkpoint store" : "an ingest dataset")}");
                 return BulwarkCommand.UsageError;
             case StoreKind.CheckpointStore:
-                return await CheckpointsCommand.VerifyAsync(backend, path, cli.Output, cli.Error, ct);
+                return await VerifyProgress.RunAsync(cli, path, backend, b => CheckpointsCommand.VerifyAsync(b, path, cli.Output, cli.Error, ct));
             case StoreKind.IngestDataset:
-                return await IngestCommand.VerifyAsync(backend, path, cli.Output, cli.Error, ct);
+                return await VerifyProgress.RunAsync(cli, path, backend, b => IngestCommand.VerifyAsync(b, path, cli.Output, cli.Error, ct));
             case StoreKind.ShardConsensus:
                 return await VerifyConsensusAsync(path, blobDirectory, consensusDirectory ?? connectionString, cli, ct);
             case StoreKind.ShardBlob:
                 return await VerifyBlobAsync(path, backend, blobDirectory, consensusDirectory, connectionString, cli, ct);
             default:
-                await cli.Error.WriteLineAsync($"error: '{path}' is not a store bulwark knows; it looked for {StoreDetection.LookedFor}");
+                await cli.Error.WriteLineAsync($"error: '{path}' is not a store bulwark knows; it looked for {StoreDetection.LookedFor}"
+                    + StoreDetection.DidYouMean(path, StoreDetection.IsAnyStore));
                 return BulwarkCommand.UsageError;
         }
     }
@@ -114,7 +115,9 @@ internal static class VerifyCommand
             return BulwarkCommand.ProblemsFound;
         }
 
-        return await ShardCommand.VerifyAsync(shards, consensus, blob, path, cli, ct);
+        return blob is null
+            ? await ShardCommand.VerifyAsync(shards, consensus, null, path, cli, ct)
+            : await VerifyProgress.RunAsync(cli, blobDirectory ?? path, blob, b => ShardCommand.VerifyAsync(shards, consensus, b, path, cli, ct));
     }
 
     private static async Task<int> VerifyBlobAsync(string path, IStorageBackend blob, string? blobDirectory, string? consensusDirectory, string? connectionString, CliContext cli, CancellationToken ct)
@@ -139,7 +142,8 @@ internal static class VerifyCommand
 
         await using (source)
         {
-            return await ShardCommand.VerifyAsync(StoreDetection.ShardsInBlob(path), source.Consensus, blob, path, cli, ct);
+            var shards = StoreDetection.ShardsInBlob(path);
+            return await VerifyProgress.RunAsync(cli, path, blob, b => ShardCommand.VerifyAsync(shards, source.Consensus, b, path, cli, ct));
         }
     }
 }

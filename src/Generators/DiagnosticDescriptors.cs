@@ -4,11 +4,19 @@ namespace Bulwark.Generators;
 
 /// <summary>
 /// Every diagnostic the generators report. Ids are part of the public surface (users suppress them and the README
-/// documents them): never renumber or reuse one.
+/// documents them): never renumber or reuse one. Each help link is the page docs/diagnostics/{Id}.md of the repository.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "Bulwark.Generator";
+
+    /// <summary>
+    /// The repository, as Directory.Build.props' RepositoryUrl (a generator cannot read MSBuild properties at run time;
+    /// a test keeps the two equal).
+    /// </summary>
+    internal const string RepositoryUrl = "https://github.com/bulwark-data/bulwark";
+
+    internal const string HelpRoot = RepositoryUrl + "/blob/main/docs/diagnostics/";
 
     public static readonly DiagnosticDescriptor TypeNotPartial = Error(
         "BWK0001",
@@ -91,7 +99,8 @@ internal static class DiagnosticDescriptors
         "'{0}' has no public instance properties or fields to store; its batches hold a row count and nothing else",
         Category,
         DiagnosticSeverity.Warning,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("BWK0016"));
 
     public static readonly DiagnosticDescriptor GeneratedMemberConflict = Error(
         "BWK0017",
@@ -170,8 +179,11 @@ internal static class DiagnosticDescriptors
         "'{0}' is not checked against bulwark.lock.json: the file does not exist and this build does not create it (ContinuousIntegrationBuild=true or BulwarkCreateLockFile=false), so an incompatible edit of its ids would only surface when a checkpoint is restored; run 'dotnet build -p:BulwarkUpdateLockFile=true' and commit bulwark.lock.json",
         Category,
         DiagnosticSeverity.Warning,
-        isEnabledByDefault: true);
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("BWK0113"));
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static string HelpLink(string id) => HelpRoot + id + ".md";
 }

@@ -72,7 +72,7 @@ public sealed class HarnessTests
     }
 
     [Fact]
-    public void Every_analyzer_is_discovered_and_every_descriptor_links_to_its_readme_section()
+    public void Every_analyzer_is_discovered_and_every_descriptor_links_to_its_page()
     {
         Assert.All(AnalyzerHarness.AllAnalyzers, analyzer => Assert.All(analyzer.SupportedDiagnostics, descriptor =>
         {
@@ -90,16 +90,9 @@ public sealed class HarnessTests
         Assert.All(descriptors, d =>
         {
             Assert.Equal(DiagnosticSeverity.Warning, d.DefaultSeverity);
-            Assert.Equal(DiagnosticDescriptors.HelpRoot + GitHubAnchor($"{d.Id}: {d.Title}"), d.HelpLinkUri);
+            Assert.Equal($"{DiagnosticDescriptors.RepositoryUrl}/blob/main/docs/diagnostics/{d.Id}.md", d.HelpLinkUri);
         });
     }
-
-    // GitHub's heading anchors: lower case, punctuation other than '-' and '_' dropped, spaces become '-'.
-    private static string GitHubAnchor(string heading) =>
-        new(heading.ToLowerInvariant()
-            .Where(c => char.IsLetterOrDigit(c) || c is '-' or '_' or ' ')
-            .Select(c => c == ' ' ? '-' : c)
-            .ToArray());
 
 // Test doubles of the harness: never shipped or loaded by a compiler, so the packaging rules for analyzers do not apply.
 #pragma warning disable RS1036, RS1038, RS1041, RS2008

@@ -192,7 +192,7 @@ public sealed class CheckpointsDropTests : CliTestBase
         var missing = Path.Combine(Work, "nope");
         var (code, _, error) = await RunAsync("checkpoints", "drop", missing, id, "--yes");
         Assert.Equal(2, code);
-        Assert.Equal([$"error: '{missing}' is not a directory"], Lines(error));
+        Assert.Equal([$"error: '{missing}' does not exist"], Lines(error));
         Assert.False(Directory.Exists(missing));
 
         Directory.CreateDirectory(Store);

@@ -156,7 +156,7 @@ public sealed class CheckpointsRepairTests : CliTestBase
         var missing = Path.Combine(Work, "nope");
         var (code, _, error) = await RunAsync("checkpoints", "repair", missing, "--yes");
         Assert.Equal(2, code);
-        Assert.Equal([$"error: '{missing}' is not a directory"], Lines(error));
+        Assert.Equal([$"error: '{missing}' does not exist"], Lines(error));
         Assert.False(Directory.Exists(missing));
 
         Directory.CreateDirectory(Store);

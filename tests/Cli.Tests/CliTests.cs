@@ -198,7 +198,9 @@ public sealed class CliTests : CliTestBase
         Assert.Equal("", output);
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);
         Assert.Contains(
-            "usage: bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes]"
+            "usage: bulwark cat FILE [--format table|csv|jsonl] [--limit N] | bulwark schema FILE"
+            + " | bulwark checkpoints list DIR | bulwark checkpoints drop DIR ID [--yes] | bulwark checkpoints repair DIR [--yes]"
+            + " | bulwark gc --plan DIR [--retain N] [--except ID]..."
             + " | bulwark ingest status DATASET | bulwark ingest replay SPILL DEST [--format parquet|arrow]"
             + " | bulwark shard inspect [SHARD_ID] (--consensus DIR | --postgres CONNECTION_STRING) --blob DIR"
             + " | bulwark verify PATH [--blob DIR] [--consensus DIR | --postgres CONNECTION_STRING]"
@@ -213,6 +215,13 @@ public sealed class CliTests : CliTestBase
     [InlineData("ingest replay --help", "--format <arrow|parquet>")]
     [InlineData("shard inspect --help", "--postgres <CONNECTION_STRING>")]
     [InlineData("verify --help", "--consensus <DIR>")]
+    [InlineData("--help", "cat")]
+    [InlineData("--help", "schema")]
+    [InlineData("cat --help", "--format <csv|jsonl|table>")]
+    [InlineData("cat --help", "--limit <N>")]
+    [InlineData("schema --help", "row groups")]
+    [InlineData("gc --help", "Plan-only")]
+    [InlineData("gc --help", "--retain <N>")]
     public async Task Help_exits_0_and_describes_the_commands_and_options(string commandLine, string mentioned)
     {
         var (code, output, error) = await RunAsync(commandLine.Split(' '));
@@ -222,12 +231,21 @@ public sealed class CliTests : CliTestBase
     }
 
     [Fact]
+    public async Task Version_exits_0_and_prints_a_version()
+    {
+        var (code, output, error) = await RunAsync("--version");
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Matches(@"^\d+\.\d+", output);
+    }
+
+    [Fact]
     public async Task A_directory_that_does_not_exist_is_a_usage_error_and_is_not_created()
     {
         var missing = Path.Combine(Work, "nope");
         var (code, _, error) = await RunAsync("verify", missing);
         Assert.Equal(2, code);
-        Assert.Contains($"'{missing}' is not a directory", error, StringComparison.Ordinal);
+        Assert.Contains($"'{missing}' does not exist", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(missing));
     }
 

@@ -1,6 +1,7 @@
 using Bulwark.Ingest;
 using Bulwark.Records;
 using Bulwark.Storage;
+using Bulwark.Testing;
 
 namespace Bulwark.Cli.Tests;
 

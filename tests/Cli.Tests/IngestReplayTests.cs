@@ -1,5 +1,6 @@
 using Bulwark.Ingest;
 using Bulwark.Storage;
+using Bulwark.Testing;
 
 namespace Bulwark.Cli.Tests;
 
@@ -204,11 +205,11 @@ public sealed class IngestReplayTests : CliTestBase
         var missing = Path.Combine(Work, "nope");
         var (code, _, error) = await RunAsync("ingest", "replay", missing, Dataset);
         Assert.Equal(2, code);
-        Assert.Equal([$"error: '{missing}' is not a directory"], Lines(error));
+        Assert.Equal([$"error: '{missing}' does not exist"], Lines(error));
 
         (code, _, error) = await RunAsync("ingest", "replay", Spill, missing);
         Assert.Equal(2, code);
-        Assert.Equal([$"error: '{missing}' is not a directory"], Lines(error));
+        Assert.Equal([$"error: '{missing}' does not exist"], Lines(error));
 
         await CreateStoreAsync();
         before = Snapshot(Work);

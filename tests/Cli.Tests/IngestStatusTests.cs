@@ -1,5 +1,6 @@
 using Bulwark.Ingest;
 using Bulwark.Storage;
+using Bulwark.Testing;
 
 namespace Bulwark.Cli.Tests;
 
@@ -215,7 +216,7 @@ public sealed class IngestStatusTests : CliTestBase
         var missing = Path.Combine(Work, "nope");
         var (code, _, error) = await RunAsync("ingest", "status", missing);
         Assert.Equal(2, code);
-        Assert.Equal([$"error: '{missing}' is not a directory"], Lines(error));
+        Assert.Equal([$"error: '{missing}' does not exist"], Lines(error));
         Assert.False(Directory.Exists(missing));
 
         await CreateStoreAsync();

@@ -194,8 +194,8 @@ public sealed class ShardInspectTests : CliTestBase
             (["shard", "inspect", "--consensus", kit.ConsensusDirectory, "--postgres", "Host=localhost", "--blob", kit.BlobDirectory], "error: name the consensus store with exactly one of --consensus DIR (a FileConsensus directory) and --postgres CONNECTION_STRING"),
             (["shard", "inspect", "edges/1", "--consensus", kit.ConsensusDirectory, "--blob", kit.BlobDirectory], "error: Shard id 'edges/1' is refused: only ASCII letters, digits, '.', '_' and '-' are allowed."),
             (["shard", "inspect", "edges-9", "--consensus", kit.ConsensusDirectory, "--blob", kit.BlobDirectory], $"error: shard 'edges-9' does not exist in consensus directory '{kit.ConsensusDirectory}': its key shard/edges-9 has no entry"),
-            (["shard", "inspect", "edges-1", "--consensus", Path.Combine(Work, "nope"), "--blob", kit.BlobDirectory], $"error: '{Path.Combine(Work, "nope")}' is not a directory"),
-            (["shard", "inspect", "edges-1", "--consensus", kit.ConsensusDirectory, "--blob", Path.Combine(Work, "nope")], $"error: '{Path.Combine(Work, "nope")}' is not a directory"),
+            (["shard", "inspect", "edges-1", "--consensus", Path.Combine(Work, "nope"), "--blob", kit.BlobDirectory], $"error: '{Path.Combine(Work, "nope")}' does not exist"),
+            (["shard", "inspect", "edges-1", "--consensus", kit.ConsensusDirectory, "--blob", Path.Combine(Work, "nope")], $"error: '{Path.Combine(Work, "nope")}' does not exist"),
             (["shard", "inspect", "--consensus", kit.BlobDirectory, "--blob", kit.BlobDirectory], $"error: consensus directory '{kit.BlobDirectory}' holds no shard: it has no key directory of a shard state"),
             (["shard", "inspect", "edges-1", "--postgres", "Hots=nowhere", "--blob", kit.BlobDirectory], "error: --postgres: Couldn't set hots (Parameter 'hots')"),
         };

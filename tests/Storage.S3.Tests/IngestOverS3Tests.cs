@@ -1,5 +1,6 @@
 using Amazon.S3.Model;
 using Bulwark.Ingest;
+using Bulwark.Testing;
 
 namespace Bulwark.Storage.S3.Tests;
 

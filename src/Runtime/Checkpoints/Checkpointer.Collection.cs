@@ -8,9 +8,7 @@ public sealed partial class Checkpointer
     {
         await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
         var before = _committed;
-        var keepIds = before.Skip(Math.Max(0, before.Length - retain)).Select(c => c.Id).Concat(except).ToHashSet();
-        var keep = before.Where(c => keepIds.Contains(c.Id)).ToArray();
-        var remove = before.Where(c => !keepIds.Contains(c.Id)).ToArray();
+        var (keep, remove) = GarbageCollectionRules.Split(before, retain, except);
 
         // What must survive is decided from the manifests as they are on disk now, all of them, before any deletion.
         var referenced = new HashSet<string>(StringComparer.Ordinal);
@@ -123,7 +121,7 @@ public sealed partial class Checkpointer
         }
 
         var deleted = new List<string>();
-        foreach (var file in deleteSharedFiles ? manifest?.Files.Where(f => f.Kind == CheckpointFileKind.Shared && !referenced.Contains(f.Path)) ?? [] : [])
+        foreach (var file in deleteSharedFiles ? GarbageCollectionRules.SharedFilesToDelete(manifest, referenced) : [])
         {
             var path = file.Path;
             if (await Step(CheckpointCommitStep.DeleteSharedFile, path, () => _backend.DeleteAsync(path, cancellationToken)).ConfigureAwait(false))
@@ -143,7 +141,7 @@ public sealed partial class Checkpointer
             deleted.Add(directory);
         }
 
-        CheckpointMetrics.GcDeletions.Add(deleted.Count);
+        _metrics.GcDeletions.Add(deleted.Count);
         return deleted;
     }
 }

@@ -64,14 +64,14 @@ public sealed partial class Checkpointer
                 await file.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }).ConfigureAwait(false);
-        CheckpointMetrics.Fsyncs.Add(1);
+        _metrics.Fsyncs.Add(1);
         return bytes.Length;
     }
 
     private async ValueTask SyncStepAsync(CheckpointCommitStep step, string directory, CancellationToken cancellationToken)
     {
         await Step(step, directory, () => _backend.SyncDirectoryAsync(directory, cancellationToken)).ConfigureAwait(false);
-        CheckpointMetrics.Fsyncs.Add(1);
+        _metrics.Fsyncs.Add(1);
     }
 
     /// <summary>Best-effort removal of a failed commit's new files; anything left is an orphan that recovery or GC removes.</summary>

@@ -36,6 +36,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
     private readonly CheckpointerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly CheckpointInstruments _metrics;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private CheckpointInfo[] _committed = [];
     private Dictionary<Guid, CheckpointCorruptException> _damaged = [];
@@ -52,6 +53,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
         _options = options;
         _logger = logger;
         _time = time;
+        _metrics = CheckpointInstruments.Create(options.MeterFactory);
     }
 
     /// <summary>The store the checkpoints live in.</summary>
@@ -76,6 +78,12 @@ public sealed partial class Checkpointer : IAsyncDisposable
     /// known durable; the next commit or collection first rewrites the catalog from it (and fails if it cannot).
     /// </summary>
     public bool IsCatalogInDoubt => _catalogInDoubt;
+
+    /// <summary>
+    /// True once a commit or collection found that a checkpointer opened later owns the store: this one commits and
+    /// deletes nothing any more (see <see cref="CheckpointFencedException"/>).
+    /// </summary>
+    public bool IsFenced => Volatile.Read(ref _fenced);
 
     private ProtocolDeviation Deviations => _options.Deviations;
 
@@ -107,7 +115,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
             await checkpointer.ReleaseStoreLockAsync().ConfigureAwait(false);
             if (e is CheckpointException)
             {
-                CheckpointMetrics.Failures.Add(1, new KeyValuePair<string, object?>("operation", "open"));
+                checkpointer._metrics.Failed("open");
                 CheckpointerLog.Refused(checkpointer._logger, e, backend.Description, e.Message);
             }
 
@@ -173,7 +181,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
         }
         catch (CheckpointException)
         {
-            CheckpointMetrics.Failures.Add(1, new KeyValuePair<string, object?>("operation", "restore"));
+            _metrics.Failed("restore");
             throw;
         }
         finally
@@ -203,7 +211,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
         }
         catch (CheckpointException)
         {
-            CheckpointMetrics.Failures.Add(1, new KeyValuePair<string, object?>("operation", "gc"));
+            _metrics.Failed("gc");
             throw;
         }
         finally
@@ -308,7 +316,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
             // Checked before anything is written: a fenced writer must not even overwrite the owner's shared files.
             await CheckWriterEpochAsync(cancellationToken).ConfigureAwait(false);
             await Step(CheckpointCommitStep.CreateCheckpointDirectory, directory, () => _backend.CreateDirectoryAsync(directory, cancellationToken)).ConfigureAwait(false);
-            CheckpointMetrics.Fsyncs.Add(1);
+            _metrics.Fsyncs.Add(1);
             foreach (var (file, bytes) in states)
             {
                 written += await WriteFileStepAsync(CheckpointCommitStep.WriteStateFile, file.Path, bytes, cancellationToken).ConfigureAwait(false);
@@ -321,7 +329,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
                 files.Add(new CheckpointFileInfo(path, CheckpointFileKind.Shared, null, length, crc));
                 if (source.IsWrittenByCommit)
                 {
-                    CheckpointMetrics.Fsyncs.Add(1);
+                    _metrics.Fsyncs.Add(1);
                     written += length;
                 }
             }
@@ -357,7 +365,7 @@ public sealed partial class Checkpointer : IAsyncDisposable
         }
         catch (Exception e) when (!Deviations.HasFlag(ProtocolDeviation.PublishBeforeCatalogDurable))
         {
-            CheckpointMetrics.Failures.Add(1, new KeyValuePair<string, object?>("operation", "commit"));
+            _metrics.Failed("commit");
             if (e is CheckpointCommitException commitError)
             {
                 CheckpointerLog.CommitFailed(_logger, e, commitError.Step, commitError.Path, _backend.Description);
@@ -378,8 +386,8 @@ public sealed partial class Checkpointer : IAsyncDisposable
 
         // The commit point was reached: the catalog naming the checkpoint is durable.
         Volatile.Write(ref _committed, after);
-        CheckpointMetrics.Commits.Add(1);
-        CheckpointMetrics.BytesWritten.Add(written);
+        _metrics.Commits.Add(1);
+        _metrics.BytesWritten.Add(written);
         CheckpointerLog.Committed(_logger, id, files.Count, written, _backend.Description);
         return info;
     }

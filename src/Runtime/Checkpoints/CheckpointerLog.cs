@@ -42,20 +42,58 @@ internal static partial class CheckpointerLog
     public static partial void Dropped(ILogger logger, Guid checkpointId, int deleted, string store);
 }
 
-/// <summary>The checkpointer's counters, under the meter "Bulwark.Checkpoints".</summary>
-internal static class CheckpointMetrics
+/// <summary>Names of the checkpointer's instruments, for <see cref="MeterListener"/> and OpenTelemetry configuration.</summary>
+public static class CheckpointMetrics
 {
+    /// <summary>The meter every checkpointer publishes on.</summary>
     public const string MeterName = "Bulwark.Checkpoints";
 
-    private static readonly Meter Meter = new(MeterName);
+    /// <summary>Counter of committed checkpoints.</summary>
+    public const string Commits = "bulwark.checkpoints.commits";
 
-    public static readonly Counter<long> Commits = Meter.CreateCounter<long>("bulwark.checkpoints.commits", "{checkpoint}", "Checkpoints committed");
+    /// <summary>Counter of bytes of state, shared, manifest and catalog files written by commits.</summary>
+    public const string BytesWritten = "bulwark.checkpoints.bytes_written";
 
-    public static readonly Counter<long> BytesWritten = Meter.CreateCounter<long>("bulwark.checkpoints.bytes_written", "By", "Bytes of state, shared, manifest and catalog files written");
+    /// <summary>Counter of file and directory syncs the checkpointer issued.</summary>
+    public const string Fsyncs = "bulwark.checkpoints.fsyncs";
 
-    public static readonly Counter<long> Fsyncs = Meter.CreateCounter<long>("bulwark.checkpoints.fsyncs", "{fsync}", "File and directory syncs issued");
+    /// <summary>Counter of files and directories deleted by garbage collection and recovery.</summary>
+    public const string GcDeletions = "bulwark.checkpoints.gc_deletions";
 
-    public static readonly Counter<long> GcDeletions = Meter.CreateCounter<long>("bulwark.checkpoints.gc_deletions", "{path}", "Files and directories deleted by garbage collection and recovery");
+    /// <summary>Counter of failed operations, tagged <see cref="OperationTag"/> = <c>open</c>, <c>commit</c>, <c>restore</c> or <c>gc</c>.</summary>
+    public const string Failures = "bulwark.checkpoints.failures";
 
-    public static readonly Counter<long> Failures = Meter.CreateCounter<long>("bulwark.checkpoints.failures", "{failure}", "Failed commits, collections, restores and openings");
+    /// <summary>The tag of <see cref="Failures"/>.</summary>
+    public const string OperationTag = "operation";
+}
+
+internal sealed class CheckpointInstruments
+{
+    // Without an IMeterFactory every checkpointer shares one process-wide meter, as the System.Diagnostics.Metrics
+    // guidance recommends for library code.
+    private static readonly Lazy<CheckpointInstruments> Shared = new(() => new CheckpointInstruments(new Meter(CheckpointMetrics.MeterName)));
+
+    private CheckpointInstruments(Meter meter)
+    {
+        Commits = meter.CreateCounter<long>(CheckpointMetrics.Commits, "{checkpoint}", "Checkpoints committed");
+        BytesWritten = meter.CreateCounter<long>(CheckpointMetrics.BytesWritten, "By", "Bytes of state, shared, manifest and catalog files written");
+        Fsyncs = meter.CreateCounter<long>(CheckpointMetrics.Fsyncs, "{fsync}", "File and directory syncs issued");
+        GcDeletions = meter.CreateCounter<long>(CheckpointMetrics.GcDeletions, "{path}", "Files and directories deleted by garbage collection and recovery");
+        Failures = meter.CreateCounter<long>(CheckpointMetrics.Failures, "{failure}", "Failed commits, collections, restores and openings");
+    }
+
+    public Counter<long> Commits { get; }
+
+    public Counter<long> BytesWritten { get; }
+
+    public Counter<long> Fsyncs { get; }
+
+    public Counter<long> GcDeletions { get; }
+
+    public Counter<long> Failures { get; }
+
+    public static CheckpointInstruments Create(IMeterFactory? meterFactory) =>
+        meterFactory is null ? Shared.Value : new CheckpointInstruments(meterFactory.Create(new MeterOptions(CheckpointMetrics.MeterName)));
+
+    public void Failed(string operation) => Failures.Add(1, new KeyValuePair<string, object?>(CheckpointMetrics.OperationTag, operation));
 }

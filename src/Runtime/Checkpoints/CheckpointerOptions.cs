@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace Bulwark.Checkpoints;
 
 /// <summary>Limits and behaviour of a <see cref="Checkpointer"/>.</summary>
@@ -11,6 +13,9 @@ public sealed class CheckpointerOptions
 
     /// <summary>A manifest listing more files than this is refused.</summary>
     public int MaxFilesPerCheckpoint { get; init; } = 100_000;
+
+    /// <summary>Creates the <see cref="CheckpointMetrics.MeterName"/> meter; without one a process-wide meter is used.</summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>
     /// Regression-test seam: each flag re-introduces one bug of the checkpointer this design replaces, so a test can show

@@ -9,6 +9,9 @@ public sealed partial class IngestController
     private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(5);
 
     private readonly CancellationTokenSource _abort = new();
+
+    // Cancelled when a caller of ShutdownAsync stops waiting for the drain: what is not committed by then is spilled.
+    private readonly CancellationTokenSource _drainCut = new();
     private readonly Task _loop;
     private TaskCompletionSource? _wake;
     private bool _wakeRequested;
@@ -28,6 +31,23 @@ public sealed partial class IngestController
             _disposal ??= DisposeCoreAsync();
             return new ValueTask(_disposal);
         }
+    }
+
+    /// <summary>
+    /// Shuts down as <see cref="DisposeAsync"/> does, and ends the drain early when <paramref name="cancellationToken"/>
+    /// fires (a host's shutdown token, say): whatever is not committed by then is spilled at once, exactly as after
+    /// <see cref="IngestOptions.ShutdownTimeout"/>. Cancelling never abandons the shutdown, so the returned task still
+    /// completes only once every visit has its outcome and the writer's lock is released.
+    /// </summary>
+    public Task ShutdownAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            // The registration lives as long as the token's source; cutting a finished drain does nothing.
+            cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _drainCut);
+        }
+
+        return DisposeAsync().AsTask();
     }
 
     /// <summary>For tests: the loop is parked and neither a wake-up nor a timer due by now is pending.</summary>
@@ -198,10 +218,10 @@ public sealed partial class IngestController
             Wake();
         }
 
-        if (!await CompletesWithinAsync(_loop, _options.ShutdownTimeout).ConfigureAwait(false))
+        if (!await CompletesWithinAsync(_loop, _options.ShutdownTimeout, _drainCut.Token).ConfigureAwait(false))
         {
             await _abort.CancelAsync().ConfigureAwait(false);
-            await CompletesWithinAsync(_loop, CancelGrace).ConfigureAwait(false);
+            await CompletesWithinAsync(_loop, CancelGrace, CancellationToken.None).ConfigureAwait(false);
         }
 
         await SpillRemainingAsync().ConfigureAwait(false);
@@ -306,10 +326,10 @@ public sealed partial class IngestController
         }
     }
 
-    /// <summary>True if <paramref name="task"/> completes within <paramref name="timeout"/> by the controller's clock.</summary>
-    private async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+    /// <summary>True if <paramref name="task"/> completes within <paramref name="timeout"/> by the controller's clock and before <paramref name="cut"/>.</summary>
+    private async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout, CancellationToken cut)
     {
-        using var stop = new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cut);
         var delay = Task.Delay(timeout, _time, stop.Token);
         var first = await Task.WhenAny(task, delay).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);

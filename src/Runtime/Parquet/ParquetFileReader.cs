@@ -12,7 +12,7 @@ namespace Bulwark.Parquet;
 /// and every page are validated; a truncated, corrupt or hostile file raises <see cref="ParquetFormatException"/> naming
 /// the file, column, row group and page.
 /// </summary>
-public sealed class ParquetFileReader : IAsyncDisposable
+public sealed partial class ParquetFileReader : IAsyncDisposable
 {
     private readonly Stream _stream;
     private readonly bool _leaveOpen;

@@ -71,7 +71,7 @@ public sealed partial class Shard<T>
         if (deleted > 0)
         {
             await _context.Parts.Blob.SyncDirectoryAsync(ShardNames.PartsDirectory(ShardId), ct).ConfigureAwait(false);
-            ShardMetrics.PartsDeleted.Add(deleted);
+            _context.Metrics.PartsDeleted.Add(deleted);
         }
 
         await TruncateAsync(oldest, ct).ConfigureAwait(false);

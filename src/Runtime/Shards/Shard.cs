@@ -71,6 +71,9 @@ public sealed partial class Shard<T>
         return new ShardFrontiers(head.State.Since, head.State.Upper, head.SeqNo);
     }
 
+    /// <summary>One consensus read, without retries, of the head (for health checks).</summary>
+    internal Task<(ShardHead Head, ShardLease? Lease)> ProbeAsync(CancellationToken ct) => _context.ProbeLeaseAsync(Guid.Empty, ct);
+
     /// <summary>
     /// Opens a writer: takes a writer lease for <paramref name="writerId"/>, renewed by a heartbeat until the writer is
     /// disposed. A live handle with the same id is fenced off (its next append raises <see cref="ShardLeaseLostException"/>),

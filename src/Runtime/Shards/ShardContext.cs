@@ -29,6 +29,8 @@ internal sealed class ShardContext<T>
 
     public ILogger Logger { get; }
 
+    public ShardInstruments Metrics => Store.Metrics;
+
     public ShardHead Latest => Volatile.Read(ref _latest);
 
     public long NowMs => Options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
@@ -62,6 +64,18 @@ internal sealed class ShardContext<T>
                 return head;
             }
         }
+    }
+
+    /// <summary>
+    /// One consensus read, without retries, of the head and the lease <paramref name="leaseId"/> in it: for health
+    /// checks, which report a failing store rather than wait out a retry budget.
+    /// </summary>
+    public async Task<(ShardHead Head, ShardLease? Lease)> ProbeLeaseAsync(Guid leaseId, CancellationToken ct)
+    {
+        var entry = await Store.Consensus.HeadAsync(Store.Key, ct).ConfigureAwait(false)
+            ?? throw new ShardException(ShardId, $"Shard '{ShardId}': consensus key '{Store.Key}' is empty; the shard was never created or its key was removed.");
+        var head = Observe(Store.Decode(entry));
+        return (head, head.State.FindLease(leaseId));
     }
 
     /// <summary>Completes when this process next sees the upper advance (listeners wait on it as well as on their poll interval).</summary>

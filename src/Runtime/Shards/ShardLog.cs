@@ -39,25 +39,61 @@ internal static partial class ShardLog
     public static partial void ForeignFile(ILogger logger, string shardId, string path);
 }
 
-/// <summary>The shard counters, under the meter "Bulwark.Shards".</summary>
-internal static class ShardMetrics
+/// <summary>Names of the shard instruments, for <see cref="MeterListener"/> and OpenTelemetry configuration.</summary>
+public static class ShardMetrics
 {
+    /// <summary>The meter every shard publishes on.</summary>
     public const string MeterName = "Bulwark.Shards";
 
-    private static readonly Meter Meter = new(MeterName);
+    /// <summary>Counter of compare-and-appends, tagged <see cref="OutcomeTag"/> = <c>committed</c>, <c>already_committed</c> or <c>upper_mismatch</c>.</summary>
+    public const string Appends = "bulwark.shards.appends";
 
-    public static readonly Counter<long> Appends = Meter.CreateCounter<long>("bulwark.shards.appends", "{append}", "Compare-and-appends by outcome");
+    /// <summary>Counter of state entries committed to consensus.</summary>
+    public const string StateWrites = "bulwark.shards.state_writes";
 
-    public static readonly Counter<long> StateWrites = Meter.CreateCounter<long>("bulwark.shards.state_writes", "{entry}", "State entries committed to consensus");
+    /// <summary>Counter of compare-and-sets that found a newer head.</summary>
+    public const string LostRaces = "bulwark.shards.lost_races";
 
-    public static readonly Counter<long> LostRaces = Meter.CreateCounter<long>("bulwark.shards.lost_races", "{cas}", "Compare-and-sets that found a newer head");
+    /// <summary>Counter of part files written (appends and compactions).</summary>
+    public const string PartsWritten = "bulwark.shards.parts_written";
 
-    public static readonly Counter<long> PartsWritten = Meter.CreateCounter<long>("bulwark.shards.parts_written", "{part}", "Part files written");
+    /// <summary>Counter of part files deleted (lost races and garbage collection).</summary>
+    public const string PartsDeleted = "bulwark.shards.parts_deleted";
 
-    public static readonly Counter<long> PartsDeleted = Meter.CreateCounter<long>("bulwark.shards.parts_deleted", "{part}", "Part files deleted (lost races and garbage collection)");
+    /// <summary>The tag of <see cref="Appends"/>.</summary>
+    public const string OutcomeTag = "outcome";
+}
 
-    public static void Appended(AppendResult result) =>
-        Appends.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome switch
+internal sealed class ShardInstruments
+{
+    // Without an IMeterFactory every shard shares one process-wide meter, as the System.Diagnostics.Metrics guidance
+    // recommends for library code.
+    private static readonly Lazy<ShardInstruments> Shared = new(() => new ShardInstruments(new Meter(ShardMetrics.MeterName)));
+
+    private ShardInstruments(Meter meter)
+    {
+        Appends = meter.CreateCounter<long>(ShardMetrics.Appends, "{append}", "Compare-and-appends by outcome");
+        StateWrites = meter.CreateCounter<long>(ShardMetrics.StateWrites, "{entry}", "State entries committed to consensus");
+        LostRaces = meter.CreateCounter<long>(ShardMetrics.LostRaces, "{cas}", "Compare-and-sets that found a newer head");
+        PartsWritten = meter.CreateCounter<long>(ShardMetrics.PartsWritten, "{part}", "Part files written");
+        PartsDeleted = meter.CreateCounter<long>(ShardMetrics.PartsDeleted, "{part}", "Part files deleted (lost races and garbage collection)");
+    }
+
+    public Counter<long> Appends { get; }
+
+    public Counter<long> StateWrites { get; }
+
+    public Counter<long> LostRaces { get; }
+
+    public Counter<long> PartsWritten { get; }
+
+    public Counter<long> PartsDeleted { get; }
+
+    public static ShardInstruments Create(IMeterFactory? meterFactory) =>
+        meterFactory is null ? Shared.Value : new ShardInstruments(meterFactory.Create(new MeterOptions(ShardMetrics.MeterName)));
+
+    public void Appended(AppendResult result) =>
+        Appends.Add(1, new KeyValuePair<string, object?>(ShardMetrics.OutcomeTag, result.Outcome switch
         {
             AppendOutcome.Committed => "committed",
             AppendOutcome.AlreadyCommitted => "already_committed",

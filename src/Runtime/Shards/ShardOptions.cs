@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Bulwark.Parquet;
 using Microsoft.Extensions.Logging;
 
@@ -11,6 +12,9 @@ public sealed class ShardOptions
 
     /// <summary>Where the shard logs; nothing is logged without one.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Creates the <see cref="ShardMetrics.MeterName"/> meter; without one a process-wide meter is used.</summary>
+    public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>How long a lease lives without a heartbeat. Another process may remove it after that.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(1);
@@ -83,7 +87,7 @@ public sealed class ShardOptions
     {
         if (value <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(name, value, "Must be positive.");
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
         }
     }
 }

@@ -107,6 +107,9 @@ public sealed partial class ShardReader<T> : IAsyncDisposable
         RaiseHold(outcome.Result);
     }
 
+    /// <summary>One read of the head and this reader's lease in it (see <see cref="ShardContext{T}.ProbeLeaseAsync"/>).</summary>
+    internal Task<(ShardHead Head, ShardLease? Lease)> ProbeLeaseAsync(CancellationToken ct) => _context.ProbeLeaseAsync(_leaseId, ct);
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -30,6 +30,7 @@ internal sealed class ShardStateStore
     private readonly IConsensus _consensus;
     private readonly ShardOptions _options;
     private readonly ILogger _logger;
+    private readonly ShardInstruments _metrics;
 
     public ShardStateStore(string shardId, IConsensus consensus, ShardOptions options, ILogger logger)
     {
@@ -38,7 +39,10 @@ internal sealed class ShardStateStore
         _consensus = consensus;
         _options = options;
         _logger = logger;
+        _metrics = ShardInstruments.Create(options.MeterFactory);
     }
+
+    public ShardInstruments Metrics => _metrics;
 
     public string ShardId { get; }
 
@@ -101,11 +105,11 @@ internal sealed class ShardStateStore
                 var result = await _consensus.CompareAndSetAsync(Key, head.SeqNo, entry, ct).ConfigureAwait(false);
                 if (result.IsCommitted)
                 {
-                    ShardMetrics.StateWrites.Add(1);
+                    _metrics.StateWrites.Add(1);
                     return new TransitionOutcome<TResult>(new ShardHead(entry.SeqNo, next), transition.Result, Wrote: true, budget.MayHaveWritten);
                 }
 
-                ShardMetrics.LostRaces.Add(1);
+                _metrics.LostRaces.Add(1);
                 if (rounds >= _options.MaxContendedRounds)
                 {
                     throw new ShardUnavailableException(ShardId, operation, rounds, budget.MayHaveWritten, new ShardException(ShardId, $"Shard '{ShardId}': {rounds} compare-and-sets in a row found a newer head."));

@@ -48,7 +48,7 @@ public sealed partial class ShardWriter<T>
         {
             var key = ShardNames.CompactedPartKey(ShardId, LeaseId, Interlocked.Increment(ref _attempt));
             part = await _context.Parts.WriteAsync(key, eligible.Min(p => p.Lower), eligible.Max(p => p.Upper), merged, ct).ConfigureAwait(false);
-            ShardMetrics.PartsWritten.Add(1);
+            _context.Metrics.PartsWritten.Add(1);
         }
 
         var replaced = eligible.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);

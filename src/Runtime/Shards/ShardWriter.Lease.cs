@@ -2,6 +2,11 @@ namespace Bulwark.Shards;
 
 public sealed partial class ShardWriter<T>
 {
+    /// <summary>One read of the head and this writer's lease in it (see <see cref="ShardContext{T}.ProbeLeaseAsync"/>).</summary>
+    internal Task<(ShardHead Head, ShardLease? Lease)> ProbeLeaseAsync(CancellationToken ct) => _context.ProbeLeaseAsync(LeaseId, ct);
+
+    internal ShardOptions Options => _context.Options;
+
     /// <summary>
     /// Takes a new writer lease, replacing any other lease of this writer id. A fresh lease id each time: a lease that
     /// is gone never comes back, which is what lets garbage collection delete the parts written under it.

@@ -79,7 +79,7 @@ public sealed partial class ShardWriter<T> : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var result = await AppendAsync(Consolidation.Consolidate(updates), expectedUpper, newUpper, idempotencyToken, ct).ConfigureAwait(false);
-            ShardMetrics.Appended(result);
+            _context.Metrics.Appended(result);
             return result;
         }
         finally
@@ -154,7 +154,7 @@ public sealed partial class ShardWriter<T> : IAsyncDisposable
         {
             var key = ShardNames.AppendPartKey(ShardId, LeaseId, token, Interlocked.Increment(ref _attempt));
             part = await _context.Parts.WriteAsync(key, expectedUpper, newUpper, updates, ct).ConfigureAwait(false);
-            ShardMetrics.PartsWritten.Add(1);
+            _context.Metrics.PartsWritten.Add(1);
         }
 
         TransitionOutcome<AppendResult> outcome;
@@ -236,7 +236,7 @@ public sealed partial class ShardWriter<T> : IAsyncDisposable
         try
         {
             await _context.Parts.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
-            ShardMetrics.PartsDeleted.Add(1);
+            _context.Metrics.PartsDeleted.Add(1);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -81,6 +81,15 @@ public static class StoragePath
         return string.Join('/', kept);
     }
 
+    /// <summary>
+    /// <see cref="Normalize"/>, and also refuses a segment shaped like a pending file's temporary
+    /// (".{name}.{16 lowercase hex}.tmp"): backends hide such names from listings, so an entry named so would exist but
+    /// never be listed. Every <see cref="IStorageBackend"/> checks its callers' paths with this, so that a caller meets
+    /// the same refusals on every backend, test doubles included.
+    /// </summary>
+    /// <exception cref="StoragePathException">The path is refused; the message says why.</exception>
+    public static string NormalizeEntryPath(string path) => StorageNames.Normalize(path);
+
     /// <summary>Joins normalized segments and normalizes the result.</summary>
     public static string Combine(string directory, string name) =>
         Normalize(directory.Length == 0 ? name : directory + "/" + name);

@@ -1,6 +1,7 @@
 using System.Text;
 using Bulwark.Checkpoints;
 using Bulwark.Storage;
+using Bulwark.Testing;
 
 namespace Bulwark.Runtime.Tests.Checkpoints;
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Bulwark.Checkpoints;
 using Bulwark.Serialization;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Microsoft.Extensions.Logging;
 using Xunit;
 using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;

@@ -1,6 +1,7 @@
 using Bulwark.Checkpoints;
 using Bulwark.Serialization;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 using Xunit;

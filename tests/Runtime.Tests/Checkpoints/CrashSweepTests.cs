@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Bulwark.Checkpoints;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,5 +1,6 @@
 using Bulwark.Checkpoints;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 using Xunit.Abstractions;
 

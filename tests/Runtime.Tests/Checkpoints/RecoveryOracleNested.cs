@@ -1,5 +1,6 @@
 using Bulwark.Checkpoints;
 using Bulwark.Storage;
+using Bulwark.Testing;
 
 namespace Bulwark.Runtime.Tests.Checkpoints;
 

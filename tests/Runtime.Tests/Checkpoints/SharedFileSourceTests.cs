@@ -1,6 +1,7 @@
 using Bulwark.Checkpoints;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
 

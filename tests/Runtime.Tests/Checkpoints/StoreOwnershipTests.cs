@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bulwark.Checkpoints;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
 

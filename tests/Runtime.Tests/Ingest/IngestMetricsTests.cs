@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Bulwark.Ingest;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Ingest;

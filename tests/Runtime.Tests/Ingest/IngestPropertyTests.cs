@@ -1,6 +1,7 @@
 using Bulwark.Ingest;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.Extensions.Time.Testing;

@@ -1,6 +1,7 @@
 using Bulwark.Ingest;
 using Bulwark.Records;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 

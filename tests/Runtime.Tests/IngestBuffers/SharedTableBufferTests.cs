@@ -5,6 +5,7 @@ using Bulwark.Runtime.Tests.Facade;
 using Bulwark.Runtime.Tests.Ingest;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.IngestBuffers;

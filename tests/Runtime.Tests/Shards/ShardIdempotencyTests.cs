@@ -1,4 +1,5 @@
 using Bulwark.Shards;
+using Bulwark.Testing;
 using Xunit;
 using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
 

@@ -1,6 +1,7 @@
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
 

@@ -1,5 +1,6 @@
 using Bulwark.Shards;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 

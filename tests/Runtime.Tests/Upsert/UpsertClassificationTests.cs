@@ -1,6 +1,7 @@
 using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
+using Bulwark.Testing;
 using Bulwark.Upsert;
 using Xunit;
 using static Bulwark.Runtime.Tests.Upsert.UpsertTestKit;

@@ -1,4 +1,6 @@
-namespace Bulwark.Storage;
+using Bulwark.Storage;
+
+namespace Bulwark.Testing;
 
 /// <summary>The kinds of backend operation that the fault-injecting and crash-simulating backends trace and can fail.</summary>
 public enum StorageOperationKind
@@ -57,62 +59,6 @@ public sealed record StorageOperation(int Sequence, StorageOperationKind Kind, s
         or StorageOperationKind.Rename or StorageOperationKind.SyncDirectory or StorageOperationKind.CreateDirectory
         or StorageOperationKind.Delete or StorageOperationKind.DeleteDirectory;
 
+    /// <summary>The operation as "#sequence Kind 'path'", with the byte count when it carries data.</summary>
     public override string ToString() => Data.IsEmpty ? $"#{Sequence} {Kind} '{Path}'" : $"#{Sequence} {Kind} '{Path}' ({Data.Length} bytes)";
-}
-
-/// <summary>A stream over a pending file that reports every write before passing it on, so a backend can trace or fail it.</summary>
-internal sealed class ObservedWriteStream : Stream
-{
-    private readonly Stream _inner;
-    private readonly Action<ReadOnlyMemory<byte>> _beforeWrite;
-
-    public ObservedWriteStream(Stream inner, Action<ReadOnlyMemory<byte>> beforeWrite)
-    {
-        _inner = inner;
-        _beforeWrite = beforeWrite;
-    }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => _inner.CanSeek;
-
-    public override bool CanWrite => _inner.CanWrite;
-
-    public override long Length => _inner.Length;
-
-    public override long Position
-    {
-        get => _inner.Position;
-        set => _inner.Position = value;
-    }
-
-    public override void Flush() => _inner.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("A pending file is write-only.");
-
-    public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
-
-    public override void SetLength(long value) => _inner.SetLength(value);
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void Write(ReadOnlySpan<byte> buffer)
-    {
-        _beforeWrite(buffer.ToArray());
-        _inner.Write(buffer);
-    }
-
-    public override void WriteByte(byte value) => Write([value]);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        _beforeWrite(buffer);
-        return _inner.WriteAsync(buffer, cancellationToken);
-    }
 }

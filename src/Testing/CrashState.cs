@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Bulwark.Storage;
+namespace Bulwark.Testing;
 
 /// <summary>How many crash states <see cref="CrashSimulatingBackend.EnumerateCrashStates"/> builds per trace prefix.</summary>
 public sealed class CrashEnumerationOptions
@@ -55,6 +55,7 @@ public sealed class CrashState
 
     internal Dictionary<string, byte[]> Temporaries { get; }
 
+    /// <summary>The <see cref="Description"/>.</summary>
     public override string ToString() => Description;
 
     private string ComputeKey()

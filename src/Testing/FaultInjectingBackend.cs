@@ -1,8 +1,11 @@
-namespace Bulwark.Storage;
+using Bulwark.Storage;
+
+namespace Bulwark.Testing;
 
 /// <summary>An error raised on purpose by <see cref="FaultInjectingBackend"/>; the message names the operation.</summary>
 public sealed class InjectedFaultException : StorageException
 {
+    /// <summary>A fault fired at <paramref name="operation"/>; <paramref name="permanent"/> if its rule keeps firing.</summary>
     public InjectedFaultException(StorageOperation operation, bool permanent)
         : base($"Injected {(permanent ? "permanent" : "transient")} fault at {operation}.")
     {
@@ -32,8 +35,10 @@ public enum FaultTiming
 
 /// <summary>
 /// A decorator over any <see cref="IStorageBackend"/> that fails chosen operations — the Nth, or every one a predicate
-/// matches — once (transient) or from then on (permanent), and traces every operation it sees.
-/// Used by the I/O-error loops: run a workload, fail operation n, check the caller's state against the durable state.
+/// matches — once (transient) or from then on (permanent), before or after the operation takes effect, and traces
+/// every operation it sees. With no fault scheduled it behaves exactly as the backend it wraps (it passes the same
+/// storage contract). Typical use: run a workload, fail operation n, and check what the code under test reported
+/// against what the storage holds.
 /// </summary>
 public sealed class FaultInjectingBackend : IStorageBackend
 {
@@ -42,13 +47,18 @@ public sealed class FaultInjectingBackend : IStorageBackend
     private readonly List<Rule> _rules = [];
     private readonly Lock _lock = new();
 
+    /// <summary>Wraps <paramref name="inner"/>, which performs every operation that is not failed before it runs.</summary>
     public FaultInjectingBackend(IStorageBackend inner)
     {
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
     }
 
-    public string Description => $"fault-injecting({_inner.Description})";
+    /// <summary>
+    /// The wrapped backend's description: errors the inner backend raises name it, and the decorator adds nothing to
+    /// them (an injected fault says so in its own message).
+    /// </summary>
+    public string Description => _inner.Description;
 
     /// <summary>The backend that performs the operations.</summary>
     public IStorageBackend Inner => _inner;
@@ -118,6 +128,7 @@ public sealed class FaultInjectingBackend : IStorageBackend
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask<PendingFile> CreateAsync(string path, CancellationToken cancellationToken = default) =>
         CreateAsync(path, noReplace: false, cancellationToken);
 
@@ -131,7 +142,7 @@ public sealed class FaultInjectingBackend : IStorageBackend
 
     private async ValueTask<PendingFile> CreateAsync(string path, bool noReplace, CancellationToken cancellationToken)
     {
-        path = StoragePath.Normalize(path);
+        path = StoragePath.NormalizeEntryPath(path);
         var fault = Check(StorageOperationKind.Create, path, default);
         var inner = noReplace
             ? await _inner.CreateNewAsync(path, cancellationToken).ConfigureAwait(false)
@@ -145,25 +156,28 @@ public sealed class FaultInjectingBackend : IStorageBackend
         return new FaultInjectingPendingFile(this, inner);
     }
 
+    /// <inheritdoc/>
     public async ValueTask CreateDirectoryAsync(string directory, CancellationToken cancellationToken = default)
     {
-        directory = StoragePath.Normalize(directory);
+        directory = StoragePath.NormalizeEntryPath(directory);
         var fault = Check(StorageOperationKind.CreateDirectory, directory, default);
         await _inner.CreateDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
         ThrowIfAfter(fault);
     }
 
+    /// <inheritdoc/>
     public async ValueTask SyncDirectoryAsync(string directory, CancellationToken cancellationToken = default)
     {
-        directory = StoragePath.Normalize(directory);
+        directory = StoragePath.NormalizeEntryPath(directory);
         var fault = Check(StorageOperationKind.SyncDirectory, directory, default);
         await _inner.SyncDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
         ThrowIfAfter(fault);
     }
 
+    /// <inheritdoc/>
     public async ValueTask<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
     {
-        path = StoragePath.Normalize(path);
+        path = StoragePath.NormalizeEntryPath(path);
         var fault = Check(StorageOperationKind.Read, path, default);
         var stream = await _inner.OpenReadAsync(path, cancellationToken).ConfigureAwait(false);
         if (fault is not null)
@@ -175,45 +189,50 @@ public sealed class FaultInjectingBackend : IStorageBackend
         return stream;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<byte[]> ReadAllBytesAsync(string path, long maxBytes = int.MaxValue, CancellationToken cancellationToken = default)
     {
-        path = StoragePath.Normalize(path);
+        path = StoragePath.NormalizeEntryPath(path);
         var fault = Check(StorageOperationKind.Read, path, default);
         var bytes = await _inner.ReadAllBytesAsync(path, maxBytes, cancellationToken).ConfigureAwait(false);
         ThrowIfAfter(fault);
         return bytes;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<StorageEntry?> GetEntryAsync(string path, CancellationToken cancellationToken = default)
     {
-        path = StoragePath.Normalize(path);
+        path = StoragePath.NormalizeEntryPath(path);
         var fault = Check(StorageOperationKind.GetEntry, path, default);
         var entry = await _inner.GetEntryAsync(path, cancellationToken).ConfigureAwait(false);
         ThrowIfAfter(fault);
         return entry;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<StorageEntry>> ListAsync(string directory, CancellationToken cancellationToken = default)
     {
-        directory = StoragePath.Normalize(directory);
+        directory = StoragePath.NormalizeEntryPath(directory);
         var fault = Check(StorageOperationKind.List, directory, default);
         var entries = await _inner.ListAsync(directory, cancellationToken).ConfigureAwait(false);
         ThrowIfAfter(fault);
         return entries;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
     {
-        path = StoragePath.Normalize(path);
+        path = StoragePath.NormalizeEntryPath(path);
         var fault = Check(StorageOperationKind.Delete, path, default);
         var deleted = await _inner.DeleteAsync(path, cancellationToken).ConfigureAwait(false);
         ThrowIfAfter(fault);
         return deleted;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default)
     {
-        path = StoragePath.Normalize(path);
+        path = StoragePath.NormalizeEntryPath(path);
         var fault = Check(StorageOperationKind.Lock, path, default);
         var held = await _inner.AcquireLockAsync(path, owner, cancellationToken).ConfigureAwait(false);
         if (fault is not null)
@@ -226,9 +245,10 @@ public sealed class FaultInjectingBackend : IStorageBackend
         return held;
     }
 
+    /// <inheritdoc/>
     public async ValueTask<bool> DeleteDirectoryAsync(string directory, CancellationToken cancellationToken = default)
     {
-        directory = StoragePath.Normalize(directory);
+        directory = StoragePath.NormalizeEntryPath(directory);
         var fault = Check(StorageOperationKind.DeleteDirectory, directory, default);
         var deleted = await _inner.DeleteDirectoryAsync(directory, cancellationToken).ConfigureAwait(false);
         ThrowIfAfter(fault);
@@ -299,7 +319,7 @@ public sealed class FaultInjectingBackend : IStorageBackend
         {
             _owner = owner;
             _inner = inner;
-            _stream = new ObservedWriteStream(inner.Stream, bytes =>
+            _stream = new ObservedWriteStream(() => inner.Stream, bytes =>
             {
                 // A write fault always fires before the bytes reach the file, whatever its timing: a failed write
                 // that still landed is indistinguishable, to the writer, from one that did not.

@@ -1,7 +1,7 @@
 using Bulwark.Storage;
 using Xunit;
 
-namespace Bulwark.Runtime.Tests.Storage;
+namespace Bulwark.Testing.Tests;
 
 /// <summary>
 /// <see cref="IStorageBackend.CreateNewAsync"/> in the test doubles: the crash model treats it as a rename that refuses

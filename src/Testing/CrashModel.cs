@@ -1,4 +1,6 @@
-namespace Bulwark.Storage;
+using Bulwark.Storage;
+
+namespace Bulwark.Testing;
 
 /// <summary>The file-system model behind <see cref="CrashSimulatingBackend"/>: a visible namespace, a durable one, and the changes in between.</summary>
 internal sealed class CrashModel

@@ -1,14 +1,21 @@
 using System.Runtime.CompilerServices;
 using Bulwark.Shards;
 
-namespace Bulwark.Runtime.Tests.Shards;
+namespace Bulwark.Testing;
 
 /// <summary>The consensus operations <see cref="UnreliableConsensus"/> can fail.</summary>
 public enum ConsensusOperation
 {
+    /// <summary><see cref="IConsensus.HeadAsync"/>.</summary>
     Head,
+
+    /// <summary><see cref="IConsensus.CompareAndSetAsync"/>.</summary>
     CompareAndSet,
+
+    /// <summary><see cref="IConsensus.ScanAsync"/>.</summary>
     Scan,
+
+    /// <summary><see cref="IConsensus.TruncateAsync"/>.</summary>
     Truncate,
 }
 
@@ -29,8 +36,9 @@ public enum ConsensusFault
 /// An <see cref="IConsensus"/> decorator that fails calls on purpose: at random, from a seed (each call fails without
 /// effect with probability <c>failRate</c>, or takes effect and then throws <see cref="IndeterminateConsensusException"/>
 /// with probability <c>indeterminateRate</c>), and on demand with <see cref="Inject"/>, which can also run an action
-/// between the effect and the error (a peer that moves the shard while an answer is lost). Meant for
-/// <c>Bulwark.Testing</c> once that package exists.
+/// between the effect and the error (a peer that moves the shard while an answer is lost). Arguments are checked and
+/// cancellation observed before any fault is drawn, so invalid or cancelled calls fail exactly as on the wrapped
+/// store. With both rates 0 and nothing injected it behaves as the wrapped store (it passes the same contract).
 /// </summary>
 public sealed class UnreliableConsensus : IConsensus
 {
@@ -42,6 +50,11 @@ public sealed class UnreliableConsensus : IConsensus
     private readonly List<Injection> _injections = [];
     private int _faultsFired;
 
+    /// <summary>Wraps <paramref name="inner"/>, which performs every call that is not failed before it runs.</summary>
+    /// <param name="inner">The store that performs the calls.</param>
+    /// <param name="failRate">The probability that a call fails without effect (a transient <see cref="ConsensusException"/>).</param>
+    /// <param name="indeterminateRate">The probability that a call takes effect and then throws <see cref="IndeterminateConsensusException"/>.</param>
+    /// <param name="seed">The seed of the random draws: one seed, one sequence of faults for one sequence of calls.</param>
     public UnreliableConsensus(IConsensus inner, double failRate = 0, double indeterminateRate = 0, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -89,22 +102,30 @@ public sealed class UnreliableConsensus : IConsensus
         }
     }
 
+    /// <inheritdoc/>
     public async Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default)
     {
+        ConsensusArguments.ValidateKey(key);
+        ct.ThrowIfCancellationRequested();
         var fault = Draw(ConsensusOperation.Head, key, null);
         return await RunAsync(fault, () => _inner.HeadAsync(key, ct)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task<CasResult> CompareAndSetAsync(string key, long? expectedSeqNo, VersionedData next, CancellationToken ct = default)
     {
         // Arguments are refused exactly as the inner store refuses them, never turned into a fault.
         ConsensusArguments.ValidateCompareAndSet(key, expectedSeqNo, next);
+        ct.ThrowIfCancellationRequested();
         var fault = Draw(ConsensusOperation.CompareAndSet, key, next);
         return await RunAsync(fault, () => _inner.CompareAndSetAsync(key, expectedSeqNo, next, ct)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<VersionedData> ScanAsync(string key, long fromSeqNo, int limit, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        ConsensusArguments.ValidateScan(key, fromSeqNo, limit);
+        ct.ThrowIfCancellationRequested();
         // A scan fails before it yields anything: a half-delivered scan would look like a truncated key.
         var fault = Draw(ConsensusOperation.Scan, key, null);
         var entries = new List<VersionedData>();
@@ -123,8 +144,11 @@ public sealed class UnreliableConsensus : IConsensus
         }
     }
 
+    /// <inheritdoc/>
     public async Task<long> TruncateAsync(string key, long belowSeqNo, CancellationToken ct = default)
     {
+        ConsensusArguments.ValidateTruncate(key, belowSeqNo);
+        ct.ThrowIfCancellationRequested();
         var fault = Draw(ConsensusOperation.Truncate, key, null);
         return await RunAsync(fault, () => _inner.TruncateAsync(key, belowSeqNo, ct)).ConfigureAwait(false);
     }

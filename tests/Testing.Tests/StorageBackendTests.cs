@@ -1,10 +1,10 @@
+using System.Text;
 using Bulwark.Storage;
 using Xunit;
-using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
 
-namespace Bulwark.Runtime.Tests.Checkpoints;
+namespace Bulwark.Testing.Tests;
 
-/// <summary>The fault-injecting and crash-simulating backends the checkpoint sweeps rely on.</summary>
+/// <summary>What the fault-injecting and crash-simulating backends do beyond the storage contract: faults, traces, crashes.</summary>
 public sealed class StorageBackendTests
 {
     [Fact]
@@ -180,5 +180,15 @@ public sealed class StorageBackendTests
             await file.WriteAsync(Bytes(text));
             await file.CommitAsync();
         }
+    }
+
+    private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static async Task WriteRawAsync(IStorageBackend backend, string path, byte[] bytes)
+    {
+        await using var file = await backend.CreateAsync(path);
+        await file.WriteAsync(bytes);
+        await file.CommitAsync();
+        await backend.SyncDirectoryAsync(StoragePath.GetDirectory(file.Path));
     }
 }
