@@ -33,6 +33,7 @@ public static class Packages
             "buildTransitive/Bulwark.Runtime.targets"),
         new("src/Storage.S3", "Bulwark.Storage.S3", PackageKind.Library),
         new("src/Shards.PostgreSql", "Bulwark.Shards.PostgreSql", PackageKind.Library),
+        new("src/Testing", "Bulwark.Testing", PackageKind.Library),
         new("src/Cli", "Bulwark.Cli", PackageKind.Tool, "tools/net10.0/any/bulwark.dll", "tools/net10.0/any/DotnetToolSettings.xml"),
     ];
 
