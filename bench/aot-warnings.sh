@@ -2,7 +2,7 @@
 # Publishes each app with NativeAOT exactly as a user would (`dotnet publish PROJECT -c Release -p:PublishAot=true`)
 # and counts the trim and AOT warnings (IL2xxx, IL3xxx) of the compile and of the native compiler. Fails when a
 # publish fails or any such warning (or error) is reported.
-#   bench/aot-warnings.sh [PROJECT_DIR...]     (default: the three samples and the CLI)
+#   bench/aot-warnings.sh [PROJECT_DIR...]     (default: the samples and the CLI)
 # Every publish builds into one fresh artifacts folder, so nothing up to date hides a warning of an earlier run; the
 # runtime is built once and shared by the apps. The native compiler is slow: minutes per app on two cores.
 set -uo pipefail
@@ -12,7 +12,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if [ "$#" -gt 0 ]; then
   projects=("$@")
 else
-  projects=(samples/Quickstart samples/Crawler samples/Replicas src/Cli)
+  projects=(samples/Quickstart samples/Crawler samples/Replicas samples/Hosting src/Cli)
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/bulwark-aot-XXXXXX")"
