@@ -10,7 +10,7 @@ public sealed class PackagesCollection : ICollectionFixture<PackedFeed>
 
 /// <summary>
 /// Every package of <see cref="Packages.All"/> packed once per test run, as the README says (`dotnet pack DIR -o FEED`
-/// from the repository root, nothing else), into one folder feed; one NuGet packages folder for every restore of the
+/// from the root of a copy of the clone, nothing else), into one folder feed; one NuGet packages folder for every restore of the
 /// run, so no machine-wide cache serves an older build of the same version; and the README's consumer project.
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
@@ -43,15 +43,55 @@ public sealed class PackedFeed : IAsyncLifetime
         ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
     };
 
+    /// <summary>
+    /// A copy of the clone's sources the packs run in. Packing in the clone itself would restore its projects into this
+    /// run's packages folder, which is deleted at the end, while the other test projects of the same `dotnet test`
+    /// still build from the clone's obj folders.
+    /// </summary>
+    public string Source => Path.Combine(Work, "source");
+
     public async Task InitializeAsync()
     {
+        CopySources(Root, Source);
         foreach (var package in Packages.All)
         {
-            _packs[package.Id] = await ProcessRunner.RunAsync("dotnet", ["pack", package.ProjectDirectory, "-o", Feed], Root, Env);
+            _packs[package.Id] = await ProcessRunner.RunAsync("dotnet", ["pack", package.ProjectDirectory, "-o", Feed], Source, Env);
         }
 
         var runtime = Directory.Exists(Feed) ? Directory.GetFiles(Feed, "Bulwark.Runtime.*.nupkg").SingleOrDefault() : null;
         Version = runtime is null ? "" : Path.GetFileNameWithoutExtension(runtime)["Bulwark.Runtime.".Length..];
+    }
+
+    /// <summary>The repository's top-level files and its src/ tree, without build output.</summary>
+    private static void CopySources(string root, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var file in Directory.GetFiles(root))
+        {
+            File.Copy(file, Path.Combine(destination, Path.GetFileName(file)));
+        }
+
+        CopyTree(Path.Combine(root, "src"), Path.Combine(destination, "src"));
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        foreach (var directory in Directory.GetDirectories(from))
+        {
+            var name = Path.GetFileName(directory);
+            if (name is "bin" or "obj" or "node_modules")
+            {
+                continue;
+            }
+
+            CopyTree(directory, Path.Combine(to, name));
+        }
     }
 
     public Task DisposeAsync()
