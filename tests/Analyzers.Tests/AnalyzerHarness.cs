@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Reflection;
-using Bulwark.Storage;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -16,7 +15,9 @@ public sealed record AnalyzerDiagnostic(string Id, string SpanText, int Start, i
 
 /// <summary>
 /// Runs analyzers in memory the way the compiler does during a build: C# latest, nullable on, the SDK's implicit usings,
-/// the runtime assembly and the framework's trusted platform assemblies as references. A test source that does not
+/// the SDK's reference pack, the runtime and its packages as references (<see cref="TestReferences"/>). Expected
+/// diagnostics are checked by the standard testing library (<see cref="VerifyAsync"/>); the rest of the harness
+/// returns diagnostics for tests that assert on messages. A test source that does not
 /// compile fails the test, so a negative case cannot pass merely because the analyzer never saw a bound tree.
 /// </summary>
 public static class AnalyzerHarness
@@ -39,17 +40,13 @@ public static class AnalyzerHarness
         global using global::System.Threading.Tasks;
         """;
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyPlatformReferences = new(LoadPlatformReferences);
-
-    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(LoadReferences);
-
     private static readonly Lazy<ImmutableArray<DiagnosticAnalyzer>> LazyAllAnalyzers = new(DiscoverAnalyzers);
 
-    /// <summary>The framework's assemblies, the runtime's package dependencies and the runtime itself.</summary>
-    public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
+    /// <summary>The SDK's reference assemblies, the runtime's package dependencies and the runtime itself.</summary>
+    public static ImmutableArray<MetadataReference> References => TestReferences.All;
 
     /// <summary><see cref="References"/> without the runtime: what the runtime's own sources compile against.</summary>
-    public static ImmutableArray<MetadataReference> PlatformReferences => LazyPlatformReferences.Value;
+    public static ImmutableArray<MetadataReference> PlatformReferences => TestReferences.Platform;
 
     /// <summary>Every analyzer in the Bulwark.Analyzers assembly, found by reflection so a new one is covered without listing it.</summary>
     public static ImmutableArray<DiagnosticAnalyzer> AllAnalyzers => LazyAllAnalyzers.Value;
@@ -81,21 +78,12 @@ public static class AnalyzerHarness
     }
 
     /// <summary>
-    /// Asserts that <paramref name="analyzers"/> report exactly the diagnostics marked in <paramref name="markup"/>
-    /// (see <see cref="Markup"/>): same ids, same spans, nothing more.
+    /// Asserts, through the testing library, that <paramref name="analyzers"/> report exactly the diagnostics marked in
+    /// <paramref name="markup"/>: <c>[|...|]</c> for the first analyzer's only id, <c>{|BWK1003:...|}</c> to name one;
+    /// same ids, same locations, nothing more, and no compiler error.
     /// </summary>
-    public static async Task VerifyAsync(string markup, params DiagnosticAnalyzer[] analyzers)
-    {
-        var (source, spans) = Markup.Parse(markup);
-        var supported = analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct().ToList();
-        var expected = spans
-            .Select(s => $"{s.Id ?? SingleId(supported)} '{source.Substring(s.Span.Start, s.Span.Length)}' @{s.Span.Start}")
-            .ToList();
-        var actual = (await GetDiagnosticsAsync(source, analyzers))
-            .Select(d => $"{d.Id} '{d.SpanText}' @{d.Start}")
-            .ToList();
-        Assert.Equal(expected, actual);
-    }
+    public static Task VerifyAsync(string markup, params DiagnosticAnalyzer[] analyzers) =>
+        new LibraryTest(analyzers) { TestCode = markup }.WithImplicitUsings().RunAsync();
 
     /// <summary>
     /// Analyzer diagnostics of a compilation. An analyzer that throws fails the call with the exception, rather than
@@ -142,27 +130,6 @@ public static class AnalyzerHarness
         var span = diagnostic.Location.SourceSpan;
         var text = diagnostic.Location.SourceTree?.GetText().ToString(span) ?? string.Empty;
         return new AnalyzerDiagnostic(diagnostic.Id, text, span.Start, span.End, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), diagnostic);
-    }
-
-    private static string SingleId(IReadOnlyList<string> supported) =>
-        supported.Count == 1
-            ? supported[0]
-            : throw new FormatException($"'[|...|]' needs an analyzer with one id; these report {string.Join(", ", supported)}: write '{{|BWKnnnn:...|}}'.");
-
-    private static ImmutableArray<MetadataReference> LoadReferences() =>
-        PlatformReferences.Add(MetadataReference.CreateFromFile(typeof(PendingFile).Assembly.Location));
-
-    private static ImmutableArray<MetadataReference> LoadPlatformReferences()
-    {
-        // The trusted platform assemblies of the test process are the framework plus every package the runtime depends
-        // on (they flow to this project), which is what the runtime itself compiles against.
-        var platform = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
-        return platform
-            .Where(path => !Path.GetFileName(path).StartsWith("Bulwark.", StringComparison.Ordinal))
-            .Where(path => !Path.GetFileName(path).StartsWith("xunit", StringComparison.OrdinalIgnoreCase))
-            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
-            .ToImmutableArray();
     }
 
     private static ImmutableArray<DiagnosticAnalyzer> DiscoverAnalyzers() =>

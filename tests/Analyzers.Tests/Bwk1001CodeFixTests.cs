@@ -190,7 +190,7 @@ public sealed class Bwk1001CodeFixTests
             }
             """;
 
-        Assert.Empty(await CodeFixHarness.GetActionTitlesAsync(structCast, new UncheckedDeserializationAnalyzer(), new UncheckedDeserializationCodeFix(), "BWK1001"));
+        await CodeFixHarness.VerifyNoFixAsync(structCast, new UncheckedDeserializationAnalyzer(), new UncheckedDeserializationCodeFix(), "BWK1001");
     }
 
     [Fact]

@@ -234,7 +234,7 @@ public sealed class Bwk1002CodeFixTests
 
         foreach (var source in new[] { Throws, Discards, Synchronous })
         {
-            Assert.Empty(await CodeFixHarness.GetActionTitlesAsync(source, new UncommittedWriterAnalyzer(), new AddCommitCodeFix(), "BWK1002"));
+            await CodeFixHarness.VerifyNoFixAsync(source, new UncommittedWriterAnalyzer(), new AddCommitCodeFix(), "BWK1002");
         }
     }
 }

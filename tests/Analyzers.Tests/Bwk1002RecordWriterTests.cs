@@ -258,6 +258,6 @@ public sealed class Bwk1002RecordWriterTests
 
         var diagnostic = Assert.Single(await AnalyzerHarness.GetDiagnosticsAsync(Source, new UncommittedWriterAnalyzer()));
         Assert.EndsWith("so call Seal on every path", diagnostic.Message, StringComparison.Ordinal);
-        Assert.Empty(await CodeFixHarness.GetActionTitlesAsync(Source, new UncommittedWriterAnalyzer(), new AddCommitCodeFix(), "BWK1002"));
+        await CodeFixHarness.VerifyNoFixAsync(Source, new UncommittedWriterAnalyzer(), new AddCommitCodeFix(), "BWK1002");
     }
 }
