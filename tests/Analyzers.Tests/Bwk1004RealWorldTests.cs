@@ -294,6 +294,19 @@ public sealed class Bwk1004RealWorldTests
         """));
 
     [Fact]
+    public Task Flag_loop_awaited_only_inside_a_lambda_that_Task_Run_leaves_running() => VerifyAsync(InServer("""
+            public void Start() => _ = Task.Run(async () => await PumpAsync());
+
+            private async Task PumpAsync()
+            {
+                [|while (!_disposed)|]
+                {
+                    await CommitAsync();
+                }
+            }
+        """));
+
+    [Fact]
     public Task Flag_loop_in_a_hosted_service() => VerifyAsync(Usings + """
         using Microsoft.Extensions.Hosting;
 
