@@ -393,6 +393,57 @@ public sealed class Bwk1004RealWorldTests
             }
         """));
 
+    [Fact]
+    public async Task Code_fix_wraps_the_body_of_a_flag_loop()
+    {
+        var actual = await CodeFixHarness.ApplyFixAsync(Usings + """
+            class Server
+            {
+                private readonly ILogger _logger = null!;
+                private volatile bool _disposed;
+                private Task _pump = Task.CompletedTask;
+                void Flush() { }
+
+                public void Start() => _pump = Task.Run(FlushLoop);
+
+                private void FlushLoop()
+                {
+                    while (!_disposed)
+                    {
+                        Flush();
+                    }
+                }
+            }
+            """, new FragileBackgroundLoopAnalyzer(), new Bulwark.Analyzers.CodeFixes.WrapLoopBodyCodeFix(), "BWK1004");
+
+        Assert.Equal(Usings.ReplaceLineEndings("\n") + """
+            class Server
+            {
+                private readonly ILogger _logger = null!;
+                private volatile bool _disposed;
+                private Task _pump = Task.CompletedTask;
+                void Flush() { }
+
+                public void Start() => _pump = Task.Run(FlushLoop);
+
+                private void FlushLoop()
+                {
+                    while (!_disposed)
+                    {
+                        try
+                        {
+                            Flush();
+                        }
+                        catch (Exception ex)
+                        {
+                            _logger.LogError(ex, "Background loop iteration failed; continuing.");
+                        }
+                    }
+                }
+            }
+            """.ReplaceLineEndings("\n"), actual.ReplaceLineEndings("\n"));
+    }
+
     // ---- .editorconfig: loops meant to stop on error ----
 
     private const string LeaseLoop = """
