@@ -491,6 +491,28 @@ public sealed class Bwk1004RealWorldTests
         Assert.Equal("while (!ct.IsCancellationRequested)", Assert.Single(diagnostics).SpanText);
     }
 
+    [Fact]
+    public async Task Stop_on_error_methods_option_covers_loops_in_lambdas_of_the_method()
+    {
+        const string source = """
+            class Fencing
+            {
+                private Task _renewal = Task.CompletedTask;
+                Task RenewAsync() => Task.CompletedTask;
+
+                public void Start() => _renewal = Task.Run(async () =>
+                {
+                    while (true)
+                    {
+                        await RenewAsync();
+                    }
+                });
+            }
+            """;
+        Assert.Single(await DiagnosticsWithOptionAsync(source, FragileBackgroundLoopAnalyzer.StopOnErrorMethodsKey, "Fencing.Other"));
+        Assert.Empty(await DiagnosticsWithOptionAsync(source, FragileBackgroundLoopAnalyzer.StopOnErrorMethodsKey, "Fencing.Start"));
+    }
+
     private static async Task<ImmutableArray<AnalyzerDiagnostic>> DiagnosticsWithOptionAsync(string markup, string key, string value)
     {
         var (source, _) = Markup.Parse(markup);
