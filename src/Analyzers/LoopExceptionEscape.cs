@@ -14,8 +14,13 @@ internal static class LoopExceptionEscape
     private static readonly TypeName Exception = new("System.Exception");
     private static readonly TypeName ExceptionDispatchInfo = new("System.Runtime.ExceptionServices.ExceptionDispatchInfo");
 
-    /// <summary>The first operation in <paramref name="body"/> whose exception no catch inside the body stops, or null.</summary>
-    public static IOperation? FindEscapingOperation(IOperation body)
+    /// <summary>
+    /// The first operation in <paramref name="body"/> whose exception no catch inside the body stops, or null. Given the
+    /// <paramref name="loop"/>, statements that run only on the way out of it (followed in their block by a break, a
+    /// return or a goto out, with no continue among them) are left out: the loop ends there anyway, so an exception
+    /// does not end a loop that would have kept running.
+    /// </summary>
+    public static IOperation? FindEscapingOperation(IOperation body, ILoopOperation? loop = null)
     {
         var pending = new Stack<IOperation>();
         pending.Push(body);
@@ -38,6 +43,16 @@ internal static class LoopExceptionEscape
                     }
 
                     continue;
+                case IBlockOperation block when loop is not null && LeavingStatements(block, loop) is var leaving and > 0:
+                    for (var i = block.Operations.Length - 1; i >= 0; i--)
+                    {
+                        if (i >= leaving || ContainsContinue(block.Operations[i], loop))
+                        {
+                            pending.Push(block.Operations[i]);
+                        }
+                    }
+
+                    continue;
                 case IInvocationOperation invocation when !IsCancellationOnly(invocation.TargetMethod) && !IsConstantTimeSpanFactory(invocation):
                     return invocation;
                 case IDynamicInvocationOperation:
@@ -55,6 +70,37 @@ internal static class LoopExceptionEscape
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The number of leading statements of <paramref name="block"/> that run only on the way out of the loop: all of them
+    /// through the first unconditional exit, or 0 when the block has none.
+    /// </summary>
+    private static int LeavingStatements(IBlockOperation block, ILoopOperation loop)
+    {
+        for (var i = 0; i < block.Operations.Length; i++)
+        {
+            if (LoopShapes.IsExit(block.Operations[i], loop))
+            {
+                return i + 1;
+            }
+        }
+
+        return 0;
+    }
+
+    private static bool ContainsContinue(IOperation statement, ILoopOperation loop)
+    {
+        foreach (var operation in statement.DescendantsAndSelf())
+        {
+            if (operation is IBranchOperation { BranchKind: BranchKind.Continue } branch
+                && SymbolEqualityComparer.Default.Equals(branch.Target, loop.ContinueLabel))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -11,12 +11,34 @@ namespace Bulwark.Analyzers;
 /// <c>await timer.WaitForNextTickAsync(...)</c>). A loop over data ends when the data does, so an exception in it is
 /// ordinary control flow for its caller, not a silently dead service.
 /// </summary>
+internal enum LoopShape
+{
+    /// <summary>Not a background loop.</summary>
+    None,
+
+    /// <summary><c>while (true)</c>, <c>for (;;)</c>, <c>do ... while (true)</c> that only cancellation leaves.</summary>
+    Forever,
+
+    /// <summary><c>while (!ct.IsCancellationRequested)</c>, <c>while (await timer.WaitForNextTickAsync(ct))</c>.</summary>
+    Stoppable,
+
+    /// <summary><c>while (!_disposed)</c>, <c>while (_running)</c>: a background loop only in a background context.</summary>
+    Flag,
+}
+
 internal static class LoopShapes
 {
     public static readonly TypeName PeriodicTimer = new("System.Threading.PeriodicTimer");
     public static readonly TypeName CancellationTokenSource = new("System.Threading.CancellationTokenSource");
 
-    public static bool IsBackgroundLoop(ILoopOperation loop)
+    public static bool IsBackgroundLoop(ILoopOperation loop) => Classify(loop) != LoopShape.None;
+
+    /// <summary>
+    /// Which kind of background loop <paramref name="loop"/> is, or <see cref="LoopShape.None"/>. A flag loop
+    /// (<c>while (!_disposed)</c>) is only a candidate: whether it runs in the background is decided by
+    /// <see cref="LoopCallers"/>, because the same shape is also how a reader walks to the end of its input.
+    /// </summary>
+    public static LoopShape Classify(ILoopOperation loop)
     {
         var condition = loop switch
         {
@@ -29,10 +51,14 @@ internal static class LoopShapes
         {
             // "while (true)" is also how a parser or a search loops until it finds its end; only a loop that nothing
             // but cancellation leaves is a background loop.
-            return !HasOrdinaryExit(loop);
+            return HasOrdinaryExit(loop, valueReturnsOnly: false) ? LoopShape.None : LoopShape.Forever;
         }
 
-        return condition is not null && IsBackgroundCondition(condition);
+        var shape = condition is null ? LoopShape.None : ClassifyCondition(condition);
+
+        // A loop that returns a value is computing a result (a wait for a signal, a search until cancelled): its caller
+        // consumes that result, so an exception reaches the caller the same way.
+        return shape != LoopShape.None && HasOrdinaryExit(loop, valueReturnsOnly: true) ? LoopShape.None : shape;
     }
 
     /// <summary>A token or token source, the receiver of <c>IsCancellationRequested</c>.</summary>
@@ -57,8 +83,11 @@ internal static class LoopShapes
             && PeriodicTimer.Matches(tick.TargetMethod.ContainingType);
     }
 
-    /// <summary>A break out of the loop, a return or a yield break that no cancellation test guards.</summary>
-    private static bool HasOrdinaryExit(ILoopOperation loop)
+    /// <summary>
+    /// A break out of the loop, a return, a yield break or a goto to a label outside the loop that no cancellation test
+    /// guards; with <paramref name="valueReturnsOnly"/>, only a return of a value.
+    /// </summary>
+    private static bool HasOrdinaryExit(ILoopOperation loop, bool valueReturnsOnly)
     {
         var pending = new Stack<IOperation>();
         pending.Push(loop.Body);
@@ -70,8 +99,9 @@ internal static class LoopShapes
                 case IAnonymousFunctionOperation:
                 case ILocalFunctionOperation:
                     continue;
-                case IBranchOperation { BranchKind: BranchKind.Break } branch when SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel) && !IsCancellationExit(branch, loop):
-                case IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } when !IsCancellationExit(operation, loop):
+                case IReturnOperation { Kind: OperationKind.Return, ReturnedValue: not null } when valueReturnsOnly && !IsCancellationExit(operation, loop):
+                    return true;
+                case IBranchOperation or IReturnOperation when !valueReturnsOnly && IsExit(operation, loop) && !IsCancellationExit(operation, loop):
                     return true;
             }
 
@@ -82,6 +112,28 @@ internal static class LoopShapes
         }
 
         return false;
+    }
+
+    /// <summary>A break to the loop's end, a return, a yield break, or a goto to a label outside the loop.</summary>
+    public static bool IsExit(IOperation operation, ILoopOperation loop) => operation switch
+    {
+        IBranchOperation { BranchKind: BranchKind.Break } branch => SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel),
+        IBranchOperation { BranchKind: BranchKind.GoTo } branch => IsOutside(branch.Target, loop.Syntax),
+        IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } => true,
+        _ => false,
+    };
+
+    private static bool IsOutside(ILabelSymbol label, SyntaxNode loop)
+    {
+        foreach (var location in label.Locations)
+        {
+            if (location.SourceTree == loop.SyntaxTree && loop.Span.Contains(location.SourceSpan))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -154,26 +206,50 @@ internal static class LoopShapes
         return builder.ToString();
     }
 
-    private static bool IsBackgroundCondition(IOperation? condition)
+    private static LoopShape ClassifyCondition(IOperation? condition)
     {
         switch (condition)
         {
             case null:
-                return false;
+                return LoopShape.None;
             case { ConstantValue: { HasValue: true, Value: true } }:
-                return true;
+                return LoopShape.Forever;
             case IConversionOperation { IsImplicit: true } conversion:
-                return IsBackgroundCondition(conversion.Operand);
+                return ClassifyCondition(conversion.Operand);
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not when IsCancellationRequestedReference(Unwrap(not.Operand)):
+                return LoopShape.Stoppable;
             case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
-                return IsCancellationRequestedReference(Unwrap(not.Operand));
+                return IsStateFlag(Unwrap(not.Operand)) ? LoopShape.Flag : LoopShape.None;
             case IAwaitOperation awaited:
-                return IsTimerTick(awaited.Operation);
+                return IsTimerTick(awaited.Operation) ? LoopShape.Stoppable : LoopShape.None;
             case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalAnd } and:
-                // Every conjunct must be one of the shapes: "&& i < n" makes the loop finite again.
-                return IsBackgroundCondition(and.LeftOperand) && IsBackgroundCondition(and.RightOperand);
+                // Every conjunct must be one of the shapes: "&& i < n" makes the loop finite again. A flag anywhere
+                // makes the whole a flag loop, which needs a background context.
+                var left = ClassifyCondition(and.LeftOperand);
+                var right = ClassifyCondition(and.RightOperand);
+                return left == LoopShape.None || right == LoopShape.None ? LoopShape.None
+                    : left == LoopShape.Flag || right == LoopShape.Flag ? LoopShape.Flag
+                    : LoopShape.Stoppable;
             default:
-                return false;
+                return IsStateFlag(condition) ? LoopShape.Flag : LoopShape.None;
         }
+    }
+
+    /// <summary>
+    /// A bool field of the object or type (<c>_running</c>, <c>disposed</c>, <c>Volatile.Read(ref _stopping)</c>): state
+    /// that another method flips to stop the loop. A local or a parameter is the loop's own progress, not a stop flag.
+    /// </summary>
+    private static bool IsStateFlag(IOperation operation)
+    {
+        var current = Unwrap(operation);
+        if (current is IInvocationOperation { TargetMethod.Name: "Read", Arguments.Length: 1 } read
+            && read.TargetMethod.ContainingType is { Name: "Volatile" })
+        {
+            current = Unwrap(read.Arguments[0].Value);
+        }
+
+        return current is IFieldReferenceOperation { Field.Type.SpecialType: SpecialType.System_Boolean } field
+            && (field.Field.IsStatic || field.Instance is IInstanceReferenceOperation);
     }
 
     public static IOperation Unwrap(IOperation operation)
