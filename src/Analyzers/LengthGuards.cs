@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -9,8 +11,9 @@ namespace Bulwark.Analyzers;
 /// Whether a stored length is bounded before it is used, read off the control-flow graph: every path from where the
 /// length is decoded to where it is used must pass a bound check on it (or on a local it went through). A bound check
 /// is a branch whose outcome caps the value from above (<c>n &gt; max</c> on its false edge, <c>n &lt;= max</c> or
-/// <c>n is &gt;= 0 and &lt;= max</c> on its true edge, a comparison with the bytes remaining) or an
-/// <c>ArgumentOutOfRangeException.ThrowIfGreaterThan</c>-style call. Checking only <c>n &lt; 0</c> does not cap it.
+/// <c>n is &gt;= 0 and &lt;= max</c> on its true edge, a comparison with the bytes remaining), an
+/// <c>ArgumentOutOfRangeException.ThrowIfGreaterThan</c>-style call, or a call of a helper of this compilation that
+/// compares the value it is passed and throws. Checking only <c>n &lt; 0</c> does not cap it.
 /// </summary>
 internal static class LengthGuards
 {
@@ -156,11 +159,7 @@ internal static class LengthGuards
             {
                 foreach (var operation in root.DescendantsAndSelf())
                 {
-                    if (operation is IInvocationOperation { TargetMethod: var method } invocation
-                        && method.Name is "ThrowIfGreaterThan" or "ThrowIfGreaterThanOrEqual" or "ThrowIfNotEqual"
-                        && KnownTypes.ArgumentOutOfRangeException.Matches(method.ContainingType)
-                        && invocation.Arguments.Length > 0
-                        && IsTracked(invocation.Arguments[0].Value, tracked))
+                    if (operation is IInvocationOperation invocation && IsThrowGuard(invocation, tracked))
                     {
                         return true;
                     }
@@ -171,6 +170,74 @@ internal static class LengthGuards
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// <c>ArgumentOutOfRangeException.ThrowIfGreaterThan(n, max)</c> and kin, or a helper of this compilation that
+    /// compares the parameter it receives a tracked value in and throws (<c>ValidateLength(n)</c>).
+    /// </summary>
+    private static bool IsThrowGuard(IInvocationOperation invocation, HashSet<ILocalSymbol> tracked)
+    {
+        var method = invocation.TargetMethod;
+        if (method.Name is "ThrowIfGreaterThan" or "ThrowIfGreaterThanOrEqual" or "ThrowIfNotEqual"
+            && KnownTypes.ArgumentOutOfRangeException.Matches(method.ContainingType))
+        {
+            return invocation.Arguments.Length > 0 && IsTracked(invocation.Arguments[0].Value, tracked);
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is { RefKind: RefKind.None } parameter && IsTracked(argument.Value, tracked) && ThrowsOnComparing(method, parameter.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ThrowsOnComparing(IMethodSymbol method, string parameter)
+    {
+        foreach (var reference in method.OriginalDefinition.DeclaringSyntaxReferences)
+        {
+            var body = reference.GetSyntax();
+            var throws = false;
+            var compares = false;
+            foreach (var node in body.DescendantNodes())
+            {
+                throws |= node is ThrowStatementSyntax or ThrowExpressionSyntax;
+                compares |= node switch
+                {
+                    BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.GreaterThanExpression) || binary.IsKind(SyntaxKind.GreaterThanOrEqualExpression)
+                        || binary.IsKind(SyntaxKind.LessThanExpression) || binary.IsKind(SyntaxKind.LessThanOrEqualExpression) =>
+                        Names(binary.Left, parameter) || Names(binary.Right, parameter),
+                    IsPatternExpressionSyntax pattern => Names(pattern.Expression, parameter),
+                    _ => false,
+                };
+            }
+
+            if (throws && compares)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Names(ExpressionSyntax expression, string name)
+    {
+        while (expression is CastExpressionSyntax or ParenthesizedExpressionSyntax or CheckedExpressionSyntax)
+        {
+            expression = expression switch
+            {
+                CastExpressionSyntax cast => cast.Expression,
+                ParenthesizedExpressionSyntax parenthesized => parenthesized.Expression,
+                _ => ((CheckedExpressionSyntax)expression).Expression,
+            };
+        }
+
+        return expression is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == name;
     }
 
     private static bool IsTracked(IOperation operation, HashSet<ILocalSymbol> tracked)

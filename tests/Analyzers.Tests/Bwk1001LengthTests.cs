@@ -296,6 +296,34 @@ public sealed class Bwk1001LengthTests
         """);
 
     [Fact]
+    public Task A_validating_helper_that_compares_and_throws() => VerifyAsync("""
+        class C
+        {
+            const int MaxRecord = 1 << 20;
+
+            byte[] M(BinaryReader reader)
+            {
+                var length = reader.ReadInt32();
+                ValidateLength(length);
+                var data = reader.ReadBytes(length);
+                var count = reader.ReadInt32();
+                Log(count);
+                return [|new byte[count]|];
+            }
+
+            static void ValidateLength(int value)
+            {
+                if (value is < 0 or > MaxRecord)
+                {
+                    throw new InvalidDataException($"corrupt length {value}");
+                }
+            }
+
+            static void Log(int value) => Console.WriteLine(value > 100 ? "large" : "small");
+        }
+        """);
+
+    [Fact]
     public Task Lengths_from_in_memory_bytes_and_parameters() => VerifyAsync("""
         class C
         {
