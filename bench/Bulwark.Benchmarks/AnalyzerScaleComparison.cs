@@ -83,13 +83,13 @@ internal static class AnalyzerScaleComparison
         return complete ? 0 : 1;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static ImmutableArray<MetadataReference> References() =>
+    internal static ImmutableArray<MetadataReference> References() =>
         ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(path => !Path.GetFileName(path).StartsWith("Bulwark.", StringComparison.Ordinal))
@@ -97,7 +97,7 @@ internal static class AnalyzerScaleComparison
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
 
-    private const string Shared = """
+    internal const string Shared = """
         using System;
         using System.Collections.Generic;
         using System.IO;
@@ -129,7 +129,7 @@ internal static class AnalyzerScaleComparison
         """;
 
     /// <summary>One file of the generated compilation: a class with a handful of storage methods, chosen by index.</summary>
-    private static (string Path, string Text) Source(int index)
+    internal static (string Path, string Text) Source(int index)
     {
         var text = new StringBuilder();
         text.Append("""

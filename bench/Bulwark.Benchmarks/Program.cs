@@ -62,6 +62,13 @@ if (args.Length > 0 && args[0] == "compare-analyzers")
     return await AnalyzerScaleComparison.RunAsync(files, iterations);
 }
 
+if (args.Length > 0 && args[0] == "analyzer-times")
+{
+    var files = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+    var iterations = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+    return await AnalyzerTimes.RunAsync(files, iterations, args.Length > 3 && args[3].Length > 0 ? args[3] : null, args.Length > 4 ? args[4] : null);
+}
+
 if (args.Length > 0 && args[0] == "compare-shards")
 {
     return await ShardComparison.RunAsync(args);

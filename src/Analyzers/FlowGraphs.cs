@@ -37,6 +37,14 @@ internal static class FlowGraphs
         return graphs;
     }
 
+    /// <summary><paramref name="graph"/> and the graph of each lambda and local function inside it.</summary>
+    public static List<ControlFlowGraph> WithNested(ControlFlowGraph graph, CancellationToken cancellationToken)
+    {
+        var graphs = new List<ControlFlowGraph>();
+        AddWithNested(graph, graphs, cancellationToken);
+        return graphs;
+    }
+
     private static void AddWithNested(ControlFlowGraph graph, List<ControlFlowGraph> graphs, CancellationToken cancellationToken)
     {
         graphs.Add(graph);

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -14,6 +16,8 @@ namespace Bulwark.Analyzers;
 /// <c>CompareAndSet*</c>, <c>CompareAndAppend*</c> or <c>TryCompareAndSwap*</c>, and returns a value (for a task, a
 /// <c>Task&lt;T&gt;</c> / <c>ValueTask&lt;T&gt;</c>). Ignored means: an expression statement, a discard <c>_ =</c>,
 /// either of them around an <c>await</c>, or a local that takes the result and is never read.
+/// Cost: nothing is registered for a compilation that can contain no such call, and otherwise one callback per
+/// invocation; a body is searched for reads of a local only when a result is stored in one.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class IgnoredCompareAndSetResultAnalyzer : DiagnosticAnalyzer
@@ -24,70 +28,132 @@ public sealed class IgnoredCompareAndSetResultAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationBlockStartAction(OnBlockStart);
-    }
-
-    private static void OnBlockStart(OperationBlockStartAnalysisContext context)
-    {
-        // Locals that take a result: reported at the end of the block unless some operation reads them.
-        var pending = new ConcurrentDictionary<ILocalSymbol, IInvocationOperation>(SymbolEqualityComparer.Default);
-        var read = new ConcurrentDictionary<ILocalSymbol, byte>(SymbolEqualityComparer.Default);
-
-        context.RegisterOperationAction(
-            c =>
-            {
-                var invocation = (IInvocationOperation)c.Operation;
-                if (!MustBeChecked(invocation.TargetMethod))
-                {
-                    return;
-                }
-
-                if (invocation.IsValueDiscarded())
-                {
-                    c.ReportDiagnostic(Create(invocation));
-                }
-                else if (AssignedLocal(invocation) is { } local)
-                {
-                    pending.TryAdd(local, invocation);
-                }
-            },
-            OperationKind.Invocation);
-
-        context.RegisterOperationAction(
-            c =>
-            {
-                var reference = (ILocalReferenceOperation)c.Operation;
-                if (!IsWriteOnly(reference))
-                {
-                    read.TryAdd(reference.Local, 0);
-                }
-            },
-            OperationKind.LocalReference);
-
-        context.RegisterOperationBlockEndAction(c =>
+        context.RegisterCompilationStartAction(start =>
         {
-            foreach (var entry in pending)
+            // Most compilations have nothing to check: no marked method can exist without the attribute, and no
+            // compare-and-set-named one without a declaration of it in the sources or a reference.
+            var hasAttribute = !start.Compilation.GetTypesByMetadataName(KnownTypes.MustCheckResultAttribute.FullMetadataName).IsEmpty;
+            if (!hasAttribute && !DeclaresCompareAndSet(start.Compilation, start.CancellationToken))
             {
-                if (!read.ContainsKey(entry.Key))
-                {
-                    c.ReportDiagnostic(Create(entry.Value));
-                }
+                return;
             }
+
+            var marked = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
+            start.RegisterOperationAction(c => OnInvocation(c, hasAttribute, marked), OperationKind.Invocation);
         });
     }
 
-    private static bool MustBeChecked(IMethodSymbol method)
+    private static void OnInvocation(OperationAnalysisContext context, bool hasAttribute, ConcurrentDictionary<IMethodSymbol, bool> marked)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (!MustBeChecked(invocation.TargetMethod, hasAttribute, marked))
+        {
+            return;
+        }
+
+        if (invocation.IsValueDiscarded())
+        {
+            context.ReportDiagnostic(Create(invocation));
+        }
+        else if (AssignedLocal(invocation) is { } local && !IsReadInBody(invocation, local))
+        {
+            context.ReportDiagnostic(Create(invocation));
+        }
+    }
+
+    /// <summary>Some operation of the body (the member with its lambdas and local functions) reads the local.</summary>
+    private static bool IsReadInBody(IOperation operation, ILocalSymbol local)
+    {
+        var root = operation;
+        while (root.Parent is { } parent)
+        {
+            root = parent;
+        }
+
+        foreach (var descendant in root.Descendants())
+        {
+            if (descendant is ILocalReferenceOperation reference
+                && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+                && !IsWriteOnly(reference))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool DeclaresCompareAndSet(Compilation compilation, CancellationToken cancellationToken)
+    {
+        if (compilation.ContainsSymbolsWithName(IsCompareAndSetName, SymbolFilter.Member, cancellationToken))
+        {
+            return true;
+        }
+
+        foreach (var assembly in compilation.SourceModule.ReferencedAssemblySymbols)
+        {
+            // The .NET libraries declare no method of these names (Interlocked's is CompareExchange); their types are
+            // most of a compilation's references, so only the others are looked through.
+            if (!IsMicrosoftSigned(assembly.Identity) && DeclaresCompareAndSet(assembly.GlobalNamespace, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool DeclaresCompareAndSet(INamespaceOrTypeSymbol container, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (container is INamedTypeSymbol type)
+        {
+            foreach (var name in type.MemberNames)
+            {
+                if (IsCompareAndSetName(name))
+                {
+                    return true;
+                }
+            }
+        }
+
+        foreach (var member in container.GetMembers())
+        {
+            if (member is INamespaceOrTypeSymbol inner && DeclaresCompareAndSet(inner, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsMicrosoftSigned(AssemblyIdentity identity)
+    {
+        var token = identity.PublicKeyToken;
+        if (token.Length != 8)
+        {
+            return false;
+        }
+
+        var hex = string.Concat(token.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+        return hex is "b03f5f7f11d50a3a" or "b77a5c561934e089" or "cc7b13ffcd2ddd51" or "7cec85d7bea7798e" or "adb9793829ddae60" or "31bf3856ad364e35";
+    }
+
+    private static bool IsCompareAndSetName(string name) =>
+        name.StartsWith("CompareAndSet", StringComparison.Ordinal)
+        || name.StartsWith("CompareAndAppend", StringComparison.Ordinal)
+        || name.StartsWith("TryCompareAndSwap", StringComparison.Ordinal);
+
+    private static bool MustBeChecked(IMethodSymbol method, bool hasAttribute, ConcurrentDictionary<IMethodSymbol, bool> marked)
     {
         if (method.ReturnsVoid || method.ReturnType.UnwrapTask() is not { } result || IsResultless(result) || IsResultless(method.ReturnType))
         {
             return false;
         }
 
-        var name = method.Name;
-        return name.StartsWith("CompareAndSet", StringComparison.Ordinal)
-            || name.StartsWith("CompareAndAppend", StringComparison.Ordinal)
-            || name.StartsWith("TryCompareAndSwap", StringComparison.Ordinal)
-            || method.GetInheritedAttribute(KnownTypes.MustCheckResultAttribute) is not null;
+        return IsCompareAndSetName(method.Name)
+            || (hasAttribute && marked.GetOrAdd(method, m => m.GetInheritedAttribute(KnownTypes.MustCheckResultAttribute) is not null));
     }
 
     // A plain Task or ValueTask completes with nothing to check.

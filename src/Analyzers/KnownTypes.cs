@@ -15,6 +15,7 @@ internal static class KnownTypes
     public static readonly TypeName File = new("System.IO.File");
     public static readonly TypeName Directory = new("System.IO.Directory");
     public static readonly TypeName BinaryReader = new("System.IO.BinaryReader");
+    public static readonly TypeName MemoryStream = new("System.IO.MemoryStream");
     public static readonly TypeName RandomAccess = new("System.IO.RandomAccess");
     public static readonly TypeName PipeReader = new("System.IO.Pipelines.PipeReader");
     public static readonly TypeName ReadResult = new("System.IO.Pipelines.ReadResult");
@@ -23,6 +24,10 @@ internal static class KnownTypes
     public static readonly TypeName MemoryMarshal = new("System.Runtime.InteropServices.MemoryMarshal");
     public static readonly TypeName Unsafe = new("System.Runtime.CompilerServices.Unsafe");
     public static readonly TypeName BinaryPrimitives = new("System.Buffers.Binary.BinaryPrimitives");
+    public static readonly TypeName BitConverter = new("System.BitConverter");
+    public static readonly TypeName GC = new("System.GC");
+    public static readonly TypeName ArgumentOutOfRangeException = new("System.ArgumentOutOfRangeException");
+    public static readonly TypeName Math = new("System.Math");
 
     public static readonly TypeName Span = new("System.Span`1");
     public static readonly TypeName ReadOnlySpan = new("System.ReadOnlySpan`1");
