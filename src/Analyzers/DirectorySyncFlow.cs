@@ -33,6 +33,7 @@ internal sealed class DirectorySyncFlow
     private readonly SyntaxTree _tree;
     private readonly Action<UnsyncedSite> _report;
     private readonly CancellationToken _cancellationToken;
+    private readonly Dictionary<IMethodSymbol, bool> _directorySyncs = new(SymbolEqualityComparer.Default);
 
     public DirectorySyncFlow(DirectorySyncMethods methods, SyntaxTree tree, Action<UnsyncedSite> report, CancellationToken cancellationToken)
     {
@@ -110,7 +111,17 @@ internal sealed class DirectorySyncFlow
         return summary;
     }
 
-    private bool IsDirectorySync(IInvocationOperation invocation) => _methods.IsDirectorySync(invocation.TargetMethod, _tree);
+    // The fixpoint visits each call many times; the option lookup behind the answer is worth doing once per method.
+    private bool IsDirectorySync(IInvocationOperation invocation)
+    {
+        if (!_directorySyncs.TryGetValue(invocation.TargetMethod, out var syncs))
+        {
+            syncs = _methods.IsDirectorySync(invocation.TargetMethod, _tree);
+            _directorySyncs[invocation.TargetMethod] = syncs;
+        }
+
+        return syncs;
+    }
 
     private sealed class Rules : IFlowRules
     {
