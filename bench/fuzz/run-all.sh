@@ -2,8 +2,9 @@
 # Fuzzes every target, one after the other, for SECONDS_EACH, and prints one summary line per target.
 #   bench/fuzz/run-all.sh SECONDS_EACH
 # Builds and instruments once (see run.sh). FUZZ_TARGETS="a b" picks and orders targets. A missing afl-fuzz that
-# cannot be installed is a failure under CI=true and a skip (exit 0, with the reason) otherwise.
-# Exit: 0 no finding, 1 findings or a target that did not run, 2 usage or build error, 3 afl-fuzz unavailable (CI).
+# cannot be installed is a failure under CI=true and a skip (exit 4, with the reason) otherwise.
+# Exit: 0 no finding, 1 findings or a target that did not run, 2 usage or build error, 3 afl-fuzz unavailable under
+# CI=true, 4 skipped (afl-fuzz unavailable, not CI).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -15,7 +16,7 @@ mkdir -p "$artifacts"
 if ! fuzz_ensure_afl; then
   if [ "${CI:-}" = "true" ]; then echo "FAILED fuzzing: afl-fuzz is unavailable under CI=true" >&2; exit 3; fi
   echo "skipping fuzzing: afl-fuzz is unavailable (see above)" >&2
-  exit 0
+  exit 4
 fi
 fuzz_build || exit 2
 targets=(${FUZZ_TARGETS:-$(fuzz_targets)})

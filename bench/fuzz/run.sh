@@ -52,7 +52,8 @@ rm -rf "$out"; mkdir -p "$artifacts/afl"
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_FAST_CAL=1
 echo "fuzzing $target for ${seconds}s ($(ls "$input" | wc -l) seeds, timeout ${FUZZ_TIMEOUT_MS:-5000} ms per input)"
 started=$(date +%s)
-afl-fuzz -i "$input" -o "$out" -t "${FUZZ_TIMEOUT_MS:-5000}" -m none -V "$seconds" -- "$(command -v dotnet)" "$instrumented/Bulwark.Fuzz.dll" run "$target" >"$artifacts/afl-$target.log" 2>&1
+# A guard against an afl-fuzz that never gets past its start: SIGINT makes it stop and write its statistics.
+timeout -s INT $((seconds + 120)) afl-fuzz -i "$input" -o "$out" -t "${FUZZ_TIMEOUT_MS:-5000}" -m none -V "$seconds" -- "$(command -v dotnet)" "$instrumented/Bulwark.Fuzz.dll" run "$target" >"$artifacts/afl-$target.log" 2>&1
 status=$?
 elapsed=$(( $(date +%s) - started ))
 stats="$out/default/fuzzer_stats"
