@@ -84,14 +84,16 @@ internal static class KeepSetMembers
         }
 
         var ordered = bodies.OrderBy(b => b.Root.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal).ThenBy(b => b.Root.Syntax.SpanStart).ToList();
-        var helpers = DeletingHelpers(ordered);
+        // Judging which methods delete their parameter costs a flow per parameter: only done once a call needs it.
+        HashSet<IMethodSymbol>? lazyHelpers = null;
+        HashSet<IMethodSymbol> Helpers() => lazyHelpers ??= DeletingHelpers(ordered);
         var fields = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
         var parameters = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
         var producers = new Dictionary<IMethodSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
 
         void Decide(KeepSetBody body, KeepSetFlow flow, IReadOnlyList<IOperation> sources, bool withOwnDeletions)
         {
-            var deletions = DeletionsOf(body, helpers, withOwnDeletions);
+            var deletions = DeletionsOf(body, body.Calls.Count == 0 ? [] : Helpers(), withOwnDeletions);
             if (deletions.Count > 0 && flow.FindDecidedDeletion(deletions) is not null)
             {
                 foreach (var source in sources)
@@ -166,6 +168,12 @@ internal static class KeepSetMembers
             }
         }
 
+        if (fields.Count == 0 && parameters.Count == 0)
+        {
+            return;
+        }
+
+        var helpers = Helpers();
         foreach (var body in ordered)
         {
             cancellationToken.ThrowIfCancellationRequested();
