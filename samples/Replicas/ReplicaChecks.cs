@@ -1,3 +1,4 @@
+using Bulwark.Testing;
 using Bulwark.Shards;
 
 namespace Replicas;
@@ -41,7 +42,7 @@ public static class ReplicaChecks
     /// </summary>
     public static List<string> CompareWithReference(StockFeed feed, long upper, IReadOnlyList<Update<StockLevel>> shardHistory)
     {
-        var (history, live) = SingleWriterReference.Run(feed.Inputs, upper);
+        var (history, live) = UpsertReference.Run(feed.Inputs, upper, StringComparer.Ordinal);
         var problems = new List<string>();
         var expected = history.ToHashSet();
         var found = shardHistory.ToHashSet();

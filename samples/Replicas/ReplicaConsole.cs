@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bulwark.Testing;
 
 namespace Replicas;
 
@@ -29,7 +30,7 @@ public static class ReplicaConsole
         Console.WriteLine();
         var frontiersOk = report.OutputA == report.Upper && report.OutputB == report.Upper;
         Console.WriteLine($"check: shard upper {report.Upper}, A's output frontier {report.OutputA}, B's {report.OutputB}: {(frontiersOk ? "all equal: OK" : "NOT EQUAL")}");
-        var (history, live) = SingleWriterReference.Run(feed.Inputs, report.Upper);
+        var (history, live) = UpsertReference.Run(feed.Inputs, report.Upper, StringComparer.Ordinal);
         var contentOk = ReplicaChecks.CompareWithReference(feed, report.Upper, report.ShardHistory).Count == 0;
         Console.WriteLine($"check: the shard's consolidated updates ({report.ShardHistory.Count}) and content ({report.ShardContent.Count} rows) against the single-writer reference ({history.Count} updates, {live.Count} rows): {(contentOk ? "equal: OK" : "DIFFERENT")}");
         if (report.Problems.Count == 0)

@@ -11,10 +11,10 @@ namespace Bulwark.Analyzers;
 /// <summary>
 /// BWK1003: a rename or replace of a directory entry (<c>File.Move</c>, <c>File.Replace</c>, <c>Directory.Move</c>,
 /// <c>FileInfo.MoveTo/Replace</c>, <c>DirectoryInfo.MoveTo</c>, any <c>[RequiresDirectorySync]</c> method) after which
-/// some path leaves the method normally without syncing a directory. A sync is a call to a method whose name starts
-/// with <c>SyncDirectory</c> or <c>FsyncDirectory</c> (this covers <c>IStorageBackend.SyncDirectoryAsync</c> and its
-/// implementations, and a project's own helper of that name). Paths that end in an exception are not judged: the
-/// caller is told the operation failed and does not rely on the rename.
+/// some path leaves the method normally without syncing a directory (see <see cref="DirectorySyncMethods"/>), and an
+/// overwriting copy (<see cref="DurableCopies"/>) after which the copied file or its directory is not synced. Paths
+/// that end in an exception are not judged: the caller is told the operation failed and does not rely on the rename.
+/// A rename inside a lambda that a helper runs in place is judged in the enclosing method (<see cref="DirectorySyncFlow"/>).
 /// </summary>
 /// <remarks>
 /// Two kinds of code are exempt, both because the obligation moves to a caller that is checked in turn:
@@ -30,50 +30,88 @@ public sealed class RenameWithoutDirectorySyncAnalyzer : DiagnosticAnalyzer
     private static readonly TypeName FileInfo = new("System.IO.FileInfo");
     private static readonly TypeName DirectoryInfo = new("System.IO.DirectoryInfo");
 
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => [DiagnosticDescriptors.RenameWithoutDirectorySync];
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics =>
+        [DiagnosticDescriptors.RenameWithoutDirectorySync];
 
     public override void Initialize(AnalysisContext context)
     {
         // Direct calls rather than ConfigureBulwarkDefaults: RS1025/RS1026 only recognise them in Initialize itself.
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterOperationBlockStartAction(block =>
+        context.RegisterCompilationStartAction(start =>
         {
-            if (DefersSyncToCaller(block.OwningSymbol))
+            var methods = new DirectorySyncMethods(start.Options.AnalyzerConfigOptionsProvider);
+            start.RegisterOperationBlockStartAction(block => AnalyzeBlock(block, methods));
+        });
+    }
+
+    private static void AnalyzeBlock(OperationBlockStartAnalysisContext block, DirectorySyncMethods methods)
+    {
+        if (DefersSyncToCaller(block.OwningSymbol) || block.OperationBlocks.IsEmpty)
+        {
+            return;
+        }
+
+        // The graph is built only for blocks that rename or copy; most methods never do.
+        var sites = new SiteSeen();
+        block.RegisterOperationAction(
+            operation =>
+            {
+                if (DirectorySyncFlow.IsSite((IInvocationOperation)operation.Operation))
+                {
+                    sites.Value = true;
+                }
+            },
+            OperationKind.Invocation);
+        block.RegisterOperationBlockEndAction(end =>
+        {
+            if (!sites.Value)
             {
                 return;
             }
 
-            // The graph is built only for blocks that rename; most methods never do.
-            var renames = new RenameSeen();
-            block.RegisterOperationAction(
-                operation =>
-                {
-                    if (IsRename(((IInvocationOperation)operation.Operation).TargetMethod))
-                    {
-                        renames.Value = true;
-                    }
-                },
-                OperationKind.Invocation);
-            block.RegisterOperationBlockEndAction(end =>
+            var tree = end.OperationBlocks[0].Syntax.SyntaxTree;
+            var flow = new DirectorySyncFlow(methods, tree, site => end.ReportDiagnostic(Describe(site)), end.CancellationToken);
+            foreach (var graph in FlowGraphs.GetAll(end))
             {
-                if (!renames.Value)
+                // Lambdas and local functions are solved from the body that holds them.
+                if (graph.Parent is null)
                 {
-                    return;
+                    flow.AnalyzeAndReport(graph);
                 }
-
-                foreach (var graph in FlowGraphs.GetAll(end))
-                {
-                    end.CancellationToken.ThrowIfCancellationRequested();
-                    var rules = new RenameRules(graph);
-                    if (rules.HasSites)
-                    {
-                        new FlowWalker(graph, rules).Run();
-                        rules.Report(end.ReportDiagnostic);
-                    }
-                }
-            });
+            }
         });
+    }
+
+    private static Diagnostic Describe(UnsyncedSite unsynced)
+    {
+        var method = unsynced.Site.TargetMethod;
+        var name = $"{method.ContainingType.Name}.{method.Name}";
+        var location = unsynced.Site.Syntax.GetLocation();
+        if (!DurableCopies.IsOverwritingCopy(unsynced.Site))
+        {
+            return Diagnostic.Create(
+                DiagnosticDescriptors.RenameWithoutDirectorySync,
+                location,
+                name,
+                "changes a directory entry but the directory is not synced",
+                "the rename may vanish",
+                "sync the directory (IStorageBackend.SyncDirectoryAsync) or let a backend do the rename");
+        }
+
+        var missing = (unsynced.File, unsynced.Directory) switch
+        {
+            (true, true) => "neither the copied file nor its directory is synced",
+            (true, false) => "the copied file is not synced",
+            _ => "its directory is not synced",
+        };
+        return Diagnostic.Create(
+            DiagnosticDescriptors.RenameWithoutDirectorySync,
+            location,
+            name,
+            "overwrites its destination but " + missing,
+            "the destination may be empty or torn",
+            "fsync the copied file (FileStream.Flush(true) or RandomAccess.FlushToDisk) and then its directory");
     }
 
     internal static bool IsRename(IMethodSymbol method)
@@ -88,9 +126,6 @@ public sealed class RenameWithoutDirectorySyncAnalyzer : DiagnosticAnalyzer
         };
         return renames || method.GetInheritedAttribute(KnownTypes.RequiresDirectorySyncAttribute) is not null;
     }
-
-    internal static bool IsDirectorySync(IMethodSymbol method) =>
-        method.Name.StartsWith("SyncDirectory", StringComparison.Ordinal) || method.Name.StartsWith("FsyncDirectory", StringComparison.Ordinal);
 
     private static bool DefersSyncToCaller(ISymbol owner)
     {
@@ -110,7 +145,7 @@ public sealed class RenameWithoutDirectorySyncAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private sealed class RenameSeen
+    private sealed class SiteSeen
     {
         private volatile bool _value;
 
@@ -118,136 +153,6 @@ public sealed class RenameWithoutDirectorySyncAnalyzer : DiagnosticAnalyzer
         {
             get => _value;
             set => _value = value;
-        }
-    }
-
-    /// <summary>First = renames that may still await a directory sync.</summary>
-    private sealed class RenameRules : IFlowRules
-    {
-        private const int MaxSites = 64;
-
-        private readonly List<IInvocationOperation> _sites = new();
-        private readonly Dictionary<IOperation, int> _siteOf = new();
-        private readonly HashSet<int> _unsynced = new();
-
-        public RenameRules(ControlFlowGraph graph)
-        {
-            foreach (var block in graph.Blocks)
-            {
-                foreach (var root in FlowGraphs.Roots(block))
-                {
-                    foreach (var operation in root.DescendantsAndSelf())
-                    {
-                        if (operation is IInvocationOperation invocation && IsRename(invocation.TargetMethod) && _sites.Count < MaxSites)
-                        {
-                            _siteOf[invocation] = _sites.Count;
-                            _sites.Add(invocation);
-                        }
-                    }
-                }
-            }
-        }
-
-        public bool HasSites => _sites.Count > 0;
-
-        public void Report(Action<Diagnostic> report)
-        {
-            for (var i = 0; i < _sites.Count; i++)
-            {
-                if (_unsynced.Contains(i))
-                {
-                    var method = _sites[i].TargetMethod;
-                    report(Diagnostic.Create(
-                        DiagnosticDescriptors.RenameWithoutDirectorySync,
-                        _sites[i].Syntax.GetLocation(),
-                        $"{method.ContainingType.Name}.{method.Name}"));
-                }
-            }
-        }
-
-        public FlowState EnterHandler(ControlFlowRegion handler, FlowState state) => state;
-
-        public FlowState Transfer(BasicBlock block, FlowState state, FlowEdge? via, bool report, ref FlowState seen)
-        {
-            var pending = state.First;
-            foreach (var root in FlowGraphs.Roots(block))
-            {
-                foreach (var operation in FlowGraphs.PostOrder(root))
-                {
-                    if (operation is IFlowAnonymousFunctionOperation lambda && SyncsDirectory(lambda))
-                    {
-                        // A lambda handed to a retry or step helper runs the sync on this path as far as the
-                        // caller can tell; requiring the call to be inline would push people to drop the helper.
-                        pending = 0;
-                        continue;
-                    }
-
-                    if (operation is not IInvocationOperation invocation)
-                    {
-                        continue;
-                    }
-
-                    if (IsDirectorySync(invocation.TargetMethod))
-                    {
-                        pending = 0;
-                    }
-                    else if (_siteOf.TryGetValue(invocation, out var site))
-                    {
-                        pending |= 1UL << site;
-                        seen = seen.Union(new FlowState(pending, 0));
-                    }
-                }
-            }
-
-            return new FlowState(pending, 0);
-        }
-
-        private static bool SyncsDirectory(IFlowAnonymousFunctionOperation lambda)
-        {
-            foreach (var reference in lambda.Symbol.DeclaringSyntaxReferences)
-            {
-                foreach (var node in reference.GetSyntax().DescendantNodes())
-                {
-                    var name = node switch
-                    {
-                        InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Name.Identifier.ValueText,
-                        InvocationExpressionSyntax { Expression: SimpleNameSyntax simple } => simple.Identifier.ValueText,
-                        _ => null,
-                    };
-                    if (name is not null && (name.StartsWith("SyncDirectory", StringComparison.Ordinal) || name.StartsWith("FsyncDirectory", StringComparison.Ordinal)))
-                    {
-                        return true;
-                    }
-                }
-            }
-
-            return false;
-        }
-
-        public FlowState Leave(FlowEdge edge, FlowState state, bool report)
-        {
-            if (edge.IsThrow)
-            {
-                return default;
-            }
-
-            if (!edge.LeavesGraph)
-            {
-                return state;
-            }
-
-            if (report)
-            {
-                for (var i = 0; i < _sites.Count; i++)
-                {
-                    if ((state.First & (1UL << i)) != 0)
-                    {
-                        _unsynced.Add(i);
-                    }
-                }
-            }
-
-            return default;
         }
     }
 }

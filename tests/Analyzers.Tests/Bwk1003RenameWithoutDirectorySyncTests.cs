@@ -13,8 +13,13 @@ public sealed class Bwk1003RenameWithoutDirectorySyncTests
 
         static class Fs
         {
-            public static void SyncDirectory(string path) { }
-            public static Task FsyncDirectoryAsync(string path) => Task.CompletedTask;
+            public static void SyncDirectory(string path)
+            {
+                using var directory = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+                RandomAccess.FlushToDisk(directory);
+            }
+
+            public static Task FsyncDirectoryAsync(string path) => Task.Run(() => SyncDirectory(path));
         }
         """;
 

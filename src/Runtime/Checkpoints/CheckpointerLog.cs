@@ -69,10 +69,6 @@ public static class CheckpointMetrics
 
 internal sealed class CheckpointInstruments
 {
-    // Without an IMeterFactory every checkpointer shares one process-wide meter, as the System.Diagnostics.Metrics
-    // guidance recommends for library code.
-    private static readonly Lazy<CheckpointInstruments> Shared = new(() => new CheckpointInstruments(new Meter(CheckpointMetrics.MeterName)));
-
     private CheckpointInstruments(Meter meter)
     {
         Commits = meter.CreateCounter<long>(CheckpointMetrics.Commits, "{checkpoint}", "Checkpoints committed");
@@ -93,7 +89,7 @@ internal sealed class CheckpointInstruments
     public Counter<long> Failures { get; }
 
     public static CheckpointInstruments Create(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Shared.Value : new CheckpointInstruments(meterFactory.Create(new MeterOptions(CheckpointMetrics.MeterName)));
+        ComponentMeter.Instruments(meterFactory, CheckpointMetrics.MeterName, meter => new CheckpointInstruments(meter));
 
     public void Failed(string operation) => Failures.Add(1, new KeyValuePair<string, object?>(CheckpointMetrics.OperationTag, operation));
 }

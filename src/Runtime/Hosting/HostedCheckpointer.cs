@@ -36,8 +36,7 @@ public sealed class HostedCheckpointer : IHostedService, IAsyncDisposable
 
     /// <summary>The open checkpointer.</summary>
     /// <exception cref="InvalidOperationException">The host has not started it yet.</exception>
-    public Checkpointer Checkpointer => _checkpointer
-        ?? throw new InvalidOperationException($"Checkpointer '{Name}' is opened when the host starts: use it from a hosted service registered after AddBulwark, or after IHost.StartAsync.");
+    public Checkpointer Checkpointer => _checkpointer ?? throw HostedComponents.NotStarted("Checkpointer", Name);
 
     internal bool IsOpen => _checkpointer is not null && !_stopped;
 

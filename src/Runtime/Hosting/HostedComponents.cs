@@ -22,6 +22,10 @@ internal static class HostedComponents
 
     public static IMeterFactory? Meters(IServiceProvider services) => services.GetService<IMeterFactory>();
 
+    /// <summary>What using a hosted component before the host opened it throws, with the way out.</summary>
+    public static InvalidOperationException NotStarted(string component, string name) =>
+        new($"{component} '{name}' is opened when the host starts: use it from a hosted service registered after AddBulwark, or after IHost.StartAsync.");
+
     public static ILogger HostingLogger(IServiceProvider services) =>
         (ILogger?)Loggers(services)?.CreateLogger(BulwarkLogCategories.Hosting) ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 

@@ -36,8 +36,7 @@ public sealed class HostedIngest : IHostedService, IAsyncDisposable
 
     /// <summary>The running controller.</summary>
     /// <exception cref="InvalidOperationException">The host has not started it yet.</exception>
-    public IngestController Controller => _controller
-        ?? throw new InvalidOperationException($"Ingest controller '{Name}' is opened when the host starts: use it from a hosted service registered after AddBulwark, or after IHost.StartAsync.");
+    public IngestController Controller => _controller ?? throw HostedComponents.NotStarted("Ingest controller", Name);
 
     internal bool IsOpen => _controller is not null && !_stopped;
 

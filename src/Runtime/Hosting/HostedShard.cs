@@ -112,6 +112,5 @@ public sealed class HostedShard<T> : IHostedService, IAsyncDisposable
         }
     }
 
-    private InvalidOperationException NotStarted() =>
-        new($"Shard '{Name}' is opened when the host starts: use it from a hosted service registered after AddBulwark, or after IHost.StartAsync.");
+    private InvalidOperationException NotStarted() => HostedComponents.NotStarted("Shard", Name);
 }

@@ -46,10 +46,6 @@ internal sealed class IngestInstruments
     private static readonly KeyValuePair<string, object?> CommittedState = new(IngestMetrics.StateTag, "committed");
     private static readonly KeyValuePair<string, object?> IncompleteState = new(IngestMetrics.StateTag, "incomplete");
 
-    // Without an IMeterFactory every controller shares one process-wide meter; up-down counters (not observable gauges)
-    // keep that sharing leak-free, since nothing registers a callback per controller.
-    private static readonly Lazy<IngestInstruments> Shared = new(() => new IngestInstruments(new Meter(IngestMetrics.MeterName)));
-
     private readonly Counter<long> flushes;
     private readonly Counter<long> rows;
     private readonly Counter<long> bytes;
@@ -72,7 +68,7 @@ internal sealed class IngestInstruments
     }
 
     public static IngestInstruments Create(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Shared.Value : new IngestInstruments(meterFactory.Create(new MeterOptions(IngestMetrics.MeterName)));
+        ComponentMeter.Instruments(meterFactory, IngestMetrics.MeterName, meter => new IngestInstruments(meter));
 
     public void FlushCommitted(long rowCount, long byteCount)
     {

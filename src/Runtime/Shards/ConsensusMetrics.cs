@@ -26,10 +26,6 @@ public static class ConsensusMetrics
 
 internal sealed class ConsensusInstruments
 {
-    // Without an IMeterFactory every store shares one process-wide meter, as the System.Diagnostics.Metrics guidance
-    // recommends for library code.
-    private static readonly Lazy<ConsensusInstruments> Shared = new(() => new ConsensusInstruments(new Meter(ConsensusMetrics.MeterName)));
-
     private readonly Counter<long> compareAndSets;
     private readonly Counter<long> truncated;
 
@@ -40,7 +36,7 @@ internal sealed class ConsensusInstruments
     }
 
     public static ConsensusInstruments Create(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Shared.Value : new ConsensusInstruments(meterFactory.Create(new MeterOptions(ConsensusMetrics.MeterName)));
+        ComponentMeter.Instruments(meterFactory, ConsensusMetrics.MeterName, meter => new ConsensusInstruments(meter));
 
     public void CompareAndSet(string store, string outcome) =>
         compareAndSets.Add(1, new KeyValuePair<string, object?>(ConsensusMetrics.StoreTag, store), new KeyValuePair<string, object?>(ConsensusMetrics.OutcomeTag, outcome));

@@ -66,10 +66,6 @@ public static class ShardMetrics
 
 internal sealed class ShardInstruments
 {
-    // Without an IMeterFactory every shard shares one process-wide meter, as the System.Diagnostics.Metrics guidance
-    // recommends for library code.
-    private static readonly Lazy<ShardInstruments> Shared = new(() => new ShardInstruments(new Meter(ShardMetrics.MeterName)));
-
     private ShardInstruments(Meter meter)
     {
         Appends = meter.CreateCounter<long>(ShardMetrics.Appends, "{append}", "Compare-and-appends by outcome");
@@ -90,7 +86,7 @@ internal sealed class ShardInstruments
     public Counter<long> PartsDeleted { get; }
 
     public static ShardInstruments Create(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Shared.Value : new ShardInstruments(meterFactory.Create(new MeterOptions(ShardMetrics.MeterName)));
+        ComponentMeter.Instruments(meterFactory, ShardMetrics.MeterName, meter => new ShardInstruments(meter));
 
     public void Appended(AppendResult result) =>
         Appends.Add(1, new KeyValuePair<string, object?>(ShardMetrics.OutcomeTag, result.Outcome switch

@@ -26,10 +26,6 @@ internal sealed class StorageInstruments
     private static readonly KeyValuePair<string, object?> FileKind = new(StorageMetrics.KindTag, "file");
     private static readonly KeyValuePair<string, object?> DirectoryKind = new(StorageMetrics.KindTag, "directory");
 
-    // Without an IMeterFactory (no DI container) every backend shares one process-wide meter, as the
-    // System.Diagnostics.Metrics guidance recommends for library code.
-    private static readonly Lazy<StorageInstruments> Shared = new(() => new StorageInstruments(new Meter(StorageMetrics.MeterName)));
-
     private readonly Counter<long> fsyncs;
     private readonly Counter<long> bytesWritten;
     private readonly Counter<long> commits;
@@ -42,7 +38,7 @@ internal sealed class StorageInstruments
     }
 
     public static StorageInstruments Create(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Shared.Value : new StorageInstruments(meterFactory.Create(new MeterOptions(StorageMetrics.MeterName)));
+        ComponentMeter.Instruments(meterFactory, StorageMetrics.MeterName, meter => new StorageInstruments(meter));
 
     public void FileSynced() => fsyncs.Add(1, FileKind);
 

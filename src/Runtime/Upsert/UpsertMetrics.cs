@@ -34,10 +34,6 @@ public static class UpsertMetrics
 
 internal sealed class UpsertInstruments
 {
-    // Without an IMeterFactory every operator shares one process-wide meter, as the System.Diagnostics.Metrics
-    // guidance recommends for library code.
-    private static readonly Lazy<UpsertInstruments> Shared = new(() => new UpsertInstruments(new Meter(UpsertMetrics.MeterName)));
-
     private readonly Counter<long> inputs;
     private readonly Counter<long> appends;
     private readonly Counter<long> written;
@@ -54,7 +50,7 @@ internal sealed class UpsertInstruments
     }
 
     public static UpsertInstruments Create(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Shared.Value : new UpsertInstruments(meterFactory.Create(new MeterOptions(UpsertMetrics.MeterName)));
+        ComponentMeter.Instruments(meterFactory, UpsertMetrics.MeterName, meter => new UpsertInstruments(meter));
 
     public void Inputs(string outcome, long count)
     {

@@ -3,6 +3,7 @@ using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Bulwark.Upsert;
 using Xunit;
 
@@ -137,7 +138,7 @@ internal sealed class ReplicaWorkload
 
         // The shard is exactly what one writer alone writes, time by time.
         var history = await _kit.HistoryAsync();
-        var (expected, live) = UpsertModel.Run(_source, _end);
+        var (expected, live) = UpsertReference.Run(_source, _end);
         ShardTestKit.Same(expected, history);
 
         // Consolidated over all times: every row counts 0 or 1, and no key has two live rows.

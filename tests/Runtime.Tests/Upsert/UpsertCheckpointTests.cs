@@ -2,6 +2,7 @@ using Bulwark.Checkpoints;
 using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Shards;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Bulwark.Upsert;
 using Xunit;
 using static Bulwark.Runtime.Tests.Upsert.UpsertTestKit;
@@ -56,7 +57,7 @@ public sealed class UpsertCheckpointTests
         // The source replays from where its own checkpoint was; the times the shard already has are dropped.
         await FeedAsync(restarted, source, CheckpointAt, Times);
         ShardTestKit.Same(await uninterrupted.HistoryAsync(), await kit.HistoryAsync());
-        ShardTestKit.Same(UpsertModel.Run(source, Times).History, await kit.HistoryAsync());
+        ShardTestKit.Same(UpsertReference.Run(source, Times).History, await kit.HistoryAsync());
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public sealed class UpsertCheckpointTests
         Assert.Equal(UpsertStart.Checkpoint, fromCheckpoint.StartedFrom);
         Assert.Equal(UpsertStart.Snapshot, fromSnapshot.StartedFrom);
         Assert.Equal(Times, fromCheckpoint.OutputFrontier);
-        Assert.Equal(UpsertModel.Run(source, Times).Live, fromCheckpoint.Rows);
+        Assert.Equal(UpsertReference.Run(source, Times).Live, fromCheckpoint.Rows);
         Assert.Equal(fromSnapshot.Rows, fromCheckpoint.Rows);
     }
 
@@ -115,7 +116,7 @@ public sealed class UpsertCheckpointTests
 
         Assert.Equal(UpsertStart.Snapshot, restarted.StartedFrom);
         Assert.Equal(20, restarted.OutputFrontier);
-        Assert.Equal(UpsertModel.Run(source, 20).Live, restarted.Rows);
+        Assert.Equal(UpsertReference.Run(source, 20).Live, restarted.Rows);
     }
 
     [Fact]

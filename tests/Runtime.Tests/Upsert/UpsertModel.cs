@@ -4,11 +4,7 @@ using Bulwark.Upsert;
 
 namespace Bulwark.Runtime.Tests.Upsert;
 
-/// <summary>
-/// The single-writer reference, written without any of the operator's code: time by time, each key takes the input
-/// with the highest offset at that time; a delete retracts the key's row, a new row retracts the old one and inserts
-/// itself, an equal row changes nothing.
-/// </summary>
+/// <summary>Random upsert sources for the property tests; what a single writer makes of them is <see cref="Bulwark.Testing.UpsertReference"/>.</summary>
 internal static class UpsertModel
 {
     /// <summary>
@@ -30,37 +26,5 @@ internal static class UpsertModel
 
         var offsets = Enumerable.Range(0, inputs.Count).OrderBy(_ => random.Next()).ToArray();
         return inputs.Select((input, i) => input with { Offset = offsets[i] }).ToList();
-    }
-
-    /// <summary>The updates a single writer writes for times below <paramref name="upper"/>, and the rows live at the end.</summary>
-    public static (List<Update<Edge>> History, Dictionary<long, Edge> Live) Run(IEnumerable<UpsertInput<long, Edge>> inputs, long upper)
-    {
-        var live = new Dictionary<long, Edge>();
-        var history = new List<Update<Edge>>();
-        foreach (var time in inputs.Where(i => i.Time < upper).GroupBy(i => i.Time).OrderBy(g => g.Key))
-        {
-            foreach (var winner in time.GroupBy(i => i.Key).Select(k => k.MaxBy(i => i.Offset)))
-            {
-                var held = live.GetValueOrDefault(winner.Key);
-                if (Equals(held, winner.Row))
-                {
-                    continue;
-                }
-
-                if (held is not null)
-                {
-                    history.Add(new Update<Edge>(held, time.Key, -1));
-                    live.Remove(winner.Key);
-                }
-
-                if (winner.Row is not null)
-                {
-                    history.Add(new Update<Edge>(winner.Row, time.Key, 1));
-                    live[winner.Key] = winner.Row;
-                }
-            }
-        }
-
-        return (history, live);
     }
 }

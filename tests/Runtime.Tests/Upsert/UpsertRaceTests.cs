@@ -2,6 +2,7 @@ using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Bulwark.Upsert;
 using Xunit;
 
@@ -92,7 +93,7 @@ public sealed class UpsertRaceTests
 
     private static async Task CheckAsync(UpsertOperator<long, Edge>[] replicas, List<UpsertInput<long, Edge>> source, long upper, IReadOnlyList<Update<Edge>> history)
     {
-        var (expected, live) = UpsertModel.Run(source, End);
+        var (expected, live) = UpsertReference.Run(source, End);
         Assert.Equal(End, upper);
         ShardTestKit.Same(expected, history);
         foreach (var upsert in replicas)

@@ -1,5 +1,6 @@
 using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Bulwark.Tests.UpsertWorker;
 using Bulwark.Upsert;
 using Xunit;
@@ -178,12 +179,12 @@ public sealed class UpsertReplicaProcessTests(PostgresServer server, ITestOutput
         Assert.Equal((0, run.Times), (frontiers.Since, frontiers.Upper));
 
         var snapshot = await shard.SnapshotAsync(run.Times - 1);
-        Assert.Equal(UpsertReference.Sorted(history), UpsertReference.Sorted(snapshot));
+        Assert.Equal(UpdateOrder.Sorted(history), UpdateOrder.Sorted(snapshot));
 
         var collection = snapshot.GroupBy(u => u.Row).Select(g => (Row: g.Key, Diff: g.Sum(u => u.Diff))).Where(r => r.Diff != 0).ToArray();
         Assert.All(collection, r => Assert.Equal(1, r.Diff));
         Assert.All(collection.GroupBy(r => r.Row.Key), key => Assert.Single(key));
-        Assert.Equal(live.Values, collection.Select(r => r.Row).OrderBy(r => r.Key));
+        Assert.Equal(live.OrderBy(kv => kv.Key).Select(kv => kv.Value), collection.Select(r => r.Row).OrderBy(r => r.Key));
     }
 
     private static void Delete(DirectoryInfo directory)
