@@ -29,13 +29,15 @@ internal sealed class KeepSetFlow
 
     private readonly IOperation _root;
     private readonly IOperation? _seed;
+    private readonly ISymbol? _seedSymbol;
     private readonly Dictionary<ILocalSymbol, Polarity> _tainted = new(SymbolEqualityComparer.Default);
     private readonly List<IOperation> _flows;
 
-    private KeepSetFlow(IOperation root, IReadOnlyList<IOperation> flows, IOperation? seed, IEnumerable<ILocalSymbol> seedLocals)
+    private KeepSetFlow(IOperation root, IReadOnlyList<IOperation> flows, IOperation? seed, IEnumerable<ILocalSymbol> seedLocals, ISymbol? seedSymbol = null)
     {
         _root = root;
         _seed = seed;
+        _seedSymbol = seedSymbol?.OriginalDefinition;
         _flows = [.. flows];
         foreach (var local in seedLocals)
         {
@@ -71,12 +73,31 @@ internal sealed class KeepSetFlow
         IReadOnlyList<IOperation> deletions,
         IOperation? seed,
         IEnumerable<ILocalSymbol> seedLocals)
+        => Start(root, flows, seed, seedLocals).FindDecidedDeletion(deletions);
+
+    /// <summary>
+    /// The flow of one source through <paramref name="root"/>, propagated once, to be asked about deletions, stores and
+    /// returns. <paramref name="seedSymbol"/> is a field, property or parameter that holds the set on entry: a keep-set
+    /// filled by another method of the type, or handed over by a caller.
+    /// </summary>
+    public static KeepSetFlow Start(
+        IOperation root,
+        IReadOnlyList<IOperation> flows,
+        IOperation? seed,
+        IEnumerable<ILocalSymbol> seedLocals,
+        ISymbol? seedSymbol = null)
     {
-        var flow = new KeepSetFlow(root, flows, seed, seedLocals);
+        var flow = new KeepSetFlow(root, flows, seed, seedLocals, seedSymbol);
         flow.Propagate();
+        return flow;
+    }
+
+    /// <summary>The first of <paramref name="deletions"/> that runs for items the set does not hold, or null.</summary>
+    public IOperation? FindDecidedDeletion(IReadOnlyList<IOperation> deletions)
+    {
         foreach (var deletion in deletions)
         {
-            if (((flow.Uses(deletion) | flow.Guards(deletion)) & Polarity.Doomed) != 0)
+            if (((Uses(deletion) | Guards(deletion)) & Polarity.Doomed) != 0)
             {
                 return deletion;
             }
@@ -84,6 +105,9 @@ internal sealed class KeepSetFlow
 
         return null;
     }
+
+    /// <summary><paramref name="value"/> carries the set itself or what was copied from it (not its complement).</summary>
+    public bool Keeps(IOperation value) => (Uses(value) & Polarity.Keep) != 0;
 
     private static bool IsAdder(string name) => name is
         "Add" or "AddRange" or "UnionWith" or "TryAdd" or "Insert" or "InsertRange" or "Push" or "Enqueue" or "AddOrUpdate" or "GetOrAdd";
@@ -164,6 +188,10 @@ internal sealed class KeepSetFlow
             {
                 own = tainted;
             }
+            else if (_seedSymbol is not null && IsSeedSymbol(descendant))
+            {
+                own = Polarity.Keep;
+            }
             else
             {
                 continue;
@@ -173,6 +201,19 @@ internal sealed class KeepSetFlow
         }
 
         return result;
+    }
+
+    private bool IsSeedSymbol(IOperation operation)
+    {
+        var symbol = operation switch
+        {
+            IFieldReferenceOperation field => field.Field,
+            IPropertyReferenceOperation { Property.IsIndexer: false } property => property.Property,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => (ISymbol?)null,
+        };
+
+        return symbol is not null && SymbolEqualityComparer.Default.Equals(symbol.OriginalDefinition, _seedSymbol);
     }
 
     /// <summary>An odd number of negations between <paramref name="leaf"/> and <paramref name="root"/>.</summary>

@@ -12,7 +12,7 @@ namespace Bulwark.Analyzers;
 /// </summary>
 internal static class KeepSetSources
 {
-    private static readonly TypeName FileSystemInfo = new("System.IO.FileSystemInfo");
+    public static readonly TypeName FileSystemInfo = new("System.IO.FileSystemInfo");
     private static readonly TypeName Enumerable = new("System.Linq.Enumerable");
     private static readonly TypeName Queryable = new("System.Linq.Queryable");
     private static readonly TypeName ParallelEnumerable = new("System.Linq.ParallelEnumerable");
