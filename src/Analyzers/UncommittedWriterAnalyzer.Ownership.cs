@@ -25,8 +25,15 @@ public sealed partial class UncommittedWriterAnalyzer
                             ? Effect.Escape
                             : Effect.None;
                     case IConversionOperation:
+                    case IArrayInitializerOperation:
+                    case IArrayCreationOperation:
+                    case ICollectionExpressionOperation:
+                        // An element of a params array (string.Format, a logging template): judged by the call it goes to.
                         current = parent;
                         continue;
+                    case IInterpolationOperation:
+                        // Formatted into a string, which cannot commit it or hand it on.
+                        return Effect.None;
                     case IFlowCaptureOperation:
                         // The capture is an alias; its own uses are classified when they come.
                         return Effect.None;
@@ -41,6 +48,11 @@ public sealed partial class UncommittedWriterAnalyzer
                         }
 
                         if (argument.Parameter?.RefKind is RefKind.In or RefKind.RefReadOnlyParameter)
+                        {
+                            return Effect.None;
+                        }
+
+                        if (argument.Parent is IInvocationOperation call && FormattingCalls.OnlyFormats(call.TargetMethod, argument.Parameter))
                         {
                             return Effect.None;
                         }
