@@ -16,11 +16,13 @@ namespace Bulwark.Analyzers;
 /// <c>CompareAndSet*</c>, <c>CompareAndAppend*</c> or <c>TryCompareAndSwap*</c>, and returns a value (for a task, a
 /// <c>Task&lt;T&gt;</c> / <c>ValueTask&lt;T&gt;</c>). Ignored means: an expression statement, a discard <c>_ =</c>,
 /// either of them around an <c>await</c>, or a local that takes the result and is never read.
-/// Cost: nothing is registered for a compilation that can contain no such call, and otherwise one callback per
-/// invocation; a body is searched for reads of a local only when a result is stored in one.
+/// <c>Interlocked.CompareExchange</c> counts only where its ignored result decides a later write (see the Interlocked part).
+/// Cost: nothing is registered for a compilation that can contain no such call (the .NET libraries always declare
+/// Interlocked, so the one invocation callback leaves at once unless the method's name is one it looks for); a body
+/// is searched for reads of a local only when a result is stored in one.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class IgnoredCompareAndSetResultAnalyzer : DiagnosticAnalyzer
+public sealed partial class IgnoredCompareAndSetResultAnalyzer : DiagnosticAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => [DiagnosticDescriptors.IgnoredCompareAndSetResult];
 
@@ -33,20 +35,32 @@ public sealed class IgnoredCompareAndSetResultAnalyzer : DiagnosticAnalyzer
             // Most compilations have nothing to check: no marked method can exist without the attribute, and no
             // compare-and-set-named one without a declaration of it in the sources or a reference.
             var hasAttribute = !start.Compilation.GetTypesByMetadataName(KnownTypes.MustCheckResultAttribute.FullMetadataName).IsEmpty;
-            if (!hasAttribute && !DeclaresCompareAndSet(start.Compilation, start.CancellationToken))
+            var named = hasAttribute || DeclaresCompareAndSet(start.Compilation, start.CancellationToken);
+            var hasInterlocked = start.Compilation.GetTypeByMetadataName(Interlocked.FullMetadataName) is not null;
+            if (!named && !hasInterlocked)
             {
                 return;
             }
 
             var marked = new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default);
-            start.RegisterOperationAction(c => OnInvocation(c, hasAttribute, marked), OperationKind.Invocation);
+            start.RegisterOperationAction(c => OnInvocation(c, hasAttribute, named, marked), OperationKind.Invocation);
         });
     }
 
-    private static void OnInvocation(OperationAnalysisContext context, bool hasAttribute, ConcurrentDictionary<IMethodSymbol, bool> marked)
+    private static void OnInvocation(OperationAnalysisContext context, bool hasAttribute, bool named, ConcurrentDictionary<IMethodSymbol, bool> marked)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (!MustBeChecked(invocation.TargetMethod, hasAttribute, marked))
+        if (invocation.TargetMethod.Name == CompareExchange && IsInterlockedCompareExchange(invocation.TargetMethod))
+        {
+            if (DecidesAWrite(invocation))
+            {
+                context.ReportDiagnostic(Create(invocation));
+            }
+
+            return;
+        }
+
+        if (!named || !MustBeChecked(invocation.TargetMethod, hasAttribute, marked))
         {
             return;
         }

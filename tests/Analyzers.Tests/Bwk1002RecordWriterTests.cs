@@ -4,7 +4,8 @@ namespace Bulwark.Analyzers.Tests;
 
 /// <summary>
 /// BWK1002 on the runtime's record writers, which carry <c>[MustCommit("CompleteAsync")]</c> through
-/// <c>BatchingRecordWriter&lt;T&gt;</c>: CompleteAsync commits them, a CommitAsync-style name does not.
+/// <c>BatchingRecordWriter&lt;T&gt;</c>: CompleteAsync commits them, a CommitAsync-style name does not. ParquetFileWriter
+/// carries no attribute but is in the analyzer's catalogue, since only its CompleteAsync writes the footer.
 /// </summary>
 public sealed class Bwk1002RecordWriterTests
 {
@@ -259,5 +260,129 @@ public sealed class Bwk1002RecordWriterTests
         var diagnostic = Assert.Single(await AnalyzerHarness.GetDiagnosticsAsync(Source, new UncommittedWriterAnalyzer()));
         Assert.EndsWith("so call Seal on every path", diagnostic.Message, StringComparison.Ordinal);
         await CodeFixHarness.VerifyNoFixAsync(Source, new UncommittedWriterAnalyzer(), new AddCommitCodeFix(), "BWK1002");
+    }
+
+    // ---- ParquetFileWriter: no attribute, but its footer is written by CompleteAsync alone ----
+
+    [Fact]
+    public async Task Parquet_file_writer_disposed_without_CompleteAsync()
+    {
+        await VerifyAsync("""
+            class C
+            {
+                async Task Declaration(Stream output, Schema schema, RecordBatch batch, CancellationToken ct)
+                {
+                    await using var writer = [|new ParquetFileWriter(output, schema)|];
+                    await writer.WriteBatchAsync(batch, ct);
+                }
+
+                async Task Configured(Stream output, Schema schema, IReadOnlyList<RecordBatch> batches, CancellationToken ct)
+                {
+                    var writer = [|new ParquetFileWriter(output, schema, options: null, leaveOpen: true)|];
+                    await using (writer.ConfigureAwait(false))
+                    {
+                        foreach (var batch in batches)
+                        {
+                            if (batch.Length == 0)
+                            {
+                                return;
+                            }
+
+                            await writer.WriteBatchAsync(batch, ct).ConfigureAwait(false);
+                        }
+
+                        await writer.CompleteAsync(ct).ConfigureAwait(false);
+                    }
+                }
+
+                async Task Explicit(Stream output, Schema schema, RecordBatch batch)
+                {
+                    var writer = [|new ParquetFileWriter(output, schema, leaveOpen: true)|];
+                    await writer.WriteBatchAsync(batch);
+                    await writer.DisposeAsync();
+                    output.Position = 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task Parquet_file_writer_completed_or_handed_off_and_the_Arrow_IPC_writers_are_silent()
+    {
+        // ArrowIpcFileWriter and ArrowIpcStreamWriter finish the file when disposed, so disposal alone loses nothing.
+        await VerifyAsync("""
+            sealed class Part(ParquetFileWriter writer)
+            {
+                public ParquetFileWriter Writer { get; } = writer;
+            }
+
+            class C
+            {
+                async Task Completed(Stream output, Schema schema, IReadOnlyList<RecordBatch> batches, CancellationToken ct)
+                {
+                    var writer = new ParquetFileWriter(output, schema, options: null, leaveOpen: true);
+                    await using (writer.ConfigureAwait(false))
+                    {
+                        foreach (var batch in batches)
+                        {
+                            await writer.WriteBatchAsync(batch, ct).ConfigureAwait(false);
+                        }
+
+                        await writer.CompleteAsync(ct).ConfigureAwait(false);
+                    }
+                }
+
+                ParquetFileWriter Open(Stream output, Schema schema) => new ParquetFileWriter(output, schema);
+
+                Part Wrapped(Stream output, Schema schema) => new Part(new ParquetFileWriter(output, schema));
+
+                async Task ArrowIpc(Stream output, Schema schema, RecordBatch batch)
+                {
+                    await using var file = new Bulwark.Arrow.Ipc.ArrowIpcFileWriter(output, schema, leaveOpen: true);
+                    await file.WriteBatchAsync(batch);
+                    await using var stream = new Bulwark.Arrow.Ipc.ArrowIpcStreamWriter(output, schema, leaveOpen: true);
+                    await stream.WriteBatchAsync(batch);
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task The_code_fix_completes_a_Parquet_file_writer_before_the_early_return()
+    {
+        var fixedText = await CodeFixHarness.ApplyFixAsync(Prelude + """
+            class C
+            {
+                async Task M(Stream output, Schema schema, RecordBatch batch, CancellationToken cancellationToken)
+                {
+                    await using var writer = new ParquetFileWriter(output, schema);
+                    if (batch.Length == 0)
+                    {
+                        return;
+                    }
+
+                    await writer.WriteBatchAsync(batch, cancellationToken);
+                    await writer.CompleteAsync(cancellationToken);
+                }
+            }
+            """, new UncommittedWriterAnalyzer(), new AddCommitCodeFix(), "BWK1002");
+
+        Assert.Equal(Prelude + """
+            class C
+            {
+                async Task M(Stream output, Schema schema, RecordBatch batch, CancellationToken cancellationToken)
+                {
+                    await using var writer = new ParquetFileWriter(output, schema);
+                    if (batch.Length == 0)
+                    {
+                        await writer.CompleteAsync(cancellationToken);
+                        return;
+                    }
+
+                    await writer.WriteBatchAsync(batch, cancellationToken);
+                    await writer.CompleteAsync(cancellationToken);
+                }
+            }
+            """, fixedText);
     }
 }

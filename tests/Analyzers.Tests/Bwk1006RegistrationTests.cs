@@ -6,9 +6,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Bulwark.Analyzers.Tests;
 
 /// <summary>
-/// BWK1006 registers nothing for a compilation that can hold no compare-and-set call (the attribute is not visible and
-/// no source or non-framework reference declares a <c>CompareAndSet*</c>-named method); these compilations do not
-/// reference the runtime, so each case exercises that decision.
+/// BWK1006 checks user methods only in a compilation that can hold a compare-and-set call (the attribute is visible or
+/// a source or non-framework reference declares a <c>CompareAndSet*</c>-named method), and Interlocked.CompareExchange
+/// wherever the framework declares it; these compilations do not reference the runtime, so each case exercises that
+/// decision.
 /// </summary>
 public sealed class Bwk1006RegistrationTests
 {
@@ -62,6 +63,27 @@ public sealed class Bwk1006RegistrationTests
             """);
 
         Assert.Empty(await AnalyzeAsync(compilation));
+    }
+
+    [Fact]
+    public async Task Interlocked_is_checked_without_the_runtime_or_a_compare_and_set_name()
+    {
+        // The framework always declares Interlocked, so this compilation passes the gate on that alone.
+        var compilation = Compile("InterlockedOnly", [], """
+            public class Worker
+            {
+                private int _state;
+                private long _startedAt;
+
+                public void Start(long now)
+                {
+                    System.Threading.Interlocked.CompareExchange(ref _state, 1, 0);
+                    _startedAt = now;
+                }
+            }
+            """);
+
+        Assert.Equal(["System.Threading.Interlocked.CompareExchange(ref _state, 1, 0)"], await AnalyzeAsync(compilation));
     }
 
     private static CSharpCompilation Compile(string name, MetadataReference[] extra, params string[] sources)
