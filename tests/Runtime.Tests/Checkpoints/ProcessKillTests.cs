@@ -17,8 +17,11 @@ namespace Bulwark.Runtime.Tests.Checkpoints;
 /// </summary>
 public sealed class ProcessKillTests(ITestOutputHelper output)
 {
-    /// <summary>Kills of the repeated test; raise it for a longer soak.</summary>
-    private const int Kills = 20;
+    /// <summary>Kills of the repeated test per CI run; BULWARK_CHECKPOINT_KILLS raises it (bench/kills.sh).</summary>
+    private const int DefaultKills = 100;
+
+    /// <summary>A kill comes after 0 to this many reported commits of the run, then often further into the next commit or collection.</summary>
+    private const int MostCommitsBeforeKill = 6;
 
     [Fact]
     public async Task Two_processes_one_store_the_second_waits_for_the_lock_and_takes_over_after_SIGKILL()
@@ -58,46 +61,133 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Repeated_SIGKILLs_never_lose_a_reported_commit()
+    public async Task SIGKILL_inside_commits_and_collections_never_loses_a_reported_checkpoint()
     {
+        var (kills, seed, settings) = KillHarness.Settings("BULWARK_CHECKPOINT", DefaultKills);
+        output.WriteLine(settings);
+        var random = new Random(seed);
         using var temp = new TempDirectory();
+        OutsideRoots.PlantSentinels(temp.Path);
         var store = temp.Join("store");
-
-        // Seeded: the kill moments vary with the number of lines awaited, never with time, and a failure replays.
-        var random = new Random(20_261_202);
+        var outside = OutsideRoots.Take(temp.Path, store);
         var reported = new List<ReportedCommit>();
         var pids = new HashSet<int>();
+        var totals = new Totals();
         var expectedRestore = "none";
-        var verified = 0;
-        for (var kill = 1; kill <= Kills; kill++)
+        for (var kill = 1; kill <= kills; kill++)
         {
-            ReportedCommit last;
-            await using (var worker = WorkerProcess.Start(store))
+            var context = $"{settings}; kill {kill}";
+            await using (var worker = WorkerProcess.Start(["checkpoint-loop", store, "0", "--observe"]))
             {
                 await worker.WaitUntilOpenedAsync();
-                Assert.Equal(expectedRestore, worker.RestoredState);
-                await worker.WaitForCommitsAsync(random.Next(1, 9));
+                Assert.True(expectedRestore == worker.RestoredState, $"{context}: restored {worker.RestoredState}, expected {expectedRestore}\n{worker.Transcript}");
+                await worker.WaitForCommitsAsync(random.Next(MostCommitsBeforeKill + 1));
+                await RunToStageAsync(worker, random.Next(4), random);
                 await worker.KillAsync();
                 pids.Add(worker.Pid);
                 reported.AddRange(worker.Commits);
-                last = worker.Commits[^1];
+                totals.Count(worker);
+
+                // The newest checkpoint is the last the worker reported, or the one it committed and had no time to report.
+                var known = worker.Commits.Count > 0 ? worker.Commits[^1].State : worker.RestoredState!;
+                var knownN = known == "none" ? 0 : ParseState(known).N;
+                (expectedRestore, var oldest) = await CheckStoreAsync(store, reported, pids, [known, $"{worker.Pid}:{knownN + 1}"], $"{context}\n{worker.Transcript}");
+
+                // Checkpoints older than the oldest catalogued one were collected and are no longer checked (one that
+                // came back would break the order of the catalog's numbers): this keeps a long soak's checks short.
+                totals.Reported += reported.RemoveAll(c => ParseState(c.State).N < oldest);
             }
 
-            await using var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystemBackend(store));
-            Assert.True(
-                checkpointer.Checkpoints.Any(c => c.Id == last.Id),
-                $"Kill {kill}: the last reported checkpoint {last.Id} ({last.State}) is not in the catalog.");
-            verified += await VerifyEveryCheckpointAsync(checkpointer, reported, pids);
-
-            // Only the newest checkpoint may be one the worker committed but had no time to report.
-            var latest = StateOf(await checkpointer.RestoreAsync(checkpointer.Latest!.Id));
-            var (pid, n) = ParseState(last.State);
-            Assert.Contains(latest, new[] { last.State, $"{pid}:{n + 1}" });
-            expectedRestore = latest;
+            outside.AssertUnchanged(context);
         }
 
-        output.WriteLine($"{Kills} SIGKILLs, {reported.Count} reported commits, {verified} catalogued checkpoints restored and verified.");
+        // Whatever the kills interrupted, one more collection leaves exactly the retained checkpoints' directories.
+        await using (var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystemBackend(store)))
+        {
+            await checkpointer.CollectGarbageAsync(CheckpointLoop.Retain);
+            Assert.Equal(Math.Min(CheckpointLoop.Retain, checkpointer.Checkpoints.Count), checkpointer.Checkpoints.Count);
+            var catalogued = checkpointer.Checkpoints.Select(c => c.Id.ToString("D")).ToHashSet(StringComparer.Ordinal);
+            Assert.Equal(catalogued.Order(StringComparer.Ordinal), Directory.EnumerateDirectories(store).Select(d => Path.GetFileName(d)).Where(d => !IsHiddenTemporary(d)).Order(StringComparer.Ordinal));
+            totals.Temporaries = Directory.EnumerateFileSystemEntries(store).Count(e => IsHiddenTemporary(Path.GetFileName(e)));
+        }
+
+        outside.AssertUnchanged("after the last collection");
+        output.WriteLine($"{kills} SIGKILLs, 0 violations: {totals.AtOnce} right after a counted commit, {totals.InCommit} inside a commit (after one of its files or directory syncs), {totals.InCollection} inside a garbage collection (after {totals.Deletions} deletions in all); {totals.Reported + reported.Count} reported commits, {totals.Collected} checkpoints collected by the workers; store checked after every kill; {totals.Temporaries} hidden temporaries of interrupted writes or removals left in the store (invisible to readers)");
+        Assert.True(totals.InCommit > 0 && totals.InCollection > 0 && totals.Collected > 0, "the kills never landed inside a commit or a collection, or nothing was collected");
     }
+
+    /// <summary>Reads on to where the kill lands: 0 at once, 1 after a file of the next commit landed, 2 after a directory sync, 3 inside the next collection.</summary>
+    private static async Task RunToStageAsync(WorkerProcess worker, int stage, Random random)
+    {
+        switch (stage)
+        {
+            case 1:
+                while (!(await worker.NextLineAsync()).StartsWith("stored ", StringComparison.Ordinal))
+                {
+                }
+
+                break;
+            case 2:
+                while (!(await worker.NextLineAsync()).StartsWith("synced ", StringComparison.Ordinal))
+                {
+                }
+
+                break;
+            case 3:
+                while (await worker.NextLineAsync() != "collecting")
+                {
+                }
+
+                // Then past up to a few of its steps (a collection ends after its own deletions and syncs).
+                for (var steps = random.Next(6); steps > 0 && !(await worker.NextLineAsync()).StartsWith("collected ", StringComparison.Ordinal); steps--)
+                {
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Opens the store as the next writer would and checks it: every catalogued checkpoint restores exactly (see
+    /// <see cref="VerifyEveryCheckpointAsync"/>), the newest is one of <paramref name="newest"/>, every reported
+    /// checkpoint newer than the oldest catalogued one is still catalogued (garbage collection drops only the oldest),
+    /// at least <see cref="CheckpointLoop.Retain"/> are kept, no state number repeats, and the open left no directory
+    /// the catalog does not name. Returns the newest state, which the next worker must restore, and the oldest number kept.
+    /// </summary>
+    private static async Task<(string Newest, long Oldest)> CheckStoreAsync(string store, IReadOnlyList<ReportedCommit> reported, IReadOnlyCollection<int> pids, string[] newest, string context)
+    {
+        await using var checkpointer = await Checkpointer.OpenAsync(new LocalFileSystemBackend(store));
+        if (checkpointer.Checkpoints.Count == 0)
+        {
+            Assert.True(reported.Count == 0 && newest[0] == "none", $"{context}: the catalog is empty");
+            return ("none", 0);
+        }
+
+        await VerifyEveryCheckpointAsync(checkpointer, reported, pids);
+        var latest = StateOf(await checkpointer.RestoreAsync(checkpointer.Latest!.Id));
+        Assert.True(newest.Contains(latest), $"{context}: the newest checkpoint holds {latest}, expected one of {string.Join(", ", newest)}");
+
+        var catalogued = new Dictionary<long, Guid>();
+        foreach (var info in checkpointer.Checkpoints)
+        {
+            var n = ParseState(StateOf(await checkpointer.RestoreAsync(info.Id))).N;
+            Assert.True(catalogued.TryAdd(n, info.Id), $"{context}: checkpoint number {n} is catalogued twice");
+        }
+
+        var oldest = catalogued.Keys.Min();
+        var lost = reported.Where(c => ParseState(c.State).N >= oldest && !catalogued.ContainsValue(c.Id)).ToArray();
+        Assert.True(lost.Length == 0, $"{context}: reported checkpoints missing though newer than the oldest kept: {string.Join(", ", lost.Select(c => $"{c.Id} {c.State}"))}");
+        var newestN = ParseState(latest).N;
+        Assert.True(catalogued.Count >= Math.Min(CheckpointLoop.Retain, newestN), $"{context}: only {catalogued.Count} checkpoints kept of {newestN}");
+
+        // A kill inside a directory's removal may leave the backend's hidden temporary (".<name>.<random>.tmp"): no
+        // reader lists it, so it is counted, not failed on.
+        var directories = Directory.EnumerateDirectories(store).Select(d => Path.GetFileName(d)).Where(d => !IsHiddenTemporary(d) && !checkpointer.Checkpoints.Any(c => c.Id.ToString("D") == d)).ToArray();
+        Assert.True(directories.Length == 0, $"{context}: directories the catalog does not name survived the open: {string.Join(", ", directories)}");
+        return (latest, oldest);
+    }
+
+    private static bool IsHiddenTemporary(string name) => name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal);
 
     private static string LockedBy(WorkerProcess holder) =>
         $"locked {holder.Pid.ToString(CultureInfo.InvariantCulture)} {Environment.MachineName}";
@@ -143,6 +233,46 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     {
         Assert.True(restored.TryGetState("loop", out var bytes), $"Checkpoint {restored.Id} has no state for the worker's operator.");
         return Encoding.UTF8.GetString(bytes.Span);
+    }
+
+    private sealed class Totals
+    {
+        public int AtOnce { get; set; }
+
+        public int InCommit { get; set; }
+
+        public int InCollection { get; set; }
+
+        public int Deletions { get; set; }
+
+        public int Collected { get; set; }
+
+        public int Temporaries { get; set; }
+
+        public int Reported { get; set; }
+
+        /// <summary>Where the kill landed, from the last lines the worker printed, and what its collections removed.</summary>
+        public void Count(WorkerProcess worker)
+        {
+            var lines = worker.Lines;
+            var lastEnd = lines.Select((l, i) => (l, i)).LastOrDefault(x => x.l.StartsWith("committed ", StringComparison.Ordinal) || x.l.StartsWith("collected ", StringComparison.Ordinal) || x.l.StartsWith("opened ", StringComparison.Ordinal)).i;
+            var after = lines.Skip(lastEnd + 1).ToArray();
+            if (after.Contains("collecting"))
+            {
+                InCollection++;
+            }
+            else if (after.Any(l => l.StartsWith("stored ", StringComparison.Ordinal) || l.StartsWith("synced ", StringComparison.Ordinal)))
+            {
+                InCommit++;
+            }
+            else
+            {
+                AtOnce++;
+            }
+
+            Deletions += lines.Count(l => l.StartsWith("deleted ", StringComparison.Ordinal));
+            Collected += lines.Where(l => l.StartsWith("collected ", StringComparison.Ordinal)).Sum(l => int.Parse(l["collected ".Length..], CultureInfo.InvariantCulture));
+        }
     }
 
     private static (int Pid, long N) ParseState(string state)

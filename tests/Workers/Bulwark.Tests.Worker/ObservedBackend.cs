@@ -6,9 +6,11 @@ namespace Bulwark.Tests.Worker;
 /// <summary>
 /// Prints a line as each file lands (<c>stored &lt;path&gt;</c>, once its pending file's commit returned) and as each
 /// directory sync returns (<c>synced &lt;directory&gt;</c>, <c>.</c> for the root), so that a test can count its way to
-/// a kill inside a flush — between its parts and its commit record — instead of timing one.
+/// a kill inside a flush — between its parts and its commit record — instead of timing one. With
+/// <c>reportDeletes</c> also each deletion once it returned (<c>deleted &lt;path&gt;</c>, a directory with a trailing
+/// <c>/</c>), to count into a garbage collection.
 /// </summary>
-internal sealed class ObservedBackend(IStorageBackend inner) : IStorageBackend
+internal sealed class ObservedBackend(IStorageBackend inner, bool reportDeletes = false) : IStorageBackend
 {
     public string Description => inner.Description;
 
@@ -39,11 +41,27 @@ internal sealed class ObservedBackend(IStorageBackend inner) : IStorageBackend
     public ValueTask<IReadOnlyList<StorageEntry>> ListAsync(string directory, CancellationToken cancellationToken = default) =>
         inner.ListAsync(directory, cancellationToken);
 
-    public ValueTask<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) =>
-        inner.DeleteAsync(path, cancellationToken);
+    public async ValueTask<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var deleted = await inner.DeleteAsync(path, cancellationToken);
+        if (reportDeletes)
+        {
+            Say($"deleted {path}");
+        }
 
-    public ValueTask<bool> DeleteDirectoryAsync(string directory, CancellationToken cancellationToken = default) =>
-        inner.DeleteDirectoryAsync(directory, cancellationToken);
+        return deleted;
+    }
+
+    public async ValueTask<bool> DeleteDirectoryAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var deleted = await inner.DeleteDirectoryAsync(directory, cancellationToken);
+        if (reportDeletes)
+        {
+            Say($"deleted {directory}/");
+        }
+
+        return deleted;
+    }
 
     public ValueTask<StorageLock> AcquireLockAsync(string path, StorageLockOwner owner, CancellationToken cancellationToken = default) =>
         inner.AcquireLockAsync(path, owner, cancellationToken);
