@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
-using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -17,14 +15,13 @@ namespace Bulwark.Analyzers;
 /// </summary>
 internal sealed class DirectorySyncMethods
 {
-    /// <summary>Comma- (or semicolon-) separated <c>Type.Method</c> or <c>Namespace.Type.Method</c> entries.</summary>
+    /// <summary>The option listing a project's own directory syncs; see <see cref="MethodListOption"/> for the entries.</summary>
     public const string MethodsKey = "bulwark.directory_sync_methods";
 
-    private readonly AnalyzerConfigOptionsProvider _provider;
-    private readonly ConcurrentDictionary<string, ImmutableArray<(string Type, string Method)>> _parsed = new(StringComparer.Ordinal);
+    private readonly MethodListOption _listed;
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _doesNothing = new(SymbolEqualityComparer.Default);
 
-    public DirectorySyncMethods(AnalyzerConfigOptionsProvider provider) => _provider = provider;
+    public DirectorySyncMethods(AnalyzerConfigOptionsProvider provider) => _listed = new MethodListOption(MethodsKey, provider);
 
     public bool IsDirectorySync(IMethodSymbol method, SyntaxTree tree)
     {
@@ -34,7 +31,7 @@ internal sealed class DirectorySyncMethods
             return true;
         }
 
-        if (IsListed(method, tree))
+        if (_listed.Lists(method, tree))
         {
             return true;
         }
@@ -106,63 +103,4 @@ internal sealed class DirectorySyncMethods
             invocation.ArgumentList.Arguments.All(a => IsNothingValue(a.Expression)),
         _ => expression.IsKind(SyntaxKind.DefaultLiteralExpression),
     };
-
-    private bool IsListed(IMethodSymbol method, SyntaxTree tree)
-    {
-        if (!_provider.GetOptions(tree).TryGetValue(MethodsKey, out var value) && !_provider.GlobalOptions.TryGetValue(MethodsKey, out value))
-        {
-            return false;
-        }
-
-        var entries = _parsed.GetOrAdd(value, Parse);
-        string? typeName = null;
-        foreach (var (type, name) in entries)
-        {
-            if (name != method.Name)
-            {
-                continue;
-            }
-
-            typeName ??= QualifiedName(method.ContainingType);
-            if (typeName == type || typeName.EndsWith("." + type, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static ImmutableArray<(string Type, string Method)> Parse(string value)
-    {
-        var entries = ImmutableArray.CreateBuilder<(string, string)>();
-        foreach (var raw in value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries))
-        {
-            var entry = raw.Trim();
-            var dot = entry.LastIndexOf('.');
-            if (dot > 0 && dot < entry.Length - 1)
-            {
-                entries.Add((entry.Substring(0, dot), entry.Substring(dot + 1)));
-            }
-        }
-
-        return entries.ToImmutable();
-    }
-
-    /// <summary>Namespace and type names joined by dots, without type arguments (<c>Acme.Storage.MyFs</c>).</summary>
-    private static string QualifiedName(INamedTypeSymbol type)
-    {
-        var builder = new StringBuilder(type.Name);
-        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-        {
-            builder.Insert(0, outer.Name + ".");
-        }
-
-        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
-        {
-            builder.Insert(0, ns.Name + ".");
-        }
-
-        return builder.ToString();
-    }
 }

@@ -16,8 +16,8 @@ namespace Bulwark.Analyzers;
 public sealed class FragileBackgroundLoopAnalyzer : DiagnosticAnalyzer
 {
     /// <summary>
-    /// The <c>.editorconfig</c> key listing the methods whose loops are meant to stop on error, comma-separated, each
-    /// <c>Method</c>, <c>Type.Method</c> or <c>Namespace.Type.Method</c> (a lease renewal that must end once the lease is lost).
+    /// The <c>.editorconfig</c> key listing the methods whose loops are meant to stop on error (a lease renewal that
+    /// must end once the lease is lost); see <see cref="MethodListOption"/> for the entries.
     /// </summary>
     public const string StopOnErrorMethodsKey = "bulwark.bwk1004.stop_on_error_methods";
 
@@ -59,43 +59,8 @@ public sealed class FragileBackgroundLoopAnalyzer : DiagnosticAnalyzer
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LoopEndsOnOneError, location, LoopShapes.GetHeadText(syntax)));
     }
 
-    private static bool IsMeantToStopOnError(OperationAnalysisContext context)
-    {
-        if (context.ContainingSymbol is not IMethodSymbol method
-            || !context.Options.AnalyzerConfigOptionsProvider.GetOptions(context.Operation.Syntax.SyntaxTree).TryGetValue(StopOnErrorMethodsKey, out var value))
-        {
-            return false;
-        }
-
-        var qualified = QualifiedName(method);
-        foreach (var entry in value.Split(','))
-        {
-            var name = entry.Trim();
-            if (name.Length > 0
-                && (qualified == name || (qualified.EndsWith(name, StringComparison.Ordinal) && qualified[qualified.Length - name.Length - 1] == '.')))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary><c>Namespace.Outer.Inner.Method</c>, without type arguments.</summary>
-    private static string QualifiedName(IMethodSymbol method)
-    {
-        var parts = new List<string> { method.Name };
-        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            parts.Add(type.Name);
-        }
-
-        for (var ns = method.ContainingType?.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
-        {
-            parts.Add(ns.Name);
-        }
-
-        parts.Reverse();
-        return string.Join(".", parts);
-    }
+    // Asked only for a loop that would be reported, so the option is read (and parsed) rarely.
+    private static bool IsMeantToStopOnError(OperationAnalysisContext context) =>
+        context.ContainingSymbol is IMethodSymbol method
+        && new MethodListOption(StopOnErrorMethodsKey, context.Options.AnalyzerConfigOptionsProvider).Lists(method, context.Operation.Syntax.SyntaxTree);
 }

@@ -29,6 +29,12 @@ namespace Bulwark.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class UncheckedDeserializationAnalyzer : DiagnosticAnalyzer
 {
+    /// <summary>
+    /// The <c>.editorconfig</c> key listing a project's own unchecked deserialization APIs, for code that cannot be
+    /// marked with <c>[UncheckedDeserialization]</c>; see <see cref="MethodListOption"/> for the entries.
+    /// </summary>
+    public const string DeserializationMethodsKey = "bulwark.bwk1001.deserialization_methods";
+
     /// <summary>Diagnostic property: which fix applies ("Replacement" or "BinaryPrimitives").</summary>
     public const string FixKey = "Fix";
 
@@ -58,14 +64,14 @@ public sealed class UncheckedDeserializationAnalyzer : DiagnosticAnalyzer
 
     private sealed class CompilationState
     {
-        private readonly DeserializationOptions _options;
+        private readonly MethodListOption _options;
         private readonly ConcurrentDictionary<IMethodSymbol, AttributeData?> _marks = new(SymbolEqualityComparer.Default);
         private readonly ConditionalWeakTable<IOperation, Body> _bodies = new();
 
         public CompilationState(Compilation compilation, AnalyzerConfigOptionsProvider options)
         {
             HasAttribute = !compilation.GetTypesByMetadataName(KnownTypes.UncheckedDeserializationAttribute.FullMetadataName).IsEmpty;
-            _options = new DeserializationOptions(options);
+            _options = new MethodListOption(DeserializationMethodsKey, options);
         }
 
         public bool HasAttribute { get; }
@@ -102,7 +108,7 @@ public sealed class UncheckedDeserializationAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            if (_options.IsListed(method, invocation.Syntax.SyntaxTree))
+            if (_options.Lists(method, invocation.Syntax.SyntaxTree))
             {
                 if (!IsExempt(context))
                 {
@@ -154,7 +160,7 @@ public sealed class UncheckedDeserializationAnalyzer : DiagnosticAnalyzer
         /// <summary>A method marked, or listed in the options, passes the duty to validate on to its callers.</summary>
         private bool IsExempt(OperationAnalysisContext context) =>
             context.ContainingSymbol is IMethodSymbol owner
-            && (Mark(owner) is not null || _options.IsListed(owner, context.Operation.Syntax.SyntaxTree));
+            && (Mark(owner) is not null || _options.Lists(owner, context.Operation.Syntax.SyntaxTree));
 
         private AttributeData? Mark(IMethodSymbol method) =>
             HasAttribute ? _marks.GetOrAdd(method, m => m.GetInheritedAttribute(KnownTypes.UncheckedDeserializationAttribute)) : null;

@@ -28,6 +28,7 @@ public sealed class Bwk1001OptionsTests
     [InlineData("MyCodec.ReadLength")]
     [InlineData("Acme.Storage.MyCodec.ReadLength")]
     [InlineData("Other.Api, MyCodec.ReadLength; ")]
+    [InlineData("ReadLength")]
     public async Task Listed_methods_are_unchecked_apis_for_their_callers(string option)
     {
         var diagnostics = await AnalyzeWithOptionAsync(CodecSource, option);
@@ -64,7 +65,7 @@ public sealed class Bwk1001OptionsTests
     [InlineData("")]
     [InlineData("Other.MyCodec.ReadLength")]
     [InlineData("MyCodec.ReadChecked2")]
-    [InlineData("ReadLength")]
+    [InlineData("Codec.ReadLength")]
     public async Task Without_a_matching_entry_nothing_is_reported(string? option)
     {
         Assert.Empty(await AnalyzeWithOptionAsync(CodecSource, option));

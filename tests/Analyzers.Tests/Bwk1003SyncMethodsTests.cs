@@ -45,6 +45,7 @@ public sealed class Bwk1003SyncMethodsTests
     [InlineData("Acme.Storage.MyFs.SyncDir")]
     [InlineData("Other.Type.Method, MyFs.SyncDir")]
     [InlineData(" Other.Type.Method ,MyFs.SyncDir ")]
+    [InlineData("SyncDir")]
     public Task A_listed_method_is_a_directory_sync(string methods) =>
         Bwk1003Harness.VerifyAsync(MyFs, $"bulwark.directory_sync_methods = {methods}");
 
@@ -52,7 +53,7 @@ public sealed class Bwk1003SyncMethodsTests
     [InlineData("")]
     [InlineData("Other.MyFs.SyncDir")]
     [InlineData("MyFs.SyncDirectory")]
-    [InlineData("SyncDir")]
+    [InlineData("Fs.SyncDir")]
     public Task Without_a_matching_entry_the_rename_is_reported(string methods) =>
         Bwk1003Harness.VerifyAsync(MyFsReported, $"bulwark.directory_sync_methods = {methods}");
 
