@@ -79,13 +79,24 @@ internal sealed class TableBuffer<T> : TableBuffer
         Bytes += added;
         Rows++;
 
-        // The piece's last run grows while the same visit appends to it, whatever other pieces took meanwhile.
+        // The piece's last run grows while the same visit appends to it, whatever other visits appended to other
+        // pieces meanwhile. A run the visit starts here closes its runs in every other piece: a visit whose thread
+        // changed and changed back must not extend its older run, or the cut, which copies run by run, would put the
+        // rows it appended last before those it appended in between.
         if (piece.RunVisit == visit)
         {
             CollectionsMarshal.AsSpan(_runs)[piece.LastRun].Count++;
         }
         else
         {
+            foreach (var other in _shared)
+            {
+                if (other is not null && other.RunVisit == visit)
+                {
+                    other.RunVisit = null;
+                }
+            }
+
             piece.RunVisit = visit;
             piece.LastRun = _runs.Count;
             _runs.Add(new VisitRun(visit, piece.Index, start, 1));
