@@ -176,9 +176,10 @@ internal static partial class IpcMetadata
                 return new LargeListType(children[0]);
             case TypeTag.FixedSizeList:
                 var listSize = t.GetInt32(0, "listSize");
-                if (listSize < 0)
+                // Apache.Arrow's FixedSizeListType takes only positive sizes; refuse the others here, by name.
+                if (listSize <= 0)
                 {
-                    throw reader.Error(What(), position, $"fixed size list size {listSize} is negative");
+                    throw reader.Error(What(), position, $"fixed size list size {listSize} is not positive");
                 }
 
                 return new FixedSizeListType(children[0], listSize);
