@@ -8,6 +8,9 @@ public readonly record struct ShardGarbage(int DeletedParts, int KeptParts, long
 
 public sealed partial class Shard<T>
 {
+    /// <summary>Readings of the head a collection makes before a missing leased entry counts as damage.</summary>
+    private const int MaxCollectionAttempts = 3;
+
     /// <summary>
     /// Deletes part files no lease can need, then truncates consensus below the oldest entry a lease holds. Steps:
     /// remove expired leases (a compare-and-set, so the removal is durable before anything depends on it); take the
@@ -22,17 +25,39 @@ public sealed partial class Shard<T>
     /// </summary>
     public async Task<ShardGarbage> CollectGarbageAsync(CancellationToken ct = default)
     {
-        var now = _context.NowMs;
-        var pruned = await _context.Store.TransitionAsync(
-            "remove expired leases",
-            h => h.State.Leases.Any(l => l.IsExpired(now))
-                ? Transition<bool>.Write(ShardTransitions.WithoutExpiredLeases(h.State, now), true)
-                : Transition<bool>.Stop(false),
-            ct).ConfigureAwait(false);
-        var head = _context.Observe(pruned.Head);
+        ShardHead head;
+        long oldest;
+        HashSet<string>? keep;
+        var attempt = 0;
+        while (true)
+        {
+            var now = _context.NowMs;
+            var pruned = await _context.Store.TransitionAsync(
+                "remove expired leases",
+                h => h.State.Leases.Any(l => l.IsExpired(now))
+                    ? Transition<bool>.Write(ShardTransitions.WithoutExpiredLeases(h.State, now), true)
+                    : Transition<bool>.Stop(false),
+                ct).ConfigureAwait(false);
+            head = _context.Observe(pruned.Head);
+            oldest = (_context.Options.Deviations & ShardDeviation.GcIgnoresLeases) != 0
+                ? head.SeqNo
+                : ShardTransitions.OldestLeasedSeqNo(head.State, head.SeqNo);
+            keep = await ReferencedSinceAsync(oldest, head, ct).ConfigureAwait(false);
+            if (keep is not null)
+            {
+                break;
+            }
+
+            // A collection by another process removed the lease (expired by its clock, or given back) and truncated
+            // after this head was read: start again from the newer head. A gap the head still holds a lease on is
+            // damage, not a race, and stops the collection before it deletes anything.
+            if (++attempt == MaxCollectionAttempts)
+            {
+                throw new ShardException(ShardId, $"Shard '{ShardId}': consensus entry {oldest} or one after it is missing though a lease holds it; garbage collection deleted nothing.");
+            }
+        }
+
         var ignoreLeases = (_context.Options.Deviations & ShardDeviation.GcIgnoresLeases) != 0;
-        var oldest = ignoreLeases ? head.SeqNo : ShardTransitions.OldestLeasedSeqNo(head.State, head.SeqNo);
-        var keep = await ReferencedSinceAsync(oldest, head, ct).ConfigureAwait(false);
         Dictionary<Guid, long> liveWriters = ignoreLeases
             ? []
             : head.State.Leases.Where(l => l.Kind == LeaseKind.Writer).ToDictionary(l => l.LeaseId, l => l.SettledAttempts);
@@ -80,10 +105,10 @@ public sealed partial class Shard<T>
     }
 
     /// <summary>
-    /// The parts referenced by every state from <paramref name="fromSeqNo"/> to the head. The entries must all still be
-    /// there: a gap would hide parts a lease may read, so it stops the collection instead.
+    /// The parts referenced by every state from <paramref name="fromSeqNo"/> to the head; null when an entry in that
+    /// range is gone (a gap would hide parts a lease may read, so nothing may be deleted from this reading).
     /// </summary>
-    private async Task<HashSet<string>> ReferencedSinceAsync(long fromSeqNo, ShardHead head, CancellationToken ct)
+    private async Task<HashSet<string>?> ReferencedSinceAsync(long fromSeqNo, ShardHead head, CancellationToken ct)
     {
         var keep = head.State.Parts.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         var expected = fromSeqNo;
@@ -91,7 +116,7 @@ public sealed partial class Shard<T>
         {
             if (state.SeqNo != expected)
             {
-                throw new ShardException(ShardId, $"Shard '{ShardId}': consensus entry {expected} is missing though a lease holds it; garbage collection deleted nothing.");
+                return null;
             }
 
             keep.UnionWith(state.State.Parts.Select(p => p.Key));
