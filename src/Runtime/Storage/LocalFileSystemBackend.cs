@@ -228,7 +228,25 @@ public sealed partial class LocalFileSystemBackend : IStorageBackend
                     Resolve(entryPath, entryPath);
                 }
 
-                entries.Add(info is DirectoryInfo ? new StorageEntry(entryPath, true, 0) : new StorageEntry(entryPath, false, ((FileInfo)info).Length));
+                if (info is not FileInfo file)
+                {
+                    entries.Add(new StorageEntry(entryPath, true, 0));
+                    continue;
+                }
+
+                long length;
+                try
+                {
+                    length = file.Length;
+                }
+                catch (FileNotFoundException)
+                {
+                    // Deleted by another process between the directory read and this look at its size: the listing
+                    // is the one a moment later, without it.
+                    continue;
+                }
+
+                entries.Add(new StorageEntry(entryPath, false, length));
             }
         }
         catch (Exception exception) when (IsIoFailure(exception))
