@@ -12,7 +12,8 @@ namespace Bulwark.Generators.Tests;
 /// </summary>
 public sealed class MapInteropTests
 {
-    private const string Corpus = "/work/scratch/conformance/parquet-testing/data/";
+    /// <summary>The copy of apache/parquet-testing vendored in tests/Conformance (this file is in tests/Generators.Tests).</summary>
+    private static readonly string Corpus = CorpusDirectory();
 
     private static readonly Schema CountsSchema = new(
         [new Field("Id", Int32Type.Default, false), new Field("Counts", new MapType(StringType.Default, Int64Type.Default, nullable: false), true)],
@@ -246,4 +247,7 @@ public sealed class MapInteropTests
         });
         Assert.Contains("MAP group 'my_map_no_v' has keys but no values", error.Message);
     }
+
+    private static string CorpusDirectory([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") =>
+        Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "Conformance", "parquet-testing", "data") + Path.DirectorySeparatorChar;
 }
