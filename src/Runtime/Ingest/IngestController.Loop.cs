@@ -16,6 +16,10 @@ public sealed partial class IngestController
     private TaskCompletionSource? _wake;
     private bool _wakeRequested;
     private DateTimeOffset? _parkedUntil;
+
+    // False between parking and the moment its timer exists: the timer's delay is relative to the clock reading taken
+    // just before, so a clock that moved in between would make it fire late. Quiescence waits for it.
+    private bool _parkArmed;
     private Task? _disposal;
 
     /// <summary>
@@ -50,14 +54,17 @@ public sealed partial class IngestController
         return DisposeAsync().AsTask();
     }
 
-    /// <summary>For tests: the loop is parked and neither a wake-up nor a timer due by now is pending.</summary>
+    /// <summary>
+    /// For tests: the loop is parked, its timer exists, and neither a wake-up nor a timer due by now is pending — the
+    /// moment a test may move a fake clock without the loop's timer firing later than it asked.
+    /// </summary>
     internal bool IsQuiescent
     {
         get
         {
             lock (_gate)
             {
-                return (_wake is { Task.IsCompleted: false } && (_parkedUntil is null || _parkedUntil > _time.GetUtcNow()) && !_wakeRequested) || _loop.IsCompleted;
+                return (_wake is { Task.IsCompleted: false } && _parkArmed && (_parkedUntil is null || _parkedUntil > _time.GetUtcNow()) && !_wakeRequested) || _loop.IsCompleted;
             }
         }
     }
@@ -68,7 +75,7 @@ public sealed partial class IngestController
         {
             lock (_gate)
             {
-                return $"wake={_wake?.Task.Status} parkedUntil={_parkedUntil} wakeRequested={_wakeRequested} loop={_loop.Status} frozen={_frozen?.Number} cutInProgress={_cutInProgress} retryAt={_retryAt} disposing={_disposing} now={_time.GetUtcNow()} oldestUncut={_oldestUncut}";
+                return $"wake={_wake?.Task.Status} parkedUntil={_parkedUntil} parkArmed={_parkArmed} wakeRequested={_wakeRequested} loop={_loop.Status} frozen={_frozen?.Number} cutInProgress={_cutInProgress} retryAt={_retryAt} disposing={_disposing} now={_time.GetUtcNow()} oldestUncut={_oldestUncut}";
             }
         }
     }
@@ -188,18 +195,25 @@ public sealed partial class IngestController
 
             wake = _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _parkedUntil = until;
+            _parkArmed = false;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         var delay = until is { } due
             ? Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.Zero), _time, stop.Token)
             : Task.Delay(Timeout.Infinite, stop.Token);
+        lock (_gate)
+        {
+            _parkArmed = true;
+        }
+
         await Task.WhenAny(wake.Task, delay).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         lock (_gate)
         {
             _wake = null;
             _parkedUntil = null;
+            _parkArmed = false;
             _wakeRequested = false;
         }
     }
