@@ -229,8 +229,8 @@ public sealed partial class Checkpointer
     /// (the directory renamed away, not yet deleted) left. No listing shows them, so nothing else ever reclaims them.
     /// </summary>
     /// <remarks>
-    /// Only while this checkpointer holds the store's lock, which the killed owner held: no other writer of the store
-    /// has a temporary open. Only at the root, whose entries all belong to the store; temporaries inside checkpoint
+    /// Only while this checkpointer holds the store's lock, which the killed owner held: no other checkpointer of the
+    /// store has a temporary open. Only at the root, whose entries all belong to the store; temporaries inside checkpoint
     /// directories go with their directory, which is only ever unfinished when no catalog names it. A failure is
     /// logged, not thrown: a temporary left behind costs disk space, refusing to open would cost the pipeline.
     /// </remarks>
