@@ -1,3 +1,4 @@
+using Bulwark.Storage;
 
 namespace Bulwark.Checkpoints;
 
@@ -122,6 +123,7 @@ public sealed partial class Checkpointer
             await WriteFileStepAsync(CheckpointCommitStep.WriteCatalog, CatalogFileName, EncodeCatalog([]), cancellationToken).ConfigureAwait(false);
             await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
             _committed = [];
+            await RemoveAbandonedTemporariesAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -181,6 +183,9 @@ public sealed partial class Checkpointer
             await SyncStepAsync(CheckpointCommitStep.SyncRootCommitPoint, Root, cancellationToken).ConfigureAwait(false);
         }
 
+        // No manifest can name a temporary (paths of that form are refused), so they go even beside a damaged checkpoint.
+        await RemoveAbandonedTemporariesAsync(cancellationToken).ConfigureAwait(false);
+
         // Only now, with every catalogued manifest read, is it known which files the committed checkpoints need. With a
         // damaged one that is not known at all, so nothing is removed.
         if (damaged.Count > 0)
@@ -215,6 +220,40 @@ public sealed partial class Checkpointer
             {
                 CheckpointerLog.CleanupFailed(_logger, e, Root, _backend.Description);
             }
+        }
+    }
+
+    /// <summary>
+    /// Deletes the local backend's hidden temporaries (".&lt;name&gt;.&lt;random&gt;.tmp") at the store root: what a
+    /// process killed inside a commit (an uncommitted catalog or shared file) or inside a checkpoint directory's removal
+    /// (the directory renamed away, not yet deleted) left. No listing shows them, so nothing else ever reclaims them.
+    /// </summary>
+    /// <remarks>
+    /// Only while this checkpointer holds the store's lock, which the killed owner held: no other checkpointer of the
+    /// store has a temporary open. Only at the root, whose entries all belong to the store; temporaries inside checkpoint
+    /// directories go with their directory, which is only ever unfinished when no catalog names it. A failure is
+    /// logged, not thrown: a temporary left behind costs disk space, refusing to open would cost the pipeline.
+    /// </remarks>
+    private async ValueTask RemoveAbandonedTemporariesAsync(CancellationToken cancellationToken)
+    {
+        if (_storeLock is null || _backend is not LocalFileSystemBackend local)
+        {
+            return;
+        }
+
+        try
+        {
+            var removed = await local.DeleteAbandonedTemporariesAsync(Root, cancellationToken).ConfigureAwait(false);
+            if (removed > 0)
+            {
+                CheckpointerLog.RemovedTemporaries(_logger, removed, _backend.Description);
+                _metrics.GcDeletions.Add(removed);
+                await SyncStepAsync(CheckpointCommitStep.SyncRootAfterDeletion, Root, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or CheckpointException)
+        {
+            CheckpointerLog.CleanupFailed(_logger, e, Root, _backend.Description);
         }
     }
 }

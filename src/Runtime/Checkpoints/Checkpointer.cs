@@ -90,9 +90,14 @@ public sealed partial class Checkpointer : IAsyncDisposable
     /// <summary>
     /// Opens the store and recovers it: takes the store's lock, reads the catalog and every catalogued manifest, makes
     /// the catalog with a bumped writer epoch durable, then removes checkpoint directories the catalog does not list
-    /// (commits that never reached their commit point). A store without a catalog but with checkpoint directories is
+    /// (commits that never reached their commit point) and, on a <see cref="LocalFileSystemBackend"/>, the hidden
+    /// temporaries killed processes left at the store root. A store without a catalog but with checkpoint directories is
     /// refused, and nothing is deleted. The lock is held until <see cref="DisposeAsync"/>.
     /// </summary>
+    /// <remarks>
+    /// A file written to the store root for <see cref="CheckpointDraft.AdoptSharedFile"/> must not be pending (created,
+    /// not yet committed) while the store opens: its temporary looks exactly like one a killed commit left.
+    /// </remarks>
     /// <exception cref="CheckpointStoreLockedException">Another checkpointer has the store open; the exception names it.</exception>
     /// <exception cref="CheckpointStoreException">The catalog is missing while checkpoint directories exist, or storage failed.</exception>
     /// <exception cref="CheckpointCorruptException">The catalog or a catalogued manifest is malformed or missing.</exception>

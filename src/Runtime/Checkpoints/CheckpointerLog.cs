@@ -40,6 +40,9 @@ internal static partial class CheckpointerLog
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "Dropped checkpoint {CheckpointId} from {Store}; {Deleted} paths deleted")]
     public static partial void Dropped(ILogger logger, Guid checkpointId, int deleted, string store);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Deleted {Count} hidden temporaries a killed process left at the root of {Store}")]
+    public static partial void RemovedTemporaries(ILogger logger, int count, string store);
 }
 
 /// <summary>Names of the checkpointer's instruments, for <see cref="MeterListener"/> and OpenTelemetry configuration.</summary>
