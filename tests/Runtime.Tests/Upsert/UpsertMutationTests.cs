@@ -52,6 +52,27 @@ public sealed class UpsertMutationTests
     }
 
     [Fact]
+    public async Task An_input_equal_to_the_keys_row_writes_no_update_but_still_advances_the_upper()
+    {
+        using var meters = new TestMeterFactory();
+        using var counters = new UpsertCounters(meters);
+        var kit = new UpsertTestKit();
+        await using var upsert = await kit.OpenAsync("replica", new UpsertOptions { MeterFactory = meters });
+
+        await upsert.PushAsync([Put(1, "a", 0, 0)]);
+        await upsert.AdvanceInputAsync(1);
+        await upsert.PushAsync([Put(1, "a", 1, 1)]);
+        await upsert.AdvanceInputAsync(2);
+
+        // Retracting and re-inserting the same row would consolidate away in reads, but it is two updates written.
+        Assert.Equal(1, counters[UpsertMetrics.UpdatesWritten]);
+        Assert.Equal(2, counters[UpsertMetrics.Inputs + "/written"]);
+        Assert.Equal(2, counters[UpsertMetrics.Appends + "/committed"]);
+        Assert.Equal(2, await kit.UpperAsync());
+        ShardTestKit.Same([U(1, "a", 0)], await kit.HistoryAsync());
+    }
+
+    [Fact]
     public async Task A_negative_time_is_refused_as_negative_even_when_the_input_frontier_is_zero()
     {
         var kit = new UpsertTestKit();
