@@ -10,6 +10,7 @@ time limit is followed by "Not all mutants were tested"; its finished mutants ar
 looking the mutated text up in the source file and are approximate when the text occurs more than once.
 """
 import collections
+from datetime import datetime
 import re
 import sys
 
@@ -38,6 +39,17 @@ for n, (at, ids, result) in enumerate(runs):
             if i not in retried:
                 fate[i] = "TimedOutRun"
         continue
+    started = list(re.finditer(r'^(\S+)  \[DBG\] "Runner \d+": Testing \[.*?\n\S+  \[DBG\] "Runner \d+": Using (\d+) ms as test run timeout',
+                               log[:at], re.M))
+    stamp = re.search(r"^(\S+)", log[log.rfind("\n", 0, at) + 1:], re.M).group(1)
+    if started:
+        elapsed = (datetime.fromisoformat(stamp) - datetime.fromisoformat(started[-1].group(1))).total_seconds() * 1000
+        if elapsed >= int(started[-1].group(2)):
+            # A run that reached its time limit is logged like a passing one: a mutant that hangs the tests and a
+            # survivor whose tests were merely slow look the same here ("SurvivedOrTimeout").
+            for i in ids:
+                fate[i] = "SurvivedOrTimeout" if result == "success" else fate.get(i, "KilledOrSurvived" if len(ids) > 1 else "Killed")
+            continue
     if result == "success":
         for i in ids:
             fate[i] = "Survived"
@@ -59,7 +71,7 @@ if counts["Killed"] + counts["Survived"]:
 
 sources = {}
 for i in sorted(ours, key=int):
-    if fate.get(i) != "Survived":
+    if fate.get(i) not in ("Survived", "SurvivedOrTimeout"):
         continue
     file, mutator, original, replacement = created[i]
     if file not in sources:
@@ -69,4 +81,4 @@ for i in sorted(ours, key=int):
     at = sources[file].find(text.split("\n")[0])
     line = sources[file].count("\n", 0, at) + 1 if at >= 0 else 0
     short = file.split("src/Runtime/")[-1]
-    print(f"Survived {i} {short}:{line} [{mutator}] {original[:90]!r} -> {replacement[:60]!r}")
+    print(f"{fate[i]} {i} {short}:{line} [{mutator}] {original[:90]!r} -> {replacement[:60]!r}")
