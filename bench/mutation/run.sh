@@ -62,8 +62,10 @@ cd "$repo/src/Runtime"
 echo "cwd: $PWD"
 printf 'command:'; printf ' %q' "${cmd[@]}"; echo
 start=$(date +%s)
+set +e   # a failing or stopped Stryker run still gets its summary and wall time below
 "${cmd[@]}" 2>&1 | tee "$out/$stamp.log"
 status=${PIPESTATUS[0]}
+set -e
 elapsed=$(( $(date +%s) - start ))
 
 report="$out/$stamp/reports/mutation-report.json"
