@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Mutation testing of one runtime namespace with Stryker.NET (see README.md in this folder).
+#   bench/mutation/run.sh Upsert            # mutate src/Runtime/Upsert/**, run tests/Runtime.Tests
+#   CONCURRENCY=2 bench/mutation/run.sh Storage
+# Extra arguments after the namespace go to Stryker unchanged (e.g. `--mutation-level Basic`).
+set -euo pipefail
+
+ns="${1:?usage: run.sh NAMESPACE [stryker options...] (Upsert, Serialization, Storage, Checkpoints, Shards, Ingest)}"
+shift
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+tools="$here/.tools"
+version=5.1.0
+[ -d "$repo/src/Runtime/$ns" ] || { echo "no folder src/Runtime/$ns" >&2; exit 2; }
+
+if [ ! -x "$tools/dotnet-stryker" ]; then
+  dotnet tool install dotnet-stryker --version "$version" --tool-path "$tools"
+fi
+
+# Only the test folders that can reach the namespace run (a test that never executes a mutant cannot kill it, and
+# Stryker's initial and coverage runs would otherwise spend most of their time in the Arrow and Parquet suites). The
+# process-kill tests spawn worker processes and run for minutes each, so they are left out; the in-process crash-state
+# sweeps (CrashSweepTests, IngestCrashSweepTests, ShardCrashSweepTests) stay in. TEST_FILTER overrides all of this.
+# Serialization is also tested by the generator tests' checkpoint round-trip, evolution and corruption suites
+# (tests/Generators.Tests/CheckpointStates), so those run too.
+projects=("$repo/tests/Runtime.Tests/Bulwark.Runtime.Tests.csproj")
+extra=""
+case "$ns" in
+  Upsert)        folders="Upsert Hosting" ;;
+  Serialization) folders="Serialization Checkpoints Upsert Hosting"
+                 projects+=("$repo/tests/Generators.Tests/Bulwark.Generators.Tests.csproj")
+                 extra="FullyQualifiedName~Bulwark.Generators.Tests.CheckpointStates." ;;
+  Checkpoints)   folders="Checkpoints Serialization Upsert Hosting" ;;
+  Shards)        folders="Shards Upsert Hosting" ;;
+  Ingest)        folders="Ingest IngestBuffers Hosting" ;;
+  *)             folders="" ;;   # Storage and anything else: every folder but the Arrow IPC one, which uses no storage
+esac
+if [ -n "$folders" ]; then
+  filter=""
+  for f in $folders; do filter="${filter:+$filter|}FullyQualifiedName~Bulwark.Runtime.Tests.$f."; done
+  [ -z "$extra" ] || filter="$filter|$extra"
+  filter="($filter)&FullyQualifiedName!~ProcessKillTests"
+else
+  filter="FullyQualifiedName!~Bulwark.Runtime.Tests.Ipc.&FullyQualifiedName!~ProcessKillTests"
+fi
+filter="${TEST_FILTER:-$filter}"
+out="$here/out/$ns"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+
+cmd=(nice -n 10 "$tools/dotnet-stryker"
+  --config-file "$here/stryker-config.json"
+  --mutate "**/$ns/**/*.cs"
+  --test-case-filter "$filter"
+  --concurrency "${CONCURRENCY:-1}"
+  --output "$out/$stamp"
+  --skip-version-check)
+for p in "${projects[@]}"; do cmd+=(--test-project "$p"); done
+cmd+=("$@")
+
+cd "$repo/src/Runtime"
+echo "cwd: $PWD"
+printf 'command:'; printf ' %q' "${cmd[@]}"; echo
+start=$(date +%s)
+set +e   # a failing or stopped Stryker run still gets its summary and wall time below
+"${cmd[@]}" 2>&1 | tee "$out/$stamp.log"
+status=${PIPESTATUS[0]}
+set -e
+elapsed=$(( $(date +%s) - start ))
+
+report="$out/$stamp/reports/mutation-report.json"
+if [ -f "$report" ]; then
+  python3 "$here/summarize.py" "$report" "$ns" "$elapsed" | tee "$out/$stamp.summary.txt"
+else
+  echo "no JSON report at $report (Stryker exit $status)" >&2
+fi
+echo "wall time: ${elapsed}s, stryker exit: $status"
+exit "$status"
