@@ -42,6 +42,10 @@ internal static class ArrayWalk
                 return s.GetString(i)!.Length;
             case BinaryArray bin:
                 return bin.GetBytes(i).Length;
+            case LargeBinaryArray large:
+                return large.GetBytes(i).Length;
+            case BinaryViewArray view:
+                return view.GetBytes(i).Length;
             case FixedSizeBinaryArray f:
                 return f.GetBytes(i).Length;
             case ListArray l:
@@ -52,6 +56,26 @@ internal static class ArrayWalk
                 }
 
                 return sum;
+            case LargeListArray ll:
+                long largeSum = 0;
+                for (var k = ll.ValueOffsets[i]; k < ll.ValueOffsets[i + 1]; k++)
+                {
+                    largeSum += Slot(ll.Values, checked((int)k));
+                }
+
+                return largeSum;
+            case FixedSizeListArray fl:
+                var size = ((Apache.Arrow.Types.FixedSizeListType)fl.Data.DataType).ListSize;
+                long fixedSum = 0;
+                for (var k = 0; k < size; k++)
+                {
+                    fixedSum += Slot(fl.Values, checked(((fl.Offset + i) * size) + k));
+                }
+
+                return fixedSum;
+            case UnionArray:
+                // Which child holds the slot is the union's own layout, validated by the reader; the slot is counted.
+                return 1;
             case StructArray st:
                 long total = 0;
                 foreach (var child in st.Fields)
@@ -62,6 +86,11 @@ internal static class ArrayWalk
                 return total;
             default:
                 var width = ArrowTypes.ByteWidth(array.Data.DataType);
+                if (width == 0)
+                {
+                    throw new NotSupportedException($"the fuzz walk does not know {ArrowTypes.Describe(array.Data.DataType)}; add it to ArrayWalk");
+                }
+
                 return array.Data.Buffers[1].Span.Slice((array.Offset + i) * width, width)[0];
         }
     }
