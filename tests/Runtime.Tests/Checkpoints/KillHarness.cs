@@ -9,7 +9,6 @@ namespace Bulwark.Runtime.Tests.Checkpoints;
 /// (so <c>bench/kills.sh</c> can run thousands of kills and a failure replays), and a snapshot of everything outside
 /// the store under test, to show a killed or recovering writer touched nothing beyond its root.
 /// </summary>
-/// <remarks>IngestProcessKillTests could read its BULWARK_INGEST_KILLS and seed through <see cref="Number"/> as well.</remarks>
 internal static class KillHarness
 {
     /// <summary>A positive integer from the environment variable <paramref name="name"/>, else <paramref name="fallback"/>.</summary>

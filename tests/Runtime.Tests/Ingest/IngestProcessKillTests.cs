@@ -46,9 +46,8 @@ public sealed class IngestProcessKillTests(ITestOutputHelper output)
     [Fact]
     public async Task SIGKILL_at_counted_events_never_loses_duplicates_or_exposes_part_of_a_visit()
     {
-        var kills = EnvironmentNumber("BULWARK_INGEST_KILLS", 100);
-        var seed = EnvironmentNumber("BULWARK_INGEST_KILL_SEED", Random.Shared.Next());
-        output.WriteLine($"seed {seed} (replay with BULWARK_INGEST_KILL_SEED={seed}), {kills} kills (BULWARK_INGEST_KILLS)");
+        var (kills, seed, settings) = KillHarness.Settings("BULWARK_INGEST", 100);
+        output.WriteLine(settings);
         var random = new Random(seed);
         using var temp = new TempDirectory();
         var sentinel = temp.Join("outside", "sentinel.txt");
@@ -246,9 +245,6 @@ public sealed class IngestProcessKillTests(ITestOutputHelper output)
     private static string PageKey(WorkerPage page) => $"{page.Index} {page.Url}";
 
     private static string FetchKey(WorkerFetch fetch) => $"{fetch.Index} {fetch.Bytes} {fetch.ContentType ?? "-"}";
-
-    private static int EnvironmentNumber(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
 
     /// <summary>What a reopening writer must find and do.</summary>
     private sealed record Recovery(IReadOnlyList<string> Orphans, long NextFlush, IReadOnlyList<long> Unended);
