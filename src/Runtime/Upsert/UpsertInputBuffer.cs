@@ -22,7 +22,11 @@ internal sealed class UpsertInputBuffer<TKey, TRow>
     /// <summary>The buffered times in ascending order, each with its inputs by key.</summary>
     public IEnumerable<KeyValuePair<long, Dictionary<TKey, PendingInput<TRow>>>> Times => _byTime;
 
-    /// <summary>Buffers an input; false if the key already has an input with a higher offset at that time.</summary>
+    /// <summary>
+    /// Buffers an input. Returns true when the add superseded an input: the new one, because the key already has an
+    /// input with a higher offset at that time, or the held one it replaces. Either way one input will never be
+    /// written, and the operator counts it.
+    /// </summary>
     public bool Add(TKey key, TRow? row, long time, long offset)
     {
         if (!_byTime.TryGetValue(time, out var keys))
@@ -32,18 +36,17 @@ internal sealed class UpsertInputBuffer<TKey, TRow>
 
         if (keys.TryGetValue(key, out var held))
         {
-            if (held.Offset > offset)
+            if (held.Offset <= offset)
             {
-                return false;
+                keys[key] = new PendingInput<TRow>(row, offset);
             }
 
-            keys[key] = new PendingInput<TRow>(row, offset);
             return true;
         }
 
         keys[key] = new PendingInput<TRow>(row, offset);
         Count++;
-        return true;
+        return false;
     }
 
     /// <summary>

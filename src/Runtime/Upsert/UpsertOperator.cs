@@ -118,7 +118,7 @@ public sealed partial class UpsertOperator<TKey, TRow> : IAsyncDisposable
                 {
                     dropped++;
                 }
-                else if (!_buffer.Add(input.Key, input.Row, input.Time, input.Offset))
+                else if (_buffer.Add(input.Key, input.Row, input.Time, input.Offset))
                 {
                     superseded++;
                 }

@@ -52,6 +52,25 @@ public sealed class UpsertMutationTests
     }
 
     [Fact]
+    public async Task Every_pushed_input_is_counted_once_whichever_order_the_offsets_of_a_key_arrive_in()
+    {
+        using var meters = new TestMeterFactory();
+        using var counters = new UpsertCounters(meters);
+        var kit = new UpsertTestKit();
+        await using var upsert = await kit.OpenAsync("replica", new UpsertOptions { MeterFactory = meters });
+
+        // Key 1: the newer offset arrives second and replaces the buffered one; key 2: the older offset arrives second
+        // and is refused. Either way one input of the key is superseded, and pushed = written + superseded.
+        await upsert.PushAsync([Put(1, "a", 0, 0), Put(1, "b", 0, 1), Put(2, "d", 0, 3), Put(2, "c", 0, 2)]);
+        await upsert.AdvanceInputAsync(1);
+
+        Assert.Equal(new Edge(1, "b"), upsert.Rows[1]);
+        Assert.Equal(new Edge(2, "d"), upsert.Rows[2]);
+        Assert.Equal(2, counters[UpsertMetrics.Inputs + "/superseded"]);
+        Assert.Equal(2, counters[UpsertMetrics.Inputs + "/written"]);
+    }
+
+    [Fact]
     public async Task An_input_equal_to_the_keys_row_writes_no_update_but_still_advances_the_upper()
     {
         using var meters = new TestMeterFactory();
