@@ -5,6 +5,8 @@
 #   bench/reliability.sh fuzz SECONDS_EACH   every fuzz target under afl-fuzz (bench/fuzz/run-all.sh)
 #   bench/reliability.sh kills N             N SIGKILLs per component (bench/kills.sh)
 #   bench/reliability.sh sweeps              the crash-state sweeps of checkpoints, ingest and shards
+#   bench/reliability.sh mutation NAMESPACE  a Stryker run of one namespace (bench/mutation/run.sh NAMESPACE)
+#   bench/reliability.sh mutation NAMESPACE STAMP   records the finished run out/NAMESPACE/STAMP instead of running
 #   bench/reliability.sh report              writes bench/RELIABILITY.md
 # A step whose tool reports a failure still records what it printed (the page then shows it) and exits non-zero.
 set -uo pipefail
@@ -55,10 +57,34 @@ case "$step" in
     } >>"$out.new"
     mv "$out.new" "$out"; cat "$out"; rm -f "$out.log"
     exit "$rc" ;;
+  mutation)
+    ns="${2:-}"
+    [[ "$ns" =~ ^[A-Za-z]+$ ]] || { echo "usage: bench/reliability.sh mutation NAMESPACE [STAMP]" >&2; exit 2; }
+    out="$store/mutation-$ns.txt"
+    runs="$here/mutation/out/$ns"
+    if [ -n "${3:-}" ]; then
+      stamp="$3"; rc=0
+      [ -f "$runs/$stamp.summary.txt" ] || { echo "no summary $runs/$stamp.summary.txt" >&2; exit 2; }
+    else
+      before="$(ls "$runs" 2>/dev/null | grep -E '^[0-9T]+Z$' | sort | tail -1)"
+      bash "$here/mutation/run.sh" "$ns"
+      rc=$?
+      stamp="$(ls "$runs" | grep -E '^[0-9T]+Z$' | sort | tail -1)"
+      [ -n "$stamp" ] && [ "$stamp" != "$before" ] || { echo "run.sh left no new run in $runs" >&2; exit 2; }
+    fi
+    # run.sh wrote the command, commit and machine at the top of its log and the counts to the summary.
+    { echo "command: bench/mutation/run.sh $ns"
+      grep -E '^(commit|machine): ' "$runs/$stamp.log" || echo "commit: not in the run's log"
+      echo "date: $(echo "$stamp" | sed -E 's/^(....)(..)(..)T(..)(..).*/\1-\2-\3 \4:\5 UTC/')"
+      echo "exit: $rc"
+      grep -E '^namespace ' "$runs/$stamp.summary.txt"
+    } >"$out"
+    cat "$out"
+    exit "$rc" ;;
   report)
     page="$here/RELIABILITY.md"
     python3 "$here/reliability-report.py" "$store" >"$page.new" && mv "$page.new" "$page" && echo "wrote $page" ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2 ;;
 esac

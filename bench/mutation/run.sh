@@ -59,11 +59,15 @@ for p in "${projects[@]}"; do cmd+=(--test-project "$p"); done
 cmd+=("$@")
 
 cd "$repo/src/Runtime"
-echo "cwd: $PWD"
-printf 'command:'; printf ' %q' "${cmd[@]}"; echo
+# The first lines of the log say what ran where; bench/reliability.sh records them with the counts.
+{ echo "cwd: $PWD"
+  echo "commit: $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- src tests || echo ' (with uncommitted changes)')"
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg) at start, concurrency ${CONCURRENCY:-1}"
+  printf 'command:'; printf ' %q' "${cmd[@]}"; echo
+} | tee "$out/$stamp.log"
 start=$(date +%s)
 set +e   # a failing or stopped Stryker run still gets its summary and wall time below
-"${cmd[@]}" 2>&1 | tee "$out/$stamp.log"
+"${cmd[@]}" 2>&1 | tee -a "$out/$stamp.log"
 status=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - start ))
