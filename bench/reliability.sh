@@ -5,7 +5,7 @@
 #   bench/reliability.sh fuzz SECONDS_EACH   every fuzz target under afl-fuzz (bench/fuzz/run-all.sh)
 #   bench/reliability.sh kills N             N SIGKILLs per component (bench/kills.sh)
 #   bench/reliability.sh sweeps              the crash-state sweeps of checkpoints, ingest and shards
-#   bench/reliability.sh mutation NAMESPACE  a Stryker run of one namespace (bench/mutation/run.sh NAMESPACE)
+#   bench/reliability.sh mutation NAMESPACE [--stryker-option ...]   a Stryker run (bench/mutation/run.sh NAMESPACE ...)
 #   bench/reliability.sh mutation NAMESPACE STAMP   records the finished run out/NAMESPACE/STAMP instead of running
 #   bench/reliability.sh report              writes bench/RELIABILITY.md
 # A step whose tool reports a failure still records what it printed (the page then shows it) and exits non-zero.
@@ -62,12 +62,12 @@ case "$step" in
     [[ "$ns" =~ ^[A-Za-z]+$ ]] || { echo "usage: bench/reliability.sh mutation NAMESPACE [STAMP]" >&2; exit 2; }
     out="$store/mutation-$ns.txt"
     runs="$here/mutation/out/$ns"
-    if [ -n "${3:-}" ]; then
+    if [ -n "${3:-}" ] && [[ "$3" != -* ]]; then
       stamp="$3"; rc=0
       [ -f "$runs/$stamp.summary.txt" ] || { echo "no summary $runs/$stamp.summary.txt" >&2; exit 2; }
     else
       before="$(ls "$runs" 2>/dev/null | grep -E '^[0-9T]+Z$' | sort | tail -1)"
-      bash "$here/mutation/run.sh" "$ns"
+      bash "$here/mutation/run.sh" "$ns" "${@:3}"
       rc=$?
       stamp="$(ls "$runs" | grep -E '^[0-9T]+Z$' | sort | tail -1)"
       [ -n "$stamp" ] && [ "$stamp" != "$before" ] || { echo "run.sh left no new run in $runs" >&2; exit 2; }
