@@ -82,11 +82,11 @@ for ns in namespaces:
     m = line and re.match(r"^namespace \S+: mutants (\d+), killed (\d+), survived (\d+), timeout (\d+), no coverage (\d+), "
                           r"compile errors (\d+), ignored (\d+), runtime errors (\d+), score ([\d.]+|nan)%, wall (\S+)s", line)
     if not m:
-        rows.append(f"| {ns} | not run | | | | | | | |")
+        rows.append(f"| {ns} | no complete run | | | | | | | see bench/mutation/README.md |")
         continue
     total, killed, survived, timeout, nocov, _, _, _, score, wall = m.groups()
     tested = int(killed) + int(survived) + int(timeout) + int(nocov)
-    when = f"{meta.get('date', '?')}, commit {meta.get('commit', '?')}; {meta.get('machine', '')}"
+    when = f"{meta.get('date', '?')}, commit {meta.get('commit', '?')}" + (f"; {meta['machine']}" if meta.get("machine") else "")
     rows.append(f"| {ns} | {thousands(tested)} | {killed} | {timeout} | {survived} | {nocov} | **{score} %** | "
                 f"{str(int(wall) // 60) + ' min' if wall.isdigit() else '?'} | {when} |")
 out += ["Recorded by `bash bench/reliability.sh mutation NAMESPACE` (Stryker.NET 5.1.0 through "
