@@ -225,6 +225,32 @@ public sealed class CheckpointCorruptionTests
         Assert.Equal(path, error.FieldPath);
     }
 
+    [Theory]
+    [InlineData(6, "varint 300", "Everything.U8", "300")]
+    [InlineData(7, "varint 70000", "Everything.U16", "70000")]
+    [InlineData(8, "varint 5000000000", "Everything.U32", "5000000000")]
+    [InlineData(16, "length 15", "Everything.Key", "a Guid must be 16 bytes, found 15")]
+    [InlineData(17, "fixed64 3", "Everything.When", "kind 3 (at most 2)")]
+    [InlineData(11, "3 bytes", "Everything.F64", "8 bytes are needed but only 3 are left")]
+    public void A_scalar_the_type_cannot_hold_is_refused_naming_its_field_not_wrapped_or_misread(int id, string content, string path, string reason)
+    {
+        // The one field of the payload: an unsigned value past its type's range (it must not wrap), a Guid of the wrong
+        // length, a DateTime of kind 3, a double cut short at the end of the payload.
+        var (kind, bytes) = content.Split(' ') switch
+        {
+            ["varint", var value] => (CheckpointWireKind.Varint, CheckpointFiles.Varint(ulong.Parse(value, System.Globalization.CultureInfo.InvariantCulture))),
+            ["length", var length] => (CheckpointWireKind.LengthDelimited, CheckpointFiles.Concat(CheckpointFiles.Varint(ulong.Parse(length, System.Globalization.CultureInfo.InvariantCulture)), new byte[int.Parse(length, System.Globalization.CultureInfo.InvariantCulture)])),
+            ["fixed64", var raw] => (CheckpointWireKind.Fixed64, BitConverter.GetBytes(ulong.Parse(raw, System.Globalization.CultureInfo.InvariantCulture))),
+            _ => (CheckpointWireKind.Fixed64, new byte[3]),
+        };
+        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(id, kind), bytes);
+
+        var error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, payload));
+
+        Assert.Equal(path, error.FieldPath);
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_flipped_payload_byte_is_caught_by_the_checksum()
     {
