@@ -19,13 +19,16 @@ namespace Bulwark.Runtime.Tests.Ingest;
 /// </summary>
 public sealed class IngestCrashSweepTests(ITestOutputHelper output)
 {
+    /// <summary>The floor of distinct crash states under <see cref="SweepSize.Reduced"/>.</summary>
+    private const int ReducedMinimum = 1_000;
+
     /// <summary>The sweep must stay this wide: a workload that shrinks below it fails rather than silently checking less.</summary>
-    private const int MinimumDistinctStates = 10_000;
+    private static readonly int MinimumDistinctStates = SweepSize.Pick(10_000, ReducedMinimum);
 
     /// <summary>Rounds of five flushes in the first run and in each run after one of its crashes.</summary>
-    private const int FirstRounds = 5;
+    private static readonly int FirstRounds = SweepSize.Pick(5, 1);
 
-    private const int SecondRounds = 3;
+    private static readonly int SecondRounds = SweepSize.Pick(3, 1);
 
     private static readonly IReadOnlyList<AuditTable> Tables =
     [
@@ -90,7 +93,7 @@ public sealed class IngestCrashSweepTests(ITestOutputHelper output)
         }
 
         var distinct = crashes.Select(c => c.Key).Concat(states.Keys).Distinct(StringComparer.Ordinal).Count();
-        output.WriteLine($"{crashes.Count} crash states of the first run ({first.Trace.Count} operations), {secondStates} of the {starts.Length} runs after them ({recoveries} of which removed uncommitted parts): {distinct} distinct crash states reopened and audited, {violations.Count} violations; {clock.Elapsed.TotalSeconds:F1} s (CPU time of this process meanwhile: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s)");
+        output.WriteLine($"{crashes.Count} crash states of the first run ({first.Trace.Count} operations), {secondStates} of the {starts.Length} runs after them ({recoveries} of which removed uncommitted parts): {distinct} distinct crash states reopened and audited, {violations.Count} violations; {SweepSize.Describe}, {clock.Elapsed.TotalSeconds:F1} s (CPU time of this process meanwhile: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s)");
         Assert.True(violations.IsEmpty, $"{(stop.IsCancellationRequested ? "stopped at " : "")}{violations.Count} violations:\n{string.Join("\n", violations.Take(MostViolations))}");
         Assert.True(distinct >= MinimumDistinctStates, $"only {distinct} distinct crash states; the sweep must cover at least {MinimumDistinctStates}");
 

@@ -24,11 +24,14 @@ namespace Bulwark.Runtime.Tests.Shards;
 /// </summary>
 public sealed class ShardCrashSweepTests(ITestOutputHelper output)
 {
-    private const int MinimumDistinctStates = 10_000;
+    /// <summary>The floor of distinct crash states under <see cref="SweepSize.Reduced"/>.</summary>
+    private const int ReducedMinimum = 1_000;
 
-    private const int FirstRounds = 10;
+    private static readonly int MinimumDistinctStates = SweepSize.Pick(10_000, ReducedMinimum);
 
-    private const int SecondRounds = 3;
+    private static readonly int FirstRounds = SweepSize.Pick(10, 2);
+
+    private static readonly int SecondRounds = SweepSize.Pick(3, 1);
 
     private const int MostViolations = 20;
 
@@ -38,7 +41,7 @@ public sealed class ShardCrashSweepTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var sweep = await SweepAsync(ShardDeviation.None, secondRuns: true);
-        output.WriteLine($"{sweep.FirstStates} crash states of the first run ({sweep.FirstOperations} blob operations), {sweep.SecondStates} of the {sweep.SecondRuns} runs after them ({sweep.Retries} retries of unanswered appends, {sweep.RetriesIn} found already in): {sweep.Distinct} distinct crash states (blob state and consensus) reopened and checked, {sweep.Violations.Count} violations; {clock.Elapsed.TotalSeconds:F1} s (CPU time of this process meanwhile: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s)");
+        output.WriteLine($"{sweep.FirstStates} crash states of the first run ({sweep.FirstOperations} blob operations), {sweep.SecondStates} of the {sweep.SecondRuns} runs after them ({sweep.Retries} retries of unanswered appends, {sweep.RetriesIn} found already in): {sweep.Distinct} distinct crash states (blob state and consensus) reopened and checked, {sweep.Violations.Count} violations; {SweepSize.Describe}, {clock.Elapsed.TotalSeconds:F1} s (CPU time of this process meanwhile: {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s)");
         Assert.True(sweep.Violations.IsEmpty, $"{sweep.Violations.Count} violations:\n{string.Join("\n", sweep.Violations.Take(MostViolations))}");
         Assert.True(sweep.Distinct >= MinimumDistinctStates, $"only {sweep.Distinct} distinct crash states; the sweep must cover at least {MinimumDistinctStates}");
     }
