@@ -35,6 +35,13 @@ case "$ns" in
   Ingest)        folders="Ingest IngestBuffers Hosting" ;;
   *)             folders="" ;;   # Storage and anything else: every folder but the Arrow IPC one, which uses no storage
 esac
+# The CLI's tests (81, in process, seconds in all) drive the stores' repair, drop, collection plan, verification,
+# status, replay and inspection through the runtime: for the storage namespaces they are tests like any other.
+case "$ns" in
+  Checkpoints|Shards|Ingest|Storage)
+    projects+=("$repo/tests/Cli.Tests/Bulwark.Cli.Tests.csproj")
+    extra="FullyQualifiedName~Bulwark.Cli.Tests." ;;
+esac
 if [ -n "$folders" ]; then
   filter=""
   for f in $folders; do filter="${filter:+$filter|}FullyQualifiedName~Bulwark.Runtime.Tests.$f."; done
