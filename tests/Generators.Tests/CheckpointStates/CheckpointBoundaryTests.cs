@@ -237,6 +237,33 @@ public sealed class CheckpointBoundaryTests
         Assert.Equal(["Y", "y"], filled.Bare!.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void Collections_of_every_size_across_the_writers_buffer_boundaries_round_trip()
+    {
+        // The writer reserves one byte for a collection's length and moves the content when the length needs more:
+        // sizes around 127/128 bytes of content and around each doubling of its buffer are where that move can overrun.
+        for (var count = 1; count <= 1100; count++)
+        {
+            var numbers = Enumerable.Range(0, count).Select(i => i % 50).ToArray();
+            var state = new Everything { Numbers = numbers, LeafList = [new Leaf { Name = new string('n', count % 300) }], Text = new string('t', count % 7) };
+            var back = RoundTrip(state);
+            Assert.Equal(numbers, back.Numbers);
+            Assert.Equal(state.LeafList[0].Name, Assert.Single(back.LeafList).Name);
+        }
+    }
+
+    [Fact]
+    public void A_narrowed_value_out_of_range_names_its_own_field_not_a_deeper_one_read_before_it()
+    {
+        // Root = { Child = { Weight = 5 } } leaves deeper path entries behind; then I8 (sbyte) holds 300.
+        var child = Concat(Tag(2, CheckpointWireKind.Varint), Varint(10));
+        var root = Field(3, child);
+        var payload = Concat(Field(34, root), Tag(2, CheckpointWireKind.Varint), Varint(600));
+        var error = Refused<Everything>(Build(Everything.StateTypeName, 0, payload));
+        Assert.Equal("Everything.I8", error.FieldPath);
+        Assert.StartsWith("field Everything.I8 (id 2) holds 300", error.Reason, StringComparison.Ordinal);
+    }
+
     private static CheckpointFormatException CutValueUnder(string key)
     {
         var keyBytes = System.Text.Encoding.UTF8.GetBytes(key);
