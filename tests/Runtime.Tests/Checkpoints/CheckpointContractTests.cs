@@ -109,6 +109,22 @@ public sealed class CheckpointContractTests
     }
 
     [Fact]
+    public async Task Once_fenced_a_checkpointer_refuses_without_touching_the_store_again()
+    {
+        var store = new LocklessBackend(new InMemoryBackend());
+        var traced = new FaultInjectingBackend(store);
+        await using var stale = await Checkpointer.OpenAsync(traced);
+        await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("a")));
+        await using var owner = await Checkpointer.OpenAsync(store);
+
+        await Assert.ThrowsAsync<CheckpointFencedException>(async () => await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("b"))));
+        var operations = traced.Trace.Count;
+        var again = await Assert.ThrowsAsync<CheckpointFencedException>(async () => await stale.CollectGarbageAsync(retain: 1));
+        Assert.Equal((1, 2), (again.OwnEpoch, again.CurrentEpoch));
+        Assert.Equal(operations, traced.Trace.Count);
+    }
+
+    [Fact]
     public async Task A_root_directory_that_only_looks_like_a_checkpoint_is_left_alone_and_real_orphans_are_removed_durably()
     {
         var (crash, _, checkpointer) = await NewStoreAsync();
