@@ -17,7 +17,7 @@ def read(name):
     meta, body = {}, []
     with open(path, encoding="utf-8") as f:
         for line in f.read().splitlines():
-            m = re.match(r"^(command|date|commit|machine|exit|wall): (.*)$", line)
+            m = re.match(r"^(command|date|commit|machine|exit|wall|filter): (.*)$", line)
             if m and m.group(1) not in meta:
                 meta[m.group(1)] = m.group(2)
             elif line.strip():
@@ -87,6 +87,9 @@ for ns in namespaces:
     total, killed, survived, timeout, nocov, _, _, _, score, wall = m.groups()
     tested = int(killed) + int(survived) + int(timeout) + int(nocov)
     when = f"{meta.get('date', '?')}, commit {meta.get('commit', '?')}" + (f"; {meta['machine']}" if meta.get("machine") else "")
+    # Records without a filter line predate the fix of the config that hid every expression calling ConfigureAwait.
+    if "ConfigureAwait" in meta.get("filter", "ConfigureAwait"):
+        when += "; **awaited calls not mutated** (config before 2026-12-04)"
     rows.append(f"| {ns} | {thousands(tested)} | {killed} | {timeout} | {survived} | {nocov} | **{score} %** | "
                 f"{str(int(wall) // 60) + ' min' if wall.isdigit() else '?'} | {when} |")
 out += ["Recorded by `bash bench/reliability.sh mutation NAMESPACE` (Stryker.NET 5.1.0 through "

@@ -77,6 +77,8 @@ case "$step" in
       grep -E '^(commit|machine): ' "$runs/$stamp.log" || echo "commit: not in the run's log"
       echo "date: $(echo "$stamp" | sed -E 's/^(....)(..)(..)T(..)(..).*/\1-\2-\3 \4:\5 UTC/')"
       echo "exit: $rc"
+      # Which mutants the config leaves out decides what a score means (see bench/mutation/README.md).
+      python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["stryker-config"]; print("filter: ignore-methods " + ", ".join(c.get("ignore-methods", [])) + "; ignore-mutations " + (", ".join(c.get("ignore-mutations", [])) or "none"))' "$here/mutation/stryker-config.json"
       grep -E '^namespace ' "$runs/$stamp.summary.txt"
     } >"$out"
     cat "$out"
