@@ -3,6 +3,8 @@ using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
 using Bulwark.Upsert;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Xunit;
 using static Bulwark.Runtime.Tests.Upsert.UpsertTestKit;
 
@@ -115,6 +117,38 @@ public sealed class UpsertMutationTests
         // A lease left behind would hold the since back (and count against MaxLeases) until it expired.
         var state = await kit.Shards.StateAsync();
         Assert.Empty(state.Leases);
+    }
+
+    [Fact]
+    public async Task A_disposed_operator_gives_back_its_writer_and_feedback_leases_and_a_second_dispose_changes_nothing()
+    {
+        var kit = new UpsertTestKit();
+        var upsert = await kit.OpenAsync("replica");
+        await upsert.PushAsync([Put(1, "a", 0, 1)]);
+        await upsert.AdvanceInputAsync(1);
+        Assert.Equal(2, (await kit.Shards.StateAsync()).Leases.Count);
+
+        await upsert.DisposeAsync();
+        Assert.Empty((await kit.Shards.StateAsync()).Leases);
+
+        await upsert.DisposeAsync();
+        Assert.Empty((await kit.Shards.StateAsync()).Leases);
+        Assert.Equal(1, (await kit.Shards.StateAsync()).Upper);
+    }
+
+    [Fact]
+    public async Task The_operator_logs_through_the_given_logger_factory_under_its_documented_category()
+    {
+        var kit = new UpsertTestKit();
+        using var provider = new FakeLoggerProvider();
+        using var factory = LoggerFactory.Create(builder => builder.AddProvider(provider).SetMinimumLevel(LogLevel.Debug));
+        await using (await kit.OpenAsync("replica", new UpsertOptions { LoggerFactory = factory }))
+        {
+        }
+
+        var started = Assert.Single(provider.Collector.GetSnapshot(), r => r.Id.Id == 6001);
+        Assert.Equal("Bulwark.Upsert.UpsertOperator", started.Category);
+        Assert.Contains("Upsert 'replica' on shard", started.Message, StringComparison.Ordinal);
     }
 
     [Fact]
