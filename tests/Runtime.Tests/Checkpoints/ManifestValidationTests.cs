@@ -21,6 +21,12 @@ public sealed class ManifestValidationTests
     [InlineData("shared with operator", CheckpointProblemKind.RefusedPath, "shared file 'b.arrow' is refused: a shared file has no operator")]
     [InlineData("listed twice", CheckpointProblemKind.Malformed, "'b.arrow' is listed twice")]
     [InlineData("operator twice", CheckpointProblemKind.Malformed, "operator 'op' is listed twice")]
+    [InlineData("null", CheckpointProblemKind.Malformed, "it is JSON null")]
+    [InlineData("other id", CheckpointProblemKind.Malformed, "it names checkpoint '00000000-0000-7000-8000-000000000001', not the directory it is in")]
+    [InlineData("no path", CheckpointProblemKind.Malformed, "a file entry has no path or kind")]
+    [InlineData("not canonical", CheckpointProblemKind.RefusedPath, "it lists 'b.arrow/', which is not in canonical form 'b.arrow'")]
+    [InlineData("state elsewhere", CheckpointProblemKind.RefusedPath, "state file 'op.state' is not '{id}/<operator id>.state' of a valid operator id")]
+    [InlineData("unknown kind", CheckpointProblemKind.Malformed, "'b.arrow' has unknown kind 'batch'")]
     public async Task A_manifest_that_says_something_impossible_is_skipped_with_its_reason(string edit, CheckpointProblemKind kind, string reason)
     {
         var (crash, newest) = await TwoCheckpointsAsync();
@@ -36,9 +42,15 @@ public sealed class ManifestValidationTests
             case "shared with operator": shared["operatorId"] = "op"; break;
             case "listed twice": files.Add(shared.DeepClone()); break;
             case "operator twice": files.Add(state.DeepClone()); break;
+            case "other id": manifest["checkpointId"] = "00000000-0000-7000-8000-000000000001"; break;
+            case "no path": shared.AsObject().Remove("path"); break;
+            case "not canonical": shared["path"] = "b.arrow/"; break;
+            case "state elsewhere": state["path"] = "op.state"; break;
+            case "unknown kind": shared["kind"] = "batch"; break;
         }
 
-        await WriteRawAsync(crash, ManifestPath(newest), Bytes(manifest.ToJsonString()));
+        await WriteRawAsync(crash, ManifestPath(newest), Bytes(edit == "null" ? "null" : manifest.ToJsonString()));
+        reason = reason.Replace("{id}", newest.ToString("D"), StringComparison.Ordinal);
         await using var reopened = await Checkpointer.OpenAsync(crash);
         var result = await reopened.RestoreLatestHealthyAsync();
 
