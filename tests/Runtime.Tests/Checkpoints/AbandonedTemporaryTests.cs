@@ -51,8 +51,12 @@ public sealed class AbandonedTemporaryTests : IDisposable
             PlantFile(Path.Join(Store, "other"), StorageNames.NewTemporaryName("x"), "below the root, in a directory that is no checkpoint"),
         ];
 
-        await using (var reopened = await Checkpointer.OpenAsync(new LocalFileSystemBackend(Store)))
+        using var factory = new TestMeterFactory();
+        using var counters = new CheckpointCounters(factory);
+        await using (var reopened = await Checkpointer.OpenAsync(new LocalFileSystemBackend(Store), new CheckpointerOptions { MeterFactory = factory }))
         {
+            // Counted as deletions like a collection's: the two temporaries and the renamed-away directory.
+            Assert.Equal(3, counters.Get(CheckpointMetrics.GcDeletions));
             Assert.False(File.Exists(catalogTemporary), "the catalog's temporary survived the reopen");
             Assert.False(File.Exists(sharedTemporary), "the shared file's temporary survived the reopen");
             Assert.False(Directory.Exists(trash), "the removed checkpoint directory's temporary survived the reopen");

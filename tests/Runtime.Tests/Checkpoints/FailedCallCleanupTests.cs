@@ -1,4 +1,5 @@
 using Bulwark.Checkpoints;
+using Bulwark.Storage;
 using Bulwark.Testing;
 using Xunit;
 using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
@@ -72,5 +73,43 @@ public sealed class FailedCallCleanupTests
         var blocker = Assert.Single(tight.Blockers);
         Assert.Contains($"the manifest of kept checkpoint(s) {second.Id:D} cannot be read", blocker, StringComparison.Ordinal);
         Assert.Empty(tight.Deletions);
+    }
+
+    [Fact]
+    public async Task A_commit_fenced_after_writing_a_shared_file_leaves_the_new_owners_file_of_that_name_alone()
+    {
+        var store = new LocklessBackend(new InMemoryBackend());
+        var traced = new FaultInjectingBackend(store);
+        await using var stale = await Checkpointer.OpenAsync(traced);
+
+        // When the stale writer's commit checks its epoch before the catalog write (its manifest and shared file are
+        // durable), a later checkpointer takes the store over — its open removes the stale directory as an orphan —
+        // and commits a shared file of the same name: the file on disk is now the new owner's.
+        Checkpointer? owner = null;
+        CheckpointInfo? ownersCheckpoint = null;
+        var manifestWritten = false;
+        traced.FailWhen(op =>
+        {
+            manifestWritten |= op.Kind == StorageOperationKind.Rename && op.Path.EndsWith("/" + Checkpointer.ManifestFileName, StringComparison.Ordinal);
+            if (owner is null && manifestWritten && op.Kind == StorageOperationKind.Read && op.Path == Checkpointer.CatalogFileName)
+            {
+                owner = Task.Run(async () => await Checkpointer.OpenAsync(store)).GetAwaiter().GetResult();
+                ownersCheckpoint = Task.Run(async () => await owner.CommitAsync(new CheckpointDraft().SetState("op", Bytes("owner")).AddSharedFile("batch.arrow", Bytes("the owner's batch")))).GetAwaiter().GetResult();
+            }
+
+            return false;
+        });
+
+        await Assert.ThrowsAsync<CheckpointFencedException>(async () => await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("stale")).AddSharedFile("batch.arrow", Bytes("stale batch"))));
+        Assert.NotNull(owner);
+        await using (owner)
+        {
+            var restored = await owner.RestoreAsync(ownersCheckpoint!.Id);
+            Assert.Equal(Bytes("the owner's batch"), await restored.ReadSharedFileAsync("batch.arrow"));
+        }
+
+        // The stale writer removed its own directory: only the owner's checkpoint is on disk.
+        var directories = (await store.ListAsync(string.Empty)).Where(e => e.IsDirectory).Select(e => e.Name);
+        Assert.Equal([ownersCheckpoint.Id.ToString("D")], directories);
     }
 }

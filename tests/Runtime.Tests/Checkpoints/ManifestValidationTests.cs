@@ -26,6 +26,8 @@ public sealed class ManifestValidationTests
     [InlineData("no path", CheckpointProblemKind.Malformed, "a file entry has no path or kind")]
     [InlineData("not canonical", CheckpointProblemKind.RefusedPath, "it lists 'b.arrow/', which is not in canonical form 'b.arrow'")]
     [InlineData("state elsewhere", CheckpointProblemKind.RefusedPath, "state file 'op.state' is not '{id}/<operator id>.state' of a valid operator id")]
+    [InlineData("state without operator", CheckpointProblemKind.RefusedPath, "state file '{id}/op.state' is not '{id}/<operator id>.state' of a valid operator id")]
+    [InlineData("invalid operator", CheckpointProblemKind.RefusedPath, "state file '{id}/a/b.state' is not '{id}/<operator id>.state' of a valid operator id")]
     [InlineData("unknown kind", CheckpointProblemKind.Malformed, "'b.arrow' has unknown kind 'batch'")]
     public async Task A_manifest_that_says_something_impossible_is_skipped_with_its_reason(string edit, CheckpointProblemKind kind, string reason)
     {
@@ -47,6 +49,11 @@ public sealed class ManifestValidationTests
             case "not canonical": shared["path"] = "b.arrow/"; break;
             case "state elsewhere": state["path"] = "op.state"; break;
             case "unknown kind": shared["kind"] = "batch"; break;
+            case "state without operator": state.AsObject().Remove("operatorId"); break;
+            case "invalid operator":
+                state["operatorId"] = "a/b";
+                state["path"] = $"{newest:D}/a/b.state";
+                break;
         }
 
         await WriteRawAsync(crash, ManifestPath(newest), Bytes(edit == "null" ? "null" : manifest.ToJsonString()));
