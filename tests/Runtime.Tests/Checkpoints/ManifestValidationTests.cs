@@ -28,6 +28,7 @@ public sealed class ManifestValidationTests
     [InlineData("state elsewhere", CheckpointProblemKind.RefusedPath, "state file 'op.state' is not '{id}/<operator id>.state' of a valid operator id")]
     [InlineData("state without operator", CheckpointProblemKind.RefusedPath, "state file '{id}/op.state' is not '{id}/<operator id>.state' of a valid operator id")]
     [InlineData("invalid operator", CheckpointProblemKind.RefusedPath, "state file '{id}/a/b.state' is not '{id}/<operator id>.state' of a valid operator id")]
+    [InlineData("reserved shared name", CheckpointProblemKind.RefusedPath, "shared file 'checkpoints.json' is refused: the name is reserved for the catalog, temporaries or checkpoint directories")]
     [InlineData("unknown kind", CheckpointProblemKind.Malformed, "'b.arrow' has unknown kind 'batch'")]
     public async Task A_manifest_that_says_something_impossible_is_skipped_with_its_reason(string edit, CheckpointProblemKind kind, string reason)
     {
@@ -49,6 +50,7 @@ public sealed class ManifestValidationTests
             case "not canonical": shared["path"] = "b.arrow/"; break;
             case "state elsewhere": state["path"] = "op.state"; break;
             case "unknown kind": shared["kind"] = "batch"; break;
+            case "reserved shared name": shared["path"] = Checkpointer.CatalogFileName; break;
             case "state without operator": state.AsObject().Remove("operatorId"); break;
             case "invalid operator":
                 state["operatorId"] = "a/b";
