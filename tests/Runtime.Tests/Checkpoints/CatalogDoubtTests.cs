@@ -1,4 +1,5 @@
 using Bulwark.Checkpoints;
+using Bulwark.Storage;
 using Bulwark.Testing;
 using Xunit;
 using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
@@ -34,6 +35,66 @@ public sealed class CatalogDoubtTests
         await checkpointer.DisposeAsync();
         await using var reopened = await Checkpointer.OpenAsync(crash);
         Assert.Equal(first.Id, reopened.Latest?.Id);
+    }
+
+    [Fact]
+    public async Task A_drop_resolves_a_catalog_in_doubt_and_leaves_the_list_it_promised()
+    {
+        var (crash, faults, checkpointer) = await NewStoreAsync();
+        await using var _ = checkpointer;
+        var first = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("first")));
+        var second = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("second")));
+        FailTheCatalogSyncAndItsRollback(faults);
+        await Assert.ThrowsAsync<CheckpointCommitException>(async () => await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("failed"))));
+        Assert.True(checkpointer.IsCatalogInDoubt);
+        faults.ClearFaults();
+
+        await checkpointer.DropCheckpointAsync(first.Id);
+
+        Assert.False(checkpointer.IsCatalogInDoubt);
+        Assert.Equal([second.Id], checkpointer.Checkpoints.Select(c => c.Id));
+        Assert.Equal(1, await CataloguedCountAsync(crash));
+    }
+
+    [Fact]
+    public async Task A_writer_in_doubt_that_was_fenced_meanwhile_does_not_put_its_list_back_over_the_new_owners()
+    {
+        var crash = new CrashSimulatingBackend();
+        var store = new LocklessBackend(crash);
+        var faults = new FaultInjectingBackend(store);
+        await using var stale = await Checkpointer.OpenAsync(faults);
+        await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("first")));
+        FailTheCatalogSyncAndItsRollback(faults);
+        await Assert.ThrowsAsync<CheckpointCommitException>(async () => await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("failed"))));
+        Assert.True(stale.IsCatalogInDoubt);
+        faults.ClearFaults();
+
+        await using var owner = await Checkpointer.OpenAsync(store);
+        var owners = await owner.CommitAsync(new CheckpointDraft().SetState("op", Bytes("owner's")));
+
+        // Putting the stale list back would un-commit the owner's checkpoint and hand the store back to the stale writer.
+        await Assert.ThrowsAsync<CheckpointFencedException>(async () => await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("stale"))));
+        await Assert.ThrowsAsync<CheckpointFencedException>(async () => await stale.CollectGarbageAsync(retain: 1));
+        await using var reopened = await Checkpointer.OpenAsync(CrashSimulatingBackend.FromState(crash.CaptureVisibleState()));
+        Assert.Equal(owners.Id, reopened.Latest?.Id);
+        Assert.Equal(3, await CataloguedCountAsync(crash));
+    }
+
+    [Fact]
+    public async Task A_drop_by_a_fenced_writer_is_refused_and_leaves_the_new_owners_catalog_as_it_is()
+    {
+        var crash = new CrashSimulatingBackend();
+        var store = new LocklessBackend(crash);
+        await using var stale = await Checkpointer.OpenAsync(store);
+        var first = await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("first")));
+        await stale.CommitAsync(new CheckpointDraft().SetState("op", Bytes("second")));
+        await using var owner = await Checkpointer.OpenAsync(store);
+        await owner.CommitAsync(new CheckpointDraft().SetState("op", Bytes("owner's")));
+
+        await Assert.ThrowsAsync<CheckpointFencedException>(async () => await stale.DropCheckpointAsync(first.Id));
+
+        Assert.Equal(3, await CataloguedCountAsync(crash));
+        Assert.NotNull(await crash.GetEntryAsync(first.Id.ToString("D")));
     }
 
     /// <summary>
