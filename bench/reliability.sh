@@ -78,7 +78,7 @@ case "$step" in
       echo "date: $(echo "$stamp" | sed -E 's/^(....)(..)(..)T(..)(..).*/\1-\2-\3 \4:\5 UTC/')"
       echo "exit: $rc"
       # Which mutants the config leaves out decides what a score means (see bench/mutation/README.md).
-      python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["stryker-config"]; print("filter: ignore-methods " + ", ".join(c.get("ignore-methods", [])) + "; ignore-mutations " + (", ".join(c.get("ignore-mutations", [])) or "none"))' "$here/mutation/stryker-config.json"
+      python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["stryker-config"]; print("filter: ignore-methods " + ", ".join(c.get("ignore-methods", [])) + "; ignore-mutations " + (", ".join(c.get("ignore-mutations", [])) or "none") + "; ConfigureAwait(false) flips counted apart by summarize.py")' "$here/mutation/stryker-config.json"
       grep -E '^namespace ' "$runs/$stamp.summary.txt"
     } >"$out"
     cat "$out"
