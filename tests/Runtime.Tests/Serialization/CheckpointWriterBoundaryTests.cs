@@ -37,6 +37,19 @@ public sealed class CheckpointWriterBoundaryTests
         Assert.Equal(3, endedAtTheBuffersEnd);
     }
 
+    [Theory]
+    [InlineData(256)]
+    [InlineData(512)]
+    public void A_collection_that_starts_when_the_buffer_is_exactly_full_gets_room_for_its_length(int prefix)
+    {
+        // The one byte reserved for the length is the first byte past a full buffer: without its reservation the
+        // writer's length would run one byte past the buffer, and the next write would copy bytes that are not there.
+        var bytes = Write(prefix, [1.5, -2.25]);
+        Assert.Equal(prefix + 1 + 1 + 16, bytes.Length);
+        var reader = new CheckpointReader(bytes.AsSpan(prefix), "doubles.bin", "R");
+        Assert.Equal([1.5, -2.25], reader.ReadList(static (ref CheckpointReader r) => r.ReadDouble(), 8));
+    }
+
     /// <summary><paramref name="prefix"/> raw bytes, then <paramref name="values"/> as a list.</summary>
     private static byte[] Write(int prefix, List<double> values)
     {
