@@ -201,4 +201,43 @@ public sealed class UpsertMutationTests
         await upsert.DisposeAsync();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => upsert.SaveStateAsync(checkpointer.CreateDraft()));
     }
+
+    [Fact]
+    public async Task A_checkpoint_of_more_keys_than_one_batch_holds_restores_every_row()
+    {
+        // One key more than a batch of the checkpoint's Arrow stream holds (65,536 rows).
+        const int keys = 65_537;
+        var kit = new UpsertTestKit();
+        await using var checkpointer = await Checkpointer.OpenAsync(new InMemoryBackend());
+        IReadOnlyDictionary<long, Edge> before;
+        await using (var first = await kit.OpenAsync("replica", new UpsertOptions { Checkpointer = checkpointer }))
+        {
+            await first.PushAsync(Enumerable.Range(0, keys).Select(i => Put(i, $"d{i}", 0, i)).ToArray());
+            await first.AdvanceInputAsync(1);
+            await first.CheckpointAsync();
+            before = first.Rows.ToDictionary();
+        }
+
+        // Written in bounded batches, so that a restore never needs one array for every key.
+        var stored = await checkpointer.RestoreAsync(checkpointer.Latest!.Id);
+        Assert.True(stored.TryGetState<UpsertCheckpoint>(new UpsertOptions().OperatorId, out var saved));
+        using (var reader = new Apache.Arrow.Ipc.ArrowStreamReader(new MemoryStream(saved.Rows)))
+        {
+            var lengths = new List<int>();
+            while (await reader.ReadNextRecordBatchAsync() is { } batch)
+            {
+                using (batch)
+                {
+                    lengths.Add(batch.Length);
+                }
+            }
+
+            Assert.Equal([65_536, 1], lengths);
+        }
+
+        await using var restarted = await kit.OpenAsync("replica", new UpsertOptions { Checkpointer = checkpointer });
+        Assert.Equal(UpsertStart.Checkpoint, restarted.StartedFrom);
+        Assert.Equal(keys, restarted.KeyCount);
+        Assert.Equal(before.OrderBy(r => r.Key), restarted.Rows.OrderBy(r => r.Key));
+    }
 }
