@@ -336,6 +336,33 @@ public sealed class CheckpointErrorTextTests
         Assert.Equal([Catalog], outgrown.Paths);
     }
 
+    [Fact]
+    public async Task Several_problems_are_listed_one_by_one_and_so_are_several_damaged_checkpoints()
+    {
+        var (crash, newest) = await ClosedStoreAsync();
+        await crash.DeleteAsync(StatePath(newest, "op"));
+        await crash.DeleteAsync("b.arrow");
+        await using (var checkpointer = await Checkpointer.OpenAsync(crash))
+        {
+            var both = await Assert.ThrowsAsync<CheckpointCorruptException>(async () => await checkpointer.RestoreAsync(newest));
+            Assert.Equal(2, both.Problems.Count);
+            Assert.StartsWith($"Checkpoint {newest:D} is corrupt: {both.Problems[0]}; {both.Problems[1]}. Checkpointer.RestoreLatestHealthyAsync", both.Message, StringComparison.Ordinal);
+        }
+
+        var older = Guid.Empty;
+        await using (var checkpointer = await Checkpointer.OpenAsync(crash))
+        {
+            older = checkpointer.Checkpoints[0].Id;
+        }
+
+        await WriteRawAsync(crash, ManifestPath(older), Bytes("damaged"));
+        await WriteRawAsync(crash, ManifestPath(newest), Bytes("damaged"));
+        var plan = await CheckpointGarbagePlanner.PlanAsync(crash, retain: 2);
+        Assert.Equal(
+            $"collection refuses and deletes nothing: the manifest of kept checkpoint(s) {older:D}, {newest:D} cannot be read, so which shared files they need is unknown; `bulwark checkpoints drop` removes a damaged checkpoint",
+            Assert.Single(plan.Blockers));
+    }
+
     /// <summary>A store with an older checkpoint and a newer one that has a state and a shared file, closed.</summary>
     private static async Task<(CrashSimulatingBackend Crash, Guid Newest)> ClosedStoreAsync()
     {
