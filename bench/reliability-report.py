@@ -90,6 +90,9 @@ for ns in namespaces:
     # Records without a filter line predate the fix of the config that hid every expression calling ConfigureAwait.
     if "ConfigureAwait" in meta.get("filter", "ConfigureAwait"):
         when += "; **awaited calls not mutated** (config before 2026-12-04)"
+    # From 05:32 to d39bd4a the config ignored Stryker's whole boolean group, condition negations included.
+    elif "ignore-mutations boolean" in meta.get("filter", ""):
+        when += "; **condition negations not mutated** (`boolean` group ignored)"
     rows.append(f"| {ns} | {thousands(tested)} | {killed} | {timeout} | {survived} | {nocov} | **{score} %** | "
                 f"{str(int(wall) // 60) + ' min' if wall.isdigit() else '?'} | {when} |")
 out += ["Recorded by `bash bench/reliability.sh mutation NAMESPACE` (Stryker.NET 5.1.0 through "
