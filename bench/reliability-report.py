@@ -88,7 +88,7 @@ for ns in namespaces:
     tested = int(killed) + int(survived) + int(timeout) + int(nocov)
     when = f"{meta.get('date', '?')}, commit {meta.get('commit', '?')}" + (f"; {meta['machine']}" if meta.get("machine") else "")
     # Records without a filter line predate the fix of the config that hid every expression calling ConfigureAwait.
-    if "ConfigureAwait" in meta.get("filter", "ConfigureAwait"):
+    if "ConfigureAwait" in meta.get("filter", "ConfigureAwait").split(";")[0]:
         when += "; **awaited calls not mutated** (config before 2026-12-04)"
     # From 05:32 to d39bd4a the config ignored Stryker's whole boolean group, condition negations included.
     elif "ignore-mutations boolean" in meta.get("filter", ""):
