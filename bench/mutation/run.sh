@@ -33,7 +33,11 @@ case "$ns" in
   Checkpoints)   folders="Checkpoints Serialization Upsert Hosting" ;;
   Shards)        folders="Shards Upsert Hosting" ;;
   Ingest)        folders="Ingest IngestBuffers Hosting" ;;
-  *)             folders="" ;;   # Storage and anything else: every folder but the Arrow IPC one, which uses no storage
+  # Storage: its own contract, path and listing suites, and the checkpointer's and façade's suites, which drive the
+  # local backend's renames, syncs and lock through a protocol. Every folder (804 tests) did not finish Stryker's
+  # coverage run in 35 minutes on 2 cores; the ingest and shard suites add crash sweeps, not backend paths.
+  Storage)       folders="Storage Checkpoints Facade Hosting" ;;
+  *)             folders="" ;;   # anything else: every folder but the Arrow IPC one, which uses no storage
 esac
 # The CLI's tests (81, in process, seconds in all) drive the stores' repair, drop, collection plan, verification,
 # status, replay and inspection through the runtime: for the storage namespaces they are tests like any other.
