@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Bulwark.Serialization;
-using static Bulwark.Generators.Tests.CheckpointStates.CheckpointFiles;
+using static Bulwark.Tests.Shared.CheckpointFileImage;
 
 namespace Bulwark.Generators.Tests.CheckpointStates;
 

@@ -1,4 +1,5 @@
 using Bulwark.Serialization;
+using Bulwark.Tests.Shared;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -52,8 +53,8 @@ public sealed class CheckpointCorruptionTests
         {
             var payload = new byte[48];
             new Random(seed).NextBytes(payload);
-            AssertRejectedOrRead<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, payload));
-            AssertRejectedOrRead<HostCounter>(CheckpointFiles.Build(HostCounter.StateTypeName, 0, payload));
+            AssertRejectedOrRead<Everything>(CheckpointFileImage.Build(Everything.StateTypeName, 0, payload));
+            AssertRejectedOrRead<HostCounter>(CheckpointFileImage.Build(HostCounter.StateTypeName, 0, payload));
             return true;
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(3000));
     }
@@ -71,11 +72,11 @@ public sealed class CheckpointCorruptionTests
     [Fact]
     public void Every_truncation_of_the_payload_under_a_valid_header_gives_a_typed_error_inside_the_state()
     {
-        var payload = CheckpointFiles.Payload(Valid);
+        var payload = CheckpointFileImage.Payload(Valid);
         var paths = new HashSet<string>();
         for (var length = 0; length < payload.Length; length++)
         {
-            var bytes = CheckpointFiles.Build(Everything.StateTypeName, 0, payload.AsSpan(0, length));
+            var bytes = CheckpointFileImage.Build(Everything.StateTypeName, 0, payload.AsSpan(0, length));
             try
             {
                 CheckpointSerializer.Deserialize<Everything>(bytes, FileName);
@@ -115,7 +116,7 @@ public sealed class CheckpointCorruptionTests
     [Fact]
     public void Random_byte_flips_in_the_payload_with_a_recomputed_checksum_give_a_typed_error_or_a_valid_state()
     {
-        var payload = CheckpointFiles.Payload(Valid);
+        var payload = CheckpointFileImage.Payload(Valid);
         var paths = new HashSet<string>();
         Prop.ForAll(Seeds, seed =>
         {
@@ -127,7 +128,7 @@ public sealed class CheckpointCorruptionTests
                 corrupt[random.Next(corrupt.Length)] = (byte)random.Next(256);
             }
 
-            if (Read<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, corrupt)) is { } error)
+            if (Read<Everything>(CheckpointFileImage.Build(Everything.StateTypeName, 0, corrupt)) is { } error)
             {
                 paths.Add(error.FieldPath);
             }
@@ -148,9 +149,9 @@ public sealed class CheckpointCorruptionTests
     public void A_hostile_list_count_fails_before_allocating(int id, string path)
     {
         // A count of 2^31-1 items followed by 10 bytes: the array or list must never be created.
-        var content = CheckpointFiles.Concat(CheckpointFiles.Varint(int.MaxValue), new byte[10]);
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(id, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)content.Length), content);
-        var bytes = CheckpointFiles.Build(Everything.StateTypeName, 0, payload);
+        var content = CheckpointFileImage.Concat(CheckpointFileImage.Varint(int.MaxValue), new byte[10]);
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(id, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)content.Length), content);
+        var bytes = CheckpointFileImage.Build(Everything.StateTypeName, 0, payload);
         Read<Everything>(bytes);
 
         var error = AssertRejected<Everything>(bytes, out var allocated);
@@ -165,20 +166,20 @@ public sealed class CheckpointCorruptionTests
     public void Hostile_lengths_and_counts_in_nested_collections_fail_before_allocating()
     {
         // Series (id 32): one entry whose value list claims 2^31-1 items; Keys (id 31): a set of Guids, 17 bytes each at least.
-        var list = CheckpointFiles.Concat(CheckpointFiles.Varint(int.MaxValue), [1, 1, 1]);
-        var entry = CheckpointFiles.Concat(CheckpointFiles.Varint(1), CheckpointFiles.Varint(6), CheckpointFiles.Varint((ulong)list.Length), list);
-        var series = CheckpointFiles.Concat(CheckpointFiles.Tag(32, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)entry.Length), entry);
-        var error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, series));
+        var list = CheckpointFileImage.Concat(CheckpointFileImage.Varint(int.MaxValue), [1, 1, 1]);
+        var entry = CheckpointFileImage.Concat(CheckpointFileImage.Varint(1), CheckpointFileImage.Varint(6), CheckpointFileImage.Varint((ulong)list.Length), list);
+        var series = CheckpointFileImage.Concat(CheckpointFileImage.Tag(32, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)entry.Length), entry);
+        var error = AssertRejected<Everything>(CheckpointFileImage.Build(Everything.StateTypeName, 0, series));
         Assert.Equal("Everything.Series[3].value", error.FieldPath);
 
-        var guids = CheckpointFiles.Concat(CheckpointFiles.Varint(2), new byte[32]);
-        var keys = CheckpointFiles.Concat(CheckpointFiles.Tag(31, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)guids.Length), guids);
-        error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, keys));
+        var guids = CheckpointFileImage.Concat(CheckpointFileImage.Varint(2), new byte[32]);
+        var keys = CheckpointFileImage.Concat(CheckpointFileImage.Tag(31, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)guids.Length), guids);
+        error = AssertRejected<Everything>(CheckpointFileImage.Build(Everything.StateTypeName, 0, keys));
         Assert.Equal("Everything.Keys", error.FieldPath);
         Assert.Contains("each item takes at least 17", error.Reason, StringComparison.Ordinal);
 
-        var text = CheckpointFiles.Concat(CheckpointFiles.Tag(14, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint(int.MaxValue), [65]);
-        error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, text));
+        var text = CheckpointFileImage.Concat(CheckpointFileImage.Tag(14, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint(int.MaxValue), [65]);
+        error = AssertRejected<Everything>(CheckpointFileImage.Build(Everything.StateTypeName, 0, text));
         Assert.Equal("Everything.Text", error.FieldPath);
     }
 
@@ -186,13 +187,13 @@ public sealed class CheckpointCorruptionTests
     public void The_field_path_names_the_dictionary_key()
     {
         // HostCounter._countsByHost = { "a.example": <a varint cut short> }
-        var entry = CheckpointFiles.Concat(CheckpointFiles.Varint(1), CheckpointFiles.Varint(9), "a.example"u8.ToArray(), [0xFF]);
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)entry.Length), entry);
-        var bytes = CheckpointFiles.Build(HostCounter.StateTypeName, 0, payload);
+        var entry = CheckpointFileImage.Concat(CheckpointFileImage.Varint(1), CheckpointFileImage.Varint(9), "a.example"u8.ToArray(), [0xFF]);
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)entry.Length), entry);
+        var bytes = CheckpointFileImage.Build(HostCounter.StateTypeName, 0, payload);
 
         var error = AssertRejected<HostCounter>(bytes);
         Assert.Equal("HostCounter._countsByHost[\"a.example\"].value", error.FieldPath);
-        Assert.Equal(CheckpointFiles.PayloadStart(bytes) + payload.Length - 1, error.Offset);
+        Assert.Equal(CheckpointFileImage.PayloadStart(bytes) + payload.Length - 1, error.Offset);
         Assert.Contains(FileName, error.Message, StringComparison.Ordinal);
         Assert.Contains("HostCounter._countsByHost[\"a.example\"].value", error.Message, StringComparison.Ordinal);
         Assert.Contains($"offset {error.Offset}", error.Message, StringComparison.Ordinal);
@@ -205,10 +206,10 @@ public sealed class CheckpointCorruptionTests
         byte[] inner = [];
         for (var i = 0; i < 100; i++)
         {
-            inner = CheckpointFiles.Concat(CheckpointFiles.Tag(3, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)inner.Length), inner);
+            inner = CheckpointFileImage.Concat(CheckpointFileImage.Tag(3, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)inner.Length), inner);
         }
 
-        var error = AssertRejected<Leaf>(CheckpointFiles.Build(Leaf.StateTypeName, 0, inner));
+        var error = AssertRejected<Leaf>(CheckpointFileImage.Build(Leaf.StateTypeName, 0, inner));
         Assert.Contains("deeper than 64", error.Reason, StringComparison.Ordinal);
         Assert.StartsWith("Leaf.Child.Child.Child", error.FieldPath, StringComparison.Ordinal);
     }
@@ -238,14 +239,14 @@ public sealed class CheckpointCorruptionTests
         // length, a DateTime of kind 3, a double cut short at the end of the payload.
         var (kind, bytes) = content.Split(' ') switch
         {
-            ["varint", var value] => (CheckpointWireKind.Varint, CheckpointFiles.Varint(ulong.Parse(value, System.Globalization.CultureInfo.InvariantCulture))),
-            ["length", var length] => (CheckpointWireKind.LengthDelimited, CheckpointFiles.Concat(CheckpointFiles.Varint(ulong.Parse(length, System.Globalization.CultureInfo.InvariantCulture)), new byte[int.Parse(length, System.Globalization.CultureInfo.InvariantCulture)])),
+            ["varint", var value] => (CheckpointWireKind.Varint, CheckpointFileImage.Varint(ulong.Parse(value, System.Globalization.CultureInfo.InvariantCulture))),
+            ["length", var length] => (CheckpointWireKind.LengthDelimited, CheckpointFileImage.Concat(CheckpointFileImage.Varint(ulong.Parse(length, System.Globalization.CultureInfo.InvariantCulture)), new byte[int.Parse(length, System.Globalization.CultureInfo.InvariantCulture)])),
             ["fixed64", var raw] => (CheckpointWireKind.Fixed64, BitConverter.GetBytes(ulong.Parse(raw, System.Globalization.CultureInfo.InvariantCulture))),
             _ => (CheckpointWireKind.Fixed64, new byte[3]),
         };
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(id, kind), bytes);
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(id, kind), bytes);
 
-        var error = AssertRejected<Everything>(CheckpointFiles.Build(Everything.StateTypeName, 0, payload));
+        var error = AssertRejected<Everything>(CheckpointFileImage.Build(Everything.StateTypeName, 0, payload));
 
         Assert.Equal(path, error.FieldPath);
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
@@ -255,7 +256,7 @@ public sealed class CheckpointCorruptionTests
     public void A_flipped_payload_byte_is_caught_by_the_checksum()
     {
         var bytes = (byte[])Valid.Clone();
-        bytes[CheckpointFiles.PayloadStart(bytes) + 3] ^= 1;
+        bytes[CheckpointFileImage.PayloadStart(bytes) + 3] ^= 1;
         var error = AssertRejected<Everything>(bytes);
         Assert.Equal("trailer.crc32c", error.FieldPath);
         Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.ReadHeader(bytes, FileName));

@@ -1,4 +1,5 @@
 using Bulwark.Serialization;
+using Bulwark.Tests.Shared;
 
 namespace Bulwark.Generators.Tests.CheckpointStates;
 
@@ -11,7 +12,7 @@ public sealed class CheckpointEvolutionTests
     private static byte[] WrittenAs<TOld, TNew>(TOld old)
         where TOld : ICheckpointState<TOld>
         where TNew : ICheckpointState<TNew> =>
-        CheckpointFiles.Rename(CheckpointSerializer.Serialize(old), TNew.StateTypeName);
+        CheckpointFileImage.Rename(CheckpointSerializer.Serialize(old), TNew.StateTypeName);
 
     [Fact]
     public void Newer_version_reads_older_bytes_added_fields_keep_defaults_removed_fields_are_skipped()
@@ -39,14 +40,14 @@ public sealed class CheckpointEvolutionTests
     [Fact]
     public void Unknown_ids_of_every_wire_kind_are_skipped()
     {
-        var payload = CheckpointFiles.Concat(
-            CheckpointFiles.Tag(100, CheckpointWireKind.Varint), CheckpointFiles.Varint(ulong.MaxValue),
-            CheckpointFiles.Tag(101, CheckpointWireKind.Fixed32), [1, 2, 3, 4],
-            CheckpointFiles.Tag(102, CheckpointWireKind.Fixed64), [1, 2, 3, 4, 5, 6, 7, 8],
-            CheckpointFiles.Tag(103, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint(3), [9, 9, 9],
-            CheckpointFiles.Tag(104, CheckpointWireKind.Null),
-            CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(22));
-        var bytes = CheckpointFiles.Build(CounterV1.StateTypeName, 0, payload);
+        var payload = CheckpointFileImage.Concat(
+            CheckpointFileImage.Tag(100, CheckpointWireKind.Varint), CheckpointFileImage.Varint(ulong.MaxValue),
+            CheckpointFileImage.Tag(101, CheckpointWireKind.Fixed32), [1, 2, 3, 4],
+            CheckpointFileImage.Tag(102, CheckpointWireKind.Fixed64), [1, 2, 3, 4, 5, 6, 7, 8],
+            CheckpointFileImage.Tag(103, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint(3), [9, 9, 9],
+            CheckpointFileImage.Tag(104, CheckpointWireKind.Null),
+            CheckpointFileImage.Tag(1, CheckpointWireKind.Varint), CheckpointFileImage.Varint(22));
+        var bytes = CheckpointFileImage.Build(CounterV1.StateTypeName, 0, payload);
 
         var state = CheckpointSerializer.Deserialize<CounterV1>(bytes, "future.state");
         Assert.Equal(11, state.Total);
@@ -63,7 +64,7 @@ public sealed class CheckpointEvolutionTests
         Assert.Equal("field CounterV3.Host (id 2) was written as LengthDelimited, the member is int: give the member a new id", error.Reason);
 
         // Just after field 2's tag: the tag and value of field 1 (Total = 1) and the tag of field 2 take one byte each.
-        Assert.Equal(CheckpointFiles.PayloadStart(bytes) + 3, error.Offset);
+        Assert.Equal(CheckpointFileImage.PayloadStart(bytes) + 3, error.Offset);
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class CheckpointEvolutionTests
 
         var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<TextAsLong>(bytes, "wide.state"));
         Assert.Equal("field TextAsLong.Text (id 1) was written as LengthDelimited, the member is long: give the member a new id", error.Reason);
-        Assert.Equal(("wide.state", "TextAsLong.Text", CheckpointFiles.PayloadStart(bytes) + 1), (error.FileName, error.FieldPath, error.Offset));
+        Assert.Equal(("wide.state", "TextAsLong.Text", CheckpointFileImage.PayloadStart(bytes) + 1), (error.FileName, error.FieldPath, error.Offset));
 
         var nullable = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<TextAsNullableLong>(WrittenAs<WideV1, TextAsNullableLong>(new WideV1()), "wide.state"));
         Assert.Equal("field TextAsNullableLong.Text (id 1) was written as LengthDelimited, the member is long?: give the member a new id", nullable.Reason);
@@ -164,8 +165,8 @@ public sealed class CheckpointEvolutionTests
     [Fact]
     public void A_null_stored_for_a_member_that_cannot_hold_one_is_an_error()
     {
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(2, CheckpointWireKind.Null));
-        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CounterV1>(CheckpointFiles.Build(CounterV1.StateTypeName, 0, payload), "n.state"));
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(2, CheckpointWireKind.Null));
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CounterV1>(CheckpointFileImage.Build(CounterV1.StateTypeName, 0, payload), "n.state"));
         Assert.Equal("CounterV1.Host", error.FieldPath);
         Assert.Contains("not nullable", error.Reason, StringComparison.Ordinal);
     }
@@ -173,8 +174,8 @@ public sealed class CheckpointEvolutionTests
     [Fact]
     public void A_value_the_state_type_itself_rejects_is_a_format_error_too()
     {
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(400));
-        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<Validated>(CheckpointFiles.Build(Validated.StateTypeName, 0, payload), "v.state"));
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(1, CheckpointWireKind.Varint), CheckpointFileImage.Varint(400));
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<Validated>(CheckpointFileImage.Build(Validated.StateTypeName, 0, payload), "v.state"));
         Assert.Equal("Validated", error.FieldPath);
         Assert.IsType<ArgumentOutOfRangeException>(error.InnerException);
         Assert.Contains("rejected a restored value", error.Reason, StringComparison.Ordinal);
@@ -190,17 +191,17 @@ public sealed class CheckpointEvolutionTests
         Assert.Same(StringComparer.OrdinalIgnoreCase, back.Maybe!.Comparer);
 
         // Keys distinct byte-wise but equal under the comparer cannot both be restored.
-        var twoKeys = CheckpointFiles.Concat(CheckpointFiles.Varint(2), CheckpointFiles.Varint(1), "a"u8.ToArray(), CheckpointFiles.Varint(2), CheckpointFiles.Varint(1), "A"u8.ToArray(), CheckpointFiles.Varint(4));
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)twoKeys.Length), twoKeys);
-        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CaseInsensitive>(CheckpointFiles.Build(CaseInsensitive.StateTypeName, 0, payload), "c.state"));
+        var twoKeys = CheckpointFileImage.Concat(CheckpointFileImage.Varint(2), CheckpointFileImage.Varint(1), "a"u8.ToArray(), CheckpointFileImage.Varint(2), CheckpointFileImage.Varint(1), "A"u8.ToArray(), CheckpointFileImage.Varint(4));
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)twoKeys.Length), twoKeys);
+        var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CaseInsensitive>(CheckpointFileImage.Build(CaseInsensitive.StateTypeName, 0, payload), "c.state"));
         Assert.Equal("CaseInsensitive.ByHost[\"A\"].value", error.FieldPath);
     }
 
     [Fact]
     public void A_field_that_appears_twice_is_an_error()
     {
-        var field = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.Varint), CheckpointFiles.Varint(2));
-        var bytes = CheckpointFiles.Build(CounterV1.StateTypeName, 0, CheckpointFiles.Concat(field, field));
+        var field = CheckpointFileImage.Concat(CheckpointFileImage.Tag(1, CheckpointWireKind.Varint), CheckpointFileImage.Varint(2));
+        var bytes = CheckpointFileImage.Build(CounterV1.StateTypeName, 0, CheckpointFileImage.Concat(field, field));
         var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CounterV1>(bytes, "twice.state"));
         Assert.Equal("CounterV1.Total", error.FieldPath);
         Assert.Contains("twice", error.Reason, StringComparison.Ordinal);

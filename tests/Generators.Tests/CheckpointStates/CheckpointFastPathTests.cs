@@ -1,4 +1,5 @@
 using Bulwark.Serialization;
+using Bulwark.Tests.Shared;
 
 namespace Bulwark.Generators.Tests.CheckpointStates;
 
@@ -45,12 +46,12 @@ public sealed class CheckpointFastPathTests
 
         foreach (var (second, reason) in new[] { ("X", "equal under the set's comparer"), ("x", "holds this element twice") })
         {
-            var items = CheckpointFiles.Concat(CheckpointFiles.Varint(2), CheckpointFiles.Varint(1), "x"u8.ToArray(), CheckpointFiles.Varint(1), System.Text.Encoding.UTF8.GetBytes(second));
-            var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(2, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)items.Length), items);
-            var bytes = CheckpointFiles.Build(CaseInsensitive.StateTypeName, 0, payload);
+            var items = CheckpointFileImage.Concat(CheckpointFileImage.Varint(2), CheckpointFileImage.Varint(1), "x"u8.ToArray(), CheckpointFileImage.Varint(1), System.Text.Encoding.UTF8.GetBytes(second));
+            var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(2, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)items.Length), items);
+            var bytes = CheckpointFileImage.Build(CaseInsensitive.StateTypeName, 0, payload);
             var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<CaseInsensitive>(bytes, FileName));
             Assert.Equal("CaseInsensitive.Seen[1]", error.FieldPath);
-            Assert.Equal(CheckpointFiles.PayloadStart(bytes) + payload.Length - 2, error.Offset);
+            Assert.Equal(CheckpointFileImage.PayloadStart(bytes) + payload.Length - 2, error.Offset);
             Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
         }
     }
@@ -89,22 +90,22 @@ public sealed class CheckpointFastPathTests
     [InlineData(new byte[] { 0x61, 0xFF })]
     public void Invalid_UTF8_in_a_string_is_a_format_error_at_its_length(byte[] invalid)
     {
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(14, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)invalid.Length), invalid);
-        var bytes = CheckpointFiles.Build(Everything.StateTypeName, 0, payload);
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(14, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)invalid.Length), invalid);
+        var bytes = CheckpointFileImage.Build(Everything.StateTypeName, 0, payload);
         var error = Assert.Throws<CheckpointFormatException>(() => CheckpointSerializer.Deserialize<Everything>(bytes, FileName));
         Assert.Equal("Everything.Text", error.FieldPath);
-        Assert.Equal(CheckpointFiles.PayloadStart(bytes) + 1, error.Offset);
+        Assert.Equal(CheckpointFileImage.PayloadStart(bytes) + 1, error.Offset);
         Assert.Contains("not valid UTF-8", error.Reason, StringComparison.Ordinal);
     }
 
     private static (byte[] File, long SecondEntryAt) TwoKeys(string first, string second)
     {
-        var firstEntry = CheckpointFiles.Concat(CheckpointFiles.Varint((ulong)first.Length), System.Text.Encoding.UTF8.GetBytes(first), CheckpointFiles.Varint(2));
-        var secondEntry = CheckpointFiles.Concat(CheckpointFiles.Varint((ulong)second.Length), System.Text.Encoding.UTF8.GetBytes(second), CheckpointFiles.Varint(4));
-        var entries = CheckpointFiles.Concat(CheckpointFiles.Varint(2), firstEntry, secondEntry);
-        var payload = CheckpointFiles.Concat(CheckpointFiles.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFiles.Varint((ulong)entries.Length), entries);
-        var file = CheckpointFiles.Build(IgnoreCaseCounts.StateTypeName, 0, payload);
-        return (file, CheckpointFiles.PayloadStart(file) + payload.Length - secondEntry.Length);
+        var firstEntry = CheckpointFileImage.Concat(CheckpointFileImage.Varint((ulong)first.Length), System.Text.Encoding.UTF8.GetBytes(first), CheckpointFileImage.Varint(2));
+        var secondEntry = CheckpointFileImage.Concat(CheckpointFileImage.Varint((ulong)second.Length), System.Text.Encoding.UTF8.GetBytes(second), CheckpointFileImage.Varint(4));
+        var entries = CheckpointFileImage.Concat(CheckpointFileImage.Varint(2), firstEntry, secondEntry);
+        var payload = CheckpointFileImage.Concat(CheckpointFileImage.Tag(1, CheckpointWireKind.LengthDelimited), CheckpointFileImage.Varint((ulong)entries.Length), entries);
+        var file = CheckpointFileImage.Build(IgnoreCaseCounts.StateTypeName, 0, payload);
+        return (file, CheckpointFileImage.PayloadStart(file) + payload.Length - secondEntry.Length);
     }
 }
 

@@ -1,4 +1,5 @@
 using Bulwark.Serialization;
+using Bulwark.Tests.Shared;
 using FsCheck;
 using FsCheck.Fluent;
 
@@ -43,7 +44,7 @@ public sealed class CheckpointRoundTripTests
         var bytes = CheckpointSerializer.Serialize(new HostCounter());
         var header = CheckpointSerializer.ReadHeader(bytes, "x.state");
 
-        Assert.Equal(new CheckpointHeader(1, HostCounter.SchemaFingerprint, bytes.Length - CheckpointFiles.PayloadStart(bytes) - 4, "Bulwark.Generators.Tests.CheckpointStates.HostCounter"), header);
+        Assert.Equal(new CheckpointHeader(1, HostCounter.SchemaFingerprint, bytes.Length - CheckpointFileImage.PayloadStart(bytes) - 4, "Bulwark.Generators.Tests.CheckpointStates.HostCounter"), header);
         Assert.NotEqual(HostCounter.SchemaFingerprint, Leaf.SchemaFingerprint);
     }
 

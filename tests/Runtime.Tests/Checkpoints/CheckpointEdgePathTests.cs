@@ -61,27 +61,27 @@ public sealed class CheckpointEdgePathTests
     [Fact]
     public async Task A_repair_skips_directories_that_are_no_checkpoint_and_calls_a_manifest_replaced_by_a_directory_missing()
     {
-        var (crash, ids) = await StoreAsync();
+        var (crash, older, newest) = await ClosedTwoCheckpointStoreAsync();
         await crash.CreateDirectoryAsync("user-data");
-        await crash.DeleteAsync(ManifestPath(ids[1]));
-        await crash.CreateDirectoryAsync(ManifestPath(ids[1]));
+        await crash.DeleteAsync(ManifestPath(newest));
+        await crash.CreateDirectoryAsync(ManifestPath(newest));
 
         var plan = await CheckpointStoreRepair.PlanAsync(crash);
-        Assert.Equal([ids[0]], plan.Keep.Select(k => k.Id));
+        Assert.Equal([older], plan.Keep.Select(k => k.Id));
         var excluded = Assert.Single(plan.Exclude);
-        Assert.Equal(ids[1], excluded.Id);
-        Assert.Equal(new CheckpointProblem(ManifestPath(ids[1]), CheckpointProblemKind.Missing, "the manifest is missing"), Assert.Single(excluded.Problems));
+        Assert.Equal(newest, excluded.Id);
+        Assert.Equal(new CheckpointProblem(ManifestPath(newest), CheckpointProblemKind.Missing, "the manifest is missing"), Assert.Single(excluded.Problems));
     }
 
     [Fact]
     public async Task A_repair_planned_without_a_catalog_is_refused_once_a_catalog_appears_even_listing_the_same_checkpoints()
     {
-        var (crash, ids) = await StoreAsync();
+        var (crash, older, newest) = await ClosedTwoCheckpointStoreAsync();
         var catalog = await crash.ReadAllBytesAsync(Checkpointer.CatalogFileName, 1 << 20);
         await crash.DeleteAsync(Checkpointer.CatalogFileName);
         var plan = await CheckpointStoreRepair.PlanAsync(crash);
         Assert.Null(plan.CurrentCatalog);
-        Assert.Equal(ids, plan.Keep.Select(k => k.Id));
+        Assert.Equal([older, newest], plan.Keep.Select(k => k.Id));
 
         // Someone else restored the catalog in the meantime: what the plan would overwrite is not what it saw.
         await WriteRawAsync(crash, Checkpointer.CatalogFileName, catalog);
@@ -90,7 +90,7 @@ public sealed class CheckpointEdgePathTests
 
         // And the other way round: planned with the catalog, applied after it was lost.
         var withCatalog = await CheckpointStoreRepair.PlanAsync(crash);
-        Assert.Equal(ids, withCatalog.CurrentCatalog);
+        Assert.Equal([older, newest], withCatalog.CurrentCatalog);
         await crash.DeleteAsync(Checkpointer.CatalogFileName);
         await Assert.ThrowsAsync<CheckpointStoreException>(async () => await CheckpointStoreRepair.ApplyAsync(crash, withCatalog));
         Assert.Null(await crash.GetEntryAsync(Checkpointer.CatalogFileName));
@@ -99,14 +99,14 @@ public sealed class CheckpointEdgePathTests
     [Fact]
     public async Task The_collection_planner_reads_a_kept_manifest_exactly_at_the_manifest_limit()
     {
-        var (crash, ids) = await StoreAsync();
-        var newest = (int)(await crash.GetEntryAsync(ManifestPath(ids[1])))!.Length;
-        Assert.True(newest > (await crash.GetEntryAsync(ManifestPath(ids[0])))!.Length);
+        var (crash, older, newest) = await ClosedTwoCheckpointStoreAsync();
+        var limit = (int)(await crash.GetEntryAsync(ManifestPath(newest)))!.Length;
+        Assert.True(limit > (await crash.GetEntryAsync(ManifestPath(older)))!.Length);
 
-        var plan = await CheckpointGarbagePlanner.PlanAsync(crash, retain: 1, options: new CheckpointerOptions { MaxManifestBytes = newest });
+        var plan = await CheckpointGarbagePlanner.PlanAsync(crash, retain: 1, options: new CheckpointerOptions { MaxManifestBytes = limit });
         Assert.False(plan.IsBlocked, string.Join("; ", plan.Blockers));
-        Assert.Equal([ids[1]], plan.Kept);
-        Assert.Equal([ids[0]], plan.Removed);
+        Assert.Equal([newest], plan.Kept);
+        Assert.Equal([older], plan.Removed);
     }
 
     [Fact]
@@ -127,16 +127,6 @@ public sealed class CheckpointEdgePathTests
         Assert.True(restored.TryGetState("op", out var state));
         Assert.Equal(Bytes("state"), state.ToArray());
         Assert.Equal(Bytes("batch"), await restored.ReadSharedFileAsync("b.arrow"));
-    }
-
-    /// <summary>A closed store with two checkpoints; the newer has a state and a shared file, the older a state only.</summary>
-    private static async Task<(CrashSimulatingBackend Crash, Guid[] Ids)> StoreAsync()
-    {
-        var (crash, _, checkpointer) = await NewStoreAsync();
-        var older = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("older")));
-        var newest = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("newest")).AddSharedFile("b.arrow", Bytes("b")));
-        await checkpointer.DisposeAsync();
-        return (crash, [older.Id, newest.Id]);
     }
 
     private sealed class CancellingStream : MemoryStream

@@ -26,7 +26,7 @@ public sealed class CheckpointErrorTextTests
     [InlineData("listed twice")]
     public async Task A_damaged_catalog_is_refused_naming_the_catalog_the_reason_and_the_repair_command(string edit)
     {
-        var (crash, newest) = await ClosedStoreAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         var catalog = JsonNode.Parse(await crash.ReadAllBytesAsync(Catalog, 1 << 20))!.AsObject();
         var (text, reason) = edit switch
         {
@@ -63,7 +63,7 @@ public sealed class CheckpointErrorTextTests
     [Fact]
     public async Task A_catalog_that_is_a_directory_too_large_or_unreadable_is_refused_saying_which()
     {
-        var (crash, _) = await ClosedStoreAsync();
+        var (crash, _, _) = await ClosedTwoCheckpointStoreAsync();
         var length = (await crash.GetEntryAsync(Catalog))!.Length;
         var tooLarge = await Assert.ThrowsAsync<CheckpointCorruptException>(async () => await Checkpointer.OpenAsync(crash, new CheckpointerOptions { MaxCatalogBytes = (int)length - 1 }));
         Assert.Equal(new CheckpointProblem(Catalog, CheckpointProblemKind.TooLarge, $"it is {length} bytes, more than the {length - 1} allowed"), Assert.Single(tooLarge.Problems));
@@ -83,7 +83,7 @@ public sealed class CheckpointErrorTextTests
     [Fact]
     public async Task A_missing_catalog_beside_checkpoint_directories_is_refused_naming_them_and_the_remedy()
     {
-        var (crash, newest) = await ClosedStoreAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         await crash.DeleteAsync(Catalog);
         var directories = (await crash.ListAsync(string.Empty)).Where(e => e.IsDirectory).Select(e => e.Name).ToArray();
 
@@ -112,7 +112,7 @@ public sealed class CheckpointErrorTextTests
         var root = Assert.Single((await CheckpointStoreVerifier.VerifyAsync(absent)).Problems);
         Assert.Equal(new CheckpointProblem(string.Empty, CheckpointProblemKind.Missing, $"the store root {absent.Description} does not exist"), root);
 
-        var (crash, newest) = await ClosedStoreAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         await crash.DeleteAsync(StatePath(newest, "op"));
         await crash.DeleteAsync("b.arrow");
         var problems = (await CheckpointStoreVerifier.VerifyAsync(crash, checkContents: false)).Problems;
@@ -283,14 +283,14 @@ public sealed class CheckpointErrorTextTests
     [Fact]
     public async Task The_collection_planner_says_why_it_refuses_what_it_removes_and_what_it_leaves()
     {
-        var (crash, newest) = await ClosedStoreAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         await WriteRawAsync(crash, ManifestPath(newest), Bytes("damaged"));
         var blocked = await CheckpointGarbagePlanner.PlanAsync(crash, retain: 1);
         Assert.Equal(
             $"collection refuses and deletes nothing: the manifest of kept checkpoint(s) {newest:D} cannot be read, so which shared files they need is unknown; `bulwark checkpoints drop` removes a damaged checkpoint",
             Assert.Single(blocked.Blockers));
 
-        (crash, newest) = await ClosedStoreAsync();
+        (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         Guid older;
         await using (var open = await Checkpointer.OpenAsync(crash))
         {
@@ -315,7 +315,7 @@ public sealed class CheckpointErrorTextTests
     [Fact]
     public async Task A_repair_names_the_manifests_it_leaves_out_and_refuses_a_plan_the_store_has_outgrown()
     {
-        var (crash, newest) = await ClosedStoreAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         var lost = Guid.CreateVersion7();
         await WriteRawAsync(crash, StatePath(lost, "op"), Bytes("no manifest"));
         var manifest = (await crash.GetEntryAsync(ManifestPath(newest)))!.Length;
@@ -339,7 +339,7 @@ public sealed class CheckpointErrorTextTests
     [Fact]
     public async Task Several_problems_are_listed_one_by_one_and_so_are_several_damaged_checkpoints()
     {
-        var (crash, newest) = await ClosedStoreAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         await crash.DeleteAsync(StatePath(newest, "op"));
         await crash.DeleteAsync("b.arrow");
         await using (var checkpointer = await Checkpointer.OpenAsync(crash))
@@ -361,16 +361,6 @@ public sealed class CheckpointErrorTextTests
         Assert.Equal(
             $"collection refuses and deletes nothing: the manifest of kept checkpoint(s) {older:D}, {newest:D} cannot be read, so which shared files they need is unknown; `bulwark checkpoints drop` removes a damaged checkpoint",
             Assert.Single(plan.Blockers));
-    }
-
-    /// <summary>A store with an older checkpoint and a newer one that has a state and a shared file, closed.</summary>
-    private static async Task<(CrashSimulatingBackend Crash, Guid Newest)> ClosedStoreAsync()
-    {
-        var (crash, _, checkpointer) = await NewStoreAsync();
-        await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("older")));
-        var newest = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("newest")).AddSharedFile("b.arrow", Bytes("b")));
-        await checkpointer.DisposeAsync();
-        return (crash, newest.Id);
     }
 
     private static string With(JsonObject document, string name, JsonNode value)

@@ -57,6 +57,16 @@ internal static class CheckpointTestKit
         return (crash, faults, await Checkpointer.OpenAsync(faults, options));
     }
 
+    /// <summary>A closed store with two checkpoints: the older has a state only, the newer a state and a shared file.</summary>
+    public static async Task<(CrashSimulatingBackend Crash, Guid Older, Guid Newest)> ClosedTwoCheckpointStoreAsync()
+    {
+        var (crash, _, checkpointer) = await NewStoreAsync();
+        var older = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("older")));
+        var newest = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("newest")).AddSharedFile("b.arrow", Bytes("b")));
+        await checkpointer.DisposeAsync();
+        return (crash, older.Id, newest.Id);
+    }
+
     public static async Task WriteRawAsync(IStorageBackend backend, string path, byte[] bytes)
     {
         var file = await backend.CreateAsync(path);

@@ -32,7 +32,7 @@ public sealed class ManifestValidationTests
     [InlineData("unknown kind", CheckpointProblemKind.Malformed, "'b.arrow' has unknown kind 'batch'")]
     public async Task A_manifest_that_says_something_impossible_is_skipped_with_its_reason(string edit, CheckpointProblemKind kind, string reason)
     {
-        var (crash, newest) = await TwoCheckpointsAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         var manifest = JsonNode.Parse(await crash.ReadAllBytesAsync(ManifestPath(newest), 1 << 20))!.AsObject();
         var files = manifest["files"]!.AsArray();
         var shared = files.Single(f => (string?)f!["kind"] == "shared")!;
@@ -73,7 +73,7 @@ public sealed class ManifestValidationTests
     [Fact]
     public async Task A_manifest_exactly_at_the_byte_and_file_limits_is_read_and_one_past_either_is_too_large()
     {
-        var (crash, newest) = await TwoCheckpointsAsync();
+        var (crash, _, newest) = await ClosedTwoCheckpointStoreAsync();
         var length = (await crash.GetEntryAsync(ManifestPath(newest)))!.Length;
 
         Assert.Null(await SkippedAsync(crash, new CheckpointerOptions { MaxManifestBytes = (int)length, MaxFilesPerCheckpoint = 2 }));
@@ -112,7 +112,7 @@ public sealed class ManifestValidationTests
     [Fact]
     public async Task A_catalog_exactly_at_its_byte_limit_opens_and_a_negative_writer_epoch_is_refused()
     {
-        var (crash, _) = await TwoCheckpointsAsync();
+        var (crash, _, _) = await ClosedTwoCheckpointStoreAsync();
         var length = (int)(await crash.GetEntryAsync(Checkpointer.CatalogFileName))!.Length;
         await using (var atLimit = await Checkpointer.OpenAsync(crash, new CheckpointerOptions { MaxCatalogBytes = length }))
         {
@@ -132,15 +132,5 @@ public sealed class ManifestValidationTests
         await WriteRawAsync(crash, Checkpointer.CatalogFileName, Bytes(catalog.ToJsonString()));
         var refused = await Assert.ThrowsAnyAsync<CheckpointException>(async () => await Checkpointer.OpenAsync(crash));
         Assert.Contains("writer epoch -1 is negative", refused.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>A store with an older checkpoint and a newer one that has a state and a shared file, closed.</summary>
-    private static async Task<(CrashSimulatingBackend Crash, Guid Newest)> TwoCheckpointsAsync()
-    {
-        var (crash, _, checkpointer) = await NewStoreAsync();
-        await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("older")));
-        var newest = await checkpointer.CommitAsync(new CheckpointDraft().SetState("op", Bytes("newest")).AddSharedFile("b.arrow", Bytes("b")));
-        await checkpointer.DisposeAsync();
-        return (crash, newest.Id);
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Bulwark.Serialization;
 using Xunit;
-using static Bulwark.Runtime.Tests.Serialization.CheckpointBytes;
+using static Bulwark.Tests.Shared.CheckpointFileImage;
 
 namespace Bulwark.Runtime.Tests.Serialization;
 

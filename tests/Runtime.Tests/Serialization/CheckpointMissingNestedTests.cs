@@ -1,6 +1,6 @@
 using Bulwark.Serialization;
 using Xunit;
-using static Bulwark.Runtime.Tests.Serialization.CheckpointBytes;
+using static Bulwark.Tests.Shared.CheckpointFileImage;
 
 namespace Bulwark.Runtime.Tests.Serialization;
 
