@@ -38,6 +38,27 @@ public sealed class StoreOwnershipTests
     }
 
     [Fact]
+    public async Task A_second_checkpointer_is_refused_when_the_holders_owner_record_is_unreadable_and_the_message_says_so()
+    {
+        using var temp = new TempDirectory();
+        await using var first = await Checkpointer.OpenAsync(new LocalFileSystemBackend(temp.Join("store")));
+        await File.WriteAllBytesAsync(Path.Combine(temp.Join("store"), Checkpointer.LockFileName + LocalFileLock.OwnerSuffix), [0xFF, 0x00, 0x7B]);
+
+        var second = new LocalFileSystemBackend(temp.Join("store"));
+        var refused = await Assert.ThrowsAsync<CheckpointStoreLockedException>(async () => await Checkpointer.OpenAsync(second));
+        Assert.Null(refused.Holder);
+        Assert.Equal(
+            $"The checkpoint store {second.Description} is in use by another checkpointer (its owner record could not be read). " +
+            "One checkpointer owns a store at a time: stop that one first, or use another store.",
+            refused.Message);
+        var locked = Assert.IsType<StorageLockedException>(refused.InnerException);
+        Assert.Null(locked.Holder);
+        Assert.Equal(
+            $"The lock '{Checkpointer.LockFileName}' of {second.Description} is held by another process (its owner record could not be read).",
+            locked.Message);
+    }
+
+    [Fact]
     public async Task In_memory_stores_admit_one_checkpointer_at_a_time()
     {
         var backend = new InMemoryBackend();
