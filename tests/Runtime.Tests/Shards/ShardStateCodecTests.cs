@@ -66,6 +66,26 @@ public sealed class ShardStateCodecTests
     }
 
     [Fact]
+    public void Bytes_after_the_last_field_behind_a_valid_length_and_checksum_are_refused_by_count()
+    {
+        var bytes = ShardStateCodec.Encode(Rich());
+        var longer = Reseal([.. bytes[..^4], 0, 0, 0, 0, 0, 0, 0]);
+        var error = Assert.Throws<ShardStateException>(() => ShardStateCodec.Decode(Id, Key, new VersionedData(12, longer)));
+        Assert.Equal("3 bytes follow the last field", error.Reason);
+    }
+
+    [Fact]
+    public void An_entry_over_the_size_limit_is_refused_before_it_is_parsed()
+    {
+        var bytes = ShardStateCodec.Encode(Rich());
+        Assert.Equal(bytes, ShardStateCodec.Encode(ShardStateCodec.Decode(Id, Key, new VersionedData(12, bytes), maxBytes: bytes.Length)));
+
+        var error = Assert.Throws<ShardStateException>(() => ShardStateCodec.Decode(Id, Key, new VersionedData(12, bytes), maxBytes: bytes.Length - 1));
+        Assert.Equal($"it has {bytes.Length} bytes, more than the limit of {bytes.Length - 1}", error.Reason);
+        Assert.Equal(Key, error.Key);
+    }
+
+    [Fact]
     public void Another_format_version_is_refused_by_number()
     {
         var bytes = ShardStateCodec.Encode(Rich());
@@ -140,6 +160,10 @@ public sealed class ShardStateCodecTests
         { "holds two leases", s => s with { Leases = [s.Leases[0], s.Leases[0] with { LeaseId = Guid.NewGuid() }] } },
         { "unknown kind", s => s with { Leases = [s.Leases[0], s.Leases[1] with { Kind = (LeaseKind)9 }] } },
         { "control characters", s => s with { Writers = [s.Writers[0] with { WriterId = "a\nb" }] } },
+        { "-c3.parquet' is listed twice", s => s with { Parts = [s.Parts[0], s.Parts[0]] } },
+        { "has an empty token or lease id", s => s with { Writers = [s.Writers[0] with { Token = Guid.Empty }] } },
+        { $"lease {Guid.Empty} is empty or listed twice", s => s with { Leases = [s.Leases[0], s.Leases[1] with { LeaseId = Guid.Empty }] } },
+        { "holds nothing, below the since 4", s => s with { Leases = [s.Leases[0], s.Leases[1] with { Hold = null }] } },
     };
 
     [Theory]

@@ -22,6 +22,8 @@ internal sealed class ShardTestKit
 {
     public const string ShardId = "edges-1";
 
+    private static readonly ShardOptions DefaultOptions = new();
+
     public ShardTestKit(double failRate = 0, double indeterminateRate = 0, int seed = 1)
     {
         Consensus = new UnreliableConsensus(Memory, failRate, indeterminateRate, seed);
@@ -42,7 +44,7 @@ internal sealed class ShardTestKit
 
     public string PartsDirectory => ShardNames.PartsDirectory(ShardId);
 
-    public ShardOptions Options(ShardDeviation deviations = ShardDeviation.None, int maxAttempts = 50, TimeProvider? time = null) => new()
+    public ShardOptions Options(ShardDeviation deviations = ShardDeviation.None, int maxAttempts = 50, TimeProvider? time = null, ShardLimits? limits = null) => new()
     {
         TimeProvider = time ?? Time,
         InitialBackoff = TimeSpan.Zero,
@@ -52,7 +54,14 @@ internal sealed class ShardTestKit
         HeartbeatInterval = TimeSpan.FromSeconds(10),
         ListenPollInterval = TimeSpan.FromSeconds(1),
         Deviations = deviations,
+        MaxContendedRounds = limits?.ContendedRounds ?? DefaultOptions.MaxContendedRounds,
+        MaxLeases = limits?.Leases ?? DefaultOptions.MaxLeases,
+        MaxWriterRegistrations = limits?.WriterRegistrations ?? DefaultOptions.MaxWriterRegistrations,
+        MaxStateBytes = limits?.StateBytes ?? DefaultOptions.MaxStateBytes,
     };
+
+    /// <summary>The <see cref="ShardOptions"/> limits a test lowers to reach them; a null one keeps the option's default.</summary>
+    public sealed record ShardLimits(int? ContendedRounds = null, int? Leases = null, int? WriterRegistrations = null, int? StateBytes = null);
 
     public Task<Shard<Edge>> OpenAsync(ShardDeviation deviations = ShardDeviation.None, int maxAttempts = 50, TimeProvider? time = null) =>
         Shard<Edge>.OpenAsync(ShardId, Recording, Blob, Options(deviations, maxAttempts, time));

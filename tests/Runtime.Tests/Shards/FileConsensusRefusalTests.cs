@@ -1,0 +1,77 @@
+using System.Text;
+using Bulwark.Runtime.Tests.Storage;
+using Bulwark.Shards;
+using Xunit;
+
+namespace Bulwark.Runtime.Tests.Shards;
+
+/// <summary>
+/// What a file consensus store refuses, and what it says: a read-only open of a directory that is not there, a write
+/// through a read-only instance, an entry grown past what any entry can hold. Each leaves the store as it was.
+/// </summary>
+public sealed class FileConsensusRefusalTests : IDisposable
+{
+    private readonly TempDirectory temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public void A_read_only_open_of_a_missing_directory_is_refused_and_creates_nothing()
+    {
+        var root = temp.Join("absent");
+
+        var refused = Assert.Throws<ConsensusException>(() => FileConsensus.OpenReadOnly(root));
+        Assert.Equal($"consensus directory '{Path.GetFullPath(root)}' does not exist.", refused.Message);
+        Assert.False(Directory.Exists(root));
+    }
+
+    [Fact]
+    public async Task A_read_only_instance_refuses_compare_and_set_and_truncation_and_the_store_keeps_its_entries()
+    {
+        var root = temp.Join("store");
+        var writer = new FileConsensus(root);
+        Assert.Equal(CasResult.Committed(0), await writer.CompareAndSetAsync("k", null, Entry(0, "zero")));
+        Assert.Equal(CasResult.Committed(1), await writer.CompareAndSetAsync("k", 0, Entry(1, "one")));
+
+        var reader = FileConsensus.OpenReadOnly(root);
+        Assert.True(reader.IsReadOnly);
+        var write = await Assert.ThrowsAsync<InvalidOperationException>(() => reader.CompareAndSetAsync("k", 1, Entry(2, "two")));
+        Assert.Equal($"Cannot compare-and-set: {reader.Description} was opened read-only.", write.Message);
+        var truncate = await Assert.ThrowsAsync<InvalidOperationException>(() => reader.TruncateAsync("k", 1));
+        Assert.Equal($"Cannot truncate: {reader.Description} was opened read-only.", truncate.Message);
+
+        Assert.Equal(Entry(1, "one"), await reader.HeadAsync("k"));
+        Assert.Equal([Entry(0, "zero"), Entry(1, "one")], await ScanAllAsync(writer, "k"));
+    }
+
+    [Fact]
+    public async Task An_entry_longer_than_any_entry_can_be_is_refused_as_tampering_not_read_into_memory()
+    {
+        var root = temp.Join("store");
+        var consensus = new FileConsensus(root);
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
+        var entry = Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")), "00000000000000000000");
+        await using (var grown = new FileStream(entry, FileMode.Open, FileAccess.Write))
+        {
+            grown.SetLength(ConsensusLimits.MaxDataBytes + 1L);
+        }
+
+        var refused = await Assert.ThrowsAsync<ConsensusException>(() => consensus.HeadAsync("k"));
+        Assert.Equal(
+            $"Entry '{entry}' of {consensus.Description} has {ConsensusLimits.MaxDataBytes + 1L} bytes, more than any entry can hold: the store was tampered with.",
+            refused.Message);
+    }
+
+    private static VersionedData Entry(long seqNo, string text) => new(seqNo, Encoding.UTF8.GetBytes(text));
+
+    private static async Task<List<VersionedData>> ScanAllAsync(IConsensus consensus, string key)
+    {
+        var found = new List<VersionedData>();
+        await foreach (var entry in consensus.ScanAsync(key, 0, int.MaxValue))
+        {
+            found.Add(entry);
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using Bulwark.Shards;
+using Bulwark.Testing;
+using Xunit;
+using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
+
+namespace Bulwark.Runtime.Tests.Shards;
+
+/// <summary>
+/// How a shard gives up on its consensus store, and how it does not: a race it keeps losing ends after
+/// <see cref="ShardOptions.MaxContendedRounds"/>, a permanent failure at once, each saying whether the operation may
+/// have taken effect; a failed page of a scan is read again; a scan longer than a page is read whole; a scan that ends
+/// before the head stops garbage collection before it deletes anything.
+/// </summary>
+public sealed class ShardConsensusFailureTests
+{
+    private static readonly string Key = ShardNames.ConsensusKey(ShardId);
+
+    [Fact]
+    public async Task An_append_that_loses_every_race_gives_up_after_MaxContendedRounds_saying_it_took_no_effect()
+    {
+        var kit = new ShardTestKit();
+        var consensus = new InterferingConsensus(kit.Consensus);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options(limits: new ShardLimits(ContendedRounds: 3)));
+        await using var writer = await shard.OpenWriterAsync("w");
+        var head = await kit.Memory.HeadAsync(Key);
+
+        // Before each of the writer's compare-and-sets another process writes the same state one entry further.
+        consensus.BeforeCompareAndSet = async () =>
+        {
+            var current = (await kit.Memory.HeadAsync(Key))!;
+            Assert.True((await kit.Memory.CompareAndSetAsync(Key, current.SeqNo, new VersionedData(current.SeqNo + 1, current.Data))).IsCommitted);
+        };
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()));
+
+        Assert.Equal("append", refused.Operation);
+        Assert.Equal(3, refused.Attempts);
+        Assert.False(refused.OutcomeUnknown);
+        Assert.Equal($"Shard '{ShardId}': 3 compare-and-sets in a row found a newer head.", refused.InnerException!.Message);
+        Assert.Equal(
+            $"Shard '{ShardId}': append gave up after 3 failed consensus calls; it took no effect: Shard '{ShardId}': 3 compare-and-sets in a row found a newer head.",
+            refused.Message);
+        Assert.Equal(head!.SeqNo + 3, (await kit.Memory.HeadAsync(Key))!.SeqNo);
+        Assert.Equal(0, (await kit.StateAsync()).Upper);
+    }
+
+    [Fact]
+    public async Task A_permanent_consensus_failure_ends_the_append_at_once_and_says_whether_an_earlier_attempt_may_have_landed()
+    {
+        var kit = new ShardTestKit();
+        var consensus = new InterferingConsensus(kit.Consensus);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options());
+        await using var writer = await shard.OpenWriterAsync("w");
+        consensus.BeforeCompareAndSet = () => throw new ConsensusException("the consensus volume is read-only");
+
+        var first = await Assert.ThrowsAsync<ShardUnavailableException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()));
+        Assert.Equal(1, first.Attempts);
+        Assert.False(first.OutcomeUnknown);
+        Assert.Equal($"Shard '{ShardId}': append gave up after 1 failed consensus calls; it took no effect: the consensus volume is read-only", first.Message);
+
+        // An attempt whose answer was lost comes first: the permanent failure then cannot say that nothing landed.
+        var calls = 0;
+        consensus.BeforeCompareAndSet = () => ++calls == 1 ? Task.CompletedTask : throw new ConsensusException("the consensus volume is read-only");
+        kit.Consensus.Inject(ConsensusOperation.CompareAndSet, ConsensusFault.IndeterminateWithoutEffect);
+        var second = await Assert.ThrowsAsync<ShardUnavailableException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()));
+        Assert.Equal(2, second.Attempts);
+        Assert.True(second.OutcomeUnknown);
+        Assert.Equal(
+            $"Shard '{ShardId}': append gave up after 2 failed consensus calls; whether it took effect is unknown, retry with the same idempotency token to find out: the consensus volume is read-only",
+            second.Message);
+        Assert.Equal(0, (await kit.StateAsync()).Upper);
+    }
+
+    [Fact]
+    public async Task Failed_calls_back_off_on_the_shards_clock_doubling_up_to_MaxBackoff()
+    {
+        var kit = new ShardTestKit();
+        var options = new ShardOptions
+        {
+            TimeProvider = kit.Time,
+            InitialBackoff = TimeSpan.FromSeconds(4),
+            MaxBackoff = TimeSpan.FromSeconds(10),
+            LeaseDuration = TimeSpan.FromHours(1),
+            HeartbeatInterval = TimeSpan.FromMinutes(20),
+        };
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, options);
+        await using var writer = await shard.OpenWriterAsync("w");
+        for (var i = 0; i < 3; i++)
+        {
+            kit.Consensus.Inject(ConsensusOperation.CompareAndSet, ConsensusFault.FailWithoutEffect);
+        }
+
+        var start = kit.Time.GetUtcNow();
+        var result = await kit.PumpAsync(writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()), TimeSpan.FromSeconds(1));
+
+        Assert.True(result.IsCommitted);
+        // 4 s, then 8 s, then 10 s (16 s capped): the append cannot have finished before 22 s passed on the clock.
+        Assert.True(kit.Time.GetUtcNow() - start >= TimeSpan.FromSeconds(22), $"only {kit.Time.GetUtcNow() - start} passed");
+    }
+
+    [Fact]
+    public async Task Garbage_collection_reads_every_leased_state_past_a_page_and_reads_a_failed_page_again()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var reader = await shard.OpenReaderAsync("r", hold: 0);
+        await using var writer = await shard.OpenWriterAsync("w");
+        for (var t = 0; t < 70; t++)
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        // The reader's lease holds a state from before the first append: the collection reads more than 64 states.
+        Assert.True((await kit.Memory.HeadAsync(Key))!.SeqNo - (await kit.StateAsync()).Leases.Single(l => l.HolderId == "r").SeqNo > 64);
+        kit.Consensus.Inject(ConsensusOperation.Scan, ConsensusFault.FailWithoutEffect);
+        var collected = await shard.CollectGarbageAsync();
+
+        Assert.Equal(0, kit.Consensus.PendingInjections);
+        Assert.Equal(0, collected.DeletedParts);
+        Assert.Equal(70, collected.KeptParts);
+        Assert.Equal(await kit.ReferencedPartsAsync(), await kit.PartFilesAsync());
+    }
+
+    [Fact]
+    public async Task A_scan_that_ends_before_the_head_stops_garbage_collection_before_it_deletes_anything()
+    {
+        var kit = new ShardTestKit();
+        var consensus = new InterferingConsensus(kit.Consensus);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options());
+        await using var reader = await shard.OpenReaderAsync("r", hold: 0);
+        await using var writer = await shard.OpenWriterAsync("w");
+        for (var t = 0; t < 3; t++)
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        // A part of a writer that is gone: nothing references it, so only a collection that read every leased state deletes it.
+        await Checkpoints.CheckpointTestKit.WriteRawAsync(kit.Blob, $"{kit.PartsDirectory}/{Guid.NewGuid():N}-{Guid.NewGuid():N}-1.parquet", [1, 2, 3]);
+        var files = await kit.PartFilesAsync();
+        var oldest = (await kit.StateAsync()).Leases.Single(l => l.HolderId == "r").SeqNo;
+        var head = (await kit.Memory.HeadAsync(Key))!.SeqNo;
+
+        consensus.ScansEndEarly = true;
+        var refused = await Assert.ThrowsAsync<ShardException>(() => shard.CollectGarbageAsync());
+        Assert.Equal($"Shard '{ShardId}': consensus entries {oldest} to {head} could not be read; garbage collection deleted nothing.", refused.Message);
+        Assert.Equal(files, await kit.PartFilesAsync());
+
+        consensus.ScansEndEarly = false;
+        Assert.Equal(1, (await shard.CollectGarbageAsync()).DeletedParts);
+    }
+
+    /// <summary>A consensus store another party acts on: before each compare-and-set, and in scans that stop short.</summary>
+    private sealed class InterferingConsensus(IConsensus inner) : IConsensus
+    {
+        public Func<Task>? BeforeCompareAndSet { get; set; }
+
+        /// <summary>Scans yield nothing, as a store that lost its entries' tail would answer.</summary>
+        public bool ScansEndEarly { get; set; }
+
+        public Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
+
+        public async Task<CasResult> CompareAndSetAsync(string key, long? expectedSeqNo, VersionedData next, CancellationToken ct = default)
+        {
+            if (BeforeCompareAndSet is { } before)
+            {
+                await before();
+            }
+
+            return await inner.CompareAndSetAsync(key, expectedSeqNo, next, ct);
+        }
+
+        public async IAsyncEnumerable<VersionedData> ScanAsync(string key, long fromSeqNo, int limit, [EnumeratorCancellation] CancellationToken ct = default)
+        {
+            if (ScansEndEarly)
+            {
+                yield break;
+            }
+
+            await foreach (var entry in inner.ScanAsync(key, fromSeqNo, limit, ct))
+            {
+                yield return entry;
+            }
+        }
+
+        public Task<long> TruncateAsync(string key, long belowSeqNo, CancellationToken ct = default) => inner.TruncateAsync(key, belowSeqNo, ct);
+    }
+}
