@@ -1,0 +1,74 @@
+using Bulwark.Shards;
+using Bulwark.Testing;
+using Xunit;
+using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
+
+namespace Bulwark.Runtime.Tests.Shards;
+
+/// <summary>
+/// A writer whose lease another process removed (its collection found it expired): before an append it takes a new
+/// one, since no other handle took over; during an append it learns that the lease is gone and whether the append may
+/// have landed, which only an attempt with an unknown outcome, by a handle whose registration is not its own latest
+/// commit, leaves open.
+/// </summary>
+public sealed class ShardLeaseLossTests
+{
+    private static readonly string Key = ShardNames.ConsensusKey(ShardId);
+
+    [Fact]
+    public async Task A_writer_whose_lease_expired_before_an_append_takes_a_new_one_though_other_writers_hold_leases()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        await using var other = await shard.OpenWriterAsync("v");
+        var expired = writer.LeaseId;
+        await RemoveLeaseAsync(kit, expired);
+
+        // No handle of "w" holds a lease, so nobody took over: the append takes a new lease and commits.
+        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        Assert.NotEqual(expired, writer.LeaseId);
+        Assert.Equal(["v", "w"], (await kit.StateAsync()).Leases.Select(l => l.HolderId).Order(StringComparer.Ordinal));
+        Assert.True((await other.CompareAndAppendAsync(Batch("b", 1), 1, 2, Guid.NewGuid())).IsCommitted);
+    }
+
+    [Fact]
+    public async Task An_append_with_an_unknown_outcome_that_then_finds_its_lease_gone_says_it_may_have_landed()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        kit.Consensus.Inject(ConsensusOperation.CompareAndSet, ConsensusFault.IndeterminateWithoutEffect, between: () => RemoveLeaseAsync(kit, writer.LeaseId));
+
+        var lost = await Assert.ThrowsAsync<ShardLeaseLostException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()));
+        Assert.True(lost.OutcomeUnknown);
+        Assert.Equal(
+            $"Shard '{ShardId}': the lease {writer.LeaseId} of 'w' is gone (it expired and was removed); whether the interrupted append took effect is unknown, retry with the same idempotency token on a new writer to find out.",
+            lost.Message);
+    }
+
+    [Fact]
+    public async Task The_same_loss_after_the_handle_committed_under_its_lease_is_known_not_to_have_landed()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+
+        // The registration names this handle's lease, and its token is not the interrupted append's: that one is not in.
+        kit.Consensus.Inject(ConsensusOperation.CompareAndSet, ConsensusFault.IndeterminateWithoutEffect, between: () => RemoveLeaseAsync(kit, writer.LeaseId));
+        var lost = await Assert.ThrowsAsync<ShardLeaseLostException>(() => writer.CompareAndAppendAsync(Batch("b", 1), 1, 2, Guid.NewGuid()));
+        Assert.False(lost.OutcomeUnknown);
+        Assert.Equal(1, (await kit.StateAsync()).Upper);
+    }
+
+    /// <summary>Writes the head again without the lease <paramref name="leaseId"/>, as another process's collection does.</summary>
+    private static async Task RemoveLeaseAsync(ShardTestKit kit, Guid leaseId)
+    {
+        var head = (await kit.Memory.HeadAsync(Key))!;
+        var state = ShardStateCodec.Decode(ShardId, Key, head);
+        Assert.Contains(state.Leases, l => l.LeaseId == leaseId);
+        var next = state with { Leases = state.Leases.Where(l => l.LeaseId != leaseId).ToArray() };
+        Assert.True((await kit.Memory.CompareAndSetAsync(Key, head.SeqNo, new VersionedData(head.SeqNo + 1, ShardStateCodec.Encode(next)))).IsCommitted);
+    }
+}
