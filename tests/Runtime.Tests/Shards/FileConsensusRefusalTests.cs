@@ -62,6 +62,33 @@ public sealed class FileConsensusRefusalTests : IDisposable
             refused.Message);
     }
 
+    [Fact]
+    public async Task Only_directories_named_by_the_even_length_lowercase_hex_of_a_key_are_keys()
+    {
+        var root = temp.Join("store");
+        var consensus = new FileConsensus(root);
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
+        var longest = new string('k', ConsensusLimits.MaxKeyBytes);
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync(longest, null, Entry(0, "zero")));
+
+        // Odd length, upper case, not hex, one byte past the longest key: no key's directory, so the clean-up at open
+        // leaves even a file named like a crashed writer's temporary alone there.
+        string[] foreign = ["abc", "6B6C", "zz", new string('a', (2 * ConsensusLimits.MaxKeyBytes) + 2)];
+        foreach (var name in foreign)
+        {
+            Directory.CreateDirectory(Path.Join(root, name));
+            File.WriteAllBytes(Path.Join(root, name, ".tmp-user-file"), [1]);
+        }
+
+        // The hex of bytes that are not UTF-8 names a directory no instance wrote, and no key.
+        Directory.CreateDirectory(Path.Join(root, "ff"));
+
+        var reopened = new FileConsensus(root);
+        Assert.Equal(["k", longest], reopened.ListKeys());
+        Assert.Equal(["k", longest], FileConsensus.OpenReadOnly(root).ListKeys());
+        Assert.All(foreign, name => Assert.True(File.Exists(Path.Join(root, name, ".tmp-user-file")), name));
+    }
+
     private static VersionedData Entry(long seqNo, string text) => new(seqNo, Encoding.UTF8.GetBytes(text));
 
     private static async Task<List<VersionedData>> ScanAllAsync(IConsensus consensus, string key)
