@@ -188,6 +188,24 @@ public sealed class ShardReaderTests
         Assert.False(lost.Replaced);
     }
 
+    [Fact]
+    public async Task A_reader_refuses_a_snapshot_below_its_hold_though_the_since_allows_it_and_any_snapshot_once_disposed()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 10, Guid.NewGuid())).IsCommitted);
+        var reader = await shard.OpenReaderAsync("r", hold: 5);
+
+        // The since is 0, but nothing keeps it from passing 3 while this reader reads: its lease holds only 5.
+        var below = await Assert.ThrowsAsync<ShardFrontierException>(() => reader.SnapshotAsync(3));
+        Assert.Equal($"Shard '{ShardId}' cannot be read as of 3: only times in [since 0, upper 10) can be; reader 'r' holds the since only at or below 5.", below.Message);
+        Same(await shard.SnapshotAsync(5), await reader.SnapshotAsync(5));
+
+        await reader.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => reader.SnapshotAsync(5));
+    }
+
     private static async Task<ShardEvent<Edge>> NextAsync(ShardTestKit kit, IAsyncEnumerator<ShardEvent<Edge>> events)
     {
         Assert.True(await kit.PumpAsync(events.MoveNextAsync().AsTask(), Poll));
