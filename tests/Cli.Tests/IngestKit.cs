@@ -2,6 +2,8 @@ using Bulwark.Ingest;
 using Bulwark.Records;
 using Bulwark.Storage;
 using Bulwark.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
 
 namespace Bulwark.Cli.Tests;
 
@@ -70,13 +72,31 @@ internal static class IngestKit
     /// then takes the destination down as <paramref name="fail"/> says and shuts down: what could not be committed is
     /// spilled to <paramref name="spill"/> (or, without one, dropped).
     /// </summary>
+    /// <remarks>
+    /// The controller runs on a fake clock, and its <see cref="IngestOptions.ShutdownTimeout"/> (and retry delays) pass
+    /// only once an injected fault has fired: on real time a loaded machine could give up before the shutdown's first
+    /// attempt even reached the storage, and spill a flush whose commit the test means to land.
+    /// </remarks>
     public static async Task ShutDownWhileDownAsync(string dataset, string? spill, Func<IngestController, Task> work, Action<FaultInjectingBackend> fail)
     {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var faults = new FaultInjectingBackend(new LocalFileSystemBackend(dataset));
-        var ingest = await IngestController.OpenAsync(faults, Options(spill));
+        var ingest = await IngestController.OpenAsync(faults, Options(spill), timeProvider: time);
         await work(ingest);
         fail(faults);
-        await ingest.DisposeAsync();
+        var disposed = ingest.DisposeAsync().AsTask();
+        for (var round = 0; !disposed.IsCompleted; round++)
+        {
+            Assert.True(round < 100_000, "the shutdown never finished while the fake clock advanced");
+            if (faults.FaultsFired > 0)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(50));
+            }
+
+            await Task.WhenAny(disposed, Task.Delay(5));
+        }
+
+        await disposed;
     }
 
     public static async Task<List<T>> ReadAsync<T>(string dataset)
