@@ -52,11 +52,11 @@ public sealed class AbandonedTemporaryTests : IDisposable
         ];
 
         using var factory = new TestMeterFactory();
-        using var counters = new CheckpointCounters(factory);
+        using var counters = new MeterTotals(factory, CheckpointMetrics.MeterName);
         await using (var reopened = await Checkpointer.OpenAsync(new LocalFileSystemBackend(Store), new CheckpointerOptions { MeterFactory = factory }))
         {
             // Counted as deletions like a collection's: the two temporaries and the renamed-away directory.
-            Assert.Equal(3, counters.Get(CheckpointMetrics.GcDeletions));
+            Assert.Equal(3, counters.Sum(CheckpointMetrics.GcDeletions));
             Assert.False(File.Exists(catalogTemporary), "the catalog's temporary survived the reopen");
             Assert.False(File.Exists(sharedTemporary), "the shared file's temporary survived the reopen");
             Assert.False(Directory.Exists(trash), "the removed checkpoint directory's temporary survived the reopen");

@@ -142,7 +142,7 @@ public sealed class CheckpointContractTests
         await WriteRawAsync(crash, $"{foreign}/notes.txt", Bytes("not the store's"));
 
         using var factory = new TestMeterFactory();
-        using var counters = new CheckpointCounters(factory);
+        using var counters = new MeterTotals(factory, CheckpointMetrics.MeterName);
         var traced = new FaultInjectingBackend(crash);
         await using var reopened = await Checkpointer.OpenAsync(traced, new CheckpointerOptions { MeterFactory = factory });
 
@@ -157,7 +157,7 @@ public sealed class CheckpointContractTests
         var lastDelete = trace.Last(op => op.Kind is StorageOperationKind.Delete or StorageOperationKind.DeleteDirectory);
         Assert.Contains(trace, op => op.Sequence > lastDelete.Sequence && op.Kind == StorageOperationKind.SyncDirectory && op.Path.Length == 0);
         var deletions = trace.Count(op => op.Kind is StorageOperationKind.Delete or StorageOperationKind.DeleteDirectory);
-        Assert.Equal(deletions, counters.Get(CheckpointMetrics.GcDeletions));
+        Assert.Equal(deletions, counters.Sum(CheckpointMetrics.GcDeletions));
     }
 
     [Fact]
@@ -186,11 +186,11 @@ public sealed class CheckpointContractTests
     public async Task The_fsync_and_byte_counters_match_the_storage_trace_of_a_commit()
     {
         using var factory = new TestMeterFactory();
-        using var counters = new CheckpointCounters(factory);
+        using var counters = new MeterTotals(factory, CheckpointMetrics.MeterName);
         var (_, faults, checkpointer) = await NewStoreAsync(new CheckpointerOptions { MeterFactory = factory });
         var before = faults.Trace.Count;
-        var fsyncsBefore = counters.Get(CheckpointMetrics.Fsyncs);
-        var bytesBefore = counters.Get(CheckpointMetrics.BytesWritten);
+        var fsyncsBefore = counters.Sum(CheckpointMetrics.Fsyncs);
+        var bytesBefore = counters.Sum(CheckpointMetrics.BytesWritten);
 
         using var stream = new MemoryStream(new byte[100_000]);
         await checkpointer.CommitAsync(new CheckpointDraft()
@@ -200,8 +200,8 @@ public sealed class CheckpointContractTests
 
         var commit = faults.Trace.Skip(before).ToList();
         // A file's commit flushes it, and creating a directory syncs its parent (IStorageBackend.CreateDirectoryAsync).
-        Assert.Equal(commit.Count(op => op.Kind is StorageOperationKind.Flush or StorageOperationKind.SyncDirectory or StorageOperationKind.CreateDirectory), counters.Get(CheckpointMetrics.Fsyncs) - fsyncsBefore);
-        Assert.Equal(commit.Where(op => op.Kind == StorageOperationKind.Write).Sum(op => (long)op.Data.Length), counters.Get(CheckpointMetrics.BytesWritten) - bytesBefore);
+        Assert.Equal(commit.Count(op => op.Kind is StorageOperationKind.Flush or StorageOperationKind.SyncDirectory or StorageOperationKind.CreateDirectory), counters.Sum(CheckpointMetrics.Fsyncs) - fsyncsBefore);
+        Assert.Equal(commit.Where(op => op.Kind == StorageOperationKind.Write).Sum(op => (long)op.Data.Length), counters.Sum(CheckpointMetrics.BytesWritten) - bytesBefore);
         await checkpointer.DisposeAsync();
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Bulwark.Ingest;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
@@ -14,26 +12,7 @@ public sealed class IngestMetricsTests
     public async Task FlushesVisitsFailuresAndHeldBytesAreCounted()
     {
         using var meters = new TestMeterFactory();
-        using var listener = new MeterListener();
-        var totals = new ConcurrentDictionary<string, long>();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Scope == meters && instrument.Meter.Name == IngestMetrics.MeterName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var key = instrument.Name;
-            foreach (var tag in tags)
-            {
-                key += "/" + tag.Value;
-            }
-
-            totals.AddOrUpdate(key, value, (_, total) => total + value);
-        });
-        listener.Start();
+        using var totals = new MeterTotals(meters, IngestMetrics.MeterName);
 
         var defaults = IngestHarness.DefaultOptions();
         var options = new IngestOptions { WriterId = "w1", MeterFactory = meters, FlushInterval = defaults.FlushInterval, MaxAge = defaults.MaxAge, RetryDelay = defaults.RetryDelay, MaxRetryDelay = defaults.MaxRetryDelay };
@@ -45,14 +24,14 @@ public sealed class IngestMetricsTests
         await h.RunUntilAsync(() => ok.IsCompleted && failed.IsCompleted && h.Controller.Health.OpenVisits == 0);
         await h.ShutdownAsync();
 
-        Assert.Equal(1, totals.GetValueOrDefault(IngestMetrics.Flushes + "/failed"));
-        Assert.True(totals.GetValueOrDefault(IngestMetrics.Flushes + "/committed") >= 1);
-        Assert.Equal(3, totals.GetValueOrDefault(IngestMetrics.RowsCommitted) - 2); // 3 data rows + 2 incomplete_visits rows
-        Assert.Equal(1, totals.GetValueOrDefault(IngestMetrics.Visits + "/committed"));
-        Assert.Equal(2, totals.GetValueOrDefault(IngestMetrics.Visits + "/incomplete"));
-        Assert.Equal(1, totals.GetValueOrDefault(IngestMetrics.EncodeFailures));
-        Assert.Equal(0, totals.GetValueOrDefault(IngestMetrics.OpenVisits));
-        Assert.Equal(0, totals.GetValueOrDefault(IngestMetrics.CachedBytes));
-        Assert.True(totals.GetValueOrDefault(IngestMetrics.BytesCommitted) > 0);
+        Assert.Equal(1, totals[IngestMetrics.Flushes + "/failed"]);
+        Assert.True(totals[IngestMetrics.Flushes + "/committed"] >= 1);
+        Assert.Equal(3, totals[IngestMetrics.RowsCommitted] - 2); // 3 data rows + 2 incomplete_visits rows
+        Assert.Equal(1, totals[IngestMetrics.Visits + "/committed"]);
+        Assert.Equal(2, totals[IngestMetrics.Visits + "/incomplete"]);
+        Assert.Equal(1, totals[IngestMetrics.EncodeFailures]);
+        Assert.Equal(0, totals[IngestMetrics.OpenVisits]);
+        Assert.Equal(0, totals[IngestMetrics.CachedBytes]);
+        Assert.True(totals[IngestMetrics.BytesCommitted] > 0);
     }
 }

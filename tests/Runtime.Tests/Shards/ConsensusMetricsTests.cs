@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Xunit;
@@ -19,26 +17,7 @@ public sealed class ConsensusMetricsTests : IDisposable
     public async Task Compare_and_sets_are_counted_by_outcome_and_truncations_by_the_entries_they_removed(string store)
     {
         using var meters = new TestMeterFactory();
-        using var listener = new MeterListener();
-        var totals = new ConcurrentDictionary<string, long>();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Scope == meters && instrument.Meter.Name == ConsensusMetrics.MeterName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var key = instrument.Name;
-            foreach (var tag in tags)
-            {
-                key += $"/{tag.Key}={tag.Value}";
-            }
-
-            totals.AddOrUpdate(key, value, (_, total) => total + value);
-        });
-        listener.Start();
+        using var totals = new MeterTotals(meters, ConsensusMetrics.MeterName);
 
         IConsensus consensus = store == "memory" ? new InMemoryConsensus(meters) : new FileConsensus(temp.Join("consensus"), meterFactory: meters);
         Assert.True((await consensus.CompareAndSetAsync("k", null, Entry(0))).IsCommitted);
@@ -50,11 +29,11 @@ public sealed class ConsensusMetricsTests : IDisposable
         Assert.Equal(
             new Dictionary<string, long>
             {
-                [$"{ConsensusMetrics.CompareAndSets}/store={store}/outcome=committed"] = 2,
-                [$"{ConsensusMetrics.CompareAndSets}/store={store}/outcome=mismatch"] = 1,
-                [$"{ConsensusMetrics.EntriesTruncated}/store={store}"] = 1,
+                [$"{ConsensusMetrics.CompareAndSets}/{store}/committed"] = 2,
+                [$"{ConsensusMetrics.CompareAndSets}/{store}/mismatch"] = 1,
+                [$"{ConsensusMetrics.EntriesTruncated}/{store}"] = 1,
             },
-            totals.ToDictionary());
+            totals.All);
     }
 
     private static VersionedData Entry(long seqNo) => new(seqNo, new[] { (byte)seqNo });

@@ -13,7 +13,7 @@ public sealed class LocalFileSystemBackendTests : IDisposable
 
     private readonly TempDirectory temp = new();
     private readonly TestMeterFactory meters = new();
-    private readonly StorageCounters counters;
+    private readonly MeterTotals counters;
     private readonly RecordingLogger logger = new();
     private readonly LocalFileSystemBackend backend;
 
@@ -23,7 +23,7 @@ public sealed class LocalFileSystemBackendTests : IDisposable
         File.WriteAllBytes(temp.Join("sentinel"), SentinelBytes);
         Directory.CreateDirectory(temp.Join("outside"));
         File.WriteAllBytes(temp.Join("outside", "sentinel"), SentinelBytes);
-        counters = new StorageCounters(meters);
+        counters = new MeterTotals(meters, StorageMetrics.MeterName);
         backend = new LocalFileSystemBackend(temp.Join("root"), logger, meters);
     }
 
@@ -208,25 +208,25 @@ public sealed class LocalFileSystemBackendTests : IDisposable
     public async Task CommitAndSyncFsyncTheFileAndTheDirectory()
     {
         await backend.CreateDirectoryAsync("dir");
-        var directoriesBefore = counters.DirectoryFsyncs;
+        var directoriesBefore = counters[StorageMetrics.Fsyncs + "/directory"];
 
         await using (var file = await backend.CreateAsync("dir/state.bin"))
         {
             file.Write(new byte[300]);
-            Assert.Equal(0, counters.FileFsyncs);
+            Assert.Equal(0, counters[StorageMetrics.Fsyncs + "/file"]);
             await file.CommitAsync();
         }
 
-        Assert.Equal(1, counters.FileFsyncs);
-        Assert.Equal(1, counters.Commits);
-        Assert.Equal(300, counters.BytesWritten);
-        Assert.Equal(directoriesBefore, counters.DirectoryFsyncs);
+        Assert.Equal(1, counters[StorageMetrics.Fsyncs + "/file"]);
+        Assert.Equal(1, counters[StorageMetrics.Commits]);
+        Assert.Equal(300, counters[StorageMetrics.BytesWritten]);
+        Assert.Equal(directoriesBefore, counters[StorageMetrics.Fsyncs + "/directory"]);
         Assert.Equal(["dir"], backend.DirtyDirectories);
 
         await backend.SyncDirectoryAsync("dir");
 
         Assert.Empty(backend.DirtyDirectories);
-        Assert.Equal(directoriesBefore + (OperatingSystem.IsWindows() ? 0 : 1), counters.DirectoryFsyncs);
+        Assert.Equal(directoriesBefore + (OperatingSystem.IsWindows() ? 0 : 1), counters[StorageMetrics.Fsyncs + "/directory"]);
 
         Assert.True(await backend.DeleteAsync("dir/state.bin"));
         Assert.Equal(["dir"], backend.DirtyDirectories);
@@ -245,7 +245,7 @@ public sealed class LocalFileSystemBackendTests : IDisposable
         }
 
         logger.Clear();
-        var before = counters.DirectoryFsyncs;
+        var before = counters[StorageMetrics.Fsyncs + "/directory"];
 
         await using (var file = await backend.CreateAsync("a/b/c/file"))
         {
@@ -253,7 +253,7 @@ public sealed class LocalFileSystemBackendTests : IDisposable
         }
 
         Assert.Equal(["", "a", "a/b"], logger.SyncedDirectories);
-        Assert.Equal(before + 3, counters.DirectoryFsyncs);
+        Assert.Equal(before + 3, counters[StorageMetrics.Fsyncs + "/directory"]);
 
         logger.Clear();
         await backend.CreateDirectoryAsync("a/b/d/e");
@@ -267,14 +267,14 @@ public sealed class LocalFileSystemBackendTests : IDisposable
         }
 
         Assert.Empty(logger.SyncedDirectories);
-        Assert.Equal(before + 5, counters.DirectoryFsyncs);
+        Assert.Equal(before + 5, counters[StorageMetrics.Fsyncs + "/directory"]);
     }
 
     [Fact]
     public void TheRootChainIsCreatedAndSynced()
     {
         using var factory = new TestMeterFactory();
-        using var rootCounters = new StorageCounters(factory);
+        using var rootCounters = new MeterTotals(factory, StorageMetrics.MeterName);
         var root = temp.Join("x", "y", "z");
 
         var created = new LocalFileSystemBackend(root, meterFactory: factory);
@@ -282,7 +282,7 @@ public sealed class LocalFileSystemBackendTests : IDisposable
         Assert.True(Directory.Exists(root));
         Assert.Equal(root, created.RootPath);
         Assert.Contains(root, created.Description);
-        Assert.Equal(OperatingSystem.IsWindows() ? 0 : 3, rootCounters.DirectoryFsyncs);
+        Assert.Equal(OperatingSystem.IsWindows() ? 0 : 3, rootCounters[StorageMetrics.Fsyncs + "/directory"]);
 
         File.WriteAllBytes(temp.Join("a-file"), [1]);
         Assert.Throws<StorageException>(() => new LocalFileSystemBackend(temp.Join("a-file")));

@@ -52,50 +52,6 @@ internal sealed class TestMeterFactory : IMeterFactory
     }
 }
 
-/// <summary>Sums the storage counters published by the meters of one <see cref="TestMeterFactory"/>.</summary>
-internal sealed class StorageCounters : IDisposable
-{
-    private readonly MeterListener listener = new();
-    private readonly ConcurrentDictionary<string, long> totals = new();
-
-    public StorageCounters(TestMeterFactory factory)
-    {
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Scope == factory && instrument.Meter.Name == StorageMetrics.MeterName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var key = instrument.Name;
-            foreach (var tag in tags)
-            {
-                if (tag.Key == StorageMetrics.KindTag)
-                {
-                    key += "/" + tag.Value;
-                }
-            }
-
-            totals.AddOrUpdate(key, value, (_, total) => total + value);
-        });
-        listener.Start();
-    }
-
-    public long FileFsyncs => Get(StorageMetrics.Fsyncs + "/file");
-
-    public long DirectoryFsyncs => Get(StorageMetrics.Fsyncs + "/directory");
-
-    public long Commits => Get(StorageMetrics.Commits);
-
-    public long BytesWritten => Get(StorageMetrics.BytesWritten);
-
-    public void Dispose() => listener.Dispose();
-
-    private long Get(string key) => totals.GetValueOrDefault(key);
-}
-
 /// <summary>Records the directories the backend reports syncing, in order.</summary>
 internal sealed class RecordingLogger : ILogger
 {

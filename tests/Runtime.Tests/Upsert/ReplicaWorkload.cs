@@ -33,11 +33,11 @@ internal sealed class ReplicaWorkload
     private WorkloadStats _stats = new();
     private readonly long _end;
     private readonly TestMeterFactory _meters = new();
-    private readonly UpsertCounters _counters;
+    private readonly MeterTotals _counters;
 
     private ReplicaWorkload(int seed, UpsertDeviation deviations)
     {
-        _counters = new UpsertCounters(_meters);
+        _counters = new MeterTotals(_meters, UpsertMetrics.MeterName);
         _seed = seed;
         _deviations = deviations;
         _random = new Random(seed);

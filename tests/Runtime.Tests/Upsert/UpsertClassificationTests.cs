@@ -186,7 +186,7 @@ public sealed class UpsertClassificationTests
     public async Task An_append_whose_outcome_is_unknown_is_retried_with_its_token_and_is_in_the_shard_once()
     {
         using var meters = new TestMeterFactory();
-        using var counters = new UpsertCounters(meters);
+        using var counters = new MeterTotals(meters, UpsertMetrics.MeterName);
         var kit = new UpsertTestKit(maxAttempts: 1);
         await using var upsert = await kit.OpenAsync("replica", new UpsertOptions { MeterFactory = meters });
         await upsert.PushAsync([Put(1, "a", 0, 0)]);

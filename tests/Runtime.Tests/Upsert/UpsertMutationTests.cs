@@ -20,7 +20,7 @@ public sealed class UpsertMutationTests
     public async Task Every_counter_reports_exactly_what_happened_to_the_inputs_and_appends_of_a_scripted_run()
     {
         using var meters = new TestMeterFactory();
-        using var counters = new UpsertCounters(meters);
+        using var counters = new MeterTotals(meters, UpsertMetrics.MeterName);
         var kit = new UpsertTestKit();
         await using var upsert = await kit.OpenAsync("replica", new UpsertOptions { MeterFactory = meters });
 
@@ -57,7 +57,7 @@ public sealed class UpsertMutationTests
     public async Task Every_pushed_input_is_counted_once_whichever_order_the_offsets_of_a_key_arrive_in()
     {
         using var meters = new TestMeterFactory();
-        using var counters = new UpsertCounters(meters);
+        using var counters = new MeterTotals(meters, UpsertMetrics.MeterName);
         var kit = new UpsertTestKit();
         await using var upsert = await kit.OpenAsync("replica", new UpsertOptions { MeterFactory = meters });
 
@@ -76,7 +76,7 @@ public sealed class UpsertMutationTests
     public async Task An_input_equal_to_the_keys_row_writes_no_update_but_still_advances_the_upper()
     {
         using var meters = new TestMeterFactory();
-        using var counters = new UpsertCounters(meters);
+        using var counters = new MeterTotals(meters, UpsertMetrics.MeterName);
         var kit = new UpsertTestKit();
         await using var upsert = await kit.OpenAsync("replica", new UpsertOptions { MeterFactory = meters });
 
@@ -165,7 +165,7 @@ public sealed class UpsertMutationTests
 
         await kit.AppendAsync("peer", 1, 2, U(2, "x", 1), U(3, "y", 1));
         using var meters = new TestMeterFactory();
-        using var counters = new UpsertCounters(meters);
+        using var counters = new MeterTotals(meters, UpsertMetrics.MeterName);
         await using var restarted = await kit.OpenAsync("replica", new UpsertOptions { Checkpointer = checkpointer, MeterFactory = meters });
 
         Assert.Equal(UpsertStart.Checkpoint, restarted.StartedFrom);

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Bulwark.Runtime.Tests.Shards;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
@@ -66,37 +64,4 @@ internal sealed class UpsertTestKit
         var upper = (await shard.GetFrontiersAsync()).Upper;
         return upper == 0 ? [] : await shard.SnapshotAsync(upper - 1);
     }
-}
-
-/// <summary>Sums the upsert counters of one <see cref="TestMeterFactory"/>'s meters, keyed "name/tag".</summary>
-internal sealed class UpsertCounters : IDisposable
-{
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<string, long> _totals = new();
-
-    public UpsertCounters(TestMeterFactory factory)
-    {
-        _listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Scope == factory && instrument.Meter.Name == UpsertMetrics.MeterName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            var key = instrument.Name;
-            foreach (var tag in tags)
-            {
-                key += "/" + tag.Value;
-            }
-
-            _totals.AddOrUpdate(key, value, (_, total) => total + value);
-        });
-        _listener.Start();
-    }
-
-    public long this[string key] => _totals.GetValueOrDefault(key);
-
-    public void Dispose() => _listener.Dispose();
 }
