@@ -1,6 +1,7 @@
 using System.Text;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
+using Microsoft.Extensions.Logging.Testing;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Shards;
@@ -97,16 +98,22 @@ public sealed class FileConsensusTests : IDisposable
         File.WriteAllBytes(temporary, "in flight"u8.ToArray());
 
         // While the key's lock is held (as a writer holds it from its temporary to its link) an opener must not delete.
+        var logger = new FakeLogger();
+        FileConsensus openedWhileHeld;
         using (new FileStream(Path.Join(keyDirectory, ".lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
-            _ = new FileConsensus(root);
+            openedWhileHeld = new FileConsensus(root, logger);
             Assert.True(File.Exists(temporary));
         }
 
-        // The next writer of the key takes the lock and cleans up before it writes.
-        var writer = new FileConsensus(root + "/");
+        // Reads take no lock and leave it; the instance's first lock of the key cleans up before it writes, and says so.
+        Assert.Equal(Entry(0, "zero"), await openedWhileHeld.HeadAsync("k"));
+        Assert.True(File.Exists(temporary));
+        await Commit(openedWhileHeld, "k", 0, Entry(1, "one"));
         Assert.False(File.Exists(temporary));
-        await Commit(writer, "k", 0, Entry(1, "one"));
+        var removed = Assert.Single(logger.Collector.GetSnapshot(), r => r.Id.Id == 4004);
+        Assert.Contains(temporary, removed.Message, StringComparison.Ordinal);
+        Assert.Equal([Entry(0, "zero"), Entry(1, "one")], await ScanAll(openedWhileHeld, "k"));
     }
 
     [Fact]

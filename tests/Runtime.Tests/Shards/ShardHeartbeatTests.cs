@@ -4,7 +4,10 @@ using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
-/// <summary>What a writer's heartbeat writes besides the expiry.</summary>
+/// <summary>
+/// What a heartbeat writes besides the expiry: an idle writer's lease moves to the entry it writes; a reader's stays
+/// at a state a read in flight loaded. And a disposed handle's heartbeat stops.
+/// </summary>
 public sealed class ShardHeartbeatTests
 {
     private static readonly string Key = ShardNames.ConsensusKey(ShardId);
@@ -38,6 +41,92 @@ public sealed class ShardHeartbeatTests
         Assert.True(head.SeqNo > before);
         Assert.Equal(head.SeqNo, Assert.Single(ShardStateCodec.Decode(ShardId, Key, head).Leases).SeqNo);
         Assert.Equal(head.SeqNo, (await shard.CollectGarbageAsync()).TruncatedBelow);
+    }
+
+    [Fact]
+    public async Task A_readers_heartbeat_during_a_read_keeps_its_lease_at_the_state_the_read_loaded_and_moves_it_after()
+    {
+        var kit = new ShardTestKit();
+        var gated = new GatedBackend(kit.Blob);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, LongLeases(kit.Time));
+        await using var writer = await shard.OpenWriterAsync("w");
+        for (var t = 0; t < 3; t++)
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        var expected = await shard.SnapshotAsync(2);
+        await using var reader = await shard.OpenReaderAsync("r", hold: 2);
+        var loaded = Lease(await kit.StateAsync(), reader.LeaseId).SeqNo;
+
+        // The reader loads the state with the three parts and stops before reading them; compaction replaces two.
+        var gate = gated.HoldNextRead(path => path.EndsWith(".parquet", StringComparison.Ordinal));
+        var snapshot = reader.SnapshotAsync(2);
+        await gate.Reached;
+        Assert.Equal(2, await shard.AdvanceSinceAsync(2));
+        Assert.Equal(2, await writer.CompactAsync());
+        await writer.DisposeAsync();
+
+        // A renewal now must keep the lease at the state the read loaded, or the collection deletes what it reads.
+        await BeatAsync(kit, reader.LeaseId);
+        Assert.Equal(loaded, Lease(await kit.StateAsync(), reader.LeaseId).SeqNo);
+        Assert.Equal(0, (await shard.CollectGarbageAsync()).DeletedParts);
+        gate.Release();
+        Same(expected, await snapshot);
+
+        // With the read done, the next renewal moves the lease to the head it read (the renewal is the entry after
+        // it), and the replaced parts can go.
+        await BeatAsync(kit, reader.LeaseId);
+        Assert.Equal((await kit.Memory.HeadAsync(Key))!.SeqNo - 1, Lease(await kit.StateAsync(), reader.LeaseId).SeqNo);
+        Assert.Equal(2, (await shard.CollectGarbageAsync()).DeletedParts);
+        Same(Consolidation.Consolidate(expected, 2), await reader.SnapshotAsync(2));
+    }
+
+    [Fact]
+    public async Task A_disposed_reader_or_writer_leaves_no_heartbeat_waiting_on_the_clock()
+    {
+        var kit = new ShardTestKit();
+        var time = new RecordingTimeProvider(kit.Time);
+        var options = LongLeases(time);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, options);
+        await using var writer = await shard.OpenWriterAsync("w");
+        await using var reader = await shard.OpenReaderAsync("r", hold: 0);
+
+        // Both heartbeats wait for their first interval (they set the wait up after their handle is returned).
+        for (var round = 0; time.DueTimes.Count(d => d == options.HeartbeatInterval) < 2; round++)
+        {
+            Assert.True(round < 10_000, "the heartbeats never started waiting");
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(2, time.LiveTimers);
+        await reader.DisposeAsync();
+        Assert.Equal(1, time.LiveTimers);
+        await writer.DisposeAsync();
+        Assert.Equal(0, time.LiveTimers);
+        Assert.Empty((await kit.StateAsync()).Leases);
+    }
+
+    /// <summary>Leases that outlive any number of the tests' clock steps, renewed every 10 s.</summary>
+    private static ShardOptions LongLeases(TimeProvider time) => new()
+    {
+        TimeProvider = time,
+        InitialBackoff = TimeSpan.Zero,
+        MaxBackoff = TimeSpan.Zero,
+        LeaseDuration = TimeSpan.FromHours(1),
+        HeartbeatInterval = TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>Advances the clock a heartbeat interval at a time until the lease's expiry moves.</summary>
+    private static async Task BeatAsync(ShardTestKit kit, Guid leaseId)
+    {
+        var expiry = Lease(await kit.StateAsync(), leaseId).ExpiresAtMs;
+        for (var round = 0; Lease(await kit.StateAsync(), leaseId).ExpiresAtMs == expiry; round++)
+        {
+            Assert.True(round < 10_000, $"the heartbeat never renewed lease {leaseId}");
+            kit.Time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(5);
+        }
     }
 
     private static ShardLease Lease(ShardState state, Guid leaseId) => state.FindLease(leaseId) ?? throw new InvalidOperationException($"lease {leaseId} is gone");

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Bulwark.Shards;
 using Bulwark.Storage;
 using Bulwark.Testing;
@@ -44,9 +45,10 @@ internal sealed class ShardTestKit
 
     public string PartsDirectory => ShardNames.PartsDirectory(ShardId);
 
-    public ShardOptions Options(ShardDeviation deviations = ShardDeviation.None, int maxAttempts = 50, TimeProvider? time = null, ShardLimits? limits = null) => new()
+    public ShardOptions Options(ShardDeviation deviations = ShardDeviation.None, int maxAttempts = 50, TimeProvider? time = null, ShardLimits? limits = null, IMeterFactory? meters = null) => new()
     {
         TimeProvider = time ?? Time,
+        MeterFactory = meters,
         InitialBackoff = TimeSpan.Zero,
         MaxBackoff = TimeSpan.Zero,
         MaxAttempts = maxAttempts,
@@ -88,6 +90,18 @@ internal sealed class ShardTestKit
     {
         var head = await Memory.HeadAsync(ShardNames.ConsensusKey(ShardId));
         return ShardStateCodec.Decode(ShardId, ShardNames.ConsensusKey(ShardId), head!);
+    }
+
+    /// <summary>
+    /// Writes the head's state again, changed by <paramref name="change"/>, at the next entry: what another process's
+    /// transition does behind the shards a test opened.
+    /// </summary>
+    public async Task WriteHeadAsync(Func<ShardState, ShardState> change)
+    {
+        var key = ShardNames.ConsensusKey(ShardId);
+        var head = (await Memory.HeadAsync(key))!;
+        var next = change(ShardStateCodec.Decode(ShardId, key, head));
+        Assert.True((await Memory.CompareAndSetAsync(key, head.SeqNo, new VersionedData(head.SeqNo + 1, ShardStateCodec.Encode(next)))).IsCommitted);
     }
 
     /// <summary>The parts the head references, sorted, to compare with <see cref="PartFilesAsync"/>.</summary>

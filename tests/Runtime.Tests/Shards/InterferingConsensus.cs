@@ -1,0 +1,40 @@
+using System.Runtime.CompilerServices;
+using Bulwark.Shards;
+
+namespace Bulwark.Runtime.Tests.Shards;
+
+/// <summary>A consensus store another party acts on: before each compare-and-set, and in scans that stop short.</summary>
+internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
+{
+    public Func<Task>? BeforeCompareAndSet { get; set; }
+
+    /// <summary>Scans yield nothing, as a store that lost its entries' tail would answer.</summary>
+    public bool ScansEndEarly { get; set; }
+
+    public Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
+
+    public async Task<CasResult> CompareAndSetAsync(string key, long? expectedSeqNo, VersionedData next, CancellationToken ct = default)
+    {
+        if (BeforeCompareAndSet is { } before)
+        {
+            await before();
+        }
+
+        return await inner.CompareAndSetAsync(key, expectedSeqNo, next, ct);
+    }
+
+    public async IAsyncEnumerable<VersionedData> ScanAsync(string key, long fromSeqNo, int limit, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (ScansEndEarly)
+        {
+            yield break;
+        }
+
+        await foreach (var entry in inner.ScanAsync(key, fromSeqNo, limit, ct))
+        {
+            yield return entry;
+        }
+    }
+
+    public Task<long> TruncateAsync(string key, long belowSeqNo, CancellationToken ct = default) => inner.TruncateAsync(key, belowSeqNo, ct);
+}
