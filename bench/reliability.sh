@@ -5,7 +5,8 @@
 #   bench/reliability.sh fuzz SECONDS_EACH   every fuzz target under afl-fuzz (bench/fuzz/run-all.sh)
 #   bench/reliability.sh kills N             N SIGKILLs per component (bench/kills.sh)
 #   bench/reliability.sh sweeps              the crash-state sweeps of checkpoints, ingest and shards
-#   bench/reliability.sh mutation NAMESPACE [--stryker-option ...]   a Stryker run (bench/mutation/run.sh NAMESPACE ...)
+#   bench/reliability.sh mutation NAMESPACE [--stryker-option ...]   a Stryker run (bench/mutation/run.sh NAMESPACE ...);
+#                                            with PART=K/N set, the K-th of N runs that together mutate the namespace
 #   bench/reliability.sh mutation NAMESPACE STAMP   records the finished run out/NAMESPACE/STAMP instead of running
 #   bench/reliability.sh report              writes bench/RELIABILITY.md
 # A step whose tool reports a failure still records what it printed (the page then shows it) and exits non-zero.
@@ -60,7 +61,6 @@ case "$step" in
   mutation)
     ns="${2:-}"
     [[ "$ns" =~ ^[A-Za-z]+$ ]] || { echo "usage: bench/reliability.sh mutation NAMESPACE [STAMP]" >&2; exit 2; }
-    out="$store/mutation-$ns.txt"
     runs="$here/mutation/out/$ns"
     if [ -n "${3:-}" ] && [[ "$3" != -* ]]; then
       stamp="$3"; rc=0
@@ -72,9 +72,12 @@ case "$step" in
       stamp="$(ls "$runs" | grep -E '^[0-9T]+Z$' | sort | tail -1)"
       [ -n "$stamp" ] && [ "$stamp" != "$before" ] || { echo "run.sh left no new run in $runs" >&2; exit 2; }
     fi
-    # run.sh wrote the command, commit and machine at the top of its log and the counts to the summary.
-    { echo "command: bench/mutation/run.sh $ns"
-      grep -E '^(commit|machine): ' "$runs/$stamp.log" || echo "commit: not in the run's log"
+    # A part of a namespace (PART=K/N) is stored apart; the report adds up a complete set of parts of one source tree.
+    part="$(sed -nE 's|^part: ([0-9]+)/([0-9]+) .*|\1-of-\2|p' "$runs/$stamp.log")"
+    out="$store/mutation-$ns${part:+.part-$part}.txt"
+    # run.sh wrote the command, commit, source tree, part and machine at the top of its log and the counts to the summary.
+    { echo "command: ${part:+PART=${part/-of-//} }bench/mutation/run.sh $ns"
+      grep -E '^(commit|source|part|machine): ' "$runs/$stamp.log" || echo "commit: not in the run's log"
       echo "date: $(echo "$stamp" | sed -E 's/^(....)(..)(..)T(..)(..).*/\1-\2-\3 \4:\5 UTC/')"
       echo "exit: $rc"
       # Which mutants the config leaves out decides what a score means (see bench/mutation/README.md).

@@ -2,6 +2,7 @@
 # Mutation testing of one runtime namespace with Stryker.NET (see README.md in this folder).
 #   bench/mutation/run.sh Upsert            # mutate src/Runtime/Upsert/**, run tests/Runtime.Tests
 #   CONCURRENCY=2 bench/mutation/run.sh Storage
+#   PART=1/3 bench/mutation/run.sh Shards   # the first of three runs that together mutate every Shards file once
 # Extra arguments after the namespace go to Stryker unchanged (e.g. `--mutation-level Basic`).
 set -euo pipefail
 
@@ -58,17 +59,26 @@ filter="${TEST_FILTER:-$filter}"
 # Every mutant a crash sweep covers runs that sweep again: the full sweeps (most of a minute each) would make a run take
 # days, so they check one small workload here (tests/Runtime.Tests/SweepSize.cs). CI runs them full.
 export BULWARK_SWEEP="${BULWARK_SWEEP:-reduced}"
+# PART=K/N mutates only the K-th of N runs of the namespace's files (parts.py: path order, about equal line counts), for
+# a namespace whose run does not fit one sitting; bench/reliability.sh records each part and adds up a complete set.
+mutate=("**/$ns/**/*.cs")
+if [ -n "${PART:-}" ]; then
+  [[ "$PART" =~ ^[0-9]+/[0-9]+$ ]] || { echo "PART must be K/N, e.g. PART=2/3" >&2; exit 2; }
+  files="$(python3 "$here/parts.py" "$repo/src/Runtime/$ns" "$PART")" || exit 2
+  mutate=()
+  for f in $files; do mutate+=("**/$ns/$f"); done
+fi
 out="$here/out/$ns"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 
 cmd=(nice -n 10 "$tools/dotnet-stryker"
   --config-file "$here/stryker-config.json"
-  --mutate "**/$ns/**/*.cs"
   --test-case-filter "$filter"
   --concurrency "${CONCURRENCY:-1}"
   --output "$out/$stamp"
   --skip-version-check)
+for m in "${mutate[@]}"; do cmd+=(--mutate "$m"); done
 for p in "${projects[@]}"; do cmd+=(--test-project "$p"); done
 cmd+=("$@")
 
@@ -76,6 +86,8 @@ cd "$repo/src/Runtime"
 # The first lines of the log say what ran where; bench/reliability.sh records them with the counts.
 { echo "cwd: $PWD"
   echo "commit: $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- src tests || echo ' (with uncommitted changes)')"
+  echo "source: $(git -C "$repo" rev-parse "HEAD:src/Runtime/$ns") (the tree of src/Runtime/$ns)"
+  [ -z "${PART:-}" ] || echo "part: $PART of the files: $(echo $files)"
   echo "crash sweeps: BULWARK_SWEEP=${BULWARK_SWEEP}"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg) at start, concurrency ${CONCURRENCY:-1}"
   printf 'command:'; printf ' %q' "${cmd[@]}"; echo
