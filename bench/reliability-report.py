@@ -17,7 +17,7 @@ def read(name):
     meta, body = {}, []
     with open(path, encoding="utf-8") as f:
         for line in f.read().splitlines():
-            m = re.match(r"^(command|date|commit|machine|exit|wall|filter): (.*)$", line)
+            m = re.match(r"^(command|date|commit|source|part|machine|exit|wall|filter): (.*)$", line)
             if m and m.group(1) not in meta:
                 meta[m.group(1)] = m.group(2)
             elif line.strip():
@@ -75,26 +75,78 @@ else:
 # Mutation testing
 out += ["## Mutation testing", ""]
 namespaces = ["Storage", "Checkpoints", "Ingest", "Shards", "Upsert", "Serialization"]
+COUNTS = re.compile(r"^namespace \S+: mutants (\d+), killed (\d+), survived (\d+), timeout (\d+), no coverage (\d+), "
+                    r"compile errors (\d+), ignored (\d+), runtime errors (\d+), score ([\d.]+|nan)%, wall (\S+)s")
+
+
+def counts(meta, body):
+    """(killed, survived, timeout, no coverage, wall seconds or None) of one record, or None without its counts line."""
+    line = next((l for l in body if l.startswith("namespace ")), None) if meta is not None else None
+    m = line and COUNTS.match(line)
+    if not m:
+        return None
+    _, killed, survived, timeout, nocov, _, _, _, _, wall = m.groups()
+    return int(killed), int(survived), int(timeout), int(nocov), int(wall) if wall.isdigit() else None
+
+
+def caveats(meta):
+    # Records without a filter line predate the fix of the config that hid every expression calling ConfigureAwait.
+    if "ConfigureAwait" in meta.get("filter", "ConfigureAwait").split(";")[0]:
+        return "; **awaited calls not mutated** (config before 2026-12-04)"
+    # From 05:32 to d39bd4a the config ignored Stryker's whole boolean group, condition negations included.
+    if "ignore-mutations boolean" in meta.get("filter", ""):
+        return "; **condition negations not mutated** (`boolean` group ignored)"
+    return ""
+
+
+def parts_of(ns):
+    """The recorded parts of a namespace (PART=K/N runs) as {K: (meta, body)}, with N; the newest N wins."""
+    found = {}
+    for name in sorted(os.listdir(store)):
+        m = re.match(rf"^mutation-{ns}\.part-(\d+)-of-(\d+)\.txt$", name)
+        if m:
+            found.setdefault(int(m.group(2)), {})[int(m.group(1))] = read(name)
+    if not found:
+        return None, {}
+    n = max(found, key=lambda n: max(meta.get("date", "") for meta, _ in found[n].values()))
+    return n, found[n]
+
+
+def row(ns, numbers, when):
+    killed, survived, timeout, nocov, wall = numbers
+    tested = killed + survived + timeout + nocov
+    score = f"{100.0 * (killed + timeout) / tested:.1f}" if tested else "nan"
+    return (f"| {ns} | {thousands(tested)} | {killed} | {timeout} | {survived} | {nocov} | **{score} %** | "
+            f"{str(wall // 60) + ' min' if wall is not None else '?'} | {when} |")
+
+
 rows = []
 for ns in namespaces:
     meta, body = read(f"mutation-{ns}.txt")
-    line = next((l for l in body if l.startswith("namespace ")), None) if meta is not None else None
-    m = line and re.match(r"^namespace \S+: mutants (\d+), killed (\d+), survived (\d+), timeout (\d+), no coverage (\d+), "
-                          r"compile errors (\d+), ignored (\d+), runtime errors (\d+), score ([\d.]+|nan)%, wall (\S+)s", line)
-    if not m:
-        rows.append(f"| {ns} | no complete run | | | | | | | see bench/mutation/README.md |")
+    whole = counts(meta, body)
+    n, parts = parts_of(ns)
+    # A complete set of parts of one source tree counts as one run; it replaces a whole run recorded before it.
+    complete = n is not None and sorted(parts) == list(range(1, n + 1)) and all(counts(*parts[k]) for k in parts)
+    sources = {pm.get("source", "?").split()[0] for pm, _ in parts.values()}
+    newer = complete and (whole is None or max(pm.get("date", "") for pm, _ in parts.values()) > meta.get("date", ""))
+    if newer and len(sources) == 1 and "?" not in sources:
+        each = [counts(*parts[k]) for k in sorted(parts)]
+        walls = [c[4] for c in each]
+        numbers = (*(sum(c[i] for c in each) for i in range(4)), None if None in walls else sum(walls))
+        when = f"{n} parts (`PART=K/{n}`) of source tree {next(iter(sources))[:7]}: " + "; ".join(
+            f"{k}: {pm.get('date', '?')}, commit {pm.get('commit', '?')}" for k, (pm, _) in sorted(parts.items()))
+        when += caveats(parts[1][0]) + f"; {parts[1][0].get('machine', '')}"
+        rows.append(row(ns, numbers, when))
         continue
-    total, killed, survived, timeout, nocov, _, _, _, score, wall = m.groups()
-    tested = int(killed) + int(survived) + int(timeout) + int(nocov)
+    if whole is None:
+        if parts:
+            state = "different source trees" if complete else "parts " + ", ".join(str(k) for k in sorted(parts) if counts(*parts[k])) + f" of {n} recorded"
+            rows.append(f"| {ns} | no complete run ({state}) | | | | | | | see bench/mutation/README.md |")
+        else:
+            rows.append(f"| {ns} | no complete run | | | | | | | see bench/mutation/README.md |")
+        continue
     when = f"{meta.get('date', '?')}, commit {meta.get('commit', '?')}" + (f"; {meta['machine']}" if meta.get("machine") else "")
-    # Records without a filter line predate the fix of the config that hid every expression calling ConfigureAwait.
-    if "ConfigureAwait" in meta.get("filter", "ConfigureAwait").split(";")[0]:
-        when += "; **awaited calls not mutated** (config before 2026-12-04)"
-    # From 05:32 to d39bd4a the config ignored Stryker's whole boolean group, condition negations included.
-    elif "ignore-mutations boolean" in meta.get("filter", ""):
-        when += "; **condition negations not mutated** (`boolean` group ignored)"
-    rows.append(f"| {ns} | {thousands(tested)} | {killed} | {timeout} | {survived} | {nocov} | **{score} %** | "
-                f"{str(int(wall) // 60) + ' min' if wall.isdigit() else '?'} | {when} |")
+    rows.append(row(ns, whole, when + caveats(meta)))
 out += ["Recorded by `bash bench/reliability.sh mutation NAMESPACE` (Stryker.NET 5.1.0 through "
         "`bench/mutation/run.sh NAMESPACE`). Score = (killed + timeout) / (killed + timeout + survived + no coverage); "
         "compile errors and ignored mutants do not count. Goal: 85 %.", "",
