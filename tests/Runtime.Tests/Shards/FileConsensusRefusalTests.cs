@@ -63,6 +63,22 @@ public sealed class FileConsensusRefusalTests : IDisposable
     }
 
     [Fact]
+    public async Task An_entry_that_cannot_be_opened_is_a_transient_failure_that_names_it()
+    {
+        var root = temp.Join("store");
+        Assert.Equal(CasResult.Committed(0), await new FileConsensus(root).CompareAndSetAsync("k", null, Entry(0, "zero")));
+
+        // A link to itself is listed as entry 1, and opening it fails (too many levels of links) for any user, root too.
+        var entry = Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")), "00000000000000000001");
+        File.CreateSymbolicLink(entry, entry);
+        var consensus = new FileConsensus(root);
+
+        var failed = await Assert.ThrowsAsync<ConsensusException>(() => consensus.HeadAsync("k"));
+        Assert.True(failed.IsTransient);
+        Assert.StartsWith($"Cannot read entry '{entry}' of {consensus.Description}: ", failed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Only_directories_named_by_the_even_length_lowercase_hex_of_a_key_are_keys()
     {
         var root = temp.Join("store");

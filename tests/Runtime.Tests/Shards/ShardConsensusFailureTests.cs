@@ -67,6 +67,24 @@ public sealed class ShardConsensusFailureTests
     }
 
     [Fact]
+    public async Task Head_reads_that_keep_failing_spend_the_operations_attempts_and_end_it()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync(maxAttempts: 3);
+        await using var writer = await shard.OpenWriterAsync("w");
+        for (var i = 0; i < 3; i++)
+        {
+            kit.Consensus.Inject(ConsensusOperation.Head, ConsensusFault.FailWithoutEffect);
+        }
+
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()));
+
+        Assert.Equal(("append", 3, false), (refused.Operation, refused.Attempts, refused.OutcomeUnknown));
+        Assert.Equal(0, kit.Consensus.PendingInjections);
+        Assert.Equal(0, (await kit.StateAsync()).Upper);
+    }
+
+    [Fact]
     public async Task Failed_calls_back_off_on_the_shards_clock_doubling_up_to_MaxBackoff()
     {
         var kit = new ShardTestKit();

@@ -63,15 +63,22 @@ public sealed class ShardHeartbeatTests
         var gate = gated.HoldNextRead(path => path.EndsWith(".parquet", StringComparison.Ordinal));
         var snapshot = reader.SnapshotAsync(2);
         await gate.Reached;
-        Assert.Equal(2, await shard.AdvanceSinceAsync(2));
-        Assert.Equal(2, await writer.CompactAsync());
-        await writer.DisposeAsync();
+        try
+        {
+            Assert.Equal(2, await shard.AdvanceSinceAsync(2));
+            Assert.Equal(2, await writer.CompactAsync());
+            await writer.DisposeAsync();
 
-        // A renewal now must keep the lease at the state the read loaded, or the collection deletes what it reads.
-        await BeatAsync(kit, reader.LeaseId);
-        Assert.Equal(loaded, Lease(await kit.StateAsync(), reader.LeaseId).SeqNo);
-        Assert.Equal(0, (await shard.CollectGarbageAsync()).DeletedParts);
-        gate.Release();
+            // A renewal now must keep the lease at the state the read loaded, or the collection deletes what it reads.
+            await BeatAsync(kit, reader.LeaseId);
+            Assert.Equal(loaded, Lease(await kit.StateAsync(), reader.LeaseId).SeqNo);
+            Assert.Equal(0, (await shard.CollectGarbageAsync()).DeletedParts);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
         Same(expected, await snapshot);
 
         // With the read done, the next renewal moves the lease to the head it read (the renewal is the entry after
@@ -80,6 +87,53 @@ public sealed class ShardHeartbeatTests
         Assert.Equal((await kit.Memory.HeadAsync(Key))!.SeqNo - 1, Lease(await kit.StateAsync(), reader.LeaseId).SeqNo);
         Assert.Equal(2, (await shard.CollectGarbageAsync()).DeletedParts);
         Same(Consolidation.Consolidate(expected, 2), await reader.SnapshotAsync(2));
+    }
+
+    [Fact]
+    public async Task A_writers_heartbeat_during_its_compaction_keeps_its_lease_where_the_compaction_read()
+    {
+        var kit = new ShardTestKit();
+        var gated = new GatedBackend(kit.Blob);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, LongLeases(kit.Time));
+        await using var writer = await shard.OpenWriterAsync("w");
+        await using var peer = await shard.OpenWriterAsync("p");
+        for (var t = 0; t < 3; t++)
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        Assert.Equal(2, await shard.AdvanceSinceAsync(2));
+        var expected = Consolidation.Consolidate(await shard.SnapshotAsync(2), 2);
+        var held = Lease(await kit.StateAsync(), writer.LeaseId).SeqNo;
+
+        // The writer's compaction loads the head and stops before reading the first part it merges; a peer compacts the
+        // same parts first, so only the states up to the writer's lease still reference them.
+        var gate = gated.HoldNextRead(path => path.EndsWith(".parquet", StringComparison.Ordinal));
+        var compaction = writer.CompactAsync();
+        await gate.Reached;
+        try
+        {
+            Assert.Equal(2, await peer.CompactAsync());
+
+            // A renewal while the compaction runs moves the expiry, not the entry: the collection keeps what it reads.
+            await BeatAsync(kit, writer.LeaseId);
+            Assert.Equal(held, Lease(await kit.StateAsync(), writer.LeaseId).SeqNo);
+            Assert.Equal(0, (await shard.CollectGarbageAsync()).DeletedParts);
+        }
+        finally
+        {
+            // A failed assertion must not leave the compaction (and the writer's disposal, which waits for it) held.
+            gate.Release();
+        }
+
+        Assert.Equal(0, await compaction);
+        Same(expected, await shard.SnapshotAsync(2));
+
+        // Idle again, the next renewal moves the entry, and the two replaced parts go.
+        await BeatAsync(kit, writer.LeaseId);
+        Assert.True(Lease(await kit.StateAsync(), writer.LeaseId).SeqNo > held);
+        Assert.Equal(2, (await shard.CollectGarbageAsync()).DeletedParts);
+        Assert.Equal(await kit.ReferencedPartsAsync(), await kit.PartFilesAsync());
     }
 
     [Fact]
