@@ -284,8 +284,17 @@ public abstract class ConsensusContractTests
     {
         var key = NewKey();
         Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentNullException>(() => Consensus.HeadAsync(null!))).ParamName);
-        foreach (var bad in new[] { string.Empty, "a\0b", "lone \ud800 surrogate", new string('x', ConsensusLimits.MaxKeyBytes + 1), new string('й', (ConsensusLimits.MaxKeyBytes / 2) + 1) })
+        var reasons = new Dictionary<string, string>
         {
+            [string.Empty] = "A consensus key must not be empty.",
+            ["a\0b"] = "A consensus key must not contain NUL.",
+            ["lone \ud800 surrogate"] = "A consensus key must not contain an unpaired UTF-16 surrogate.",
+            [new string('x', ConsensusLimits.MaxKeyBytes + 1)] = $"A consensus key is at most {ConsensusLimits.MaxKeyBytes} UTF-8 bytes; this one has {ConsensusLimits.MaxKeyBytes + 1}.",
+            [new string('й', (ConsensusLimits.MaxKeyBytes / 2) + 1)] = $"A consensus key is at most {ConsensusLimits.MaxKeyBytes} UTF-8 bytes; this one has {ConsensusLimits.MaxKeyBytes + 2}.",
+        };
+        foreach (var (bad, reason) in reasons)
+        {
+            Assert.Equal($"{reason} (Parameter 'key')", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.HeadAsync(bad))).Message);
             Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.HeadAsync(bad))).ParamName);
             Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(bad, null, Entry(0, "x")))).ParamName);
             Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.TruncateAsync(bad, 0))).ParamName);
@@ -293,11 +302,16 @@ public abstract class ConsensusContractTests
         }
 
         Assert.Equal("next", (await Assert.ThrowsAsync<ArgumentNullException>(() => Consensus.CompareAndSetAsync(key, null, null!))).ParamName);
-        Assert.Equal("next", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(key, null, Entry(1, "first is 0")))).ParamName);
-        Assert.Equal("next", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(key, 4, Entry(4, "same")))).ParamName);
+        Assert.Equal(
+            "next.SeqNo must be 0 (the first entry of a key is 0), not 1. (Parameter 'next')",
+            (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(key, null, Entry(1, "first is 0")))).Message);
+        Assert.Equal(
+            "next.SeqNo must be 5 (the expected head + 1), not 4. (Parameter 'next')",
+            (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(key, 4, Entry(4, "same")))).Message);
         Assert.Equal("next", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(key, 4, Entry(6, "skips")))).ParamName);
         Assert.Equal("expectedSeqNo", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Consensus.CompareAndSetAsync(key, -1, Entry(0, "x")))).ParamName);
-        Assert.Equal("expectedSeqNo", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Consensus.CompareAndSetAsync(key, long.MaxValue, Entry(0, "x")))).ParamName);
+        var last = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Consensus.CompareAndSetAsync(key, long.MaxValue, Entry(0, "x")));
+        Assert.Equal(("expectedSeqNo", $"No sequence number follows long.MaxValue. (Parameter 'expectedSeqNo'){Environment.NewLine}Actual value was {long.MaxValue}."), (last.ParamName, last.Message));
         Assert.Equal("fromSeqNo", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SeqNosAsync(key, -1, 1))).ParamName);
         Assert.Equal("limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SeqNosAsync(key, 0, 0))).ParamName);
         Assert.Equal("belowSeqNo", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Consensus.TruncateAsync(key, -1))).ParamName);
@@ -309,14 +323,16 @@ public abstract class ConsensusContractTests
     }
 
     [ConsensusFact]
-    public async Task DataAboveTheBoundIsRefusedAndLargeDataRoundTrips()
+    public async Task DataAboveTheBoundIsRefusedAndDataAtTheBoundRoundTrips()
     {
         var key = NewKey();
         var tooLarge = new VersionedData(0, new byte[ConsensusLimits.MaxDataBytes + 1]);
-        Assert.Equal("next", (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(key, null, tooLarge))).ParamName);
+        Assert.Equal(
+            $"An entry holds at most {ConsensusLimits.MaxDataBytes} bytes; this one has {ConsensusLimits.MaxDataBytes + 1}. (Parameter 'next')",
+            (await Assert.ThrowsAsync<ArgumentException>(() => Consensus.CompareAndSetAsync(key, null, tooLarge))).Message);
         Assert.Null(await Consensus.HeadAsync(key));
 
-        var large = new byte[1 << 20];
+        var large = new byte[ConsensusLimits.MaxDataBytes];
         new Random(11).NextBytes(large);
         await CommitAsync(key, null, new VersionedData(0, large));
         await CommitAsync(key, 0, new VersionedData(1, ReadOnlyMemory<byte>.Empty));
@@ -344,14 +360,18 @@ public abstract class ConsensusContractTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consensus.CompareAndSetAsync(key, 1, Entry(2, "cancelled"), cancelled.Token));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consensus.TruncateAsync(key, 1, cancelled.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consensus.HeadAsync(key, cancelled.Token));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        // Reads too, of a key that holds entries and of one that does not (where no entry read would notice).
+        foreach (var read in new[] { key, NewKey() })
         {
-            await foreach (var entry in Consensus.ScanAsync(key, 0, 10, cancelled.Token))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consensus.HeadAsync(read, cancelled.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
             {
-                Assert.Fail($"a cancelled scan returned {entry}");
-            }
-        });
+                await foreach (var entry in Consensus.ScanAsync(read, 0, 10, cancelled.Token))
+                {
+                    Assert.Fail($"a cancelled scan returned {entry}");
+                }
+            });
+        }
 
         Assert.Equal([Entry(0, "v0"), Entry(1, "v1")], await ScanAllAsync(key));
     }

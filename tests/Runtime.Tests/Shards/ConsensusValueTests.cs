@@ -27,6 +27,14 @@ public sealed class ConsensusValueTests
         Assert.True(CasResult.Mismatch(null).IsMismatch);
         Assert.Null(CasResult.Mismatch(null).HeadSeqNo);
         Assert.Equal("Mismatch(head 7)", CasResult.Mismatch(7).ToString());
+        Assert.Equal(
+            ["Committed(5)", "Mismatch(empty key)", "CasResult(none)"],
+            [CasResult.Committed(5).ToString(), CasResult.Mismatch(null).ToString(), default(CasResult).ToString()]);
+
+        // Shards log these texts (ShardLog.AppendNotCommitted); default is no outcome at all.
+        Assert.Equal(
+            ["Committed(upper 3)", "AlreadyCommitted(upper 4)", "UpperMismatch(upper 5)", "AppendResult(none)"],
+            [AppendResult.Committed(3).ToString(), AppendResult.AlreadyCommitted(4).ToString(), AppendResult.UpperMismatch(5).ToString(), default(AppendResult).ToString()]);
         Assert.NotEqual(CasResult.Mismatch(5), CasResult.Committed(5));
 
         // A result nobody produced is neither outcome, so it can never pass for a commit.

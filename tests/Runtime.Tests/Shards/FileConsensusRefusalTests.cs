@@ -79,6 +79,35 @@ public sealed class FileConsensusRefusalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_where_a_keys_directory_belongs_fails_writes_as_transient_and_reads_as_empty()
+    {
+        var consensus = new FileConsensus(temp.Join("store"));
+        var directory = Path.Join(consensus.RootPath, Convert.ToHexStringLower("k"u8));
+        File.WriteAllBytes(directory, [1]);
+
+        var failed = await Assert.ThrowsAsync<ConsensusException>(() => consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
+        Assert.True(failed.IsTransient);
+        Assert.StartsWith($"{consensus.Description}: ", failed.Message, StringComparison.Ordinal);
+        Assert.Null(await consensus.HeadAsync("k"));
+        Assert.Equal([1], File.ReadAllBytes(directory));
+    }
+
+    [Fact]
+    public async Task A_keys_lock_that_cannot_be_opened_fails_writes_as_transient_naming_it()
+    {
+        var consensus = new FileConsensus(temp.Join("store"));
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
+        var lockPath = Path.Join(consensus.RootPath, Convert.ToHexStringLower("k"u8), ".lock");
+        File.Delete(lockPath);
+        Directory.CreateDirectory(lockPath);
+
+        var failed = await Assert.ThrowsAsync<ConsensusException>(() => consensus.CompareAndSetAsync("k", 0, Entry(1, "one")));
+        Assert.True(failed.IsTransient);
+        Assert.StartsWith($"Cannot lock '{lockPath}' of {consensus.Description}: ", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(Entry(0, "zero"), await consensus.HeadAsync("k"));
+    }
+
+    [Fact]
     public async Task Only_directories_named_by_the_even_length_lowercase_hex_of_a_key_are_keys()
     {
         var root = temp.Join("store");

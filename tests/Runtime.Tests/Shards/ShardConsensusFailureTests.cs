@@ -85,6 +85,30 @@ public sealed class ShardConsensusFailureTests
     }
 
     [Fact]
+    public async Task A_truncation_that_keeps_failing_ends_the_collection_naming_it_and_the_next_collection_truncates()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync(maxAttempts: 3);
+        await using (var writer = await shard.OpenWriterAsync("w"))
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            kit.Consensus.Inject(ConsensusOperation.Truncate, ConsensusFault.FailWithoutEffect);
+        }
+
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => shard.CollectGarbageAsync());
+
+        Assert.Equal(("truncate consensus", 3, false), (refused.Operation, refused.Attempts, refused.OutcomeUnknown));
+        Assert.Equal(0, kit.Consensus.PendingInjections);
+        Assert.Equal(0, (await kit.Memory.ScanAsync(Key, 0, 1).FirstAsync()).SeqNo);
+        Assert.Equal(0, (await shard.CollectGarbageAsync()).DeletedParts);
+        Assert.True((await kit.Memory.ScanAsync(Key, 0, 1).FirstAsync()).SeqNo > 0);
+    }
+
+    [Fact]
     public async Task Failed_calls_back_off_on_the_shards_clock_doubling_up_to_MaxBackoff()
     {
         var kit = new ShardTestKit();
