@@ -140,7 +140,7 @@ for ns in namespaces:
         continue
     if whole is None:
         if parts:
-            state = "different source trees" if complete else "parts " + ", ".join(str(k) for k in sorted(parts) if counts(*parts[k])) + f" of {n} recorded"
+            state = "different source trees" if complete else f"recorded parts: " + ", ".join(str(k) for k in sorted(parts) if counts(*parts[k])) + f" of {n}"
             rows.append(f"| {ns} | no complete run ({state}) | | | | | | | see bench/mutation/README.md |")
         else:
             rows.append(f"| {ns} | no complete run | | | | | | | see bench/mutation/README.md |")
