@@ -184,6 +184,22 @@ public sealed class FileConsensusTests : IDisposable
     }
 
     [Fact]
+    public async Task AKeyDirectoryWithNoEntryIsAnEmptyKey()
+    {
+        // What a first write that failed before its link leaves: the key's directory and its lock, and no entry.
+        var consensus = new FileConsensus(root);
+        var keyDirectory = Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")));
+        Directory.CreateDirectory(keyDirectory);
+        File.WriteAllBytes(Path.Join(keyDirectory, ".lock"), []);
+
+        Assert.Equal(0, await consensus.TruncateAsync("k", 5));
+        Assert.Null(await consensus.HeadAsync("k"));
+        Assert.Empty(await ScanAll(consensus, "k"));
+        await Commit(consensus, "k", null, Entry(0, "zero"));
+        Assert.Equal([Entry(0, "zero")], await ScanAll(consensus, "k"));
+    }
+
+    [Fact]
     public async Task ForeignFilesInAKeyDirectoryAreNotEntries()
     {
         var consensus = new FileConsensus(root);
