@@ -23,23 +23,27 @@ public sealed partial class CrashSimulatingBackend
         {
             _owner = owner;
             _noReplace = noReplace;
+            // Worded as the real backends word it: a test that checks a refusal's text sees the same one here.
             _stream = new ObservedWriteStream(() => _buffer, bytes =>
             {
-                if (IsCommitted || _disposed || _failed)
+                if (IsClosed)
                 {
-                    throw new InvalidOperationException(IsCommitted
-                        ? $"The pending file '{Path}' was committed; a committed file takes no more writes."
-                        : $"The pending file '{Path}' was {(_disposed ? "disposed" : "refused by a failed commit")}; write the file again with a new pending file.");
+                    throw new InvalidOperationException(
+                        IsCommitted ? $"The pending file '{Path}' was committed; its bytes can no longer change."
+                        : _disposed ? $"The pending file '{Path}' was disposed without a commit; nothing can be written to it."
+                        : $"An earlier commit of the pending file '{Path}' failed; write the file again with a new pending file.");
                 }
 
                 lock (_owner._lock)
                 {
                     _owner.Record(StorageOperationKind.Write, Path, bytes.ToArray());
                 }
-            });
+            }, () => IsClosed);
         }
 
         public override Stream Stream => _stream;
+
+        private bool IsClosed => IsCommitted || _disposed || _failed;
 
         public override ValueTask CommitAsync(CancellationToken cancellationToken = default)
         {

@@ -9,20 +9,26 @@ internal sealed class ObservedWriteStream : Stream
 {
     private readonly Func<Stream> _current;
     private readonly Action<ReadOnlyMemory<byte>> _beforeWrite;
+    private readonly Func<bool> _closed;
 
-    public ObservedWriteStream(Func<Stream> current, Action<ReadOnlyMemory<byte>> beforeWrite)
+    /// <param name="current">The stream written to, asked for on every call.</param>
+    /// <param name="beforeWrite">Sees every write first; it throws to refuse one.</param>
+    /// <param name="closed">True once the pending file is committed or disposed, for a backend that keeps writing
+    /// into one buffer and refuses in <paramref name="beforeWrite"/>: the stream then says it takes no writes.</param>
+    public ObservedWriteStream(Func<Stream> current, Action<ReadOnlyMemory<byte>> beforeWrite, Func<bool>? closed = null)
     {
         _current = current;
         _beforeWrite = beforeWrite;
+        _closed = closed ?? (static () => false);
     }
 
     private Stream Inner => _current();
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => Inner.CanSeek;
+    public override bool CanSeek => !_closed() && Inner.CanSeek;
 
-    public override bool CanWrite => Inner.CanWrite;
+    public override bool CanWrite => !_closed() && Inner.CanWrite;
 
     public override long Length => Inner.Length;
 

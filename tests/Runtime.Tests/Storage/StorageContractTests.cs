@@ -5,7 +5,7 @@ using Xunit;
 namespace Bulwark.Runtime.Tests.Storage;
 
 /// <summary>The behaviour every <see cref="IStorageBackend"/> owes its callers; each backend runs it through a subclass.</summary>
-public abstract class StorageContractTests : IDisposable
+public abstract partial class StorageContractTests : IDisposable
 {
     public static TheoryData<string> HostilePaths => new()
     {
@@ -491,6 +491,16 @@ public abstract class StorageContractTests : IDisposable
 public sealed class InMemoryBackendContractTests : StorageContractTests
 {
     protected override IStorageBackend Backend { get; } = new InMemoryBackend();
+
+    [Fact]
+    public async Task ACommitIntoADeletedDirectorySaysSo()
+    {
+        await using var file = await Backend.CreateAsync("gone/file");
+        await Backend.DeleteDirectoryAsync("gone");
+
+        var error = await Assert.ThrowsAsync<StorageException>(async () => await file.CommitAsync());
+        Assert.Equal("Cannot rename 'gone/file' into place in memory: its directory was deleted after the file was created.", error.Message);
+    }
 }
 
 public sealed class LocalFileSystemBackendContractTests : StorageContractTests
