@@ -7,7 +7,7 @@ namespace Bulwark.Storage;
 /// on POSIX file systems a new, renamed or deleted directory entry survives a crash only once its directory has been
 /// fsynced. So the directory is opened read-only through libc and fsynced by descriptor.
 /// </summary>
-internal static partial class DirectorySync
+internal static class DirectorySync
 {
     private const int EINTR = 4;
 
@@ -16,7 +16,7 @@ internal static partial class DirectorySync
     /// <summary>False where no directory fsync is needed (Windows) or none is implemented (an unknown Unix).</summary>
     public static bool IsRequired => !OperatingSystem.IsWindows();
 
-    /// <summary>True when <see cref="Sync"/> performs a real fsync on this platform.</summary>
+    /// <summary>True when <see cref="Sync(string, string, string)"/> performs a real fsync on this platform.</summary>
     public static bool IsImplemented => OpenFlags >= 0;
 
     /// <summary>
@@ -24,7 +24,15 @@ internal static partial class DirectorySync
     /// completed rename or creation is already recoverable, and Windows cannot open a directory for flushing anyway.
     /// </summary>
     /// <returns>True if an fsync was performed.</returns>
-    public static bool Sync(string fullPath, string displayPath, string description)
+    public static bool Sync(string fullPath, string displayPath, string description) =>
+        Sync(LibcDirectoryCalls.Instance, fullPath, displayPath, description);
+
+    /// <summary>As <see cref="Sync(string, string, string)"/>, through <paramref name="calls"/>.</summary>
+    /// <param name="calls">The system calls to make: the C library's, or a test's.</param>
+    /// <param name="fullPath">The directory to sync.</param>
+    /// <param name="displayPath">How messages name the directory.</param>
+    /// <param name="description">How messages name the store.</param>
+    public static bool Sync(IDirectoryCalls calls, string fullPath, string displayPath, string description)
     {
         if (!IsRequired)
         {
@@ -40,8 +48,7 @@ internal static partial class DirectorySync
         int errno;
         do
         {
-            fd = Open(fullPath, OpenFlags);
-            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            fd = calls.Open(fullPath, OpenFlags, out errno);
         }
         while (fd < 0 && errno == EINTR);
 
@@ -55,11 +62,12 @@ internal static partial class DirectorySync
             int result;
             do
             {
-                result = Fsync(fd);
-                errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+                result = calls.Fsync(fd, out errno);
             }
             while (result < 0 && errno == EINTR);
 
+            // Never retried otherwise: after a failed fsync the kernel may have dropped what it could not write, so a
+            // retry that succeeds would not make the entries durable; the caller must learn of the failure.
             if (result < 0)
             {
                 throw Failure("fsync", errno, displayPath, description);
@@ -69,7 +77,7 @@ internal static partial class DirectorySync
         {
             // Not retried on EINTR: Linux releases the descriptor even then, and a retry could close one another thread
             // just received. A close error on a read-only descriptor cannot undo the fsync that already succeeded.
-            _ = Close(fd);
+            calls.Close(fd);
         }
 
         return true;
@@ -104,13 +112,4 @@ internal static partial class DirectorySync
 
         return -1;
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -35,7 +35,7 @@ public sealed partial class LocalFileSystemBackend
             }
 
             var parent = Path.GetDirectoryName(directory)!;
-            if (DirectorySync.Sync(parent, $"'{parent}'", $"the chain of {Description}"))
+            if (DirectorySync.Sync(DirectoryCalls, parent, $"'{parent}'", $"the chain of {Description}"))
             {
                 instruments.DirectorySynced();
             }
@@ -75,7 +75,17 @@ public sealed partial class LocalFileSystemBackend
                 StorageLog.DirectoryCreated(logger, next, Description);
 
                 // The new entry lives in its parent; until the parent is synced a crash can lose the whole chain below it.
-                SyncDirectory(current, currentFull);
+                try
+                {
+                    SyncDirectory(current, currentFull);
+                }
+                catch (StorageException)
+                {
+                    // Undone so that a retry creates it and syncs its parent again: left in place, the next call would
+                    // find it and report success although its entry may not be durable.
+                    TryDeleteEmptyDirectory(nextFull);
+                    throw;
+                }
             }
 
             current = next;
@@ -89,7 +99,7 @@ public sealed partial class LocalFileSystemBackend
         var wasDirty = dirtyDirectories.TryRemove(normalized, out _);
         try
         {
-            if (DirectorySync.Sync(full, StorageNames.Display(normalized), Description))
+            if (DirectorySync.Sync(DirectoryCalls, full, StorageNames.Display(normalized), Description))
             {
                 instruments.DirectorySynced();
                 StorageLog.DirectorySynced(logger, normalized, Description);
@@ -103,6 +113,18 @@ public sealed partial class LocalFileSystemBackend
             }
 
             throw;
+        }
+    }
+
+    private static void TryDeleteEmptyDirectory(string full)
+    {
+        try
+        {
+            Directory.Delete(full, recursive: false);
+        }
+        catch (Exception exception) when (IsIoFailure(exception))
+        {
+            // Another caller put something in it meanwhile: it stays, and so does the failure just reported.
         }
     }
 
