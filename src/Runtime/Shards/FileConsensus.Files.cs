@@ -138,8 +138,7 @@ public sealed partial class FileConsensus
         int errno;
         do
         {
-            result = Link(temporary, entry);
-            errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+            result = SystemCalls.Link(temporary, entry, out errno);
         }
         while (result < 0 && errno == EINTR);
 
@@ -172,7 +171,7 @@ public sealed partial class FileConsensus
     /// <summary>fsyncs <paramref name="directory"/>: links, unlinks and new subdirectories are durable only after it.</summary>
     private void SyncDirectory(string directory)
     {
-        _ = DirectorySync.Sync(directory, $"'{directory}'", Description);
+        _ = DirectorySync.Sync(SystemCalls, directory, $"'{directory}'", Description);
     }
 
     /// <summary>Creates <paramref name="directory"/> (a key's, or the root chain) and syncs each new level's parent.</summary>
@@ -253,9 +252,6 @@ public sealed partial class FileConsensus
             throw new ConsensusException($"Cannot lock '{path}' of {Description}: {e.Message}", isTransient: true, e);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Link(string existingPath, string newPath);
 
     private sealed class KeyLock(SemaphoreSlim gate, FileStream file) : IDisposable
     {

@@ -38,6 +38,12 @@ public sealed partial class FileConsensus : IConsensus
     // The highest head seen per key directory. Only a hint: every use re-validates it against the files.
     private readonly ConcurrentDictionary<string, long> heads = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Test seam: the system calls that publish an entry and fsync a directory, the C library's in production. A test
+    /// makes a link or an fsync fail, or a link take effect and still report a failure, which no real disk does on demand.
+    /// </summary>
+    internal ISystemCalls SystemCalls { get; set; } = LibcSystemCalls.Instance;
+
     /// <param name="rootDirectory">The store's directory; it and its missing parents are created, each new level's parent synced.</param>
     /// <param name="logger">Receives commits, mismatches, truncations and crash clean-up.</param>
     /// <param name="meterFactory">Creates the <see cref="ConsensusMetrics.MeterName"/> meter; without one a process-wide meter is used.</param>

@@ -25,14 +25,14 @@ internal static class DirectorySync
     /// </summary>
     /// <returns>True if an fsync was performed.</returns>
     public static bool Sync(string fullPath, string displayPath, string description) =>
-        Sync(LibcDirectoryCalls.Instance, fullPath, displayPath, description);
+        Sync(LibcSystemCalls.Instance, fullPath, displayPath, description);
 
     /// <summary>As <see cref="Sync(string, string, string)"/>, through <paramref name="calls"/>.</summary>
     /// <param name="calls">The system calls to make: the C library's, or a test's.</param>
     /// <param name="fullPath">The directory to sync.</param>
     /// <param name="displayPath">How messages name the directory.</param>
     /// <param name="description">How messages name the store.</param>
-    public static bool Sync(IDirectoryCalls calls, string fullPath, string displayPath, string description)
+    public static bool Sync(ISystemCalls calls, string fullPath, string displayPath, string description)
     {
         if (!IsRequired)
         {

@@ -35,7 +35,7 @@ public sealed partial class LocalFileSystemBackend
             }
 
             var parent = Path.GetDirectoryName(directory)!;
-            if (DirectorySync.Sync(DirectoryCalls, parent, $"'{parent}'", $"the chain of {Description}"))
+            if (DirectorySync.Sync(SystemCalls, parent, $"'{parent}'", $"the chain of {Description}"))
             {
                 instruments.DirectorySynced();
             }
@@ -99,7 +99,7 @@ public sealed partial class LocalFileSystemBackend
         var wasDirty = dirtyDirectories.TryRemove(normalized, out _);
         try
         {
-            if (DirectorySync.Sync(DirectoryCalls, full, StorageNames.Display(normalized), Description))
+            if (DirectorySync.Sync(SystemCalls, full, StorageNames.Display(normalized), Description))
             {
                 instruments.DirectorySynced();
                 StorageLog.DirectorySynced(logger, normalized, Description);

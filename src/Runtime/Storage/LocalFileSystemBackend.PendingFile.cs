@@ -101,7 +101,7 @@ public sealed partial class LocalFileSystemBackend
             leftBehind = null;
             if (!OperatingSystem.IsWindows())
             {
-                return NoReplaceRename.TryLink(temporary, full, out leftBehind);
+                return NoReplaceRename.TryLink(backend.SystemCalls, temporary, full, out leftBehind);
             }
 
             try

@@ -58,10 +58,10 @@ public sealed partial class LocalFileSystemBackend : IStorageBackend
     internal Action<string>? EntryListed { get; set; }
 
     /// <summary>
-    /// Test seam: the system calls of a directory fsync, the C library's in production. A test makes them fail or be
-    /// interrupted, which no real file system does on demand.
+    /// Test seam: the system calls of a directory fsync and of a create-new commit, the C library's in production. A
+    /// test makes them fail or be interrupted, which no real file system does on demand.
     /// </summary>
-    internal IDirectoryCalls DirectoryCalls { get; set; } = LibcDirectoryCalls.Instance;
+    internal ISystemCalls SystemCalls { get; set; } = LibcSystemCalls.Instance;
 
     /// <summary>The absolute root directory.</summary>
     public string RootPath { get; }

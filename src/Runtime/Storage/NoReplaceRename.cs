@@ -10,25 +10,24 @@ namespace Bulwark.Storage;
 /// On Windows the backend uses File.Move without overwrite, which (MoveFileEx without MOVEFILE_REPLACE_EXISTING) is
 /// itself the atomic no-replace rename.
 /// </summary>
-internal static partial class NoReplaceRename
+internal static class NoReplaceRename
 {
     private const int EINTR = 4;
 
     // EEXIST is 17 on Linux, macOS and the BSDs alike.
     private const int EEXIST = 17;
 
-    /// <summary>Publishes <paramref name="temporary"/> as <paramref name="final"/>.</summary>
+    /// <summary>Publishes <paramref name="temporary"/> as <paramref name="final"/> through <paramref name="calls"/>.</summary>
     /// <returns>False, with nothing changed, when <paramref name="final"/> already exists.</returns>
     /// <exception cref="IOException">The link failed for another reason.</exception>
-    public static bool TryLink(string temporary, string final, out string? temporaryLeftBehind)
+    public static bool TryLink(ISystemCalls calls, string temporary, string final, out string? temporaryLeftBehind)
     {
         temporaryLeftBehind = null;
         int result;
         int errno;
         do
         {
-            result = Link(temporary, final);
-            errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+            result = calls.Link(temporary, final, out errno);
         }
         while (result < 0 && errno == EINTR);
 
@@ -41,8 +40,7 @@ internal static partial class NoReplaceRename
 
         do
         {
-            result = Unlink(temporary);
-            errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+            result = calls.Unlink(temporary, out errno);
         }
         while (result < 0 && errno == EINTR);
 
@@ -55,10 +53,4 @@ internal static partial class NoReplaceRename
 
         return true;
     }
-
-    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Link(string existing, string created);
-
-    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Unlink(string path);
 }

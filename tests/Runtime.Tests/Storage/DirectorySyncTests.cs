@@ -70,7 +70,7 @@ public sealed class DirectorySyncTests : IDisposable
 
         Assert.Equal(["d"], backend.DirtyDirectories);
         var failing = new ScriptedDirectoryCalls(opens: [Descriptor], fsyncs: [-EIO]);
-        backend.DirectoryCalls = failing;
+        backend.SystemCalls = failing;
 
         var error = await Assert.ThrowsAsync<StorageException>(async () => await backend.SyncDirectoryAsync("d"));
 
@@ -79,7 +79,7 @@ public sealed class DirectorySyncTests : IDisposable
         Assert.Equal([Descriptor], failing.Closed);
 
         var healed = new ScriptedDirectoryCalls(opens: [Descriptor], fsyncs: [0]);
-        backend.DirectoryCalls = healed;
+        backend.SystemCalls = healed;
         await backend.SyncDirectoryAsync("d");
 
         Assert.Empty(backend.DirtyDirectories);
@@ -91,7 +91,7 @@ public sealed class DirectorySyncTests : IDisposable
     {
         var backend = new LocalFileSystemBackend(temp.Join("root"));
         var failing = new ScriptedDirectoryCalls(opens: [Descriptor], fsyncs: [-EIO]);
-        backend.DirectoryCalls = failing;
+        backend.SystemCalls = failing;
 
         var error = await Assert.ThrowsAsync<StorageException>(async () => await backend.CreateDirectoryAsync("new/below"));
 
@@ -102,7 +102,7 @@ public sealed class DirectorySyncTests : IDisposable
 
         // Left in place, "new" would be found by the retry and its parent never synced again.
         var healed = new ScriptedDirectoryCalls(opens: [Descriptor, Descriptor], fsyncs: [0, 0]);
-        backend.DirectoryCalls = healed;
+        backend.SystemCalls = healed;
         await backend.CreateDirectoryAsync("new/below");
 
         Assert.Equal([temp.Join("root"), temp.Join("root", "new")], healed.Opened);
@@ -113,7 +113,7 @@ public sealed class DirectorySyncTests : IDisposable
     /// Answers each call with the next scripted result: a descriptor or 0 for success, a negated error number for a
     /// failure. A call past the end of its script fails the test.
     /// </summary>
-    private sealed class ScriptedDirectoryCalls(int[] opens, int[] fsyncs) : IDirectoryCalls
+    private sealed class ScriptedDirectoryCalls(int[] opens, int[] fsyncs) : ISystemCalls
     {
         private readonly Queue<int> opens = new(opens);
         private readonly Queue<int> fsyncs = new(fsyncs);
@@ -137,6 +137,12 @@ public sealed class DirectorySyncTests : IDisposable
         }
 
         public void Close(int fd) => Closed.Add(fd);
+
+        public int Link(string existingPath, string newPath, out int errno) =>
+            throw new InvalidOperationException("A directory fsync makes no link.");
+
+        public int Unlink(string path, out int errno) =>
+            throw new InvalidOperationException("A directory fsync removes no name.");
 
         private static int Answer(int scripted, out int errno)
         {

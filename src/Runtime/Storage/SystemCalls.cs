@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+
+namespace Bulwark.Storage;
+
+/// <summary>
+/// The system calls behind a directory fsync and a no-replace publication (link, then unlink of the temporary), each returning its result and the error
+/// number it left. Tests substitute calls that are interrupted or fail, which no real file system does on demand.
+/// </summary>
+internal interface ISystemCalls
+{
+    /// <returns>A descriptor, or a negative number with <paramref name="errno"/> set.</returns>
+    int Open(string path, int flags, out int errno);
+
+    /// <returns>0, or a negative number with <paramref name="errno"/> set.</returns>
+    int Fsync(int fd, out int errno);
+
+    void Close(int fd);
+
+    /// <summary>link(2): <paramref name="newPath"/> becomes a second name of <paramref name="existingPath"/>, never replacing a file.</summary>
+    /// <returns>0, or a negative number with <paramref name="errno"/> set (EEXIST when the name is taken).</returns>
+    int Link(string existingPath, string newPath, out int errno);
+
+    /// <summary>unlink(2): removes the name <paramref name="path"/>.</summary>
+    /// <returns>0, or a negative number with <paramref name="errno"/> set.</returns>
+    int Unlink(string path, out int errno);
+}
+
+/// <summary>The calls of the C library.</summary>
+internal sealed partial class LibcSystemCalls : ISystemCalls
+{
+    public static readonly LibcSystemCalls Instance = new();
+
+    private LibcSystemCalls()
+    {
+    }
+
+    public int Open(string path, int flags, out int errno)
+    {
+        var fd = OpenCall(path, flags);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd;
+    }
+
+    public int Fsync(int fd, out int errno)
+    {
+        var result = FsyncCall(fd);
+        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return result;
+    }
+
+    public void Close(int fd) => _ = CloseCall(fd);
+
+    public int Link(string existingPath, string newPath, out int errno)
+    {
+        var result = LinkCall(existingPath, newPath);
+        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return result;
+    }
+
+    public int Unlink(string path, out int errno)
+    {
+        var result = UnlinkCall(path);
+        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return result;
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenCall(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FsyncCall(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseCall(int fd);
+
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkCall(string existingPath, string newPath);
+
+    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnlinkCall(string path);
+}
