@@ -34,32 +34,19 @@ internal sealed partial class LibcSystemCalls : ISystemCalls
     {
     }
 
-    public int Open(string path, int flags, out int errno)
-    {
-        var fd = OpenCall(path, flags);
-        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return fd;
-    }
+    public int Open(string path, int flags, out int errno) => WithErrno(OpenCall(path, flags), out errno);
 
-    public int Fsync(int fd, out int errno)
-    {
-        var result = FsyncCall(fd);
-        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return result;
-    }
+    public int Fsync(int fd, out int errno) => WithErrno(FsyncCall(fd), out errno);
 
     public void Close(int fd) => _ = CloseCall(fd);
 
-    public int Link(string existingPath, string newPath, out int errno)
-    {
-        var result = LinkCall(existingPath, newPath);
-        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return result;
-    }
+    public int Link(string existingPath, string newPath, out int errno) => WithErrno(LinkCall(existingPath, newPath), out errno);
 
-    public int Unlink(string path, out int errno)
+    public int Unlink(string path, out int errno) => WithErrno(UnlinkCall(path), out errno);
+
+    // Read at once: the next interop call may overwrite the saved error.
+    private static int WithErrno(int result, out int errno)
     {
-        var result = UnlinkCall(path);
         errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
         return result;
     }
