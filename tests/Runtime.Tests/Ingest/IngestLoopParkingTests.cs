@@ -17,9 +17,18 @@ public sealed class IngestLoopParkingTests
     public async Task TheLoopIsNeverQuiescentWhileItCreatesItsTimer()
     {
         var fake = new FakeTimeProvider(IngestHarness.Start);
-        var spy = new TimerSpy(fake);
-        var controller = await IngestController.OpenAsync(new InMemoryBackend(), IngestHarness.DefaultOptions(), null, spy);
-        spy.Controller = controller;
+        var clock = new RecordingTimeProvider(fake);
+        var controller = await IngestController.OpenAsync(new InMemoryBackend(), IngestHarness.DefaultOptions(), null, clock);
+        var created = 0;
+        var createdWhileQuiescent = 0;
+        clock.TimerCreating = _ =>
+        {
+            Interlocked.Increment(ref created);
+            if (controller.IsQuiescent)
+            {
+                Interlocked.Increment(ref createdWhileQuiescent);
+            }
+        };
 
         var visit = controller.StartVisit(1);
         await visit.AppendAsync(new PageRow(1, "https://example.org/1", 200));
@@ -28,45 +37,10 @@ public sealed class IngestLoopParkingTests
         Assert.Equal(VisitState.Committed, (await done).State);
 
         // Parked at least once with a deadline (the cut due after FlushInterval), so timers were made while watched.
-        Assert.True(spy.Created > 0, "the loop never parked with a deadline");
-        Assert.Equal(0, spy.CreatedWhileQuiescent);
+        Assert.True(Volatile.Read(ref created) > 0, "the loop never parked with a deadline");
+        Assert.Equal(0, Volatile.Read(ref createdWhileQuiescent));
 
-        spy.Controller = null;
+        clock.TimerCreating = null;
         await IngestHarness.ShutdownAsync(controller, fake);
-    }
-
-    /// <summary>The fake clock, noting whether the controller called itself quiescent each time a timer was created.</summary>
-    private sealed class TimerSpy(FakeTimeProvider inner) : TimeProvider
-    {
-        private int _created;
-        private int _createdWhileQuiescent;
-
-        public IngestController? Controller { get; set; }
-
-        public int Created => Volatile.Read(ref _created);
-
-        public int CreatedWhileQuiescent => Volatile.Read(ref _createdWhileQuiescent);
-
-        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
-
-        public override long TimestampFrequency => inner.TimestampFrequency;
-
-        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
-
-        public override long GetTimestamp() => inner.GetTimestamp();
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            if (Controller is { } controller)
-            {
-                Interlocked.Increment(ref _created);
-                if (controller.IsQuiescent)
-                {
-                    Interlocked.Increment(ref _createdWhileQuiescent);
-                }
-            }
-
-            return inner.CreateTimer(callback, state, dueTime, period);
-        }
     }
 }

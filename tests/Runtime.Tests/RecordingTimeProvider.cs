@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace Bulwark.Runtime.Tests.Shards;
+namespace Bulwark.Runtime.Tests;
 
 /// <summary>
 /// A <see cref="FakeTimeProvider"/>'s clock and timers, with a record of each timer created (its first due time) and
 /// of how many are not yet disposed: what a component waits for on the clock, and whether it stopped waiting when it
 /// was disposed. <c>Task.Delay</c> on a time provider disposes its timer when the delay ends or is cancelled.
+/// <see cref="TimerCreating"/> lets a test look at its component at the moment it starts to wait.
 /// </summary>
 internal sealed class RecordingTimeProvider(FakeTimeProvider clock) : TimeProvider
 {
@@ -25,6 +26,9 @@ internal sealed class RecordingTimeProvider(FakeTimeProvider clock) : TimeProvid
         }
     }
 
+    /// <summary>Called with each new timer's due time, before the timer is created.</summary>
+    public Action<TimeSpan>? TimerCreating { get; set; }
+
     /// <summary>Timers created and not yet disposed.</summary>
     public int LiveTimers => Volatile.Read(ref _live);
 
@@ -38,6 +42,7 @@ internal sealed class RecordingTimeProvider(FakeTimeProvider clock) : TimeProvid
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        TimerCreating?.Invoke(dueTime);
         lock (_lock)
         {
             _dueTimes.Add(dueTime);
