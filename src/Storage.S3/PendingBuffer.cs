@@ -248,11 +248,11 @@ internal sealed class PendingBuffer : Stream
             case State.Open:
                 return;
             case State.Committed:
-                throw new InvalidOperationException($"The pending file '{path}' was committed; its bytes can no longer change.");
+                throw PendingFileRefusals.WrittenAfterCommit(path);
             case State.Abandoned:
-                throw new InvalidOperationException($"The pending file '{path}' was disposed without a commit; nothing can be written to it.");
+                throw PendingFileRefusals.WrittenAfterDispose(path);
             case State.Failed:
-                throw new InvalidOperationException($"A commit of the pending file '{path}' failed; write the file again with a new pending file.");
+                throw PendingFileRefusals.CommitFailedBefore(path);
             default:
                 throw new InvalidOperationException($"The pending file '{path}' is being committed; its bytes can no longer change.");
         }

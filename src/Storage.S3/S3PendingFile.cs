@@ -37,12 +37,12 @@ internal sealed class S3PendingFile : PendingFile
         ObjectDisposedException.ThrowIf(disposed && !IsCommitted, this);
         if (IsCommitted)
         {
-            throw new InvalidOperationException($"The pending file '{Path}' was already committed; a pending file is committed once.");
+            throw PendingFileRefusals.AlreadyCommitted(Path);
         }
 
         if (failed)
         {
-            throw new InvalidOperationException($"An earlier commit of the pending file '{Path}' failed; write the file again with a new pending file.");
+            throw PendingFileRefusals.CommitFailedBefore(Path);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -23,15 +23,13 @@ public sealed partial class CrashSimulatingBackend
         {
             _owner = owner;
             _noReplace = noReplace;
-            // Worded as the real backends word it: a test that checks a refusal's text sees the same one here.
             _stream = new ObservedWriteStream(() => _buffer, bytes =>
             {
                 if (IsClosed)
                 {
-                    throw new InvalidOperationException(
-                        IsCommitted ? $"The pending file '{Path}' was committed; its bytes can no longer change."
-                        : _disposed ? $"The pending file '{Path}' was disposed without a commit; nothing can be written to it."
-                        : $"An earlier commit of the pending file '{Path}' failed; write the file again with a new pending file.");
+                    throw IsCommitted ? PendingFileRefusals.WrittenAfterCommit(Path)
+                        : _disposed ? PendingFileRefusals.WrittenAfterDispose(Path)
+                        : PendingFileRefusals.CommitFailedBefore(Path);
                 }
 
                 lock (_owner._lock)
@@ -50,12 +48,12 @@ public sealed partial class CrashSimulatingBackend
             ObjectDisposedException.ThrowIf(_disposed && !IsCommitted, this);
             if (IsCommitted)
             {
-                throw new InvalidOperationException($"The pending file '{Path}' was already committed; a pending file is committed once.");
+                throw PendingFileRefusals.AlreadyCommitted(Path);
             }
 
             if (_failed)
             {
-                throw new InvalidOperationException($"An earlier commit of the pending file '{Path}' failed; write the file again with a new pending file.");
+                throw PendingFileRefusals.CommitFailedBefore(Path);
             }
 
             cancellationToken.ThrowIfCancellationRequested();

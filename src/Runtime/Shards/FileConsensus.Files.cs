@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Bulwark.Storage;
 
 namespace Bulwark.Shards;
@@ -10,8 +9,6 @@ public sealed partial class FileConsensus
     private const string LockFileName = ".lock";
     private const string TemporaryPrefix = ".tmp-";
     private const int SeqNoDigits = 20;
-    private const int EINTR = 4;
-    private const int EEXIST = 17;
 
     // EWOULDBLOCK from flock on Linux and macOS; ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION on Windows.
     private static readonly int[] HeldByAnotherResults = [11, 35, unchecked((int)0x80070020), unchecked((int)0x80070021)];
@@ -134,25 +131,14 @@ public sealed partial class FileConsensus
             }
         }
 
-        int result;
-        int errno;
-        do
-        {
-            result = SystemCalls.Link(temporary, entry, out errno);
-        }
-        while (result < 0 && errno == EINTR);
-
-        if (result == 0)
+        if (SystemCalls.LinkUninterrupted(temporary, entry, out var errno) == 0)
         {
             return true;
         }
 
-        if (errno == EEXIST)
-        {
-            return false;
-        }
-
-        throw new ConsensusException($"Cannot publish entry '{entry}' of {Description}: link failed with errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)}).", isTransient: true);
+        return errno == InterruptedCalls.EEXIST
+            ? false
+            : throw new ConsensusException($"Cannot publish entry '{entry}' of {Description}: link failed with {InterruptedCalls.Describe(errno)}.", isTransient: true);
     }
 
     private void DeleteTemporary(string temporary)

@@ -49,7 +49,5 @@ internal sealed class ClosedPendingStream : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => throw Closed();
 
     private InvalidOperationException Closed() =>
-        new(committed
-            ? $"The pending file '{path}' was committed; its bytes can no longer change."
-            : $"The pending file '{path}' was disposed without a commit; nothing can be written to it.");
+        committed ? PendingFileRefusals.WrittenAfterCommit(path) : PendingFileRefusals.WrittenAfterDispose(path);
 }

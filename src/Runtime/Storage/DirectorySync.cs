@@ -9,8 +9,6 @@ namespace Bulwark.Storage;
 /// </summary>
 internal static class DirectorySync
 {
-    private const int EINTR = 4;
-
     private static readonly int OpenFlags = ComputeOpenFlags();
 
     /// <summary>False where no directory fsync is needed (Windows) or none is implemented (an unknown Unix).</summary>
@@ -44,14 +42,7 @@ internal static class DirectorySync
             throw new StorageException($"Cannot sync directory {displayPath} in {description}: directory fsync is not implemented for {RuntimeInformation.OSDescription}.");
         }
 
-        int fd;
-        int errno;
-        do
-        {
-            fd = calls.Open(fullPath, OpenFlags, out errno);
-        }
-        while (fd < 0 && errno == EINTR);
-
+        var fd = calls.OpenUninterrupted(fullPath, OpenFlags, out var errno);
         if (fd < 0)
         {
             throw Failure("open", errno, displayPath, description);
@@ -59,24 +50,17 @@ internal static class DirectorySync
 
         try
         {
-            int result;
-            do
-            {
-                result = calls.Fsync(fd, out errno);
-            }
-            while (result < 0 && errno == EINTR);
-
             // Never retried otherwise: after a failed fsync the kernel may have dropped what it could not write, so a
             // retry that succeeds would not make the entries durable; the caller must learn of the failure.
-            if (result < 0)
+            if (calls.FsyncUninterrupted(fd, out errno) < 0)
             {
                 throw Failure("fsync", errno, displayPath, description);
             }
         }
         finally
         {
-            // Not retried on EINTR: Linux releases the descriptor even then, and a retry could close one another thread
-            // just received. A close error on a read-only descriptor cannot undo the fsync that already succeeded.
+            // Never retried (see InterruptedCalls). A close error on a read-only descriptor cannot undo the fsync that
+            // already succeeded.
             calls.Close(fd);
         }
 
@@ -84,7 +68,7 @@ internal static class DirectorySync
     }
 
     private static StorageException Failure(string call, int errno, string displayPath, string description) =>
-        new($"Cannot sync directory {displayPath} in {description}: {call} failed with errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)}).");
+        new($"Cannot sync directory {displayPath} in {description}: {call} failed with {InterruptedCalls.Describe(errno)}.");
 
     // O_DIRECTORY differs between Linux architectures and between Unix kernels; O_RDONLY is 0 everywhere.
     private static int ComputeOpenFlags()

@@ -291,12 +291,12 @@ public sealed class InMemoryBackend : IStorageBackend
             ObjectDisposedException.ThrowIf(disposed && !IsCommitted, this);
             if (IsCommitted)
             {
-                throw StorageNames.AlreadyCommitted(Path);
+                throw PendingFileRefusals.AlreadyCommitted(Path);
             }
 
             if (failed)
             {
-                throw StorageNames.CommitFailedBefore(Path);
+                throw PendingFileRefusals.CommitFailedBefore(Path);
             }
 
             cancellationToken.ThrowIfCancellationRequested();

@@ -39,12 +39,12 @@ public sealed partial class LocalFileSystemBackend
             ObjectDisposedException.ThrowIf(disposed && !IsCommitted, this);
             if (IsCommitted)
             {
-                throw StorageNames.AlreadyCommitted(Path);
+                throw PendingFileRefusals.AlreadyCommitted(Path);
             }
 
             if (failed)
             {
-                throw StorageNames.CommitFailedBefore(Path);
+                throw PendingFileRefusals.CommitFailedBefore(Path);
             }
 
             cancellationToken.ThrowIfCancellationRequested();

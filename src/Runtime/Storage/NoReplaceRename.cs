@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Bulwark.Storage;
 
 /// <summary>
@@ -12,41 +10,22 @@ namespace Bulwark.Storage;
 /// </summary>
 internal static class NoReplaceRename
 {
-    private const int EINTR = 4;
-
-    // EEXIST is 17 on Linux, macOS and the BSDs alike.
-    private const int EEXIST = 17;
-
     /// <summary>Publishes <paramref name="temporary"/> as <paramref name="final"/> through <paramref name="calls"/>.</summary>
     /// <returns>False, with nothing changed, when <paramref name="final"/> already exists.</returns>
     /// <exception cref="IOException">The link failed for another reason.</exception>
     public static bool TryLink(ISystemCalls calls, string temporary, string final, out string? temporaryLeftBehind)
     {
         temporaryLeftBehind = null;
-        int result;
-        int errno;
-        do
+        if (calls.LinkUninterrupted(temporary, final, out var errno) < 0)
         {
-            result = calls.Link(temporary, final, out errno);
-        }
-        while (result < 0 && errno == EINTR);
-
-        if (result < 0)
-        {
-            return errno == EEXIST
+            return errno == InterruptedCalls.EEXIST
                 ? false
-                : throw new IOException($"link failed with errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)}).");
+                : throw new IOException($"link failed with {InterruptedCalls.Describe(errno)}.");
         }
-
-        do
-        {
-            result = calls.Unlink(temporary, out errno);
-        }
-        while (result < 0 && errno == EINTR);
 
         // The file is published either way; a temporary name that could not be removed stays hidden from listings and
         // is what DeleteAbandonedTemporariesAsync collects.
-        if (result < 0)
+        if (calls.UnlinkUninterrupted(temporary, out _) < 0)
         {
             temporaryLeftBehind = temporary;
         }

@@ -115,10 +115,4 @@ internal static class StorageNames
 
     public static StorageException TooLong(string path, string description, long length, long maxBytes) =>
         new($"File '{path}' in {description} is {length} bytes long, more than the {maxBytes} bytes allowed; it was not read.");
-
-    public static InvalidOperationException AlreadyCommitted(string path) =>
-        new($"The pending file '{path}' was already committed; a pending file is committed once.");
-
-    public static InvalidOperationException CommitFailedBefore(string path) =>
-        new($"An earlier commit of the pending file '{path}' failed; write the file again with a new pending file.");
 }

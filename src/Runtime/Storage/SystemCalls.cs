@@ -25,6 +25,69 @@ internal interface ISystemCalls
     int Unlink(string path, out int errno);
 }
 
+/// <summary>
+/// The calls made again while a signal interrupts them before they take effect (EINTR, the one error that says nothing
+/// happened), and the error numbers callers decide on, which are the same on Linux, macOS and the BSDs. Close is not
+/// among them: Linux releases the descriptor even when close reports EINTR, so a retry could close one another thread
+/// has just received.
+/// </summary>
+internal static class InterruptedCalls
+{
+    public const int EINTR = 4;
+    public const int EEXIST = 17;
+
+    public static int OpenUninterrupted(this ISystemCalls calls, string path, int flags, out int errno)
+    {
+        int fd;
+        do
+        {
+            fd = calls.Open(path, flags, out errno);
+        }
+        while (fd < 0 && errno == EINTR);
+
+        return fd;
+    }
+
+    public static int FsyncUninterrupted(this ISystemCalls calls, int fd, out int errno)
+    {
+        int result;
+        do
+        {
+            result = calls.Fsync(fd, out errno);
+        }
+        while (result < 0 && errno == EINTR);
+
+        return result;
+    }
+
+    public static int LinkUninterrupted(this ISystemCalls calls, string existingPath, string newPath, out int errno)
+    {
+        int result;
+        do
+        {
+            result = calls.Link(existingPath, newPath, out errno);
+        }
+        while (result < 0 && errno == EINTR);
+
+        return result;
+    }
+
+    public static int UnlinkUninterrupted(this ISystemCalls calls, string path, out int errno)
+    {
+        int result;
+        do
+        {
+            result = calls.Unlink(path, out errno);
+        }
+        while (result < 0 && errno == EINTR);
+
+        return result;
+    }
+
+    /// <summary>How messages name a failed call's error: its number and the C library's text for it.</summary>
+    public static string Describe(int errno) => $"errno {errno} ({Marshal.GetPInvokeErrorMessage(errno)})";
+}
+
 /// <summary>The calls of the C library.</summary>
 internal sealed partial class LibcSystemCalls : ISystemCalls
 {
