@@ -61,7 +61,7 @@ internal sealed class S3Uploader(S3Bucket bucket, long multipartThreshold, long 
             }
             catch (AmazonS3Exception exception) when (ifNoneMatch && S3Errors.IsPreconditionFailed(exception))
             {
-                throw new StorageFileExistsException(normalized, bucket.Description);
+                throw new StorageFileExistsException(normalized, bucket.Description, exception);
             }
             catch (AmazonS3Exception exception) when (ifNoneMatch && S3Errors.IsConditionalConflict(exception) && attempt < ConditionalConflictRetries)
             {
@@ -125,7 +125,7 @@ internal sealed class S3Uploader(S3Bucket bucket, long multipartThreshold, long 
             }
             catch (AmazonS3Exception exception) when (ifNoneMatch && S3Errors.IsPreconditionFailed(exception))
             {
-                throw new StorageFileExistsException(normalized, bucket.Description);
+                throw new StorageFileExistsException(normalized, bucket.Description, exception);
             }
             catch (AmazonS3Exception exception) when (ifNoneMatch && S3Errors.IsConditionalConflict(exception) && attempt < ConditionalConflictRetries)
             {

@@ -242,6 +242,16 @@ public sealed class S3StorageBackendTests(S3ServerFixture server)
             late.Write([10]);
             var error = await Assert.ThrowsAsync<StorageFileExistsException>(async () => await late.CommitAsync());
             Assert.Equal("taken", error.Path);
+
+            // Where the server decided (a conditional PUT), its answer is kept; where a HEAD found the key, there is none.
+            if (bucket == S3ServerFixture.ConditionalBucket)
+            {
+                Assert.Equal(HttpStatusCode.PreconditionFailed, Assert.IsType<AmazonS3Exception>(error.InnerException).StatusCode);
+            }
+            else
+            {
+                Assert.Null(error.InnerException);
+            }
         }
 
         Assert.Equal(new byte[] { 9 }, await backend.ReadAllBytesAsync("taken"));

@@ -82,7 +82,7 @@ public class StorageException : IOException
     {
     }
 
-    public StorageException(string message, Exception innerException)
+    public StorageException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

@@ -73,14 +73,14 @@ public sealed partial class LocalFileSystemBackend
                 {
                     File.Move(temporary, full, overwrite: true);
                 }
-                else if (!TryPublishNew(full, out var leftBehind))
+                else if (!TryPublishNew(full, out var temporaryNotRemoved))
                 {
                     // Still "failed": the temporary is deleted on dispose and the commit cannot be retried.
                     throw Directory.Exists(full) ? StorageNames.IsDirectory(Path, backend.Description) : new StorageFileExistsException(Path, backend.Description);
                 }
-                else if (leftBehind is not null)
+                else if (temporaryNotRemoved is not null)
                 {
-                    StorageLog.TemporaryNotDeleted(backend.logger, new IOException("unlink failed"), leftBehind, Path, backend.Description);
+                    StorageLog.PublishedTemporaryNotRemoved(backend.logger, temporaryNotRemoved, temporary, Path, backend.Description);
                 }
             }
             catch (Exception exception) when (IsIoFailure(exception))
@@ -96,12 +96,12 @@ public sealed partial class LocalFileSystemBackend
             StorageLog.Committed(backend.logger, Path, length, backend.Description);
         }
 
-        private bool TryPublishNew(string full, out string? leftBehind)
+        private bool TryPublishNew(string full, out IOException? temporaryNotRemoved)
         {
-            leftBehind = null;
+            temporaryNotRemoved = null;
             if (!OperatingSystem.IsWindows())
             {
-                return NoReplaceRename.TryLink(backend.SystemCalls, temporary, full, out leftBehind);
+                return NoReplaceRename.TryLink(backend.SystemCalls, temporary, full, out temporaryNotRemoved);
             }
 
             try

@@ -11,11 +11,15 @@ namespace Bulwark.Storage;
 internal static class NoReplaceRename
 {
     /// <summary>Publishes <paramref name="temporary"/> as <paramref name="final"/> through <paramref name="calls"/>.</summary>
+    /// <param name="calls">The system calls to make: the C library's, or a test's.</param>
+    /// <param name="temporary">The finished file's temporary name.</param>
+    /// <param name="final">The name to publish it under.</param>
+    /// <param name="temporaryNotRemoved">Why the temporary's name is still there after a publication, or null.</param>
     /// <returns>False, with nothing changed, when <paramref name="final"/> already exists.</returns>
     /// <exception cref="IOException">The link failed for another reason.</exception>
-    public static bool TryLink(ISystemCalls calls, string temporary, string final, out string? temporaryLeftBehind)
+    public static bool TryLink(ISystemCalls calls, string temporary, string final, out IOException? temporaryNotRemoved)
     {
-        temporaryLeftBehind = null;
+        temporaryNotRemoved = null;
         if (calls.LinkUninterrupted(temporary, final, out var errno) < 0)
         {
             return errno == InterruptedCalls.EEXIST
@@ -25,9 +29,9 @@ internal static class NoReplaceRename
 
         // The file is published either way; a temporary name that could not be removed stays hidden from listings and
         // is what DeleteAbandonedTemporariesAsync collects.
-        if (calls.UnlinkUninterrupted(temporary, out _) < 0)
+        if (calls.UnlinkUninterrupted(temporary, out errno) < 0)
         {
-            temporaryLeftBehind = temporary;
+            temporaryNotRemoved = new IOException($"unlink failed with {InterruptedCalls.Describe(errno)}.");
         }
 
         return true;

@@ -60,7 +60,7 @@ public sealed class StorageLockedException : StorageException
     public StorageLockedException(string path, string storeDescription, StorageLockOwner? holder, Exception? innerException = null)
         : base(
             $"The lock '{path}' of {storeDescription} is held by {(holder is null ? "another process (its owner record could not be read)" : holder.ToString())}.",
-            innerException ?? new IOException("lock held"))
+            innerException)
     {
         Path = path;
         Holder = holder;

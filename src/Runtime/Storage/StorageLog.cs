@@ -21,4 +21,7 @@ internal static partial class StorageLog
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Could not remove the renamed-away directory '{Trash}' in {Backend}; it stays hidden from listings")]
     public static partial void TrashNotDeleted(ILogger logger, Exception exception, string trash, string backend);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Published '{Path}' in {Backend}, but its temporary name '{Temporary}' could not be removed; it stays hidden from listings until DeleteAbandonedTemporariesAsync collects it")]
+    public static partial void PublishedTemporaryNotRemoved(ILogger logger, Exception exception, string temporary, string path, string backend);
 }

@@ -32,6 +32,18 @@ public sealed class DirectorySyncTests : IDisposable
     }
 
     [Fact]
+    public void DescriptorZeroIsADescriptorLikeAnyOther()
+    {
+        // A process whose standard input is closed gets descriptor 0 for the next file it opens.
+        var calls = new ScriptedDirectoryCalls(opens: [0], fsyncs: [0]);
+
+        Assert.True(DirectorySync.Sync(calls, "/store/d", "'d'", "the store"));
+
+        Assert.Equal([0], calls.Fsynced);
+        Assert.Equal([0], calls.Closed);
+    }
+
+    [Fact]
     public void AFailedOpenNamesTheDirectoryAndTheError()
     {
         var calls = new ScriptedDirectoryCalls(opens: [-ENOENT, Descriptor], fsyncs: [0]);

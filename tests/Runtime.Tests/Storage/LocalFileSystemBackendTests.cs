@@ -107,13 +107,20 @@ public sealed class LocalFileSystemBackendTests : IDisposable
             await Assert.ThrowsAsync<StoragePathException>(async () => await backend.DeleteDirectoryAsync(path));
             await Assert.ThrowsAsync<StoragePathException>(async () => await backend.ListAsync(path));
             await Assert.ThrowsAsync<StoragePathException>(async () => await backend.CreateAsync(path + "/new"));
+            await Assert.ThrowsAsync<StoragePathException>(async () => await backend.CreateNewAsync(path + "/new"));
             await Assert.ThrowsAsync<StoragePathException>(async () => await backend.SyncDirectoryAsync(path));
+
+            // Creating through the link would make directories and lock files outside the root.
+            await Assert.ThrowsAsync<StoragePathException>(async () => await backend.CreateDirectoryAsync(path));
+            await Assert.ThrowsAsync<StoragePathException>(async () => await backend.CreateDirectoryAsync(path + "/made/deeper"));
+            await Assert.ThrowsAsync<StoragePathException>(async () => await backend.AcquireLockAsync(path + "/made/lock", StorageLockOwner.Current("the test")));
         }
 
         // A listing would report the length of a file outside the root through the link, so it refuses too.
         await Assert.ThrowsAsync<StoragePathException>(async () => await backend.ListAsync(""));
         AssertSentinelsSurvive();
         Assert.Equal(["sentinel"], Directory.EnumerateFileSystemEntries(temp.Join("outside")).Select(Path.GetFileName));
+        Assert.False(Directory.Exists(temp.Join("made")), "a directory was made beside the root through the link 'escape'");
     }
 
     [Fact]
@@ -199,9 +206,50 @@ public sealed class LocalFileSystemBackendTests : IDisposable
 
         Assert.Equal([".keep", "keep.tmp"], Directory.EnumerateFileSystemEntries(temp.Join("root", "d")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(["d"], backend.DirtyDirectories);
+
+        // A collection that deletes nothing changes no entry, so it leaves nothing to sync.
+        await backend.SyncDirectoryAsync("d");
         Assert.Equal(0, await backend.DeleteAbandonedTemporariesAsync("d"));
+        Assert.Empty(backend.DirtyDirectories);
         await Assert.ThrowsAsync<DirectoryNotFoundException>(async () => await backend.DeleteAbandonedTemporariesAsync("none"));
         await abandoned.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ACollectionOfAbandonedTemporariesChecksItsArgumentsAndItsToken()
+    {
+        var first = await backend.CreateAsync("d/first");
+        first.Write([1]);
+        var second = await backend.CreateAsync("d/second");
+        second.Write([2]);
+        await backend.CreateDirectoryAsync("empty");
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        var noFilter = await Assert.ThrowsAsync<ArgumentNullException>(async () => await backend.DeleteAbandonedTemporariesAsync("d", null!));
+        Assert.Equal("isOwnTarget", noFilter.ParamName);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await backend.DeleteAbandonedTemporariesAsync("empty", cancelled.Token));
+
+        // Cancelled while it walks the directory: it stops at the next entry instead of finishing the walk.
+        using var midway = new CancellationTokenSource();
+        var asked = new List<string>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await backend.DeleteAbandonedTemporariesAsync("d", target =>
+        {
+            asked.Add(target);
+            midway.Cancel();
+            return false;
+        }, midway.Token));
+        Assert.Single(asked);
+
+        // No call deleted a temporary: both pending files still commit.
+        Assert.Equal(2, Directory.EnumerateFiles(temp.Join("root", "d"), ".*.tmp").Count());
+        foreach (var file in new[] { first, second })
+        {
+            await file.CommitAsync();
+            await file.DisposeAsync();
+        }
+
+        Assert.Equal(new byte[] { 2 }, await backend.ReadAllBytesAsync("d/second"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Bulwark.Storage;
+using Microsoft.Extensions.Logging;
 using Xunit;
 using static Bulwark.Runtime.Tests.Storage.SystemCallErrors;
 
@@ -13,11 +14,12 @@ public sealed class NoReplaceCommitFaultTests : IDisposable
 {
     private readonly TempDirectory temp = new();
     private readonly FaultingSystemCalls calls = new();
+    private readonly RecordingLogger logger = new();
     private readonly LocalFileSystemBackend backend;
 
     public NoReplaceCommitFaultTests()
     {
-        backend = new LocalFileSystemBackend(temp.Join("root")) { SystemCalls = calls };
+        backend = new LocalFileSystemBackend(temp.Join("root"), logger) { SystemCalls = calls };
     }
 
     public void Dispose() => temp.Dispose();
@@ -77,6 +79,15 @@ public sealed class NoReplaceCommitFaultTests : IDisposable
             await file.CommitAsync();
             Assert.True(file.IsCommitted);
         }
+
+        // Said once, with the name left behind and why.
+        var warning = Assert.Single(logger.Named("PublishedTemporaryNotRemoved"));
+        var leftBehind = Assert.Single(Directory.EnumerateFiles(temp.Join("root", "d"), ".new.*.tmp"));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Equal(leftBehind, warning.Fields["Temporary"]);
+        Assert.Equal("d/new", warning.Fields["Path"]);
+        Assert.Equal($"unlink failed with errno 5 ({IoError}).", warning.Exception?.Message);
+        Assert.Empty(logger.Named("TemporaryNotDeleted"));
 
         // Published under its final name; the second name is a hidden temporary, never listed, and the next collection
         // of abandoned temporaries removes it without touching the file.

@@ -77,6 +77,35 @@ public abstract partial class StorageContractTests
     }
 
     [Fact]
+    public async Task ASecondCommitAndACommitAfterAFailureSayWhy()
+    {
+        await using var committed = await Backend.CreateAsync("done");
+        await committed.CommitAsync();
+        var again = await Assert.ThrowsAsync<InvalidOperationException>(async () => await committed.CommitAsync());
+        Assert.Equal("The pending file 'done' was already committed; a pending file is committed once.", again.Message);
+
+        await using var late = await Backend.CreateNewAsync("done");
+        late.Write([1]);
+        await Assert.ThrowsAsync<StorageFileExistsException>(async () => await late.CommitAsync());
+        var retried = await Assert.ThrowsAsync<InvalidOperationException>(async () => await late.CommitAsync());
+        Assert.Equal("An earlier commit of the pending file 'done' failed; write the file again with a new pending file.", retried.Message);
+        Assert.Equal(Array.Empty<byte>(), await Backend.ReadAllBytesAsync("done"));
+    }
+
+    [Fact]
+    public async Task ACreateNewCommitOntoANameThatBecameADirectorySaysSo()
+    {
+        await using var file = await Backend.CreateNewAsync("became");
+        file.Write([1]);
+        await WriteAsync("became/inner", [2]);
+
+        var refused = await Assert.ThrowsAsync<StorageException>(async () => await file.CommitAsync());
+
+        Assert.Equal($"'became' in {Backend.Description} is a directory, not a file.", refused.Message);
+        Assert.Equal([new StorageEntry("became/inner", false, 1)], await Backend.ListAsync("became"));
+    }
+
+    [Fact]
     public async Task AReadStreamIsReadOnlyAndTwoReadersShareAFile()
     {
         await WriteAsync("shared", [7, 8, 9]);

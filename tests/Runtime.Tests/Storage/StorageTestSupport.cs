@@ -52,13 +52,16 @@ internal sealed class TestMeterFactory : IMeterFactory
     }
 }
 
-/// <summary>Records the directories the backend reports syncing, in order.</summary>
+/// <summary>Records the backend's events in order: the directories it reports syncing, and any event whole.</summary>
 internal sealed class RecordingLogger : ILogger
 {
-    private readonly ConcurrentQueue<(EventId Id, IReadOnlyList<KeyValuePair<string, object?>> State)> events = new();
+    private readonly ConcurrentQueue<RecordedEvent> events = new();
 
     public IReadOnlyList<string> SyncedDirectories =>
-        events.Where(e => e.Id.Name == "DirectorySynced").Select(e => (string)e.State.First(p => p.Key == "Directory").Value!).ToArray();
+        events.Where(e => e.Name == "DirectorySynced").Select(e => (string)e.Fields["Directory"]!).ToArray();
+
+    /// <summary>The events named <paramref name="name"/> (the logging method's name).</summary>
+    public IReadOnlyList<RecordedEvent> Named(string name) => events.Where(e => e.Name == name).ToArray();
 
     public void Clear() => events.Clear();
 
@@ -68,5 +71,12 @@ internal sealed class RecordingLogger : ILogger
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        events.Enqueue((eventId, state as IReadOnlyList<KeyValuePair<string, object?>> ?? []));
+        events.Enqueue(new RecordedEvent(
+            eventId.Name,
+            logLevel,
+            formatter(state, exception),
+            exception,
+            (state as IReadOnlyList<KeyValuePair<string, object?>> ?? []).ToDictionary(p => p.Key, p => p.Value)));
 }
+
+internal sealed record RecordedEvent(string? Name, LogLevel Level, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> Fields);
