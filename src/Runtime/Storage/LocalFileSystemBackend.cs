@@ -33,8 +33,15 @@ public sealed partial class LocalFileSystemBackend : IStorageBackend
     /// <param name="meterFactory">Creates the <see cref="StorageMetrics.MeterName"/> meter; without one a process-wide meter is used.</param>
     /// <exception cref="StorageException">The root cannot be created or is not a directory.</exception>
     public LocalFileSystemBackend(string rootPath, ILogger? logger = null, IMeterFactory? meterFactory = null)
+        : this(rootPath, LibcSystemCalls.Instance, logger, meterFactory)
+    {
+    }
+
+    /// <summary>As the public constructor, with the root's chain created and synced through <paramref name="systemCalls"/>.</summary>
+    internal LocalFileSystemBackend(string rootPath, ISystemCalls systemCalls, ILogger? logger = null, IMeterFactory? meterFactory = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootPath);
+        SystemCalls = systemCalls;
         RootPath = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootPath));
         Description = $"local directory '{RootPath}'";
         this.logger = logger ?? NullLogger.Instance;
@@ -61,7 +68,7 @@ public sealed partial class LocalFileSystemBackend : IStorageBackend
     /// Test seam: the system calls of a directory fsync and of a create-new commit, the C library's in production. A
     /// test makes them fail or be interrupted, which no real file system does on demand.
     /// </summary>
-    internal ISystemCalls SystemCalls { get; set; } = LibcSystemCalls.Instance;
+    internal ISystemCalls SystemCalls { get; set; }
 
     /// <summary>The absolute root directory.</summary>
     public string RootPath { get; }

@@ -121,6 +121,20 @@ public sealed class DirectorySyncTests : IDisposable
         Assert.Equal(new StorageEntry("new/below", true, 0), await backend.GetEntryAsync("new/below"));
     }
 
+    [Fact]
+    public void ARootWhoseChainCannotBeSyncedIsRefusedNamingTheLevel()
+    {
+        // The root and its parent are new: the first level's entry lives in the temporary directory, fsynced first.
+        var failing = new ScriptedDirectoryCalls(opens: [Descriptor], fsyncs: [-EIO]);
+
+        var error = Assert.Throws<StorageException>(() => new LocalFileSystemBackend(temp.Join("a", "root"), failing));
+
+        Assert.Equal(
+            $"Cannot sync directory '{temp.Path}' in the chain of local directory '{temp.Join("a", "root")}': fsync failed with errno 5 (Input/output error).",
+            error.Message);
+        Assert.Equal([temp.Path], failing.Opened);
+    }
+
     /// <summary>
     /// Answers each call with the next scripted result: a descriptor or 0 for success, a negated error number for a
     /// failure. A call past the end of its script fails the test.

@@ -70,6 +70,21 @@ public sealed class NoReplaceCommitFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task An_interrupted_unlink_of_the_temporary_name_is_made_again()
+    {
+        calls.Unlinks.Enqueue(EINTR);
+        await using (var file = await backend.CreateNewAsync("d/new"))
+        {
+            file.Write([3]);
+            await file.CommitAsync();
+        }
+
+        Assert.Equal(["new"], Directory.EnumerateFileSystemEntries(temp.Join("root", "d")).Select(Path.GetFileName));
+        Assert.Empty(logger.Named("PublishedTemporaryNotRemoved"));
+        Assert.Equal(new byte[] { 3 }, await backend.ReadAllBytesAsync("d/new"));
+    }
+
+    [Fact]
     public async Task A_temporary_name_that_cannot_be_removed_stays_hidden_and_is_collected()
     {
         calls.Unlinks.Enqueue(EIO);

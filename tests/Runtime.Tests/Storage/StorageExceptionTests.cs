@@ -49,6 +49,18 @@ public sealed class StorageExceptionTests
     }
 
     [Fact]
+    public void AnOwnerIsStampedByTheGivenClock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 23, 0, 0, TimeSpan.Zero));
+
+        var owner = StorageLockOwner.Current("the test", clock);
+
+        Assert.Equal(clock.GetUtcNow(), owner.AcquiredAt);
+        Assert.Equal(Environment.ProcessId, owner.ProcessId);
+        Assert.Equal("the test", owner.Purpose);
+    }
+
+    [Fact]
     public void AnOwnerRecordDecodesUpTo4096BytesAndNoFurther()
     {
         var record = Owner.Encode();
