@@ -10,28 +10,33 @@ internal sealed class AtomicLocalFile
 {
     private readonly string _tempPath;
     private readonly string _directory;
+    private readonly ISystemCalls _systemCalls;
     private bool _published;
 
-    private AtomicLocalFile(string finalPath, string tempPath, string directory, FileStream stream)
+    private AtomicLocalFile(string finalPath, string tempPath, string directory, FileStream stream, ISystemCalls systemCalls)
     {
         FinalPath = finalPath;
         _tempPath = tempPath;
         _directory = directory;
         Stream = stream;
+        _systemCalls = systemCalls;
     }
 
     public string FinalPath { get; }
 
     public FileStream Stream { get; }
 
-    public static AtomicLocalFile Create(string path)
+    public static AtomicLocalFile Create(string path) => Create(path, LibcSystemCalls.Instance);
+
+    /// <summary>As <see cref="Create(string)"/>, with the directory fsync made through <paramref name="systemCalls"/>.</summary>
+    internal static AtomicLocalFile Create(string path, ISystemCalls systemCalls)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var fullPath = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' has no parent directory.", nameof(path));
         var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
-        return new AtomicLocalFile(fullPath, temp, directory, stream);
+        return new AtomicLocalFile(fullPath, temp, directory, stream, systemCalls);
     }
 
     /// <summary>Flushes the bytes to stable storage, renames the file into place and makes the rename durable.</summary>
@@ -44,7 +49,7 @@ internal sealed class AtomicLocalFile
         SyncDirectory();
     }
 
-    private void SyncDirectory() => DirectorySync.Sync(_directory, _directory, "the local file system");
+    private void SyncDirectory() => DirectorySync.Sync(_systemCalls, _directory, $"'{_directory}'", "the local file system");
 
     /// <summary>Deletes the temporary unless the file was published; safe to call more than once.</summary>
     public async ValueTask AbandonAsync()

@@ -122,6 +122,31 @@ public sealed class DirectorySyncTests : IDisposable
     }
 
     [Fact]
+    public void AFileIsNoDirectoryToSync()
+    {
+        // O_DIRECTORY: a file put where a directory was expected is refused, not fsynced as if it were the directory.
+        File.WriteAllBytes(temp.Join("f"), [1]);
+
+        var error = Assert.Throws<StorageException>(() => DirectorySync.Sync(LibcSystemCalls.Instance, temp.Join("f"), "'f'", "the store"));
+
+        Assert.Equal("Cannot sync directory 'f' in the store: open failed with errno 20 (Not a directory).", error.Message);
+    }
+
+    [Fact]
+    public async Task UndoingANewDirectoryNeverRemovesWhatAnotherWriterPutInIt()
+    {
+        var backend = new LocalFileSystemBackend(temp.Join("root"));
+        backend.SystemCalls = new ScriptedDirectoryCalls(opens: [Descriptor], fsyncs: [-EIO])
+        {
+            BeforeFsync = () => File.WriteAllBytes(temp.Join("root", "new", "theirs"), [7]),
+        };
+
+        await Assert.ThrowsAsync<StorageException>(async () => await backend.CreateDirectoryAsync("new"));
+
+        Assert.Equal([7], File.ReadAllBytes(temp.Join("root", "new", "theirs")));
+    }
+
+    [Fact]
     public void ARootWhoseChainCannotBeSyncedIsRefusedNamingTheLevel()
     {
         // The root and its parent are new: the first level's entry lives in the temporary directory, fsynced first.
@@ -133,47 +158,5 @@ public sealed class DirectorySyncTests : IDisposable
             $"Cannot sync directory '{temp.Path}' in the chain of local directory '{temp.Join("a", "root")}': fsync failed with errno 5 (Input/output error).",
             error.Message);
         Assert.Equal([temp.Path], failing.Opened);
-    }
-
-    /// <summary>
-    /// Answers each call with the next scripted result: a descriptor or 0 for success, a negated error number for a
-    /// failure. A call past the end of its script fails the test.
-    /// </summary>
-    private sealed class ScriptedDirectoryCalls(int[] opens, int[] fsyncs) : ISystemCalls
-    {
-        private readonly Queue<int> opens = new(opens);
-        private readonly Queue<int> fsyncs = new(fsyncs);
-
-        public List<string> Opened { get; } = [];
-
-        public List<int> Fsynced { get; } = [];
-
-        public List<int> Closed { get; } = [];
-
-        public int Open(string path, int flags, out int errno)
-        {
-            Opened.Add(path);
-            return Answer(opens.Dequeue(), out errno);
-        }
-
-        public int Fsync(int fd, out int errno)
-        {
-            Fsynced.Add(fd);
-            return Answer(fsyncs.Dequeue(), out errno);
-        }
-
-        public void Close(int fd) => Closed.Add(fd);
-
-        public int Link(string existingPath, string newPath, out int errno) =>
-            throw new InvalidOperationException("A directory fsync makes no link.");
-
-        public int Unlink(string path, out int errno) =>
-            throw new InvalidOperationException("A directory fsync removes no name.");
-
-        private static int Answer(int scripted, out int errno)
-        {
-            errno = scripted < 0 ? -scripted : 0;
-            return scripted < 0 ? -1 : scripted;
-        }
     }
 }

@@ -77,3 +77,49 @@ internal sealed class FaultingSystemCalls : ISystemCalls
         return -1;
     }
 }
+
+/// <summary>
+/// Answers each call with the next scripted result: a descriptor or 0 for success, a negated error number for a
+/// failure. A call past the end of its script fails the test.
+/// </summary>
+internal sealed class ScriptedDirectoryCalls(int[] opens, int[] fsyncs) : ISystemCalls
+{
+    private readonly Queue<int> opens = new(opens);
+    private readonly Queue<int> fsyncs = new(fsyncs);
+
+    public List<string> Opened { get; } = [];
+
+    public List<int> Fsynced { get; } = [];
+
+    public List<int> Closed { get; } = [];
+
+    /// <summary>Runs before each fsync is answered: what another process does meanwhile.</summary>
+    public Action? BeforeFsync { get; init; }
+
+    public int Open(string path, int flags, out int errno)
+    {
+        Opened.Add(path);
+        return Answer(opens.Dequeue(), out errno);
+    }
+
+    public int Fsync(int fd, out int errno)
+    {
+        Fsynced.Add(fd);
+        BeforeFsync?.Invoke();
+        return Answer(fsyncs.Dequeue(), out errno);
+    }
+
+    public void Close(int fd) => Closed.Add(fd);
+
+    public int Link(string existingPath, string newPath, out int errno) =>
+        throw new InvalidOperationException("A directory fsync makes no link.");
+
+    public int Unlink(string path, out int errno) =>
+        throw new InvalidOperationException("A directory fsync removes no name.");
+
+    private static int Answer(int scripted, out int errno)
+    {
+        errno = scripted < 0 ? -scripted : 0;
+        return scripted < 0 ? -1 : scripted;
+    }
+}
