@@ -206,6 +206,92 @@ public sealed class ShardReaderTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => reader.SnapshotAsync(5));
     }
 
+    [Fact]
+    public async Task A_listener_from_inside_a_part_yields_only_what_its_snapshot_did_not_and_each_progress_once()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([U(1, "a", 0), U(2, "b", 2), U(3, "c", 4)], 0, 5, Guid.NewGuid())).IsCommitted);
+
+        await using var events = shard.ListenAsync(1).GetAsyncEnumerator();
+        Same([U(1, "a", 0)], Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events)).Contents);
+
+        // The part holds times 0 to 4; the snapshot gave those up to 1, the listener gives the rest, and nothing twice.
+        var rest = Assert.IsType<ShardEvent<Edge>.Updates>(await NextAsync(kit, events));
+        Assert.Equal((2, 5), (rest.Lower, rest.Upper));
+        Same([U(2, "b", 2), U(3, "c", 4)], rest.Contents);
+        Assert.Equal(new ShardEvent<Edge>.Progress(5), await NextAsync(kit, events));
+
+        // With the upper unchanged the listener waits: its next event is the next interval, not the same progress again.
+        var next = events.MoveNextAsync().AsTask();
+        Assert.True((await writer.CompareAndAppendAsync([U(4, "d", 5)], 5, 6, Guid.NewGuid())).IsCommitted);
+        Assert.True(await kit.PumpAsync(next, Poll));
+        var later = Assert.IsType<ShardEvent<Edge>.Updates>(events.Current);
+        Assert.Equal((5, 6), (later.Lower, later.Upper));
+        Same([U(4, "d", 5)], later.Contents);
+    }
+
+    [Fact]
+    public async Task A_read_from_exactly_the_since_is_whole_and_one_below_it_is_refused()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([U(1, "a", 1)], 0, 2, Guid.NewGuid())).IsCommitted);
+        Assert.True((await writer.CompareAndAppendAsync([U(2, "b", 2), U(3, "c", 4)], 2, 5, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(2, await shard.AdvanceSinceAsync(2));
+        var reader = await shard.OpenReaderAsync("r", hold: 2);
+
+        var (upper, updates) = await reader.ReadFromAsync(2, CancellationToken.None);
+
+        Assert.Equal(5, upper);
+        Same([U(2, "b", 2), U(3, "c", 4)], updates);
+        await Assert.ThrowsAsync<ShardFrontierException>(() => reader.ReadFromAsync(1, CancellationToken.None));
+        await reader.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => reader.ReadFromAsync(2, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_wanted_hold_only_moves_forward()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 10, Guid.NewGuid())).IsCommitted);
+        await using var reader = await shard.OpenReaderAsync("r", hold: 0);
+
+        reader.WantHold(5);
+        reader.WantHold(3);
+
+        // The next heartbeat writes what is wanted then: 5, never the later, lower 3.
+        long? hold;
+        for (var round = 0; (hold = (await kit.StateAsync()).Leases.Single(l => l.Kind == LeaseKind.Reader).Hold) == 0; round++)
+        {
+            Assert.True(round < 10_000, "the reader's hold never moved");
+            kit.Time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(5, hold);
+    }
+
+    [Fact]
+    public async Task Advancing_the_since_to_where_it_is_writes_nothing()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 10, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(4, await shard.AdvanceSinceAsync(4));
+        var seqNo = (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo;
+
+        Assert.Equal(4, await shard.AdvanceSinceAsync(4));
+        Assert.Equal(4, await shard.AdvanceSinceAsync(2));
+
+        Assert.Equal(seqNo, (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo);
+    }
+
     private static async Task<ShardEvent<Edge>> NextAsync(ShardTestKit kit, IAsyncEnumerator<ShardEvent<Edge>> events)
     {
         Assert.True(await kit.PumpAsync(events.MoveNextAsync().AsTask(), Poll));
