@@ -75,6 +75,69 @@ public sealed class ShardLimitTests
         Assert.Null(await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)));
     }
 
+    public static TheoryData<string, Func<ShardOptions>> InvalidOptions => new()
+    {
+        { nameof(ShardOptions.TimeProvider), () => new() { TimeProvider = null! } },
+        { nameof(ShardOptions.PartWriteOptions), () => new() { PartWriteOptions = null! } },
+        { nameof(ShardOptions.HeartbeatInterval), () => new() { HeartbeatInterval = new ShardOptions().LeaseDuration } },
+        { nameof(ShardOptions.MaxAttempts), () => new() { MaxAttempts = 0 } },
+        { nameof(ShardOptions.MaxContendedRounds), () => new() { MaxContendedRounds = 0 } },
+        { nameof(ShardOptions.InitialBackoff), () => new() { InitialBackoff = TimeSpan.FromTicks(-1) } },
+        { nameof(ShardOptions.MaxBackoff), () => new() { InitialBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(1) } },
+        { nameof(ShardOptions.MaxStateBytes), () => new() { MaxStateBytes = 1023 } },
+        { nameof(ShardOptions.MaxStateBytes), () => new() { MaxStateBytes = ConsensusLimits.MaxDataBytes + 1 } },
+        { nameof(ShardOptions.MaxLeases), () => new() { MaxLeases = 0 } },
+        { nameof(ShardOptions.MaxWriterRegistrations), () => new() { MaxWriterRegistrations = 0 } },
+        { nameof(ShardOptions.MaxPartBytes), () => new() { MaxPartBytes = 0 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidOptions))]
+    public async Task An_option_out_of_its_range_is_refused_by_name_before_anything_is_written(string option, Func<ShardOptions> options)
+    {
+        var kit = new ShardTestKit();
+
+        var refused = await Assert.ThrowsAnyAsync<ArgumentException>(() => Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, options()));
+
+        Assert.Equal(option, refused.ParamName);
+        Assert.Null(await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)));
+    }
+
+    [Fact]
+    public async Task The_limits_themselves_are_accepted()
+    {
+        var kit = new ShardTestKit();
+        var options = new ShardOptions
+        {
+            TimeProvider = kit.Time,
+            HeartbeatInterval = new ShardOptions().LeaseDuration - TimeSpan.FromTicks(1),
+            MaxAttempts = 1,
+            MaxContendedRounds = 1,
+            InitialBackoff = TimeSpan.Zero,
+            MaxBackoff = TimeSpan.Zero,
+            MaxStateBytes = ConsensusLimits.MaxDataBytes,
+            MaxLeases = 1,
+            MaxWriterRegistrations = 1,
+            MaxPartBytes = 1,
+        };
+
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, options);
+
+        Assert.Equal(0, shard.Upper);
+        Assert.NotNull(await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)));
+    }
+
+    [Fact]
+    public async Task Opening_needs_a_valid_id_a_consensus_and_a_blob_store()
+    {
+        var kit = new ShardTestKit();
+
+        Assert.Equal("shardId", (await Assert.ThrowsAsync<ArgumentException>(() => Shard<Edge>.OpenAsync("../up", kit.Recording, kit.Blob, kit.Options()))).ParamName);
+        Assert.Equal("consensus", (await Assert.ThrowsAsync<ArgumentNullException>(() => Shard<Edge>.OpenAsync(ShardId, null!, kit.Blob, kit.Options()))).ParamName);
+        Assert.Equal("blob", (await Assert.ThrowsAsync<ArgumentNullException>(() => Shard<Edge>.OpenAsync(ShardId, kit.Recording, null!, kit.Options()))).ParamName);
+        Assert.Null(await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)));
+    }
+
     [Fact]
     public async Task A_lease_past_MaxLeases_is_refused_and_the_leases_held_stay()
     {

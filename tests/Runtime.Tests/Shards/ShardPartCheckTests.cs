@@ -39,6 +39,17 @@ public sealed class ShardPartCheckTests
     }
 
     [Fact]
+    public async Task A_missing_part_is_named_and_both_arguments_are_required()
+    {
+        var (kit, part) = await OnePartAsync();
+        Assert.True(await kit.Blob.DeleteAsync(part.Key));
+
+        Assert.Equal("is missing from blob storage", await ShardPartCheck.VerifyAsync(kit.Blob, part));
+        Assert.Equal("blob", (await Assert.ThrowsAsync<ArgumentNullException>(() => ShardPartCheck.VerifyAsync(null!, part))).ParamName);
+        Assert.Equal("part", (await Assert.ThrowsAsync<ArgumentNullException>(() => ShardPartCheck.VerifyAsync(kit.Blob, null!))).ParamName);
+    }
+
+    [Fact]
     public async Task A_storage_failure_is_a_phrase_with_its_reason_not_an_exception()
     {
         var (kit, part) = await OnePartAsync();

@@ -292,6 +292,47 @@ public sealed class ShardReaderTests
         Assert.Equal(seqNo, (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo);
     }
 
+    [Fact]
+    public async Task A_listener_wakes_at_once_when_this_process_commits()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 1, Guid.NewGuid())).IsCommitted);
+        await using var events = shard.ListenAsync(0).GetAsyncEnumerator();
+        Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events));
+        var next = events.MoveNextAsync().AsTask();
+
+        Assert.True((await writer.CompareAndAppendAsync([U(1, "a", 1)], 1, 2, Guid.NewGuid())).IsCommitted);
+
+        // The shard's clock stands still, so no poll can fire: only the commit's own signal can wake the listener.
+        for (var round = 0; !next.IsCompleted; round++)
+        {
+            Assert.True(round < 20_000, "the listener was not woken by this process's commit");
+            await Task.Delay(5);
+        }
+
+        Assert.True(await next);
+        Same([U(1, "a", 1)], Assert.IsType<ShardEvent<Edge>.Updates>(events.Current).Contents);
+    }
+
+    [Fact]
+    public async Task A_handle_shows_the_newest_state_it_has_seen()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        var otherProcess = await kit.OpenAsync();
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 5, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(3, await shard.AdvanceSinceAsync(3));
+
+        Assert.Equal((5, 3), (shard.Upper, shard.Since));
+        Assert.Equal((0, 0), (otherProcess.Upper, otherProcess.Since));
+
+        await otherProcess.SnapshotAsync(4);
+        Assert.Equal((5, 3), (otherProcess.Upper, otherProcess.Since));
+    }
+
     private static async Task<ShardEvent<Edge>> NextAsync(ShardTestKit kit, IAsyncEnumerator<ShardEvent<Edge>> events)
     {
         Assert.True(await kit.PumpAsync(events.MoveNextAsync().AsTask(), Poll));
