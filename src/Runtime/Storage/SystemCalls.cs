@@ -36,52 +36,29 @@ internal static class InterruptedCalls
     public const int EINTR = 4;
     public const int EEXIST = 17;
 
-    public static int OpenUninterrupted(this ISystemCalls calls, string path, int flags, out int errno)
+    public static int OpenUninterrupted(this ISystemCalls calls, string path, int flags, out int errno) =>
+        Uninterrupted(calls, (path, flags), static (c, a) => (c.Open(a.path, a.flags, out var e), e), out errno);
+
+    public static int FsyncUninterrupted(this ISystemCalls calls, int fd, out int errno) =>
+        Uninterrupted(calls, fd, static (c, fd) => (c.Fsync(fd, out var e), e), out errno);
+
+    public static int LinkUninterrupted(this ISystemCalls calls, string existingPath, string newPath, out int errno) =>
+        Uninterrupted(calls, (existingPath, newPath), static (c, a) => (c.Link(a.existingPath, a.newPath, out var e), e), out errno);
+
+    public static int UnlinkUninterrupted(this ISystemCalls calls, string path, out int errno) =>
+        Uninterrupted(calls, path, static (c, path) => (c.Unlink(path, out var e), e), out errno);
+
+    // The arguments travel as state so that the static lambdas capture nothing: no allocation per call.
+    private static int Uninterrupted<TArguments>(ISystemCalls calls, TArguments arguments, Func<ISystemCalls, TArguments, (int Result, int Errno)> call, out int errno)
     {
-        int fd;
-        do
+        while (true)
         {
-            fd = calls.Open(path, flags, out errno);
+            (var result, errno) = call(calls, arguments);
+            if (result >= 0 || errno != EINTR)
+            {
+                return result;
+            }
         }
-        while (fd < 0 && errno == EINTR);
-
-        return fd;
-    }
-
-    public static int FsyncUninterrupted(this ISystemCalls calls, int fd, out int errno)
-    {
-        int result;
-        do
-        {
-            result = calls.Fsync(fd, out errno);
-        }
-        while (result < 0 && errno == EINTR);
-
-        return result;
-    }
-
-    public static int LinkUninterrupted(this ISystemCalls calls, string existingPath, string newPath, out int errno)
-    {
-        int result;
-        do
-        {
-            result = calls.Link(existingPath, newPath, out errno);
-        }
-        while (result < 0 && errno == EINTR);
-
-        return result;
-    }
-
-    public static int UnlinkUninterrupted(this ISystemCalls calls, string path, out int errno)
-    {
-        int result;
-        do
-        {
-            result = calls.Unlink(path, out errno);
-        }
-        while (result < 0 && errno == EINTR);
-
-        return result;
     }
 
     /// <summary>How messages name a failed call's error: its number and the C library's text for it.</summary>
