@@ -75,27 +75,31 @@ public sealed class ShardLimitTests
         Assert.Null(await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)));
     }
 
-    public static TheoryData<string, Func<ShardOptions>> InvalidOptions => new()
+    // Keyed by what is wrong, so that each case reads as its own test name.
+    private static readonly Dictionary<string, (string Option, Func<ShardOptions> Options)> InvalidOptionCases = new()
     {
-        { nameof(ShardOptions.TimeProvider), () => new() { TimeProvider = null! } },
-        { nameof(ShardOptions.PartWriteOptions), () => new() { PartWriteOptions = null! } },
-        { nameof(ShardOptions.HeartbeatInterval), () => new() { HeartbeatInterval = new ShardOptions().LeaseDuration } },
-        { nameof(ShardOptions.MaxAttempts), () => new() { MaxAttempts = 0 } },
-        { nameof(ShardOptions.MaxContendedRounds), () => new() { MaxContendedRounds = 0 } },
-        { nameof(ShardOptions.InitialBackoff), () => new() { InitialBackoff = TimeSpan.FromTicks(-1) } },
-        { nameof(ShardOptions.MaxBackoff), () => new() { InitialBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(1) } },
-        { nameof(ShardOptions.MaxStateBytes), () => new() { MaxStateBytes = 1023 } },
-        { nameof(ShardOptions.MaxStateBytes), () => new() { MaxStateBytes = ConsensusLimits.MaxDataBytes + 1 } },
-        { nameof(ShardOptions.MaxLeases), () => new() { MaxLeases = 0 } },
-        { nameof(ShardOptions.MaxWriterRegistrations), () => new() { MaxWriterRegistrations = 0 } },
-        { nameof(ShardOptions.MaxPartBytes), () => new() { MaxPartBytes = 0 } },
+        ["no time provider"] = (nameof(ShardOptions.TimeProvider), () => new() { TimeProvider = null! }),
+        ["no part write options"] = (nameof(ShardOptions.PartWriteOptions), () => new() { PartWriteOptions = null! }),
+        ["a heartbeat as long as the lease"] = (nameof(ShardOptions.HeartbeatInterval), () => new() { HeartbeatInterval = new ShardOptions().LeaseDuration }),
+        ["no attempt"] = (nameof(ShardOptions.MaxAttempts), () => new() { MaxAttempts = 0 }),
+        ["no contended round"] = (nameof(ShardOptions.MaxContendedRounds), () => new() { MaxContendedRounds = 0 }),
+        ["a negative initial backoff"] = (nameof(ShardOptions.InitialBackoff), () => new() { InitialBackoff = TimeSpan.FromTicks(-1) }),
+        ["a maximum backoff below the initial"] = (nameof(ShardOptions.MaxBackoff), () => new() { InitialBackoff = TimeSpan.FromSeconds(2), MaxBackoff = TimeSpan.FromSeconds(1) }),
+        ["a state limit below 1 KiB"] = (nameof(ShardOptions.MaxStateBytes), () => new() { MaxStateBytes = 1023 }),
+        ["a state limit above a consensus value"] = (nameof(ShardOptions.MaxStateBytes), () => new() { MaxStateBytes = ConsensusLimits.MaxDataBytes + 1 }),
+        ["no lease"] = (nameof(ShardOptions.MaxLeases), () => new() { MaxLeases = 0 }),
+        ["no writer registration"] = (nameof(ShardOptions.MaxWriterRegistrations), () => new() { MaxWriterRegistrations = 0 }),
+        ["no part byte"] = (nameof(ShardOptions.MaxPartBytes), () => new() { MaxPartBytes = 0 }),
     };
+
+    public static TheoryData<string> InvalidOptions => [.. InvalidOptionCases.Keys];
 
     [Theory]
     [MemberData(nameof(InvalidOptions))]
-    public async Task An_option_out_of_its_range_is_refused_by_name_before_anything_is_written(string option, Func<ShardOptions> options)
+    public async Task An_option_out_of_its_range_is_refused_by_name_before_anything_is_written(string invalid)
     {
         var kit = new ShardTestKit();
+        var (option, options) = InvalidOptionCases[invalid];
 
         var refused = await Assert.ThrowsAnyAsync<ArgumentException>(() => Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, options()));
 

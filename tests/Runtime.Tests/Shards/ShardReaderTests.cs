@@ -13,10 +13,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task Listen_yields_the_snapshot_then_each_new_interval_and_its_progress()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([U(1, "a", 0)], 0, 1, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([U(1, "a", 0)], upper: 1);
+        var (kit, shard, writer) = written;
 
         using var stop = new CancellationTokenSource();
         await using var events = shard.ListenAsync(0, stop.Token).GetAsyncEnumerator(stop.Token);
@@ -56,10 +54,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_listeners_hold_follows_what_it_has_reported()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([], 0, 1, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([], upper: 1);
+        var (kit, shard, writer) = written;
         await using var events = shard.ListenAsync(0).GetAsyncEnumerator();
         Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events));
         Assert.Equal(0, await shard.AdvanceSinceAsync(100));
@@ -76,10 +72,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_readers_hold_bounds_the_since_until_it_moves_or_goes()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([], 0, 20, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([], upper: 20);
+        var (_, shard, _) = written;
 
         var reader = await shard.OpenReaderAsync("r", hold: 3);
         Assert.Equal(3, await shard.AdvanceSinceAsync(10));
@@ -168,10 +162,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_reader_whose_lease_expired_is_told_so_and_no_longer_holds_the_since()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 10, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync(Batch("a", 0), upper: 10);
+        var (kit, shard, _) = written;
         var frozen = new FakeTimeProvider(kit.Time.GetUtcNow());
         var stalled = await (await kit.OpenAsync(time: frozen)).OpenReaderAsync("stalled", hold: 1);
 
@@ -186,10 +178,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_reader_refuses_a_snapshot_below_its_hold_though_the_since_allows_it_and_any_snapshot_once_disposed()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 10, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync(Batch("a", 0), upper: 10);
+        var (_, shard, _) = written;
         var reader = await shard.OpenReaderAsync("r", hold: 5);
 
         // The since is 0, but nothing keeps it from passing 3 while this reader reads: its lease holds only 5.
@@ -204,10 +194,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_listener_from_inside_a_part_yields_only_what_its_snapshot_did_not_and_each_progress_once()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([U(1, "a", 0), U(2, "b", 2), U(3, "c", 4)], 0, 5, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([U(1, "a", 0), U(2, "b", 2), U(3, "c", 4)], upper: 5);
+        var (kit, shard, writer) = written;
 
         await using var events = shard.ListenAsync(1).GetAsyncEnumerator();
         Same([U(1, "a", 0)], Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events)).Contents);
@@ -230,10 +218,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_read_from_exactly_the_since_is_whole_and_one_below_it_is_refused()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([U(1, "a", 1)], 0, 2, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([U(1, "a", 1)], upper: 2);
+        var (_, shard, writer) = written;
         Assert.True((await writer.CompareAndAppendAsync([U(2, "b", 2), U(3, "c", 4)], 2, 5, Guid.NewGuid())).IsCommitted);
         Assert.Equal(2, await shard.AdvanceSinceAsync(2));
         var reader = await shard.OpenReaderAsync("r", hold: 2);
@@ -250,10 +236,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_wanted_hold_only_moves_forward()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([], 0, 10, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([], upper: 10);
+        var (kit, shard, _) = written;
         await using var reader = await shard.OpenReaderAsync("r", hold: 0);
 
         reader.WantHold(5);
@@ -266,10 +250,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task Advancing_the_since_to_where_it_is_writes_nothing()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([], 0, 10, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([], upper: 10);
+        var (kit, shard, _) = written;
         Assert.Equal(4, await shard.AdvanceSinceAsync(4));
         var seqNo = (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo;
 
@@ -282,10 +264,8 @@ public sealed class ShardReaderTests
     [Fact]
     public async Task A_listener_wakes_at_once_when_this_process_commits()
     {
-        var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
-        await using var writer = await shard.OpenWriterAsync("w");
-        Assert.True((await writer.CompareAndAppendAsync([], 0, 1, Guid.NewGuid())).IsCommitted);
+        await using var written = await Written.OpenAsync([], upper: 1);
+        var (kit, shard, writer) = written;
         await using var events = shard.ListenAsync(0).GetAsyncEnumerator();
         Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events));
         var next = events.MoveNextAsync().AsTask();
@@ -318,6 +298,21 @@ public sealed class ShardReaderTests
 
         await otherProcess.SnapshotAsync(4);
         Assert.Equal((5, 3), (otherProcess.Upper, otherProcess.Since));
+    }
+
+    /// <summary>A shard whose writer "w" has committed its first interval, [0, upper); disposing it disposes the writer.</summary>
+    private sealed record Written(ShardTestKit Kit, Shard<Edge> Shard, ShardWriter<Edge> Writer) : IAsyncDisposable
+    {
+        public static async Task<Written> OpenAsync(Update<Edge>[] updates, long upper)
+        {
+            var kit = new ShardTestKit();
+            var shard = await kit.OpenAsync();
+            var writer = await shard.OpenWriterAsync("w");
+            Assert.True((await writer.CompareAndAppendAsync(updates, 0, upper, Guid.NewGuid())).IsCommitted);
+            return new Written(kit, shard, writer);
+        }
+
+        public ValueTask DisposeAsync() => Writer.DisposeAsync();
     }
 
     /// <summary>Lets heartbeats run, one heartbeat interval at a time, until the one reader lease's hold is no longer <paramref name="from"/>.</summary>
