@@ -386,15 +386,4 @@ public sealed class IngestRegressionTests
         Assert.Equal(VisitState.Committed, (await done).State);
         Assert.Equal(appended + 1, (await h.ReadAsync<PageRow>()).Count);
     }
-
-    [Fact]
-    public void BadOptionsAreRefusedNamingTheOption()
-    {
-        Assert.Equal("MaxCachedBytes", Assert.ThrowsAny<ArgumentException>(() => new IngestOptions { MaxCachedBytes = 0 }.Validate()).ParamName);
-        Assert.Equal("WriterId", Assert.ThrowsAny<ArgumentException>(() => new IngestOptions { WriterId = "a/b" }.Validate()).ParamName);
-        Assert.Equal("FlushInterval", Assert.ThrowsAny<ArgumentException>(() => new IngestOptions { FlushInterval = TimeSpan.FromMinutes(2), MaxAge = TimeSpan.FromMinutes(1) }.Validate()).ParamName);
-        Assert.Equal("SpillDirectory", Assert.ThrowsAny<ArgumentException>(() => new IngestOptions { SpillDirectory = "relative" }.Validate()).ParamName);
-        Assert.Equal("ShutdownTimeout", Assert.ThrowsAny<ArgumentException>(() => new IngestOptions { ShutdownTimeout = TimeSpan.Zero }.Validate()).ParamName);
-        Assert.Equal("MaxRowsPerFile", Assert.ThrowsAny<ArgumentException>(() => new IngestOptions { MaxRowsPerFile = -1 }.Validate()).ParamName);
-    }
 }
