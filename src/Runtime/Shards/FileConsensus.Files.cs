@@ -32,15 +32,15 @@ public sealed partial class FileConsensus
     private string KeyDirectory(byte[] keyBytes) => Path.Join(RootPath, Convert.ToHexStringLower(keyBytes));
 
     /// <summary>The sequence numbers present in <paramref name="directory"/>, ascending; empty if it does not exist.</summary>
-    private static List<long> ListEntries(string directory)
+    private List<long> ListEntries(string directory)
     {
         var seqNos = new List<long>();
-        if (!Directory.Exists(directory))
+        if (!Files.DirectoryExists(directory))
         {
             return seqNos;
         }
 
-        foreach (var path in Directory.EnumerateFiles(directory))
+        foreach (var path in Files.EnumerateFiles(directory, "*"))
         {
             if (TryParseEntry(Path.GetFileName(path), out var seqNo))
             {
@@ -52,7 +52,7 @@ public sealed partial class FileConsensus
         return seqNos;
     }
 
-    private static bool EntryExists(string directory, long seqNo) => File.Exists(Path.Join(directory, EntryName(seqNo)));
+    private bool EntryExists(string directory, long seqNo) => Files.FileExists(Path.Join(directory, EntryName(seqNo)));
 
     /// <summary>The entry's bytes, or null if it is gone (truncated since it was listed).</summary>
     private async Task<byte[]?> TryReadEntryAsync(string directory, long seqNo, CancellationToken ct)
@@ -60,7 +60,7 @@ public sealed partial class FileConsensus
         var path = Path.Join(directory, EntryName(seqNo));
         try
         {
-            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+            await using var stream = Files.OpenRead(path);
             if (stream.Length > ConsensusLimits.MaxDataBytes)
             {
                 throw new ConsensusException($"Entry '{path}' of {Description} has {stream.Length} bytes, more than any entry can hold: the store was tampered with.");
@@ -90,9 +90,7 @@ public sealed partial class FileConsensus
         var temporary = Path.Join(directory, TemporaryPrefix + Guid.NewGuid().ToString("N"));
         try
         {
-            await using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.Asynchronous);
-            await stream.WriteAsync(data, ct).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
+            await Files.WriteNewAsync(temporary, data, ct).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -122,10 +120,10 @@ public sealed partial class FileConsensus
         {
             try
             {
-                File.Move(temporary, entry, overwrite: false);
+                Files.MoveNoReplace(temporary, entry);
                 return true;
             }
-            catch (IOException) when (File.Exists(entry))
+            catch (IOException) when (Files.FileExists(entry))
             {
                 return false;
             }
@@ -145,7 +143,7 @@ public sealed partial class FileConsensus
     {
         try
         {
-            File.Delete(temporary);
+            Files.Delete(temporary);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -164,14 +162,14 @@ public sealed partial class FileConsensus
     private void EnsureDirectory(string directory)
     {
         var missing = new Stack<string>();
-        for (var current = directory; !Directory.Exists(current); current = Path.GetDirectoryName(current) ?? throw new ConsensusException($"Cannot create '{directory}': its volume does not exist."))
+        for (var current = directory; !Files.DirectoryExists(current); current = Path.GetDirectoryName(current) ?? throw new ConsensusException($"Cannot create '{directory}': its volume does not exist."))
         {
             missing.Push(current);
         }
 
         while (missing.TryPop(out var level))
         {
-            Directory.CreateDirectory(level);
+            Files.CreateDirectory(level);
             SyncDirectory(Path.GetDirectoryName(level)!);
         }
     }
@@ -222,12 +220,12 @@ public sealed partial class FileConsensus
     }
 
     /// <summary>The open lock file, or null while another holder has it.</summary>
-    private FileStream? TryLockFile(string directory)
+    private IDisposable? TryLockFile(string directory)
     {
         var path = Path.Join(directory, LockFileName);
         try
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+            return Files.OpenExclusive(path);
         }
         catch (IOException e) when (Array.IndexOf(HeldByAnotherResults, e.HResult) >= 0)
         {
@@ -239,7 +237,7 @@ public sealed partial class FileConsensus
         }
     }
 
-    private sealed class KeyLock(SemaphoreSlim gate, FileStream file) : IDisposable
+    private sealed class KeyLock(SemaphoreSlim gate, IDisposable file) : IDisposable
     {
         public void Dispose()
         {

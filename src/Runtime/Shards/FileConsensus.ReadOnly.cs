@@ -21,7 +21,7 @@ public sealed partial class FileConsensus
     /// <param name="rootDirectory">The store's directory; it must exist.</param>
     /// <exception cref="ConsensusException">The directory does not exist.</exception>
     public static FileConsensus OpenReadOnly(string rootDirectory) =>
-        new(rootDirectory, logger: null, meterFactory: null, readOnly: true);
+        new(rootDirectory, logger: null, meterFactory: null, readOnly: true, files: null);
 
     /// <summary>
     /// The keys that have a directory in the store, in ordinal order. A key directory is named by the key's UTF-8
@@ -31,7 +31,7 @@ public sealed partial class FileConsensus
     public IReadOnlyList<string> ListKeys() => Guard(() =>
     {
         var keys = new List<string>();
-        foreach (var directory in Directory.EnumerateDirectories(RootPath))
+        foreach (var directory in Files.EnumerateDirectories(RootPath))
         {
             var name = Path.GetFileName(directory);
             if (!IsKeyDirectoryName(name))

@@ -44,18 +44,28 @@ public sealed partial class FileConsensus : IConsensus
     /// </summary>
     internal ISystemCalls SystemCalls { get; set; } = LibcSystemCalls.Instance;
 
+    /// <summary>Test seam: every other file operation (writes, deletions, listings, the key lock), the file system's own in production.</summary>
+    internal IConsensusFiles Files { get; set; }
+
     /// <param name="rootDirectory">The store's directory; it and its missing parents are created, each new level's parent synced.</param>
     /// <param name="logger">Receives commits, mismatches, truncations and crash clean-up.</param>
     /// <param name="meterFactory">Creates the <see cref="ConsensusMetrics.MeterName"/> meter; without one a process-wide meter is used.</param>
     /// <exception cref="ConsensusException">The root cannot be created or read.</exception>
     public FileConsensus(string rootDirectory, ILogger? logger = null, IMeterFactory? meterFactory = null)
-        : this(rootDirectory, logger, meterFactory, readOnly: false)
+        : this(rootDirectory, logger, meterFactory, readOnly: false, files: null)
     {
     }
 
-    private FileConsensus(string rootDirectory, ILogger? logger, IMeterFactory? meterFactory, bool readOnly)
+    /// <summary>Test seam: an instance whose opening (the root's creation, the sweep of crashed writers' files) already runs over <paramref name="files"/>.</summary>
+    internal FileConsensus(string rootDirectory, IConsensusFiles files, ILogger? logger = null)
+        : this(rootDirectory, logger, meterFactory: null, readOnly: false, files)
+    {
+    }
+
+    private FileConsensus(string rootDirectory, ILogger? logger, IMeterFactory? meterFactory, bool readOnly, IConsensusFiles? files)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
+        Files = files ?? ConsensusFiles.Instance;
         if (DirectorySync.IsRequired && !DirectorySync.IsImplemented)
         {
             throw new PlatformNotSupportedException($"Directory fsync is not implemented for {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; entries would not be durable.");
@@ -68,7 +78,7 @@ public sealed partial class FileConsensus : IConsensus
         IsReadOnly = readOnly;
         if (readOnly)
         {
-            if (!Directory.Exists(RootPath))
+            if (!Files.DirectoryExists(RootPath))
             {
                 throw new ConsensusException($"{Description} does not exist.");
             }
@@ -134,7 +144,7 @@ public sealed partial class FileConsensus : IConsensus
         {
             published = TryPublish(temporary, entry);
         }
-        catch (ConsensusException e) when (File.Exists(entry))
+        catch (ConsensusException e) when (Files.FileExists(entry))
         {
             // link(2) is atomic, but an error after it (EIO) leaves the name's fate unclear; the entry is there now.
             DeleteTemporary(temporary);
@@ -213,7 +223,7 @@ public sealed partial class FileConsensus : IConsensus
         var directory = KeyDirectory(ConsensusArguments.ValidateTruncate(key, belowSeqNo));
         ThrowIfReadOnly("truncate");
         ct.ThrowIfCancellationRequested();
-        if (!Directory.Exists(directory))
+        if (!Files.DirectoryExists(directory))
         {
             return 0;
         }
@@ -237,7 +247,7 @@ public sealed partial class FileConsensus : IConsensus
                     break;
                 }
 
-                File.Delete(Path.Join(directory, EntryName(seqNo)));
+                Files.Delete(Path.Join(directory, EntryName(seqNo)));
                 removed++;
             }
 
@@ -315,9 +325,9 @@ public sealed partial class FileConsensus : IConsensus
     private void Prepare(string directory)
     {
         var changed = false;
-        foreach (var path in Directory.EnumerateFiles(directory, TemporaryPrefix + "*"))
+        foreach (var path in Files.EnumerateFiles(directory, TemporaryPrefix + "*"))
         {
-            File.Delete(path);
+            Files.Delete(path);
             ConsensusLog.TemporaryRemoved(logger, path, Description);
             changed = true;
         }
@@ -329,7 +339,7 @@ public sealed partial class FileConsensus : IConsensus
             {
                 for (var j = 0; j < i; j++)
                 {
-                    File.Delete(Path.Join(directory, EntryName(listed[j])));
+                    Files.Delete(Path.Join(directory, EntryName(listed[j])));
                 }
 
                 ConsensusLog.InterruptedTruncationFinished(logger, i, listed[i] - 1, directory, Description);
@@ -349,7 +359,7 @@ public sealed partial class FileConsensus : IConsensus
     /// <summary>At open: prepares every key directory no other holder has locked; a locked one is prepared by its holder.</summary>
     private void SweepAbandonedFiles()
     {
-        foreach (var directory in Directory.EnumerateDirectories(RootPath))
+        foreach (var directory in Files.EnumerateDirectories(RootPath))
         {
             if (!IsKeyDirectoryName(Path.GetFileName(directory)))
             {
