@@ -21,7 +21,7 @@ public sealed partial class FileConsensus
     /// <param name="rootDirectory">The store's directory; it must exist.</param>
     /// <exception cref="ConsensusException">The directory does not exist.</exception>
     public static FileConsensus OpenReadOnly(string rootDirectory) =>
-        new(rootDirectory, logger: null, meterFactory: null, readOnly: true, files: null);
+        new(rootDirectory, logger: null, meterFactory: null, readOnly: true, files: null, calls: null);
 
     /// <summary>
     /// The keys that have a directory in the store, in ordinal order. A key directory is named by the key's UTF-8

@@ -42,7 +42,7 @@ public sealed partial class FileConsensus : IConsensus
     /// Test seam: the system calls that publish an entry and fsync a directory, the C library's in production. A test
     /// makes a link or an fsync fail, or a link take effect and still report a failure, which no real disk does on demand.
     /// </summary>
-    internal ISystemCalls SystemCalls { get; set; } = LibcSystemCalls.Instance;
+    internal ISystemCalls SystemCalls { get; set; }
 
     /// <summary>Test seam: every other file operation (writes, deletions, listings, the key lock), the file system's own in production.</summary>
     internal IConsensusFiles Files { get; set; }
@@ -52,20 +52,21 @@ public sealed partial class FileConsensus : IConsensus
     /// <param name="meterFactory">Creates the <see cref="ConsensusMetrics.MeterName"/> meter; without one a process-wide meter is used.</param>
     /// <exception cref="ConsensusException">The root cannot be created or read.</exception>
     public FileConsensus(string rootDirectory, ILogger? logger = null, IMeterFactory? meterFactory = null)
-        : this(rootDirectory, logger, meterFactory, readOnly: false, files: null)
+        : this(rootDirectory, logger, meterFactory, readOnly: false, files: null, calls: null)
     {
     }
 
-    /// <summary>Test seam: an instance whose opening (the root's creation, the sweep of crashed writers' files) already runs over <paramref name="files"/>.</summary>
-    internal FileConsensus(string rootDirectory, IConsensusFiles files, ILogger? logger = null)
-        : this(rootDirectory, logger, meterFactory: null, readOnly: false, files)
+    /// <summary>Test seam: an instance whose opening (the root's creation, the sweep of crashed writers' files) already runs over <paramref name="files"/> and <paramref name="calls"/>.</summary>
+    internal FileConsensus(string rootDirectory, IConsensusFiles files, ILogger? logger = null, ISystemCalls? calls = null)
+        : this(rootDirectory, logger, meterFactory: null, readOnly: false, files, calls)
     {
     }
 
-    private FileConsensus(string rootDirectory, ILogger? logger, IMeterFactory? meterFactory, bool readOnly, IConsensusFiles? files)
+    private FileConsensus(string rootDirectory, ILogger? logger, IMeterFactory? meterFactory, bool readOnly, IConsensusFiles? files, ISystemCalls? calls)
     {
         ArgumentException.ThrowIfNullOrEmpty(rootDirectory);
         Files = files ?? ConsensusFiles.Instance;
+        SystemCalls = calls ?? LibcSystemCalls.Instance;
         if (DirectorySync.IsRequired && !DirectorySync.IsImplemented)
         {
             throw new PlatformNotSupportedException($"Directory fsync is not implemented for {System.Runtime.InteropServices.RuntimeInformation.OSDescription}; entries would not be durable.");

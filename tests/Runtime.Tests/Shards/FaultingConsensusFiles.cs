@@ -19,9 +19,10 @@ internal enum ConsensusFileOperation
 
 /// <summary>
 /// The file system's own operations, except where a rule says otherwise: an operation on a matching path fails (before
-/// it takes effect, or after), or runs a step of the test first. Every call is recorded.
+/// it takes effect, or after), or runs a step of the test first. Every call is recorded, and also written to
+/// <c>events</c> as "Operation path" for a trace shared with other test doubles.
 /// </summary>
-internal sealed class FaultingConsensusFiles : IConsensusFiles
+internal sealed class FaultingConsensusFiles(ConcurrentQueue<string>? events = null) : IConsensusFiles
 {
     private readonly IConsensusFiles real = ConsensusFiles.Instance;
     private readonly ConcurrentQueue<(ConsensusFileOperation Operation, string Path)> calls = new();
@@ -122,6 +123,7 @@ internal sealed class FaultingConsensusFiles : IConsensusFiles
     private Rule? Take(ConsensusFileOperation operation, string path)
     {
         calls.Enqueue((operation, path));
+        events?.Enqueue($"{operation} {path}");
         lock (rules)
         {
             var rule = rules.FirstOrDefault(r => r.Operation == operation && r.Left > 0 && path.EndsWith(r.PathEnd, StringComparison.Ordinal));
