@@ -67,7 +67,8 @@ internal sealed class ShardPartStore<T>
         }
         catch (Exception e) when (e is DataFormatException or ArrowSchemaMismatchException)
         {
-            throw new ShardPartException(_shardId, part.Key, $"is not a part of {typeof(T).Name}: {e.Message}", e);
+            // The message ends its own sentence; the part exception ends the whole one.
+            throw new ShardPartException(_shardId, part.Key, $"is not a part of {typeof(T).Name}: {e.Message.TrimEnd('.')}", e);
         }
 
         if (updates.Count != part.Rows)
