@@ -231,6 +231,21 @@ public sealed class FileConsensusFileFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_whose_clean_up_fails_under_its_lock_is_released_for_the_next_call()
+    {
+        // A temporary that appeared after the open (another process crashed mid-write): the first lock of the key removes it.
+        Directory.CreateDirectory(keyDirectory);
+        File.WriteAllBytes(Path.Join(keyDirectory, ".tmp-crashed"), [1]);
+        files.Fail(Delete, () => new IOException("Device or resource busy"), pathEnd: ".tmp-crashed", times: 1);
+
+        var failed = await Assert.ThrowsAsync<ConsensusException>(() => consensus.CompareAndSetAsync("k", null, Entry(0)));
+
+        Assert.Equal($"{consensus.Description}: Device or resource busy", failed.Message);
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0)));
+        AssertKeyDirectoryHolds(0);
+    }
+
+    [Fact]
     public void An_open_that_cannot_sweep_a_crashed_writers_temporary_fails_naming_the_store()
     {
         var store = temp.Join("swept");
