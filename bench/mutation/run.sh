@@ -59,6 +59,10 @@ filter="${TEST_FILTER:-$filter}"
 # Every mutant a crash sweep covers runs that sweep again: the full sweeps (most of a minute each) would make a run take
 # days, so they check one small workload here (tests/Runtime.Tests/SweepSize.cs). CI runs them full.
 export BULWARK_SWEEP="${BULWARK_SWEEP:-reduced}"
+# Stryker learns which tests reach a mutant from the mutants hit between a test's start and its end; with test classes
+# running side by side a test is credited with another's, and the one that really reaches a mutant is not run against
+# it (a false survivor). Directory.Build.props makes the test projects run one test at a time when this is set.
+export BULWARK_SERIAL_TESTS=true
 # PART=K/N mutates only the K-th of N runs of the namespace's files (parts.py: path order, about equal line counts), for
 # a namespace whose run does not fit one sitting; bench/reliability.sh records each part and adds up a complete set.
 mutate=("**/$ns/**/*.cs")
