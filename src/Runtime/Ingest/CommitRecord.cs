@@ -46,6 +46,9 @@ internal static class CommitNames
     public const string LockDirectory = "_locks";
     public const string SpillSeparator = ".spill-";
 
+    /// <summary>The largest flush number: names spell it in twelve digits.</summary>
+    public const long MaxFlush = 999_999_999_999;
+
     public static string Number(long flush) => flush.ToString("D12", CultureInfo.InvariantCulture);
 
     public static string CommitPath(long flush, string writer) => $"{CommitDirectory}/{Number(flush)}-{writer}.json";
@@ -213,15 +216,7 @@ internal static class CommitRecordCodec
             Require(path, file.Table is not null && CommitNames.IsValidTable(file.Table) && tables.Add(file.Table), $"file table '{file.Table}' is invalid or repeated");
             Require(path, file.Path is not null && (file.Path == CommitNames.PartPath(file.Table!, expectedFlush, expectedWriter, ".parquet") || file.Path == CommitNames.PartPath(file.Table!, expectedFlush, expectedWriter, ".arrow")), $"part path '{file.Path}' is not this flush's part of table '{file.Table}'");
             Require(path, file.Rows >= 0 && file.Bytes >= 0, $"part '{file.Path}' has a negative row count or size");
-            var visits = new List<IngestVisitRows>();
-            long segmentRows = 0;
-            foreach (var segment in file.Visits ?? [])
-            {
-                Require(path, segment is { Length: 2 } && segment[1] is > 0 and <= int.MaxValue, $"part '{file.Path}' has a malformed visit segment");
-                visits.Add(new IngestVisitRows(segment[0], (int)segment[1]));
-                segmentRows += segment[1];
-            }
-
+            var visits = ReadVisits(path, file.Path!, file.Visits, out var segmentRows);
             Require(path, visits.Count == 0 ? file.Table == "incomplete_visits" : segmentRows == file.Rows, $"part '{file.Path}' lists {segmentRows} visit rows but holds {file.Rows}");
             files.Add(new IngestCommitFile(file.Table!, file.Path!, file.Rows, file.Bytes, file.Crc32C, visits));
         }
@@ -236,7 +231,26 @@ internal static class CommitRecordCodec
         return new IngestCommit(expectedFlush, expectedWriter, document.CutAt, files, document.Completed ?? [], incomplete);
     }
 
-    private static void Require(string path, bool condition, string reason)
+    /// <summary>A part's visits as stored, <c>[visit, rows]</c> pairs: each pair whole, its rows positive and within one batch.</summary>
+    /// <param name="path">The record or manifest that lists them, for the error.</param>
+    /// <param name="part">The part they belong to, for the error.</param>
+    /// <param name="segments">The stored pairs; null reads as none.</param>
+    /// <param name="rows">Their rows together.</param>
+    public static List<IngestVisitRows> ReadVisits(string path, string part, List<long[]>? segments, out long rows)
+    {
+        var visits = new List<IngestVisitRows>();
+        rows = 0;
+        foreach (var segment in segments ?? [])
+        {
+            Require(path, segment is { Length: 2 } && segment[1] is > 0 and <= int.MaxValue, $"part '{part}' has a malformed visit segment");
+            visits.Add(new IngestVisitRows(segment[0], (int)segment[1]));
+            rows += segment[1];
+        }
+
+        return visits;
+    }
+
+    internal static void Require(string path, bool condition, string reason)
     {
         if (!condition)
         {

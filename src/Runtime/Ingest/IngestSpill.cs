@@ -234,6 +234,18 @@ public static class IngestSpill
             throw new IngestDataException(Path.Join(spill.RootPath, path), "the spill manifest is incomplete or names an invalid writer, spill id or table");
         }
 
+        // Replay commits what the manifest says; checked here, so that a damaged manifest is refused instead of
+        // becoming a commit record that every later reader of the dataset refuses.
+        var where = Path.Join(spill.RootPath, path);
+        CommitRecordCodec.Require(where, manifest.Flush is >= 1 and <= CommitNames.MaxFlush, $"flush {manifest.Flush} is not a flush number");
+        var tables = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in manifest.Tables)
+        {
+            CommitRecordCodec.Require(where, table.Table != "incomplete_visits" && tables.Add(table.Table!), $"table '{table.Table}' is repeated or is the one replay writes itself");
+            var visits = CommitRecordCodec.ReadVisits(where, $"{table.Table}.arrow", table.Visits, out var rows);
+            CommitRecordCodec.Require(where, visits.Count > 0 && rows == table.Rows, $"part '{table.Table}.arrow' lists {rows} visit rows but holds {table.Rows}");
+        }
+
         return manifest;
     }
 
