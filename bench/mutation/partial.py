@@ -39,13 +39,17 @@ for n, (at, ids, result) in enumerate(runs):
             if i not in retried:
                 fate[i] = "TimedOutRun"
         continue
-    # The start of this run, not of the other runner's: the "Testing" line that names the same first mutant.
-    started = list(re.finditer(r'^(\S+)  \[DBG\] "Runner (\d+)": Testing \["' + re.escape(ids[0]) + r':.*?\n\S+  \[DBG\] "Runner \2": Using (\d+) ms as test run timeout',
-                               log[:at], re.M))
+    # The start of this run, not of the other runner's: the "Testing" line that names the same first mutant, and the
+    # time limit that runner set next (the other runner's lines may come between the two).
+    started = []
+    for start in re.finditer(r'^(\S+)  \[DBG\] "Runner (\d+)": Testing \["' + re.escape(ids[0]) + r':', log[:at], re.M):
+        limit = re.compile(r'"Runner ' + start.group(2) + r'": Using (\d+) ms as test run timeout').search(log, start.end(), at)
+        if limit:
+            started.append((start.group(1), limit.group(1)))
     stamp = re.search(r"^(\S+)", log[log.rfind("\n", 0, at) + 1:], re.M).group(1)
     if started:
-        elapsed = (datetime.fromisoformat(stamp) - datetime.fromisoformat(started[-1].group(1))).total_seconds() * 1000
-        if elapsed >= int(started[-1].group(3)):
+        elapsed = (datetime.fromisoformat(stamp) - datetime.fromisoformat(started[-1][0])).total_seconds() * 1000
+        if elapsed >= int(started[-1][1]):
             # A run that reached its time limit is logged like a passing one: a mutant that hangs the tests and a
             # survivor whose tests were merely slow look the same here ("SurvivedOrTimeout").
             for i in ids:

@@ -45,7 +45,7 @@ public sealed partial class FileConsensus : IConsensus
     internal ISystemCalls SystemCalls { get; set; }
 
     /// <summary>Test seam: every other file operation (writes, deletions, listings, the key lock), the file system's own in production.</summary>
-    internal IConsensusFiles Files { get; set; }
+    internal IConsensusFiles Files { get; }
 
     /// <param name="rootDirectory">The store's directory; it and its missing parents are created, each new level's parent synced.</param>
     /// <param name="logger">Receives commits, mismatches, truncations and crash clean-up.</param>

@@ -2,6 +2,7 @@ using System.Text;
 using Bulwark.Ingest;
 using Bulwark.Storage;
 using Xunit;
+using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
 
 namespace Bulwark.Runtime.Tests.Ingest;
 
@@ -205,13 +206,13 @@ public sealed class CommitRecordCodecTests
         var storage = new InMemoryBackend();
         foreach (var (flush, writer) in new[] { (2L, "w2"), (1L, "w2"), (3L, "w1"), (1L, "w1") })
         {
-            await WriteAsync(storage, CommitNames.CommitPath(flush, writer), CommitRecordCodec.Encode(new IngestCommit(flush, writer, default, [], [], [])));
+            await WriteRawAsync(storage, CommitNames.CommitPath(flush, writer), CommitRecordCodec.Encode(new IngestCommit(flush, writer, default, [], [], [])));
         }
 
         // Neither a stranger's file, nor a directory named like a record, nor an unreadable record of a filtered writer is read.
-        await WriteAsync(storage, "_commits/README.txt", "not a record"u8.ToArray());
+        await WriteRawAsync(storage, "_commits/README.txt", "not a record"u8.ToArray());
         await storage.CreateDirectoryAsync("_commits/000000000009-w1.json");
-        await WriteAsync(storage, CommitNames.CommitPath(4, "w3"), "damaged"u8.ToArray());
+        await WriteRawAsync(storage, CommitNames.CommitPath(4, "w3"), "damaged"u8.ToArray());
         var damaged = new List<IngestDamagedCommit>();
 
         var commits = await CommitLog.ReadAsync(storage, writer => writer != "w3", CancellationToken.None, damaged);
@@ -222,12 +223,5 @@ public sealed class CommitRecordCodecTests
         Assert.Equal(("_commits/000000000004-w3.json", 4L, "w3"), (Assert.Single(damaged).Path, damaged[0].Flush, damaged[0].Writer));
         var refusal = await Assert.ThrowsAsync<IngestDataException>(() => CommitLog.ReadAsync(storage, null, CancellationToken.None));
         Assert.Equal("_commits/000000000004-w3.json", refusal.Path);
-    }
-
-    private static async Task WriteAsync(IStorageBackend storage, string path, byte[] bytes)
-    {
-        await using var file = await storage.CreateAsync(path);
-        await file.WriteAsync(bytes);
-        await file.CommitAsync();
     }
 }

@@ -2,6 +2,7 @@ using Bulwark.Ingest;
 using Bulwark.Storage;
 using Bulwark.Testing;
 using Xunit;
+using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
 
 namespace Bulwark.Runtime.Tests.Ingest;
 
@@ -41,8 +42,8 @@ public sealed class FlushWriterTests
     {
         var storage = new InMemoryBackend();
         var flush = Flush();
-        await WriteAsync(storage, "pages/part-000000000003-w1.parquet", PagesBytes);
-        await WriteAsync(storage, flush.RecordPath, flush.RecordBytes);
+        await WriteRawAsync(storage, "pages/part-000000000003-w1.parquet", PagesBytes);
+        await WriteRawAsync(storage, flush.RecordPath, flush.RecordBytes);
 
         await new FlushWriter(storage).WriteAsync(flush, CancellationToken.None);
 
@@ -58,7 +59,7 @@ public sealed class FlushWriterTests
     {
         var storage = new InMemoryBackend();
         var flush = Flush();
-        await WriteAsync(storage, "pages/part-000000000003-w1.parquet", theirs);
+        await WriteRawAsync(storage, "pages/part-000000000003-w1.parquet", theirs);
 
         var conflict = await Assert.ThrowsAsync<IngestWriterConflictException>(() => new FlushWriter(storage).WriteAsync(flush, CancellationToken.None));
 
@@ -75,7 +76,7 @@ public sealed class FlushWriterTests
         var flush = Flush();
         var writer = new FlushWriter(storage);
         Assert.False(await writer.TookEffectAsync(flush, CancellationToken.None));
-        await WriteAsync(storage, flush.RecordPath, flush.RecordBytes);
+        await WriteRawAsync(storage, flush.RecordPath, flush.RecordBytes);
         var before = storage.OperationCount;
 
         Assert.True(await writer.TookEffectAsync(flush, CancellationToken.None));
@@ -90,7 +91,7 @@ public sealed class FlushWriterTests
         var other = flush.RecordBytes.ToArray();
         other[^2] ^= 1;
         var storage = new InMemoryBackend();
-        await WriteAsync(storage, flush.RecordPath, other);
+        await WriteRawAsync(storage, flush.RecordPath, other);
         Assert.False(await new FlushWriter(storage).TookEffectAsync(flush, CancellationToken.None));
 
         var withDirectory = new InMemoryBackend();
@@ -106,7 +107,7 @@ public sealed class FlushWriterTests
     {
         var storage = new FaultInjectingBackend(new InMemoryBackend());
         var flush = Flush();
-        await WriteAsync(storage, flush.RecordPath, flush.RecordBytes);
+        await WriteRawAsync(storage, flush.RecordPath, flush.RecordBytes);
         storage.FailWhen(failing, permanent: true);
 
         Assert.False(await new FlushWriter(storage).TookEffectAsync(flush, CancellationToken.None));
@@ -138,12 +139,5 @@ public sealed class FlushWriterTests
         };
         var commit = new IngestCommit(3, "w1", IngestHarness.Start, files, [1], []);
         return FrozenFlush.FromParts(commit, [new("pages", files[0].Path, PagesBytes), new("requests", files[1].Path, RequestsBytes)], IngestHarness.Start);
-    }
-
-    private static async Task WriteAsync(IStorageBackend storage, string path, byte[] bytes)
-    {
-        await using var file = await storage.CreateAsync(path);
-        await file.WriteAsync(bytes);
-        await file.CommitAsync();
     }
 }

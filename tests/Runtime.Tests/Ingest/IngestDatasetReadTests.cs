@@ -1,6 +1,7 @@
 using Bulwark.Ingest;
 using Bulwark.Storage;
 using Xunit;
+using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
 
 namespace Bulwark.Runtime.Tests.Ingest;
 
@@ -85,7 +86,7 @@ public sealed class IngestDatasetReadTests
     {
         var storage = await OneFlushAsync(pages: 2);
         var bytes = await storage.ReadAllBytesAsync(Part);
-        await WriteAsync(storage, Part, bytes[..^1]);
+        await WriteRawAsync(storage, Part, bytes[..^1]);
 
         var refusal = await Assert.ThrowsAsync<IngestDataException>(() => ReadPagesAsync(storage));
 
@@ -100,7 +101,7 @@ public sealed class IngestDatasetReadTests
     {
         var storage = await OneFlushAsync(pages: 2);
         var garbage = "PAR1 not really a parquet file PAR1"u8.ToArray();
-        await WriteAsync(storage, Part, garbage);
+        await WriteRawAsync(storage, Part, garbage);
         await RewriteAsync(storage, file => file with { Bytes = garbage.Length, Crc32C = CommitRecordCodec.Crc32C(garbage) });
         var dataset = await IngestDataset.OpenAsync(storage);
         var file = dataset.Commits.Single().Files.Single(f => f.Table == "pages");
@@ -128,7 +129,7 @@ public sealed class IngestDatasetReadTests
     public async Task Inspection_lists_a_damaged_record_where_opening_refuses_it()
     {
         var storage = await OneFlushAsync(pages: 1);
-        await WriteAsync(storage, "_commits/000000000002-w1.json", "{"u8.ToArray());
+        await WriteRawAsync(storage, "_commits/000000000002-w1.json", "{"u8.ToArray());
 
         var refusal = await Assert.ThrowsAsync<IngestDataException>(() => IngestDataset.OpenAsync(storage));
         var inspected = await IngestDataset.OpenForInspectionAsync(storage);
@@ -145,10 +146,10 @@ public sealed class IngestDatasetReadTests
     public async Task Status_names_only_part_files_of_table_directories_that_no_record_names()
     {
         var storage = await OneFlushAsync(pages: 1);
-        await WriteAsync(storage, "pages/part-000000000009-w1.parquet", [1]);
-        await WriteAsync(storage, "pages/notes.txt", [1]);
-        await WriteAsync(storage, "_spill/part-000000000009-w1.parquet", [1]);
-        await WriteAsync(storage, "part-000000000009-w1.parquet", [1]);
+        await WriteRawAsync(storage, "pages/part-000000000009-w1.parquet", [1]);
+        await WriteRawAsync(storage, "pages/notes.txt", [1]);
+        await WriteRawAsync(storage, "_spill/part-000000000009-w1.parquet", [1]);
+        await WriteRawAsync(storage, "part-000000000009-w1.parquet", [1]);
         await storage.CreateDirectoryAsync("pages/part-000000000010-w1.parquet");
 
         var status = await (await IngestDataset.OpenAsync(storage)).GetStatusAsync();
@@ -173,7 +174,7 @@ public sealed class IngestDatasetReadTests
     {
         var commit = (await IngestDataset.OpenAsync(storage)).Commits.Single();
         var files = commit.Files.Select(f => f.Path == Part ? change(f) : f).ToArray();
-        await WriteAsync(storage, Record, CommitRecordCodec.Encode(commit with { Files = files }));
+        await WriteRawAsync(storage, Record, CommitRecordCodec.Encode(commit with { Files = files }));
     }
 
     private static async Task<List<PageRow>> ReadPagesAsync(IStorageBackend storage)
@@ -185,12 +186,5 @@ public sealed class IngestDatasetReadTests
         }
 
         return rows;
-    }
-
-    private static async Task WriteAsync(IStorageBackend storage, string path, byte[] bytes)
-    {
-        await using var file = await storage.CreateAsync(path);
-        await file.WriteAsync(bytes);
-        await file.CommitAsync();
     }
 }

@@ -66,7 +66,6 @@ public sealed class IngestOptionsTests
 
         options.Validate();
 
-        Assert.Equal(64, options.WriterId.Length);
         Assert.Equal(".arrow", options.Extension);
         Assert.Equal(".parquet", new IngestOptions().Extension);
     }

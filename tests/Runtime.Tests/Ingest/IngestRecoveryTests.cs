@@ -2,6 +2,7 @@ using Bulwark.Ingest;
 using Bulwark.Storage;
 using Bulwark.Testing;
 using Xunit;
+using static Bulwark.Runtime.Tests.Checkpoints.CheckpointTestKit;
 
 namespace Bulwark.Runtime.Tests.Ingest;
 
@@ -26,7 +27,7 @@ public sealed class IngestRecoveryTests
         ];
         foreach (var path in orphans.Concat(kept))
         {
-            await WriteAsync(storage, path, [1]);
+            await WriteRawAsync(storage, path, [1]);
         }
 
         await storage.CreateDirectoryAsync("pages/part-000000000004-w1.parquet");
@@ -58,8 +59,8 @@ public sealed class IngestRecoveryTests
         var storage = await OneFlushAsync();
         var spill = "w1.spill-0123456789abcdef";
         var part = $"pages/part-000000000009-{spill}.parquet";
-        await WriteAsync(storage, $"_commits/000000000009-{spill}.json", CommitRecordCodec.Encode(new IngestCommit(9, spill, IngestHarness.Start, [new IngestCommitFile("pages", part, 2, 1, 0, [new(77, 2)])], [], [])));
-        await WriteAsync(storage, "_commits/000000000012-w2.json", CommitRecordCodec.Encode(new IngestCommit(12, "w2", IngestHarness.Start, [new IngestCommitFile("pages", "pages/part-000000000012-w2.parquet", 1, 1, 0, [new(78, 1)])], [], [])));
+        await WriteRawAsync(storage, $"_commits/000000000009-{spill}.json", CommitRecordCodec.Encode(new IngestCommit(9, spill, IngestHarness.Start, [new IngestCommitFile("pages", part, 2, 1, 0, [new(77, 2)])], [], [])));
+        await WriteRawAsync(storage, "_commits/000000000012-w2.json", CommitRecordCodec.Encode(new IngestCommit(12, "w2", IngestHarness.Start, [new IngestCommitFile("pages", "pages/part-000000000012-w2.parquet", 1, 1, 0, [new(78, 1)])], [], [])));
 
         var recovery = await IngestRecovery.RunAsync(storage, IngestHarness.DefaultOptions(), CancellationToken.None);
 
@@ -84,12 +85,5 @@ public sealed class IngestRecoveryTests
         var done = (await h.VisitAsync(1, pages: 1, requests: 1)).FinalizeAsync(true);
         await h.RunUntilAsync(() => done.IsCompleted);
         return storage;
-    }
-
-    private static async Task WriteAsync(IStorageBackend storage, string path, byte[] bytes)
-    {
-        await using var file = await storage.CreateAsync(path);
-        await file.WriteAsync(bytes);
-        await file.CommitAsync();
     }
 }
