@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using Apache.Arrow.Types;
 using Bulwark.Arrow;
 using Bulwark.Ingest;
 using Bulwark.Records;
@@ -79,6 +80,40 @@ public sealed class ArrayGatherTests
         var other = a.Column(color).Data;
         var foreign = new ArrayData(other.DataType, other.Length, other.NullCount, other.Offset, other.Buffers, other.Children, DictionaryColumnBuilder.CreateUtf8Dictionary(["Red", "Green", "Blue"]));
         Assert.False(ArrayGather.CanGather(a.Schema.FieldsList[color].DataType, [other, foreign]));
+    }
+
+    [Fact]
+    public void A_gathered_array_counts_its_nulls_as_its_bitmap_does()
+    {
+        var a = new Int32Array.Builder().Append(1).AppendNull().Append(3).AppendNull().Build();
+        var b = new Int32Array.Builder().AppendNull().Append(5).Build();
+        var full = new Int32Array.Builder().Append(7).Append(8).Build();
+        var lease = new BufferLease();
+
+        // Writers copy NullCount into the file (Arrow IPC field nodes, Parquet statistics): it must match the bitmap.
+        var gathered = new Int32Array(ArrayGather.Gather(Int32Type.Default, [a.Data, b.Data, full.Data], [new GatherRange(0, 1, 3), new GatherRange(1, 0, 2), new GatherRange(2, 0, 2)], lease));
+        var noNulls = ArrayGather.Gather(Int32Type.Default, [a.Data, full.Data], [new GatherRange(0, 2, 1), new GatherRange(1, 0, 2)], lease);
+
+        Assert.Equal([null, 3, null, null, 5, 7, 8], Enumerable.Range(0, gathered.Length).Select(i => gathered.GetValue(i)));
+        Assert.Equal(3, gathered.NullCount);
+        Assert.Equal(0, noNulls.NullCount);
+        lease.Return();
+    }
+
+    [Fact]
+    public void Types_no_column_builder_produces_are_not_gathered_even_inside_a_struct_or_list()
+    {
+        var text = new LargeStringArray.Builder().Append("x").Build();
+        var inStruct = new StructType([new Field("t", LargeStringType.Default, true)]);
+        var inList = new ListType(new Field("item", LargeStringType.Default, true));
+        var structData = new ArrayData(inStruct, 1, 0, 0, [ArrowBuffer.Empty], [text.Data]);
+        var listData = new ArrayData(inList, 1, 0, 0, [ArrowBuffer.Empty, new ArrowBuffer.Builder<int>().Append(0).Append(1).Build()], [text.Data]);
+
+        Assert.False(ArrayGather.CanGather(LargeStringType.Default, [text.Data]));
+        Assert.False(ArrayGather.CanGather(inStruct, [structData]));
+        Assert.False(ArrayGather.CanGather(inList, [listData]));
+        var refused = Assert.Throws<NotSupportedException>(() => ArrayGather.Gather(LargeStringType.Default, [text.Data], [new GatherRange(0, 0, 1)], new BufferLease()));
+        Assert.Equal($"Arrays of {ArrowTypes.Describe(LargeStringType.Default)} cannot be gathered.", refused.Message);
     }
 
     internal static RecordBatch Build(IEnumerable<LayoutRow> rows)

@@ -44,7 +44,15 @@ public sealed class AllocationTests
         }
 
         await WriteOnceAsync();
-        var allocated = await WriteOnceAsync();
-        Assert.True(allocated < 1_000_000, $"writing {rows} rows allocated {allocated} bytes");
+
+        // The best of three: the shared array pool, which tests running beside this one also rent from, can miss once
+        // and hand out a new buffer (CI saw 1.4 MB once); allocation per value would show in every attempt.
+        var allocated = long.MaxValue;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            allocated = Math.Min(allocated, await WriteOnceAsync());
+        }
+
+        Assert.True(allocated < 1_000_000, $"writing {rows} rows allocated {allocated} bytes at best of three");
     }
 }
