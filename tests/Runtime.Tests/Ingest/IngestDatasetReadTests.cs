@@ -31,7 +31,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task A_record_listing_fewer_rows_than_its_part_holds_is_refused_at_the_first_extra_row()
     {
-        var storage = await OneFlushAsync(pages: 3);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 3, requests: 0);
         await RewriteAsync(storage, file => file with { Rows = 2, Visits = [new(1, 2)] });
 
         var refusal = await Assert.ThrowsAsync<IngestDataException>(() => ReadPagesAsync(storage));
@@ -42,7 +42,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task A_record_listing_more_rows_than_its_part_holds_is_refused()
     {
-        var storage = await OneFlushAsync(pages: 3);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 3, requests: 0);
         await RewriteAsync(storage, file => file with { Rows = 4, Visits = [new(1, 4)] });
 
         var refusal = await Assert.ThrowsAsync<IngestDataException>(() => ReadPagesAsync(storage));
@@ -57,7 +57,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task A_missing_part_is_named_and_verification_says_so()
     {
-        var storage = await OneFlushAsync(pages: 2);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 2, requests: 0);
         Assert.True(await storage.DeleteAsync(Part));
 
         var refusal = await Assert.ThrowsAsync<IngestDataException>(() => ReadPagesAsync(storage));
@@ -71,7 +71,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task A_part_longer_than_its_record_lists_is_not_read_past_that_length()
     {
-        var storage = await OneFlushAsync(pages: 2);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 2, requests: 0);
         long listed = 0;
         await RewriteAsync(storage, file => file with { Bytes = listed = file.Bytes - 1 });
 
@@ -84,7 +84,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task A_truncated_part_is_refused_with_both_lengths_and_checksums()
     {
-        var storage = await OneFlushAsync(pages: 2);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 2, requests: 0);
         var bytes = await storage.ReadAllBytesAsync(Part);
         await WriteRawAsync(storage, Part, bytes[..^1]);
 
@@ -99,7 +99,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task A_part_that_matches_its_record_but_is_no_parquet_is_refused_by_verification()
     {
-        var storage = await OneFlushAsync(pages: 2);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 2, requests: 0);
         var garbage = "PAR1 not really a parquet file PAR1"u8.ToArray();
         await WriteRawAsync(storage, Part, garbage);
         await RewriteAsync(storage, file => file with { Bytes = garbage.Length, Crc32C = CommitRecordCodec.Crc32C(garbage) });
@@ -114,7 +114,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task A_sound_part_verifies()
     {
-        var storage = await OneFlushAsync(pages: 3);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 3, requests: 0);
         var dataset = await IngestDataset.OpenAsync(storage);
 
         foreach (var file in dataset.Commits.Single().Files)
@@ -128,7 +128,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task Inspection_lists_a_damaged_record_where_opening_refuses_it()
     {
-        var storage = await OneFlushAsync(pages: 1);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 1, requests: 0);
         await WriteRawAsync(storage, "_commits/000000000002-w1.json", "{"u8.ToArray());
 
         var refusal = await Assert.ThrowsAsync<IngestDataException>(() => IngestDataset.OpenAsync(storage));
@@ -145,7 +145,7 @@ public sealed class IngestDatasetReadTests
     [Fact]
     public async Task Status_names_only_part_files_of_table_directories_that_no_record_names()
     {
-        var storage = await OneFlushAsync(pages: 1);
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 1, requests: 0);
         await WriteRawAsync(storage, "pages/part-000000000009-w1.parquet", [1]);
         await WriteRawAsync(storage, "pages/notes.txt", [1]);
         await WriteRawAsync(storage, "_spill/part-000000000009-w1.parquet", [1]);
@@ -156,17 +156,6 @@ public sealed class IngestDatasetReadTests
 
         Assert.Equal(["pages/part-000000000009-w1.parquet"], status.UnreferencedParts);
         Assert.Equal((1, 0), (status.Commits, status.IncompleteVisits));
-    }
-
-    /// <summary>A dataset with one committed flush: visit 1's <paramref name="pages"/> page rows, the visit completed.</summary>
-    private static async Task<InMemoryBackend> OneFlushAsync(int pages)
-    {
-        var storage = new InMemoryBackend();
-        await using var h = await IngestHarness.OpenAsync(storage: storage);
-        var done = (await h.VisitAsync(1, pages, requests: 0)).FinalizeAsync(true);
-        await h.RunUntilAsync(() => done.IsCompleted);
-        Assert.Equal(VisitState.Committed, (await done).State);
-        return storage;
     }
 
     /// <summary>Stores flush 1's record again with its pages part changed: what a damaged or forged record says.</summary>

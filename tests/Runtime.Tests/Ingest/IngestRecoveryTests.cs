@@ -15,7 +15,7 @@ public sealed class IngestRecoveryTests
     [Fact]
     public async Task Only_this_writers_unrecorded_parts_are_removed_and_their_directories_synced()
     {
-        var storage = await OneFlushAsync();
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 1, requests: 1);
         string[] orphans = ["pages/part-000000000002-w1.parquet", "requests/part-000000000003-w1.arrow"];
         string[] kept =
         [
@@ -56,7 +56,7 @@ public sealed class IngestRecoveryTests
     [Fact]
     public async Task Numbering_resumes_after_the_writers_own_flushes_and_its_replayed_spills_unended_visits_are_found()
     {
-        var storage = await OneFlushAsync();
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 1, requests: 1);
         var spill = "w1.spill-0123456789abcdef";
         var part = $"pages/part-000000000009-{spill}.parquet";
         await WriteRawAsync(storage, $"_commits/000000000009-{spill}.json", CommitRecordCodec.Encode(new IngestCommit(9, spill, IngestHarness.Start, [new IngestCommitFile("pages", part, 2, 1, 0, [new(77, 2)])], [], [])));
@@ -75,15 +75,5 @@ public sealed class IngestRecoveryTests
         var recovery = await IngestRecovery.RunAsync(new InMemoryBackend(), IngestHarness.DefaultOptions(), CancellationToken.None);
 
         Assert.Equal((1L, 0, 0), (recovery.NextFlush, recovery.UnfinishedVisits.Count, recovery.RemovedParts.Count));
-    }
-
-    /// <summary>A dataset where writer w1 committed flush 1: visit 1's pages and requests, the visit completed.</summary>
-    private static async Task<InMemoryBackend> OneFlushAsync()
-    {
-        var storage = new InMemoryBackend();
-        await using var h = await IngestHarness.OpenAsync(storage: storage);
-        var done = (await h.VisitAsync(1, pages: 1, requests: 1)).FinalizeAsync(true);
-        await h.RunUntilAsync(() => done.IsCompleted);
-        return storage;
     }
 }

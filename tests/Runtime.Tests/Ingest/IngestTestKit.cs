@@ -60,6 +60,17 @@ internal sealed class IngestHarness : IAsyncDisposable
         return new IngestHarness(time, storage, faults, options, controller);
     }
 
+    /// <summary>A dataset where writer w1 committed flush 1: visit 1's page and request rows, the visit completed.</summary>
+    public static async Task<InMemoryBackend> OneCommittedFlushAsync(int pages, int requests)
+    {
+        var storage = new InMemoryBackend();
+        await using var h = await OpenAsync(storage: storage);
+        var done = (await h.VisitAsync(1, pages, requests)).FinalizeAsync(true);
+        await h.RunUntilAsync(() => done.IsCompleted);
+        Assert.Equal(VisitState.Committed, (await done).State);
+        return storage;
+    }
+
     public TimeSpan Elapsed => Time.GetUtcNow() - Start;
 
     /// <summary>Waits (in real time, without asserting on it) until the loop has nothing to do before the fake clock moves.</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using Bulwark.Shards;
 using Xunit;
+using static Bulwark.Runtime.Tests.Shards.ConsensusEntries;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
@@ -36,8 +37,6 @@ public abstract class ConsensusContractTests
     };
 
     protected abstract IConsensus Consensus { get; }
-
-    protected static VersionedData Entry(long seqNo, string text) => new(seqNo, Encoding.UTF8.GetBytes(text));
 
     protected static string NewKey() => "shard/" + Guid.NewGuid().ToString("N");
 

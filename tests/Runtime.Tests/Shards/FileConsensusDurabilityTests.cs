@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Bulwark.Storage;
 using Xunit;
+using static Bulwark.Runtime.Tests.Shards.ConsensusEntries;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
@@ -53,7 +53,7 @@ public sealed class FileConsensusDurabilityTests : IDisposable
         Assert.Equal(CasResult.Committed(0), await Open().CompareAndSetAsync("k", null, Entry(0)));
         Assert.Equal(CasResult.Committed(1), await Open().CompareAndSetAsync("k", 0, Entry(1)));
         Assert.Equal(CasResult.Committed(2), await Open().CompareAndSetAsync("k", 1, Entry(2)));
-        var key = KeyDirectory("k");
+        var key = KeyDirectory(root, "k");
 
         // A crash left a temporary, or a power loss kept the deletion of entry 1 but not that of entry 0.
         var removed = temporary ? Path.Join(key, ".tmp-crashed") : Path.Join(key, Name(0));
@@ -78,7 +78,7 @@ public sealed class FileConsensusDurabilityTests : IDisposable
     [Fact]
     public async Task Opening_syncs_the_root_in_case_a_key_directorys_creator_crashed_before_it_did()
     {
-        Directory.CreateDirectory(KeyDirectory("k"));
+        Directory.CreateDirectory(KeyDirectory(root, "k"));
         events.Clear();
 
         var consensus = Open();
@@ -94,14 +94,14 @@ public sealed class FileConsensusDurabilityTests : IDisposable
         Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0)));
         calls.Fsyncs.Enqueue(5);
         await Assert.ThrowsAsync<IndeterminateConsensusException>(() => consensus.CompareAndSetAsync("k", 0, Entry(1)));
-        Assert.Equal([KeyDirectory("k")], Unsynced());
+        Assert.Equal([KeyDirectory(root, "k")], Unsynced());
 
         Assert.Equal(Entry(1), await Open().HeadAsync("k"));
 
         Assert.Empty(Unsynced());
         calls.Fsyncs.Enqueue(5);
         await Assert.ThrowsAsync<IndeterminateConsensusException>(() => consensus.CompareAndSetAsync("k", 1, Entry(2)));
-        Assert.Equal([KeyDirectory("k")], Unsynced());
+        Assert.Equal([KeyDirectory(root, "k")], Unsynced());
 
         Assert.Equal([Entry(1), Entry(2)], await Open().ScanAsync("k", 1, 10).ToListAsync());
 
@@ -110,11 +110,6 @@ public sealed class FileConsensusDurabilityTests : IDisposable
 
     private FileConsensus Open() => new(root, new FaultingConsensusFiles(events), calls: calls);
 
-    private string KeyDirectory(string key) => Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes(key)));
-
-    private static VersionedData Entry(long seqNo) => new(seqNo, Encoding.UTF8.GetBytes($"entry {seqNo}"));
-
-    private static string Name(long seqNo) => seqNo.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The directories with a change traced after their last fsync.</summary>
     private string[] Unsynced()

@@ -1,9 +1,9 @@
-using System.Text;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Bulwark.Storage;
 using Xunit;
 using static Bulwark.Runtime.Tests.Storage.SystemCallErrors;
+using static Bulwark.Runtime.Tests.Shards.ConsensusEntries;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
@@ -22,7 +22,7 @@ public sealed class FileConsensusFaultTests : IDisposable
     public FileConsensusFaultTests()
     {
         consensus = new FileConsensus(temp.Join("store")) { SystemCalls = calls };
-        keyDirectory = Path.Join(consensus.RootPath, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")));
+        keyDirectory = KeyDirectory(consensus.RootPath, "k");
     }
 
     public void Dispose() => temp.Dispose();
@@ -129,9 +129,7 @@ public sealed class FileConsensusFaultTests : IDisposable
         Assert.Equal(Entry(2, "two"), await consensus.HeadAsync("k"));
     }
 
-    private static VersionedData Entry(long seqNo, string text) => new(seqNo, Encoding.UTF8.GetBytes(text));
-
-    private string EntryPath(long seqNo) => Path.Join(keyDirectory, seqNo.ToString("D20", System.Globalization.CultureInfo.InvariantCulture));
+    private string EntryPath(long seqNo) => Path.Join(keyDirectory, Name(seqNo));
 
     /// <summary>The key directory holds exactly these entries and its lock: no temporary was left behind.</summary>
     private void AssertKeyDirectoryHolds(params long[] seqNos)

@@ -1,8 +1,8 @@
-using System.Text;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Xunit;
 using static Bulwark.Runtime.Tests.Shards.ConsensusFileOperation;
+using static Bulwark.Runtime.Tests.Shards.ConsensusEntries;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
@@ -22,7 +22,7 @@ public sealed class FileConsensusFileFaultTests : IDisposable
     public FileConsensusFileFaultTests()
     {
         consensus = new FileConsensus(temp.Join("store"), files, log);
-        keyDirectory = Path.Join(consensus.RootPath, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")));
+        keyDirectory = KeyDirectory(consensus.RootPath, "k");
     }
 
     public void Dispose() => temp.Dispose();
@@ -259,10 +259,6 @@ public sealed class FileConsensusFileFaultTests : IDisposable
         Assert.Equal($"consensus directory '{store}': Device or resource busy", failed.Message);
         Assert.True(File.Exists(Path.Join(key, ".tmp-0123")));
     }
-
-    private static VersionedData Entry(long seqNo) => new(seqNo, Encoding.UTF8.GetBytes($"entry {seqNo}"));
-
-    private static string Name(long seqNo) => seqNo.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task CommitAsync(params long[] seqNos)
     {

@@ -1,7 +1,7 @@
-using System.Text;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Xunit;
+using static Bulwark.Runtime.Tests.Shards.ConsensusEntries;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
@@ -50,7 +50,7 @@ public sealed class FileConsensusRefusalTests : IDisposable
         var root = temp.Join("store");
         var consensus = new FileConsensus(root);
         Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
-        var entry = Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")), "00000000000000000000");
+        var entry = Path.Join(KeyDirectory(root, "k"), Name(0));
         await using (var grown = new FileStream(entry, FileMode.Open, FileAccess.Write))
         {
             grown.SetLength(ConsensusLimits.MaxDataBytes + 1L);
@@ -69,7 +69,7 @@ public sealed class FileConsensusRefusalTests : IDisposable
         Assert.Equal(CasResult.Committed(0), await new FileConsensus(root).CompareAndSetAsync("k", null, Entry(0, "zero")));
 
         // A link to itself is listed as entry 1, and opening it fails (too many levels of links) for any user, root too.
-        var entry = Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")), "00000000000000000001");
+        var entry = Path.Join(KeyDirectory(root, "k"), Name(1));
         File.CreateSymbolicLink(entry, entry);
         var consensus = new FileConsensus(root);
 
@@ -82,7 +82,7 @@ public sealed class FileConsensusRefusalTests : IDisposable
     public async Task A_file_where_a_keys_directory_belongs_fails_writes_as_transient_and_reads_as_empty()
     {
         var consensus = new FileConsensus(temp.Join("store"));
-        var directory = Path.Join(consensus.RootPath, Convert.ToHexStringLower("k"u8));
+        var directory = KeyDirectory(consensus.RootPath, "k");
         File.WriteAllBytes(directory, [1]);
 
         var failed = await Assert.ThrowsAsync<ConsensusException>(() => consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
@@ -97,7 +97,7 @@ public sealed class FileConsensusRefusalTests : IDisposable
     {
         var consensus = new FileConsensus(temp.Join("store"));
         Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
-        var lockPath = Path.Join(consensus.RootPath, Convert.ToHexStringLower("k"u8), ".lock");
+        var lockPath = Path.Join(KeyDirectory(consensus.RootPath, "k"), ".lock");
         File.Delete(lockPath);
         Directory.CreateDirectory(lockPath);
 
@@ -133,8 +133,6 @@ public sealed class FileConsensusRefusalTests : IDisposable
         Assert.Equal(["k", longest], FileConsensus.OpenReadOnly(root).ListKeys());
         Assert.All(foreign, name => Assert.True(File.Exists(Path.Join(root, name, ".tmp-user-file")), name));
     }
-
-    private static VersionedData Entry(long seqNo, string text) => new(seqNo, Encoding.UTF8.GetBytes(text));
 
     private static async Task<List<VersionedData>> ScanAllAsync(IConsensus consensus, string key)
     {

@@ -3,6 +3,7 @@ using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Shards;
 using Microsoft.Extensions.Logging.Testing;
 using Xunit;
+using static Bulwark.Runtime.Tests.Shards.ConsensusEntries;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
@@ -44,7 +45,7 @@ public sealed class FileConsensusTests : IDisposable
         await Commit(consensus, "shard-1", null, Entry(0, "zero"));
         await Commit(consensus, "shard-1", 0, Entry(1, "one"));
 
-        var keyDirectory = Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("shard-1")));
+        var keyDirectory = KeyDirectory(root, "shard-1");
         Assert.Equal([keyDirectory], Directory.GetDirectories(root));
         Assert.Equal([".lock", "00000000000000000000", "00000000000000000001"], Directory.GetFiles(keyDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal("one"u8.ToArray(), File.ReadAllBytes(Path.Join(keyDirectory, "00000000000000000001")));
@@ -188,7 +189,7 @@ public sealed class FileConsensusTests : IDisposable
     {
         // What a first write that failed before its link leaves: the key's directory and its lock, and no entry.
         var consensus = new FileConsensus(root);
-        var keyDirectory = Path.Join(root, Convert.ToHexStringLower(Encoding.UTF8.GetBytes("k")));
+        var keyDirectory = KeyDirectory(root, "k");
         Directory.CreateDirectory(keyDirectory);
         File.WriteAllBytes(Path.Join(keyDirectory, ".lock"), []);
 
@@ -216,8 +217,6 @@ public sealed class FileConsensusTests : IDisposable
         Assert.Equal(1, await reopened.TruncateAsync("k", 9));
         Assert.True(File.Exists(Path.Join(keyDirectory, "notes.txt")));
     }
-
-    private static VersionedData Entry(long seqNo, string text) => new(seqNo, Encoding.UTF8.GetBytes(text));
 
     private static async Task Commit(IConsensus consensus, string key, long? expected, VersionedData next) =>
         Assert.Equal(CasResult.Committed(next.SeqNo), await consensus.CompareAndSetAsync(key, expected, next));
