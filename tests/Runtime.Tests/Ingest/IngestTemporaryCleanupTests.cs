@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Bulwark.Ingest;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
@@ -8,7 +9,8 @@ namespace Bulwark.Runtime.Tests.Ingest;
 
 /// <summary>
 /// A writer killed while a part was being written leaves its hidden temporary in the table directory: invisible to
-/// readers, but disk space nothing else reclaims. Opening the writer again removes its own, never another writer's.
+/// readers, but disk space nothing else reclaims. Opening the writer again removes its own, never another writer's, and
+/// syncs the directories it removed them from (and only those), as it does for the unrecorded parts it removes.
 /// </summary>
 public sealed class IngestTemporaryCleanupTests
 {
@@ -54,5 +56,36 @@ public sealed class IngestTemporaryCleanupTests
         }
 
         Assert.Equal([new PageRow(1, "https://a.example/", 200)], rows);
+    }
+
+    [Theory]
+    [InlineData("_commits/.000000000002-w1.json.0123456789abcdef.tmp", "_commits")]
+    [InlineData("pages/.part-000000000002-w1.parquet.0123456789abcdef.tmp", "pages")]
+    [InlineData("pages/.part-000000000001-w2.parquet.0123456789abcdef.tmp", null)]
+    [InlineData("_commits/.000000000001-w2.json.0123456789abcdef.tmp", null)]
+    public async Task Opening_a_writer_syncs_the_directories_it_removed_temporaries_from_and_no_other(string temporary, string? synced)
+    {
+        using var temp = new TempDirectory();
+        var events = new ConcurrentQueue<string>();
+        var storage = new LocalFileSystemBackend(temp.Path, new RecordingSystemCalls(events));
+        await using (var first = await IngestController.OpenAsync(storage, IngestHarness.DefaultOptions(), null, new FakeTimeProvider(IngestHarness.Start)))
+        {
+            var visit = first.StartVisit(1);
+            await visit.AppendAsync(new PageRow(1, "https://a.example/", 200));
+            var outcome = visit.FinalizeAsync(success: true);
+            await first.FlushAsync();
+            Assert.Equal(VisitState.Committed, (await outcome).State);
+        }
+
+        await File.WriteAllBytesAsync(temp.Join(temporary), [1, 2, 3]);
+        events.Clear();
+
+        await using (await IngestController.OpenAsync(storage, IngestHarness.DefaultOptions(), null, new FakeTimeProvider(IngestHarness.Start)))
+        {
+            string[] tables = ["_commits", "pages"];
+            var syncedTables = tables.Where(t => events.Contains($"fsync {temp.Join(t)}"));
+            Assert.Equal(synced is null ? [] : [synced], syncedTables);
+            Assert.Equal(synced is not null, !File.Exists(temp.Join(temporary)));
+        }
     }
 }
