@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Tracing;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using Bulwark.Arrow;
@@ -116,6 +118,27 @@ public sealed class ArrayGatherTests
         Assert.Equal($"Arrays of {ArrowTypes.Describe(LargeStringType.Default)} cannot be gathered.", refused.Message);
     }
 
+    [Fact]
+    public void Every_array_a_gather_rents_goes_back_to_the_pool_when_its_lease_is_returned()
+    {
+        // A rented array the lease does not hold is never returned: each flush would allocate its buffers anew.
+        var random = new Random(7);
+        using var source = Build(Enumerable.Range(0, 40).Select(i => LayoutRows.Create(random, 0, i)).ToArray());
+        var lease = new BufferLease();
+        using var pool = new PoolEventsOfThisThread();
+
+        for (var c = 0; c < source.ColumnCount; c++)
+        {
+            ArrayGather.Gather(source.Schema.FieldsList[c].DataType, [source.Column(c).Data], [new GatherRange(0, 3, 30), new GatherRange(0, 1, 5)], lease);
+        }
+
+        var rented = pool.Rented.ToHashSet();
+        lease.Return();
+
+        Assert.NotEmpty(rented);
+        Assert.Subset(pool.Returned.ToHashSet(), rented);
+    }
+
     internal static RecordBatch Build(IEnumerable<LayoutRow> rows)
     {
         using var builder = LayoutRow.CreateBatchBuilder();
@@ -141,5 +164,40 @@ public sealed class ArrayGatherTests
 
         using var gathered = new PooledRecordBatch(schema, arrays, ranges.Sum(r => r.Count), lease);
         return LayoutRow.ReadBatch(gathered).Select(r => r.Describe()).ToArray();
+    }
+
+    /// <summary>The ids of the arrays the shared byte pool rents out and takes back on the thread that made this.</summary>
+    private sealed class PoolEventsOfThisThread : EventListener
+    {
+        // Initialized before the base constructor, which already reports the event sources that exist.
+        private readonly int thread = Environment.CurrentManagedThreadId;
+
+        public ConcurrentQueue<int> Rented { get; } = new();
+
+        public ConcurrentQueue<int> Returned { get; } = new();
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == "System.Buffers.ArrayPoolEventSource")
+            {
+                EnableEvents(eventSource, EventLevel.Verbose);
+            }
+        }
+
+        // Listeners are called on the thread that writes the event, so the thread tells this test's rents from others'.
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            if (Environment.CurrentManagedThreadId != thread || eventData.Payload is not [int bufferId, ..])
+            {
+                return;
+            }
+
+            (eventData.EventName switch
+            {
+                "BufferRented" => Rented,
+                "BufferReturned" => Returned,
+                _ => null,
+            })?.Enqueue(bufferId);
+        }
     }
 }
