@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Bulwark.Ingest;
 using Bulwark.Records;
 using Bulwark.Storage;
@@ -38,7 +39,7 @@ internal sealed class IngestHarness : IAsyncDisposable
 
     public IngestController Controller { get; private set; }
 
-    public static IngestOptions DefaultOptions(string? spill = null) => new()
+    public static IngestOptions DefaultOptions(string? spill = null, IMeterFactory? meters = null) => new()
     {
         WriterId = "w1",
         FlushInterval = TimeSpan.FromSeconds(1),
@@ -48,6 +49,7 @@ internal sealed class IngestHarness : IAsyncDisposable
         VisitTimeout = TimeSpan.FromSeconds(30),
         ShutdownTimeout = TimeSpan.FromSeconds(10),
         SpillDirectory = spill,
+        MeterFactory = meters,
     };
 
     public static async Task<IngestHarness> OpenAsync(IngestOptions? options = null, IStorageBackend? storage = null, FakeTimeProvider? time = null)
