@@ -9,10 +9,14 @@ namespace Bulwark.Runtime.Tests.Ingest;
 /// The loop's timer is relative to a clock reading taken just before it is created, so a fake clock moved in between
 /// makes it fire late — and a test that waits for the loop before moving the clock again then waits forever (seen as
 /// "the ingest loop did not settle … parkedUntil=00:00:01 … now=00:00:01" on a loaded machine). The loop must not
-/// look quiescent until its timer exists.
+/// look quiescent until its timer exists. And whatever it parks for, the earliest thing due wakes it: a cut due sooner
+/// than the visit timeout it sleeps until, or the first of several idle visits to time out.
 /// </summary>
 public sealed class IngestLoopParkingTests
 {
+    /// <summary>How far <c>IngestHarness.RunUntilAsync</c> moves the clock at a time (50 ms), and a little more.</summary>
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(100);
+
     [Fact]
     public async Task TheLoopIsNeverQuiescentWhileItCreatesItsTimer()
     {
@@ -42,5 +46,42 @@ public sealed class IngestLoopParkingTests
 
         clock.TimerCreating = null;
         await IngestHarness.ShutdownAsync(controller, fake);
+    }
+
+    [Fact]
+    public async Task A_cut_due_sooner_than_the_parked_deadline_wakes_the_loop()
+    {
+        await using var h = await IngestHarness.OpenAsync();
+        var idle = h.Controller.StartVisit(1);
+        await IngestHarness.SettleAsync(h.Controller); // parked until visit 1 times out, VisitTimeout from now
+        var start = h.Elapsed;
+
+        var done = (await h.VisitAsync(2, pages: 1, requests: 0)).FinalizeAsync(true);
+        await h.RunUntilAsync(() => done.IsCompleted);
+
+        Assert.Equal(VisitState.Committed, (await done).State);
+        Assert.InRange(h.Elapsed - start, h.Options.FlushInterval, h.Options.FlushInterval + Step);
+        Assert.False(idle.Outcome.IsCompleted);
+    }
+
+    [Fact]
+    public async Task The_first_idle_visit_times_out_at_its_own_deadline_though_others_opened_after_it()
+    {
+        await using var h = await IngestHarness.OpenAsync();
+        var first = h.Controller.StartVisit(1);
+        await h.RunUntilAsync(() => h.Elapsed >= TimeSpan.FromSeconds(5));
+        var second = h.Controller.StartVisit(2);
+
+        // A flush after both opened: the loop plans its next wake-up with both visits idle.
+        var done = (await h.VisitAsync(3, pages: 1, requests: 0)).FinalizeAsync(true);
+        await h.RunUntilAsync(() => done.IsCompleted);
+        await h.RunUntilAsync(() => first.Outcome.IsCompleted);
+
+        var outcome = await first.Outcome;
+        Assert.Equal(VisitState.Incomplete, outcome.State);
+        Assert.StartsWith($"not finalized within VisitTimeout ({h.Options.VisitTimeout})", outcome.Reason, StringComparison.Ordinal);
+        // Its timeout, then the flush of its incomplete mark one FlushInterval later.
+        Assert.InRange(h.Elapsed, h.Options.VisitTimeout + h.Options.FlushInterval, h.Options.VisitTimeout + h.Options.FlushInterval + Step);
+        Assert.False(second.Outcome.IsCompleted);
     }
 }
