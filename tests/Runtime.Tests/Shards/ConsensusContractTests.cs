@@ -1,7 +1,6 @@
 using System.Text;
 using Bulwark.Shards;
 using Xunit;
-using static Bulwark.Runtime.Tests.Shards.ConsensusEntries;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
@@ -37,6 +36,9 @@ public abstract class ConsensusContractTests
     };
 
     protected abstract IConsensus Consensus { get; }
+
+    // Its own helper, not ConsensusEntries: this file is compiled into every store's test project.
+    protected static VersionedData Entry(long seqNo, string text) => new(seqNo, Encoding.UTF8.GetBytes(text));
 
     protected static string NewKey() => "shard/" + Guid.NewGuid().ToString("N");
 
