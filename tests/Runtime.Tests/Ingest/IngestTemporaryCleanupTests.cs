@@ -19,14 +19,7 @@ public sealed class IngestTemporaryCleanupTests
     {
         using var temp = new TempDirectory();
         var storage = new LocalFileSystemBackend(temp.Path);
-        await using (var first = await IngestController.OpenAsync(storage, IngestHarness.DefaultOptions(), null, new FakeTimeProvider(IngestHarness.Start)))
-        {
-            var visit = first.StartVisit(1);
-            await visit.AppendAsync(new PageRow(1, "https://a.example/", 200));
-            var outcome = visit.FinalizeAsync(success: true);
-            await first.FlushAsync();
-            Assert.Equal(VisitState.Committed, (await outcome).State);
-        }
+        await CommitOneVisitAsync(storage);
 
         // As a SIGKILL mid-write leaves them: flush 2 of w1 (both formats), flush 1 of w2 (whose open holds its own lock).
         var pages = temp.Join("pages");
@@ -68,14 +61,7 @@ public sealed class IngestTemporaryCleanupTests
         using var temp = new TempDirectory();
         var events = new ConcurrentQueue<string>();
         var storage = new LocalFileSystemBackend(temp.Path, new RecordingSystemCalls(events));
-        await using (var first = await IngestController.OpenAsync(storage, IngestHarness.DefaultOptions(), null, new FakeTimeProvider(IngestHarness.Start)))
-        {
-            var visit = first.StartVisit(1);
-            await visit.AppendAsync(new PageRow(1, "https://a.example/", 200));
-            var outcome = visit.FinalizeAsync(success: true);
-            await first.FlushAsync();
-            Assert.Equal(VisitState.Committed, (await outcome).State);
-        }
+        await CommitOneVisitAsync(storage);
 
         await File.WriteAllBytesAsync(temp.Join(temporary), [1, 2, 3]);
         events.Clear();
@@ -87,5 +73,16 @@ public sealed class IngestTemporaryCleanupTests
             Assert.Equal(synced is null ? [] : [synced], syncedTables);
             Assert.Equal(synced is not null, !File.Exists(temp.Join(temporary)));
         }
+    }
+
+    /// <summary>Writer w1's first open: one visit committed, so that its table and commit directories exist.</summary>
+    private static async Task CommitOneVisitAsync(IStorageBackend storage)
+    {
+        await using var first = await IngestController.OpenAsync(storage, IngestHarness.DefaultOptions(), null, new FakeTimeProvider(IngestHarness.Start));
+        var visit = first.StartVisit(1);
+        await visit.AppendAsync(new PageRow(1, "https://a.example/", 200));
+        var outcome = visit.FinalizeAsync(success: true);
+        await first.FlushAsync();
+        Assert.Equal(VisitState.Committed, (await outcome).State);
     }
 }

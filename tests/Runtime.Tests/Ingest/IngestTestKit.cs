@@ -88,6 +88,12 @@ internal sealed class IngestHarness : IAsyncDisposable
 
     public Task SettleAsync() => SettleAsync(Controller);
 
+    /// <summary>How far <see cref="RunUntilAsync(Func{bool}, TimeSpan?, TimeSpan?)"/> moves the clock at a time unless told.</summary>
+    public static readonly TimeSpan RunStep = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How much later than an event <see cref="RunUntilAsync(Func{bool}, TimeSpan?, TimeSpan?)"/> can observe it: two of its steps.</summary>
+    public static readonly TimeSpan ObservationSlack = 2 * RunStep;
+
     /// <summary>Advances the clock in <paramref name="step"/>s, settling between them, until <paramref name="done"/> or <paramref name="limit"/> of fake time.</summary>
     public Task RunUntilAsync(Func<bool> done, TimeSpan? limit = null, TimeSpan? step = null) => RunUntilAsync(Controller, Time, done, limit, step);
 
@@ -103,7 +109,7 @@ internal sealed class IngestHarness : IAsyncDisposable
             }
 
             Assert.True(time.GetUtcNow() < end, $"not done within {limit ?? TimeSpan.FromMinutes(5)} of fake time");
-            time.Advance(step ?? TimeSpan.FromMilliseconds(50));
+            time.Advance(step ?? RunStep);
         }
     }
 
