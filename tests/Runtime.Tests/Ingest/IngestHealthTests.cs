@@ -1,9 +1,14 @@
 using Bulwark.Ingest;
+using Bulwark.Storage;
+using Bulwark.Testing;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Ingest;
 
-/// <summary>What a health check makes of a controller's snapshot: failing, or a row waiting past MaxAge, is unhealthy.</summary>
+/// <summary>
+/// What a health check makes of a controller's snapshot: failing, or a row waiting past MaxAge, is unhealthy; and how
+/// long the oldest row has waited is counted from its append, not from the cut that took it into a flush.
+/// </summary>
 public sealed class IngestHealthTests
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
@@ -20,5 +25,21 @@ public sealed class IngestHealthTests
         var health = new IngestHealth(null, failures, failures > 0 ? "injected" : null, oldestMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, 0, 0, 1, MaxAge);
 
         Assert.Equal(healthy, health.IsHealthy);
+    }
+
+    [Fact]
+    public async Task The_oldest_pending_age_of_a_flush_being_retried_counts_from_its_first_row_not_from_its_cut()
+    {
+        await using var h = await IngestHarness.OpenAsync();
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        var done = (await h.VisitAsync(1, pages: 1, requests: 0)).FinalizeAsync(true);
+
+        // The row came at the start; the flush interval (1 s) cuts it, and the destination refuses every attempt.
+        await h.RunUntilAsync(() => h.Elapsed >= TimeSpan.FromSeconds(3));
+
+        var health = h.Controller.Health;
+        Assert.True(health.ConsecutiveFailures > 0);
+        Assert.Equal(h.Elapsed, health.OldestPendingAge);
+        Assert.False(done.IsCompleted);
     }
 }

@@ -2,6 +2,7 @@ using Bulwark.Ingest;
 using Bulwark.Runtime.Tests.Storage;
 using Bulwark.Storage;
 using Bulwark.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Ingest;
@@ -9,10 +10,15 @@ namespace Bulwark.Runtime.Tests.Ingest;
 /// <summary>
 /// What disposal does with a flush the destination never took within ShutdownTimeout: spills it, or, with no spill
 /// directory, reports its visits lost, saying why and with the destination's last error; either way the flush's bytes
-/// stop counting as held.
+/// stop counting as held. A second disposal joins the first, and a write that ignores the cancellation at
+/// ShutdownTimeout is given a grace to finish before anything is spilled, so that a flush is never both committed and
+/// spilled.
 /// </summary>
 public sealed class IngestShutdownTests
 {
+    /// <summary>Only a bound on a hang: nothing here waits on real time otherwise.</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(10);
+
     private const string LastError = "last error: Injected permanent fault at ";
 
     [Fact]
@@ -53,5 +59,67 @@ public sealed class IngestShutdownTests
         Assert.Contains($"(the destination did not take it within ShutdownTimeout (00:00:10); {LastError}", outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(1, totals[IngestMetrics.Spills]);
         Assert.Equal(0, totals[IngestMetrics.CachedBytes]);
+    }
+
+    [Fact]
+    public async Task A_second_DisposeAsync_during_the_drain_joins_it_and_the_flush_is_spilled_once()
+    {
+        using var temp = new TempDirectory();
+        using var meters = new TestMeterFactory();
+        using var totals = new MeterTotals(meters, IngestMetrics.MeterName);
+        var spill = temp.Join("spill");
+        var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(spill, meters));
+        var done = (await h.VisitAsync(1, pages: 2, requests: 1)).FinalizeAsync(true);
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+
+        var first = h.Controller.DisposeAsync().AsTask();
+        var second = h.Controller.DisposeAsync().AsTask();
+        await h.ShutdownAsync();
+        await Task.WhenAll(first, second);
+
+        Assert.Equal(VisitState.Incomplete, (await done).State);
+        Assert.Equal(1, totals[IngestMetrics.Spills]);
+        Assert.Single(Directory.GetFiles(spill, "*.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_commit_under_way_at_ShutdownTimeout_is_given_its_grace_and_its_flush_is_committed_not_spilled()
+    {
+        using var temp = new TempDirectory();
+        var spill = temp.Join("spill");
+        var fake = new FakeTimeProvider(IngestHarness.Start);
+        var clock = new RecordingTimeProvider(fake);
+        var options = IngestHarness.DefaultOptions(spill);
+        var storage = new InMemoryBackend();
+        var held = new HeldCommitBackend(storage, path => path.StartsWith("_commits/", StringComparison.Ordinal));
+        var controller = await IngestController.OpenAsync(held, options, null, clock);
+        var visit = controller.StartVisit(1);
+        await visit.AppendAsync(new PageRow(1, "https://a.example/", 200));
+        var done = visit.FinalizeAsync(success: true);
+        var flush = controller.FlushAsync();
+        await held.Reached.WaitAsync(HangGuard);
+
+        // ShutdownTimeout passes with the commit record's publication under way; the loop is cancelled, and the
+        // shutdown waits a grace for it (a timer shorter than ShutdownTimeout) before it spills anything.
+        var graceStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        clock.TimerCreating = due =>
+        {
+            if (due > TimeSpan.Zero && due < options.ShutdownTimeout)
+            {
+                graceStarted.TrySetResult();
+            }
+        };
+        var disposal = controller.DisposeAsync().AsTask();
+        fake.Advance(options.ShutdownTimeout);
+        await Task.WhenAny(graceStarted.Task, disposal).WaitAsync(HangGuard);
+
+        // The publication completes (it cannot be called back); the grace has not run out, as the clock stays put.
+        held.Release();
+        await disposal.WaitAsync(HangGuard);
+
+        Assert.Equal(VisitState.Committed, (await done).State);
+        await flush;
+        Assert.False(Directory.Exists(spill) && Directory.EnumerateFileSystemEntries(spill).Any(), "the committed flush was also spilled");
+        Assert.Single((await IngestDataset.OpenAsync(storage)).Commits);
     }
 }
