@@ -361,6 +361,8 @@ public abstract class ConsensusContractTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consensus.CompareAndSetAsync(key, 1, Entry(2, "cancelled"), cancelled.Token));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consensus.TruncateAsync(key, 1, cancelled.Token));
+        // Also where there would be nothing to do: a key that holds no entry.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Consensus.TruncateAsync(NewKey(), 1, cancelled.Token));
         // Reads too, of a key that holds entries and of one that does not (where no entry read would notice).
         foreach (var read in new[] { key, NewKey() })
         {
@@ -375,6 +377,39 @@ public abstract class ConsensusContractTests
         }
 
         Assert.Equal([Entry(0, "v0"), Entry(1, "v1")], await ScanAllAsync(key));
+    }
+
+    [ConsensusFact]
+    public async Task A_key_whose_only_compare_and_set_was_a_mismatch_has_no_head_scans_empty_and_truncates_nothing()
+    {
+        var key = NewKey();
+
+        Assert.Equal(CasResult.Mismatch(null), await Consensus.CompareAndSetAsync(key, 3, Entry(4, "never")));
+
+        Assert.Null(await Consensus.HeadAsync(key));
+        Assert.Empty(await ScanAllAsync(key));
+        Assert.Equal(0, await Consensus.TruncateAsync(key, 10));
+        Assert.Equal(CasResult.Committed(0), await Consensus.CompareAndSetAsync(key, null, Entry(0, "first")));
+    }
+
+    [ConsensusFact]
+    public async Task A_scan_cancelled_while_it_is_read_stops_at_the_next_entry()
+    {
+        var key = NewKey();
+        await WriteChainAsync(key, 3);
+        using var cancellation = new CancellationTokenSource();
+        var seen = new List<long>();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var entry in Consensus.ScanAsync(key, 0, 10, cancellation.Token))
+            {
+                seen.Add(entry.SeqNo);
+                await cancellation.CancelAsync();
+            }
+        });
+
+        Assert.Equal([0L], seen);
     }
 
     private async Task<List<long>> SeqNosAsync(string key, long fromSeqNo, int limit)

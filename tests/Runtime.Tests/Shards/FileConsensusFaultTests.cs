@@ -129,6 +129,39 @@ public sealed class FileConsensusFaultTests : IDisposable
         Assert.Equal(Entry(2, "two"), await consensus.HeadAsync("k"));
     }
 
+    [Fact]
+    public async Task A_failed_fsync_after_a_link_that_found_its_name_taken_is_a_transient_failure_not_an_indeterminate_one()
+    {
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0, "zero")));
+        calls.Links.Enqueue(LinkFault.Taken("theirs"));
+        calls.Fsyncs.Enqueue(EIO);
+
+        // Nothing of ours was published, so there is nothing whose fate is unknown: the call can simply be retried.
+        var failed = await Assert.ThrowsAsync<ConsensusException>(() => consensus.CompareAndSetAsync("k", 0, Entry(1, "ours")));
+
+        Assert.Equal(
+            $"Cannot sync '{keyDirectory}' of {consensus.Description}: Cannot sync directory '{keyDirectory}' in {consensus.Description}: fsync failed with errno 5 ({IoError}).",
+            failed.Message);
+        Assert.True(failed.IsTransient);
+        AssertKeyDirectoryHolds(0, 1);
+        Assert.Equal(Entry(1, "theirs"), await consensus.HeadAsync("k"));
+    }
+
+    [Fact]
+    public async Task An_indeterminate_compare_and_set_is_counted_as_such()
+    {
+        using var meters = new TestMeterFactory();
+        using var totals = new MeterTotals(meters, ConsensusMetrics.MeterName);
+        var metered = new FileConsensus(temp.Join("metered"), null, meters) { SystemCalls = calls };
+        Assert.Equal(CasResult.Committed(0), await metered.CompareAndSetAsync("k", null, Entry(0, "zero")));
+        calls.Fsyncs.Enqueue(EIO);
+
+        await Assert.ThrowsAsync<IndeterminateConsensusException>(() => metered.CompareAndSetAsync("k", 0, Entry(1, "one")));
+
+        Assert.Equal(1, totals[$"{ConsensusMetrics.CompareAndSets}/file/indeterminate"]);
+        Assert.Equal(1, totals[$"{ConsensusMetrics.CompareAndSets}/file/committed"]);
+    }
+
     private string EntryPath(long seqNo) => Path.Join(keyDirectory, Name(seqNo));
 
     /// <summary>The key directory holds exactly these entries and its lock: no temporary was left behind.</summary>

@@ -45,6 +45,18 @@ public sealed class FileConsensusFileFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task An_error_that_is_not_the_file_systems_is_not_disguised_as_a_transient_failure()
+    {
+        // A defect (here, an InvalidOperationException) is not something a retry would mend: it stays what it is.
+        files.Fail(WriteNew, () => new InvalidOperationException("a defect in the writer"), times: 1);
+
+        var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => consensus.CompareAndSetAsync("k", null, Entry(0)));
+
+        Assert.Equal("a defect in the writer", failed.Message);
+        Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0)));
+    }
+
+    [Fact]
     public async Task A_temporary_write_refused_by_permissions_is_transient_too()
     {
         files.Fail(WriteNew, () => new UnauthorizedAccessException("Access denied"), times: 1);

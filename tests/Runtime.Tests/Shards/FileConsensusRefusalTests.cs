@@ -15,6 +15,16 @@ public sealed class FileConsensusRefusalTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void A_missing_root_is_refused_naming_the_parameter(string? root)
+    {
+        var refused = Assert.ThrowsAny<ArgumentException>(() => new FileConsensus(root!));
+        Assert.Equal("rootDirectory", refused.ParamName);
+        Assert.Throws(refused.GetType(), () => FileConsensus.OpenReadOnly(root!));
+    }
+
     [Fact]
     public void A_read_only_open_of_a_missing_directory_is_refused_and_creates_nothing()
     {
