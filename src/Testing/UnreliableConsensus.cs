@@ -140,6 +140,8 @@ public sealed class UnreliableConsensus : IConsensus
         }).ConfigureAwait(false);
         foreach (var entry in entries)
         {
+            // As every store does: a caller that cancels while it reads gets no further entry.
+            ct.ThrowIfCancellationRequested();
             yield return entry;
         }
     }

@@ -55,6 +55,7 @@ internal sealed class ResolvingConsensus(IConsensus inner) : IConsensus
         var entries = await RetryAsync(() => ReadAsync(key, fromSeqNo, limit, ct));
         foreach (var entry in entries)
         {
+            ct.ThrowIfCancellationRequested();
             yield return entry;
         }
     }
