@@ -253,6 +253,8 @@ public sealed class FileConsensusFileFaultTests : IDisposable
         var failed = await Assert.ThrowsAsync<ConsensusException>(() => consensus.CompareAndSetAsync("k", null, Entry(0)));
 
         Assert.Equal($"{consensus.Description}: Device or resource busy", failed.Message);
+        // Released by closing its handle, not left to a finalizer that would hold the key until a collection.
+        Assert.Equal(0, OpenHandles(Path.Join(keyDirectory, ".lock")));
         Assert.Equal(CasResult.Committed(0), await consensus.CompareAndSetAsync("k", null, Entry(0)));
         AssertKeyDirectoryHolds(0);
     }
@@ -279,6 +281,20 @@ public sealed class FileConsensusFileFaultTests : IDisposable
             Assert.Equal(CasResult.Committed(seqNo), await consensus.CompareAndSetAsync("k", seqNo == 0 ? null : seqNo - 1, Entry(seqNo)));
         }
     }
+
+    /// <summary>This process's open descriptors on <paramref name="path"/> (Linux's /proc, like the system calls these tests fault).</summary>
+    private static int OpenHandles(string path) =>
+        Directory.EnumerateFileSystemEntries("/proc/self/fd").Count(fd =>
+        {
+            try
+            {
+                return new FileInfo(fd).LinkTarget == path;
+            }
+            catch (IOException)
+            {
+                return false; // closed while listed
+            }
+        });
 
     /// <summary>The key directory holds exactly these entries and its lock: no temporary was left behind.</summary>
     private void AssertKeyDirectoryHolds(params long[] seqNos)
