@@ -66,6 +66,36 @@ public sealed class ShardConsensusFailureTests
         Assert.Equal(0, (await kit.StateAsync()).Upper);
     }
 
+    [Theory]
+    [InlineData("read the frontiers")]
+    [InlineData("take a reader lease")]
+    [InlineData("snapshot")]
+    [InlineData("advance the since")]
+    public async Task An_operation_that_gives_up_names_itself(string operation)
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync(maxAttempts: 1);
+        await using (var writer = await shard.OpenWriterAsync("w"))
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        await using var reader = await shard.OpenReaderAsync("r");
+        kit.Consensus.Inject(ConsensusOperation.Head, ConsensusFault.FailWithoutEffect);
+        Func<Task> call = operation switch
+        {
+            "read the frontiers" => () => shard.GetFrontiersAsync(),
+            "take a reader lease" => () => shard.OpenReaderAsync("r2"),
+            "snapshot" => () => reader.SnapshotAsync(0),
+            _ => () => shard.AdvanceSinceAsync(1),
+        };
+
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(call);
+
+        Assert.Equal((operation, 1), (refused.Operation, refused.Attempts));
+        Assert.StartsWith($"Shard '{ShardId}': {operation} gave up after 1 failed consensus calls; it took no effect: ", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Head_reads_that_keep_failing_spend_the_operations_attempts_and_end_it()
     {
