@@ -11,6 +11,9 @@ internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
     /// <summary>Scans yield nothing, as a store that lost its entries' tail would answer.</summary>
     public bool ScansEndEarly { get; set; }
 
+    /// <summary>Scans stop before this sequence number, as a store that lost only its last entries would answer.</summary>
+    public long? ScansStopBefore { get; set; }
+
     public Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
 
     public async Task<CasResult> CompareAndSetAsync(string key, long? expectedSeqNo, VersionedData next, CancellationToken ct = default)
@@ -32,6 +35,11 @@ internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
 
         await foreach (var entry in inner.ScanAsync(key, fromSeqNo, limit, ct))
         {
+            if (entry.SeqNo >= ScansStopBefore)
+            {
+                yield break;
+            }
+
             yield return entry;
         }
     }

@@ -188,8 +188,10 @@ public sealed class ShardConsensusFailureTests
         Assert.Equal(await kit.ReferencedPartsAsync(), await kit.PartFilesAsync());
     }
 
-    [Fact]
-    public async Task A_scan_that_ends_before_the_head_stops_garbage_collection_before_it_deletes_anything()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_scan_that_ends_before_the_head_stops_garbage_collection_before_it_deletes_anything(bool onlyTheHeadMissing)
     {
         var kit = new ShardTestKit();
         var consensus = new InterferingConsensus(kit.Consensus);
@@ -207,12 +209,15 @@ public sealed class ShardConsensusFailureTests
         var oldest = (await kit.StateAsync()).Leases.Single(l => l.HolderId == "r").SeqNo;
         var head = (await kit.Memory.HeadAsync(Key))!.SeqNo;
 
-        consensus.ScansEndEarly = true;
+        // Either nothing comes back, or everything but the head's own entry.
+        consensus.ScansEndEarly = !onlyTheHeadMissing;
+        consensus.ScansStopBefore = onlyTheHeadMissing ? head : null;
         var refused = await Assert.ThrowsAsync<ShardException>(() => shard.CollectGarbageAsync());
-        Assert.Equal($"Shard '{ShardId}': consensus entries {oldest} to {head} could not be read; garbage collection deleted nothing.", refused.Message);
+        Assert.Equal($"Shard '{ShardId}': consensus entries {(onlyTheHeadMissing ? head : oldest)} to {head} could not be read; garbage collection deleted nothing.", refused.Message);
         Assert.Equal(files, await kit.PartFilesAsync());
 
         consensus.ScansEndEarly = false;
+        consensus.ScansStopBefore = null;
         Assert.Equal(1, (await shard.CollectGarbageAsync()).DeletedParts);
     }
 }
