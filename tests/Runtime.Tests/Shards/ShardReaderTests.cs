@@ -34,6 +34,23 @@ public sealed class ShardReaderTests
     }
 
     [Fact]
+    public async Task A_listener_ends_when_the_shard_is_closed()
+    {
+        await using var written = await Written.OpenAsync([U(1, "a", 0)], upper: 1);
+        var (kit, shard, writer) = written;
+        await using var events = shard.ListenAsync(0).GetAsyncEnumerator();
+        Assert.IsType<ShardEvent<Edge>.Snapshot>(await NextAsync(kit, events));
+
+        // An upper of long.MaxValue closes the shard: nothing can follow it, so the listener has nothing to wait for.
+        Assert.True((await writer.CompareAndAppendAsync([U(2, "b", 1)], 1, long.MaxValue, Guid.NewGuid())).IsCommitted);
+        var updates = Assert.IsType<ShardEvent<Edge>.Updates>(await NextAsync(kit, events));
+        Assert.Equal((1, long.MaxValue), (updates.Lower, updates.Upper));
+        Assert.Equal(new ShardEvent<Edge>.Progress(long.MaxValue), await NextAsync(kit, events));
+
+        Assert.False(await kit.PumpAsync(events.MoveNextAsync().AsTask(), Poll));
+    }
+
+    [Fact]
     public async Task Listen_sees_appends_of_another_process_by_polling_on_the_shards_clock()
     {
         var kit = new ShardTestKit();
