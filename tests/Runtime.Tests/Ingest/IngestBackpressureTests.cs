@@ -15,7 +15,7 @@ public sealed class IngestBackpressureTests
     [Fact]
     public async Task Uncut_rows_reaching_half_of_MaxCachedBytes_are_cut_without_waiting_for_FlushInterval()
     {
-        var options = WithMaxCachedBytes(64 * 1024);
+        var options = IngestHarness.DefaultOptions(maxCachedBytes: 64 * 1024);
         await using var h = await IngestHarness.OpenAsync(options);
         var visit = h.Controller.StartVisit(1);
         var rows = 0;
@@ -38,30 +38,10 @@ public sealed class IngestBackpressureTests
     [Fact]
     public async Task A_visit_whose_append_waits_for_room_does_not_time_out_and_commits_once_the_destination_is_back()
     {
-        await using var h = await IngestHarness.OpenAsync(WithMaxCachedBytes(4096));
+        await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxCachedBytes: 4096));
         h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
         var visit = h.Controller.StartVisit(1);
-        var pending = Task.CompletedTask;
-        var appended = 0;
-        for (; appended < 10_000; appended++)
-        {
-            pending = visit.AppendAsync(new PageRow(1, new string('x', 100), appended)).AsTask();
-            if (!pending.IsCompleted)
-            {
-                // As in AppendWaitsAtMaxCachedBytesAndResumesAfterAFlush: room may appear once the cut is encoded.
-                var failures = h.Controller.Health.ConsecutiveFailures;
-                var waiting = pending;
-                await h.RunUntilAsync(() => waiting.IsCompleted || h.Controller.Health.ConsecutiveFailures >= failures + 2);
-                if (!pending.IsCompleted)
-                {
-                    break;
-                }
-            }
-
-            await pending;
-        }
-
-        Assert.False(pending.IsCompleted, "AppendAsync never waited while the destination was down");
+        var (pending, appended) = await h.AppendUntilOneWaitsAsync(visit);
 
         var waitedFrom = h.Elapsed;
         await h.RunUntilAsync(() => h.Elapsed >= waitedFrom + (2 * h.Options.VisitTimeout), step: TimeSpan.FromSeconds(1));
@@ -69,28 +49,11 @@ public sealed class IngestBackpressureTests
         Assert.False(pending.IsCompleted);
 
         h.Faults.ClearFaults();
-        var resumed = pending;
-        await h.RunUntilAsync(() => resumed.IsCompleted);
-        await resumed;
+        await h.RunUntilAsync(() => pending.IsCompleted);
+        await pending;
         var done = visit.FinalizeAsync(true);
         await h.RunUntilAsync(() => done.IsCompleted);
         Assert.Equal(VisitState.Committed, (await done).State);
         Assert.Equal(appended + 1, (await h.ReadAsync<PageRow>()).Count);
-    }
-
-    private static IngestOptions WithMaxCachedBytes(long bytes)
-    {
-        var defaults = IngestHarness.DefaultOptions();
-        return new IngestOptions
-        {
-            WriterId = defaults.WriterId,
-            MaxCachedBytes = bytes,
-            FlushInterval = defaults.FlushInterval,
-            MaxAge = defaults.MaxAge,
-            RetryDelay = defaults.RetryDelay,
-            MaxRetryDelay = defaults.MaxRetryDelay,
-            VisitTimeout = defaults.VisitTimeout,
-            ShutdownTimeout = defaults.ShutdownTimeout,
-        };
     }
 }

@@ -183,21 +183,7 @@ public sealed class IngestCrashSweepTests(ITestOutputHelper output)
     /// Arrow IPC parts: the sweep is about which files and renames survive, not their encoding, and each of its many
     /// audits decodes every part (Parquet parts are in the process-kill test and the properties).
     /// </summary>
-    private static IngestOptions Options()
-    {
-        var defaults = IngestHarness.DefaultOptions();
-        return new IngestOptions
-        {
-            WriterId = defaults.WriterId,
-            FlushInterval = defaults.FlushInterval,
-            MaxAge = defaults.MaxAge,
-            RetryDelay = defaults.RetryDelay,
-            MaxRetryDelay = defaults.MaxRetryDelay,
-            VisitTimeout = defaults.VisitTimeout,
-            ShutdownTimeout = defaults.ShutdownTimeout,
-            Format = IngestFormat.ArrowIpc,
-        };
-    }
+    private static IngestOptions Options() => IngestHarness.DefaultOptions(format: IngestFormat.ArrowIpc);
 
     /// <summary>A distinct crash state, with the union of what every path to it had reported (a visit's outcome is the same on every path).</summary>
     private sealed class Candidate(CrashState state, string how)

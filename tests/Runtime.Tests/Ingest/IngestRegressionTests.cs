@@ -348,39 +348,18 @@ public sealed class IngestRegressionTests
     [Fact]
     public async Task AppendWaitsAtMaxCachedBytesAndResumesAfterAFlush()
     {
-        var options = IngestHarness.DefaultOptions();
-        options = new IngestOptions { WriterId = "w1", MaxCachedBytes = 4096, FlushInterval = options.FlushInterval, MaxAge = options.MaxAge, RetryDelay = options.RetryDelay, MaxRetryDelay = options.MaxRetryDelay };
+        var options = IngestHarness.DefaultOptions(maxCachedBytes: 4096);
         await using var h = await IngestHarness.OpenAsync(options);
         h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
         var visit = h.Controller.StartVisit(1);
-        Task pending = Task.CompletedTask;
-        var appended = 0;
-        for (; appended < 10_000; appended++)
-        {
-            pending = visit.AppendAsync(new PageRow(1, new string('x', 100), appended)).AsTask();
-            if (!pending.IsCompleted)
-            {
-                // Waiting: give the loop time to cut and (fail to) write; the frozen flush is smaller than the encoded
-                // rows were, so room may appear once it is serialized — but not for long, with the destination down.
-                var failures = h.Controller.Health.ConsecutiveFailures;
-                await h.RunUntilAsync(() => pending.IsCompleted || h.Controller.Health.ConsecutiveFailures >= failures + 2);
-                if (!pending.IsCompleted)
-                {
-                    break;
-                }
-            }
-
-            await pending;
-            Assert.True(h.Controller.Health.CachedBytes <= options.MaxCachedBytes + 256, $"{h.Controller.Health.CachedBytes} bytes held");
-        }
-
-        Assert.False(pending.IsCompleted, "AppendAsync never waited while the destination was down");
+        var (pending, appended) = await h.AppendUntilOneWaitsAsync(
+            visit,
+            () => Assert.True(h.Controller.Health.CachedBytes <= options.MaxCachedBytes + 256, $"{h.Controller.Health.CachedBytes} bytes held"));
         Assert.True(h.Controller.Health.CachedBytes <= options.MaxCachedBytes + 256);
 
         h.Faults.ClearFaults();
-        var resumed = pending;
-        await h.RunUntilAsync(() => resumed.IsCompleted);
-        await resumed;
+        await h.RunUntilAsync(() => pending.IsCompleted);
+        await pending;
         var done = visit.FinalizeAsync(true);
         await h.RunUntilAsync(() => done.IsCompleted);
         Assert.Equal(VisitState.Committed, (await done).State);

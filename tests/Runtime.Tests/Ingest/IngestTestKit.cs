@@ -39,9 +39,11 @@ internal sealed class IngestHarness : IAsyncDisposable
 
     public IngestController Controller { get; private set; }
 
-    public static IngestOptions DefaultOptions(string? spill = null, IMeterFactory? meters = null) => new()
+    public static IngestOptions DefaultOptions(string? spill = null, IMeterFactory? meters = null, long? maxCachedBytes = null, IngestFormat format = IngestFormat.Parquet) => new()
     {
         WriterId = "w1",
+        MaxCachedBytes = maxCachedBytes ?? new IngestOptions().MaxCachedBytes,
+        Format = format,
         FlushInterval = TimeSpan.FromSeconds(1),
         MaxAge = TimeSpan.FromSeconds(5),
         RetryDelay = TimeSpan.FromMilliseconds(100),
@@ -154,6 +156,35 @@ internal sealed class IngestHarness : IAsyncDisposable
         await Storage.GetEntryAsync(directory) is null ? [] : (await Storage.ListAsync(directory)).Select(e => e.Name).ToArray();
 
     public async ValueTask DisposeAsync() => await ShutdownAsync();
+
+    /// <summary>
+    /// With the destination refusing every write, appends 100-byte page rows to <paramref name="visit"/> until one waits
+    /// for room (calling <paramref name="afterEach"/> after each that did not), and returns that append and how many
+    /// came before it. Room may appear once a cut is encoded, as the frozen flush is smaller than the rows were, so a
+    /// waiting append counts only once two more attempts have failed without it getting room.
+    /// </summary>
+    public async Task<(Task Waiting, int Appended)> AppendUntilOneWaitsAsync(IngestVisit visit, Action? afterEach = null)
+    {
+        for (var appended = 0; appended < 10_000; appended++)
+        {
+            var pending = visit.AppendAsync(new PageRow(visit.VisitId, new string('x', 100), appended)).AsTask();
+            if (!pending.IsCompleted)
+            {
+                var failures = Controller.Health.ConsecutiveFailures;
+                await RunUntilAsync(() => pending.IsCompleted || Controller.Health.ConsecutiveFailures >= failures + 2);
+                if (!pending.IsCompleted)
+                {
+                    return (pending, appended);
+                }
+            }
+
+            await pending;
+            afterEach?.Invoke();
+        }
+
+        Assert.Fail("AppendAsync never waited while the destination was down");
+        return default;
+    }
 
     /// <summary>Appends <paramref name="pages"/> page rows and <paramref name="requests"/> request rows to a new visit.</summary>
     public async Task<IngestVisit> VisitAsync(long id, int pages, int requests)
