@@ -6,7 +6,8 @@ namespace Bulwark.Runtime.Tests;
 /// A <see cref="FakeTimeProvider"/>'s clock and timers, with a record of each timer created (its first due time) and
 /// of how many are not yet disposed: what a component waits for on the clock, and whether it stopped waiting when it
 /// was disposed. <c>Task.Delay</c> on a time provider disposes its timer when the delay ends or is cancelled.
-/// <see cref="TimerCreating"/> lets a test look at its component at the moment it starts to wait.
+/// <see cref="TimerCreating"/> lets a test look at its component at the moment it starts to wait;
+/// <see cref="TimerCreated"/> tells it when moving the clock will fire the new timer.
 /// </summary>
 internal sealed class RecordingTimeProvider(FakeTimeProvider clock) : TimeProvider
 {
@@ -29,6 +30,9 @@ internal sealed class RecordingTimeProvider(FakeTimeProvider clock) : TimeProvid
     /// <summary>Called with each new timer's due time, before the timer is created.</summary>
     public Action<TimeSpan>? TimerCreating { get; set; }
 
+    /// <summary>Called with each new timer's due time, once the timer exists on the clock.</summary>
+    public Action<TimeSpan>? TimerCreated { get; set; }
+
     /// <summary>Timers created and not yet disposed.</summary>
     public int LiveTimers => Volatile.Read(ref _live);
 
@@ -49,7 +53,9 @@ internal sealed class RecordingTimeProvider(FakeTimeProvider clock) : TimeProvid
         }
 
         Interlocked.Increment(ref _live);
-        return new RecordedTimer(this, clock.CreateTimer(callback, state, dueTime, period));
+        var timer = new RecordedTimer(this, clock.CreateTimer(callback, state, dueTime, period));
+        TimerCreated?.Invoke(dueTime);
+        return timer;
     }
 
     private sealed class RecordedTimer(RecordingTimeProvider owner, ITimer timer) : ITimer

@@ -41,19 +41,24 @@ public sealed class IngestBackpressureTests
         await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxCachedBytes: 4096));
         h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
         var visit = h.Controller.StartVisit(1);
-        var (pending, appended) = await h.AppendUntilOneWaitsAsync(visit);
+        var appended = 0;
+        while (true)
+        {
+            var (pending, before) = await h.AppendUntilOneWaitsAsync(visit);
+            appended += before;
+            var waitedFrom = h.Elapsed;
+            await h.RunUntilAsync(() => pending.IsCompleted || h.Elapsed >= waitedFrom + (2 * h.Options.VisitTimeout), step: TimeSpan.FromSeconds(1));
+            Assert.False(visit.Outcome.IsCompleted, "the visit ended while its append waited for room");
+            if (!pending.IsCompleted)
+            {
+                await h.ResumeAndCommitAsync(visit, pending, appended);
+                return;
+            }
 
-        var waitedFrom = h.Elapsed;
-        await h.RunUntilAsync(() => h.Elapsed >= waitedFrom + (2 * h.Options.VisitTimeout), step: TimeSpan.FromSeconds(1));
-        Assert.False(visit.Outcome.IsCompleted, "the visit ended while its append waited for room");
-        Assert.False(pending.IsCompleted);
-
-        h.Faults.ClearFaults();
-        await h.RunUntilAsync(() => pending.IsCompleted);
-        await pending;
-        var done = visit.FinalizeAsync(true);
-        await h.RunUntilAsync(() => done.IsCompleted);
-        Assert.Equal(VisitState.Committed, (await done).State);
-        Assert.Equal(appended + 1, (await h.ReadAsync<PageRow>()).Count);
+            // The append was let through after all: its wake-up was on its way when the helper looked (room appears
+            // once a cut is encoded smaller than its rows). Wait on the next one that waits.
+            await pending;
+            appended++;
+        }
     }
 }

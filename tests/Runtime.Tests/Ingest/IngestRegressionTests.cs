@@ -357,12 +357,6 @@ public sealed class IngestRegressionTests
             () => Assert.True(h.Controller.Health.CachedBytes <= options.MaxCachedBytes + 256, $"{h.Controller.Health.CachedBytes} bytes held"));
         Assert.True(h.Controller.Health.CachedBytes <= options.MaxCachedBytes + 256);
 
-        h.Faults.ClearFaults();
-        await h.RunUntilAsync(() => pending.IsCompleted);
-        await pending;
-        var done = visit.FinalizeAsync(true);
-        await h.RunUntilAsync(() => done.IsCompleted);
-        Assert.Equal(VisitState.Committed, (await done).State);
-        Assert.Equal(appended + 1, (await h.ReadAsync<PageRow>()).Count);
+        await h.ResumeAndCommitAsync(visit, pending, appended);
     }
 }

@@ -24,62 +24,47 @@ public sealed class IngestShutdownTests
     [Fact]
     public async Task Without_a_spill_directory_the_visits_of_a_flush_never_taken_are_lost_with_the_reason()
     {
-        using var meters = new TestMeterFactory();
-        using var totals = new MeterTotals(meters, IngestMetrics.MeterName);
-        var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(meters: meters));
-        var done = (await h.VisitAsync(1, pages: 2, requests: 1)).FinalizeAsync(true);
-        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        using var refused = await RefusedFlush.OpenAsync(spill: false);
 
-        await h.ShutdownAsync();
+        await refused.Harness.ShutdownAsync();
 
-        var outcome = await done;
+        var outcome = await refused.Done;
         Assert.Equal(VisitState.Incomplete, outcome.State);
         Assert.StartsWith($"lost: the destination did not take flush 1 within ShutdownTimeout (00:00:10) and no SpillDirectory is configured ({LastError}", outcome.Reason, StringComparison.Ordinal);
-        Assert.Equal(0, totals[IngestMetrics.Spills]);
-        Assert.Equal(0, totals[IngestMetrics.CachedBytes]);
-        Assert.Empty(await h.ReadAsync<PageRow>());
+        Assert.Equal(0, refused.Totals[IngestMetrics.Spills]);
+        Assert.Equal(0, refused.Totals[IngestMetrics.CachedBytes]);
+        Assert.Empty(await refused.Harness.ReadAsync<PageRow>());
     }
 
     [Fact]
     public async Task A_spilled_flush_is_counted_and_its_visits_say_where_it_went_and_why()
     {
-        using var temp = new TempDirectory();
-        using var meters = new TestMeterFactory();
-        using var totals = new MeterTotals(meters, IngestMetrics.MeterName);
-        var spill = temp.Join("spill");
-        var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(spill, meters));
-        var done = (await h.VisitAsync(1, pages: 2, requests: 1)).FinalizeAsync(true);
-        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        using var refused = await RefusedFlush.OpenAsync(spill: true);
 
-        await h.ShutdownAsync();
+        await refused.Harness.ShutdownAsync();
 
-        var outcome = await done;
+        var outcome = await refused.Done;
         Assert.Equal(VisitState.Incomplete, outcome.State);
-        Assert.StartsWith($"spilled to '{spill}", outcome.Reason, StringComparison.Ordinal);
+        Assert.StartsWith($"spilled to '{refused.Spill}", outcome.Reason, StringComparison.Ordinal);
         Assert.Contains($"(the destination did not take it within ShutdownTimeout (00:00:10); {LastError}", outcome.Reason, StringComparison.Ordinal);
-        Assert.Equal(1, totals[IngestMetrics.Spills]);
-        Assert.Equal(0, totals[IngestMetrics.CachedBytes]);
+        Assert.Equal(1, refused.Totals[IngestMetrics.Spills]);
+        Assert.Equal(0, refused.Totals[IngestMetrics.CachedBytes]);
     }
 
     [Fact]
     public async Task A_second_DisposeAsync_during_the_drain_joins_it_and_the_flush_is_spilled_once()
     {
-        using var temp = new TempDirectory();
-        using var meters = new TestMeterFactory();
-        using var totals = new MeterTotals(meters, IngestMetrics.MeterName);
-        var spill = temp.Join("spill");
-        var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(spill, meters));
-        var done = (await h.VisitAsync(1, pages: 2, requests: 1)).FinalizeAsync(true);
-        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        using var refused = await RefusedFlush.OpenAsync(spill: true);
+        var controller = refused.Harness.Controller;
 
-        var first = h.Controller.DisposeAsync().AsTask();
-        var second = h.Controller.DisposeAsync().AsTask();
-        await h.ShutdownAsync();
+        var first = controller.DisposeAsync().AsTask();
+        var second = controller.DisposeAsync().AsTask();
+        await refused.Harness.ShutdownAsync();
         await Task.WhenAll(first, second);
 
-        Assert.Equal(VisitState.Incomplete, (await done).State);
-        Assert.Equal(1, totals[IngestMetrics.Spills]);
-        Assert.Single(Directory.GetFiles(spill, "*.json", SearchOption.AllDirectories));
+        Assert.Equal(VisitState.Incomplete, (await refused.Done).State);
+        Assert.Equal(1, refused.Totals[IngestMetrics.Spills]);
+        Assert.Single(Directory.GetFiles(refused.Spill!, "*.json", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -121,5 +106,45 @@ public sealed class IngestShutdownTests
         await flush;
         Assert.False(Directory.Exists(spill) && Directory.EnumerateFileSystemEntries(spill).Any(), "the committed flush was also spilled");
         Assert.Single((await IngestDataset.OpenAsync(storage)).Commits);
+    }
+
+    /// <summary>
+    /// A controller with private meters (and a spill directory, when asked) holding one finalized visit of two pages
+    /// and a request, whose flush the destination refuses for good.
+    /// </summary>
+    private sealed class RefusedFlush : IDisposable
+    {
+        private readonly TempDirectory _temp = new();
+        private readonly TestMeterFactory _meters = new();
+
+        private RefusedFlush(bool spill)
+        {
+            Totals = new MeterTotals(_meters, IngestMetrics.MeterName);
+            Spill = spill ? _temp.Join("spill") : null;
+        }
+
+        public MeterTotals Totals { get; }
+
+        public string? Spill { get; }
+
+        public IngestHarness Harness { get; private set; } = null!;
+
+        public Task<VisitOutcome> Done { get; private set; } = null!;
+
+        public static async Task<RefusedFlush> OpenAsync(bool spill)
+        {
+            var refused = new RefusedFlush(spill);
+            refused.Harness = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(refused.Spill, refused._meters));
+            refused.Done = (await refused.Harness.VisitAsync(1, pages: 2, requests: 1)).FinalizeAsync(true);
+            refused.Harness.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+            return refused;
+        }
+
+        public void Dispose()
+        {
+            Totals.Dispose();
+            _meters.Dispose();
+            _temp.Dispose();
+        }
     }
 }

@@ -186,6 +186,21 @@ internal sealed class IngestHarness : IAsyncDisposable
         return default;
     }
 
+    /// <summary>
+    /// Brings the destination back, lets the append that waited for room through, finalizes the visit and checks that it
+    /// committed with every row: <paramref name="appended"/> before the waiting append, and that one.
+    /// </summary>
+    public async Task ResumeAndCommitAsync(IngestVisit visit, Task waiting, int appended)
+    {
+        Faults.ClearFaults();
+        await RunUntilAsync(() => waiting.IsCompleted);
+        await waiting;
+        var done = visit.FinalizeAsync(true);
+        await RunUntilAsync(() => done.IsCompleted);
+        Assert.Equal(VisitState.Committed, (await done).State);
+        Assert.Equal(appended + 1, (await ReadAsync<PageRow>()).Count);
+    }
+
     /// <summary>Appends <paramref name="pages"/> page rows and <paramref name="requests"/> request rows to a new visit.</summary>
     public async Task<IngestVisit> VisitAsync(long id, int pages, int requests)
     {

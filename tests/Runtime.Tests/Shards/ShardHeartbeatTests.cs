@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Bulwark.Shards;
 using Xunit;
 using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
@@ -12,13 +13,28 @@ public sealed class ShardHeartbeatTests
 {
     private static readonly string Key = ShardNames.ConsensusKey(ShardId);
 
+    /// <summary>Only a bound on a hang: the renewal is waited for however long it takes.</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(10);
+
     [Fact]
     public async Task An_idle_writers_heartbeat_moves_its_lease_to_the_entry_it_writes_so_it_holds_back_no_collection()
     {
         var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
+        var clock = new RecordingTimeProvider(kit.Time);
+        var heartbeatWaits = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        clock.TimerCreated = due =>
+        {
+            if (due == kit.Options().HeartbeatInterval)
+            {
+                heartbeatWaits.TrySetResult();
+            }
+        };
+        var shard = await kit.OpenAsync(time: clock);
         await using var idle = await shard.OpenWriterAsync("idle");
-        var opened = Lease(await kit.StateAsync(), idle.LeaseId).SeqNo;
+        var opened = Lease(await kit.StateAsync(), idle.LeaseId);
+
+        // The idle writer's heartbeat waits on the clock before the busy writer opens (whose heartbeat would wait too).
+        await heartbeatWaits.Task.WaitAsync(HangGuard);
         await using (var busy = await shard.OpenWriterAsync("busy"))
         {
             for (var t = 0; t < 3; t++)
@@ -27,12 +43,14 @@ public sealed class ShardHeartbeatTests
             }
         }
 
-        // Nothing but the idle writer's heartbeat writes from here on.
+        // Nothing but the idle writer's heartbeat writes from here on, and it renews once: the clock moves one interval
+        // and then stays put, so the lease cannot expire however long the renewal takes, and no second one follows.
         var before = (await kit.Memory.HeadAsync(Key))!.SeqNo;
-        for (var round = 0; Lease(await kit.StateAsync(), idle.LeaseId).SeqNo == opened; round++)
+        kit.Time.Advance(kit.Options().HeartbeatInterval);
+        var waited = Stopwatch.StartNew();
+        while (Lease(await kit.StateAsync(), idle.LeaseId).ExpiresAtMs == opened.ExpiresAtMs)
         {
-            Assert.True(round < 10_000, "the idle writer's heartbeat never renewed its lease");
-            kit.Time.Advance(TimeSpan.FromSeconds(10));
+            Assert.True(waited.Elapsed < HangGuard, "the idle writer's heartbeat never renewed its lease");
             await Task.Delay(5);
         }
 

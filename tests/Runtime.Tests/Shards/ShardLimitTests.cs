@@ -108,6 +108,18 @@ public sealed class ShardLimitTests
     }
 
     [Fact]
+    public async Task A_heartbeat_as_long_as_the_lease_is_refused_saying_what_would_happen()
+    {
+        var kit = new ShardTestKit();
+        var (_, options) = InvalidOptionCases["a heartbeat as long as the lease"];
+
+        var refused = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, options()));
+
+        Assert.StartsWith("The heartbeat interval must be shorter than the lease duration, or leases expire between heartbeats.", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(new ShardOptions().LeaseDuration, refused.ActualValue);
+    }
+
+    [Fact]
     public async Task The_limits_themselves_are_accepted()
     {
         var kit = new ShardTestKit();

@@ -31,6 +31,30 @@ public sealed class ShardPartReadTests
         Assert.StartsWith("Record type TimedRow has a column named '_bulwark_time' or '_bulwark_diff', which shard parts reserve.", time.Message, StringComparison.Ordinal);
         Assert.StartsWith("Record type DiffedRow has a column", diff.Message, StringComparison.Ordinal);
         Assert.Equal(["Src", "Dst", "_bulwark_time", "_bulwark_diff"], ShardPartFormat.PartSchema<Edge>().FieldsList.Select(f => f.Name));
+        Assert.All(ShardPartFormat.PartSchema<Edge>().FieldsList.Skip(2), f => Assert.False(f.IsNullable, $"{f.Name} is nullable"));
+    }
+
+    [Fact]
+    public async Task A_part_whose_columns_another_tool_put_in_another_order_is_read_by_name()
+    {
+        var (kit, shard) = await OnePartAsync();
+        var schema = new Schema.Builder()
+            .Field(f => f.Name(ShardPartFormat.TimeColumn).DataType(Int64Type.Default).Nullable(false))
+            .Field(f => f.Name("Dst").DataType(StringType.Default).Nullable(false))
+            .Field(f => f.Name(ShardPartFormat.DiffColumn).DataType(Int64Type.Default).Nullable(false))
+            .Field(f => f.Name("Src").DataType(Int64Type.Default).Nullable(false))
+            .Build();
+        var columns = new IArrowArray[]
+        {
+            new Int64Array.Builder().Append(0).Append(0).Build(),
+            new StringArray.Builder().Append("x").Append("y").Build(),
+            new Int64Array.Builder().Append(2).Append(-1).Build(),
+            new Int64Array.Builder().Append(7).Append(8).Build(),
+        };
+        var bytes = await Pq.WriteAsync(schema, [new RecordBatch(schema, columns, 2)]);
+        await ReplacePartAsync(kit, bytes, rows: 2);
+
+        Same([U(7, "x", 0, 2), U(8, "y", 0, -1)], await shard.SnapshotAsync(0));
     }
 
     [Fact]

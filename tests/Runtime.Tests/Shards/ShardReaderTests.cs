@@ -121,7 +121,9 @@ public sealed class ShardReaderTests
         var atUpper = await Assert.ThrowsAsync<ShardFrontierException>(() => shard.SnapshotAsync(5));
         Assert.Equal((3, 5), (atUpper.Since, atUpper.Upper));
         await Assert.ThrowsAsync<ShardFrontierException>(() => shard.SnapshotAsync(2));
-        await Assert.ThrowsAsync<ShardFrontierException>(() => shard.OpenReaderAsync("r", hold: 1));
+        var held = await Assert.ThrowsAsync<ShardFrontierException>(() => shard.OpenReaderAsync("r", hold: 1));
+        Assert.Equal($"Shard '{ShardId}' cannot be read as of 1: only times in [since 3, upper 5) can be; the since has already passed it.", held.Message);
+        Assert.Equal(1, held.AsOf);
 
         // At the since, earlier times read as the since.
         Same(Batch("a", 3), await shard.SnapshotAsync(3));
@@ -245,7 +247,8 @@ public sealed class ShardReaderTests
 
         Assert.Equal(5, upper);
         Same([U(2, "b", 2), U(3, "c", 4)], updates);
-        await Assert.ThrowsAsync<ShardFrontierException>(() => reader.ReadFromAsync(1, CancellationToken.None));
+        var compacted = await Assert.ThrowsAsync<ShardFrontierException>(() => reader.ReadFromAsync(1, CancellationToken.None));
+        Assert.Equal($"Shard '{ShardId}' cannot be read as of 1: only times in [since 2, upper 5) can be; the updates from there on may have been compacted.", compacted.Message);
         await reader.DisposeAsync();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => reader.ReadFromAsync(2, CancellationToken.None));
     }
