@@ -3,7 +3,7 @@ using Bulwark.Shards;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
-/// <summary>A consensus store another party acts on: before each compare-and-set, and in scans that stop short.</summary>
+/// <summary>A consensus store another party acts on: before each compare-and-set, in scans that stop short, and by removing keys.</summary>
 internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
 {
     public Func<Task>? BeforeCompareAndSet { get; set; }
@@ -14,7 +14,10 @@ internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
     /// <summary>Scans stop before this sequence number, as a store that lost only its last entries would answer.</summary>
     public long? ScansStopBefore { get; set; }
 
-    public Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default) => inner.HeadAsync(key, ct);
+    /// <summary>Heads read as missing, as a store whose key was removed would answer.</summary>
+    public bool KeysVanish { get; set; }
+
+    public Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default) => KeysVanish ? Task.FromResult<VersionedData?>(null) : inner.HeadAsync(key, ct);
 
     public async Task<CasResult> CompareAndSetAsync(string key, long? expectedSeqNo, VersionedData next, CancellationToken ct = default)
     {

@@ -156,7 +156,7 @@ public sealed class ShardStateCodecTests
         { "outside its interval", s => s with { Parts = [s.Parts[0], s.Parts[1] with { MaxTime = 9 }] } },
         { "registered twice", s => s with { Writers = [s.Writers[0], s.Writers[0]] } },
         { "past this entry", s => s with { Leases = [s.Leases[0] with { SeqNo = 13 }, s.Leases[1]] } },
-        { "below the since", s => s with { Leases = [s.Leases[0], s.Leases[1] with { Hold = 3 }] } },
+        { "holds 3, below the since 4", s => s with { Leases = [s.Leases[0], s.Leases[1] with { Hold = 3 }] } },
         { "holds two leases", s => s with { Leases = [s.Leases[0], s.Leases[0] with { LeaseId = Guid.NewGuid() }] } },
         { "unknown kind", s => s with { Leases = [s.Leases[0], s.Leases[1] with { Kind = (LeaseKind)9 }] } },
         { "control characters", s => s with { Writers = [s.Writers[0] with { WriterId = "a\nb" }] } },
@@ -164,6 +164,22 @@ public sealed class ShardStateCodecTests
         { "has an empty token or lease id", s => s with { Writers = [s.Writers[0] with { Token = Guid.Empty }] } },
         { $"lease {Guid.Empty} is empty or listed twice", s => s with { Leases = [s.Leases[0], s.Leases[1] with { LeaseId = Guid.Empty }] } },
         { "holds nothing, below the since 4", s => s with { Leases = [s.Leases[0], s.Leases[1] with { Hold = null }] } },
+        { "has the interval [4, 4)", s => s with { Parts = [s.Parts[0] with { Lower = 4 }, s.Parts[1]] } },
+        { "has times [3, 8]", s => s with { Parts = [s.Parts[0], s.Parts[1] with { MinTime = 3 }] } },
+        { "has times [8, 7]", s => s with { Parts = [s.Parts[0], s.Parts[1] with { MinTime = 8, MaxTime = 7 }] } },
+        { "has 0 rows in 512 bytes", s => s with { Parts = [s.Parts[0], s.Parts[1] with { Rows = 0 }] } },
+        { "has 3 rows in 0 bytes", s => s with { Parts = [s.Parts[0], s.Parts[1] with { Bytes = 0 }] } },
+        { "records upper 10 at entry 11, past the state's upper 9 or entry 12", s => s with { Writers = [s.Writers[0] with { Upper = 10 }] } },
+        { "records upper 9 at entry -1", s => s with { Writers = [s.Writers[0] with { SeqNo = -1 }] } },
+        { "records upper 9 at entry 13", s => s with { Writers = [s.Writers[0] with { SeqNo = 13 }] } },
+        { "records 'x', which is not a part file of this shard", s => s with { Writers = [s.Writers[0] with { PartKey = "x" }] } },
+        { "a lease holder id is refused: it must have 1 to 200 characters", s => s with { Leases = [s.Leases[0], s.Leases[1] with { HolderId = "" }] } },
+        { "holds entry -1, past this entry 12", s => s with { Leases = [s.Leases[0], s.Leases[1] with { SeqNo = -1 }] } },
+        { "holds a since", s => s with { Leases = [s.Leases[0] with { Hold = 5 }, s.Leases[1]] } },
+
+        // With several invariants broken, the parts are reported before the writers, and the writers before the leases.
+        { "-c3.parquet' is listed twice", s => s with { Parts = [s.Parts[0], s.Parts[0]], Writers = [s.Writers[0], s.Writers[0]] } },
+        { "registered twice", s => s with { Writers = [s.Writers[0], s.Writers[0]], Leases = [s.Leases[0] with { SeqNo = 13 }, s.Leases[1]] } },
     };
 
     [Theory]
@@ -173,6 +189,23 @@ public sealed class ShardStateCodecTests
         var bytes = ShardStateCodec.Encode(breakIt(Rich()));
         var error = Assert.Throws<ShardStateException>(() => ShardStateCodec.Decode(Id, Key, new VersionedData(12, bytes)));
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, Func<ShardState, ShardState>> EdgesOfTheInvariants => new()
+    {
+        { "a writer and a lease at entry 0", s => s with { Writers = [s.Writers[0] with { SeqNo = 0 }], Leases = [s.Leases[0] with { SeqNo = 0 }, s.Leases[1]] } },
+        { "a writer and a lease at this entry", s => s with { Writers = [s.Writers[0] with { SeqNo = 12 }], Leases = [s.Leases[0] with { SeqNo = 12 }, s.Leases[1]] } },
+        { "a reader holding exactly the since", s => s with { Leases = [s.Leases[0], s.Leases[1] with { Hold = 4 }] } },
+        { "a part of one row in one byte whose times start at its lower", s => s with { Parts = [s.Parts[0], s.Parts[1] with { MinTime = 4, Rows = 1, Bytes = 1 }] } },
+    };
+
+    [Theory]
+    [MemberData(nameof(EdgesOfTheInvariants))]
+    public void A_state_at_the_edges_of_its_invariants_is_accepted(string edge, Func<ShardState, ShardState> change)
+    {
+        var bytes = ShardStateCodec.Encode(change(Rich()));
+
+        Assert.True(bytes.SequenceEqual(ShardStateCodec.Encode(ShardStateCodec.Decode(Id, Key, new VersionedData(12, bytes)))), edge);
     }
 
     [Fact]
