@@ -63,13 +63,17 @@ public sealed class ShardIdempotencyTests
     public async Task Indeterminate_and_committed_then_the_callers_retry_reports_AlreadyCommitted_and_writes_nothing()
     {
         var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync(maxAttempts: 1);
+        var blob = new FaultInjectingBackend(kit.Blob);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, blob, kit.Options(maxAttempts: 1));
         await using var writer = await shard.OpenWriterAsync("w");
         var token = Guid.NewGuid();
         kit.Consensus.Inject(ConsensusOperation.CompareAndSet, ConsensusFault.IndeterminateAfterEffect);
         await Assert.ThrowsAsync<ShardUnavailableException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, token));
+        var before = blob.OperationCount;
 
+        // The head answers the retry: no part is even written (and then deleted).
         Assert.Equal(AppendResult.AlreadyCommitted(1), await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, token));
+        Assert.Equal(before, blob.OperationCount);
         Same(Batch("a", 0), await shard.SnapshotAsync(0));
         Assert.Single(await kit.PartFilesAsync());
     }
@@ -130,15 +134,19 @@ public sealed class ShardIdempotencyTests
     public async Task A_writer_going_backwards_gets_UpperMismatch_and_writes_no_part()
     {
         var kit = new ShardTestKit();
-        var shard = await kit.OpenAsync();
+        var blob = new FaultInjectingBackend(kit.Blob);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, blob, kit.Options());
         await using var writer = await shard.OpenWriterAsync("w");
         Assert.Equal(AppendResult.Committed(5), await writer.CompareAndAppendAsync(Batch("a", 0), 0, 5, Guid.NewGuid()));
+        Assert.Equal(5, shard.Upper);
         var parts = await kit.PartFilesAsync();
+        var before = blob.OperationCount;
 
         Assert.Equal(AppendResult.UpperMismatch(5), await writer.CompareAndAppendAsync(Batch("b", 2), 2, 4, Guid.NewGuid()));
         Assert.Equal(AppendResult.UpperMismatch(5), await writer.CompareAndAppendAsync(Batch("c", 0), 0, 9, Guid.NewGuid()));
         Assert.Equal(AppendResult.UpperMismatch(5), await writer.CompareAndAppendAsync(Batch("d", 7), 7, 9, Guid.NewGuid()));
 
+        Assert.Equal(before, blob.OperationCount);
         Assert.Equal(parts, await kit.PartFilesAsync());
         Same(Batch("a", 0), await shard.SnapshotAsync(4));
     }

@@ -13,6 +13,26 @@ namespace Bulwark.Runtime.Tests.Shards;
 /// </summary>
 public sealed class ShardLeaseLossTests
 {
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, false)]
+    public async Task A_lease_is_gone_at_its_expiry_time_not_a_moment_later(long afterNowMs, bool gone)
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using (var writer = await shard.OpenWriterAsync("w"))
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 5, Guid.NewGuid())).IsCommitted);
+        }
+
+        // A reader of a crashed process holds the since at 0 until its expiry, which is now or a millisecond away.
+        var expiry = kit.Time.GetUtcNow().ToUnixTimeMilliseconds() + afterNowMs;
+        await kit.WriteHeadAsync(state => state with { Leases = [new ShardLease("crashed", Guid.NewGuid(), LeaseKind.Reader, 0, 0, expiry)] });
+
+        Assert.Equal(gone ? 3 : 0, await shard.AdvanceSinceAsync(3));
+        Assert.Equal(gone ? 0 : 1, (await kit.StateAsync()).Leases.Count);
+    }
+
     [Fact]
     public async Task A_writer_whose_lease_expired_before_an_append_takes_a_new_one_though_other_writers_hold_leases()
     {
