@@ -20,6 +20,25 @@ public sealed class ConsensusValueTests
     }
 
     [Fact]
+    public void AnEntryPrintsAtMostItsFirst16BytesAndSaysWhenThereAreMore()
+    {
+        var bytes = Enumerable.Range(0, 17).Select(i => (byte)i).ToArray();
+
+        Assert.Equal("VersionedData { SeqNo = 1, Data = 16 bytes 0x000102030405060708090a0b0c0d0e0f }", new VersionedData(1, bytes[..16]).ToString());
+        Assert.Equal("VersionedData { SeqNo = 1, Data = 17 bytes 0x000102030405060708090a0b0c0d0e0f... }", new VersionedData(1, bytes).ToString());
+        Assert.Equal("VersionedData { SeqNo = 0, Data = 0 bytes }", new VersionedData(0, default).ToString());
+    }
+
+    [Fact]
+    public void ANegativeSequenceNumberIsRefused()
+    {
+        var refused = Assert.Throws<ArgumentOutOfRangeException>(() => new VersionedData(-1, default));
+
+        Assert.Equal(("SeqNo", -1L), (refused.ParamName, refused.ActualValue));
+        Assert.StartsWith("A sequence number is 0 or more.", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ResultsSayWhatHappened()
     {
         Assert.True(CasResult.Committed(5).IsCommitted);

@@ -116,6 +116,25 @@ public sealed class ShardCompactionEdgeTests
     }
 
     [Fact]
+    public async Task A_compaction_whose_updates_cancel_out_and_that_gives_up_raises_the_consensus_error()
+    {
+        var kit = new ShardTestKit();
+        var consensus = new InterferingConsensus(kit.Consensus);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options(maxAttempts: 1));
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([U(1, "x", 0)], 0, 1, Guid.NewGuid())).IsCommitted);
+        Assert.True((await writer.CompareAndAppendAsync([U(1, "x", 1, -1)], 1, 2, Guid.NewGuid())).IsCommitted);
+        Assert.True((await writer.CompareAndAppendAsync([U(2, "y", 2)], 2, 3, Guid.NewGuid())).IsCommitted);
+        Assert.Equal(2, await shard.AdvanceSinceAsync(2));
+        consensus.BeforeCompareAndSet = () => throw new ConsensusException("the consensus volume is read-only");
+
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => writer.CompactAsync());
+
+        Assert.Equal("the consensus volume is read-only", refused.InnerException!.Message);
+        Assert.Equal(3, (await kit.StateAsync()).Parts.Count);
+    }
+
+    [Fact]
     public async Task A_disposed_writer_refuses_to_compact()
     {
         var (kit, shard, writer) = await AppendedAsync(parts: 3);

@@ -52,6 +52,7 @@ public sealed class ShardConsensusFailureTests
         Assert.Equal(1, first.Attempts);
         Assert.False(first.OutcomeUnknown);
         Assert.Equal($"Shard '{ShardId}': append gave up after 1 failed consensus calls; it took no effect: the consensus volume is read-only", first.Message);
+        Assert.Empty(await kit.PartFilesAsync());
 
         // An attempt whose answer was lost comes first: the permanent failure then cannot say that nothing landed.
         var calls = 0;
@@ -64,6 +65,9 @@ public sealed class ShardConsensusFailureTests
             $"Shard '{ShardId}': append gave up after 2 failed consensus calls; whether it took effect is unknown, retry with the same idempotency token to find out: the consensus volume is read-only",
             second.Message);
         Assert.Equal(0, (await kit.StateAsync()).Upper);
+
+        // The second call's part stays, as its first attempt may have landed (a collection decides later).
+        Assert.Single(await kit.PartFilesAsync());
     }
 
     [Theory]
@@ -219,5 +223,24 @@ public sealed class ShardConsensusFailureTests
         consensus.ScansEndEarly = false;
         consensus.ScansStopBefore = null;
         Assert.Equal(1, (await shard.CollectGarbageAsync()).DeletedParts);
+    }
+
+    [Fact]
+    public async Task A_scan_that_fails_once_is_retried_and_the_collection_completes()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        await using var reader = await shard.OpenReaderAsync("r", hold: 0);
+        await using var writer = await shard.OpenWriterAsync("w");
+        for (var t = 0; t < 3; t++)
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        await Checkpoints.CheckpointTestKit.WriteRawAsync(kit.Blob, $"{kit.PartsDirectory}/{Guid.NewGuid():N}-{Guid.NewGuid():N}-1.parquet", [1, 2, 3]);
+        kit.Consensus.Inject(ConsensusOperation.Scan, ConsensusFault.FailWithoutEffect);
+
+        Assert.Equal(1, (await shard.CollectGarbageAsync()).DeletedParts);
+        Assert.Equal(await kit.ReferencedPartsAsync(), await kit.PartFilesAsync());
     }
 }

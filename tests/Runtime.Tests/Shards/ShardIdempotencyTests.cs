@@ -171,6 +171,24 @@ public sealed class ShardIdempotencyTests
     }
 
     [Fact]
+    public async Task A_loser_whose_part_cannot_be_deleted_still_gets_its_answer_and_leaves_the_part_to_the_collection()
+    {
+        var kit = new ShardTestKit();
+        var blob = new FaultInjectingBackend(kit.Blob);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, blob, kit.Options());
+        await using var winner = await shard.OpenWriterAsync("winner");
+        await using var loser = await shard.OpenWriterAsync("loser");
+        blob.FailWhen(StorageOperationKind.Delete, permanent: true);
+        kit.Consensus.Inject(ConsensusOperation.CompareAndSet, ConsensusFault.FailWithoutEffect, between: async () =>
+            Assert.True((await winner.CompareAndAppendAsync(Batch("winner", 0), 0, 1, Guid.NewGuid())).IsCommitted));
+
+        Assert.Equal(AppendResult.UpperMismatch(1), await loser.CompareAndAppendAsync(Batch("loser", 0), 0, 1, Guid.NewGuid()));
+
+        Assert.Equal(2, (await kit.PartFilesAsync()).Length);
+        Assert.Single(await kit.ReferencedPartsAsync());
+    }
+
+    [Fact]
     public async Task An_empty_batch_advances_the_upper_without_a_part_and_is_idempotent_too()
     {
         var kit = new ShardTestKit();
@@ -191,12 +209,36 @@ public sealed class ShardIdempotencyTests
         var kit = new ShardTestKit();
         var shard = await kit.OpenAsync();
         await using var writer = await shard.OpenWriterAsync("w");
+        var head = (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo;
 
-        await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 3, 3, Guid.NewGuid()));
-        await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync(Batch("a", 5), 0, 5, Guid.NewGuid()));
-        await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync([U(1, "x", -1)], 0, 5, Guid.NewGuid()));
-        await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.Empty));
-        await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync([new Update<Edge>(null!, 0, 1)], 0, 1, Guid.NewGuid()));
+        var equal = await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync([], 3, 3, Guid.NewGuid()));
+        Assert.Equal(("newUpper", "The new upper 3 must be above the expected upper 3."), (equal.ParamName, equal.Message.Split(" (Parameter")[0]));
+        var above = await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync(Batch("a", 5), 0, 5, Guid.NewGuid()));
+        Assert.Equal(("updates", "An update at time 5 lies outside the appended interval [0, 5)."), (above.ParamName, above.Message.Split(" (Parameter")[0]));
+        var below = await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync([U(1, "x", -1)], 0, 5, Guid.NewGuid()));
+        Assert.StartsWith("An update at time -1 lies outside the appended interval [0, 5).", below.Message, StringComparison.Ordinal);
+        var token = await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.Empty));
+        Assert.Equal(("token", "The idempotency token must not be empty."), (token.ParamName, token.Message.Split(" (Parameter")[0]));
+        var row = await Assert.ThrowsAsync<ArgumentException>(() => writer.CompareAndAppendAsync([new Update<Edge>(null!, 0, 1)], 0, 1, Guid.NewGuid()));
+        Assert.Equal(("updates", "An update's row must not be null."), (row.ParamName, row.Message.Split(" (Parameter")[0]));
+        Assert.Equal("updates", (await Assert.ThrowsAsync<ArgumentNullException>(() => writer.CompareAndAppendAsync(null!, 0, 1, Guid.NewGuid()))).ParamName);
+        Assert.Equal("expectedUpper", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => writer.CompareAndAppendAsync([], -1, 0, Guid.NewGuid()))).ParamName);
+
+        Assert.Empty(await kit.PartFilesAsync());
+        Assert.Equal(head, (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo);
+    }
+
+    [Fact]
+    public async Task A_disposed_writer_refuses_to_append()
+    {
+        var kit = new ShardTestKit();
+        var shard = await kit.OpenAsync();
+        var writer = await shard.OpenWriterAsync("w");
+        await writer.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid()));
+
+        Assert.Equal(0, (await kit.StateAsync()).Upper);
         Assert.Empty(await kit.PartFilesAsync());
     }
 }

@@ -77,6 +77,19 @@ public sealed class ShardStateDecodeErrorTests
     }
 
     [Fact]
+    public void A_header_with_unknown_flags_or_another_payload_length_is_refused_saying_which()
+    {
+        var payload = ShardStateCodec.Encode(State)[12..^4];
+        var flagged = Sealed(payload);
+        BinaryPrimitives.WriteUInt16LittleEndian(flagged.AsSpan(6), 1);
+        var longer = Sealed(payload);
+        BinaryPrimitives.WriteUInt32LittleEndian(longer.AsSpan(8), (uint)payload.Length + 1);
+
+        Assert.Equal("it sets flags this version does not know", Reason(flagged));
+        Assert.Equal($"its header declares {payload.Length + 1} payload bytes but it holds {payload.Length}", Reason(longer));
+    }
+
+    [Fact]
     public void Null_arguments_are_refused_by_name()
     {
         Assert.Equal("state", Assert.Throws<ArgumentNullException>(() => ShardStateCodec.Encode(null!)).ParamName);
@@ -174,6 +187,13 @@ public sealed class ShardStateDecodeErrorTests
         }
 
         throw new InvalidOperationException($"a cut at {cut} leaves the whole payload");
+    }
+
+    /// <summary>Why <paramref name="bytes"/> are refused, with their checksum made right again first.</summary>
+    private static string Reason(byte[] bytes)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), Checksums.Crc32C(bytes.AsSpan(0, bytes.Length - 4)));
+        return Assert.Throws<ShardStateException>(() => ShardStateCodec.Decode(Id, Key, new VersionedData(5, bytes))).Reason;
     }
 
     /// <summary>A version-1 entry around <paramref name="payload"/>, with its length and checksum right.</summary>
