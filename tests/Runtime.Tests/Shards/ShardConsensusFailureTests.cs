@@ -75,6 +75,7 @@ public sealed class ShardConsensusFailureTests
     [InlineData("take a reader lease")]
     [InlineData("snapshot")]
     [InlineData("advance the since")]
+    [InlineData("move a reader's hold")]
     public async Task An_operation_that_gives_up_names_itself(string operation)
     {
         var kit = new ShardTestKit();
@@ -91,6 +92,7 @@ public sealed class ShardConsensusFailureTests
             "read the frontiers" => () => shard.GetFrontiersAsync(),
             "take a reader lease" => () => shard.OpenReaderAsync("r2"),
             "snapshot" => () => reader.SnapshotAsync(0),
+            "move a reader's hold" => () => reader.DowngradeSinceAsync(1),
             _ => () => shard.AdvanceSinceAsync(1),
         };
 

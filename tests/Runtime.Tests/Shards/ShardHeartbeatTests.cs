@@ -155,6 +155,31 @@ public sealed class ShardHeartbeatTests
     }
 
     [Fact]
+    public async Task A_listening_readers_handle_reports_the_hold_its_heartbeat_wrote()
+    {
+        var kit = new ShardTestKit();
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, LongLeases(kit.Time));
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 1, Guid.NewGuid())).IsCommitted);
+        await using var reader = await shard.OpenReaderAsync("r", hold: 0);
+        await using var events = reader.ListenAsync(0).GetAsyncEnumerator();
+        Assert.True(await events.MoveNextAsync());
+        Assert.True((await writer.CompareAndAppendAsync([], 1, 4, Guid.NewGuid())).IsCommitted);
+        Assert.True(await kit.PumpAsync(events.MoveNextAsync().AsTask(), TimeSpan.FromSeconds(1)));
+        Assert.Equal(new ShardEvent<Edge>.Progress(4), events.Current);
+
+        // A renewal writes the hold the listener wants; the renewal after it shows that the first one has finished.
+        for (var beats = 0; Lease(await kit.StateAsync(), reader.LeaseId).Hold != 3; beats++)
+        {
+            Assert.True(beats < 100, "no renewal wrote the hold the listener wants");
+            await BeatAsync(kit, reader.LeaseId);
+        }
+
+        await BeatAsync(kit, reader.LeaseId);
+        Assert.Equal(3, reader.Hold);
+    }
+
+    [Fact]
     public async Task A_disposed_reader_or_writer_leaves_no_heartbeat_waiting_on_the_clock()
     {
         var kit = new ShardTestKit();

@@ -81,6 +81,45 @@ public sealed class ShardLeaseLossTests
     }
 
     /// <summary>Writes the head again without the lease <paramref name="leaseId"/>, as another process's collection does.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_part_gone_under_a_read_is_a_lost_lease_when_the_lease_went_too_and_a_lost_part_otherwise(bool leaseGone)
+    {
+        var kit = new ShardTestKit();
+        var gated = new GatedBackend(kit.Blob);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, kit.Options());
+        await using (var writer = await shard.OpenWriterAsync("w"))
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        await using var reader = await shard.OpenReaderAsync("r");
+        var part = Assert.Single((await kit.StateAsync()).Parts).Key;
+
+        // The read has loaded the head and is about to open the part when the part is deleted (and, if asked, the
+        // reader's lease removed, as a collection that found it expired would).
+        var gate = gated.HoldNextRead(path => path == part);
+        var snapshot = reader.SnapshotAsync(0);
+        await gate.Reached;
+        if (leaseGone)
+        {
+            await RemoveLeaseAsync(kit, reader.LeaseId);
+        }
+
+        Assert.True(await kit.Blob.DeleteAsync(part));
+        gate.Release();
+
+        if (leaseGone)
+        {
+            Assert.Equal(reader.LeaseId, (await Assert.ThrowsAsync<ShardLeaseLostException>(() => snapshot)).LeaseId);
+        }
+        else
+        {
+            Assert.Equal(part, (await Assert.ThrowsAsync<ShardPartException>(() => snapshot)).PartKey);
+        }
+    }
+
     private static Task RemoveLeaseAsync(ShardTestKit kit, Guid leaseId) => kit.WriteHeadAsync(state =>
     {
         Assert.Contains(state.Leases, l => l.LeaseId == leaseId);

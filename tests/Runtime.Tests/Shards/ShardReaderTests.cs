@@ -254,6 +254,21 @@ public sealed class ShardReaderTests
     }
 
     [Fact]
+    public async Task Moving_a_hold_to_where_it_is_writes_nothing()
+    {
+        await using var written = await Written.OpenAsync([], upper: 20);
+        var (kit, shard, _) = written;
+        await using var reader = await shard.OpenReaderAsync("r", hold: 3);
+        var head = (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo;
+
+        await reader.DowngradeSinceAsync(3);
+        await reader.DowngradeSinceAsync(2);
+
+        Assert.Equal(head, (await kit.Memory.HeadAsync(ShardNames.ConsensusKey(ShardId)))!.SeqNo);
+        Assert.Equal(3, reader.Hold);
+    }
+
+    [Fact]
     public async Task A_wanted_hold_only_moves_forward()
     {
         await using var written = await Written.OpenAsync([], upper: 10);
