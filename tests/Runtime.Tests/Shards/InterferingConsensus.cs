@@ -3,7 +3,7 @@ using Bulwark.Shards;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
-/// <summary>A consensus store another party acts on: before each compare-and-set, in scans that stop short, and by removing keys.</summary>
+/// <summary>A consensus store another party acts on: before each compare-and-set, in scans that stop short or fail, and by removing keys.</summary>
 internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
 {
     public Func<Task>? BeforeCompareAndSet { get; set; }
@@ -13,6 +13,9 @@ internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
 
     /// <summary>Scans stop before this sequence number, as a store that lost only its last entries would answer.</summary>
     public long? ScansStopBefore { get; set; }
+
+    /// <summary>Scans fail with a transient error, as a store that cannot be reached for now would.</summary>
+    public bool ScansFail { get; set; }
 
     /// <summary>Heads read as missing, as a store whose key was removed would answer.</summary>
     public bool KeysVanish { get; set; }
@@ -31,6 +34,11 @@ internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
 
     public async IAsyncEnumerable<VersionedData> ScanAsync(string key, long fromSeqNo, int limit, [EnumeratorCancellation] CancellationToken ct = default)
     {
+        if (ScansFail)
+        {
+            throw new ConsensusException("the consensus store cannot be reached", isTransient: true);
+        }
+
         if (ScansEndEarly)
         {
             yield break;

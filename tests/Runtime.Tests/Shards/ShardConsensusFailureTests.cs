@@ -245,4 +245,20 @@ public sealed class ShardConsensusFailureTests
         Assert.Equal(1, (await shard.CollectGarbageAsync()).DeletedParts);
         Assert.Equal(await kit.ReferencedPartsAsync(), await kit.PartFilesAsync());
     }
+
+    [Fact]
+    public async Task Scans_that_keep_failing_spend_the_collections_attempts_and_end_it()
+    {
+        var kit = new ShardTestKit();
+        var consensus = new InterferingConsensus(kit.Consensus);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options(maxAttempts: 3));
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        consensus.ScansFail = true;
+
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => shard.CollectGarbageAsync());
+
+        Assert.Equal(("read the leased states", 3), (refused.Operation, refused.Attempts));
+        Assert.Equal(await kit.ReferencedPartsAsync(), await kit.PartFilesAsync());
+    }
 }

@@ -90,6 +90,17 @@ public sealed class ShardStateDecodeErrorTests
     }
 
     [Fact]
+    public void A_string_that_is_not_UTF8_is_refused_naming_its_field()
+    {
+        var payload = ShardStateCodec.Encode(State)[12..^4];
+
+        // The shard id's first byte (after its 4-byte length) becomes a byte no UTF-8 text starts with.
+        payload[4] = 0xFF;
+
+        Assert.Equal("the shard id is not valid UTF-8", Reason(Sealed(payload)));
+    }
+
+    [Fact]
     public void Null_arguments_are_refused_by_name()
     {
         Assert.Equal("state", Assert.Throws<ArgumentNullException>(() => ShardStateCodec.Encode(null!)).ParamName);

@@ -6,7 +6,8 @@ using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
 namespace Bulwark.Runtime.Tests.Shards;
 
 /// <summary>
-/// What a writer's commits do to its own lease: an append moves it to the entry it writes and pushes its expiry out,
+/// What a writer's commits do to its own lease: an append moves it (and the writer's registration) to the entry it
+/// writes and pushes its expiry out,
 /// taking a lease that gives up names itself, and a writer whose lease is already gone leaves on disposal without
 /// writing.
 /// </summary>
@@ -28,6 +29,7 @@ public sealed class ShardWriterLeaseTests
         var head = (await kit.Memory.HeadAsync(Key))!.SeqNo;
         var lease = Assert.Single((await kit.StateAsync()).Leases);
         Assert.Equal(head, lease.SeqNo);
+        Assert.Equal(head, Assert.Single((await kit.StateAsync()).Writers).SeqNo);
         Assert.Equal((kit.Time.GetUtcNow() + kit.Options().LeaseDuration).ToUnixTimeMilliseconds(), lease.ExpiresAtMs);
     }
 
