@@ -3,10 +3,22 @@ using Bulwark.Shards;
 
 namespace Bulwark.Runtime.Tests.Shards;
 
-/// <summary>A consensus store another party acts on: before each compare-and-set, in scans that stop short or fail, and by removing keys.</summary>
+/// <summary>
+/// A consensus store another party acts on: before each compare-and-set, between a head read and its answer, in scans
+/// that stop short or fail, and by removing keys.
+/// </summary>
 internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
 {
+    private Func<Task>? _afterNextHead;
+
     public Func<Task>? BeforeCompareAndSet { get; set; }
+
+    /// <summary>Runs once, after the next head read and before its answer returns: a read overtaken by another commit.</summary>
+    public Func<Task>? AfterNextHead
+    {
+        get => Volatile.Read(ref _afterNextHead);
+        set => Volatile.Write(ref _afterNextHead, value);
+    }
 
     /// <summary>Scans yield nothing, as a store that lost its entries' tail would answer.</summary>
     public bool ScansEndEarly { get; set; }
@@ -20,7 +32,21 @@ internal sealed class InterferingConsensus(IConsensus inner) : IConsensus
     /// <summary>Heads read as missing, as a store whose key was removed would answer.</summary>
     public bool KeysVanish { get; set; }
 
-    public Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default) => KeysVanish ? Task.FromResult<VersionedData?>(null) : inner.HeadAsync(key, ct);
+    public async Task<VersionedData?> HeadAsync(string key, CancellationToken ct = default)
+    {
+        if (KeysVanish)
+        {
+            return null;
+        }
+
+        var head = await inner.HeadAsync(key, ct);
+        if (Interlocked.Exchange(ref _afterNextHead, null) is { } after)
+        {
+            await after();
+        }
+
+        return head;
+    }
 
     public async Task<CasResult> CompareAndSetAsync(string key, long? expectedSeqNo, VersionedData next, CancellationToken ct = default)
     {

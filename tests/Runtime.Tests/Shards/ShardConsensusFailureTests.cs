@@ -76,6 +76,7 @@ public sealed class ShardConsensusFailureTests
     [InlineData("snapshot")]
     [InlineData("advance the since")]
     [InlineData("move a reader's hold")]
+    [InlineData("listen")]
     public async Task An_operation_that_gives_up_names_itself(string operation)
     {
         var kit = new ShardTestKit();
@@ -93,6 +94,7 @@ public sealed class ShardConsensusFailureTests
             "take a reader lease" => () => shard.OpenReaderAsync("r2"),
             "snapshot" => () => reader.SnapshotAsync(0),
             "move a reader's hold" => () => reader.DowngradeSinceAsync(1),
+            "listen" => () => reader.ReadFromAsync(0, CancellationToken.None),
             _ => () => shard.AdvanceSinceAsync(1),
         };
 

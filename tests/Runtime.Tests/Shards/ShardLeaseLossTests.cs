@@ -80,7 +80,6 @@ public sealed class ShardLeaseLossTests
         Assert.Equal(1, (await kit.StateAsync()).Upper);
     }
 
-    /// <summary>Writes the head again without the lease <paramref name="leaseId"/>, as another process's collection does.</summary>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -120,6 +119,33 @@ public sealed class ShardLeaseLossTests
         }
     }
 
+    [Fact]
+    public async Task A_part_gone_under_a_read_whose_head_cannot_be_read_again_gives_up_naming_the_snapshot()
+    {
+        var kit = new ShardTestKit();
+        var gated = new GatedBackend(kit.Blob);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, kit.Options(maxAttempts: 1));
+        await using (var writer = await shard.OpenWriterAsync("w"))
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+        }
+
+        await using var reader = await shard.OpenReaderAsync("r");
+        var part = Assert.Single((await kit.StateAsync()).Parts).Key;
+        var gate = gated.HoldNextRead(path => path == part);
+        var snapshot = reader.SnapshotAsync(0);
+        await gate.Reached;
+
+        // The part goes, and the read of the head that would tell a lost lease from a lost part fails.
+        Assert.True(await kit.Blob.DeleteAsync(part));
+        kit.Consensus.Inject(ConsensusOperation.Head, ConsensusFault.FailWithoutEffect);
+        gate.Release();
+
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => snapshot);
+        Assert.Equal(("snapshot", 1), (refused.Operation, refused.Attempts));
+    }
+
+    /// <summary>Writes the head again without the lease <paramref name="leaseId"/>, as another process's collection does.</summary>
     private static Task RemoveLeaseAsync(ShardTestKit kit, Guid leaseId) => kit.WriteHeadAsync(state =>
     {
         Assert.Contains(state.Leases, l => l.LeaseId == leaseId);

@@ -95,6 +95,40 @@ public sealed class ShardPartReadTests
         Assert.IsType<DataFormatException>(refused.InnerException, exactMatch: false);
     }
 
+    [Theory]
+    [InlineData(false, "time")]
+    [InlineData(true, "time")]
+    [InlineData(true, "diff")]
+    public async Task A_part_whose_time_or_diff_is_missing_or_not_int64_is_not_a_part(bool present, string which)
+    {
+        var (kit, shard) = await OnePartAsync();
+        var (column, other) = which == "time"
+            ? (ShardPartFormat.TimeColumn, ShardPartFormat.DiffColumn)
+            : (ShardPartFormat.DiffColumn, ShardPartFormat.TimeColumn);
+        var builder = new Schema.Builder()
+            .Field(f => f.Name("Src").DataType(Int64Type.Default).Nullable(false))
+            .Field(f => f.Name("Dst").DataType(StringType.Default).Nullable(false))
+            .Field(f => f.Name(other).DataType(Int64Type.Default).Nullable(false));
+        var columns = new List<IArrowArray>
+        {
+            new Int64Array.Builder().Append(1).Build(), new StringArray.Builder().Append("a").Build(), new Int64Array.Builder().Append(0).Build(),
+        };
+        if (present)
+        {
+            // The column is there, but as 32-bit integers.
+            builder.Field(f => f.Name(column).DataType(Int32Type.Default).Nullable(false));
+            columns.Add(new Int32Array.Builder().Append(1).Build());
+        }
+
+        var schema = builder.Build();
+        var key = await ReplacePartAsync(kit, await Pq.WriteAsync(schema, [new RecordBatch(schema, columns, 1)]), rows: 1);
+
+        var refused = await Assert.ThrowsAsync<ShardPartException>(() => shard.SnapshotAsync(0));
+
+        Assert.Equal($"Shard '{ShardId}': part '{key}' is not a part of Edge: '{key}' has no int64 column '{column}': it is not a shard part.", refused.Message);
+        Assert.IsType<DataFormatException>(refused.InnerException, exactMatch: false);
+    }
+
     [Fact]
     public async Task A_part_of_another_record_type_is_refused_naming_the_type_expected()
     {

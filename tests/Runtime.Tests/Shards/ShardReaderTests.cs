@@ -120,6 +120,7 @@ public sealed class ShardReaderTests
 
         var atUpper = await Assert.ThrowsAsync<ShardFrontierException>(() => shard.SnapshotAsync(5));
         Assert.Equal((3, 5), (atUpper.Since, atUpper.Upper));
+        Assert.Equal($"Shard '{ShardId}' cannot be read as of 5: only times in [since 3, upper 5) can be.", atUpper.Message);
         await Assert.ThrowsAsync<ShardFrontierException>(() => shard.SnapshotAsync(2));
         var held = await Assert.ThrowsAsync<ShardFrontierException>(() => shard.OpenReaderAsync("r", hold: 1));
         Assert.Equal($"Shard '{ShardId}' cannot be read as of 1: only times in [since 3, upper 5) can be; the since has already passed it.", held.Message);
@@ -208,6 +209,20 @@ public sealed class ShardReaderTests
 
         await reader.DisposeAsync();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => reader.SnapshotAsync(5));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => reader.DowngradeSinceAsync(6));
+    }
+
+    [Fact]
+    public async Task A_readers_snapshot_at_the_upper_is_refused_for_the_upper_even_when_its_hold_is_there()
+    {
+        await using var written = await Written.OpenAsync(Batch("a", 0), upper: 10);
+        var (_, shard, _) = written;
+        await using var reader = await shard.OpenReaderAsync("r", hold: 10);
+
+        // Not a read below the hold: the upper is the reason, so the message names no hold.
+        var refused = await Assert.ThrowsAsync<ShardFrontierException>(() => reader.SnapshotAsync(10));
+
+        Assert.Equal($"Shard '{ShardId}' cannot be read as of 10: only times in [since 0, upper 10) can be.", refused.Message);
     }
 
     [Fact]
@@ -333,6 +348,23 @@ public sealed class ShardReaderTests
 
         await otherProcess.SnapshotAsync(4);
         Assert.Equal((5, 3), (otherProcess.Upper, otherProcess.Since));
+    }
+
+    [Fact]
+    public async Task A_read_answered_after_a_newer_commit_does_not_take_the_handle_back()
+    {
+        var kit = new ShardTestKit();
+        var consensus = new InterferingConsensus(kit.Recording);
+        var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options());
+        await using var writer = await shard.OpenWriterAsync("w");
+        Assert.True((await writer.CompareAndAppendAsync([], 0, 5, Guid.NewGuid())).IsCommitted);
+
+        // The frontier read has loaded the head at upper 5 when this process commits upper 7; then its answer arrives.
+        consensus.AfterNextHead = async () => Assert.True((await writer.CompareAndAppendAsync([], 5, 7, Guid.NewGuid())).IsCommitted);
+        var frontiers = await shard.GetFrontiersAsync();
+
+        Assert.Equal(5, frontiers.Upper);
+        Assert.Equal(7, shard.Upper);
     }
 
     /// <summary>A shard whose writer "w" has committed its first interval, [0, upper); disposing it disposes the writer.</summary>
