@@ -97,10 +97,7 @@ public sealed class ShardCompactionEdgeTests
         var consensus = new InterferingConsensus(kit.Consensus);
         var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options(maxAttempts: 1));
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         Assert.Equal(2, await shard.AdvanceSinceAsync(2));
 
@@ -152,11 +149,7 @@ public sealed class ShardCompactionEdgeTests
         var kit = new ShardTestKit();
         var shard = await kit.OpenAsync();
         var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < parts; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
-
+        await AppendBatchesAsync(writer, parts);
         return (kit, shard, writer);
     }
 }

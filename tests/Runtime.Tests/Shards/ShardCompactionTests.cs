@@ -83,10 +83,7 @@ public sealed class ShardCompactionTests
         var kit = new ShardTestKit();
         var shard = await kit.OpenAsync();
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         await shard.AdvanceSinceAsync(2);
         var expected = await shard.SnapshotAsync(2);

@@ -180,10 +180,7 @@ public sealed class ShardConsensusFailureTests
         var shard = await kit.OpenAsync();
         await using var reader = await shard.OpenReaderAsync("r", hold: 0);
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 70; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 70);
 
         // The reader's lease holds a state from before the first append: the collection reads more than 64 states.
         Assert.True((await kit.Memory.HeadAsync(Key))!.SeqNo - (await kit.StateAsync()).Leases.Single(l => l.HolderId == "r").SeqNo > 64);
@@ -206,10 +203,7 @@ public sealed class ShardConsensusFailureTests
         var shard = await Shard<Edge>.OpenAsync(ShardId, consensus, kit.Blob, kit.Options());
         await using var reader = await shard.OpenReaderAsync("r", hold: 0);
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         // A part of a writer that is gone: nothing references it, so only a collection that read every leased state deletes it.
         await Checkpoints.CheckpointTestKit.WriteRawAsync(kit.Blob, $"{kit.PartsDirectory}/{Guid.NewGuid():N}-{Guid.NewGuid():N}-1.parquet", [1, 2, 3]);
@@ -236,10 +230,7 @@ public sealed class ShardConsensusFailureTests
         var shard = await kit.OpenAsync();
         await using var reader = await shard.OpenReaderAsync("r", hold: 0);
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         await Checkpoints.CheckpointTestKit.WriteRawAsync(kit.Blob, $"{kit.PartsDirectory}/{Guid.NewGuid():N}-{Guid.NewGuid():N}-1.parquet", [1, 2, 3]);
         kit.Consensus.Inject(ConsensusOperation.Scan, ConsensusFault.FailWithoutEffect);

@@ -19,10 +19,7 @@ public sealed class ShardGarbageTests
         var deviation = negativeControlIgnoringLeases ? ShardDeviation.GcIgnoresLeases : ShardDeviation.None;
         var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, kit.Options(deviation));
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         var expected = await shard.SnapshotAsync(2);
         await using var reader = await shard.OpenReaderAsync("r", hold: 2);
@@ -63,10 +60,7 @@ public sealed class ShardGarbageTests
         var deviation = negativeControlDeletingFirst ? ShardDeviation.CompactionDeletesBeforeCas : ShardDeviation.None;
         var shard = await kit.OpenAsync(deviation, maxAttempts: 2);
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         await shard.AdvanceSinceAsync(2);
         var expected = await shard.SnapshotAsync(2);
@@ -153,10 +147,7 @@ public sealed class ShardGarbageTests
         var kit = new ShardTestKit();
         var shard = await kit.OpenAsync();
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 5; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 5);
 
         var head = (await shard.GetFrontiersAsync()).SeqNo;
         var collected = await shard.CollectGarbageAsync();

@@ -37,10 +37,7 @@ public sealed class ShardHeartbeatTests
         await heartbeatWaits.Task.WaitAsync(HangGuard);
         await using (var busy = await shard.OpenWriterAsync("busy"))
         {
-            for (var t = 0; t < 3; t++)
-            {
-                Assert.True((await busy.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-            }
+            await AppendBatchesAsync(busy, 3);
         }
 
         // Nothing but the idle writer's heartbeat writes from here on, and it renews once: the clock moves one interval
@@ -68,10 +65,7 @@ public sealed class ShardHeartbeatTests
         var gated = new GatedBackend(kit.Blob);
         var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, LongLeases(kit.Time));
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         var expected = await shard.SnapshotAsync(2);
         await using var reader = await shard.OpenReaderAsync("r", hold: 2);
@@ -115,10 +109,7 @@ public sealed class ShardHeartbeatTests
         var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, LongLeases(kit.Time));
         await using var writer = await shard.OpenWriterAsync("w");
         await using var peer = await shard.OpenWriterAsync("p");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         Assert.Equal(2, await shard.AdvanceSinceAsync(2));
         var expected = Consolidation.Consolidate(await shard.SnapshotAsync(2), 2);

@@ -17,10 +17,7 @@ public sealed class ShardPartDurabilityTests
     {
         var (kit, blob, casMarks, shard) = await OpenAsync();
         await using var writer = await shard.OpenWriterAsync("w");
-        for (var t = 0; t < 3; t++)
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-        }
+        await AppendBatchesAsync(writer, 3);
 
         Assert.Equal(2, await shard.AdvanceSinceAsync(2));
         Assert.Equal(2, await writer.CompactAsync());
@@ -46,10 +43,7 @@ public sealed class ShardPartDurabilityTests
         var (kit, blob, _, shard) = await OpenAsync();
         await using (var writer = await shard.OpenWriterAsync("w"))
         {
-            for (var t = 0; t < 3; t++)
-            {
-                Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
-            }
+            await AppendBatchesAsync(writer, 3);
 
             Assert.Equal(2, await shard.AdvanceSinceAsync(2));
             Assert.Equal(2, await writer.CompactAsync());

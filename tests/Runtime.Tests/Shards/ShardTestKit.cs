@@ -74,6 +74,15 @@ internal sealed class ShardTestKit
     public static Update<Edge>[] Batch(string tag, long time, int count = 2) =>
         Enumerable.Range(0, count).Select(i => U(i, $"{tag}/{i}", time)).ToArray();
 
+    /// <summary>Appends <paramref name="count"/> batches through <paramref name="writer"/>, at times 0, 1, …, each its own interval and part.</summary>
+    public static async Task AppendBatchesAsync(ShardWriter<Edge> writer, int count)
+    {
+        for (var t = 0; t < count; t++)
+        {
+            Assert.True((await writer.CompareAndAppendAsync(Batch($"b{t}", t), t, t + 1, Guid.NewGuid())).IsCommitted);
+        }
+    }
+
     public async Task<string[]> PartFilesAsync()
     {
         try
