@@ -80,3 +80,42 @@ internal sealed class RecordingLogger : ILogger
 }
 
 internal sealed record RecordedEvent(string? Name, LogLevel Level, string Message, Exception? Exception, IReadOnlyDictionary<string, object?> Fields);
+
+/// <summary>Hands out one <see cref="RecordingLogger"/> per category and remembers the categories asked for.</summary>
+internal sealed class CategoryLoggers : ILoggerFactory
+{
+    private readonly Dictionary<string, RecordingLogger> _loggers = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string> Categories
+    {
+        get
+        {
+            lock (_loggers)
+            {
+                return _loggers.Keys.Order(StringComparer.Ordinal).ToArray();
+            }
+        }
+    }
+
+    public RecordingLogger For(string category)
+    {
+        lock (_loggers)
+        {
+            return _loggers[category];
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName)
+    {
+        lock (_loggers)
+        {
+            return _loggers.TryGetValue(categoryName, out var logger) ? logger : _loggers[categoryName] = new RecordingLogger();
+        }
+    }
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("The tests' logger factory takes no providers.");
+
+    public void Dispose()
+    {
+    }
+}
