@@ -42,4 +42,25 @@ public sealed class IngestHealthTests
         Assert.Equal(h.Elapsed, health.OldestPendingAge);
         Assert.False(done.IsCompleted);
     }
+
+    [Fact]
+    public async Task On_the_system_clock_a_row_is_stamped_with_the_time_it_came()
+    {
+        // The system clock is read at most once per millisecond tick for appends, not per record; the stamp must
+        // still be the time of the append. An hour-long interval keeps the row uncut while the test looks at it.
+        var options = new IngestOptions { WriterId = "w1", FlushInterval = TimeSpan.FromHours(1), MaxAge = TimeSpan.FromHours(2), VisitTimeout = TimeSpan.FromHours(1) };
+        var controller = await IngestController.OpenAsync(new InMemoryBackend(), options);
+        try
+        {
+            await controller.AppendAsync(1, new PageRow(1, "https://example.org/1", 200));
+
+            var age = controller.Health.OldestPendingAge;
+            Assert.NotNull(age);
+            Assert.InRange(age.Value, TimeSpan.Zero, TimeSpan.FromMinutes(30));
+        }
+        finally
+        {
+            await controller.DisposeAsync();
+        }
+    }
 }
