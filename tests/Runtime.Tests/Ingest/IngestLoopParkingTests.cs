@@ -81,4 +81,29 @@ public sealed class IngestLoopParkingTests
         Assert.InRange(h.Elapsed, h.Options.VisitTimeout + h.Options.FlushInterval, h.Options.VisitTimeout + h.Options.FlushInterval + IngestHarness.ObservationSlack);
         Assert.False(second.Outcome.IsCompleted);
     }
+
+    [Fact]
+    public async Task A_visit_times_out_at_its_deadline_though_the_next_cut_is_due_later()
+    {
+        var options = new IngestOptions
+        {
+            WriterId = "w1",
+            FlushInterval = TimeSpan.FromMinutes(10),
+            MaxAge = TimeSpan.FromMinutes(20),
+            VisitTimeout = TimeSpan.FromSeconds(30),
+            RetryDelay = TimeSpan.FromMilliseconds(100),
+            MaxRetryDelay = TimeSpan.FromSeconds(1),
+            ShutdownTimeout = TimeSpan.FromSeconds(10),
+        };
+        await using var h = await IngestHarness.OpenAsync(options);
+
+        // Its row waits for a cut ten minutes away; the visit's own deadline comes first and must wake the loop.
+        var visit = await h.VisitAsync(1, pages: 1, requests: 0);
+        await h.RunUntilAsync(() => h.Elapsed >= options.VisitTimeout + IngestHarness.ObservationSlack);
+        await h.SettleAsync();
+
+        var late = await Assert.ThrowsAsync<InvalidOperationException>(() => visit.AppendAsync(new PageRow(1, "late", 200)).AsTask());
+        Assert.StartsWith($"Visit 1 has already ended (not finalized within VisitTimeout ({options.VisitTimeout})", late.Message, StringComparison.Ordinal);
+        Assert.True(h.Elapsed < options.FlushInterval);
+    }
 }
