@@ -36,6 +36,28 @@ public sealed class IngestBackpressureTests
     }
 
     [Fact]
+    public async Task A_table_reaching_MaxRowsPerFile_is_cut_without_waiting_for_FlushInterval_or_another_append()
+    {
+        var options = new IngestOptions
+        {
+            WriterId = "w1",
+            MaxRowsPerFile = 3,
+            FlushInterval = TimeSpan.FromSeconds(1),
+            MaxAge = TimeSpan.FromSeconds(5),
+            VisitTimeout = TimeSpan.FromSeconds(30),
+        };
+        await using var h = await IngestHarness.OpenAsync(options);
+
+        var visit = await h.VisitAsync(1, pages: 3, requests: 0);
+        await h.SettleAsync();
+
+        var commit = Assert.Single((await IngestDataset.OpenAsync(h.Storage)).Commits);
+        Assert.Equal(3, Assert.Single(commit.Files).Rows);
+        Assert.Equal(TimeSpan.Zero, h.Elapsed);
+        Assert.False(visit.Outcome.IsCompleted);
+    }
+
+    [Fact]
     public async Task A_visit_whose_append_waits_for_room_does_not_time_out_and_commits_once_the_destination_is_back()
     {
         await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxCachedBytes: 4096));

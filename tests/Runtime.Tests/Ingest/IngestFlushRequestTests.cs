@@ -62,4 +62,25 @@ public sealed class IngestFlushRequestTests
         var commit = Assert.Single((await IngestDataset.OpenAsync(h.Storage)).Commits);
         Assert.Equal(["pages", "requests"], commit.Files.Select(f => f.Table));
     }
+
+    [Fact]
+    public async Task A_request_for_rows_cut_after_the_flush_being_retried_waits_for_their_own_flush()
+    {
+        await using var h = await IngestHarness.OpenAsync();
+        var first = (await h.VisitAsync(1, pages: 1, requests: 0)).FinalizeAsync(true);
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        await Assert.ThrowsAnyAsync<IOException>(() => h.Controller.FlushAsync());
+
+        // Flush 1 is being retried; these rows can only go in flush 2, so its commit is what the request waits for.
+        var second = (await h.VisitAsync(2, pages: 1, requests: 0)).FinalizeAsync(true);
+        var request = h.Controller.FlushAsync();
+        h.Faults.ClearFaults();
+        await h.RunUntilAsync(() => first.IsCompleted);
+        await h.RunUntilAsync(() => request.IsCompleted);
+
+        await request;
+        Assert.True(second.IsCompleted);
+        Assert.Equal(VisitState.Committed, (await second).State);
+        Assert.Equal(2, (await IngestDataset.OpenAsync(h.Storage)).Commits.Count);
+    }
 }

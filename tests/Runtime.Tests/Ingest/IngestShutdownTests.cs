@@ -52,6 +52,20 @@ public sealed class IngestShutdownTests
     }
 
     [Fact]
+    public async Task A_flush_that_can_neither_be_committed_nor_spilled_is_lost_saying_both()
+    {
+        using var refused = await RefusedFlush.OpenAsync(spill: true, spillBlocked: true);
+
+        await refused.Harness.ShutdownAsync();
+
+        var outcome = await refused.Done;
+        Assert.Equal(VisitState.Incomplete, outcome.State);
+        Assert.StartsWith($"lost: flush 1 could not be committed by shutdown nor spilled to '{refused.Spill}': ", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, refused.Totals[IngestMetrics.Spills]);
+        Assert.Equal(0, refused.Totals[IngestMetrics.CachedBytes]);
+    }
+
+    [Fact]
     public async Task A_second_DisposeAsync_during_the_drain_joins_it_and_the_flush_is_spilled_once()
     {
         using var refused = await RefusedFlush.OpenAsync(spill: true);
@@ -59,6 +73,9 @@ public sealed class IngestShutdownTests
 
         var first = controller.DisposeAsync().AsTask();
         var second = controller.DisposeAsync().AsTask();
+
+        // Joined, not run again: the second call hands back the first call's disposal.
+        Assert.Same(first, second);
         await refused.Harness.ShutdownAsync();
         await Task.WhenAll(first, second);
 
@@ -117,10 +134,16 @@ public sealed class IngestShutdownTests
         private readonly TempDirectory _temp = new();
         private readonly TestMeterFactory _meters = new();
 
-        private RefusedFlush(bool spill)
+        private RefusedFlush(bool spill, bool spillBlocked)
         {
             Totals = new MeterTotals(_meters, IngestMetrics.MeterName);
-            Spill = spill ? _temp.Join("spill") : null;
+            if (spillBlocked)
+            {
+                // A file where the spill directory's parent should be: the directory cannot be created.
+                File.WriteAllText(_temp.Join("blocker"), "not a directory");
+            }
+
+            Spill = !spill ? null : spillBlocked ? Path.Combine(_temp.Join("blocker"), "spill") : _temp.Join("spill");
         }
 
         public MeterTotals Totals { get; }
@@ -131,9 +154,9 @@ public sealed class IngestShutdownTests
 
         public Task<VisitOutcome> Done { get; private set; } = null!;
 
-        public static async Task<RefusedFlush> OpenAsync(bool spill)
+        public static async Task<RefusedFlush> OpenAsync(bool spill, bool spillBlocked = false)
         {
-            var refused = new RefusedFlush(spill);
+            var refused = new RefusedFlush(spill, spillBlocked);
             refused.Harness = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(refused.Spill, refused._meters));
             refused.Done = (await refused.Harness.VisitAsync(1, pages: 2, requests: 1)).FinalizeAsync(true);
             refused.Harness.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
