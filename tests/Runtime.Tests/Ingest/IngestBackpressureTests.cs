@@ -83,4 +83,23 @@ public sealed class IngestBackpressureTests
             appended++;
         }
     }
+
+    [Fact]
+    public async Task A_visit_whose_append_waited_for_room_times_out_once_it_is_idle_again()
+    {
+        await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxCachedBytes: 4096));
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        var visit = h.Controller.StartVisit(1);
+        var (waiting, _) = await h.AppendUntilOneWaitsAsync(visit);
+        h.Faults.ClearFaults();
+        await h.RunUntilAsync(() => waiting.IsCompleted);
+        await waiting;
+
+        // The wait is over and nothing more comes: the visit is idle, and VisitTimeout ends it like any other.
+        await h.RunUntilAsync(() => visit.Outcome.IsCompleted);
+
+        var outcome = await visit.Outcome;
+        Assert.Equal(VisitState.Incomplete, outcome.State);
+        Assert.StartsWith($"not finalized within VisitTimeout ({h.Options.VisitTimeout})", outcome.Reason, StringComparison.Ordinal);
+    }
 }
