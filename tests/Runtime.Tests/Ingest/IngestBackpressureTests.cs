@@ -21,11 +21,13 @@ public sealed class IngestBackpressureTests
         var rows = 0;
 
         // Stop at the append that crosses half (or at the cut it starts, which may already have shrunk what is held).
+        // The loop settles after each append, so the cut can only come from the append that reached half.
         while (h.Controller.Health.NextFlush == 1 && h.Controller.Health.CachedBytes < options.MaxCachedBytes / 2)
         {
             var append = visit.AppendAsync(new PageRow(1, new string('x', 100), rows++));
             Assert.True(append.IsCompletedSuccessfully, $"append {rows} waited for room below half of MaxCachedBytes");
             Assert.True(rows < 10_000, "10,000 rows never reached half of MaxCachedBytes");
+            await h.SettleAsync();
         }
 
         await h.SettleAsync();
@@ -48,8 +50,13 @@ public sealed class IngestBackpressureTests
         };
         await using var h = await IngestHarness.OpenAsync(options);
 
-        var visit = await h.VisitAsync(1, pages: 3, requests: 0);
-        await h.SettleAsync();
+        // The loop settles after each append, so the cut can only come from the append that filled the table.
+        var visit = h.Controller.StartVisit(1);
+        for (var i = 0; i < 3; i++)
+        {
+            await visit.AppendAsync(new PageRow(1, $"https://example.org/1/{i}", 200));
+            await h.SettleAsync();
+        }
 
         var commit = Assert.Single((await IngestDataset.OpenAsync(h.Storage)).Commits);
         Assert.Equal(3, Assert.Single(commit.Files).Rows);

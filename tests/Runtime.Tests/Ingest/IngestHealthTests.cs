@@ -41,6 +41,9 @@ public sealed class IngestHealthTests
         Assert.True(health.ConsecutiveFailures > 0);
         Assert.Equal(h.Elapsed, health.OldestPendingAge);
         Assert.False(done.IsCompleted);
+
+        // Nothing is uncut: what is held is the flush being retried, all of it.
+        Assert.True(health.CachedBytes > 0, $"a flush being retried holds {health.CachedBytes} bytes");
     }
 
     [Fact]
