@@ -29,7 +29,12 @@ public sealed class IngestAppendRefusalTests
         var failed = await h.VisitAsync(2, pages: 1, requests: 0);
         _ = failed.FinalizeAsync(false, "robots.txt said no");
 
+        var unexplained = await h.VisitAsync(3, pages: 1, requests: 0);
+        _ = unexplained.FinalizeAsync(false);
+
         var late = await Assert.ThrowsAsync<InvalidOperationException>(() => finalized.AppendAsync(new PageRow(1, "late", 200)).AsTask());
+        var lateUnexplained = await Assert.ThrowsAsync<InvalidOperationException>(() => unexplained.AppendAsync(new PageRow(3, "late", 200)).AsTask());
+        Assert.Equal("Visit 3 has already ended (finalized as failed); it takes no more records.", lateUnexplained.Message);
         var lateFailed = await Assert.ThrowsAsync<InvalidOperationException>(() => failed.AppendAsync(new PageRow(2, "late", 200)).AsTask());
 
         Assert.Equal("Visit 1 has already ended (finalized); it takes no more records.", late.Message);

@@ -44,6 +44,10 @@ public sealed class IngestHealthTests
 
         // Nothing is uncut: what is held is the flush being retried, all of it.
         Assert.True(health.CachedBytes > 0, $"a flush being retried holds {health.CachedBytes} bytes");
+
+        // Rows that came later do not make the oldest pending row younger.
+        await h.VisitAsync(2, pages: 1, requests: 0);
+        Assert.Equal(h.Elapsed, h.Controller.Health.OldestPendingAge);
     }
 
     [Fact]

@@ -106,4 +106,17 @@ public sealed class IngestLoopParkingTests
         Assert.StartsWith($"Visit 1 has already ended (not finalized within VisitTimeout ({options.VisitTimeout})", late.Message, StringComparison.Ordinal);
         Assert.True(h.Elapsed < options.FlushInterval);
     }
+
+    [Fact]
+    public async Task A_visit_opened_while_the_loop_sleeps_with_nothing_to_do_times_out()
+    {
+        await using var h = await IngestHarness.OpenAsync();
+        await h.SettleAsync(); // nothing cached and no visit: parked with no deadline
+
+        var idle = h.Controller.StartVisit(1);
+        await h.RunUntilAsync(() => idle.Outcome.IsCompleted);
+
+        Assert.Equal(VisitState.Incomplete, (await idle.Outcome).State);
+        Assert.InRange(h.Elapsed, h.Options.VisitTimeout, h.Options.VisitTimeout + h.Options.FlushInterval + IngestHarness.ObservationSlack);
+    }
 }
