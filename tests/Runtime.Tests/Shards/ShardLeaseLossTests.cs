@@ -85,63 +85,38 @@ public sealed class ShardLeaseLossTests
     [InlineData(false)]
     public async Task A_part_gone_under_a_read_is_a_lost_lease_when_the_lease_went_too_and_a_lost_part_otherwise(bool leaseGone)
     {
-        var kit = new ShardTestKit();
-        var gated = new GatedBackend(kit.Blob);
-        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, kit.Options());
-        await using (var writer = await shard.OpenWriterAsync("w"))
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
-        }
-
-        await using var reader = await shard.OpenReaderAsync("r");
-        var part = Assert.Single((await kit.StateAsync()).Parts).Key;
-
         // The read has loaded the head and is about to open the part when the part is deleted (and, if asked, the
         // reader's lease removed, as a collection that found it expired would).
-        var gate = gated.HoldNextRead(path => path == part);
-        var snapshot = reader.SnapshotAsync(0);
-        await gate.Reached;
+        await using var held = await HeldRead.StartAsync();
         if (leaseGone)
         {
-            await RemoveLeaseAsync(kit, reader.LeaseId);
+            await RemoveLeaseAsync(held.Kit, held.Reader.LeaseId);
         }
 
-        Assert.True(await kit.Blob.DeleteAsync(part));
-        gate.Release();
+        Assert.True(await held.Kit.Blob.DeleteAsync(held.Part));
+        held.Gate.Release();
 
         if (leaseGone)
         {
-            Assert.Equal(reader.LeaseId, (await Assert.ThrowsAsync<ShardLeaseLostException>(() => snapshot)).LeaseId);
+            Assert.Equal(held.Reader.LeaseId, (await Assert.ThrowsAsync<ShardLeaseLostException>(() => held.Snapshot)).LeaseId);
         }
         else
         {
-            Assert.Equal(part, (await Assert.ThrowsAsync<ShardPartException>(() => snapshot)).PartKey);
+            Assert.Equal(held.Part, (await Assert.ThrowsAsync<ShardPartException>(() => held.Snapshot)).PartKey);
         }
     }
 
     [Fact]
     public async Task A_part_gone_under_a_read_whose_head_cannot_be_read_again_gives_up_naming_the_snapshot()
     {
-        var kit = new ShardTestKit();
-        var gated = new GatedBackend(kit.Blob);
-        var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, kit.Options(maxAttempts: 1));
-        await using (var writer = await shard.OpenWriterAsync("w"))
-        {
-            Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
-        }
-
-        await using var reader = await shard.OpenReaderAsync("r");
-        var part = Assert.Single((await kit.StateAsync()).Parts).Key;
-        var gate = gated.HoldNextRead(path => path == part);
-        var snapshot = reader.SnapshotAsync(0);
-        await gate.Reached;
+        await using var held = await HeldRead.StartAsync(maxAttempts: 1);
 
         // The part goes, and the read of the head that would tell a lost lease from a lost part fails.
-        Assert.True(await kit.Blob.DeleteAsync(part));
-        kit.Consensus.Inject(ConsensusOperation.Head, ConsensusFault.FailWithoutEffect);
-        gate.Release();
+        Assert.True(await held.Kit.Blob.DeleteAsync(held.Part));
+        held.Kit.Consensus.Inject(ConsensusOperation.Head, ConsensusFault.FailWithoutEffect);
+        held.Gate.Release();
 
-        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => snapshot);
+        var refused = await Assert.ThrowsAsync<ShardUnavailableException>(() => held.Snapshot);
         Assert.Equal(("snapshot", 1), (refused.Operation, refused.Attempts));
     }
 
@@ -151,4 +126,28 @@ public sealed class ShardLeaseLossTests
         Assert.Contains(state.Leases, l => l.LeaseId == leaseId);
         return state with { Leases = state.Leases.Where(l => l.LeaseId != leaseId).ToArray() };
     });
+
+    /// <summary>A snapshot by reader "r" of a shard with one part, held at the start of the part's read, the head already loaded.</summary>
+    private sealed record HeldRead(ShardTestKit Kit, ShardReader<Edge> Reader, string Part, GatedBackend.Gate Gate, Task<IReadOnlyList<Update<Edge>>> Snapshot) : IAsyncDisposable
+    {
+        public static async Task<HeldRead> StartAsync(int maxAttempts = 50)
+        {
+            var kit = new ShardTestKit();
+            var gated = new GatedBackend(kit.Blob);
+            var shard = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, gated, kit.Options(maxAttempts: maxAttempts));
+            await using (var writer = await shard.OpenWriterAsync("w"))
+            {
+                Assert.True((await writer.CompareAndAppendAsync(Batch("a", 0), 0, 1, Guid.NewGuid())).IsCommitted);
+            }
+
+            var reader = await shard.OpenReaderAsync("r");
+            var part = Assert.Single((await kit.StateAsync()).Parts).Key;
+            var gate = gated.HoldNextRead(path => path == part);
+            var snapshot = reader.SnapshotAsync(0);
+            await gate.Reached;
+            return new HeldRead(kit, reader, part, gate, snapshot);
+        }
+
+        public ValueTask DisposeAsync() => Reader.DisposeAsync();
+    }
 }
