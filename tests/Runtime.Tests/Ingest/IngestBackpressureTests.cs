@@ -109,4 +109,41 @@ public sealed class IngestBackpressureTests
         Assert.Equal(VisitState.Incomplete, outcome.State);
         Assert.StartsWith($"not finalized within VisitTimeout ({h.Options.VisitTimeout})", outcome.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Rows_appended_while_a_flush_is_retried_wait_at_MaxRowsPerFile_and_no_part_holds_more()
+    {
+        var options = new IngestOptions
+        {
+            WriterId = "w1",
+            MaxRowsPerFile = 3,
+            FlushInterval = TimeSpan.FromSeconds(1),
+            MaxAge = TimeSpan.FromSeconds(5),
+            VisitTimeout = TimeSpan.FromSeconds(30),
+        };
+        await using var h = await IngestHarness.OpenAsync(options);
+        var visit = await h.VisitAsync(1, pages: 1, requests: 0);
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        await Assert.ThrowsAnyAsync<IOException>(() => h.Controller.FlushAsync());
+
+        // Flush 1 is being retried, so nothing more can be cut: the table fills to MaxRowsPerFile and the next row waits.
+        for (var i = 1; i <= 3; i++)
+        {
+            await visit.AppendAsync(new PageRow(1, $"https://example.org/1/{i}", 200));
+        }
+
+        var fourth = visit.AppendAsync(new PageRow(1, "https://example.org/1/4", 200)).AsTask();
+        Assert.False(fourth.IsCompleted);
+
+        h.Faults.ClearFaults();
+        await h.RunUntilAsync(() => fourth.IsCompleted);
+        await fourth;
+        var done = visit.FinalizeAsync(true);
+        await h.RunUntilAsync(() => done.IsCompleted);
+
+        Assert.Equal(VisitState.Committed, (await done).State);
+        var parts = (await IngestDataset.OpenAsync(h.Storage)).Commits.SelectMany(c => c.Files).Where(f => f.Table == "pages").ToArray();
+        Assert.All(parts, part => Assert.InRange(part.Rows, 1, options.MaxRowsPerFile));
+        Assert.Equal(5, parts.Sum(part => part.Rows));
+    }
 }
