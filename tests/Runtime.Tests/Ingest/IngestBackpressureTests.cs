@@ -40,14 +40,7 @@ public sealed class IngestBackpressureTests
     [Fact]
     public async Task A_table_reaching_MaxRowsPerFile_is_cut_without_waiting_for_FlushInterval_or_another_append()
     {
-        var options = new IngestOptions
-        {
-            WriterId = "w1",
-            MaxRowsPerFile = 3,
-            FlushInterval = TimeSpan.FromSeconds(1),
-            MaxAge = TimeSpan.FromSeconds(5),
-            VisitTimeout = TimeSpan.FromSeconds(30),
-        };
+        var options = ThreeRowsPerFile();
         await using var h = await IngestHarness.OpenAsync(options);
 
         // The loop settles after each append, so the cut can only come from the append that filled the table.
@@ -113,14 +106,7 @@ public sealed class IngestBackpressureTests
     [Fact]
     public async Task Rows_appended_while_a_flush_is_retried_wait_at_MaxRowsPerFile_and_no_part_holds_more()
     {
-        var options = new IngestOptions
-        {
-            WriterId = "w1",
-            MaxRowsPerFile = 3,
-            FlushInterval = TimeSpan.FromSeconds(1),
-            MaxAge = TimeSpan.FromSeconds(5),
-            VisitTimeout = TimeSpan.FromSeconds(30),
-        };
+        var options = ThreeRowsPerFile();
         await using var h = await IngestHarness.OpenAsync(options);
         var visit = await h.VisitAsync(1, pages: 1, requests: 0);
         h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
@@ -146,4 +132,14 @@ public sealed class IngestBackpressureTests
         Assert.All(parts, part => Assert.InRange(part.Rows, 1, options.MaxRowsPerFile));
         Assert.Equal(5, parts.Sum(part => part.Rows));
     }
+
+    /// <summary>The harness's timings with <see cref="IngestOptions.MaxRowsPerFile"/> at 3, so a table fills in three appends.</summary>
+    private static IngestOptions ThreeRowsPerFile() => new()
+    {
+        WriterId = "w1",
+        MaxRowsPerFile = 3,
+        FlushInterval = TimeSpan.FromSeconds(1),
+        MaxAge = TimeSpan.FromSeconds(5),
+        VisitTimeout = TimeSpan.FromSeconds(30),
+    };
 }
