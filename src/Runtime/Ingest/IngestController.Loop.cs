@@ -55,8 +55,9 @@ public sealed partial class IngestController
     }
 
     /// <summary>
-    /// For tests: the loop is parked, its timer exists, and neither a wake-up nor a timer due by now is pending — the
-    /// moment a test may move a fake clock without the loop's timer firing later than it asked.
+    /// For tests: the loop is parked, its timer exists, neither a wake-up nor a timer due by now is pending, and no
+    /// append that was woken to try again is still on its way back — the moment a test may move a fake clock without
+    /// the loop's timer firing later than it asked, or time passing while a woken append waits for a thread.
     /// </summary>
     internal bool IsQuiescent
     {
@@ -64,7 +65,7 @@ public sealed partial class IngestController
         {
             lock (_gate)
             {
-                return (_wake is { Task.IsCompleted: false } && _parkArmed && (_parkedUntil is null || _parkedUntil > _time.GetUtcNow()) && !_wakeRequested) || _loop.IsCompleted;
+                return (_wake is { Task.IsCompleted: false } && _parkArmed && (_parkedUntil is null || _parkedUntil > _time.GetUtcNow()) && !_wakeRequested && _wokenAppends == 0) || _loop.IsCompleted;
             }
         }
     }
@@ -75,7 +76,7 @@ public sealed partial class IngestController
         {
             lock (_gate)
             {
-                return $"wake={_wake?.Task.Status} parkedUntil={_parkedUntil} parkArmed={_parkArmed} wakeRequested={_wakeRequested} loop={_loop.Status} frozen={_frozen?.Number} cutInProgress={_cutInProgress} retryAt={_retryAt} disposing={_disposing} now={_time.GetUtcNow()} oldestUncut={_oldestUncut}";
+                return $"wake={_wake?.Task.Status} parkedUntil={_parkedUntil} parkArmed={_parkArmed} wakeRequested={_wakeRequested} loop={_loop.Status} frozen={_frozen?.Number} cutInProgress={_cutInProgress} retryAt={_retryAt} disposing={_disposing} now={_time.GetUtcNow()} oldestUncut={_oldestUncut} uncut={_uncutBytes} cut={_cutBytes} frozenBytes={_frozen?.Bytes} cutRequested={_cutRequested} hasRoom={HasRoom} waitingAppends={_waitingAppends} wokenAppends={_wokenAppends}";
             }
         }
     }

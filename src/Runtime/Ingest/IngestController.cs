@@ -37,6 +37,11 @@ public sealed partial class IngestController : IAsyncDisposable
     private readonly List<long> _pendingCompleted = [];
     private readonly List<IncompleteVisit> _pendingIncomplete = [];
     private TaskCompletionSource _space = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Appends waiting on _space, and appends it woke that have not yet come back under the lock: until they do, their
+    // continuations are queued on the thread pool and the controller is not at rest (see IsQuiescent).
+    private int _waitingAppends;
+    private int _wokenAppends;
     private long _uncutBytes;
     private DateTimeOffset? _oldestUncut;
     private DateTimeOffset _lastAppend;
@@ -213,22 +218,40 @@ public sealed partial class IngestController : IAsyncDisposable
             {
                 await space.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch
             {
                 lock (_gate)
                 {
-                    entry.WaitingAppends--;
-                    entry.LastActivity = _time.GetUtcNow();
+                    StopWaiting(entry, space);
                 }
+
+                throw;
             }
 
+            // Leaving the wait and trying again are one step, so no one sees the append neither waiting nor done.
             lock (_gate)
             {
+                StopWaiting(entry, space);
                 if (TryAppend(entry, record, out space))
                 {
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>An append stops waiting for <paramref name="space"/> (woken or cancelled). Callers hold <see cref="_gate"/>.</summary>
+    private void StopWaiting(VisitEntry entry, Task space)
+    {
+        entry.WaitingAppends--;
+        entry.LastActivity = _time.GetUtcNow();
+        if (space.IsCompleted)
+        {
+            _wokenAppends--;
+        }
+        else
+        {
+            _waitingAppends--;
         }
     }
 
@@ -254,6 +277,7 @@ public sealed partial class IngestController : IAsyncDisposable
         }
 
         entry.WaitingAppends++;
+        _waitingAppends++;
         _cutRequested = true;
         space = _space.Task;
         Wake();
@@ -417,6 +441,8 @@ public sealed partial class IngestController : IAsyncDisposable
 
     private void ReleaseSpace()
     {
+        _wokenAppends += _waitingAppends;
+        _waitingAppends = 0;
         var space = _space;
         _space = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         space.TrySetResult();

@@ -1,5 +1,7 @@
+using System.Reflection;
 using Bulwark.Ingest;
 using Bulwark.Storage;
+using Bulwark.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -118,5 +120,36 @@ public sealed class IngestLoopParkingTests
 
         Assert.Equal(VisitState.Incomplete, (await idle.Outcome).State);
         Assert.InRange(h.Elapsed, h.Options.VisitTimeout, h.Options.VisitTimeout + h.Options.FlushInterval + IngestHarness.ObservationSlack);
+    }
+
+    /// <summary>
+    /// An append woken to try for room again resumes on a thread-pool thread. Until it is back under the controller's
+    /// lock the controller is not at rest: a test that moved the clock meanwhile ran out its fake minutes in a few real
+    /// milliseconds while the append waited for a thread (seen on a loaded CI machine as "not done within 00:05:00 of
+    /// fake time" with the append still waiting and nothing held). Holding the lock keeps the woken append from coming
+    /// back, so the moment is caught every time; the lock and the wake are private, hence reflection.
+    /// </summary>
+    [Fact]
+    public async Task An_append_woken_to_try_again_keeps_the_controller_from_rest_until_it_is_back()
+    {
+        await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxCachedBytes: 4096));
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        var visit = h.Controller.StartVisit(1);
+        var (waiting, appended) = await h.AppendUntilOneWaitsAsync(visit);
+        Assert.True(h.Controller.IsQuiescent);
+
+        var gate = (Lock)typeof(IngestController).GetField("_gate", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(h.Controller)!;
+        var releaseSpace = typeof(IngestController).GetMethod("ReleaseSpace", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        using (gate.EnterScope())
+        {
+            releaseSpace.Invoke(h.Controller, null);
+            Assert.False(waiting.IsCompleted);
+            Assert.False(h.Controller.IsQuiescent, h.Controller.DebugState);
+        }
+
+        // Back, it finds no room yet and waits again; then the destination returns and the append goes through.
+        await h.SettleAsync();
+        Assert.False(waiting.IsCompleted);
+        await h.ResumeAndCommitAsync(visit, waiting, appended);
     }
 }

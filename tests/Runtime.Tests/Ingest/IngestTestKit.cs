@@ -110,7 +110,7 @@ internal sealed class IngestHarness : IAsyncDisposable
                 return;
             }
 
-            Assert.True(time.GetUtcNow() < end, $"not done within {limit ?? TimeSpan.FromMinutes(5)} of fake time");
+            Assert.True(time.GetUtcNow() < end, $"not done within {limit ?? TimeSpan.FromMinutes(5)} of fake time: {controller.Health} {controller.DebugState}");
             time.Advance(step ?? RunStep);
         }
     }
