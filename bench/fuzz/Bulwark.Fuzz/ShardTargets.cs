@@ -17,7 +17,7 @@ internal static class ShardTargets
     public static readonly FuzzTarget Part = new(
         "shard-part",
         "ShardPartFormat.DecodeAsync<Edge>: a part file decoded to updates (time, diff and the record columns)",
-        input => ShardPartFormat.DecodeAsync<Edge>(input, ShardNames.PartsDirectory(ShardId) + "/fuzz.parquet", CancellationToken.None).GetAwaiter().GetResult(),
+        input => ShardPartFormat.DecodeAsync<Edge>(input, ShardNames.PartsDirectory(ShardId) + "/fuzz.parquet", ParquetTargets.Limits, CancellationToken.None).GetAwaiter().GetResult(),
         [typeof(DataFormatException), typeof(ArrowSchemaMismatchException)]);
 
     private static void ReadState(byte[] input) =>

@@ -17,15 +17,19 @@ internal static class BlockCodecs
         output.Advance(Snappier.Snappy.Compress(input, span));
     }
 
+    /// <summary>The block starts with its uncompressed length: checking it first means the decoder never needs more room.</summary>
+    public static void CheckSnappyLength(ReadOnlySpan<byte> input, int size, ParquetLocation location)
+    {
+        var position = 0;
+        if (!RleHybrid.TryReadVarint(input, ref position, out var declared) || declared != (ulong)size)
+        {
+            throw location.Error($"the SNAPPY block does not declare the page's {size} uncompressed bytes");
+        }
+    }
+
     public static void DecompressSnappy(ReadOnlySpan<byte> input, Span<byte> output, ParquetLocation location)
     {
-        // The block starts with its uncompressed length: checking it first means the decoder never needs more room.
-        var position = 0;
-        if (!RleHybrid.TryReadVarint(input, ref position, out var declared) || declared != (ulong)output.Length)
-        {
-            throw location.Error($"the SNAPPY block does not declare the page's {output.Length} uncompressed bytes");
-        }
-
+        CheckSnappyLength(input, output.Length, location);
         int written;
         try
         {

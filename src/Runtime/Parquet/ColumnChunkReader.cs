@@ -259,6 +259,7 @@ internal sealed class ColumnChunkReader : IDisposable
             throw location.Error($"the page declares a negative size {size}");
         }
 
+        PageCodec.CheckDeclaredSize(codec, body.Span, size, location);
         if (_page.Length < size)
         {
             if (_page.Length > 0)

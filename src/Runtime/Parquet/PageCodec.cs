@@ -71,6 +71,35 @@ internal static class PageCodec
     }
 
     /// <summary>
+    /// Refuses, before the page buffer is rented, a declared size that <paramref name="input"/> cannot decompress to:
+    /// a few corrupt header bytes must not make the reader allocate up to <see cref="ParquetReadOptions.MaxPageBytes"/>.
+    /// The bounds are each format's largest expansion: a Snappy block states its length up front and a 3-byte copy
+    /// writes at most 64 bytes; an LZ4 match grows by at most 255 bytes per byte; deflate expands at most 1032 to 1; a
+    /// zstd block header of 3 bytes and one byte of RLE make at most a 128 KiB block. BROTLI has no useful bound and is
+    /// held by the limit alone.
+    /// </summary>
+    public static void CheckDeclaredSize(int codec, ReadOnlySpan<byte> input, int size, ParquetLocation location)
+    {
+        var ratio = codec switch
+        {
+            Codec.Snappy => 22,
+            Codec.Lz4Raw => 255,
+            Codec.Gzip => 1032,
+            Codec.Zstd => 32 * 1024,
+            _ => 0,
+        };
+        if (ratio > 0 && size > (long)ratio * input.Length)
+        {
+            throw location.Error($"the page's {input.Length} compressed bytes cannot decompress to the declared {size} bytes ({Codec.Name(codec)} expands at most {ratio} to 1)");
+        }
+
+        if (codec == Codec.Snappy)
+        {
+            BlockCodecs.CheckSnappyLength(input, size, location);
+        }
+    }
+
+    /// <summary>
     /// Decompresses <paramref name="input"/> into <paramref name="output"/>, whose length is the size the page header
     /// declares; a page that decompresses to any other size is an error, so a bomb can never write past the buffer.
     /// </summary>

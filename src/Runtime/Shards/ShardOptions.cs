@@ -57,6 +57,13 @@ public sealed class ShardOptions
     /// <summary>How parts are written (compression, row groups).</summary>
     public ParquetWriteOptions PartWriteOptions { get; init; } = ParquetWriteOptions.Default;
 
+    /// <summary>
+    /// The limits parts are read with (largest page, rows and bytes per column). A part is checked against its recorded
+    /// length and CRC32C before it is decoded, so only a writer that can write to the storage could hand a reader a
+    /// hostile one; where that is possible, set limits near the largest parts the writers make.
+    /// </summary>
+    public ParquetReadOptions PartReadOptions { get; init; } = ParquetReadOptions.Default;
+
     /// <summary>Regression-test seam: each flag switches on one bug the shard protocol exists to prevent. Never set outside tests.</summary>
     internal ShardDeviation Deviations { get; init; }
 
@@ -64,6 +71,8 @@ public sealed class ShardOptions
     {
         ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentNullException.ThrowIfNull(PartWriteOptions);
+        ArgumentNullException.ThrowIfNull(PartReadOptions);
+        PartReadOptions.Validate();
         Positive(LeaseDuration, nameof(LeaseDuration));
         Positive(HeartbeatInterval, nameof(HeartbeatInterval));
         Positive(ListenPollInterval, nameof(ListenPollInterval));

@@ -67,11 +67,11 @@ internal static class ShardPartFormat
 
     /// <summary>Decodes a part's bytes (already checked against their recorded length and CRC32C).</summary>
     /// <exception cref="DataFormatException">The bytes are not a Parquet file of this record type with time and diff columns.</exception>
-    public static async Task<List<Update<T>>> DecodeAsync<T>(byte[] bytes, string key, CancellationToken ct)
+    public static async Task<List<Update<T>>> DecodeAsync<T>(byte[] bytes, string key, ParquetReadOptions options, CancellationToken ct)
         where T : IArrowRecord<T>
     {
         var updates = new List<Update<T>>();
-        var reader = await ParquetFileReader.OpenAsync(new MemoryStream(bytes, writable: false), key, cancellationToken: ct).ConfigureAwait(false);
+        var reader = await ParquetFileReader.OpenAsync(new MemoryStream(bytes, writable: false), key, options, cancellationToken: ct).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             for (var i = 0; i < reader.RowGroupCount; i++)

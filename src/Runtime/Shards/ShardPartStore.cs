@@ -63,7 +63,7 @@ internal sealed class ShardPartStore<T>
         List<Update<T>> updates;
         try
         {
-            updates = await ShardPartFormat.DecodeAsync<T>(bytes, part.Key, ct).ConfigureAwait(false);
+            updates = await ShardPartFormat.DecodeAsync<T>(bytes, part.Key, _options.PartReadOptions, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is DataFormatException or ArrowSchemaMismatchException)
         {

@@ -72,6 +72,26 @@ public sealed class CodecTests
         Assert.Matches("more than the declared 4096 bytes|does not declare the page's 4096 uncompressed bytes", error.Reason);
     }
 
+    /// <summary>
+    /// A corrupt header declaring a page far larger than its compressed bytes could expand to, yet under MaxPageBytes,
+    /// is refused before the page buffer is rented: the fuzzer found 4 KB shard parts that made the reader allocate
+    /// 128 and 256 MiB this way.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Codecs))]
+    [InlineData(ParquetCompression.Gzip, ParquetDataPageVersion.V1)]
+    public async Task APageDeclaringMoreThanItsCodecCanExpandToIsRefusedBeforeItsBufferIsAllocated(ParquetCompression codec, ParquetDataPageVersion version)
+    {
+        var bytes = await BombAsync(codec, version);
+        var page = Assert.Single(ParquetInspect.Pages(bytes));
+        const int declared = 200 << 20;
+        Assert.True(declared < ParquetReadOptions.Default.MaxPageBytes);
+        page.Header.UncompressedPageSize = declared;
+        var error = await RejectedAsync(ParquetInspect.WithPages(bytes, [page]), 8 << 20);
+        Assert.Equal(0, error.Page);
+        Assert.Matches($"compressed bytes cannot decompress to the declared {declared - (version == ParquetDataPageVersion.V2 ? page.Header.DataPageV2!.DefinitionLevelsByteLength : 0)} bytes \\(\\w+ expands at most \\d+ to 1\\)", error.Reason);
+    }
+
     [Theory]
     [MemberData(nameof(Codecs))]
     public async Task APageFallingShortOfItsDeclaredSizeIsRefused(ParquetCompression codec, ParquetDataPageVersion version)

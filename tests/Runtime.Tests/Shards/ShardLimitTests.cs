@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Bulwark.Parquet;
 using Bulwark.Shards;
 using Xunit;
 using static Bulwark.Runtime.Tests.Shards.ShardTestKit;
@@ -80,6 +81,8 @@ public sealed class ShardLimitTests
     {
         ["no time provider"] = (nameof(ShardOptions.TimeProvider), () => new() { TimeProvider = null! }),
         ["no part write options"] = (nameof(ShardOptions.PartWriteOptions), () => new() { PartWriteOptions = null! }),
+        ["no part read options"] = (nameof(ShardOptions.PartReadOptions), () => new() { PartReadOptions = null! }),
+        ["a part read limit below 16 bytes a page"] = (nameof(ParquetReadOptions.MaxPageBytes), () => new() { PartReadOptions = new() { MaxPageBytes = 15 } }),
         ["a heartbeat as long as the lease"] = (nameof(ShardOptions.HeartbeatInterval), () => new() { HeartbeatInterval = new ShardOptions().LeaseDuration }),
         ["no attempt"] = (nameof(ShardOptions.MaxAttempts), () => new() { MaxAttempts = 0 }),
         ["no contended round"] = (nameof(ShardOptions.MaxContendedRounds), () => new() { MaxContendedRounds = 0 }),

@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using Bulwark.Parquet;
 using Bulwark.Records;
 using Bulwark.Runtime.Tests.Parquet;
 using Bulwark.Shards;
@@ -145,6 +146,21 @@ public sealed class ShardPartReadTests
 
         Assert.StartsWith($"Shard '{ShardId}': part '{key}' is not a part of Edge: ", refused.Message, StringComparison.Ordinal);
         Assert.NotNull(refused.InnerException);
+    }
+
+    [Fact]
+    public async Task A_part_is_read_within_the_shards_part_read_limits()
+    {
+        var (kit, shard) = await OnePartAsync();
+        Assert.Equal(3, (await shard.SnapshotAsync(0)).Count);
+        var key = (await kit.StateAsync()).Parts[0].Key;
+        var limited = await Shard<Edge>.OpenAsync(ShardId, kit.Recording, kit.Blob, kit.Options(limits: new ShardLimits(PartRead: new ParquetReadOptions { MaxRowGroupRows = 2 })));
+
+        var refused = await Assert.ThrowsAsync<ShardPartException>(() => limited.SnapshotAsync(0));
+
+        Assert.Equal(key, refused.PartKey);
+        Assert.StartsWith($"Shard '{ShardId}': part '{key}' is not a part of Edge: ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("above the limit of 2 (ParquetReadOptions.MaxRowGroupRows)", refused.Message, StringComparison.Ordinal);
     }
 
     private static async Task<(ShardTestKit Kit, Shard<Edge> Shard)> OnePartAsync()

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Bulwark.Parquet;
 using Bulwark.Shards;
 using Bulwark.Storage;
 using Bulwark.Testing;
@@ -60,10 +61,11 @@ internal sealed class ShardTestKit
         MaxLeases = limits?.Leases ?? DefaultOptions.MaxLeases,
         MaxWriterRegistrations = limits?.WriterRegistrations ?? DefaultOptions.MaxWriterRegistrations,
         MaxStateBytes = limits?.StateBytes ?? DefaultOptions.MaxStateBytes,
+        PartReadOptions = limits?.PartRead ?? DefaultOptions.PartReadOptions,
     };
 
     /// <summary>The <see cref="ShardOptions"/> limits a test lowers to reach them; a null one keeps the option's default.</summary>
-    public sealed record ShardLimits(int? ContendedRounds = null, int? Leases = null, int? WriterRegistrations = null, int? StateBytes = null);
+    public sealed record ShardLimits(int? ContendedRounds = null, int? Leases = null, int? WriterRegistrations = null, int? StateBytes = null, ParquetReadOptions? PartRead = null);
 
     public Task<Shard<Edge>> OpenAsync(ShardDeviation deviations = ShardDeviation.None, int maxAttempts = 50, TimeProvider? time = null) =>
         Shard<Edge>.OpenAsync(ShardId, Recording, Blob, Options(deviations, maxAttempts, time));
