@@ -201,7 +201,7 @@ public sealed partial class IngestController
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         var delay = until is { } due
-            ? Task.Delay(Max(due - _time.GetUtcNow(), TimeSpan.Zero), _time, stop.Token)
+            ? Task.Delay(DelayUntil(due, _time.GetUtcNow()), _time, stop.Token)
             : Task.Delay(Timeout.Infinite, stop.Token);
         lock (_gate)
         {
@@ -351,5 +351,15 @@ public sealed partial class IngestController
         return first == task;
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    /// <summary>
+    /// The delay to <paramref name="due"/> in whole milliseconds, rounded up. Task.Delay drops a delay's fraction of a
+    /// millisecond, so a deadline 0.3 ms away would be no delay at all: the loop would find it not yet due, park and
+    /// wake again without the clock moving — a spin, and on a stopped fake clock one that never ends (seen as a test
+    /// run stuck at full CPU inside FakeTimeProvider.Advance, a retry due 282.5 µs after the clock's time).
+    /// </summary>
+    internal static TimeSpan DelayUntil(DateTimeOffset due, DateTimeOffset now)
+    {
+        var ticks = (due - now).Ticks;
+        return ticks <= 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds((ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+    }
 }

@@ -123,6 +123,53 @@ public sealed class IngestLoopParkingTests
     }
 
     /// <summary>
+    /// Task.Delay drops a fraction of a millisecond: a loop that asked it for the 0.3 ms left to a deadline got no wait,
+    /// found the deadline not yet due and parked again, spinning at full CPU — forever inside a test's
+    /// FakeTimeProvider.Advance, whose clock could then never move (a mutation run's test run stuck for 20 minutes on
+    /// a retry due 282.5 µs after the clock's time). The loop rounds its wait up to whole milliseconds.
+    /// </summary>
+    [Fact]
+    public async Task A_deadline_a_fraction_of_a_millisecond_past_a_whole_one_is_waited_for_whole()
+    {
+        var fake = new FakeTimeProvider(IngestHarness.Start);
+        var clock = new RecordingTimeProvider(fake);
+        var defaults = IngestHarness.DefaultOptions();
+        var options = new IngestOptions
+        {
+            WriterId = defaults.WriterId,
+            FlushInterval = defaults.FlushInterval,
+            MaxAge = defaults.MaxAge,
+            RetryDelay = defaults.RetryDelay,
+            MaxRetryDelay = defaults.MaxRetryDelay,
+            ShutdownTimeout = defaults.ShutdownTimeout,
+            VisitTimeout = TimeSpan.FromSeconds(1) + TimeSpan.FromTicks(3_000),
+        };
+        var controller = await IngestController.OpenAsync(new InMemoryBackend(), options, null, clock);
+        var visit = controller.StartVisit(1);
+        await IngestHarness.SettleAsync(controller);
+
+        // Parked until the idle visit's deadline, 1000.3 ms away: a timer of 1001 ms, not one of 1000 that would wake
+        // the loop 0.3 ms early to a wait of nothing.
+        Assert.Equal(TimeSpan.FromMilliseconds(1001), clock.DueTimes[^1]);
+
+        await IngestHarness.RunUntilAsync(controller, fake, () => visit.Outcome.IsCompleted, step: TimeSpan.FromMilliseconds(1));
+        Assert.Equal(VisitState.Incomplete, (await visit.Outcome).State);
+        await IngestHarness.ShutdownAsync(controller, fake);
+    }
+
+    [Theory]
+    [InlineData(3_000, 1)]
+    [InlineData(10_000, 1)]
+    [InlineData(10_001, 2)]
+    [InlineData(0, 0)]
+    [InlineData(-5_000, 0)]
+    public void The_wait_for_a_deadline_is_rounded_up_to_whole_milliseconds(long ticksAway, int milliseconds)
+    {
+        var now = IngestHarness.Start;
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), IngestController.DelayUntil(now + TimeSpan.FromTicks(ticksAway), now));
+    }
+
+    /// <summary>
     /// An append woken to try for room again resumes on a thread-pool thread. Until it is back under the controller's
     /// lock the controller is not at rest: a test that moved the clock meanwhile ran out its fake minutes in a few real
     /// milliseconds while the append waited for a thread (seen on a loaded CI machine as "not done within 00:05:00 of
