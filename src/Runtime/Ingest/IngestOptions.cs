@@ -108,9 +108,12 @@ public sealed class IngestOptions
     internal static bool IsValidWriterId(string? id) =>
         id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
-    private static string DefaultWriterId()
+    private static string DefaultWriterId() => WriterIdFor(Environment.MachineName);
+
+    /// <summary>A host name as a valid writer id: other characters become '-'; a name too long or empty becomes "writer".</summary>
+    internal static string WriterIdFor(string machineName)
     {
-        var name = new string(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '-').ToArray());
+        var name = new string(machineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '-').ToArray());
         return name.Length is > 0 and <= 64 ? name : "writer";
     }
 

@@ -104,6 +104,29 @@ public sealed class IngestBackpressureTests
     }
 
     [Fact]
+    public async Task An_append_cancelled_while_it_waits_for_room_appends_nothing_and_its_visit_can_time_out()
+    {
+        await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxCachedBytes: 4096));
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        var visit = h.Controller.StartVisit(1);
+        using var cancel = new CancellationTokenSource();
+        var (waiting, appended) = await h.AppendUntilOneWaitsAsync(visit, cancellationToken: cancel.Token);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+
+        // No longer waiting: the controller comes to rest, and once the destination is back the idle visit times out
+        // with the rows appended before the cancelled one.
+        await h.SettleAsync();
+        h.Faults.ClearFaults();
+        await h.RunUntilAsync(() => visit.Outcome.IsCompleted);
+        var outcome = await visit.Outcome;
+        Assert.Equal(VisitState.Incomplete, outcome.State);
+        Assert.StartsWith($"not finalized within VisitTimeout ({h.Options.VisitTimeout})", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, appended), (await h.ReadAsync<PageRow>()).Select(r => r.Status).Order());
+    }
+
+    [Fact]
     public async Task Rows_appended_while_a_flush_is_retried_wait_at_MaxRowsPerFile_and_no_part_holds_more()
     {
         var options = ThreeRowsPerFile();

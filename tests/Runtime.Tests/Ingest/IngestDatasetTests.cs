@@ -35,6 +35,16 @@ public sealed class IngestDatasetTests
     }
 
     [Fact]
+    public async Task NullArgumentsAreRefusedByName()
+    {
+        Assert.Equal("backend", (await Assert.ThrowsAsync<ArgumentNullException>(() => IngestDataset.OpenAsync(null!))).ParamName);
+        Assert.Equal("backend", (await Assert.ThrowsAsync<ArgumentNullException>(() => IngestDataset.OpenForInspectionAsync(null!))).ParamName);
+        Assert.Equal("fileName", Assert.Throws<ArgumentNullException>(() => IngestDataset.TryParsePartName(null!, out _, out _)).ParamName);
+        var dataset = await IngestDataset.OpenAsync(await IngestHarness.OneCommittedFlushAsync(pages: 1, requests: 0));
+        Assert.Equal("file", (await Assert.ThrowsAsync<ArgumentNullException>(() => dataset.VerifyPartAsync(null!))).ParamName);
+    }
+
+    [Fact]
     public async Task APartWhoseBytesDifferFromItsCommitRecordIsRefused()
     {
         await using var h = await IngestHarness.OpenAsync();

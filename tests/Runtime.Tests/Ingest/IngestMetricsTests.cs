@@ -34,4 +34,31 @@ public sealed class IngestMetricsTests
         Assert.Equal(0, totals[IngestMetrics.CachedBytes]);
         Assert.True(totals[IngestMetrics.BytesCommitted] > 0);
     }
+
+    /// <summary>
+    /// Records' bytes reach the instrument in steps, but a cut, a freeze or a commit publishes everything gathered: at
+    /// rest it agrees with <see cref="IngestHealth.CachedBytes"/>, held or released.
+    /// </summary>
+    [Fact]
+    public async Task CachedBytesAgreesWithHealthAtRestWhileAFlushIsHeldAndOnceItCommits()
+    {
+        using var meters = new TestMeterFactory();
+        using var totals = new MeterTotals(meters, IngestMetrics.MeterName);
+        var defaults = IngestHarness.DefaultOptions();
+        var options = new IngestOptions { WriterId = "w1", MeterFactory = meters, FlushInterval = defaults.FlushInterval, MaxAge = defaults.MaxAge, RetryDelay = defaults.RetryDelay, MaxRetryDelay = defaults.MaxRetryDelay };
+        await using var h = await IngestHarness.OpenAsync(options);
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        var done = (await h.VisitAsync(1, pages: 20, requests: 5)).FinalizeAsync(true);
+        await h.RunUntilAsync(() => h.Controller.Health.ConsecutiveFailures >= 1);
+
+        var held = h.Controller.Health.CachedBytes;
+        Assert.True(held > 0, "nothing held while the flush is refused");
+        Assert.Equal(held, totals[IngestMetrics.CachedBytes]);
+
+        h.Faults.ClearFaults();
+        await h.RunUntilAsync(() => done.IsCompleted);
+        Assert.Equal(VisitState.Committed, (await done).State);
+        Assert.Equal(0, h.Controller.Health.CachedBytes);
+        Assert.Equal(0, totals[IngestMetrics.CachedBytes]);
+    }
 }

@@ -89,4 +89,25 @@ public sealed class IngestOptionsTests
         Assert.Equal((IngestFormat.Parquet, 256L * 1024 * 1024, 1_000_000), (options.Format, options.MaxCachedBytes, options.MaxRowsPerFile));
         Assert.Null(options.SpillDirectory);
     }
+
+    /// <summary>The machine's name is whatever this machine's is; every kind of name is tried here.</summary>
+    [Theory]
+    [InlineData("web-01", "web-01")]
+    [InlineData("build_agent_7", "build_agent_7")]
+    [InlineData("web01.example.org", "web01-example-org")]
+    [InlineData("höst", "h-st")]
+    [InlineData("", "writer")]
+    public void A_machine_name_becomes_a_writer_id_with_unsafe_characters_as_dashes(string machine, string expected)
+    {
+        Assert.Equal(expected, IngestOptions.WriterIdFor(machine));
+        Assert.True(IngestOptions.IsValidWriterId(IngestOptions.WriterIdFor(machine)));
+    }
+
+    [Fact]
+    public void A_machine_name_too_long_for_a_writer_id_gives_writer_and_one_of_64_characters_is_kept()
+    {
+        var longest = new string('a', 63) + ".";
+        Assert.Equal(new string('a', 63) + "-", IngestOptions.WriterIdFor(longest));
+        Assert.Equal("writer", IngestOptions.WriterIdFor(longest + "b"));
+    }
 }

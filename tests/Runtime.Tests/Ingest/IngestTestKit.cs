@@ -163,11 +163,11 @@ internal sealed class IngestHarness : IAsyncDisposable
     /// came before it. Room may appear once a cut is encoded, as the frozen flush is smaller than the rows were, so a
     /// waiting append counts only once two more attempts have failed without it getting room.
     /// </summary>
-    public async Task<(Task Waiting, int Appended)> AppendUntilOneWaitsAsync(IngestVisit visit, Action? afterEach = null)
+    public async Task<(Task Waiting, int Appended)> AppendUntilOneWaitsAsync(IngestVisit visit, Action? afterEach = null, CancellationToken cancellationToken = default)
     {
         for (var appended = 0; appended < 10_000; appended++)
         {
-            var pending = visit.AppendAsync(new PageRow(visit.VisitId, new string('x', 100), appended)).AsTask();
+            var pending = visit.AppendAsync(new PageRow(visit.VisitId, new string('x', 100), appended), cancellationToken).AsTask();
             if (!pending.IsCompleted)
             {
                 var failures = Controller.Health.ConsecutiveFailures;
