@@ -74,6 +74,7 @@ public sealed class IngestDatasetTests
         await h.RunUntilAsync(() => done.IsCompleted);
 
         Assert.Equal(["part-000000000001-w1.arrow"], await h.FilesAsync("pages"));
+        Assert.True((await h.Storage.ReadAllBytesAsync("pages/part-000000000001-w1.arrow")).AsSpan().StartsWith(FileMagic.ArrowFile), "the .arrow part is not an Arrow IPC file");
         Assert.Equal(Enumerable.Range(0, 3).Select(i => new PageRow(4, $"https://example.org/4/{i}", 200)), await h.ReadAsync<PageRow>());
         Assert.Equal(2, (await h.ReadAsync<RequestRow>()).Count);
     }

@@ -110,6 +110,16 @@ public sealed class IngestRegressionTests
         var incomplete = await h.ReadAsync<IncompleteVisit>();
         Assert.Equal([1L, 2L, 3L], incomplete.Select(v => v.VisitId).Order());
         Assert.All(incomplete, v => Assert.Contains("spilled to", v.Reason, StringComparison.Ordinal));
+
+        // Each visit's own reason stays in front of the spill's, and no visit takes another's.
+        var reasons = incomplete.ToDictionary(v => v.VisitId, v => v.Reason);
+        Assert.StartsWith($"spilled to '{spill}", reasons[1], StringComparison.Ordinal);
+        Assert.StartsWith($"finalized as failed: crawler crashed; spilled to '{spill}", reasons[2], StringComparison.Ordinal);
+        Assert.StartsWith($"the controller was disposed before the visit was finalized; spilled to '{spill}", reasons[3], StringComparison.Ordinal);
+
+        // Spills are Arrow IPC files; replay converts them to the dataset's format (Parquet by default).
+        var part = Assert.Single(await h.FilesAsync("pages"));
+        Assert.True(FileMagic.IsParquet(await h.Storage.ReadAllBytesAsync($"pages/{part}")), $"pages/{part} is not Parquet");
         Assert.Single(await h.FilesAsync("pages"));
     }
 
