@@ -94,6 +94,8 @@ public sealed class IngestRegressionTests
         Assert.All(outcomes, o => Assert.Contains($"spilled to '{spill}", o.Reason, StringComparison.Ordinal));
         Assert.Contains("crawler crashed", outcomes[1].Reason, StringComparison.Ordinal);
         Assert.Empty(await h.ReadAsync<PageRow>());
+        var spilledPages = Path.Join(Directory.GetDirectories(spill).Single(), "pages.arrow");
+        Assert.True((await File.ReadAllBytesAsync(spilledPages)).AsSpan().StartsWith(FileMagic.ArrowFile), $"{spilledPages} is not an Arrow IPC file");
 
         // Replay into the destination, now reachable; a crash mid-replay (the commit record fails) is finished by the next replay.
         var flaky = new FaultInjectingBackend(h.Storage);
@@ -294,6 +296,33 @@ public sealed class IngestRegressionTests
         Assert.Equal([1L, 1L], (await first.ReadAsync<PageRow>()).Select(r => r.VisitId));
         Assert.Equal(["part-000000000001-w1.parquet"], await first.FilesAsync("pages"));
         await IngestHarness.ShutdownAsync(second, first.Time);
+    }
+
+    /// <summary>
+    /// A visit whose rows were committed but whose end was spilled is not unfinished: the spill holds its outcome, and
+    /// recovery must leave it to the replay instead of closing it as "the previous run stopped".
+    /// </summary>
+    [Fact]
+    public async Task RecoveryLeavesAVisitWhoseEndWasSpilledToTheReplay()
+    {
+        using var temp = new TempDirectory();
+        var options = IngestHarness.DefaultOptions(temp.Join("spill"));
+        var h = await IngestHarness.OpenAsync(options);
+        var visit = await h.VisitAsync(1, pages: 2, requests: 0);
+        await h.Controller.FlushAsync(); // flush 1: visit 1's rows, committed; the visit has not ended
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        var done = visit.FinalizeAsync(true);
+        await h.ShutdownAsync(); // flush 2, visit 1's end, is spilled
+        Assert.Equal(VisitState.Incomplete, (await done).State);
+
+        var reopened = await IngestHarness.OpenAsync(options, storage: h.Storage);
+        await reopened.ShutdownAsync();
+
+        Assert.Empty(await reopened.ReadAsync<IncompleteVisit>());
+        await IngestSpill.ReplayAsync(options.SpillDirectory!, h.Storage, options);
+        var closed = Assert.Single(await reopened.ReadAsync<IncompleteVisit>());
+        Assert.Equal(1, closed.VisitId);
+        Assert.StartsWith("spilled to", closed.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

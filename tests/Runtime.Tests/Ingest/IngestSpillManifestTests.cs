@@ -124,6 +124,35 @@ public sealed class IngestSpillManifestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_beside_the_spills_is_neither_replayed_nor_reported_nor_removed()
+    {
+        var (h, spill) = await SpillOneFlushAsync();
+        var stray = Path.Join(spill, "notes.txt");
+        await File.WriteAllTextAsync(stray, "not a spill");
+
+        var result = await IngestSpill.ReplayAsync(spill, h.Storage, IngestHarness.DefaultOptions());
+
+        Assert.Single(result.Replayed);
+        Assert.Empty(result.Skipped);
+        Assert.True(File.Exists(stray));
+    }
+
+    [Fact]
+    public async Task An_incomplete_visit_listed_without_a_reason_is_replayed_as_spilled()
+    {
+        var (h, spill) = await SpillOneFlushAsync();
+        var manifestPath = Path.Join(Directory.GetDirectories(spill).Single(), IngestSpill.ManifestName);
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(manifestPath))!.AsObject();
+        manifest["incomplete"]!.AsArray().Single()!.AsObject().Remove("reason");
+        await File.WriteAllTextAsync(manifestPath, manifest.ToJsonString());
+
+        await IngestSpill.ReplayAsync(spill, h.Storage, IngestHarness.DefaultOptions());
+
+        var visit = Assert.Single(await h.ReadAsync<IncompleteVisit>());
+        Assert.Equal((1L, "spilled"), (visit.VisitId, visit.Reason));
+    }
+
+    [Fact]
     public async Task A_manifest_that_lists_no_incomplete_visit_replays_without_an_incomplete_visits_part()
     {
         var (h, spill) = await SpillOneFlushAsync();
