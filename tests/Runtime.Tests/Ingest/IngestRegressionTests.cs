@@ -361,6 +361,36 @@ public sealed class IngestRegressionTests
     }
 
     [Fact]
+    public async Task TwoVisitsWithUnencodableRecordsInOneTableBothLeaveTheirRowsOut()
+    {
+        await using var h = await IngestHarness.OpenAsync();
+        var first = await h.VisitAsync(1, pages: 2, requests: 0);
+        await Assert.ThrowsAsync<IngestRecordException>(async () => await first.AppendAsync(new PageRow(1, "broken \uD800", 200)));
+        var second = await h.VisitAsync(2, pages: 2, requests: 0);
+        await Assert.ThrowsAsync<IngestRecordException>(async () => await second.AppendAsync(new PageRow(2, "broken \uD800", 200)));
+        var done = (await h.VisitAsync(3, pages: 1, requests: 0)).FinalizeAsync(true);
+        await h.RunUntilAsync(() => done.IsCompleted);
+
+        // Dropping the second visit's rows must not forget the first's.
+        Assert.Equal([3L], (await h.ReadAsync<PageRow>()).Select(r => r.VisitId));
+        Assert.Equal([1L, 2L], (await h.ReadAsync<IncompleteVisit>()).Select(v => v.VisitId).Order());
+    }
+
+    [Fact]
+    public async Task RowsDroppedWithARejectedRecordNoLongerCountTowardsMaxRowsPerFile()
+    {
+        var defaults = IngestHarness.DefaultOptions();
+        await using var h = await IngestHarness.OpenAsync(new IngestOptions { WriterId = "w1", MaxRowsPerFile = 3, FlushInterval = defaults.FlushInterval, MaxAge = defaults.MaxAge, RetryDelay = defaults.RetryDelay, MaxRetryDelay = defaults.MaxRetryDelay });
+        var bad = await h.VisitAsync(1, pages: 2, requests: 0);
+        await Assert.ThrowsAsync<IngestRecordException>(async () => await bad.AppendAsync(new PageRow(1, "broken \uD800", 200)));
+
+        // The table holds no row that will be written, so two more fit without waiting for a cut.
+        var visit = h.Controller.StartVisit(2);
+        Assert.True(visit.AppendAsync(new PageRow(2, "https://example.org/2/0", 200)).IsCompletedSuccessfully);
+        Assert.True(visit.AppendAsync(new PageRow(2, "https://example.org/2/1", 200)).IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task UnencodableRecordFailsOnlyItsVisit()
     {
         await using var h = await IngestHarness.OpenAsync();
