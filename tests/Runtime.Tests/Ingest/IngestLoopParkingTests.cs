@@ -133,17 +133,7 @@ public sealed class IngestLoopParkingTests
     {
         var fake = new FakeTimeProvider(IngestHarness.Start);
         var clock = new RecordingTimeProvider(fake);
-        var defaults = IngestHarness.DefaultOptions();
-        var options = new IngestOptions
-        {
-            WriterId = defaults.WriterId,
-            FlushInterval = defaults.FlushInterval,
-            MaxAge = defaults.MaxAge,
-            RetryDelay = defaults.RetryDelay,
-            MaxRetryDelay = defaults.MaxRetryDelay,
-            ShutdownTimeout = defaults.ShutdownTimeout,
-            VisitTimeout = TimeSpan.FromSeconds(1) + TimeSpan.FromTicks(3_000),
-        };
+        var options = IngestHarness.DefaultOptions(visitTimeout: TimeSpan.FromSeconds(1) + TimeSpan.FromTicks(3_000));
         var controller = await IngestController.OpenAsync(new InMemoryBackend(), options, null, clock);
         var visit = controller.StartVisit(1);
         await IngestHarness.SettleAsync(controller);

@@ -44,9 +44,7 @@ public sealed class IngestMetricsTests
     {
         using var meters = new TestMeterFactory();
         using var totals = new MeterTotals(meters, IngestMetrics.MeterName);
-        var defaults = IngestHarness.DefaultOptions();
-        var options = new IngestOptions { WriterId = "w1", MeterFactory = meters, FlushInterval = defaults.FlushInterval, MaxAge = defaults.MaxAge, RetryDelay = defaults.RetryDelay, MaxRetryDelay = defaults.MaxRetryDelay };
-        await using var h = await IngestHarness.OpenAsync(options);
+        await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(meters: meters));
         h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
         var done = (await h.VisitAsync(1, pages: 20, requests: 5)).FinalizeAsync(true);
         await h.RunUntilAsync(() => h.Controller.Health.ConsecutiveFailures >= 1);

@@ -379,8 +379,7 @@ public sealed class IngestRegressionTests
     [Fact]
     public async Task RowsDroppedWithARejectedRecordNoLongerCountTowardsMaxRowsPerFile()
     {
-        var defaults = IngestHarness.DefaultOptions();
-        await using var h = await IngestHarness.OpenAsync(new IngestOptions { WriterId = "w1", MaxRowsPerFile = 3, FlushInterval = defaults.FlushInterval, MaxAge = defaults.MaxAge, RetryDelay = defaults.RetryDelay, MaxRetryDelay = defaults.MaxRetryDelay });
+        await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxRowsPerFile: 3));
         var bad = await h.VisitAsync(1, pages: 2, requests: 0);
         await Assert.ThrowsAsync<IngestRecordException>(async () => await bad.AppendAsync(new PageRow(1, "broken \uD800", 200)));
 

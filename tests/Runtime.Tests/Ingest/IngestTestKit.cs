@@ -39,16 +39,17 @@ internal sealed class IngestHarness : IAsyncDisposable
 
     public IngestController Controller { get; private set; }
 
-    public static IngestOptions DefaultOptions(string? spill = null, IMeterFactory? meters = null, long? maxCachedBytes = null, IngestFormat format = IngestFormat.Parquet) => new()
+    public static IngestOptions DefaultOptions(string? spill = null, IMeterFactory? meters = null, long? maxCachedBytes = null, IngestFormat format = IngestFormat.Parquet, int? maxRowsPerFile = null, TimeSpan? visitTimeout = null) => new()
     {
         WriterId = "w1",
         MaxCachedBytes = maxCachedBytes ?? new IngestOptions().MaxCachedBytes,
+        MaxRowsPerFile = maxRowsPerFile ?? new IngestOptions().MaxRowsPerFile,
         Format = format,
         FlushInterval = TimeSpan.FromSeconds(1),
         MaxAge = TimeSpan.FromSeconds(5),
         RetryDelay = TimeSpan.FromMilliseconds(100),
         MaxRetryDelay = TimeSpan.FromSeconds(1),
-        VisitTimeout = TimeSpan.FromSeconds(30),
+        VisitTimeout = visitTimeout ?? TimeSpan.FromSeconds(30),
         ShutdownTimeout = TimeSpan.FromSeconds(10),
         SpillDirectory = spill,
         MeterFactory = meters,
