@@ -13,8 +13,8 @@ internal readonly record struct GatherRange(int Source, int Start, int Count);
 /// Copies runs of rows of several arrays of one type into one new array, column by column and byte for byte — what a
 /// flush does with the rows its table's builders took in, regrouped visit by visit — without turning a row back into
 /// a record. Covers every layout the generated column builders produce (fixed-width values, booleans, binary and
-/// strings, dictionary indices over one shared dictionary, lists, maps, structs); <see cref="CanGather"/> says whether
-/// a set of arrays is one of those. The new buffers are rented from the shared pool and handed to <c>lease</c>.
+/// strings, dictionary indices over one shared dictionary, copied with them, lists, maps, structs);
+/// <see cref="CanGather"/> says whether a set of arrays is one of those. The new buffers are rented from the shared pool and handed to <c>lease</c>.
 /// </summary>
 internal static class ArrayGather
 {
@@ -29,7 +29,9 @@ internal static class ArrayGather
                 return true;
             case DictionaryType dictionary:
                 return dictionary.IndexType is FixedWidthType { BitWidth: 8 or 16 or 32 or 64 }
-                    && sources.All(s => ReferenceEquals(s.Dictionary, sources[0].Dictionary));
+                    && sources[0].Dictionary is { } shared
+                    && sources.All(s => ReferenceEquals(s.Dictionary, shared))
+                    && CanGather(dictionary.ValueType, [shared]);
             case FixedWidthType { BitWidth: var bits } when bits % 8 == 0:
                 return true;
             case ListType or MapType:
@@ -70,7 +72,14 @@ internal static class ArrayGather
             }
 
             case DictionaryType dictionary:
-                return new ArrayData(type, length, nulls, 0, [validity, GatherFixed(sources, 1, ((FixedWidthType)dictionary.IndexType).BitWidth / 8, ranges, length, lease)], [], sources[0].Dictionary);
+            {
+                // The dictionary is copied too: it belongs to the source batches, which are freed once the gather is
+                // done (a builder's own dictionary in native memory with them; a generated one's outlives them anyway).
+                var indices = GatherFixed(sources, 1, ((FixedWidthType)dictionary.IndexType).BitWidth / 8, ranges, length, lease);
+                var values = sources[0].Dictionary!;
+                return new ArrayData(type, length, nulls, 0, [validity, indices], [], Gather(dictionary.ValueType, [values], [new GatherRange(0, 0, values.Length)], lease));
+            }
+
             case FixedWidthType fixedWidth:
                 return new ArrayData(type, length, nulls, 0, [validity, GatherFixed(sources, 1, fixedWidth.BitWidth / 8, ranges, length, lease)], []);
             case ListType or MapType:

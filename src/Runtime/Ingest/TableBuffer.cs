@@ -193,8 +193,6 @@ internal sealed class TableBuffer<T> : TableBuffer
 
         public long Bytes { get; private set; }
 
-        private bool Poisoned { get; set; }
-
         public long Measure()
         {
             long measured;
@@ -216,12 +214,14 @@ internal sealed class TableBuffer<T> : TableBuffer
             return added;
         }
 
-        /// <summary>After a rejected record: back to the rows before it, or, without columns to cut back, poisoned.</summary>
+        /// <summary>
+        /// After a rejected record: back to the rows before it. A hand-written builder has no columns to cut back and
+        /// may hold half the record; its piece is its visit's own, dropped with the visit, so no cut builds it.
+        /// </summary>
         public void Reject()
         {
             if (Columns is null)
             {
-                Poisoned = true;
                 return;
             }
 
@@ -231,7 +231,7 @@ internal sealed class TableBuffer<T> : TableBuffer
             }
         }
 
-        public GatheredCut<T>.Source Take() => new(Builder, Columns, Rows, Poisoned);
+        public GatheredCut<T>.Source Take() => new(Builder, Columns, Rows);
     }
 }
 

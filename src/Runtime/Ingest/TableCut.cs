@@ -46,7 +46,8 @@ internal abstract class TableCut : IDisposable
             total += buffer.Length;
         }
 
-        foreach (var child in data.Children)
+        // Apache.Arrow's own builders leave a childless array's Children null, and hand-written records use them.
+        foreach (var child in data.Children ?? [])
         {
             total += BufferBytes(child);
         }
@@ -250,8 +251,8 @@ internal sealed class GatheredCut<T> : TableCut
         return builder.Build();
     }
 
-    /// <summary>A builder the table buffer handed over, with its row count; a poisoned one is never built.</summary>
-    internal sealed record Source(IArrowBatchBuilder<T> Builder, IReadOnlyList<ColumnBuilder>? Columns, int Rows, bool Poisoned)
+    /// <summary>A builder the table buffer handed over, with its row count.</summary>
+    internal sealed record Source(IArrowBatchBuilder<T> Builder, IReadOnlyList<ColumnBuilder>? Columns, int Rows)
     {
         public RecordBatch Build() => Columns is { } columns ? ColumnBuilder.BuildBatch(T.ArrowSchema, columns, Rows) : Builder.Build();
     }

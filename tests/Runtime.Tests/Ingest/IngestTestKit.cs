@@ -164,11 +164,16 @@ internal sealed class IngestHarness : IAsyncDisposable
     /// came before it. Room may appear once a cut is encoded, as the frozen flush is smaller than the rows were, so a
     /// waiting append counts only once two more attempts have failed without it getting room.
     /// </summary>
-    public async Task<(Task Waiting, int Appended)> AppendUntilOneWaitsAsync(IngestVisit visit, Action? afterEach = null, CancellationToken cancellationToken = default)
+    public Task<(Task Waiting, int Appended)> AppendUntilOneWaitsAsync(IngestVisit visit, Action? afterEach = null, CancellationToken cancellationToken = default) =>
+        AppendUntilOneWaitsAsync(visit, i => new PageRow(visit.VisitId, new string('x', 100), i), afterEach, cancellationToken);
+
+    /// <summary>As above, with the <paramref name="row"/> of each attempt's number.</summary>
+    public async Task<(Task Waiting, int Appended)> AppendUntilOneWaitsAsync<T>(IngestVisit visit, Func<int, T> row, Action? afterEach = null, CancellationToken cancellationToken = default)
+        where T : IArrowRecord<T>
     {
         for (var appended = 0; appended < 10_000; appended++)
         {
-            var pending = visit.AppendAsync(new PageRow(visit.VisitId, new string('x', 100), appended), cancellationToken).AsTask();
+            var pending = visit.AppendAsync(row(appended), cancellationToken).AsTask();
             if (!pending.IsCompleted)
             {
                 var failures = Controller.Health.ConsecutiveFailures;

@@ -84,6 +84,26 @@ public sealed class ArrayGatherTests
         Assert.False(ArrayGather.CanGather(a.Schema.FieldsList[color].DataType, [other, foreign]));
     }
 
+    /// <summary>
+    /// A hand-written builder's dictionary lives in the native memory of the batch it built, and the cut frees its
+    /// source batches once the gather is done: the gathered column must hold a dictionary of its own.
+    /// </summary>
+    [Fact]
+    public void A_gathered_dictionary_column_outlives_the_batch_its_dictionary_came_from()
+    {
+        var type = new DictionaryType(Int32Type.Default, StringType.Default, false);
+        var source = new DictionaryArray(type, new Int32Array.Builder().AppendRange([2, 0, 1, 2]).Build(), new StringArray.Builder().AppendRange(["red", "blue", "green"]).Build());
+        var lease = new BufferLease();
+        Assert.True(ArrayGather.CanGather(type, [source.Data]));
+
+        var gathered = new DictionaryArray(ArrayGather.Gather(type, [source.Data], [new GatherRange(0, 1, 3)], lease));
+        source.Dispose();
+
+        var values = (StringArray)gathered.Dictionary;
+        Assert.Equal(["red", "blue", "green"], Enumerable.Range(0, gathered.Length).Select(i => values.GetString(((Int32Array)gathered.Indices).GetValue(i)!.Value)));
+        lease.Return();
+    }
+
     [Fact]
     public void A_gathered_array_counts_its_nulls_as_its_bitmap_does()
     {

@@ -159,6 +159,57 @@ public sealed class SharedTableBufferTests
     }
 
     [Fact]
+    public async Task HandWrittenBuildersWithTheirOwnDictionariesCommitEveryVisitsRowsAndAHalfAppendedOneIsNeverBuilt()
+    {
+        // Each visit's builder numbers the tags its own way, so the flush encodes the rows again. Visit 2's refused
+        // record leaves its builder with an id and no tag, which its Build refuses: that builder must hold visit 2's
+        // rows alone, and be dropped with them, unbuilt.
+        await using var h = await IngestHarness.OpenAsync();
+        string[] colours = ["red", "blue", "green"];
+        var visits = Enumerable.Range(1, 3).Select(id => h.Controller.StartVisit(id)).ToArray();
+        foreach (var i in Enumerable.Range(0, 4))
+        {
+            foreach (var visit in visits)
+            {
+                await visit.AppendAsync(new Tagged(visit.VisitId * 100 + i, colours[(visit.VisitId + i) % 3]));
+            }
+        }
+
+        await Assert.ThrowsAsync<IngestRecordException>(async () => await visits[1].AppendAsync(new Tagged(299, "")));
+        await visits[2].AppendAsync(new Tagged(304, "violet"));
+        var outcomes = visits.Select(v => v.FinalizeAsync(true)).ToArray();
+        await h.RunUntilAsync(() => outcomes.All(o => o.IsCompleted));
+
+        Assert.Equal([VisitState.Committed, VisitState.Incomplete, VisitState.Committed], (await Task.WhenAll(outcomes)).Select(o => o.State));
+        Tagged[] expected =
+        [
+            new(100, "blue"), new(101, "green"), new(102, "red"), new(103, "blue"),
+            new(300, "red"), new(301, "blue"), new(302, "green"), new(303, "red"), new(304, "violet"),
+        ];
+        Assert.Equal(expected, await h.ReadAsync<Tagged>());
+    }
+
+    [Fact]
+    public async Task HandWrittenRowsCountTowardsMaxCachedBytes()
+    {
+        // A hand-written builder has no columns to measure, so its rows count by an estimate: without one, appends of
+        // them would never wait while nothing commits, and the cache would grow without bound.
+        await using var h = await IngestHarness.OpenAsync(IngestHarness.DefaultOptions(maxCachedBytes: 64 * 1024));
+        h.Faults.FailWhen(StorageOperationKind.Create, permanent: true);
+        var visit = h.Controller.StartVisit(1);
+
+        var (waiting, appended) = await h.AppendUntilOneWaitsAsync(visit, i => new Tagged(i, "red"));
+
+        h.Faults.ClearFaults();
+        await h.RunUntilAsync(() => waiting.IsCompleted);
+        await waiting;
+        var done = visit.FinalizeAsync(true);
+        await h.RunUntilAsync(() => done.IsCompleted);
+        Assert.Equal(VisitState.Committed, (await done).State);
+        Assert.Equal(Enumerable.Range(0, appended + 1).Select(i => (long)i), (await h.ReadAsync<Tagged>()).Select(t => t.Id));
+    }
+
+    [Fact]
     public async Task CutsCopyingTheirTablesStayWithinMaxCachedBytes()
     {
         const long Max = 256 * 1024;
