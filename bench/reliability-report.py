@@ -112,11 +112,11 @@ def parts_of(ns):
     return n, found[n]
 
 
-def row(ns, numbers, when):
+def row(ns, numbers, when, mark="**"):
     killed, survived, timeout, nocov, wall = numbers
     tested = killed + survived + timeout + nocov
     score = f"{100.0 * (killed + timeout) / tested:.1f}" if tested else "nan"
-    return (f"| {ns} | {thousands(tested)} | {killed} | {timeout} | {survived} | {nocov} | **{score} %** | "
+    return (f"| {ns} | {thousands(tested)} | {killed} | {timeout} | {survived} | {nocov} | {mark}{score} %{mark} | "
             f"{str(wall // 60) + ' min' if wall is not None else '?'} | {when} |")
 
 
@@ -129,10 +129,10 @@ for ns in namespaces:
     complete = n is not None and sorted(parts) == list(range(1, n + 1)) and all(counts(*parts[k]) for k in parts)
     sources = {pm.get("source", "?").split()[0] for pm, _ in parts.values()}
     newer = complete and (whole is None or max(pm.get("date", "") for pm, _ in parts.values()) > meta.get("date", ""))
+    each = [counts(*parts[k]) for k in sorted(parts)] if complete else []
+    walls = [c[4] for c in each]
+    numbers = (*(sum(c[i] for c in each) for i in range(4)), None if None in walls else sum(walls))
     if newer and len(sources) == 1 and "?" not in sources:
-        each = [counts(*parts[k]) for k in sorted(parts)]
-        walls = [c[4] for c in each]
-        numbers = (*(sum(c[i] for c in each) for i in range(4)), None if None in walls else sum(walls))
         when = f"{n} parts (`PART=K/{n}`) of source tree {next(iter(sources))[:7]}: " + "; ".join(
             f"{k}: {pm.get('date', '?')}, commit {pm.get('commit', '?')}" for k, (pm, _) in sorted(parts.items()))
         when += caveats(parts[1][0]) + f"; {parts[1][0].get('machine', '')}"
@@ -140,6 +140,15 @@ for ns in namespaces:
         continue
     if whole is None:
         if parts:
+            if complete and newer and "?" not in sources:
+                # Not one run: each part's mutants met the code and tests of its own tree. Shown apart, not bold.
+                trees = {}
+                for k, (pm, _) in sorted(parts.items()):
+                    trees.setdefault(pm.get("source", "?").split()[0][:7], []).append(str(k))
+                when = f"**not one run**: {n} parts at {len(trees)} source trees (" + "; ".join(
+                    f"{', '.join(ks)} at {tree}" for tree, ks in trees.items()) + "), added up as they ran"
+                rows.append(row(ns, numbers, when, mark="*"))
+                continue
             state = "different source trees" if complete else f"recorded parts: " + ", ".join(str(k) for k in sorted(parts) if counts(*parts[k])) + f" of {n}"
             rows.append(f"| {ns} | no complete run ({state}) | | | | | | | see bench/mutation/README.md |")
         else:
@@ -149,7 +158,9 @@ for ns in namespaces:
     rows.append(row(ns, whole, when + caveats(meta)))
 out += ["Recorded by `bash bench/reliability.sh mutation NAMESPACE` (Stryker.NET 5.1.0 through "
         "`bench/mutation/run.sh NAMESPACE`). Score = (killed + timeout) / (killed + timeout + survived + no coverage); "
-        "compile errors and ignored mutants do not count. Goal: 85 %.", "",
+        "compile errors and ignored mutants do not count. Goal: 85 %. A namespace run in parts (`PART=K/N`) counts as "
+        "one run when every part ran at one source tree; parts of different trees are added up as they ran, the "
+        "score in italics.", "",
         "| namespace | mutants counted | killed | timeout | survived | no coverage | score | wall | run |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|"] + rows
 out += ["", "Every survivor is killed by a test added for it or explained in "
