@@ -13,8 +13,8 @@ internal readonly record struct GatherRange(int Source, int Start, int Count);
 /// Copies runs of rows of several arrays of one type into one new array, column by column and byte for byte — what a
 /// flush does with the rows its table's builders took in, regrouped visit by visit — without turning a row back into
 /// a record. Covers every layout the generated column builders produce (fixed-width values, booleans, binary and
-/// strings, dictionary indices over one shared dictionary, copied with them, lists, maps, structs);
-/// <see cref="CanGather"/> says whether a set of arrays is one of those. The new buffers are rented from the shared pool and handed to <c>lease</c>.
+/// strings, dictionary indices with a copy of the one dictionary they share, lists, maps, structs); <see cref="CanGather"/>
+/// says whether a set of arrays is one of those. The new buffers are rented from the shared pool and handed to <c>lease</c>.
 /// </summary>
 internal static class ArrayGather
 {

@@ -106,15 +106,17 @@ public sealed class IngestOptions
     }
 
     internal static bool IsValidWriterId(string? id) =>
-        id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+        id is { Length: > 0 and <= 64 } && id.All(IsWriterIdChar);
+
+    private static bool IsWriterIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '-';
 
     private static string DefaultWriterId() => WriterIdFor(Environment.MachineName);
 
     /// <summary>A host name as a valid writer id: other characters become '-'; a name too long or empty becomes "writer".</summary>
     internal static string WriterIdFor(string machineName)
     {
-        var name = new string(machineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '-').ToArray());
-        return name.Length is > 0 and <= 64 ? name : "writer";
+        var name = new string(machineName.Select(c => IsWriterIdChar(c) ? c : '-').ToArray());
+        return IsValidWriterId(name) ? name : "writer";
     }
 
     private static void Positive(long value, string name)
