@@ -70,6 +70,21 @@ public sealed class IngestRecoveryTests
     }
 
     [Fact]
+    public async Task Unended_visits_are_handed_back_in_visit_order_whatever_order_the_records_list_them_in()
+    {
+        var storage = await IngestHarness.OneCommittedFlushAsync(pages: 1, requests: 1);
+        await WriteRawAsync(storage, "_commits/000000000002-w1.json", CommitRecordCodec.Encode(new IngestCommit(2, "w1", IngestHarness.Start, [new IngestCommitFile("pages", "pages/part-000000000002-w1.parquet", 3, 1, 0, [new(90, 2), new(12, 1)])], [], [])));
+        await WriteRawAsync(storage, "_commits/000000000003-w1.json", CommitRecordCodec.Encode(new IngestCommit(3, "w1", IngestHarness.Start, [new IngestCommitFile("pages", "pages/part-000000000003-w1.parquet", 2, 1, 0, [new(40, 1), new(90, 1)])], [], [])));
+
+        var recovery = await IngestRecovery.RunAsync(storage, IngestHarness.DefaultOptions(), CancellationToken.None);
+
+        // The controller closes them in this order: it is the order of the next commit's incomplete visits and of
+        // the listing `bulwark ingest` shows.
+        Assert.Equal([12L, 40L, 90L], recovery.UnfinishedVisits);
+        Assert.Equal(4L, recovery.NextFlush);
+    }
+
+    [Fact]
     public async Task A_writer_with_no_flush_starts_at_one()
     {
         var recovery = await IngestRecovery.RunAsync(new InMemoryBackend(), IngestHarness.DefaultOptions(), CancellationToken.None);
