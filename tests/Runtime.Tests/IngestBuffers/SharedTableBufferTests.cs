@@ -175,7 +175,8 @@ public sealed class SharedTableBufferTests
             }
         }
 
-        await Assert.ThrowsAsync<IngestRecordException>(async () => await visits[1].AppendAsync(new Tagged(299, "")));
+        var refused = await Assert.ThrowsAsync<IngestRecordException>(async () => await visits[1].AppendAsync(new Tagged(299, "")));
+        Assert.IsType<ArgumentException>(refused.InnerException); // the builder's own reason, not a failure to undo it
         await visits[2].AppendAsync(new Tagged(304, "violet"));
         var outcomes = visits.Select(v => v.FinalizeAsync(true)).ToArray();
         await h.RunUntilAsync(() => outcomes.All(o => o.IsCompleted));
