@@ -191,21 +191,25 @@ if meta is None:
     out += ["Not recorded yet: `bash bench/reliability.sh sweeps`.", ""]
 else:
     out += [provenance(meta), "", "| component | distinct crash states | violations |", "|---|---:|---:|"]
+    # The three sweeps run in parallel and print in whatever order they finish; the table keeps one order.
+    rows = {}
     for line in body:
         m = re.match(r"^crash states checked: (\d+) distinct", line)
         if m:
             # This sweep fails its test on the first violation instead of counting them.
             passed = any(l.startswith("Passed ") and "EveryCrashStateOfTheWorkload" in l for l in body)
-            out.append(f"| checkpoints | {thousands(int(m.group(1)))} | {0 if passed else '1+'} |")
-            violations.append(("checkpoints sweep violations", 0 if passed else "1+"))
+            rows["checkpoints"] = (int(m.group(1)), 0 if passed else "1+")
             continue
         m = re.search(r"(\d+) distinct crash states .*?, (\d+) violations", line)
         if m:
-            name = "shards" if "blob state" in line else "ingest"
-            out.append(f"| {name} | {thousands(int(m.group(1)))} | {m.group(2)} |")
-            violations.append((f"{name} sweep violations", int(m.group(2))))
+            rows["shards" if "blob state" in line else "ingest"] = (int(m.group(1)), int(m.group(2)))
+    for name in ("checkpoints", "ingest", "shards"):
+        if name in rows:
+            states, count = rows[name]
+            out.append(f"| {name} | {thousands(states)} | {count} |")
+            violations.append((f"{name} sweep violations", count))
     tests = [re.match(r"^(Passed|Failed) (.+?) \[[^\]]*\]$", l) for l in body]
-    tests = [t for t in tests if t]
+    tests = sorted((t for t in tests if t), key=lambda t: t.group(2))
     if tests:
         out += ["", "The tests of that run (the negative controls re-enable a historical protocol bug and pass only "
                 "when the sweep catches it):", ""]
