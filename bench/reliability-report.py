@@ -62,11 +62,12 @@ else:
     if header_line:
         out += [f"{header_line.rstrip(':')} (wall time {meta.get('wall', '?')}); exit {meta.get('exit', '?')}.", ""]
     violations.append(("fuzzing findings (crashes + hangs)", total_crashes + total_hangs))
-    # What became of the findings of the recorded run is written by hand beside it, since no tool can say.
+    # What became of the findings of the recorded run is written by hand beside it, since no tool can say; the file
+    # opens with its own first words, as a run without findings has other things to say.
     findings_path = os.path.join(store, "fuzz-findings.md")
     if os.path.exists(findings_path):
         with open(findings_path, encoding="utf-8") as f:
-            out += ["What the findings of this run were: " + f.read().strip(), ""]
+            out += [f.read().strip(), ""]
     out += ["A finding is any input on which a reader does something other than a correct read or its typed format "
             "exception: another exception type, process death, a hang, or an allocation over the oracle's limit. "
             "Findings of earlier runs are fixed and their inputs are in `bench/fuzz/corpus/<target>/finding-*.bin`, "
