@@ -24,6 +24,28 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     private const int MostCommitsBeforeKill = 6;
 
     [Fact]
+    public async Task A_killed_worker_leaves_no_diagnostics_endpoint_in_the_temp_directory()
+    {
+        using var temp = new TempDirectory();
+        await using var worker = WorkerProcess.Start(temp.Join("store"));
+        await worker.WaitUntilOpenedAsync();
+
+        // The runtime names its endpoints by pid and the process's start time (field 22 of /proc/PID/stat), so files
+        // an earlier process with the same pid left behind do not count.
+        var stat = await File.ReadAllTextAsync($"/proc/{worker.Pid}/stat");
+        var startTime = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+        var key = $"-{worker.Pid}-{startTime}-";
+        await worker.KillAsync();
+
+        var left = Directory.EnumerateFileSystemEntries(Path.GetTempPath())
+            .Select(Path.GetFileName)
+            .Where(name => name!.Contains(key, StringComparison.Ordinal)
+                && (name.StartsWith("clr-debug-pipe-", StringComparison.Ordinal) || name.StartsWith("dotnet-diagnostic-", StringComparison.Ordinal)))
+            .ToList();
+        Assert.Empty(left);
+    }
+
+    [Fact]
     public async Task Two_processes_one_store_the_second_waits_for_the_lock_and_takes_over_after_SIGKILL()
     {
         using var temp = new TempDirectory();

@@ -60,6 +60,10 @@ internal sealed class LineProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+
+        // A SIGKILLed runtime leaves its debugger and diagnostics endpoints in the temp directory (three files per
+        // kill); nothing attaches to these workers, so they open none.
+        info.Environment["DOTNET_EnableDiagnostics"] = "0";
         info.ArgumentList.Add(worker);
         foreach (var argument in arguments)
         {
