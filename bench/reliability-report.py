@@ -178,7 +178,8 @@ else:
     for line in body:
         cols = line.split()
         if len(cols) >= 4 and cols[0] in ("checkpoint", "ingest", "shard"):
-            out.append(f"| {cols[0]} | {cols[1]} | {cols[2]} | {cols[3]} |")
+            kills = thousands(int(cols[1])) if cols[1].isdigit() else cols[1]
+            out.append(f"| {cols[0]} | {kills} | {cols[2]} | {cols[3]} |")
             violations.append((f"{cols[0]} kill violations", 0 if cols[2] == "0" else cols[2]))
     out += ["", "Each kill lands at a counted moment of a real worker process (`tests/Workers`) on the local file "
             "system; after each, the store is reopened and every invariant checked: everything reported durable is "
