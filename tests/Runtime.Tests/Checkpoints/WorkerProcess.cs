@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
+using Bulwark.Tests.Shared;
 using Xunit;
 
 namespace Bulwark.Runtime.Tests.Checkpoints;
@@ -71,26 +72,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Starts <c>dotnet Bulwark.Tests.Worker.dll ARGUMENTS...</c> (the first is the mode) from the test's output directory.</summary>
     public static WorkerProcess Start(IReadOnlyList<string> arguments)
     {
-        var worker = Path.Join(AppContext.BaseDirectory, "Bulwark.Tests.Worker.dll");
-        Assert.True(File.Exists(worker), $"The worker is built into the test output through a ProjectReference; '{worker}' is missing.");
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-
-        // A runtime opens its debugger and diagnostics endpoints as files in the temp directory
-        // (clr-debug-pipe-PID-KEY-in/out, dotnet-diagnostic-PID-KEY-socket) and removes them only on a clean exit; a
-        // worker dies by SIGKILL, so each kill would leave three files behind, 30,000 for a 10,000-kill bench run.
-        info.Environment["DOTNET_EnableDiagnostics"] = "0";
-        info.ArgumentList.Add(worker);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
+        var info = WorkerStart.For("Bulwark.Tests.Worker.dll", arguments);
         var process = Process.Start(info) ?? throw new InvalidOperationException("The worker process did not start.");
         return new WorkerProcess(process, arguments[0] == "checkpoint-loop");
     }
@@ -172,18 +154,6 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    /// <summary>The `dotnet` that runs this test host, so the worker gets the same runtime.</summary>
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
     }
 
     private async Task PumpAsync()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
+using Bulwark.Tests.Shared;
 using Xunit;
 
 namespace Bulwark.Shards.PostgreSql.Tests.Upsert;
@@ -51,25 +52,7 @@ internal sealed class LineProcess : IAsyncDisposable
     /// <summary>Starts <c>dotnet WORKER.dll ARGUMENTS</c>; the worker is built into the test output by a ProjectReference.</summary>
     public static LineProcess Start(string workerDll, string name, IEnumerable<string> arguments)
     {
-        var worker = Path.Join(AppContext.BaseDirectory, workerDll);
-        Assert.True(File.Exists(worker), $"The worker is built into the test output through a ProjectReference; '{worker}' is missing.");
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-
-        // A SIGKILLed runtime leaves its debugger and diagnostics endpoints in the temp directory (three files per
-        // kill); nothing attaches to these workers, so they open none.
-        info.Environment["DOTNET_EnableDiagnostics"] = "0";
-        info.ArgumentList.Add(worker);
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
+        var info = WorkerStart.For(workerDll, arguments);
         return new LineProcess(Process.Start(info) ?? throw new InvalidOperationException($"The worker {name} did not start."), name);
     }
 
@@ -151,18 +134,6 @@ internal sealed class LineProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    /// <summary>The `dotnet` that runs this test host, so the worker gets the same runtime.</summary>
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
     }
 
     private async Task PumpAsync()
